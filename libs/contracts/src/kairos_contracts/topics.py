@@ -1,0 +1,3 @@
+"""Topic names. One per aggregate family; the key is always the aggregate id."""
+
+SYSTEM = "kairos.system"

@@ -1,0 +1,56 @@
+"""Settings every service process reads from its environment.
+
+Each process (HTTP, consumer, relay) of a service gets its own environment from whoever
+starts it (the local stack, compose, Kubernetes), so names are unprefixed: ``DATABASE_URL``
+is *this service's* database.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: str = Field(default="kairos", alias="SERVICE_NAME")
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", alias="DATABASE_URL"
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
+
+    http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
+    http_port: int = Field(default=8000, alias="HTTP_PORT")
+    # Consumer and relay processes expose /metrics and health on their own small port.
+    metrics_port: int = Field(default=0, alias="METRICS_PORT")
+
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(default=True, alias="LOG_JSON")
+
+    # Auth: keys from a JWKS URL, or a local PEM public key file (the dev default).
+    jwt_issuer: str = Field(default="kairos-local", alias="JWT_ISSUER")
+    jwt_audience: str = Field(default="kairos", alias="JWT_AUDIENCE")
+    jwks_url: str | None = Field(default=None, alias="JWKS_URL")
+    jwt_public_key_file: str | None = Field(default=None, alias="JWT_PUBLIC_KEY_FILE")
+
+    relay_batch_size: int = Field(default=500, alias="RELAY_BATCH_SIZE")
+    relay_poll_interval_s: float = Field(default=1.0, alias="RELAY_POLL_INTERVAL_S")
+
+    consumer_max_attempts: int = Field(default=5, alias="CONSUMER_MAX_ATTEMPTS")
+    consumer_backoff_base_s: float = Field(default=0.05, alias="CONSUMER_BACKOFF_BASE_S")
+    consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the asyncpg driver, whatever scheme the operator gave."""
+        url = self.database_url
+        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The plain libpq-style URL asyncpg's own connect() wants (LISTEN/NOTIFY)."""
+        return "postgresql://" + self.sqlalchemy_url.removeprefix("postgresql+asyncpg://")
