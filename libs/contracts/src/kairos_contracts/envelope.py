@@ -2,6 +2,11 @@
 
 The Kafka message value is the envelope as JSON; the Kafka key is ``subject`` (the
 aggregate id), so that all events of one aggregate land on one partition, in order.
+
+``data`` is written without ``null`` fields. Every optional payload field defaults to
+``None``, so nothing is lost, and a consumer still on the previous contracts release
+(which forbids unknown fields) keeps accepting messages after a new optional field is
+added, until a producer actually sets it. Rollout rule: consumers first, producers after.
 """
 
 from __future__ import annotations
@@ -58,6 +63,20 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @property
+    def key(self) -> bytes:
+        """The Kafka key: the aggregate id."""
+        return self.subject.encode()
+
+    def to_json(self) -> bytes:
+        """The Kafka message value."""
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Envelope:
+        """Parse a Kafka message value (raises ``pydantic.ValidationError`` if malformed)."""
+        return cls.model_validate_json(raw)
+
+    @property
     def topic(self) -> str:
         from kairos_contracts.registry import event_class
 
@@ -85,7 +104,7 @@ class Envelope(BaseModel):
             correlation_id=correlation_id or eid,
             causation_id=causation_id,
             trace=trace or TraceContext(),
-            data=event.model_dump(mode="json"),
+            data=event.model_dump(mode="json", exclude_none=True),
         )
 
     def caused(self, event: Event, *, source: str) -> Envelope:
@@ -99,7 +118,18 @@ class Envelope(BaseModel):
         )
 
     def payload(self) -> Event:
-        """The payload as its typed model (raises if the type is unknown or invalid)."""
+        """The payload as its typed model.
+
+        Raises ``LookupError`` for an unknown (type, version), ``pydantic.ValidationError``
+        for an invalid payload and ``ValueError`` when ``subject`` is not the payload's
+        aggregate id (the message would have been partitioned by the wrong key).
+        """
         from kairos_contracts.registry import event_class
 
-        return event_class(self.type, self.version).model_validate(self.data)
+        event = event_class(self.type, self.version).model_validate(self.data)
+        if event.aggregate_id() != self.subject:
+            raise ValueError(
+                f"envelope subject {self.subject!r} is not the {self.type} aggregate id "
+                f"{event.aggregate_id()!r}"
+            )
+        return event

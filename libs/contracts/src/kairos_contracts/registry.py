@@ -6,13 +6,30 @@ key (the aggregate id) keeps per-aggregate order within the topic.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from kairos_contracts.envelope import Event
+
+E = TypeVar("E", bound=type[Event])
 
 _EVENTS: dict[tuple[str, int], type[Event]] = {}
 
 
-def register(cls: type[Event]) -> type[Event]:
-    """Class decorator: make an event type known to the registry."""
+def register(cls: E) -> E:
+    """Class decorator: make an event type known to the registry.
+
+    Refuses a second class for the same (TYPE, VERSION) and a KEY that is not the
+    topic's key field, so per-aggregate ordering cannot be broken by accident.
+    """
+    from kairos_contracts.topics import key_field
+
+    if key_field(cls.TOPIC) != cls.KEY:
+        raise ValueError(
+            f"{cls.__name__}.KEY is {cls.KEY!r}, but topic {cls.TOPIC!r} is keyed by "
+            f"{key_field(cls.TOPIC)!r}"
+        )
+    if cls.KEY not in cls.__pydantic_fields__:
+        raise ValueError(f"{cls.__name__}.KEY {cls.KEY!r} is not a field")
     key = (cls.TYPE, cls.VERSION)
     if key in _EVENTS and _EVENTS[key] is not cls:
         raise ValueError(f"event {key} registered twice")

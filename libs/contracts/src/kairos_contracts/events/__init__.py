@@ -1,3 +1,3 @@
-"""Every event model. Importing this package registers them all."""
+"""Every event model, one module per producing service. Importing this registers them."""
 
-from kairos_contracts.events import system  # noqa: F401
+from kairos_contracts.events import attendance, booking, calendar, payments, system  # noqa: F401
