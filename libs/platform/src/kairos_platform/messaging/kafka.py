@@ -1,0 +1,71 @@
+"""Kafka wiring shared by every service: the relay's producer and the batch subscriber."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from faststream import AckPolicy
+from faststream.kafka import KafkaMessage, KafkaRouter
+
+from kairos_platform.messaging.consumer import Dispatcher, Record
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
+    # acks=all: a row is marked sent only once every in-sync replica has it. No idempotent
+    # or transactional producer: the local broker cannot do InitProducerId, and the inbox
+    # makes duplicates harmless anyway.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+def consumer_router(
+    dispatcher: Dispatcher,
+    *,
+    topics: Sequence[str],
+    group_id: str,
+    max_records: int = 200,
+    on_batch: Any = None,
+) -> KafkaRouter:
+    """A router with one batch subscriber over ``topics`` that feeds ``dispatcher``.
+
+    AckPolicy.NACK_ON_ERROR: the offsets are committed only after the handler returned,
+    i.e. after every record's transaction committed; if anything escapes the dispatcher,
+    the batch is nacked (sought back) and read again. Never commit-before-handle.
+    """
+    router = KafkaRouter()
+
+    @router.subscriber(
+        *topics,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{group_id}.consumer",
+    )
+    async def consume(msg: KafkaMessage) -> None:
+        for record in _records(msg.raw_message):
+            await dispatcher.handle(record)
+        if on_batch is not None:
+            on_batch(msg)
+
+    return router
+
+
+def _records(raw: Any) -> Iterable[Record]:
+    if isinstance(raw, tuple | list):
+        return [Record.from_consumer_record(r) for r in raw]
+    return [Record.from_consumer_record(raw)]

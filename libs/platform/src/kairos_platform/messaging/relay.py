@@ -1,0 +1,213 @@
+"""The relay: publishes committed outbox rows to Kafka, then marks them sent.
+
+Several relays may run against one database. Each claims whole buckets with
+``FOR UPDATE SKIP LOCKED`` (a key always maps to one bucket), publishes that bucket's
+unsent rows in id order with ``acks=all``, waits for every acknowledgement, and marks
+the rows sent in the same transaction that holds the claim. A relay that dies after
+publishing and before marking leaves the rows unsent: they are published again, and the
+consumers' inboxes drop the duplicates. At-least-once out, exactly-once effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kairos_platform.messaging.tables import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+# Buckets are taken oldest-first, so a bucket that always has new rows cannot starve the
+# others; several relays each take a disjoint set thanks to SKIP LOCKED.
+_CLAIM_BUCKETS = text(
+    """
+    SELECT b.bucket
+      FROM outbox_bucket b
+      JOIN LATERAL (
+            SELECT min(o.id) AS first_id
+              FROM outbox o
+             WHERE o.bucket = b.bucket AND o.sent_at IS NULL
+           ) f ON f.first_id IS NOT NULL
+     ORDER BY f.first_id
+     LIMIT :n
+       FOR UPDATE OF b SKIP LOCKED
+    """
+)
+_SELECT_ROWS = text(
+    """
+    SELECT id, topic, key, payload, headers
+      FROM outbox
+     WHERE bucket = ANY(:buckets) AND sent_at IS NULL
+     ORDER BY id
+     LIMIT :batch
+    """
+)
+_MARK_SENT = text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
+_BACKLOG = text(
+    "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
+)
+_PURGE_SENT = text(
+    """
+    DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => :keep)
+         ORDER BY id LIMIT 5000)
+    """
+)
+
+
+class Producer(Protocol):
+    """What the relay needs of a Kafka producer (aiokafka's AIOKafkaProducer fits)."""
+
+    async def send(
+        self, topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]
+    ) -> asyncio.Future[Any]: ...
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class RelayConfig:
+    batch_size: int = 500
+    claim_buckets: int = 16
+    poll_interval_s: float = 1.0
+    error_backoff_s: float = 0.5
+    keep_sent_s: float = 3600.0
+
+
+@dataclass
+class Backlog:
+    count: int
+    oldest_age_s: float
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: Producer,
+        *,
+        listen_dsn: str | None = None,
+        config: RelayConfig | None = None,
+        on_published: Any = None,
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._listen_dsn = listen_dsn
+        self.config = config or RelayConfig()
+        self._wake = asyncio.Event()
+        self._on_published = on_published
+
+    async def relay_once(self) -> int:
+        """Claim buckets, publish their rows in order, mark them sent. Returns rows sent."""
+        async with self._engine.connect() as conn, conn.begin():
+            rows = await self._claim(conn)
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await conn.execute(_MARK_SENT, {"ids": [r.id for r in rows]})
+        if self._on_published is not None:
+            self._on_published(len(rows))
+        return len(rows)
+
+    async def backlog(self) -> Backlog:
+        async with self._engine.connect() as conn:
+            count, age = (await conn.execute(_BACKLOG)).one()
+        return Backlog(int(count), float(age or 0.0))
+
+    async def purge_sent(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(_PURGE_SENT, {"keep": self.config.keep_sent_s})
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set: woken by NOTIFY, polling as a fallback."""
+        listener = asyncio.create_task(self._listen(stop))
+        try:
+            while not stop.is_set():
+                sent = await self._relay_guarded()
+                if sent >= self.config.batch_size:
+                    continue  # more is waiting: don't sleep
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait(stop), self.config.poll_interval_s)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _relay_guarded(self) -> int:
+        try:
+            return await self.relay_once()
+        except Exception:
+            # Broker or database away: nothing was marked sent, so nothing is lost.
+            log.exception("relay pass failed; retrying")
+            await asyncio.sleep(self.config.error_backoff_s)
+            return 0
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+
+    async def _claim(self, conn: AsyncConnection) -> list[OutboxRow]:
+        buckets = (await conn.execute(_CLAIM_BUCKETS, {"n": self.config.claim_buckets})).scalars()
+        bucket_list = list(buckets)
+        if not bucket_list:
+            return []
+        result = await conn.execute(
+            _SELECT_ROWS, {"buckets": bucket_list, "batch": self.config.batch_size}
+        )
+        return [OutboxRow(r.id, r.topic, r.key, r.payload, r.headers) for r in result]
+
+    async def _publish(self, rows: Sequence[OutboxRow]) -> None:
+        # Enqueue all, then wait for all acks: the producer batches per partition and keeps
+        # the enqueue order within a partition, which is the per-key order.
+        futures = [
+            await self._producer.send(
+                r.topic,
+                value=json.dumps(r.payload, separators=(",", ":")).encode(),
+                key=r.key.encode(),
+                headers=[(k, str(v).encode()) for k, v in r.headers.items()],
+            )
+            for r in rows
+        ]
+        await asyncio.gather(*futures)
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """Hold a LISTEN connection; reconnect after a database restart."""
+        if not self._listen_dsn:
+            return
+        while not stop.is_set():
+            try:
+                conn = await asyncpg.connect(self._listen_dsn)
+                try:
+                    await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                    self._wake.set()  # rows may have arrived while we were not listening
+                    while not stop.is_set() and not conn.is_closed():
+                        await asyncio.sleep(self.config.poll_interval_s)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("outbox LISTEN connection lost; polling until it is back")
+                await asyncio.sleep(self.config.error_backoff_s)

@@ -1,0 +1,101 @@
+"""The unit of work: one business transaction and the events it causes, atomically.
+
+Handlers never publish. They call ``uow.emit(event)``; on ``commit`` the events are written
+to the outbox in the same transaction as the state change, and a relay publishes them
+after. If the transaction fails, neither the change nor its events exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kairos_contracts import Envelope, Event
+from kairos_platform.messaging import inbox, outbox
+from kairos_platform.messaging.tables import MessagingTables
+
+
+class UnitOfWork:
+    """SQL unit of work. Services subclass it and add repositories in ``_open``."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        source: str,
+    ) -> None:
+        self._session_factory = session_factory
+        self.tables = tables
+        self.source = source
+        self.cause: Envelope | None = None
+        self.correlation_id: uuid.UUID | None = None
+        self._pending: list[Envelope] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        self._pending = []
+        self._open(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            await self.session.close()
+            self._session = None
+
+    def _open(self, session: AsyncSession) -> None:
+        """Hook for subclasses: build repositories on the session."""
+
+    def caused_by(self, envelope: Envelope) -> None:
+        """Events emitted from now on are caused by ``envelope`` (same correlation id)."""
+        self.cause = envelope
+
+    def emit(self, event: Event) -> Envelope:
+        if self.cause is not None:
+            envelope = self.cause.caused(event, source=self.source)
+        else:
+            envelope = Envelope.wrap(event, source=self.source, correlation_id=self.correlation_id)
+        self._pending.append(envelope)
+        return envelope
+
+    @property
+    def pending(self) -> list[Envelope]:
+        return list(self._pending)
+
+    async def claim_inbox(self, consumer: str, envelope: Envelope, outcome: str = "handled") -> bool:
+        return await inbox.claim(
+            self.session,
+            self.tables,
+            consumer=consumer,
+            event_id=envelope.event_id,
+            event_type=envelope.type,
+            outcome=outcome,
+        )
+
+    async def commit(self) -> None:
+        rows = [outbox.envelope_row(e) for e in self._pending]
+        await outbox.add_rows(self.session, self.tables, rows)
+        await self.session.commit()
+        self._pending = []
+
+    async def rollback(self) -> None:
+        self._pending = []
+        if self._session is not None:
+            await self._session.rollback()

@@ -1,0 +1,275 @@
+"""Outbox -> relay -> broker -> consumer -> inbox, against real PostgreSQL and the broker,
+including the faults that matter: a relay or consumer killed mid-way, poison messages,
+two relays and two consumers sharing the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+import messaging_app as app  # type: ignore[import-not-found]
+from kairos_contracts.topics import dlq_topic
+from kairos_platform.messaging.kafka import make_producer
+from kairos_platform.messaging.relay import Relay, RelayConfig
+
+pytestmark = pytest.mark.integration
+APP = Path(__file__).with_name("messaging_app.py")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+@pytest.fixture
+async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
+    await app.create_schema(fresh_database)
+    eng = create_async_engine(app.asyncpg_url(fresh_database))
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def topic(kafka_bootstrap: str) -> str:
+    return f"test.ticks.{uuid.uuid4().hex[:8]}"
+
+
+async def ensure_topic(bootstrap: str, name: str, partitions: int = 4) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
+
+
+async def scalar(engine: AsyncEngine, sql: str, **params: object) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(sql), params)).scalar_one())
+
+
+async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 20.0) -> list[tuple[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    got: list[tuple[bytes, bytes]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(got) < expect and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                got.extend((r.key, r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return got
+
+
+def spawn(mode: str, db: str, bootstrap: str, topic: str, **env: str) -> subprocess.Popen[bytes]:
+    full = {**os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC": topic, **env}
+    return subprocess.Popen([sys.executable, str(APP), mode], env=full, cwd=APP.parent)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def test_relay_publishes_in_key_order_and_marks_sent(engine: AsyncEngine, kafka_bootstrap: str, topic: str) -> None:
+    await ensure_topic(kafka_bootstrap, topic)
+    sent = await app.emit_ticks(engine, topic, ["a", "b", "c"], per_key=5)
+    producer = make_producer(kafka_bootstrap, client_id="t")
+    await producer.start()
+    try:
+        relay = Relay(engine, producer, config=RelayConfig(batch_size=7))
+        while await relay.relay_once():
+            pass
+        assert (await relay.backlog()).count == 0
+    finally:
+        await producer.stop()
+    records = await read_topic(kafka_bootstrap, topic, expect=len(sent))
+    assert len(records) == len(sent)
+    import json
+
+    for key in (b"a", b"b", b"c"):
+        seqs = [json.loads(v)["data"]["seq"] for k, v in records if k == key]
+        assert seqs == list(range(5))
+
+
+async def test_relay_killed_after_publish_before_mark_loses_nothing(
+    engine: AsyncEngine, fresh_database: str, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topic(kafka_bootstrap, topic)
+    sent = await app.emit_ticks(engine, topic, ["k1", "k2"], per_key=10)
+    # Hold a share lock on the rows: the relay can publish but its UPDATE ... sent_at waits.
+    blocker = await engine.connect()
+    await blocker.begin()
+    await blocker.execute(text("SELECT id FROM outbox FOR SHARE"))
+    relay = spawn("relay", fresh_database, kafka_bootstrap, topic)
+    try:
+        published = await read_topic(kafka_bootstrap, topic, expect=len(sent), timeout=30)
+        assert len(published) == len(sent), "relay never published"
+        relay.send_signal(signal.SIGKILL)
+        relay.wait()
+    finally:
+        await blocker.rollback()
+        await blocker.close()
+    assert await scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == len(sent)
+
+    consumer = await app.start_consumer(engine, kafka_bootstrap, topic, "c1", group=f"g-{topic}")
+    relay2 = spawn("relay", fresh_database, kafka_bootstrap, topic)
+    try:
+        async def all_sent() -> bool:
+            return await scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+
+        await eventually(all_sent, what="restarted relay marks rows sent")
+        # Every event was published twice; each must take effect once.
+        assert len(await read_topic(kafka_bootstrap, topic, expect=2 * len(sent))) == 2 * len(sent)
+
+        async def all_effects() -> bool:
+            return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == len(sent)
+
+        await eventually(all_effects, what="every event's effect")
+
+        async def duplicates_dropped() -> bool:
+            return app.OUTCOMES[("c1", "duplicate")] >= len(sent)
+
+        await eventually(duplicates_dropped, what="the republished copies reach the consumer")
+        assert app.OUTCOMES[("c1", "handled")] == len(sent)
+        assert await scalar(engine, "SELECT count(*) FROM effects") == len(sent)
+    finally:
+        stop(relay2)
+        await consumer.stop()
+
+
+
+async def test_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing(
+    engine: AsyncEngine, fresh_database: str, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topic(kafka_bootstrap, topic, partitions=2)
+    keys = [f"k{i}" for i in range(8)]
+    sent = await app.emit_ticks(engine, topic, keys, per_key=25)
+    relay = spawn("relay", fresh_database, kafka_bootstrap, topic)
+    group = f"g-{topic}"
+    # 20 ms per event, 50 per batch: the kill lands in the middle of a batch.
+    consumer = spawn("consumer", fresh_database, kafka_bootstrap, topic, CONSUMER_ID="victim", GROUP=group, DELAY_S="0.02")
+    try:
+        async def some_effects() -> bool:
+            return await scalar(engine, "SELECT count(*) FROM effects") >= 60
+
+        await eventually(some_effects, timeout=60, what="the first consumer makes progress")
+        consumer.send_signal(signal.SIGKILL)
+        consumer.wait()
+        done_before = await scalar(engine, "SELECT count(*) FROM effects")
+        assert 0 < done_before < len(sent)
+
+        survivor = await app.start_consumer(engine, kafka_bootstrap, topic, "survivor", group=group)
+        try:
+            async def all_effects() -> bool:
+                return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == len(sent)
+
+            await eventually(all_effects, timeout=60, what="the survivor finishes the work")
+        finally:
+            await survivor.stop()
+        assert await scalar(engine, "SELECT count(*) FROM effects") == len(sent)
+        assert await scalar(engine, "SELECT count(*) FROM inbox") == len(sent)
+    finally:
+        stop(consumer)
+        stop(relay)
+
+
+async def test_two_relays_two_consumers_keep_key_order_and_share_work(
+    engine: AsyncEngine, fresh_database: str, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topic(kafka_bootstrap, topic, partitions=4)
+    group = f"g-{topic}"
+    consumers = [await app.start_consumer(engine, kafka_bootstrap, topic, f"c{i}", group=group) for i in (1, 2)]
+    relays = [spawn("relay", fresh_database, kafka_bootstrap, topic) for _ in range(2)]
+    try:
+        async def both_assigned() -> bool:
+            return all(app.assigned(c) > 0 for c in consumers)
+
+        await eventually(both_assigned, timeout=60, what="both consumers hold partitions")
+        keys = [f"key-{i}" for i in range(20)]
+        # Emit while the relays run, so they compete for buckets as rows arrive.
+        sent = await app.emit_ticks(engine, topic, keys, per_key=15)
+
+        async def all_effects() -> bool:
+            return await scalar(engine, "SELECT count(*) FROM effects") >= len(sent)
+
+        await eventually(all_effects, timeout=60, what="every event handled")
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT key, seq, consumer FROM effects ORDER BY id"))).all()
+        assert len(rows) == len(sent)
+        by_key: dict[str, list[int]] = {}
+        for key, seq, _ in rows:
+            by_key.setdefault(key, []).append(seq)
+        for key in keys:
+            assert by_key[key] == list(range(15)), f"order broken for {key}: {by_key[key]}"
+        assert {c for _, _, c in rows} == {"c1", "c2"}, "work was not shared"
+    finally:
+        for r in relays:
+            stop(r)
+        for c in consumers:
+            await c.stop()
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_flows(
+    engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topic(kafka_bootstrap, topic, partitions=1)
+    await ensure_topic(kafka_bootstrap, dlq_topic(topic), partitions=1)
+    producer = make_producer(kafka_bootstrap, client_id="t")
+    await producer.start()
+    consumer = await app.start_consumer(engine, kafka_bootstrap, topic, "c1", group=f"g-{topic}")
+    try:
+        # Unreadable bytes first, then a tick whose handler always fails, then good ones.
+        await (await producer.send(topic, value=b"\xff not json", key=b"k"))
+        await app.emit_ticks(engine, topic, ["k"], per_key=4, poison={("k", 1)})
+        relay = Relay(engine, producer)
+        while await relay.relay_once():
+            pass
+
+        async def good_ones_handled() -> bool:
+            return await scalar(engine, "SELECT count(*) FROM effects") == 3
+
+        await eventually(good_ones_handled, timeout=60, what="the events behind the poison")
+        async with engine.connect() as conn:
+            seqs = [s for (s,) in await conn.execute(text("SELECT seq FROM effects ORDER BY id"))]
+        assert seqs == [0, 2, 3]
+        assert await scalar(engine, "SELECT count(*) FROM inbox WHERE outcome = 'dead_lettered'") == 2
+        while await relay.relay_once():
+            pass
+        dead = await read_topic(kafka_bootstrap, dlq_topic(topic), expect=2)
+        import json
+
+        bodies = [json.loads(v) for _, v in dead]
+        assert len(bodies) == 2
+        assert bodies[0]["original"] == "\ufffd not json" or "base64" in bodies[0]["original"]
+        assert bodies[1]["event_type"].startswith("TestTick") and "poison tick k/1" in bodies[1]["error"]
+        assert bodies[1]["attempts"] == 3
+    finally:
+        await consumer.stop()
+        await producer.stop()
