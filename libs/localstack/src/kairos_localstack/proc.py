@@ -101,6 +101,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def start_ticks(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot): tells a reused pid from ours."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

@@ -1,0 +1,67 @@
+"""`kairos-stack up|down|status`: the local platform from one command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kairos_localstack.proc import StartupError
+from kairos_localstack.services import by_name
+from kairos_localstack.stack import AlreadyUp, Stack, default_data_dir
+
+
+def _print_status(stack: Stack) -> int:
+    state = stack.status()
+    if state is None:
+        print(f"not running (no state in {stack.data_dir})")
+        return 1
+    print(f"gateway: {state.gateway_url}")
+    print(f"{'process':<24}{'pid':>8}  {'alive':<6}{'port':>7}  log")
+    for rec in state.processes:
+        alive = "yes" if rec.alive else "NO"
+        print(f"{rec.name:<24}{rec.pid:>8}  {alive:<6}{rec.port or '-':>7}  {rec.log}")
+    return 0 if all(r.alive for r in state.processes) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kairos-stack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="default: $KAIROS_DATA_DIR or <repo>/.kairos"
+    )
+    parser.add_argument(
+        "--services",
+        default=None,
+        help="comma-separated subset to start (default: all four; '' for infrastructure only)",
+    )
+    parser.add_argument("--timeout", type=float, default=180.0, help="readiness deadline (s)")
+    args = parser.parse_args(argv)
+
+    names = None if args.services is None else [n for n in args.services.split(",") if n]
+    stack = Stack(args.data_dir or default_data_dir(), by_name(names), ready_timeout=args.timeout)
+
+    if args.command == "status":
+        return _print_status(stack)
+    if args.command == "down":
+        was_up = stack.is_up()
+        stack.down()
+        print("stopped" if was_up else "nothing was running")
+        return 0
+    try:
+        state = stack.up()
+    except AlreadyUp as exc:
+        print(f"already up: {exc.state.gateway_url}  (kairos-stack status for details)")
+        return 0
+    except StartupError as exc:
+        print(f"kairos-stack up failed: {exc}", file=sys.stderr)
+        print(f"logs: {stack.logs}", file=sys.stderr)
+        return 1
+    print(state.gateway_url or "(no gateway)")
+    print(f"logs: {stack.logs}")
+    print(f"state: {state.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

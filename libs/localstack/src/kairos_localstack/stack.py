@@ -1,0 +1,317 @@
+"""The whole local platform: infrastructure, the four services and the gateway.
+
+``Stack(data_dir).up()`` starts (or reuses, when the environment names a real server):
+PostgreSQL, the Kafka broker, localstripe, Radicale, the SMTP sink; creates each service's
+database and every topic (plus its .dlq); runs each service's migrations; starts each
+service's http/consumer/relay processes and Traefik; waits until everything is ready through
+the gateway; and records it all in <data>/state.json. Every process runs detached in its own
+session with output in <data>/logs/<name>.log, so it outlives the `kairos-stack up` command.
+``down()`` stops whatever state.json lists. A failed ``up()`` stops what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kairos_localstack.kafka import TansuBroker, ensure_topics
+from kairos_localstack.keys import ensure_jwt_keys
+from kairos_localstack.ports import free_port
+from kairos_localstack.postgres import PostgresServer, create_database
+from kairos_localstack.proc import StartupError, run_sync, spawn, start_ticks
+from kairos_localstack.radicale import RadicaleServer
+from kairos_localstack.services import SERVICES, STRIPE_WEBHOOK_PATH, ServiceSpec, all_topics
+from kairos_localstack.smtp_sink import SmtpSink
+from kairos_localstack.state import ProcessRecord, StackState
+from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
+from kairos_localstack.traefik import TraefikGateway
+
+TOPIC_PARTITIONS = 3  # >= 2 so two consumer replicas both get work
+
+
+def repo_root() -> Path:
+    """The checkout root: the nearest parent holding uv.lock (else the working directory)."""
+    for parent in [Path.cwd(), *Path.cwd().parents]:
+        if (parent / "uv.lock").exists() and (parent / "pyproject.toml").exists():
+            return parent
+    return Path.cwd()
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("KAIROS_DATA_DIR")
+    return Path(env).resolve() if env else repo_root() / ".kairos"
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class Stack:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        services: Sequence[ServiceSpec] | None = None,
+        env: Mapping[str, str] | None = None,
+        ready_timeout: float = 180.0,
+    ) -> None:
+        self.data_dir = Path(data_dir or default_data_dir()).resolve()
+        self.logs = self.data_dir / "logs"
+        self.services = tuple(SERVICES if services is None else services)
+        self.env = dict(os.environ if env is None else env)
+        self.ready_timeout = ready_timeout
+        self.state = StackState(data_dir=str(self.data_dir))
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def _record(
+        self, name: str, proc: subprocess.Popen[bytes], port: int | None, **kw: Any
+    ) -> None:
+        self._children[proc.pid] = proc
+        log = str(self.logs / f"{name}.log")
+        rec = ProcessRecord(name, proc.pid, port, log, started=start_ticks(proc.pid), **kw)
+        self.state.processes.append(rec)
+        self.state.save()  # saved as we go: `down` can clean up after a failed `up`
+
+    def status(self) -> StackState | None:
+        return StackState.load(self.data_dir)
+
+    def is_up(self) -> bool:
+        state = self.status()
+        return state is not None and state.any_alive()
+
+    # -- up / down ---------------------------------------------------------------------
+
+    def up(self) -> StackState:
+        existing = self.status()
+        if existing is not None and existing.any_alive():
+            raise AlreadyUp(existing)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.state.save()
+        try:
+            self._start_infrastructure()
+            self._provision()
+            self._start_services()
+            self._wait_services_ready()
+        except BaseException:
+            self.down()
+            raise
+        return self.state
+
+    def down(self) -> None:
+        state = self.status() or self.state
+        state.stop_all(children=self._children)
+        state.processes = [p for p in state.processes if p.alive]
+        if state.processes:
+            state.save()
+        else:
+            state.path.unlink(missing_ok=True)
+
+    # -- the steps -----------------------------------------------------------------
+
+    def _start_infrastructure(self) -> None:
+        env, ep = self.env, self.state.endpoints
+        private_key, public_key = ensure_jwt_keys(self.data_dir)
+        ep["jwt_private_key_file"], ep["jwt_public_key_file"] = str(private_key), str(public_key)
+        ep["jwt_issuer"] = env.get("JWT_ISSUER", "kairos-local")
+        ep["jwt_audience"] = env.get("JWT_AUDIENCE", "kairos")
+
+        if env.get("DATABASE_URL"):
+            pg = PostgresServer.external(env["DATABASE_URL"])
+        else:
+            pg = PostgresServer(self.data_dir / "postgres")
+            pg.start()
+            assert pg.proc is not None
+            self._record("postgres", pg.proc, pg.port, stop_signal="SIGINT")
+        ep["database_url"] = pg.url("postgres")
+
+        broker = TansuBroker.from_env(self.logs / "kafka.log")
+        if not broker.is_external:
+            broker.start()
+            assert broker.proc is not None
+            self._record("kafka", broker.proc, broker.port)
+        ep["kafka_bootstrap"] = broker.bootstrap
+
+        ep["stripe_webhook_secret"] = env.get("STRIPE_WEBHOOK_SECRET") or (
+            "whsec_" + secrets.token_hex(16)
+        )
+        if env.get("STRIPE_API_BASE") and env.get("STRIPE_API_KEY"):
+            ep["stripe_api_base"], ep["stripe_api_key"] = (
+                env["STRIPE_API_BASE"],
+                env["STRIPE_API_KEY"],
+            )
+        else:
+            stripe = LocalStripe(
+                state_file=self.data_dir / "localstripe.pickle",
+                log_file=self.logs / "localstripe.log",
+            )
+            stripe.start()
+            assert stripe.proc is not None
+            self._record("localstripe", stripe.proc, stripe.port)
+            ep["stripe_api_base"], ep["stripe_api_key"] = stripe.api_base, LOCAL_API_KEY
+            ep["stripe_local"] = True
+
+        if env.get("CALDAV_URL"):
+            ep["caldav_url"] = env["CALDAV_URL"]
+        else:
+            cal = RadicaleServer(self.data_dir / "radicale", log_file=self.logs / "radicale.log")
+            cal.start()
+            assert cal.proc is not None
+            self._record("radicale", cal.proc, cal.port)
+            ep["caldav_url"] = cal.url
+
+        if env.get("SMTP_HOST"):
+            ep["smtp_host"], ep["smtp_port"] = env["SMTP_HOST"], int(env.get("SMTP_PORT", "25"))
+        else:
+            sink = SmtpSink(self.data_dir / "maildir", log_file=self.logs / "smtp.log")
+            sink.start()
+            assert sink.proc is not None
+            self._record("smtp", sink.proc, sink.port)
+            ep["smtp_host"], ep["smtp_port"] = "127.0.0.1", sink.port
+            ep["maildir"] = str(sink.maildir)
+        self.state.save()
+
+    def _provision(self) -> None:
+        """Per-service databases, every topic, then each service's migrations (in parallel)."""
+        ep = self.state.endpoints
+        server_url = ep["database_url"]
+
+        async def create_all() -> None:
+            for svc in self.services:
+                url = await create_database(server_url, svc.database)
+                self.state.services[svc.name] = {"database_url": url, "prefix": svc.prefix}
+            await ensure_topics(ep["kafka_bootstrap"], all_topics(), partitions=TOPIC_PARTITIONS)
+
+        run_sync(create_all)
+        self.state.save()
+
+        running = []
+        for svc in self.services:
+            log = self.logs / f"{svc.name}-migrate.log"
+            argv = [sys.executable, "-m", svc.module, "migrate"]
+            running.append((svc, log, spawn(argv, log, env=self._service_env(svc, {}))))
+        deadline = time.monotonic() + self.ready_timeout
+        for svc, log, proc in running:
+            try:
+                code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise StartupError(f"{svc.name} migrate timed out; see {log}") from None
+            if code != 0:
+                raise StartupError(
+                    f"{svc.name} migrate exited {code}; see {log}:\n{_log_tail(log)}"
+                )
+
+    def _service_env(self, svc: ServiceSpec, extra: Mapping[str, str]) -> dict[str, str]:
+        ep = self.state.endpoints
+        env = dict(self.env)
+        env.update(
+            SERVICE_NAME=svc.name,
+            DATABASE_URL=self.state.services[svc.name]["database_url"],
+            KAFKA_BOOTSTRAP_SERVERS=ep["kafka_bootstrap"],
+            JWT_PUBLIC_KEY_FILE=ep["jwt_public_key_file"],
+            JWT_ISSUER=ep["jwt_issuer"],
+            JWT_AUDIENCE=ep["jwt_audience"],
+            CALDAV_URL=ep["caldav_url"],
+            SMTP_HOST=str(ep["smtp_host"]),
+            SMTP_PORT=str(ep["smtp_port"]),
+            LOG_JSON=self.env.get("LOG_JSON", "true"),
+            PYTHONUNBUFFERED="1",
+        )
+        for var in ("HTTP_PORT", "METRICS_PORT", "STRIPE_API_BASE", "STRIPE_API_KEY"):
+            env.pop(var, None)  # only what we set below may reach the process
+        if svc.needs_stripe:
+            env.update(
+                STRIPE_API_BASE=ep["stripe_api_base"],
+                STRIPE_API_KEY=ep["stripe_api_key"],
+                STRIPE_WEBHOOK_SECRET=ep["stripe_webhook_secret"],
+            )
+        env.update(svc.extra_env)
+        env.update(extra)
+        return env
+
+    def _start_services(self) -> None:
+        routes: dict[str, int] = {}
+        for svc in self.services:
+            for role in svc.roles:
+                name = f"{svc.name}-{role}"
+                port = free_port()
+                if role == "http":
+                    extra = {"HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port)}
+                    routes[svc.prefix] = port
+                    self.state.services[svc.name]["http_port"] = port
+                else:
+                    extra = {"METRICS_PORT": str(port)}
+                    self.state.services[svc.name][f"{role}_metrics_port"] = port
+                argv = [sys.executable, "-m", svc.module, role]
+                proc = spawn(argv, self.logs / f"{name}.log", env=self._service_env(svc, extra))
+                self._record(name, proc, port)
+
+        gateway = TraefikGateway(
+            self.data_dir / "traefik", routes, log_file=self.logs / "traefik.log"
+        )
+        gateway.start()
+        assert gateway.proc is not None
+        self._record("traefik", gateway.proc, gateway.port)
+        self.state.gateway_url = gateway.url
+        if self.state.endpoints.get("stripe_local") and any(s.needs_stripe for s in self.services):
+            register_webhook(
+                self.state.endpoints["stripe_api_base"],
+                gateway.url + STRIPE_WEBHOOK_PATH,
+                self.state.endpoints["stripe_webhook_secret"],
+            )
+        self.state.save()
+
+    def _ready_urls(self) -> dict[str, str]:
+        """Process name -> the URL that answers 200 once it is ready."""
+        urls: dict[str, str] = {}
+        for svc in self.services:
+            info = self.state.services[svc.name]
+            for role in svc.roles:
+                if role == "http":
+                    urls[f"{svc.name}-http"] = f"{self.state.gateway_url}{svc.prefix}health/ready"
+                else:
+                    port = info[f"{role}_metrics_port"]
+                    urls[f"{svc.name}-{role}"] = f"http://127.0.0.1:{port}/health/ready"
+        return urls
+
+    def _wait_services_ready(self) -> None:
+        pending = self._ready_urls()
+        records = {r.name: r for r in self.state.processes}
+        deadline = time.monotonic() + self.ready_timeout
+        with httpx.Client(timeout=2) as client:
+            while pending:
+                for name, url in list(pending.items()):
+                    rec = records[name]
+                    if not rec.alive:
+                        log = Path(rec.log or "")
+                        raise StartupError(f"{name} exited; see {log}:\n{_log_tail(log)}")
+                    try:
+                        if client.get(url).status_code == 200:
+                            del pending[name]
+                    except httpx.HTTPError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    raise StartupError(
+                        f"not ready after {self.ready_timeout:.0f}s: {sorted(pending)}"
+                    )
+                if pending:
+                    time.sleep(0.25)
+
+
+class AlreadyUp(Exception):
+    def __init__(self, state: StackState) -> None:
+        super().__init__(f"stack already up at {state.gateway_url}")
+        self.state = state

@@ -1,0 +1,74 @@
+"""<data>/state.json: what `kairos-stack up` started, so `down` and `status` can find it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kairos_localstack.proc import pid_alive, start_ticks, stop_group
+
+
+@dataclass
+class ProcessRecord:
+    name: str
+    pid: int
+    port: int | None
+    log: str | None
+    stop_signal: str = "SIGTERM"  # postgres wants SIGINT (fast shutdown)
+    # Start time of the pid when recorded: a stale state file must not make us signal an
+    # unrelated process that reused the pid.
+    started: int | None = None
+
+    @property
+    def alive(self) -> bool:
+        if not pid_alive(self.pid):
+            return False
+        return self.started is None or start_ticks(self.pid) == self.started
+
+
+@dataclass
+class StackState:
+    data_dir: str
+    gateway_url: str | None = None
+    processes: list[ProcessRecord] = field(default_factory=list)
+    endpoints: dict[str, Any] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.data_dir) / "state.json"
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+        os.replace(tmp, self.path)  # readers never see a half-written file
+
+    @classmethod
+    def load(cls, data_dir: Path) -> StackState | None:
+        path = Path(data_dir) / "state.json"
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text())
+        procs = [ProcessRecord(**p) for p in raw.pop("processes", [])]
+        return cls(processes=procs, **raw)
+
+    def any_alive(self) -> bool:
+        return any(p.alive for p in self.processes)
+
+    def stop_all(
+        self, timeout: float = 15.0, children: dict[int, subprocess.Popen[bytes]] | None = None
+    ) -> None:
+        """Stop every recorded process group, newest first (gateway, services, then infra).
+
+        children: Popen objects of processes this Python process started, so they are reaped.
+        """
+        children = children or {}
+        for rec in reversed(self.processes):
+            if rec.alive:
+                sig = signal.Signals[rec.stop_signal]
+                stop_group(rec.pid, timeout=timeout, sig=sig, proc=children.get(rec.pid))
