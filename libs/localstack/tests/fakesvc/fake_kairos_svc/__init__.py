@@ -1,0 +1,1 @@
+"""A stand-in service honouring the local-stack contract (migrate/http/consumer/relay)."""

@@ -1,0 +1,71 @@
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from kairos_localstack.radicale import RadicaleServer
+from kairos_localstack.smtp_sink import SmtpSink, read_messages
+
+pytestmark = pytest.mark.integration
+
+MKCALENDAR = b"""<?xml version="1.0" encoding="utf-8"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:set><D:prop><D:displayname>Sessions</D:displayname></D:prop></D:set>
+</C:mkcalendar>"""
+
+
+def test_radicale_propfind_and_per_user_calendar(tmp_path: Path) -> None:
+    server = RadicaleServer(tmp_path / "cal", log_file=tmp_path / "radicale.log")
+    server.start()
+    try:
+        auth = ("mentor-1", "anything")
+        resp = httpx.request("PROPFIND", server.url, headers={"Depth": "0"}, auth=auth)
+        assert resp.status_code == 207
+        made = httpx.request(
+            "MKCALENDAR", f"{server.url}mentor-1/sessions/", content=MKCALENDAR, auth=auth
+        )
+        assert made.status_code == 201
+        listing = httpx.request(
+            "PROPFIND", f"{server.url}mentor-1/", headers={"Depth": "1"}, auth=auth
+        )
+        assert listing.status_code == 207
+        assert "/mentor-1/sessions/" in listing.text
+    finally:
+        server.stop()
+
+
+def test_radicale_htpasswd_rejects_wrong_password(tmp_path: Path) -> None:
+    server = RadicaleServer(tmp_path / "cal", users={"alice": "secret"})
+    server.start()
+    try:
+        ok = httpx.request(
+            "PROPFIND", f"{server.url}alice/", headers={"Depth": "0"}, auth=("alice", "secret")
+        )
+        bad = httpx.request(
+            "PROPFIND", f"{server.url}alice/", headers={"Depth": "0"}, auth=("alice", "nope")
+        )
+        assert ok.status_code == 207
+        assert bad.status_code == 401
+    finally:
+        server.stop()
+
+
+def test_smtp_sink_stores_message_in_maildir(tmp_path: Path) -> None:
+    sink = SmtpSink(tmp_path / "mail", log_file=tmp_path / "smtp.log")
+    sink.start()
+    try:
+        msg = EmailMessage()
+        msg["From"] = "kairos@example.org"
+        msg["To"] = "client@example.org"
+        msg["Subject"] = "Your session is booked"
+        msg.set_content("See you on Monday.")
+        assert sink.port is not None
+        with smtplib.SMTP("127.0.0.1", sink.port, timeout=10) as smtp:
+            smtp.send_message(msg)
+    finally:
+        sink.stop()
+    stored = read_messages(tmp_path / "mail")
+    assert len(stored) == 1
+    assert stored[0]["Subject"] == "Your session is booked"
+    assert stored[0].get_content().strip() == "See you on Monday."
