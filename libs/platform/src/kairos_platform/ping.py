@@ -7,11 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from fastapi import APIRouter, status
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 
 from kairos_contracts import Envelope
 from kairos_contracts.events.system import Ping, Pong
+from kairos_platform.auth import AdminOnly
+from kairos_platform.problems import not_found
 from kairos_platform.uow import UnitOfWork
 
 
@@ -65,3 +68,24 @@ def handlers(tables: PingTables) -> dict[Any, Any]:
             )
 
     return {Ping: on_ping, Pong: on_pong}
+
+
+def ping_router(uow_factory: Any, tables: PingTables) -> APIRouter:
+    """``POST /system/pings`` (admin) sends a ping; ``GET /system/pings/{id}`` lists who answered."""
+    router = APIRouter(prefix="/system/pings", tags=["system"])
+
+    @router.post("", status_code=status.HTTP_202_ACCEPTED)
+    async def create_ping(_: AdminOnly) -> dict[str, str]:
+        async with uow_factory() as uow:
+            ping_id = await send_ping(uow, tables)
+        return {"ping_id": str(ping_id)}
+
+    @router.get("/{ping_id}")
+    async def get_ping(ping_id: uuid.UUID, _: AdminOnly) -> dict[str, Any]:
+        async with uow_factory() as uow:
+            answered = await responders(uow, tables, ping_id)
+        if answered is None:
+            raise not_found(f"No ping {ping_id} was sent from here.")
+        return {"ping_id": str(ping_id), "responders": answered}
+
+    return router

@@ -1,0 +1,3 @@
+"""Attendance: session projection, attendance, absences, warnings, reprobation."""
+
+SERVICE = "attendance"

@@ -1,0 +1,3 @@
+"""Booking: providers, offerings, availability, slots, holds, bookings, enrollments."""
+
+SERVICE = "booking"

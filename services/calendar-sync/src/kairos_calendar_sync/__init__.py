@@ -1,0 +1,3 @@
+"""Calendar sync: CalDAV and Google calendars, ICS feeds, email invitations."""
+
+SERVICE = "calendar-sync"

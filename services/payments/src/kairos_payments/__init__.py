@@ -1,0 +1,3 @@
+"""Payments: Stripe PaymentIntents, captures, voids, refunds, credits, subscriptions."""
+
+SERVICE = "payments"

@@ -1,0 +1,71 @@
+"""Alembic, the same way for every service.
+
+Each service keeps its own migration scripts (its own database), and their ``env.py`` is
+two lines that call :func:`run_env`. The messaging tables every service has are created by
+:func:`create_messaging_tables` from the service's first migration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kairos_platform.messaging.tables import OUTBOX_BUCKETS
+
+# Replicas may all run `migrate` at start; one at a time does the work.
+_MIGRATION_LOCK = 7_240_311
+
+
+def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py (online, async engine)."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+        context.configure(connection=connection, target_metadata=metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+
+    async def run() -> None:
+        engine = create_async_engine(str(url), poolclass=pool.NullPool)
+        async with engine.connect() as conn:
+            await conn.run_sync(do_run)
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def create_messaging_tables(op: object, metadata: MetaData) -> None:
+    """Create outbox, outbox_bucket (filled), inbox, pings and pongs from ``metadata``."""
+    bind = op.get_bind()  # type: ignore[attr-defined]
+    for name in ("outbox", "outbox_bucket", "inbox", "pings", "pongs"):
+        metadata.tables[name].create(bind)
+    bind.execute(
+        text("INSERT INTO outbox_bucket SELECT generate_series(0, :n - 1)"), {"n": OUTBOX_BUCKETS}
+    )
+
+
+def drop_messaging_tables(op: object, metadata: MetaData) -> None:
+    bind = op.get_bind()  # type: ignore[attr-defined]
+    for name in ("pongs", "pings", "inbox", "outbox_bucket", "outbox"):
+        metadata.tables[name].drop(bind)

@@ -1,0 +1,206 @@
+"""The processes of a service: ``python -m kairos_<service> http|consumer|relay|migrate``.
+
+Each runs on its own so that an operator scales them separately. They share one
+composition root, the service's ``bootstrap()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from kairos_platform import metrics
+from kairos_platform.health import Check, Readiness
+from kairos_platform.http import create_app
+from kairos_platform.logging import configure_logging
+from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
+from kairos_platform.messaging.kafka import consumer_router, make_producer
+from kairos_platform.messaging.relay import Relay, RelayConfig
+from kairos_platform.service import Service
+
+log = logging.getLogger(__name__)
+
+Bootstrap = Callable[[], Service]
+
+
+def database_check(service: Service) -> Check:
+    async def probe() -> None:
+        async with service.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return Check("database", probe)
+
+
+def build_http_app(service: Service) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.engine.dispose()
+
+    app = create_app(
+        service.settings,
+        title=f"Kairos {service.name}",
+        routers=service.routers,
+        readiness_checks=[database_check(service)],
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app
+
+
+def build_dispatcher(service: Service) -> Dispatcher:
+    s = service.settings
+
+    def record(event_type: str, outcome: Outcome, seconds: float) -> None:
+        label: Any = "ok" if outcome in (Outcome.HANDLED, Outcome.IGNORED) else str(outcome)
+        if outcome is Outcome.DEAD_LETTERED:
+            label = "dead_lettered"
+        metrics.count_consumer_message(service.name, service.consumer_group, event_type, label)
+        metrics.observe_handler(service.name, service.consumer_group, event_type, label, seconds)
+
+    return Dispatcher(
+        consumer=service.consumer_group,
+        uow_factory=service.uow_factory,
+        handlers=service.handlers,
+        policy=ConsumerPolicy(s.consumer_max_attempts, s.consumer_backoff_base_s, s.consumer_backoff_max_s),
+        on_outcome=record,
+    )
+
+
+async def run_consumer(service: Service, stop: asyncio.Event) -> None:
+    from faststream.kafka import KafkaBroker
+
+    s = service.settings
+    broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}")
+
+    def on_batch(msg: Any) -> None:
+        consumer = msg.consumer
+        for r in msg.raw_message if isinstance(msg.raw_message, tuple | list) else [msg.raw_message]:
+            with contextlib.suppress(Exception):
+                tp = _tp(r.topic, r.partition)
+                metrics.set_consumer_lag(
+                    service.name, service.consumer_group, r.topic, r.partition, consumer.highwater(tp) - r.offset - 1
+                )
+
+    broker.include_router(
+        consumer_router(
+            build_dispatcher(service), topics=service.topics, group_id=service.consumer_group, on_batch=on_batch
+        )
+    )
+    readiness = Readiness([database_check(service), Check("broker", lambda: broker.ping(timeout=2.0))])
+    server = await metrics.start_metrics_server(s.metrics_port, readiness, host=s.http_host, service=service.name)
+    try:
+        await _start_with_retry(broker.start, stop, "broker")
+        log.info("consumer of %s started on %s", service.name, ", ".join(service.topics))
+        await stop.wait()
+    finally:
+        await broker.stop()
+        await server.stop()
+        await service.engine.dispose()
+
+
+def _tp(topic: str, partition: int) -> Any:
+    from aiokafka import TopicPartition
+
+    return TopicPartition(topic, partition)
+
+
+async def run_relay(service: Service, stop: asyncio.Event) -> None:
+    s = service.settings
+    producer = make_producer(s.kafka_bootstrap_servers, client_id=f"{service.name}-relay-{uuid.uuid4().hex[:6]}")
+    relay = Relay(
+        service.engine,
+        producer,
+        listen_dsn=s.asyncpg_dsn,
+        config=RelayConfig(batch_size=s.relay_batch_size, poll_interval_s=s.relay_poll_interval_s),
+        on_published=lambda n: metrics.count_relay_published(service.name, "all", n),
+    )
+
+    async def broker_up() -> bool:
+        return bool(producer.client.cluster.brokers())
+
+    readiness = Readiness([database_check(service), Check("broker", broker_up)])
+    server = await metrics.start_metrics_server(s.metrics_port, readiness, host=s.http_host, service=service.name)
+    watcher = asyncio.create_task(_watch_backlog(service, relay, stop))
+    try:
+        await _start_with_retry(producer.start, stop, "broker")
+        await relay.run(stop)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await producer.stop()
+        await server.stop()
+        await service.engine.dispose()
+
+
+async def _watch_backlog(service: Service, relay: Relay, stop: asyncio.Event) -> None:
+    """Outbox backlog and oldest age for /metrics, and purge of long-sent rows."""
+    passes = 0
+    while not stop.is_set():
+        with contextlib.suppress(Exception):
+            backlog = await relay.backlog()
+            metrics.set_outbox_backlog(service.name, backlog.count, backlog.oldest_age_s)
+            if passes % 60 == 0:
+                await relay.purge_sent()
+        passes += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+
+
+async def _start_with_retry(start: Callable[[], Any], stop: asyncio.Event, what: str) -> None:
+    """A process may start before its broker: keep trying instead of crashing."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            await start()
+            return
+        except Exception as exc:
+            log.warning("%s not reachable yet (%s); retrying", what, type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 5.0)
+
+
+def run_migrations(service: Service) -> None:
+    from kairos_platform.migrations import upgrade
+
+    upgrade(service.migrations, service.settings.sqlalchemy_url)
+
+
+async def _run_until_signalled(runner: Callable[[Service, asyncio.Event], Any], service: Service) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runner(service, stop)
+
+
+def main(bootstrap: Bootstrap, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run one process of a Kairos service.")
+    parser.add_argument("process", choices=["http", "consumer", "relay", "migrate"])
+    args = parser.parse_args(argv)
+    service = bootstrap()
+    configure_logging(service.settings)
+    if args.process == "migrate":
+        run_migrations(service)
+    elif args.process == "http":
+        import uvicorn
+
+        s = service.settings
+        uvicorn.run(build_http_app(service), host=s.http_host, port=s.http_port, log_config=None, access_log=False)
+    elif args.process == "consumer":
+        asyncio.run(_run_until_signalled(run_consumer, service))
+    else:
+        asyncio.run(_run_until_signalled(run_relay, service))
+    sys.exit(0)

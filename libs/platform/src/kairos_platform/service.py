@@ -1,0 +1,42 @@
+"""What a service is made of: the parts its ``bootstrap`` wires and the runners use.
+
+Every service's ``bootstrap()`` returns a :class:`Service`; the three processes (HTTP,
+consumer, relay) and ``migrate`` are the same code for all four services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kairos_contracts import Event
+from kairos_platform.messaging.consumer import Handler
+from kairos_platform.settings import ServiceSettings
+from kairos_platform.uow import UnitOfWork
+
+
+@dataclass
+class Service:
+    name: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    metadata: MetaData
+    uow_factory: Callable[[], UnitOfWork]
+    #: event class -> handler(event, envelope, uow); the consumer's whole job
+    handlers: Mapping[type[Event], Handler]
+    #: the topics the consumer subscribes to (those the handlers' events travel on)
+    topics: Sequence[str]
+    routers: Sequence[APIRouter]
+    migrations: Path
+    #: what the HTTP app's dependencies can reach (``request.app.state.service``)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def consumer_group(self) -> str:
+        return self.name

@@ -1,0 +1,1 @@
+"""HTTP routes and event subscriptions: they only translate into service-layer calls."""

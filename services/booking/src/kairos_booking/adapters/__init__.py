@@ -1,0 +1,1 @@
+"""Database tables and repositories of the booking service."""

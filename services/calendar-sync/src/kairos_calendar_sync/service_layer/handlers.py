@@ -1,0 +1,12 @@
+"""Event handlers of the calendar-sync service (event -> effect, inside the unit of work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kairos_calendar_sync.adapters import orm
+from kairos_platform import ping
+
+
+def event_handlers() -> dict[Any, Any]:
+    return {**ping.handlers(orm.pings)}

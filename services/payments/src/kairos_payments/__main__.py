@@ -1,0 +1,4 @@
+from kairos_payments.bootstrap import bootstrap
+from kairos_platform.runtime import main
+
+main(bootstrap)

@@ -1,0 +1,1 @@
+"""The domain: pure rules, no I/O."""
