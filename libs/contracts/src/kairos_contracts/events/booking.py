@@ -256,3 +256,11 @@ class BookingRejected(Event):
     amount_minor: MinorUnits
     currency: Currency
     rejected_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _occurrence_is_whole(self) -> Self:
+        if (self.starts_at is None) != (self.ends_at is None):
+            raise ValueError("starts_at and ends_at are given together or not at all")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
