@@ -126,6 +126,43 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
+def signal_group(pid: int, sig: int = signal.SIGTERM) -> None:
+    """Send sig to the process group led by pid (and SIGCONT, in case it was SIGSTOPped)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+        # A stopped (SIGSTOP) process only acts on SIGTERM once continued.
+        os.killpg(pid, signal.SIGCONT)
+
+
+def wait_groups_gone(
+    pids: Sequence[int],
+    timeout: float = 10.0,
+    procs: Mapping[int, subprocess.Popen[bytes]] | None = None,
+) -> None:
+    """Wait until every group in pids is gone; SIGKILL whatever is left at the deadline."""
+    procs = procs or {}
+
+    def alive() -> list[int]:
+        for proc in procs.values():
+            proc.poll()  # reap our own children so they do not linger as zombies
+        return [pid for pid in pids if _group_alive(pid)]
+
+    deadline = time.monotonic() + timeout
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = alive()
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    kill_deadline = time.monotonic() + 5
+    while left and time.monotonic() < kill_deadline:
+        time.sleep(0.05)
+        left = alive()
+    for proc in procs.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+
+
 def stop_group(
     pid: int,
     timeout: float = 10.0,
@@ -137,28 +174,8 @@ def stop_group(
     pid must be a session leader we started (spawn() makes every child one), so its pid is
     also its process-group id.
     """
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-        # A stopped (SIGSTOP) process only acts on SIGTERM once continued.
-        os.killpg(pid, signal.SIGCONT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None:
-            proc.poll()  # reap our own child so it does not linger as a zombie
-        if not _group_alive(pid):
-            break
-        time.sleep(0.05)
-    else:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        kill_deadline = time.monotonic() + 5
-        while _group_alive(pid) and time.monotonic() < kill_deadline:
-            if proc is not None:
-                proc.poll()
-            time.sleep(0.05)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=1)
+    signal_group(pid, sig)
+    wait_groups_gone([pid], timeout, {pid: proc} if proc is not None else None)
 
 
 def run_sync(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -10,7 +10,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kairos_localstack.proc import pid_alive, start_ticks, stop_group
+from kairos_localstack.proc import pid_alive, signal_group, start_ticks, wait_groups_gone
+
+# Stopped last, after everything that talks to them.
+INFRASTRUCTURE = frozenset({"postgres", "kafka", "localstripe", "radicale", "smtp"})
 
 
 @dataclass
@@ -63,12 +66,17 @@ class StackState:
     def stop_all(
         self, timeout: float = 15.0, children: dict[int, subprocess.Popen[bytes]] | None = None
     ) -> None:
-        """Stop every recorded process group, newest first (gateway, services, then infra).
+        """Stop every recorded process: first all the rest at once, then the infrastructure
+        (so services can close their connections before PostgreSQL and the broker go away).
 
         children: Popen objects of processes this Python process started, so they are reaped.
         """
         children = children or {}
-        for rec in reversed(self.processes):
-            if rec.alive:
-                sig = signal.Signals[rec.stop_signal]
-                stop_group(rec.pid, timeout=timeout, sig=sig, proc=children.get(rec.pid))
+        late = [r for r in self.processes if r.name in INFRASTRUCTURE]
+        early = [r for r in self.processes if r.name not in INFRASTRUCTURE]
+        for phase in (early, late):
+            live = [r for r in phase if r.alive]
+            for rec in live:
+                signal_group(rec.pid, signal.Signals[rec.stop_signal])
+            pids = [r.pid for r in live]
+            wait_groups_gone(pids, timeout, {p: children[p] for p in pids if p in children})

@@ -1,0 +1,33 @@
+# Kairos: one command to run the platform locally, one to run the tests.
+# uv is installed with pip when missing; everything else comes from the uv workspace.
+
+SHELL := /bin/bash
+# Without uv on PATH, use the pip-installed one as a module (works for --user and venv installs).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# --frozen when a lock file exists: never re-resolve behind the developer's back.
+SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
+
+.PHONY: up down status test lint sync uv
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install uv
+
+sync: uv
+	$(UV) sync $(SYNC_FLAGS)
+
+up: sync
+	$(UV) run kairos-stack up
+
+down: uv
+	$(UV) run --no-sync kairos-stack down
+
+status: uv
+	$(UV) run --no-sync kairos-stack status
+
+test: sync
+	$(UV) run pytest
+
+lint: sync
+	$(UV) run ruff check libs services
+	$(UV) run ruff format --check libs services
+	$(UV) run mypy libs/*/src services/*/src
