@@ -2,7 +2,6 @@
 
 import httpx
 import pytest
-
 from kairos_localstack.services import SERVICES
 
 pytestmark = pytest.mark.e2e

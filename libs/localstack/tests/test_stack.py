@@ -93,3 +93,28 @@ def test_failed_up_leaves_nothing_running(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(Exception, match="migrate exited"):
         stack.up()
     assert not (data / "state.json").exists()
+
+
+def test_external_database_url_is_used_not_started(
+    monkeypatch: pytest.MonkeyPatch, postgres_server
+) -> None:
+    for var in ("KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL", "SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DATABASE_URL", postgres_server.url("postgres"))
+    data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
+    fake = ServiceSpec(
+        "booking",
+        "fake_kairos_svc",
+        "kairos_booking_ext",
+        "/api/booking/",
+        extra_env={"PYTHONPATH": str(FAKE_DIR)},
+    )
+    stack = Stack(data, services=[fake], ready_timeout=60)
+    state = stack.up()
+    try:
+        assert "postgres" not in {p.name for p in state.processes}
+        env = httpx.get(f"{state.gateway_url}/api/booking/env").json()
+        assert env["DATABASE_URL"] == postgres_server.url("kairos_booking_ext")
+    finally:
+        stack.down()
+    assert not (data / "postgres").exists()
