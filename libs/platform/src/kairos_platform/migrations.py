@@ -69,3 +69,10 @@ def drop_messaging_tables(op: object, metadata: MetaData) -> None:
     bind = op.get_bind()  # type: ignore[attr-defined]
     for name in ("pongs", "pings", "inbox", "outbox_bucket", "outbox"):
         metadata.tables[name].drop(bind)
+
+
+def downgrade(script_location: Path, url: str, revision: str) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, revision)

@@ -5,17 +5,17 @@ consumer, inbox) end to end. Any service can ping; every other service answers.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, status
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.system import Ping, Pong
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_contracts import Envelope
-from kairos_contracts.events.system import Ping, Pong
 from kairos_platform.auth import AdminOnly
 from kairos_platform.problems import not_found
-from kairos_platform.uow import UnitOfWork
 
 
 class PingTables:
@@ -24,66 +24,95 @@ class PingTables:
             "pings",
             metadata,
             Column("ping_id", UUID(as_uuid=True), primary_key=True),
-            Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column(
+                "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+            ),
         )
         self.pongs = Table(
             "pongs",
             metadata,
             Column("ping_id", UUID(as_uuid=True), nullable=False),
             Column("responder", Text, nullable=False),
-            Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column(
+                "received_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+            ),
             PrimaryKeyConstraint("ping_id", "responder", name="pk_pongs"),
         )
 
 
-async def send_ping(uow: UnitOfWork, tables: PingTables) -> uuid.UUID:
+class PingRepository(Protocol):
+    async def add_ping(self, ping_id: uuid.UUID) -> None: ...
+    async def add_pong(self, ping_id: uuid.UUID, responder: str) -> None: ...
+    async def responders(self, ping_id: uuid.UUID) -> list[str] | None: ...
+
+
+class PingUnitOfWork(Protocol):
+    """What the ping handlers need of a unit of work (SQL or fake)."""
+
+    source: str
+    pings: PingRepository
+
+    def emit(self, event: Event) -> Envelope: ...
+    async def commit(self) -> None: ...
+
+
+class SqlPingRepository:
+    def __init__(self, session: AsyncSession, tables: PingTables) -> None:
+        self._s = session
+        self._t = tables
+
+    async def add_ping(self, ping_id: uuid.UUID) -> None:
+        await self._s.execute(self._t.pings.insert().values(ping_id=ping_id))
+
+    async def add_pong(self, ping_id: uuid.UUID, responder: str) -> None:
+        stmt = insert(self._t.pongs).values(ping_id=ping_id, responder=responder)
+        await self._s.execute(stmt.on_conflict_do_nothing())
+
+    async def responders(self, ping_id: uuid.UUID) -> list[str] | None:
+        pings, pongs = self._t.pings, self._t.pongs
+        if await self._s.scalar(select(pings.c.ping_id).where(pings.c.ping_id == ping_id)) is None:
+            return None
+        rows = await self._s.execute(
+            select(pongs.c.responder).where(pongs.c.ping_id == ping_id).order_by(pongs.c.responder)
+        )
+        return [r for (r,) in rows]
+
+
+async def send_ping(uow: PingUnitOfWork) -> uuid.UUID:
     ping_id = uuid.uuid4()
-    await uow.session.execute(tables.pings.insert().values(ping_id=ping_id))
+    await uow.pings.add_ping(ping_id)
     uow.emit(Ping(ping_id=ping_id, origin=uow.source))
     await uow.commit()
     return ping_id
 
 
-async def responders(uow: UnitOfWork, tables: PingTables, ping_id: uuid.UUID) -> list[str] | None:
-    known = await uow.session.scalar(select(tables.pings.c.ping_id).where(tables.pings.c.ping_id == ping_id))
-    if known is None:
-        return None
-    rows = await uow.session.execute(
-        select(tables.pongs.c.responder).where(tables.pongs.c.ping_id == ping_id).order_by(tables.pongs.c.responder)
-    )
-    return [r for (r,) in rows]
+async def on_ping(event: Ping, envelope: Envelope, uow: PingUnitOfWork) -> None:
+    if event.origin != uow.source:
+        uow.emit(Pong(ping_id=event.ping_id, origin=event.origin, responder=uow.source))
 
 
-def handlers(tables: PingTables) -> dict[Any, Any]:
-    async def on_ping(event: Ping, envelope: Envelope, uow: UnitOfWork) -> None:
-        if event.origin != uow.source:
-            uow.emit(Pong(ping_id=event.ping_id, origin=event.origin, responder=uow.source))
-
-    async def on_pong(event: Pong, envelope: Envelope, uow: UnitOfWork) -> None:
-        if event.origin == uow.source:
-            await uow.session.execute(
-                insert(tables.pongs)
-                .values(ping_id=event.ping_id, responder=event.responder)
-                .on_conflict_do_nothing()
-            )
-
-    return {Ping: on_ping, Pong: on_pong}
+async def on_pong(event: Pong, envelope: Envelope, uow: PingUnitOfWork) -> None:
+    if event.origin == uow.source:
+        await uow.pings.add_pong(event.ping_id, event.responder)
 
 
-def ping_router(uow_factory: Any, tables: PingTables) -> APIRouter:
-    """``POST /system/pings`` (admin) sends a ping; ``GET /system/pings/{id}`` lists who answered."""
+HANDLERS: dict[type[Event], Any] = {Ping: on_ping, Pong: on_pong}
+
+
+def ping_router(uow_factory: Any) -> APIRouter:
+    """Admin-only: ``POST /system/pings`` sends, ``GET /system/pings/{id}`` lists answers."""
     router = APIRouter(prefix="/system/pings", tags=["system"])
 
     @router.post("", status_code=status.HTTP_202_ACCEPTED)
     async def create_ping(_: AdminOnly) -> dict[str, str]:
         async with uow_factory() as uow:
-            ping_id = await send_ping(uow, tables)
+            ping_id = await send_ping(uow)
         return {"ping_id": str(ping_id)}
 
     @router.get("/{ping_id}")
     async def get_ping(ping_id: uuid.UUID, _: AdminOnly) -> dict[str, Any]:
         async with uow_factory() as uow:
-            answered = await responders(uow, tables, ping_id)
+            answered = await uow.pings.responders(ping_id)
         if answered is None:
             raise not_found(f"No ping {ping_id} was sent from here.")
         return {"ping_id": str(ping_id), "responders": answered}

@@ -72,7 +72,9 @@ def build_dispatcher(service: Service) -> Dispatcher:
         consumer=service.consumer_group,
         uow_factory=service.uow_factory,
         handlers=service.handlers,
-        policy=ConsumerPolicy(s.consumer_max_attempts, s.consumer_backoff_base_s, s.consumer_backoff_max_s),
+        policy=ConsumerPolicy(
+            s.consumer_max_attempts, s.consumer_backoff_base_s, s.consumer_backoff_max_s
+        ),
         on_outcome=record,
     )
 
@@ -81,24 +83,39 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
     from faststream.kafka import KafkaBroker
 
     s = service.settings
-    broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}")
+    broker = KafkaBroker(
+        s.kafka_bootstrap_servers, client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}"
+    )
 
     def on_batch(msg: Any) -> None:
         consumer = msg.consumer
-        for r in msg.raw_message if isinstance(msg.raw_message, tuple | list) else [msg.raw_message]:
+        for r in (
+            msg.raw_message if isinstance(msg.raw_message, tuple | list) else [msg.raw_message]
+        ):
             with contextlib.suppress(Exception):
                 tp = _tp(r.topic, r.partition)
                 metrics.set_consumer_lag(
-                    service.name, service.consumer_group, r.topic, r.partition, consumer.highwater(tp) - r.offset - 1
+                    service.name,
+                    service.consumer_group,
+                    r.topic,
+                    r.partition,
+                    consumer.highwater(tp) - r.offset - 1,
                 )
 
     broker.include_router(
         consumer_router(
-            build_dispatcher(service), topics=service.topics, group_id=service.consumer_group, on_batch=on_batch
+            build_dispatcher(service),
+            topics=service.topics,
+            group_id=service.consumer_group,
+            on_batch=on_batch,
         )
     )
-    readiness = Readiness([database_check(service), Check("broker", lambda: broker.ping(timeout=2.0))])
-    server = await metrics.start_metrics_server(s.metrics_port, readiness, host=s.http_host, service=service.name)
+    readiness = Readiness(
+        [database_check(service), Check("broker", lambda: broker.ping(timeout=2.0))]
+    )
+    server = await metrics.start_metrics_server(
+        s.metrics_port, readiness, host=s.http_host, service=service.name
+    )
     try:
         await _start_with_retry(broker.start, stop, "broker")
         log.info("consumer of %s started on %s", service.name, ", ".join(service.topics))
@@ -117,7 +134,9 @@ def _tp(topic: str, partition: int) -> Any:
 
 async def run_relay(service: Service, stop: asyncio.Event) -> None:
     s = service.settings
-    producer = make_producer(s.kafka_bootstrap_servers, client_id=f"{service.name}-relay-{uuid.uuid4().hex[:6]}")
+    producer = make_producer(
+        s.kafka_bootstrap_servers, client_id=f"{service.name}-relay-{uuid.uuid4().hex[:6]}"
+    )
     relay = Relay(
         service.engine,
         producer,
@@ -130,7 +149,9 @@ async def run_relay(service: Service, stop: asyncio.Event) -> None:
         return bool(producer.client.cluster.brokers())
 
     readiness = Readiness([database_check(service), Check("broker", broker_up)])
-    server = await metrics.start_metrics_server(s.metrics_port, readiness, host=s.http_host, service=service.name)
+    server = await metrics.start_metrics_server(
+        s.metrics_port, readiness, host=s.http_host, service=service.name
+    )
     watcher = asyncio.create_task(_watch_backlog(service, relay, stop))
     try:
         await _start_with_retry(producer.start, stop, "broker")
@@ -178,7 +199,9 @@ def run_migrations(service: Service) -> None:
     upgrade(service.migrations, service.settings.sqlalchemy_url)
 
 
-async def _run_until_signalled(runner: Callable[[Service, asyncio.Event], Any], service: Service) -> None:
+async def _run_until_signalled(
+    runner: Callable[[Service, asyncio.Event], Any], service: Service
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -198,7 +221,13 @@ def main(bootstrap: Bootstrap, argv: list[str] | None = None) -> None:
         import uvicorn
 
         s = service.settings
-        uvicorn.run(build_http_app(service), host=s.http_host, port=s.http_port, log_config=None, access_log=False)
+        uvicorn.run(
+            build_http_app(service),
+            host=s.http_host,
+            port=s.http_port,
+            log_config=None,
+            access_log=False,
+        )
     elif args.process == "consumer":
         asyncio.run(_run_until_signalled(run_consumer, service))
     else:

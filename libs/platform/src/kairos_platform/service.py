@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from kairos_contracts import Event
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kairos_contracts import Event
+from kairos_platform.db import make_engine, make_session_factory
 from kairos_platform.messaging.consumer import Handler
+from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
 
@@ -40,3 +42,40 @@ class Service:
     @property
     def consumer_group(self) -> str:
         return self.name
+
+
+def assemble(
+    *,
+    name: str,
+    settings: ServiceSettings | None,
+    engine: AsyncEngine | None,
+    metadata: MetaData,
+    tables: MessagingTables,
+    uow_class: type[UnitOfWork],
+    handlers: Mapping[type[Event], Handler],
+    routers: Callable[[Callable[[], UnitOfWork]], Sequence[APIRouter]],
+    migrations: Path,
+) -> Service:
+    """Wire a service from its parts; what a service's ``bootstrap()`` calls.
+
+    ``settings`` and ``engine`` default to the ones the environment describes; tests pass
+    their own. Nothing connects here: the engine opens connections on first use.
+    """
+    settings = settings or ServiceSettings(SERVICE_NAME=name)
+    engine = engine or make_engine(settings)
+    sessions = make_session_factory(engine)
+
+    def uow_factory() -> UnitOfWork:
+        return uow_class(sessions, tables, source=name)
+
+    return Service(
+        name=name,
+        settings=settings,
+        engine=engine,
+        metadata=metadata,
+        uow_factory=uow_factory,
+        handlers=handlers,
+        topics=sorted({cls.TOPIC for cls in handlers}),
+        routers=routers(uow_factory),
+        migrations=migrations,
+    )

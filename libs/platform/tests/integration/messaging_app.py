@@ -17,21 +17,18 @@ import uuid
 from typing import Any, ClassVar
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert, text
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
 from kairos_contracts import Envelope, Event, register
-import importlib
-
-topic_registry = importlib.import_module("kairos_contracts.topics")
 from kairos_contracts.registry import event_class
+from kairos_contracts.topics import TOPIC_KEYS
 from kairos_platform.db import make_session_factory
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
 from kairos_platform.messaging.kafka import consumer_router, make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.messaging.tables import OUTBOX_BUCKETS, MessagingTables
 from kairos_platform.uow import UnitOfWork
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # (consumer id, outcome) -> count, for tests that must know duplicates were seen and dropped.
 OUTCOMES: collections.Counter[tuple[str, str]] = collections.Counter()
@@ -57,7 +54,7 @@ def tick_event(topic: str) -> type[Event]:
         pass
 
     # A test topic, known to the registry like a real one (one per test, for isolation).
-    topic_registry.TOPIC_KEYS.setdefault(topic, "key")
+    TOPIC_KEYS.setdefault(topic, "key")
 
     class Tick(Event):
         TYPE: ClassVar[str] = type_name
@@ -79,7 +76,9 @@ async def create_schema(db_url: str) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
         await conn.execute(
-            text("INSERT INTO outbox_bucket SELECT generate_series(0, :n - 1) ON CONFLICT DO NOTHING"),
+            text(
+                "INSERT INTO outbox_bucket SELECT generate_series(0, :n - 1) ON CONFLICT DO NOTHING"
+            ),
             {"n": OUTBOX_BUCKETS},
         )
     await engine.dispose()
@@ -90,7 +89,13 @@ def uow_factory(engine: AsyncEngine, source: str = "test") -> Any:
     return lambda: UnitOfWork(sessions, tables, source=source)
 
 
-async def emit_ticks(engine: AsyncEngine, topic: str, keys: list[str], per_key: int, poison: set[tuple[str, int]] | None = None) -> list[Envelope]:
+async def emit_ticks(
+    engine: AsyncEngine,
+    topic: str,
+    keys: list[str],
+    per_key: int,
+    poison: set[tuple[str, int]] | None = None,
+) -> list[Envelope]:
     """One transaction per event, keys interleaved, as concurrent business would do."""
     tick = tick_event(topic)
     new_uow = uow_factory(engine)
@@ -98,17 +103,23 @@ async def emit_ticks(engine: AsyncEngine, topic: str, keys: list[str], per_key: 
     for seq in range(per_key):
         for key in keys:
             async with new_uow() as uow:
-                sent.append(uow.emit(tick(key=key, seq=seq, poison=(key, seq) in (poison or set()))))
+                sent.append(
+                    uow.emit(tick(key=key, seq=seq, poison=(key, seq) in (poison or set())))
+                )
                 await uow.commit()
     return sent
 
 
-def make_dispatcher(engine: AsyncEngine, topic: str, consumer_id: str, delay_s: float = 0.0, max_attempts: int = 3) -> Dispatcher:
+def make_dispatcher(
+    engine: AsyncEngine, topic: str, consumer_id: str, delay_s: float = 0.0, max_attempts: int = 3
+) -> Dispatcher:
     async def on_tick(event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
         if event.poison:
             raise ValueError(f"poison tick {event.key}/{event.seq}")
         await uow.session.execute(
-            insert(effects).values(event_id=envelope.event_id, key=event.key, seq=event.seq, consumer=consumer_id)
+            insert(effects).values(
+                event_id=envelope.event_id, key=event.key, seq=event.seq, consumer=consumer_id
+            )
         )
         if delay_s:
             await asyncio.sleep(delay_s)
@@ -122,10 +133,23 @@ def make_dispatcher(engine: AsyncEngine, topic: str, consumer_id: str, delay_s: 
     )
 
 
-async def start_consumer(engine: AsyncEngine, bootstrap: str, topic: str, consumer_id: str, group: str, delay_s: float = 0.0, max_records: int = 50) -> KafkaBroker:
+async def start_consumer(
+    engine: AsyncEngine,
+    bootstrap: str,
+    topic: str,
+    consumer_id: str,
+    group: str,
+    delay_s: float = 0.0,
+    max_records: int = 50,
+) -> KafkaBroker:
     broker = KafkaBroker(bootstrap, client_id=consumer_id)
     broker.include_router(
-        consumer_router(make_dispatcher(engine, topic, consumer_id, delay_s), topics=[topic], group_id=group, max_records=max_records)
+        consumer_router(
+            make_dispatcher(engine, topic, consumer_id, delay_s),
+            topics=[topic],
+            group_id=group,
+            max_records=max_records,
+        )
     )
     await broker.start()
     return broker
@@ -137,19 +161,33 @@ def assigned(broker: KafkaBroker) -> int:
 
 
 async def _main(mode: str) -> None:
-    db_url, bootstrap, topic = os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["TOPIC"]
+    db_url, bootstrap, topic = (
+        os.environ["DATABASE_URL"],
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+        os.environ["TOPIC"],
+    )
     engine = create_async_engine(asyncpg_url(db_url))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if mode == "relay":
         producer = make_producer(bootstrap, client_id=f"relay-{uuid.uuid4()}")
         await producer.start()
-        relay = Relay(engine, producer, listen_dsn=db_url, config=RelayConfig(batch_size=100, poll_interval_s=0.2))
+        relay = Relay(
+            engine,
+            producer,
+            listen_dsn=db_url,
+            config=RelayConfig(batch_size=100, poll_interval_s=0.2),
+        )
         await relay.run(stop)
         await producer.stop()
     else:
         broker = await start_consumer(
-            engine, bootstrap, topic, os.environ["CONSUMER_ID"], os.environ["GROUP"], float(os.environ.get("DELAY_S", "0"))
+            engine,
+            bootstrap,
+            topic,
+            os.environ["CONSUMER_ID"],
+            os.environ["GROUP"],
+            float(os.environ.get("DELAY_S", "0")),
         )
         await stop.wait()
         await broker.stop()

@@ -15,21 +15,22 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import messaging_app as app  # type: ignore[import-not-found]
 import pytest
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-import messaging_app as app  # type: ignore[import-not-found]
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging.kafka import make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 pytestmark = pytest.mark.integration
 APP = Path(__file__).with_name("messaging_app.py")
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "") -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = ""
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await check():
@@ -67,8 +68,12 @@ async def scalar(engine: AsyncEngine, sql: str, **params: object) -> int:
         return int((await conn.execute(text(sql), params)).scalar_one())
 
 
-async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 20.0) -> list[tuple[bytes, bytes]]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+async def read_topic(
+    bootstrap: str, topic: str, expect: int, timeout: float = 20.0
+) -> list[tuple[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
     await consumer.start()
     got: list[tuple[bytes, bytes]] = []
     deadline = time.monotonic() + timeout
@@ -83,7 +88,13 @@ async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 2
 
 
 def spawn(mode: str, db: str, bootstrap: str, topic: str, **env: str) -> subprocess.Popen[bytes]:
-    full = {**os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC": topic, **env}
+    full = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "TOPIC": topic,
+        **env,
+    }
     return subprocess.Popen([sys.executable, str(APP), mode], env=full, cwd=APP.parent)
 
 
@@ -97,7 +108,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-async def test_relay_publishes_in_key_order_and_marks_sent(engine: AsyncEngine, kafka_bootstrap: str, topic: str) -> None:
+async def test_relay_publishes_in_key_order_and_marks_sent(
+    engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
     await ensure_topic(kafka_bootstrap, topic)
     sent = await app.emit_ticks(engine, topic, ["a", "b", "c"], per_key=5)
     producer = make_producer(kafka_bootstrap, client_id="t")
@@ -141,6 +154,7 @@ async def test_relay_killed_after_publish_before_mark_loses_nothing(
     consumer = await app.start_consumer(engine, kafka_bootstrap, topic, "c1", group=f"g-{topic}")
     relay2 = spawn("relay", fresh_database, kafka_bootstrap, topic)
     try:
+
         async def all_sent() -> bool:
             return await scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
 
@@ -164,7 +178,6 @@ async def test_relay_killed_after_publish_before_mark_loses_nothing(
         await consumer.stop()
 
 
-
 async def test_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     engine: AsyncEngine, fresh_database: str, kafka_bootstrap: str, topic: str
 ) -> None:
@@ -174,8 +187,17 @@ async def test_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     relay = spawn("relay", fresh_database, kafka_bootstrap, topic)
     group = f"g-{topic}"
     # 20 ms per event, 50 per batch: the kill lands in the middle of a batch.
-    consumer = spawn("consumer", fresh_database, kafka_bootstrap, topic, CONSUMER_ID="victim", GROUP=group, DELAY_S="0.02")
+    consumer = spawn(
+        "consumer",
+        fresh_database,
+        kafka_bootstrap,
+        topic,
+        CONSUMER_ID="victim",
+        GROUP=group,
+        DELAY_S="0.02",
+    )
     try:
+
         async def some_effects() -> bool:
             return await scalar(engine, "SELECT count(*) FROM effects") >= 60
 
@@ -187,8 +209,11 @@ async def test_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing(
 
         survivor = await app.start_consumer(engine, kafka_bootstrap, topic, "survivor", group=group)
         try:
+
             async def all_effects() -> bool:
-                return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == len(sent)
+                return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == len(
+                    sent
+                )
 
             await eventually(all_effects, timeout=60, what="the survivor finishes the work")
         finally:
@@ -205,9 +230,13 @@ async def test_two_relays_two_consumers_keep_key_order_and_share_work(
 ) -> None:
     await ensure_topic(kafka_bootstrap, topic, partitions=4)
     group = f"g-{topic}"
-    consumers = [await app.start_consumer(engine, kafka_bootstrap, topic, f"c{i}", group=group) for i in (1, 2)]
+    consumers = [
+        await app.start_consumer(engine, kafka_bootstrap, topic, f"c{i}", group=group)
+        for i in (1, 2)
+    ]
     relays = [spawn("relay", fresh_database, kafka_bootstrap, topic) for _ in range(2)]
     try:
+
         async def both_assigned() -> bool:
             return all(app.assigned(c) > 0 for c in consumers)
 
@@ -221,7 +250,9 @@ async def test_two_relays_two_consumers_keep_key_order_and_share_work(
 
         await eventually(all_effects, timeout=60, what="every event handled")
         async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT key, seq, consumer FROM effects ORDER BY id"))).all()
+            rows = (
+                await conn.execute(text("SELECT key, seq, consumer FROM effects ORDER BY id"))
+            ).all()
         assert len(rows) == len(sent)
         by_key: dict[str, list[int]] = {}
         for key, seq, _ in rows:
@@ -259,7 +290,9 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_flo
         async with engine.connect() as conn:
             seqs = [s for (s,) in await conn.execute(text("SELECT seq FROM effects ORDER BY id"))]
         assert seqs == [0, 2, 3]
-        assert await scalar(engine, "SELECT count(*) FROM inbox WHERE outcome = 'dead_lettered'") == 2
+        assert (
+            await scalar(engine, "SELECT count(*) FROM inbox WHERE outcome = 'dead_lettered'") == 2
+        )
         while await relay.relay_once():
             pass
         dead = await read_topic(kafka_bootstrap, dlq_topic(topic), expect=2)
@@ -268,7 +301,10 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_flo
         bodies = [json.loads(v) for _, v in dead]
         assert len(bodies) == 2
         assert bodies[0]["original"] == "\ufffd not json" or "base64" in bodies[0]["original"]
-        assert bodies[1]["event_type"].startswith("TestTick") and "poison tick k/1" in bodies[1]["error"]
+        assert (
+            bodies[1]["event_type"].startswith("TestTick")
+            and "poison tick k/1" in bodies[1]["error"]
+        )
         assert bodies[1]["attempts"] == 3
     finally:
         await consumer.stop()

@@ -1,4 +1,5 @@
-from kairos_attendance.bootstrap import bootstrap
 from kairos_platform.runtime import main
+
+from kairos_attendance.bootstrap import bootstrap
 
 main(bootstrap)

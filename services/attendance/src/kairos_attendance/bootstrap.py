@@ -1,41 +1,31 @@
-"""The composition root: settings, engine, unit of work, handlers, routes.
-
-Tests call ``bootstrap(settings=..., engine=...)`` to swap any part.
-"""
+"""The composition root. Tests call ``bootstrap(settings=..., engine=...)`` to swap parts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kairos_platform.service import Service, assemble
+from kairos_platform.settings import ServiceSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_attendance import SERVICE
 from kairos_attendance.adapters import orm
 from kairos_attendance.entrypoints import http
 from kairos_attendance.service_layer.handlers import event_handlers
-from kairos_platform.db import make_engine, make_session_factory
-from kairos_platform.service import Service
-from kairos_platform.settings import ServiceSettings
-from kairos_platform.uow import UnitOfWork
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 
 
-def bootstrap(settings: ServiceSettings | None = None, engine: AsyncEngine | None = None) -> Service:
-    settings = settings or ServiceSettings(SERVICE_NAME=SERVICE)
-    engine = engine or make_engine(settings)
-    sessions = make_session_factory(engine)
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(sessions, orm.messaging, source=SERVICE)
-
-    handlers = event_handlers()
-    return Service(
+def bootstrap(
+    settings: ServiceSettings | None = None, engine: AsyncEngine | None = None
+) -> Service:
+    return assemble(
         name=SERVICE,
         settings=settings,
         engine=engine,
         metadata=orm.metadata,
-        uow_factory=uow_factory,
-        handlers=handlers,
-        topics=sorted({cls.TOPIC for cls in handlers}),
-        routers=http.routers(uow_factory),
+        tables=orm.messaging,
+        uow_class=ServiceUnitOfWork,
+        handlers=event_handlers(),
+        routers=http.routers,
         migrations=Path(__file__).parent / "migrations",
     )

@@ -1,4 +1,5 @@
-from kairos_booking.bootstrap import bootstrap
 from kairos_platform.runtime import main
+
+from kairos_booking.bootstrap import bootstrap
 
 main(bootstrap)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
+from pydantic import ValidationError
+
 from kairos_platform.messaging import outbox
 from kairos_platform.uow import UnitOfWork
 
@@ -91,7 +91,9 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.exceptions.InterfaceError):
         return True
     if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        if exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        ):
             return True
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         # serialization failure, deadlock, admin shutdown, cannot connect now
@@ -144,7 +146,9 @@ class Dispatcher:
             return await self._dead_letter(record, envelope, exc, attempts=1), envelope.type
         return await self._run(record, envelope, payload, handler), envelope.type
 
-    async def _run(self, record: Record, envelope: Envelope, payload: Event, handler: Handler) -> Outcome:
+    async def _run(
+        self, record: Record, envelope: Envelope, payload: Event, handler: Handler
+    ) -> Outcome:
         attempt = 0
         while True:
             try:
@@ -153,14 +157,20 @@ class Dispatcher:
                 raise
             except Exception as exc:
                 if is_transient(exc):
-                    log.warning("transient failure handling %s; will retry", envelope.type, exc_info=exc)
+                    log.warning(
+                        "transient failure handling %s; will retry", envelope.type, exc_info=exc
+                    )
                     await asyncio.sleep(self.policy.backoff_max_s)
                     continue
                 attempt += 1
                 if isinstance(exc, Poison) or attempt >= self.policy.max_attempts:
-                    log.error("giving up on %s after %d attempts", envelope.type, attempt, exc_info=exc)
+                    log.error(
+                        "giving up on %s after %d attempts", envelope.type, attempt, exc_info=exc
+                    )
                     return await self._dead_letter(record, envelope, exc, attempts=attempt)
-                log.warning("handler failed for %s (attempt %d)", envelope.type, attempt, exc_info=exc)
+                log.warning(
+                    "handler failed for %s (attempt %d)", envelope.type, attempt, exc_info=exc
+                )
                 await asyncio.sleep(self.policy.backoff(attempt))
 
     async def _once(self, envelope: Envelope, payload: Event, handler: Handler) -> Outcome:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kairos_contracts import Envelope
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_contracts import Envelope
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL, MessagingTables, bucket_of
 
 
@@ -43,7 +43,9 @@ def raw_row(
     }
 
 
-async def add_rows(session: AsyncSession, tables: MessagingTables, rows: Sequence[dict[str, Any]]) -> None:
+async def add_rows(
+    session: AsyncSession, tables: MessagingTables, rows: Sequence[dict[str, Any]]
+) -> None:
     """Insert outbox rows and wake the relays when the transaction commits.
 
     NOTIFY is transactional: relays hear it only if the rows are really committed.

@@ -64,6 +64,15 @@ _PURGE_SENT = text(
 )
 
 
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
 class Producer(Protocol):
     """What the relay needs of a Kafka producer (aiokafka's AIOKafkaProducer fits)."""
 
@@ -144,7 +153,7 @@ class Relay:
                     continue  # more is waiting: don't sleep
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait(stop), self.config.poll_interval_s)
+                    await asyncio.wait_for(_first_of(self._wake, stop), self.config.poll_interval_s)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -158,14 +167,6 @@ class Relay:
             log.exception("relay pass failed; retrying")
             await asyncio.sleep(self.config.error_backoff_s)
             return 0
-
-    async def _wait(self, stop: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
 
     async def _claim(self, conn: AsyncConnection) -> list[OutboxRow]:
         buckets = (await conn.execute(_CLAIM_BUCKETS, {"n": self.config.claim_buckets})).scalars()
@@ -198,11 +199,12 @@ class Relay:
         while not stop.is_set():
             try:
                 conn = await asyncpg.connect(self._listen_dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _, lost=lost: lost.set())
                 try:
                     await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
                     self._wake.set()  # rows may have arrived while we were not listening
-                    while not stop.is_set() and not conn.is_closed():
-                        await asyncio.sleep(self.config.poll_interval_s)
+                    await _first_of(stop, lost)
                 finally:
                     with contextlib.suppress(Exception):
                         await conn.close()

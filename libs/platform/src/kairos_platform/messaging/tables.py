@@ -47,7 +47,9 @@ class MessagingTables:
             Column("event_type", Text, nullable=False),
             Column("payload", JSONB, nullable=False),
             Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-            Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column(
+                "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+            ),
             Column("sent_at", DateTime(timezone=True), nullable=True),
             Index(
                 "ix_outbox_unsent",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kairos_booking.adapters import orm
 from kairos_platform import ping
 
 
 def event_handlers() -> dict[Any, Any]:
-    return {**ping.handlers(orm.pings)}
+    return {**ping.HANDLERS}

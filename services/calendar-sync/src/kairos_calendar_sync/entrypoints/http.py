@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-
-from kairos_calendar_sync.adapters import orm
 from kairos_platform.ping import ping_router
 
 
 def routers(uow_factory: Any) -> list[APIRouter]:
-    return [ping_router(uow_factory, orm.pings)]
+    return [ping_router(uow_factory)]

@@ -1,0 +1,13 @@
+"""The attendance service's wiring agrees with the contracts catalog (no I/O: nothing connects)."""
+
+from kairos_attendance import SERVICE
+from kairos_attendance.bootstrap import bootstrap
+from kairos_contracts import catalog
+
+
+def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
+    service = bootstrap()
+    consumed = {cls.TYPE for cls in catalog.consumed_by(SERVICE)}
+    assert {cls.TYPE for cls in service.handlers} <= consumed
+    assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
+    assert service.migrations.joinpath("env.py").is_file()
