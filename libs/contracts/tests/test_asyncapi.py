@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from kairos_contracts import asyncapi, catalog
 from kairos_contracts.asyncapi import DOCS_DIR, document, expected
 from kairos_contracts.topics import ALL_TOPICS, TOPIC_KEYS

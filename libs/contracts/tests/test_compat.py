@@ -11,8 +11,9 @@ import uuid
 from enum import StrEnum
 
 import pytest
-from kairos_contracts.compat import breaking_changes
 from pydantic import BaseModel, ConfigDict, Field
+
+from kairos_contracts.compat import breaking_changes
 
 BASE = {
     "type": "object",

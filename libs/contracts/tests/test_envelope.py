@@ -7,11 +7,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
+
 from kairos_contracts import Envelope, all_events
 from kairos_contracts.events.booking import BookingConfirmed, HoldPlaced
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_contracts.examples import example
-from pydantic import ValidationError
 
 
 @pytest.mark.parametrize("cls", all_events(), ids=lambda c: c.TYPE)

@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 
 import pytest
+
 from kairos_contracts import all_events, event_class, register, topics
 from kairos_contracts.catalog import (
     CATALOG,

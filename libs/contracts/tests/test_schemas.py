@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from kairos_contracts import schemas
 from kairos_contracts.schemas import SCHEMA_DIR, WRITE_COMMAND, compare, expected, read_dir
 

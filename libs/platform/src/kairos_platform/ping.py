@@ -8,12 +8,12 @@ import uuid
 from typing import Any, Protocol
 
 from fastapi import APIRouter, status
-from kairos_contracts import Envelope, Event
-from kairos_contracts.events.system import Ping, Pong
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.system import Ping, Pong
 from kairos_platform.auth import AdminOnly
 from kairos_platform.problems import not_found
 

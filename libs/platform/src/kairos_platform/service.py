@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from kairos_contracts import Event
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kairos_contracts import Event
 from kairos_platform.db import make_engine, make_session_factory
 from kairos_platform.messaging.consumer import Handler
 from kairos_platform.messaging.tables import MessagingTables

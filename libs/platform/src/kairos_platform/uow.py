@@ -79,7 +79,9 @@ class UnitOfWork:
     def pending(self) -> list[Envelope]:
         return list(self._pending)
 
-    async def claim_inbox(self, consumer: str, envelope: Envelope, outcome: str = "handled") -> bool:
+    async def claim_inbox(
+        self, consumer: str, envelope: Envelope, outcome: str = "handled"
+    ) -> bool:
         return await inbox.claim(
             self.session,
             self.tables,

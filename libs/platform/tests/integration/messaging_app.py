@@ -17,6 +17,10 @@ import uuid
 from typing import Any, ClassVar
 
 from faststream.kafka import KafkaBroker
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
 from kairos_contracts import Envelope, Event, register
 from kairos_contracts.registry import event_class
 from kairos_contracts.topics import TOPIC_KEYS
@@ -26,9 +30,6 @@ from kairos_platform.messaging.kafka import consumer_router, make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.messaging.tables import OUTBOX_BUCKETS, MessagingTables
 from kairos_platform.uow import UnitOfWork
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert, text
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # (consumer id, outcome) -> count, for tests that must know duplicates were seen and dropped.
 OUTCOMES: collections.Counter[tuple[str, str]] = collections.Counter()

@@ -18,11 +18,12 @@ from pathlib import Path
 import messaging_app as app  # type: ignore[import-not-found]
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging.kafka import make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 pytestmark = pytest.mark.integration
 APP = Path(__file__).with_name("messaging_app.py")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from sqlalchemy import text
+
 from kairos_attendance.bootstrap import bootstrap as attendance
 from kairos_booking.bootstrap import bootstrap as booking
 from kairos_calendar_sync.bootstrap import bootstrap as calendar_sync
@@ -19,7 +21,6 @@ from kairos_platform.runtime import build_http_app
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.tokens_cli import generate_keypair, mint_token
-from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 BOOTSTRAPS = {

@@ -13,6 +13,11 @@ import httpx
 import jwt
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from kairos_platform.auth import (
     AdminOnly,
     CurrentUser,
@@ -40,10 +45,6 @@ from kairos_platform.tokens_cli import (
     mint_token,
     public_jwks,
 )
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 ISS = "test-issuer"
 AUD = "test-aud"

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from kairos_platform.health import Check, Readiness, ReadinessCheck
 from kairos_platform.http import create_app
 from kairos_platform.problems import PROBLEM_CONTENT_TYPE

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
+
 from kairos_platform.auth import JWKSKeySource, JWTVerifier, Principal, StaticKeySource
 from kairos_platform.health import Check
 from kairos_platform.http import create_app

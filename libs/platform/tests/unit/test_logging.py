@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter
+
 from kairos_contracts.envelope import TraceContext
 from kairos_platform.http import create_app
 from kairos_platform.logging import (

@@ -8,6 +8,8 @@ from typing import Any, cast
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from prometheus_client import REGISTRY
+
 from kairos_platform.health import Check, Readiness
 from kairos_platform.http import create_app
 from kairos_platform.metrics import (
@@ -22,7 +24,6 @@ from kairos_platform.metrics import (
     time_handler,
 )
 from kairos_platform.settings import ServiceSettings
-from prometheus_client import REGISTRY
 
 
 def _service() -> str:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field, field_validator
+
 from kairos_platform.http import create_app
 from kairos_platform.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -24,7 +26,6 @@ from kairos_platform.problems import (
     unauthorized,
 )
 from kairos_platform.settings import ServiceSettings
-from pydantic import BaseModel, Field, field_validator
 
 
 class Offering(BaseModel):

@@ -1,5 +1,4 @@
-from kairos_platform.runtime import main
-
 from kairos_calendar_sync.bootstrap import bootstrap
+from kairos_platform.runtime import main
 
 main(bootstrap)

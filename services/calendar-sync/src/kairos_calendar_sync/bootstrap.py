@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kairos_platform.service import Service, assemble
-from kairos_platform.settings import ServiceSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_calendar_sync import SERVICE
@@ -13,6 +11,8 @@ from kairos_calendar_sync.adapters import orm
 from kairos_calendar_sync.entrypoints import http
 from kairos_calendar_sync.service_layer.handlers import event_handlers
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.service import Service, assemble
+from kairos_platform.settings import ServiceSettings
 
 
 def bootstrap(

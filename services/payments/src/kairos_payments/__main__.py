@@ -1,5 +1,4 @@
-from kairos_platform.runtime import main
-
 from kairos_payments.bootstrap import bootstrap
+from kairos_platform.runtime import main
 
 main(bootstrap)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from kairos_contracts import Envelope, Event
-from kairos_contracts.topics import dlq_topic
 from pydantic import ValidationError
 
+from kairos_contracts import Envelope, Event
+from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging import outbox
 from kairos_platform.uow import UnitOfWork
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kairos_contracts import Envelope
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kairos_contracts import Envelope
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL, MessagingTables, bucket_of
 
 

@@ -1,10 +1,10 @@
 """The booking unit of work: the platform's, plus this service's repositories."""
 
-from kairos_platform.ping import SqlPingRepository
-from kairos_platform.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters import orm
+from kairos_platform.ping import SqlPingRepository
+from kairos_platform.uow import UnitOfWork
 
 
 class ServiceUnitOfWork(UnitOfWork):
