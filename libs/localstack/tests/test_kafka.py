@@ -3,6 +3,7 @@ import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from kairos_localstack.kafka import TansuBroker, ensure_topics, metadata_ok
 from kairos_localstack.proc import pid_alive
 

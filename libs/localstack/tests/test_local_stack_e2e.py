@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+
 from kairos_localstack.services import SERVICES
 
 pytestmark = pytest.mark.e2e

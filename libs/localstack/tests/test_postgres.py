@@ -1,5 +1,6 @@
 import asyncpg
 import pytest
+
 from kairos_localstack.postgres import PostgresServer, create_database, db_url
 from kairos_localstack.proc import pid_alive
 

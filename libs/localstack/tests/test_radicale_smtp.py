@@ -4,6 +4,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from kairos_localstack.radicale import RadicaleServer
 from kairos_localstack.smtp_sink import SmtpSink, read_messages
 

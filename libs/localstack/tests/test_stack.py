@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from kairos_localstack.cli import main as cli_main
 from kairos_localstack.keys import ensure_jwt_keys
 from kairos_localstack.proc import pid_alive

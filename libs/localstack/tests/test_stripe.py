@@ -4,6 +4,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
 
 pytestmark = pytest.mark.integration

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from kairos_localstack.traefik import TraefikGateway, dynamic_config
 
 pytestmark = pytest.mark.integration

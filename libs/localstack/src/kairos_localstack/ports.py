@@ -1,21 +1,56 @@
 """Free TCP ports on the loopback interface.
 
-A port is never assumed free: the kernel picks one (bind to port 0) and we read it back.
-There is a small window between closing the probe socket and the server binding it;
-callers that lose that race simply fail their readiness check and report it.
+A port is never assumed free: we bind it and read it back. The port is then handed to a
+server that binds it a moment later, and in that window an *outgoing* connection could be
+given the same number by the kernel if it lies in the ephemeral range: with a dozen
+processes starting and connecting at once that happened (uvicorn: "address already in
+use"). So ports are drawn below the ephemeral range where outgoing connections never land,
+and never handed out twice by this process. bind(0) is the fallback.
 """
 
 from __future__ import annotations
 
+import random
 import socket
+from pathlib import Path
+
+_handed_out: set[int] = set()
+_LOWEST = 20000
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    top = _ephemeral_start() - 1
+    if top - _LOWEST >= 1000:
+        for _ in range(200):
+            port = random.randint(_LOWEST, top)
+            if port not in _handed_out and _bindable(port):
+                _handed_out.add(port)
+                return port
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise OSError("no free TCP port found on 127.0.0.1")
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
