@@ -107,6 +107,9 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
             build_dispatcher(service),
             topics=service.topics,
             group_id=service.consumer_group,
+            max_records=s.consumer_max_records,
+            fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
+            session_timeout_ms=s.consumer_session_timeout_ms,
             on_batch=on_batch,
         )
     )

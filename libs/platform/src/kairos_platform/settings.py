@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, alias="CONSUMER_MAX_ATTEMPTS")
     consumer_backoff_base_s: float = Field(default=0.05, alias="CONSUMER_BACKOFF_BASE_S")
     consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S")
+    consumer_max_records: int = Field(default=200, alias="CONSUMER_MAX_RECORDS")
+    consumer_fetch_max_wait_ms: int = Field(default=25, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -36,6 +36,8 @@ def consumer_router(
     topics: Sequence[str],
     group_id: str,
     max_records: int = 200,
+    fetch_max_wait_ms: int = 25,
+    session_timeout_ms: int = 6000,
     on_batch: Any = None,
 ) -> KafkaRouter:
     """A router with one batch subscriber over ``topics`` that feeds ``dispatcher``.
@@ -43,6 +45,11 @@ def consumer_router(
     AckPolicy.NACK_ON_ERROR: the offsets are committed only after the handler returned,
     i.e. after every record's transaction committed; if anything escapes the dispatcher,
     the batch is nacked (sought back) and read again. Never commit-before-handle.
+
+    ``fetch_max_wait_ms`` bounds how long a fetch waits for data: the local broker holds a
+    fetch for the full wait even when records arrive, so it is the floor of delivery
+    latency (measured: 500 ms default -> p50 134 ms; 10 ms -> p50 20 ms). A group's first
+    join on it takes half the session timeout, hence 6 s (3 s joins) instead of 10 s.
     """
     router = KafkaRouter()
 
@@ -52,6 +59,9 @@ def consumer_router(
         batch=True,
         max_records=max_records,
         batch_timeout_ms=100,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(300, session_timeout_ms // 5),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{group_id}.consumer",

@@ -93,7 +93,7 @@ class OutboxRow:
 @dataclass
 class RelayConfig:
     batch_size: int = 500
-    claim_buckets: int = 16
+    claim_buckets: int = 64
     poll_interval_s: float = 1.0
     error_backoff_s: float = 0.5
     keep_sent_s: float = 3600.0
