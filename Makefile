@@ -7,7 +7,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 # --frozen when a lock file exists: never re-resolve behind the developer's back.
 SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
 
-.PHONY: up down status test lint sync uv
+.PHONY: up down status test lint sync uv bench
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install uv
@@ -28,6 +28,12 @@ test: sync
 	$(UV) run pytest
 
 lint: sync
-	$(UV) run ruff check libs services
-	$(UV) run ruff format --check libs services
+	$(UV) run ruff check libs services tests-e2e bench
+	$(UV) run ruff format --check libs services tests-e2e bench
+	$(UV) run python -m kairos_contracts.schemas check
+	$(UV) run python -m kairos_contracts.asyncapi check
 	$(UV) run mypy libs/*/src services/*/src
+
+# Benchmarks print figures and write a report under reports/ (not part of `make test`).
+bench: sync
+	$(UV) run python bench/relay_bench.py
