@@ -119,11 +119,15 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
     server = await metrics.start_metrics_server(
         s.metrics_port, readiness, host=s.http_host, service=service.name
     )
+    jobs = [asyncio.create_task(job(service, stop)) for job in service.jobs]
     try:
         await _start_with_retry(broker.start, stop, "broker")
         log.info("consumer of %s started on %s", service.name, ", ".join(service.topics))
         await stop.wait()
     finally:
+        for task in jobs:
+            task.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         await broker.stop()
         await server.stop()
         await service.engine.dispose()

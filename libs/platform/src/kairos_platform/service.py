@@ -6,7 +6,8 @@ consumer, relay) and ``migrate`` are the same code for all four services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from kairos_platform.messaging.consumer import Handler
 from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
+
+#: a background job: runs until ``stop`` is set
+Job = Callable[["Service", asyncio.Event], Awaitable[None]]
 
 
 @dataclass
@@ -38,6 +42,9 @@ class Service:
     migrations: Path
     #: what the HTTP app's dependencies can reach (``request.app.state.service``)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: scheduled jobs the consumer process runs next to its subscriber; each must be safe
+    #: with several replicas running (claim work with ``FOR UPDATE SKIP LOCKED``)
+    jobs: Sequence[Job] = ()
 
     @property
     def consumer_group(self) -> str:
@@ -55,6 +62,7 @@ def assemble(
     handlers: Mapping[type[Event], Handler],
     routers: Callable[[Callable[[], UnitOfWork]], Sequence[APIRouter]],
     migrations: Path,
+    jobs: Sequence[Job] = (),
 ) -> Service:
     """Wire a service from its parts; what a service's ``bootstrap()`` calls.
 
@@ -78,4 +86,5 @@ def assemble(
         topics=sorted({cls.TOPIC for cls in handlers}),
         routers=routers(uow_factory),
         migrations=migrations,
+        jobs=jobs,
     )
