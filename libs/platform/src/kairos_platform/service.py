@@ -7,7 +7,7 @@ consumer, relay) and ``migrate`` are the same code for all four services.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
 
 #: a background job: runs until ``stop`` is set
-Job = Callable[["Service", asyncio.Event], Awaitable[None]]
+Job = Callable[["Service", asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
