@@ -37,6 +37,11 @@ def register(cls: E) -> E:
     return cls
 
 
+def unregister(cls: type[Event]) -> None:
+    """Forget an event type. For tests that register throw-away events of their own."""
+    _EVENTS.pop((cls.TYPE, cls.VERSION), None)
+
+
 def event_class(type_: str, version: int) -> type[Event]:
     _load_all()
     try:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kairos_contracts import Envelope, Event, register
-from kairos_contracts.registry import event_class
+from kairos_contracts.registry import event_class, unregister
 from kairos_contracts.topics import TOPIC_KEYS
 from kairos_platform.db import make_session_factory
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
@@ -45,6 +45,16 @@ effects = Table(
     Column("seq", Integer, nullable=False),
     Column("consumer", Text, nullable=False),
 )
+
+
+def forget_tick_events() -> None:
+    """Take the per-test events and topics out of the global registry again."""
+    for topic in [t for t in TOPIC_KEYS if t.startswith("test.ticks.")]:
+        TOPIC_KEYS.pop(topic)
+        try:
+            unregister(event_class(f"TestTick.{topic}", 1))
+        except LookupError:
+            pass
 
 
 def tick_event(topic: str) -> type[Event]:
