@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import logging
 import signal
@@ -149,7 +150,7 @@ async def run_relay(service: Service, stop: asyncio.Event) -> None:
         producer,
         listen_dsn=s.asyncpg_dsn,
         config=RelayConfig(batch_size=s.relay_batch_size, poll_interval_s=s.relay_poll_interval_s),
-        on_published=lambda n: metrics.count_relay_published(service.name, "all", n),
+        on_published=lambda rows: _count_published(service.name, rows),
     )
 
     async def broker_up() -> bool:
@@ -170,6 +171,11 @@ async def run_relay(service: Service, stop: asyncio.Event) -> None:
         await producer.stop()
         await server.stop()
         await service.engine.dispose()
+
+
+def _count_published(service: str, rows: Any) -> None:
+    for topic, n in collections.Counter(r.topic for r in rows).items():
+        metrics.count_relay_published(service, topic, n)
 
 
 async def _watch_backlog(service: Service, relay: Relay, stop: asyncio.Event) -> None:

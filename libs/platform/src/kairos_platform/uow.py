@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kairos_contracts import Envelope, Event
+from kairos_platform.logging import current_correlation_uuid, current_trace_context
 from kairos_platform.messaging import inbox, outbox
 from kairos_platform.messaging.tables import MessagingTables
 
@@ -71,7 +72,13 @@ class UnitOfWork:
         if self.cause is not None:
             envelope = self.cause.caused(event, source=self.source)
         else:
-            envelope = Envelope.wrap(event, source=self.source, correlation_id=self.correlation_id)
+            # Started by a request: the event carries the request's correlation and trace.
+            envelope = Envelope.wrap(
+                event,
+                source=self.source,
+                correlation_id=self.correlation_id or current_correlation_uuid(),
+                trace=current_trace_context(),
+            )
         self._pending.append(envelope)
         return envelope
 

@@ -5,6 +5,7 @@ its HTTP app writes a ping to its own outbox in the ping's transaction.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -63,7 +64,11 @@ async def test_service_migrates_and_its_http_app_writes_pings_to_its_outbox(
         assert (
             await client.post("/system/pings", headers={"Authorization": f"Bearer {mentee}"})
         ).status_code == 403
-        resp = await client.post("/system/pings", headers={"Authorization": f"Bearer {admin}"})
+        request_id = str(uuid.uuid4())
+        resp = await client.post(
+            "/system/pings",
+            headers={"Authorization": f"Bearer {admin}", "X-Request-ID": request_id},
+        )
         assert resp.status_code == 202, resp.text
         ping_id = resp.json()["ping_id"]
         seen = await client.get(
@@ -79,3 +84,6 @@ async def test_service_migrates_and_its_http_app_writes_pings_to_its_outbox(
     await service.engine.dispose()
     assert [(r.topic, r.key, r.event_type) for r in rows] == [("kairos.system", ping_id, "Ping")]
     assert rows[0].payload["source"] == name
+    # The event carries the request's correlation id and trace, so logs can follow it across.
+    assert rows[0].payload["correlation_id"] == request_id
+    assert rows[0].payload["trace"]["traceparent"]

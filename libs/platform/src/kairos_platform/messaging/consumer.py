@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
+from kairos_platform.logging import bind_context
 from kairos_platform.messaging import outbox
 from kairos_platform.uow import UnitOfWork
 
@@ -140,11 +141,15 @@ class Dispatcher:
         if route is None:
             return Outcome.IGNORED, envelope.type
         event_cls, handler = route
-        try:
-            payload = event_cls.model_validate(envelope.data)
-        except ValidationError as exc:
-            return await self._dead_letter(record, envelope, exc, attempts=1), envelope.type
-        return await self._run(record, envelope, payload, handler), envelope.type
+        # Logs written while handling carry the event's correlation, trace and id.
+        with bind_context(
+            correlation_id=envelope.correlation_id, trace=envelope.trace, event_id=envelope.event_id
+        ):
+            try:
+                payload = event_cls.model_validate(envelope.data)
+            except ValidationError as exc:
+                return await self._dead_letter(record, envelope, exc, attempts=1), envelope.type
+            return await self._run(record, envelope, payload, handler), envelope.type
 
     async def _run(
         self, record: Record, envelope: Envelope, payload: Event, handler: Handler

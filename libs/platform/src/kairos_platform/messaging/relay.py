@@ -131,7 +131,7 @@ class Relay:
             await self._publish(rows)
             await conn.execute(_MARK_SENT, {"ids": [r.id for r in rows]})
         if self._on_published is not None:
-            self._on_published(len(rows))
+            self._on_published(rows)
         return len(rows)
 
     async def backlog(self) -> Backlog:
