@@ -1,4 +1,5 @@
-"""The composition root. Tests call ``bootstrap(settings=..., engine=...)`` to swap parts."""
+"""The composition root. Tests call ``bootstrap(settings=..., engine=..., gateway=...)``
+to swap parts."""
 
 from __future__ import annotations
 
@@ -8,24 +9,33 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_payments import SERVICE
 from kairos_payments.adapters import orm
+from kairos_payments.adapters.stripe_gateway import SdkStripeGateway
 from kairos_payments.entrypoints import http
+from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.settings import PaymentsSettings
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
 
 def bootstrap(
-    settings: ServiceSettings | None = None, engine: AsyncEngine | None = None
+    settings: ServiceSettings | None = None,
+    engine: AsyncEngine | None = None,
+    gateway: StripeGateway | None = None,
 ) -> Service:
-    return assemble(
+    conf = PaymentsSettings.from_service_settings(settings)
+    stripe = gateway or SdkStripeGateway(conf)  # no I/O until the first call
+    service = assemble(
         name=SERVICE,
-        settings=settings,
+        settings=conf,
         engine=engine,
         metadata=orm.metadata,
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
-        handlers=event_handlers(),
-        routers=http.routers,
+        handlers=event_handlers(stripe),
+        routers=lambda uow_factory: http.routers(uow_factory, stripe, conf),
         migrations=Path(__file__).parent / "migrations",
     )
+    service.extras["gateway"] = stripe
+    return service

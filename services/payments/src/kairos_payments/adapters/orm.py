@@ -1,6 +1,20 @@
 """The payments database's tables (this service's own database, nobody else's)."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
 
 from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.ping import PingTables
@@ -8,3 +22,141 @@ from kairos_platform.ping import PingTables
 metadata = MetaData()
 messaging = MessagingTables(metadata)
 pings = PingTables(metadata)
+
+
+def _now(name: str, nullable: bool = False) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
+
+
+# Booking's holds as we learned them from HoldPlaced / HoldReleased / HoldExpired. The price
+# comes from here, never from the client.
+holds = Table(
+    "holds",
+    metadata,
+    Column("hold_id", UUID(as_uuid=True), primary_key=True),
+    Column("offering_id", UUID(as_uuid=True), nullable=False),
+    Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("price_in_credits", Integer, nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("state", Text, nullable=False),
+    _now("updated_at"),
+)
+
+# One payment per hold (card or credits): the unique hold_id is what stops a second
+# PaymentIntent for the same hold, concurrent checkouts included.
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    Column("hold_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("method", Text, nullable=False),
+    Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    Column("offering_id", UUID(as_uuid=True), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("credits_spent", Integer, nullable=True),
+    Column("status", Text, nullable=False),
+    Column("stripe_payment_intent_id", Text, nullable=True, unique=True),
+    Column("booking_id", UUID(as_uuid=True), nullable=True),
+    # Why a pending cancel was asked for (hold_expired / hold_released).
+    Column("cancel_reason", Text, nullable=True),
+    Column("refunded_minor", BigInteger, nullable=False, server_default=text("0")),
+    # Whoever calls Stripe for this row owns it until then (replicas never call twice).
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    _now("created_at"),
+    _now("updated_at"),
+    Index("ix_payments_status_updated", "status", "updated_at"),
+)
+
+# Refunds after a capture (or of credits). refund_id is derived from its cause, so a
+# replayed cause finds the same row.
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("refund_id", UUID(as_uuid=True), primary_key=True),
+    Column("payment_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("booking_id", UUID(as_uuid=True), nullable=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending | succeeded
+    Column("stripe_refund_id", Text, nullable=True),
+    Column("credits_returned", Integer, nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    _now("created_at"),
+    _now("updated_at"),
+)
+
+credit_purchases = Table(
+    "credit_purchases",
+    metadata,
+    Column("purchase_id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("pack", Text, nullable=False),
+    Column("credits", Integer, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),  # creating | open | credited | failed | cancelled
+    Column("stripe_payment_intent_id", Text, nullable=True, unique=True),
+    _now("created_at"),
+    _now("updated_at"),
+)
+
+# The balance is a row updated with a conditional UPDATE (never below zero; the CHECK is
+# the last line of defence), the ledger says why it moved.
+credit_balances = Table(
+    "credit_balances",
+    metadata,
+    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    Column("balance", Integer, nullable=False),
+    CheckConstraint("balance >= 0", name="ck_credit_balances_not_negative"),
+)
+
+credit_ledger = Table(
+    "credit_ledger",
+    metadata,
+    Column("entry_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("balance_after", Integer, nullable=False),
+    Column("reason", Text, nullable=False),  # purchase | payment | return
+    Column("reference", UUID(as_uuid=True), nullable=False),
+    _now("created_at"),
+    # One entry per cause: a replayed purchase or return cannot count twice.
+    UniqueConstraint("reason", "reference", name="uq_credit_ledger_cause"),
+    Index("ix_credit_ledger_user", "user_id", "entry_id"),
+)
+
+# Every Stripe event id we acted on, once (webhook or reconciliation).
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("object_id", Text, nullable=True),
+    Column("via", Text, nullable=False),  # webhook | reconciliation
+    _now("received_at"),
+)
+
+# Reconciliation's cursor over Stripe's event list, leased by one replica at a time.
+stripe_cursor = Table(
+    "stripe_cursor",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_created", BigInteger, nullable=False, server_default=text("0")),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+)
+
+PAYMENT_TABLES = (
+    "holds",
+    "payments",
+    "refunds",
+    "credit_purchases",
+    "credit_balances",
+    "credit_ledger",
+    "webhook_events",
+    "stripe_cursor",
+)

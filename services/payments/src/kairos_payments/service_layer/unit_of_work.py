@@ -3,12 +3,29 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_payments.adapters import orm
+from kairos_payments.adapters.credits_repository import SqlCreditRepository
+from kairos_payments.adapters.holds_repository import SqlHoldRepository
+from kairos_payments.adapters.payments_repository import (
+    SqlPaymentRepository,
+    SqlRefundRepository,
+)
+from kairos_payments.adapters.stripe_events_repository import SqlStripeEventRepository
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
 
 class ServiceUnitOfWork(UnitOfWork):
     pings: SqlPingRepository
+    holds: SqlHoldRepository
+    payments: SqlPaymentRepository
+    refunds: SqlRefundRepository
+    credits: SqlCreditRepository
+    stripe_events: SqlStripeEventRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
+        self.holds = SqlHoldRepository(session)
+        self.payments = SqlPaymentRepository(session)
+        self.refunds = SqlRefundRepository(session)
+        self.credits = SqlCreditRepository(session)
+        self.stripe_events = SqlStripeEventRepository(session)

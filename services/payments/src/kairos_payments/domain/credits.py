@@ -1,0 +1,50 @@
+"""Credit packs: prepaid credits bought with money, spent on sessions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CreditPack:
+    name: str
+    credits: int
+    amount_minor: int
+    currency: str
+
+
+#: The packs on sale. Prices are decided here, never by the client.
+PACKS: dict[str, CreditPack] = {
+    p.name: p
+    for p in (
+        CreditPack("starter", 5, 5000, "EUR"),
+        CreditPack("standard", 10, 9000, "EUR"),
+        CreditPack("pro", 25, 20000, "EUR"),
+    )
+}
+
+
+class LedgerReason:
+    PURCHASE = "purchase"
+    PAYMENT = "payment"
+    RETURN = "return"
+
+
+@dataclass(frozen=True)
+class CreditPurchase:
+    purchase_id: uuid.UUID
+    user_id: uuid.UUID
+    pack: str
+    credits: int
+    amount_minor: int
+    currency: str
+    status: str  # creating | open | credited | failed | cancelled
+    stripe_payment_intent_id: str | None = None
+
+
+class InsufficientCredits(Exception):
+    def __init__(self, needed: int, balance: int) -> None:
+        super().__init__(f"{needed} credits are needed; the balance is {balance}.")
+        self.needed = needed
+        self.balance = balance

@@ -1,0 +1,148 @@
+"""Stripe side effects owed by our records: capture, void, cancel, refund.
+
+A handler first records what it wants (``capturing``, ``voiding``, ``cancelling``, a
+pending refund) in its transaction; the call to Stripe happens after that commit, under a
+short lease so one replica calls at a time; then the result is recorded in a second
+transaction. A crash in between leaves the wish recorded: the sweeper re-drives it, and
+decides on the PaymentIntent's re-fetched status first (never capturing twice, never
+cancelling what was captured).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from kairos_contracts.events.payments import PaymentCancelReason, RefundReason, VoidReason
+from kairos_payments.domain.payments import (
+    PENDING_ACTIONS,
+    IntentStatus,
+    Payment,
+    PaymentStatus,
+    RefundOrder,
+    can_cancel_intent,
+)
+from kairos_payments.service_layer import events
+from kairos_payments.service_layer.gateway import (
+    Intent,
+    StripeGateway,
+    StripeRejected,
+    StripeUnavailable,
+)
+from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+
+log = logging.getLogger(__name__)
+LEASE_S = 30.0
+S = PaymentStatus
+
+
+async def drive_payment(uow: ServiceUnitOfWork, gateway: StripeGateway, pid: uuid.UUID) -> None:
+    """Make the Stripe call ``pid`` is waiting for. Commits what ``uow`` holds first: the
+    wish must be durable before Stripe is called, and no transaction stays open across it."""
+    payment = await uow.payments.lease(pid, PENDING_ACTIONS, LEASE_S)
+    await uow.commit()
+    if payment is None or payment.stripe_payment_intent_id is None:
+        return  # someone else holds it, or it has moved on
+    try:
+        intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
+        intent = await _call(gateway, payment, intent)
+    except (StripeUnavailable, StripeRejected) as exc:
+        log.warning("Stripe call for payment %s failed (%s); will retry", pid, exc)
+        await uow.payments.release(pid)
+        await uow.commit()
+        return
+    await _record(uow, payment, intent)
+    await uow.commit()
+
+
+async def _call(gateway: StripeGateway, p: Payment, intent: Intent) -> Intent:
+    """Make the call the payment's status asks for, unless Stripe shows it happened."""
+    key = f"{p.idempotency_base}-{p.status.value}"
+    if p.status is S.CAPTURING and intent.status == IntentStatus.REQUIRES_CAPTURE:
+        return await gateway.capture_intent(intent.id, idempotency_key=key)
+    if p.status is S.VOIDING and intent.status == IntentStatus.REQUIRES_CAPTURE:
+        return await gateway.cancel_intent(intent.id, idempotency_key=key)
+    if (
+        p.status is S.CANCELLING
+        and can_cancel_intent(intent.status)
+        and intent.status != IntentStatus.REQUIRES_CAPTURE  # authorized: booking decides
+    ):
+        return await gateway.cancel_intent(intent.id, idempotency_key=key)
+    return intent
+
+
+async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
+    st = intent.status
+    if p.status is S.CAPTURING and st == IntentStatus.SUCCEEDED:
+        if moved := await uow.payments.transition(p.payment_id, [S.CAPTURING], S.CAPTURED):
+            uow.emit(events.captured(moved))
+    elif p.status is S.VOIDING and st == IntentStatus.CANCELED:
+        if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.VOIDED):
+            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED))
+    elif p.status is S.VOIDING and st == IntentStatus.SUCCEEDED:
+        # Captured after all: the seat was refused, so the money goes back as a refund.
+        if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.CAPTURED):
+            await order_refund(
+                uow,
+                moved,
+                events.refund_id_for("void", p.payment_id),
+                p.amount_minor,
+                RefundReason.BOOKING_REJECTED,
+            )
+    elif p.status is S.CANCELLING and st == IntentStatus.CANCELED:
+        reason = PaymentCancelReason(p.cancel_reason or PaymentCancelReason.HOLD_EXPIRED.value)
+        if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.CANCELLED):
+            uow.emit(events.cancelled(moved, reason))
+    elif p.status is S.CANCELLING and intent.observation().authorized:
+        # Authorized before our cancel: booking refuses it (hold gone) and we void then.
+        if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.VERIFIED):
+            uow.emit(events.verified(moved))
+    else:
+        log.warning("payment %s (%s) sees intent status %s", p.payment_id, p.status, st)
+        await uow.payments.release(p.payment_id)
+
+
+async def order_refund(
+    uow: ServiceUnitOfWork,
+    payment: Payment,
+    refund_id: uuid.UUID,
+    amount_minor: int,
+    reason: RefundReason,
+    booking_id: uuid.UUID | None = None,
+) -> RefundOrder | None:
+    """Record a refund to make (capped at what is left); None if nothing is left or the
+    same cause already ordered it."""
+    left = payment.amount_minor - await uow.refunds.reserved_for(payment.payment_id)
+    amount = min(amount_minor, left)
+    if amount <= 0:
+        return None
+    order = RefundOrder(refund_id, payment.payment_id, booking_id, amount, reason.value)
+    return order if await uow.refunds.add(order) else None
+
+
+async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid.UUID) -> None:
+    """Make a pending refund at Stripe (same commit-call-commit shape as drive_payment)."""
+    refund = await uow.refunds.lease(rid, LEASE_S)
+    payment = await uow.payments.get(refund.payment_id) if refund else None
+    await uow.commit()
+    if refund is None or payment is None:
+        return
+    if payment.status is not S.CAPTURED or payment.stripe_payment_intent_id is None:
+        await uow.refunds.release(rid)  # not captured yet: the sweeper comes back
+        await uow.commit()
+        return
+    try:
+        done = await gateway.refund(
+            payment.stripe_payment_intent_id,
+            amount=refund.amount_minor,
+            idempotency_key=f"kairos-refund-{rid}",
+        )
+    except (StripeUnavailable, StripeRejected) as exc:
+        log.warning("refund %s failed (%s); will retry", rid, exc)
+        await uow.refunds.release(rid)
+        await uow.commit()
+        return
+    if moved := await uow.refunds.mark_succeeded(rid, stripe_refund_id=done.id):
+        await uow.payments.add_refunded(payment.payment_id, moved.amount_minor)
+        uow.emit(events.refunded(payment, moved))
+    await uow.commit()

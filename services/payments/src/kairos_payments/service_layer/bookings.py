@@ -1,0 +1,94 @@
+"""What booking's decisions mean for the money: capture, void, refund, credits back."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from kairos_contracts import Envelope
+from kairos_contracts.events.booking import BookingCancelled, BookingConfirmed, BookingRejected
+from kairos_contracts.events.payments import RefundReason, VoidReason
+from kairos_contracts.types import PaymentMethod
+from kairos_payments.domain.credits import LedgerReason
+from kairos_payments.domain.payments import Payment, credits_for_refund
+from kairos_payments.domain.payments import PaymentStatus as S
+from kairos_payments.service_layer import events
+from kairos_payments.service_layer.actions import drive_payment, drive_refund, order_refund
+from kairos_payments.service_layer.gateway import StripeGateway
+from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def _payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, what: str) -> Payment | None:
+    payment = await uow.payments.get(payment_id)
+    if payment is None:
+        log.info("%s for payment %s that is not ours; skipped", what, payment_id)
+    return payment
+
+
+async def on_booking_confirmed(
+    event: BookingConfirmed, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+) -> None:
+    p = await _payment(uow, event.payment_id, "BookingConfirmed")
+    if p is None:
+        return
+    if p.method == PaymentMethod.CREDITS:
+        # Credits were taken at checkout; confirming settles them for good.
+        if moved := await uow.payments.transition(
+            p.payment_id, [S.VERIFIED], S.CAPTURED, booking_id=event.booking_id
+        ):
+            uow.emit(events.captured(moved))
+        return
+    moved = await uow.payments.transition(
+        p.payment_id, [S.VERIFIED], S.CAPTURING, booking_id=event.booking_id
+    )
+    if moved is not None or p.status is S.CAPTURING:
+        await drive_payment(uow, gateway, p.payment_id)
+
+
+async def on_booking_rejected(
+    event: BookingRejected, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+) -> None:
+    p = await _payment(uow, event.payment_id, "BookingRejected")
+    if p is None:
+        return
+    if p.method == PaymentMethod.CREDITS:
+        if moved := await uow.payments.transition(p.payment_id, [S.VERIFIED], S.VOIDED):
+            ref = events.refund_id_for("rejection", event.rejection_id)
+            await uow.credits.credit(p.mentee_id, p.credits_spent or 0, LedgerReason.RETURN, ref)
+            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED))
+        return
+    if p.status is S.CAPTURED:  # too late to void: give the money back
+        rid = event.rejection_id
+        if await order_refund(uow, p, rid, event.amount_minor, RefundReason.BOOKING_REJECTED):
+            await drive_refund(uow, gateway, rid)
+        return
+    moved = await uow.payments.transition(p.payment_id, [S.VERIFIED], S.VOIDING)
+    if moved is not None or p.status is S.VOIDING:
+        await drive_payment(uow, gateway, p.payment_id)
+
+
+async def on_booking_cancelled(
+    event: BookingCancelled, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+) -> None:
+    if event.refund_amount_minor <= 0:
+        return
+    p = await _payment(uow, event.payment_id, "BookingCancelled")
+    if p is None:
+        return
+    # One refund per cancellation: a restored-then-cancelled booking has a new sequence.
+    rid = events.refund_id_for("cancel", event.booking_id, event.sequence)
+    order = await order_refund(
+        uow, p, rid, event.refund_amount_minor, RefundReason.BOOKING_CANCELLED, event.booking_id
+    )
+    if order is None:
+        return
+    if p.method == PaymentMethod.CREDITS:
+        back = credits_for_refund(p.credits_spent or 0, p.amount_minor, order.amount_minor)
+        if back > 0:
+            await uow.credits.credit(p.mentee_id, back, LedgerReason.RETURN, rid)
+        if done := await uow.refunds.mark_succeeded(rid, credits_returned=back or None):
+            uow.emit(events.refunded(p, done))
+        return
+    await drive_refund(uow, gateway, rid)

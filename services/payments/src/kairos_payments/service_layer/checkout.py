@@ -1,0 +1,218 @@
+"""Checkout: pay for a hold by card (a manual-capture PaymentIntent) or with credits.
+
+The price is the hold projection's (booking decided it). One hold has one payment: the
+unique ``payments.hold_id`` row is inserted *before* Stripe is called, so concurrent
+checkouts of one hold open one PaymentIntent, and a repeat returns the same one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kairos_contracts.types import PaymentMethod
+from kairos_payments.domain.holds import Hold
+from kairos_payments.domain.payments import Payment
+from kairos_payments.domain.payments import PaymentStatus as S
+from kairos_payments.service_layer import events
+from kairos_payments.service_layer.gateway import (
+    Intent,
+    StripeGateway,
+    StripeRejected,
+    StripeUnavailable,
+)
+from kairos_payments.service_layer.settle import settle_intent
+from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+
+UowFactory = Callable[[], ServiceUnitOfWork]
+POLL_S = 0.05
+
+
+class HoldNotYetKnown(Exception):
+    """HoldPlaced has not reached us yet: retry shortly (409)."""
+
+
+class HoldGone(Exception):
+    """The hold expired or was released (410)."""
+
+
+class NotYourHold(Exception):
+    """Someone else's hold (403)."""
+
+
+class HoldAlreadyPaid(Exception):
+    """The hold has a payment of another method, or one that ended (409)."""
+
+
+class CreditsNotAccepted(Exception):
+    """The offering has no price in credits (409)."""
+
+
+class CheckoutInProgress(Exception):
+    """Another request is opening this hold's PaymentIntent right now (409, retry)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: uuid.UUID
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    payment: Payment
+    created: bool
+    intent: Intent | None = None
+    balance_after: int | None = None
+
+
+def _deadline(seconds: float) -> float:
+    return time.monotonic() + seconds
+
+
+async def payable_hold(
+    uow_factory: UowFactory, hold_id: uuid.UUID, caller: Caller, wait_s: float
+) -> Hold:
+    """The hold, waiting up to ``wait_s`` for its HoldPlaced to arrive."""
+    until = _deadline(wait_s)
+    while True:
+        async with uow_factory() as uow:
+            hold = await uow.holds.get(hold_id)
+        if hold is not None or time.monotonic() >= until:
+            break
+        await asyncio.sleep(POLL_S)
+    if hold is None:
+        raise HoldNotYetKnown(str(hold_id))
+    if not caller.is_admin and hold.mentee_id != caller.user_id:
+        raise NotYourHold(str(hold_id))
+    if not hold.payable_at(events.now()):
+        raise HoldGone(str(hold_id))
+    return hold
+
+
+def _new_payment(hold: Hold, method: PaymentMethod, status: S) -> Payment:
+    return Payment(
+        payment_id=uuid.uuid4(),
+        hold_id=hold.hold_id,
+        method=method.value,
+        mentee_id=hold.mentee_id,
+        offering_id=hold.offering_id,
+        amount_minor=hold.amount_minor,
+        currency=hold.currency,
+        status=status,
+        credits_spent=hold.price_in_credits if method is PaymentMethod.CREDITS else None,
+    )
+
+
+async def checkout_card(
+    uow_factory: UowFactory,
+    gateway: StripeGateway,
+    *,
+    hold_id: uuid.UUID,
+    caller: Caller,
+    payment_method: str | None,
+    wait_s: float,
+    stale_after_s: float,
+) -> CheckoutResult:
+    hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
+    payment, mine = await _reserve_card_payment(uow_factory, hold, wait_s, stale_after_s)
+    if not mine:
+        assert payment.stripe_payment_intent_id is not None
+        intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
+        return CheckoutResult(payment, created=False, intent=intent)
+    intent = await _open_intent(uow_factory, gateway, hold, payment, payment_method)
+    if payment_method and intent.status == "requires_confirmation":
+        intent = await gateway.confirm_intent(
+            intent.id, idempotency_key=f"{payment.idempotency_base}-confirm"
+        )
+        async with uow_factory() as uow:
+            await settle_intent(uow, intent)  # same path as the webhook
+            await uow.commit()
+    async with uow_factory() as uow:
+        current = await uow.payments.get(payment.payment_id)
+    return CheckoutResult(current or payment, created=True, intent=intent)
+
+
+async def _reserve_card_payment(
+    uow_factory: UowFactory, hold: Hold, wait_s: float, stale_after_s: float
+) -> tuple[Payment, bool]:
+    """(payment, True) when this request must open the PaymentIntent; (payment, False)
+    when the hold's PaymentIntent exists already."""
+    fresh = _new_payment(hold, PaymentMethod.CARD, S.CREATING)
+    until = _deadline(wait_s)
+    while True:
+        async with uow_factory() as uow:
+            if await uow.payments.reserve(fresh):
+                await uow.commit()
+                return fresh, True
+            found = await uow.payments.by_hold(hold.hold_id)
+            assert found is not None
+            if found.method != PaymentMethod.CARD:
+                raise HoldAlreadyPaid(str(hold.hold_id))
+            if await uow.payments.take_over_creation(found.payment_id, stale_after_s):
+                await uow.commit()
+                return found, True
+        if found.stripe_payment_intent_id is not None:
+            return found, False
+        if found.status is not S.CREATING:
+            raise HoldAlreadyPaid(str(hold.hold_id))
+        if time.monotonic() >= until:
+            raise CheckoutInProgress(str(hold.hold_id))
+        await asyncio.sleep(POLL_S)
+
+
+async def _open_intent(
+    uow_factory: UowFactory,
+    gateway: StripeGateway,
+    hold: Hold,
+    payment: Payment,
+    payment_method: str | None,
+) -> Intent:
+    try:
+        intent = await gateway.create_intent(
+            amount=hold.amount_minor,
+            currency=hold.currency,
+            metadata={**hold.stripe_metadata(), "payment_id": str(payment.payment_id)},
+            idempotency_key=f"{payment.idempotency_base}-create",
+            manual_capture=True,
+            payment_method=payment_method,
+        )
+    except (StripeUnavailable, StripeRejected):
+        async with uow_factory() as uow:  # let the client's retry take over at once
+            await uow.payments.transition(payment.payment_id, [S.CREATING], S.CREATE_FAILED)
+            await uow.commit()
+        raise
+    async with uow_factory() as uow:
+        recorded = await uow.payments.transition(
+            payment.payment_id, [S.CREATING], S.OPEN, stripe_payment_intent_id=intent.id
+        )
+        await uow.commit()
+    if recorded is None:
+        # The hold ended while we were at Stripe: this PaymentIntent must never be paid.
+        await gateway.cancel_intent(intent.id, idempotency_key=f"{payment.idempotency_base}-x")
+        raise HoldGone(str(hold.hold_id))
+    return intent
+
+
+async def checkout_credits(
+    uow_factory: UowFactory, *, hold_id: uuid.UUID, caller: Caller, wait_s: float
+) -> CheckoutResult:
+    """Debit the hold's price in credits and emit PaymentVerified, in one transaction."""
+    hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
+    if hold.price_in_credits is None:
+        raise CreditsNotAccepted(str(hold_id))
+    payment = _new_payment(hold, PaymentMethod.CREDITS, S.VERIFIED)
+    async with uow_factory() as uow:
+        if not await uow.payments.reserve(payment):
+            found = await uow.payments.by_hold(hold_id)
+            if found is None or found.method != PaymentMethod.CREDITS:
+                raise HoldAlreadyPaid(str(hold_id))
+            return CheckoutResult(found, created=False)
+        # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
+        after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)
+        uow.emit(events.verified(payment))
+        await uow.commit()
+    return CheckoutResult(payment, created=True, balance_after=after)

@@ -1,0 +1,118 @@
+"""The events payments publishes, built from its own records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from kairos_contracts.events.payments import (
+    CreditsPurchased,
+    PaymentCancelled,
+    PaymentCancelReason,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentVerified,
+    PaymentVoided,
+    RefundReason,
+    VoidReason,
+)
+from kairos_contracts.types import PaymentMethod
+from kairos_payments.domain.credits import CreditPurchase
+from kairos_payments.domain.payments import Payment, RefundOrder
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _base(p: Payment) -> dict[str, object]:
+    return {"payment_id": p.payment_id, "method": PaymentMethod(p.method), "mentee_id": p.mentee_id}
+
+
+def verified(p: Payment) -> PaymentVerified:
+    return PaymentVerified(
+        **_base(p),
+        offering_id=p.offering_id,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+        hold_id=p.hold_id,
+        credits_spent=p.credits_spent,
+        stripe_payment_intent_id=p.stripe_payment_intent_id,
+        verified_at=now(),
+    )
+
+
+def cancelled(p: Payment, reason: PaymentCancelReason) -> PaymentCancelled:
+    return PaymentCancelled(
+        **_base(p),
+        hold_id=p.hold_id,
+        reason=reason,
+        cancelled_at=now(),
+    )
+
+
+def failed(p: Payment, code: str | None, message: str | None) -> PaymentFailed:
+    return PaymentFailed(
+        **_base(p),
+        hold_id=p.hold_id,
+        failure_code=(code or "card_error")[:100],
+        failure_message=message[:1000] if message else None,
+        failed_at=now(),
+    )
+
+
+def captured(p: Payment) -> PaymentCaptured:
+    return PaymentCaptured(
+        **_base(p),
+        booking_id=p.booking_id,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+        stripe_payment_intent_id=p.stripe_payment_intent_id,
+        captured_at=now(),
+    )
+
+
+def voided(p: Payment, reason: VoidReason) -> PaymentVoided:
+    return PaymentVoided(
+        **_base(p),
+        hold_id=p.hold_id,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+        reason=reason,
+        voided_at=now(),
+    )
+
+
+def refunded(p: Payment, r: RefundOrder) -> PaymentRefunded:
+    return PaymentRefunded(
+        **_base(p),
+        refund_id=r.refund_id,
+        booking_id=r.booking_id,
+        amount_minor=r.amount_minor,
+        currency=p.currency,
+        credits_returned=r.credits_returned or None,
+        reason=RefundReason(r.reason),
+        stripe_refund_id=r.stripe_refund_id,
+        refunded_at=now(),
+    )
+
+
+def credits_purchased(p: CreditPurchase, balance_after: int) -> CreditsPurchased:
+    return CreditsPurchased(
+        user_id=p.user_id,
+        purchase_id=p.purchase_id,
+        credits=p.credits,
+        balance_after=balance_after,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+        stripe_payment_intent_id=p.stripe_payment_intent_id,
+        purchased_at=now(),
+    )
+
+
+def refund_id_for(cause: str, *parts: object) -> uuid.UUID:
+    """A refund id derived from its cause, so a replayed cause maps to the same refund."""
+    return uuid.uuid5(
+        uuid.NAMESPACE_URL, "kairos:refund:" + cause + ":" + ":".join(map(str, parts))
+    )

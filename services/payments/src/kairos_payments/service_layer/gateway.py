@@ -1,0 +1,96 @@
+"""What the service layer needs from Stripe (the port); adapters/stripe_gateway.py is the
+real one, tests use a fake. Every call is network I/O: callers never hold a database
+transaction open across one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kairos_payments.domain.payments import Observation
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached or answered 5xx/429: try again later (HTTP 503)."""
+
+
+class StripeRejected(Exception):
+    """Stripe refused the request (4xx): the object is not in a state that allows it."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature is missing, forged or too old."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def observation(self) -> Observation:
+        return Observation(self.status, failed=self.error_code is not None)
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str
+    amount: int
+    key: str | None = None  # the idempotency key it was made with
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    """A Stripe event as we use it: what changed, not what it says about it."""
+
+    id: str
+    type: str
+    created: int
+    object_type: str | None
+    object_id: str | None
+
+
+class StripeGateway(Protocol):
+    async def create_intent(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        manual_capture: bool,
+        payment_method: str | None = None,
+    ) -> Intent: ...
+
+    async def confirm_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+        """Confirm; a declined card is not an error here: the returned intent says so."""
+        ...
+
+    async def retrieve_intent(self, intent_id: str) -> Intent: ...
+
+    async def capture_intent(self, intent_id: str, *, idempotency_key: str) -> Intent: ...
+
+    async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> Intent: ...
+
+    async def refund(self, intent_id: str, *, amount: int, idempotency_key: str) -> Refund: ...
+
+    async def list_events(
+        self, *, created_gte: int, starting_after: str | None = None, limit: int = 100
+    ) -> tuple[list[StripeEvent], bool]:
+        """One page of events created at or after ``created_gte``, and whether more follow."""
+        ...
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> StripeEvent:
+        """Verify the signature on the raw body (with a tolerance); InvalidSignature if not."""
+        ...
