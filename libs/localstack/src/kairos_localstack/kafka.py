@@ -11,12 +11,11 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from kairos_localstack.ports import free_port
-from kairos_localstack.proc import StartupError, spawn, stop_group, wait_until
+from kairos_localstack.child import ChildServer
+from kairos_localstack.proc import StartupError
 
 
 def tansu_binary() -> str:
@@ -84,14 +83,13 @@ async def ensure_topics(
         await admin.close()
 
 
-class TansuBroker:
+class TansuBroker(ChildServer):
     """One Tansu broker on 127.0.0.1:<port> with memory storage, or an external bootstrap."""
 
+    label = "kafka broker"
+
     def __init__(self, port: int | None = None, log_file: Path | None = None) -> None:
-        self.port = port
-        self.log_file = log_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pid: int | None = None
+        super().__init__(port, log_file)
         self._external: str | None = None
 
     @classmethod
@@ -118,28 +116,16 @@ class TansuBroker:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        if self.is_external or self.proc is not None:
-            return
-        if self.port is None:
-            self.port = free_port()
+        if not self.is_external:
+            super().start(timeout)
+
+    def argv(self) -> list[str]:
         url = f"tcp://127.0.0.1:{self.port}"
         argv = [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
-        argv += ["--storage-engine", "memory://tansu/"]
-        self.proc = spawn(argv, self.log_file)
-        self.pid = self.proc.pid
-        self.wait_ready(timeout)
+        return [*argv, "--storage-engine", "memory://tansu/"]
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(
-            lambda: metadata_ok(self.bootstrap), timeout, "kafka broker", self.proc, self.log_file
-        )
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        stop_group(self.proc.pid, timeout=timeout, proc=self.proc)
-        self.proc = None
-        self.pid = None
+    def ready(self) -> bool:
+        return metadata_ok(self.bootstrap)
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): connections stay open but nothing is answered."""

@@ -7,17 +7,17 @@ what calendar-sync tests need. Pass ``users={"alice": "pw"}`` for htpasswd (plai
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from kairos_localstack.ports import free_port
-from kairos_localstack.proc import spawn, stop_group, wait_until
+from kairos_localstack.child import ChildServer
 
 
-class RadicaleServer:
+class RadicaleServer(ChildServer):
+    label = "radicale"
+
     def __init__(
         self,
         data_dir: Path,
@@ -25,12 +25,9 @@ class RadicaleServer:
         users: dict[str, str] | None = None,
         log_file: Path | None = None,
     ) -> None:
+        super().__init__(port, log_file)
         self.data_dir = Path(data_dir)
-        self.port = port
         self.users = users
-        self.log_file = log_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pid: int | None = None
 
     @property
     def url(self) -> str:
@@ -54,27 +51,9 @@ class RadicaleServer:
         )
         return config
 
-    def start(self, timeout: float = 30.0) -> None:
-        if self.proc is not None:
-            return
-        if self.port is None:
-            self.port = free_port()
-        config = self._write_config()
-        argv = [sys.executable, "-m", "radicale", "--config", str(config)]
-        self.proc = spawn(argv, self.log_file)
-        self.pid = self.proc.pid
-        self.wait_ready(timeout)
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "radicale", "--config", str(self._write_config())]
 
-    def _ready(self) -> bool:
+    def ready(self) -> bool:
         resp = httpx.request("OPTIONS", self.url, timeout=1)
         return resp.status_code < 500
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(self._ready, timeout, "radicale", self.proc, self.log_file)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        stop_group(self.proc.pid, timeout=timeout, proc=self.proc)
-        self.proc = None
-        self.pid = None

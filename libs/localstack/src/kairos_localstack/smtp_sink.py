@@ -12,15 +12,13 @@ import email
 import email.policy
 import mailbox
 import signal
-import subprocess
 import sys
 import threading
 from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
-from kairos_localstack.ports import free_port
-from kairos_localstack.proc import spawn, stop_group, wait_until
+from kairos_localstack.child import ChildServer
 
 
 def read_messages(maildir: Path | str) -> list[EmailMessage]:
@@ -41,40 +39,23 @@ def _smtp_banner(port: int) -> bool:
         return code == 250
 
 
-class SmtpSink:
+class SmtpSink(ChildServer):
     """The sink as a child process (used by the stack and the tests)."""
+
+    label = "smtp sink"
 
     def __init__(
         self, maildir: Path, port: int | None = None, log_file: Path | None = None
     ) -> None:
+        super().__init__(port, log_file)
         self.maildir = Path(maildir)
-        self.port = port
-        self.log_file = log_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pid: int | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
-        if self.proc is not None:
-            return
-        if self.port is None:
-            self.port = free_port()
+    def argv(self) -> list[str]:
         argv = [sys.executable, "-m", "kairos_localstack.smtp_sink"]
-        argv += ["--port", str(self.port), "--maildir", str(self.maildir)]
-        self.proc = spawn(argv, self.log_file)
-        self.pid = self.proc.pid
-        self.wait_ready(timeout)
+        return [*argv, "--port", str(self.port), "--maildir", str(self.maildir)]
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(
-            lambda: _smtp_banner(self.port or 0), timeout, "smtp sink", self.proc, self.log_file
-        )
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        stop_group(self.proc.pid, timeout=timeout, proc=self.proc)
-        self.proc = None
-        self.pid = None
+    def ready(self) -> bool:
+        return _smtp_banner(self.port or 0)
 
     def messages(self) -> list[EmailMessage]:
         return read_messages(self.maildir)

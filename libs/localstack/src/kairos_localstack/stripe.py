@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from kairos_localstack.ports import free_port
-from kairos_localstack.proc import spawn, stop_group, wait_until
+from kairos_localstack.child import ChildServer
 
 LOCAL_API_KEY = "sk_test_kairos_local"
 
@@ -35,27 +33,22 @@ def register_webhook(
     resp.raise_for_status()
 
 
-class LocalStripe:
+class LocalStripe(ChildServer):
     """localstripe on 127.0.0.1:<port>; state in state_file (None: memory only)."""
+
+    label = "localstripe"
 
     def __init__(
         self, port: int | None = None, state_file: Path | None = None, log_file: Path | None = None
     ) -> None:
-        self.port = port
+        super().__init__(port, log_file)
         self.state_file = state_file
-        self.log_file = log_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pid: int | None = None
 
     @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
-        if self.proc is not None:
-            return
-        if self.port is None:
-            self.port = free_port()
+    def argv(self) -> list[str]:
         argv = [
             sys.executable,
             "-m",
@@ -65,20 +58,8 @@ class LocalStripe:
         ]
         if self.state_file is not None:
             argv += ["--state-file", str(self.state_file)]
-        self.proc = spawn(argv, self.log_file)
-        self.pid = self.proc.pid
-        self.wait_ready(timeout)
+        return argv
 
-    def _ready(self) -> bool:
+    def ready(self) -> bool:
         resp = httpx.get(f"{self.api_base}/v1/customers", auth=(LOCAL_API_KEY, ""), timeout=1)
         return resp.status_code == 200
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(self._ready, timeout, "localstripe", self.proc, self.log_file)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        stop_group(self.proc.pid, timeout=timeout, proc=self.proc)
-        self.proc = None
-        self.pid = None

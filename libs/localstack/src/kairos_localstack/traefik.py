@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +19,9 @@ from typing import Any
 
 import httpx
 
+from kairos_localstack.child import ChildServer
 from kairos_localstack.ports import free_port
-from kairos_localstack.proc import StartupError, spawn, stop_group, wait_until
+from kairos_localstack.proc import StartupError
 
 
 def traefik_binary() -> str:
@@ -70,8 +70,10 @@ def static_config(port: int, ping_port: int, dynamic_file: Path) -> dict[str, An
     }
 
 
-class TraefikGateway:
+class TraefikGateway(ChildServer):
     """Traefik routing each prefix in routes (prefix -> local HTTP port)."""
+
+    label = "traefik"
 
     def __init__(
         self,
@@ -80,13 +82,10 @@ class TraefikGateway:
         port: int | None = None,
         log_file: Path | None = None,
     ) -> None:
+        super().__init__(port, log_file)
         self.config_dir = Path(config_dir)
         self.routes = dict(routes)
-        self.port = port
         self.ping_port: int | None = None
-        self.log_file = log_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pid: int | None = None
 
     @property
     def url(self) -> str:
@@ -101,17 +100,11 @@ class TraefikGateway:
         static.write_text(json.dumps(static_config(self.port, self.ping_port, dynamic), indent=2))
         return static
 
-    def start(self, timeout: float = 30.0) -> None:
-        if self.proc is not None:
-            return
-        self.port = self.port or free_port()
+    def argv(self) -> list[str]:
         self.ping_port = self.ping_port or free_port()
-        static = self.write_config()
-        self.proc = spawn([traefik_binary(), f"--configFile={static}"], self.log_file)
-        self.pid = self.proc.pid
-        self.wait_ready(timeout)
+        return [traefik_binary(), f"--configFile={self.write_config()}"]
 
-    def _ready(self) -> bool:
+    def ready(self) -> bool:
         ping = httpx.get(f"http://127.0.0.1:{self.ping_port}/ping", timeout=1)
         if ping.status_code != 200:
             return False
@@ -122,13 +115,3 @@ class TraefikGateway:
         probe = next(iter(self.routes))
         resp = httpx.get(f"{self.url}{probe}", timeout=1)
         return not (resp.status_code == 404 and resp.text.strip() == "404 page not found")
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(self._ready, timeout, "traefik", self.proc, self.log_file)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        stop_group(self.proc.pid, timeout=timeout, proc=self.proc)
-        self.proc = None
-        self.pid = None

@@ -8,6 +8,7 @@ two lines that call :func:`run_env`. The messaging tables every service has are 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -76,3 +77,13 @@ def downgrade(script_location: Path, url: str, revision: str) -> None:
     cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("sqlalchemy.url", url)
     command.downgrade(cfg, revision)
+
+
+def messaging_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(upgrade, downgrade) of a service's first migration: its messaging tables."""
+    from alembic import op
+
+    return (
+        lambda: create_messaging_tables(op, metadata),
+        lambda: drop_messaging_tables(op, metadata),
+    )
