@@ -9,15 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kairos_booking import SERVICE
 from kairos_booking.adapters import orm
 from kairos_booking.entrypoints import http
+from kairos_booking.entrypoints.jobs import hold_expiry_job
 from kairos_booking.service_layer.handlers import event_handlers
 from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_booking.settings import BookingSettings
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
 
 def bootstrap(
-    settings: ServiceSettings | None = None, engine: AsyncEngine | None = None
+    settings: ServiceSettings | None = None,
+    engine: AsyncEngine | None = None,
+    booking: BookingSettings | None = None,
 ) -> Service:
+    booking = booking or BookingSettings()
     return assemble(
         name=SERVICE,
         settings=settings,
@@ -26,6 +31,8 @@ def bootstrap(
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
-        routers=http.routers,
+        routers=lambda uow_factory: http.routers(uow_factory, booking),
         migrations=Path(__file__).parent / "migrations",
+        # the consumer process expires holds (one job per replica, SKIP LOCKED batches)
+        jobs=[hold_expiry_job(booking)],
     )

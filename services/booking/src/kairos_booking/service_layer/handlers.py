@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from kairos_booking.service_layer import payment_events
+from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
 from kairos_platform import ping
 
 
 def event_handlers() -> dict[Any, Any]:
-    return {**ping.HANDLERS}
+    return {
+        **ping.HANDLERS,
+        PaymentVerified: payment_events.on_payment_verified,
+        PaymentCancelled: payment_events.on_payment_cancelled,
+        PaymentFailed: payment_events.on_payment_failed,
+    }

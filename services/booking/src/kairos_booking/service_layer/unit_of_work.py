@@ -1,14 +1,34 @@
 """The booking unit of work: the platform's, plus this service's repositories."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters import orm
+from kairos_booking.adapters.bookings import SqlBookingRepository, SqlPeopleRepository
+from kairos_booking.adapters.catalog import SqlCatalogRepository
+from kairos_booking.adapters.holds import SqlHoldRepository
+from kairos_booking.adapters.seats import SqlSeatRepository
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
 
 class ServiceUnitOfWork(UnitOfWork):
     pings: SqlPingRepository
+    catalog: SqlCatalogRepository
+    seats: SqlSeatRepository
+    holds: SqlHoldRepository
+    bookings: SqlBookingRepository
+    people: SqlPeopleRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
+        self.catalog = SqlCatalogRepository(session)
+        self.seats = SqlSeatRepository(session)
+        self.holds = SqlHoldRepository(session)
+        self.bookings = SqlBookingRepository(session)
+        self.people = SqlPeopleRepository(session)
+
+    def now(self) -> datetime:
+        """The clock handlers read (domain code gets ``now`` passed in); fakes pin it."""
+        return datetime.now(UTC)

@@ -1,0 +1,137 @@
+"""SQL repository for providers, offerings and their hours."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_booking.adapters.orm import date_overrides, offerings, providers, weekly_hours
+from kairos_booking.adapters.rows import to_obj, to_row
+from kairos_booking.domain.model import (
+    Availability,
+    DateOverride,
+    Minutes,
+    Offering,
+    OverrideKind,
+    Provider,
+)
+
+
+class SqlCatalogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add_provider(self, provider: Provider) -> None:
+        await self._s.execute(providers.insert().values(**to_row(provider)))
+
+    async def save_provider(self, provider: Provider) -> None:
+        values = to_row(provider)
+        await self._s.execute(
+            update(providers)
+            .where(providers.c.provider_id == provider.provider_id)
+            .values(**values)
+        )
+
+    async def get_provider(self, provider_id: uuid.UUID) -> Provider | None:
+        row = (
+            await self._s.execute(select(providers).where(providers.c.provider_id == provider_id))
+        ).first()
+        return to_obj(Provider, row) if row else None
+
+    async def provider_of_user(self, user_id: uuid.UUID) -> Provider | None:
+        row = (
+            await self._s.execute(select(providers).where(providers.c.user_id == user_id))
+        ).first()
+        return to_obj(Provider, row) if row else None
+
+    async def list_providers(self) -> list[Provider]:
+        rows = await self._s.execute(
+            select(providers).where(providers.c.active).order_by(providers.c.display_name)
+        )
+        return [to_obj(Provider, r) for r in rows]
+
+    async def lock_provider(self, provider_id: uuid.UUID) -> None:
+        """Serialise, until commit, the transactions that open a new occurrence of this
+        provider: the overlap check and the seat it guards must not interleave."""
+        await self._s.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:p, 0))"),
+            {"p": str(provider_id)},
+        )
+
+    async def add_offering(self, offering: Offering) -> None:
+        await self._s.execute(offerings.insert().values(**to_row(offering)))
+
+    async def save_offering(self, offering: Offering) -> None:
+        await self._s.execute(
+            update(offerings)
+            .where(offerings.c.offering_id == offering.offering_id)
+            .values(**to_row(offering))
+        )
+
+    async def get_offering(self, offering_id: uuid.UUID) -> Offering | None:
+        row = (
+            await self._s.execute(select(offerings).where(offerings.c.offering_id == offering_id))
+        ).first()
+        return to_obj(Offering, row) if row else None
+
+    async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
+        query = select(offerings).where(offerings.c.active).order_by(offerings.c.title)
+        if provider_id is not None:
+            query = query.where(offerings.c.provider_id == provider_id)
+        return [to_obj(Offering, r) for r in await self._s.execute(query)]
+
+    async def availability(self, provider_id: uuid.UUID) -> Availability:
+        weekly: dict[int, tuple[Minutes, ...]] = {}
+        rows = await self._s.execute(
+            select(weekly_hours)
+            .where(weekly_hours.c.provider_id == provider_id)
+            .order_by(weekly_hours.c.weekday, weekly_hours.c.start_min)
+        )
+        for r in rows:
+            weekly[r.weekday] = (*weekly.get(r.weekday, ()), Minutes(r.start_min, r.end_min))
+        overrides = {}
+        for r in await self._s.execute(
+            select(date_overrides).where(date_overrides.c.provider_id == provider_id)
+        ):
+            ranges = tuple(Minutes(a, b) for a, b in r.ranges)
+            overrides[r.day] = DateOverride(r.day, OverrideKind(r.kind), ranges)
+        return Availability(weekly, overrides)
+
+    async def set_weekly(
+        self, provider_id: uuid.UUID, weekly: dict[int, tuple[Minutes, ...]]
+    ) -> None:
+        await self._s.execute(delete(weekly_hours).where(weekly_hours.c.provider_id == provider_id))
+        rows = [
+            {"provider_id": provider_id, "weekday": day, "start_min": m.start, "end_min": m.end}
+            for day, ranges in weekly.items()
+            for m in ranges
+        ]
+        if rows:
+            await self._s.execute(weekly_hours.insert(), rows)
+
+    async def put_override(self, provider_id: uuid.UUID, override: DateOverride) -> None:
+        values = {
+            "provider_id": provider_id,
+            "day": override.day,
+            "kind": str(override.kind),
+            "ranges": [[m.start, m.end] for m in override.ranges],
+        }
+        stmt = insert(date_overrides).values(**values)
+        await self._s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["provider_id", "day"],
+                set_={"kind": stmt.excluded.kind, "ranges": stmt.excluded.ranges},
+            )
+        )
+
+    async def delete_override(self, provider_id: uuid.UUID, day: date) -> bool:
+        result = await self._s.execute(
+            delete(date_overrides)
+            .where(date_overrides.c.provider_id == provider_id, date_overrides.c.day == day)
+            .returning(date_overrides.c.day)
+        )
+        return result.first() is not None

@@ -1,0 +1,83 @@
+"""SQL repository for holds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_booking.adapters.orm import holds
+from kairos_booking.adapters.rows import to_obj, to_row
+from kairos_booking.domain.model import Hold, HoldStatus
+
+
+class SqlHoldRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, hold: Hold) -> None:
+        row = to_row(hold)
+        row["status"] = str(hold.status)
+        await self._s.execute(holds.insert().values(**row))
+
+    async def get(self, hold_id: uuid.UUID, *, lock: bool = False) -> Hold | None:
+        query = select(holds).where(holds.c.hold_id == hold_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._s.execute(query)).first()
+        return _hold(row) if row else None
+
+    async def end(
+        self,
+        hold_id: uuid.UUID,
+        status: HoldStatus,
+        at: datetime,
+        payment_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Move a held hold to its end state; False if it had already ended."""
+        result = await self._s.execute(
+            update(holds)
+            .where(holds.c.hold_id == hold_id, holds.c.status == "held")
+            .values(status=str(status), ended_at=at, payment_id=payment_id)
+            .returning(holds.c.hold_id)
+        )
+        return result.first() is not None
+
+    async def held_by(
+        self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
+    ) -> Hold | None:
+        row = (
+            await self._s.execute(
+                select(holds).where(
+                    holds.c.offering_id == offering_id,
+                    holds.c.starts_at == starts_at,
+                    holds.c.mentee_id == mentee_id,
+                    holds.c.status == "held",
+                )
+            )
+        ).first()
+        return _hold(row) if row else None
+
+    async def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        offering_id: uuid.UUID | None = None,
+        starts_at: datetime | None = None,
+    ) -> list[Hold]:
+        """Lock up to ``limit`` held holds past expiry (of one occurrence, if given), skipping
+        rows another transaction holds: concurrent sweepers never take the same hold."""
+        query = select(holds).where(holds.c.status == "held", holds.c.expires_at <= now)
+        if offering_id is not None:
+            query = query.where(holds.c.offering_id == offering_id, holds.c.starts_at == starts_at)
+        query = query.order_by(holds.c.expires_at).limit(limit).with_for_update(skip_locked=True)
+        return [_hold(r) for r in await self._s.execute(query)]
+
+
+def _hold(row: object) -> Hold:
+    hold = to_obj(Hold, row)
+    hold.status = HoldStatus(hold.status)
+    return hold

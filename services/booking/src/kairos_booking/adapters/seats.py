@@ -1,0 +1,100 @@
+"""SQL repository for seats: one ``slot_seats`` row per occurrence, moved by conditional
+UPDATEs so that concurrent takers serialise on the row and never exceed capacity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_booking.adapters.orm import holds, slot_seats
+from kairos_booking.domain.model import Occupied, Occurrence
+
+
+def _at(offering_id: uuid.UUID, starts_at: datetime):
+    return and_(slot_seats.c.offering_id == offering_id, slot_seats.c.starts_at == starts_at)
+
+
+class SqlSeatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def take_if_open(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
+        """Take a seat in an occurrence that is already occupied (its overlap check was
+        done by whoever opened it); the fast path needing no provider lock."""
+        stmt = (
+            update(slot_seats)
+            .where(_at(offering_id, at), slot_seats.c.taken > 0, slot_seats.c.taken < capacity)
+            .values(taken=slot_seats.c.taken + 1)
+            .returning(slot_seats.c.taken)
+        )
+        return (await self._s.execute(stmt)).first() is not None
+
+    async def ensure(self, occ: Occurrence) -> None:
+        stmt = insert(slot_seats).values(
+            offering_id=occ.offering_id,
+            starts_at=occ.starts_at,
+            provider_id=occ.provider_id,
+            ends_at=occ.ends_at,
+            block_start=occ.block_start,
+            block_end=occ.block_end,
+            taken=0,
+        )
+        await self._s.execute(stmt.on_conflict_do_nothing())
+
+    async def clashes(self, occ: Occurrence) -> bool:
+        """Whether another occupied occurrence of the provider overlaps this one's block."""
+        c = slot_seats.c
+        stmt = select(c.offering_id).where(
+            c.provider_id == occ.provider_id,
+            c.taken > 0,
+            c.block_start < occ.block_end,
+            c.block_end > occ.block_start,
+            ~_at(occ.offering_id, occ.starts_at),
+        )
+        return (await self._s.execute(stmt.limit(1))).first() is not None
+
+    async def take(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
+        stmt = (
+            update(slot_seats)
+            .where(_at(offering_id, at), slot_seats.c.taken < capacity)
+            .values(taken=slot_seats.c.taken + 1)
+            .returning(slot_seats.c.taken)
+        )
+        return (await self._s.execute(stmt)).first() is not None
+
+    async def free(self, offering_id: uuid.UUID, at: datetime) -> None:
+        await self._s.execute(
+            update(slot_seats)
+            .where(_at(offering_id, at), slot_seats.c.taken > 0)
+            .values(taken=slot_seats.c.taken - 1)
+        )
+
+    async def occupied(
+        self, provider_id: uuid.UUID, start: datetime, end: datetime, now: datetime
+    ) -> list[Occupied]:
+        """Occupied occurrences of the provider whose block meets ``[start, end)``, with
+        how many of their seats are held by holds already past expiry (not live)."""
+        c = slot_seats.c
+        overdue = (
+            select(func.count())
+            .where(
+                holds.c.offering_id == c.offering_id,
+                holds.c.starts_at == c.starts_at,
+                holds.c.status == "held",
+                holds.c.expires_at <= now,
+            )
+            .scalar_subquery()
+        )
+        rows = await self._s.execute(
+            select(c.offering_id, c.starts_at, c.block_start, c.block_end, c.taken, overdue).where(
+                c.provider_id == provider_id,
+                c.taken > 0,
+                c.block_start < end,
+                c.block_end > start,
+            )
+        )
+        return [Occupied(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -1,0 +1,165 @@
+"""Request bodies and query types: every field validated before a handler runs (422)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from datetime import date
+from typing import Annotated, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from kairos_booking.domain.model import Minutes, OverrideKind
+from kairos_contracts.types import Currency, Email, Label, TimeZoneName, UtcDatetime
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
+
+
+def _strict_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("is not a real calendar date") from exc
+
+
+def _minutes(value: object) -> int:
+    if not isinstance(value, str) or not _TIME.match(value):
+        raise ValueError("must be a time written HH:MM (00:00 to 24:00)")
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+#: a calendar date, exactly YYYY-MM-DD
+LocalDate = Annotated[date, BeforeValidator(_strict_date)]
+#: a wall-clock time HH:MM, as minutes past midnight
+HHMM = Annotated[int, BeforeValidator(_minutes)]
+Duration = Annotated[int, Field(ge=15, le=180, description="minutes, 15 to 180")]
+Note = Annotated[str, StringConstraints(max_length=500)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProviderIn(_In):
+    display_name: Label
+    email: Email | None = None
+    time_zone: TimeZoneName
+    user_id: uuid.UUID | None = None  # admins only: create for another user
+
+
+class ProviderPatch(_In):
+    display_name: Label | None = None
+    email: Email | None = None
+    time_zone: TimeZoneName | None = None
+    active: bool | None = None
+
+
+class RangeIn(_In):
+    start: HHMM
+    end: HHMM
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+    def minutes(self) -> Minutes:
+        return Minutes(self.start, self.end)
+
+
+class WeeklyRangeIn(RangeIn):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+
+
+def _no_overlap(ranges: list[Minutes]) -> None:
+    ordered = sorted(ranges, key=lambda m: m.start)
+    for a, b in itertools.pairwise(ordered):
+        if b.start < a.end:
+            raise ValueError("ranges of one day must not overlap")
+
+
+class WeeklyHoursIn(_In):
+    weekly: list[WeeklyRangeIn] = Field(max_length=200)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Self:
+        for day in range(7):
+            _no_overlap([r.minutes() for r in self.weekly if r.weekday == day])
+        return self
+
+    def by_day(self) -> dict[int, tuple[Minutes, ...]]:
+        out: dict[int, tuple[Minutes, ...]] = {}
+        for r in sorted(self.weekly, key=lambda r: (r.weekday, r.start)):
+            out[r.weekday] = (*out.get(r.weekday, ()), r.minutes())
+        return out
+
+
+class OverrideIn(_In):
+    kind: OverrideKind
+    ranges: list[RangeIn] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if (self.kind is OverrideKind.CLOSED) == bool(self.ranges):
+            raise ValueError("a closed day has no ranges; replace and extra need some")
+        _no_overlap([r.minutes() for r in self.ranges])
+        return self
+
+
+class _OfferingFields(_In):
+    title: Label | None = None
+    duration_min: Duration | None = None
+    price_minor: int | None = Field(default=None, ge=0, le=100_000_000)
+    currency: Currency | None = None
+    price_in_credits: int | None = Field(default=None, ge=1, le=10_000)
+    capacity: int | None = Field(default=None, ge=1, le=1000)
+    buffer_before_min: int | None = Field(default=None, ge=0, le=240)
+    buffer_after_min: int | None = Field(default=None, ge=0, le=240)
+    min_notice_min: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
+    horizon_days: int | None = Field(default=None, ge=1, le=365)
+    refund_full_hours_before: int | None = Field(default=None, ge=0, le=24 * 60)
+
+
+class OfferingIn(_OfferingFields):
+    title: Label
+    duration_min: Duration
+    price_minor: int = Field(ge=0, le=100_000_000)
+    currency: Currency
+    capacity: int = Field(default=1, ge=1, le=1000)
+    buffer_before_min: int = Field(default=0, ge=0, le=240)
+    buffer_after_min: int = Field(default=0, ge=0, le=240)
+    min_notice_min: int = Field(default=0, ge=0, le=60 * 24 * 60)
+    horizon_days: int = Field(default=60, ge=1, le=365)
+    refund_full_hours_before: int = Field(default=24, ge=0, le=24 * 60)
+
+
+class OfferingPatch(_OfferingFields):
+    active: bool | None = None
+
+
+class HoldIn(_In):
+    offering_id: uuid.UUID
+    starts_at: UtcDatetime  # with its offset: a naive time is refused
+
+
+class CancelIn(_In):
+    reason: Note | None = None
+
+
+class RescheduleIn(_In):
+    starts_at: UtcDatetime  # with its offset: a naive time is refused

@@ -1,0 +1,72 @@
+"""Domain objects -> JSON answers."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kairos_booking.domain.model import Availability, Booking, Hold, Minutes, Offering, Provider
+from kairos_booking.domain.slots import Slot
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _range(m: Minutes) -> dict[str, str]:
+    return {"start": _hhmm(m.start), "end": _hhmm(m.end)}
+
+
+def provider(p: Provider) -> dict[str, Any]:
+    return {**dataclasses.asdict(p), "provider_id": str(p.provider_id), "user_id": str(p.user_id)}
+
+
+def offering(o: Offering) -> dict[str, Any]:
+    out = dataclasses.asdict(o)
+    return {**out, "offering_id": str(o.offering_id), "provider_id": str(o.provider_id)}
+
+
+def availability(a: Availability) -> dict[str, Any]:
+    return {
+        "weekly": [
+            {"weekday": day, **_range(m)} for day in sorted(a.weekly) for m in a.weekly[day]
+        ],
+        "overrides": [
+            {"date": d.isoformat(), "kind": str(o.kind), "ranges": [_range(m) for m in o.ranges]}
+            for d, o in sorted(a.overrides.items())
+        ],
+    }
+
+
+def slot(s: Slot, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        "local_start": s.local_start(zone).isoformat(),
+        "capacity": s.capacity,
+        "free": s.free,
+    }
+
+
+def hold(h: Hold) -> dict[str, Any]:
+    return {
+        "hold_id": str(h.hold_id),
+        "offering_id": str(h.offering_id),
+        "starts_at": h.starts_at.isoformat(),
+        "ends_at": h.ends_at.isoformat(),
+        "expires_at": h.expires_at.isoformat(),
+        "amount_minor": h.amount_minor,
+        "currency": h.currency,
+        "price_in_credits": h.price_in_credits,
+        "status": str(h.status),
+    }
+
+
+def booking(b: Booking) -> dict[str, Any]:
+    out = dataclasses.asdict(b)
+    for key, value in out.items():
+        if value is not None and not isinstance(value, int | str):
+            out[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    out["status"] = str(b.status)
+    return out

@@ -1,0 +1,109 @@
+"""Commands on providers, offerings and hours (mentor on their own, or admin)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from kairos_booking.domain.errors import Conflict, Forbidden, NotFound
+from kairos_booking.domain.model import DateOverride, Minutes, Offering, Provider
+from kairos_booking.service_layer.ports import BookingUow
+from kairos_platform.auth import Principal, is_admin
+
+
+async def owned_provider(uow: BookingUow, provider_id: uuid.UUID, caller: Principal) -> Provider:
+    """The provider, if ``caller`` acts for it (or is an admin): 404, else 403."""
+    provider = await uow.catalog.get_provider(provider_id)
+    if provider is None:
+        raise NotFound(f"No provider {provider_id}.")
+    if provider.user_id != caller.user_id and not is_admin(caller):
+        raise Forbidden("This provider belongs to someone else.", slug="not-owner")
+    return provider
+
+
+async def create_provider(
+    uow: BookingUow,
+    caller: Principal,
+    *,
+    display_name: str,
+    email: str | None,
+    time_zone: str,
+    user_id: uuid.UUID | None = None,
+) -> Provider:
+    """A mentor creates their own provider; an admin may create one for any user."""
+    owner = user_id or caller.user_id
+    if owner != caller.user_id and not is_admin(caller):
+        raise Forbidden("Only an admin creates a provider for someone else.", slug="not-owner")
+    if await uow.catalog.provider_of_user(owner) is not None:
+        raise Conflict("This user already has a provider.", slug="provider-exists")
+    provider = Provider(uuid.uuid4(), owner, display_name, email, time_zone)
+    await uow.catalog.add_provider(provider)
+    await uow.commit()
+    return provider
+
+
+async def update_provider(
+    uow: BookingUow, caller: Principal, provider_id: uuid.UUID, changes: dict[str, Any]
+) -> Provider:
+    provider = replace(await owned_provider(uow, provider_id, caller), **changes)
+    await uow.catalog.save_provider(provider)
+    await uow.commit()
+    return provider
+
+
+async def set_weekly_hours(
+    uow: BookingUow,
+    caller: Principal,
+    provider_id: uuid.UUID,
+    weekly: dict[int, tuple[Minutes, ...]],
+) -> None:
+    await owned_provider(uow, provider_id, caller)
+    await uow.catalog.set_weekly(provider_id, weekly)
+    await uow.commit()
+
+
+async def put_override(
+    uow: BookingUow, caller: Principal, provider_id: uuid.UUID, override: DateOverride
+) -> None:
+    await owned_provider(uow, provider_id, caller)
+    await uow.catalog.put_override(provider_id, override)
+    await uow.commit()
+
+
+async def delete_override(
+    uow: BookingUow, caller: Principal, provider_id: uuid.UUID, day: date
+) -> None:
+    await owned_provider(uow, provider_id, caller)
+    if not await uow.catalog.delete_override(provider_id, day):
+        raise NotFound(f"No override on {day.isoformat()}.")
+    await uow.commit()
+
+
+async def create_offering(
+    uow: BookingUow, caller: Principal, provider_id: uuid.UUID, fields: dict[str, Any]
+) -> Offering:
+    await owned_provider(uow, provider_id, caller)
+    offering = Offering(offering_id=uuid.uuid4(), provider_id=provider_id, **fields)
+    await uow.catalog.add_offering(offering)
+    await uow.commit()
+    return offering
+
+
+async def owned_offering(uow: BookingUow, offering_id: uuid.UUID, caller: Principal) -> Offering:
+    offering = await uow.catalog.get_offering(offering_id)
+    if offering is None:
+        raise NotFound(f"No offering {offering_id}.")
+    await owned_provider(uow, offering.provider_id, caller)
+    return offering
+
+
+async def update_offering(
+    uow: BookingUow, caller: Principal, offering_id: uuid.UUID, changes: dict[str, Any]
+) -> Offering:
+    """Existing holds and bookings keep their times; new slots follow the new shape."""
+    offering = replace(await owned_offering(uow, offering_id, caller), **changes)
+    await uow.catalog.save_offering(offering)
+    await uow.commit()
+    return offering

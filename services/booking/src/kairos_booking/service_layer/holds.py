@@ -1,0 +1,125 @@
+"""Holds: a seat reserved for a few minutes while the mentee pays. Never a booking."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from kairos_booking.domain import slots as domain
+from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from kairos_booking.domain.model import Hold, HoldStatus, Person
+from kairos_booking.service_layer.events import hold_fields, hold_released
+from kairos_booking.service_layer.ports import BookingUow
+from kairos_booking.service_layer.seats import expire_due, take_seat
+from kairos_booking.service_layer.slots import bookable_offering
+from kairos_contracts.events.booking import HoldPlaced, HoldReleaseReason
+from kairos_platform.auth import Principal, is_admin
+
+
+async def check_bookable(uow: BookingUow, offering_id: uuid.UUID, starts_at: datetime) -> None:
+    """422 unless ``starts_at`` is a slot of the offering inside its bookable window."""
+    offering, provider = await bookable_offering(uow, offering_id)
+    earliest, latest = domain.bookable_window(offering, uow.now())
+    if not earliest <= starts_at <= latest:
+        raise Invalid("That time is in the past, inside the minimum notice or too far ahead.")
+    availability = await uow.catalog.availability(provider.provider_id)
+    if not domain.is_slot(offering, availability, ZoneInfo(provider.time_zone), starts_at):
+        raise Invalid("That time is not a slot of this offering.", slug="not-a-slot")
+
+
+async def place_hold(
+    uow: BookingUow,
+    mentee: Person,
+    offering_id: uuid.UUID,
+    starts_at: datetime,
+    ttl: timedelta,
+) -> Hold:
+    offering, _ = await bookable_offering(uow, offering_id)
+    await check_bookable(uow, offering_id, starts_at)
+    now = uow.now()
+    existing = await uow.holds.held_by(offering_id, starts_at, mentee.user_id)
+    if existing is not None and existing.is_live(now):
+        raise Conflict("You already hold this slot.", slug="hold-taken")
+    if await uow.bookings.booked_by(offering_id, starts_at, mentee.user_id):
+        raise Conflict("You already booked this slot.", slug="already-booked")
+    if existing is not None:  # past expiry but not swept yet: end it before the new one
+        await expire_due(uow, now, 1000, offering=offering, starts_at=starts_at)
+    if not await take_seat(uow, offering, starts_at):
+        raise Conflict("This slot is full.", slug="slot-full")
+    hold = Hold(
+        hold_id=uuid.uuid4(),
+        offering_id=offering_id,
+        provider_id=offering.provider_id,
+        mentee_id=mentee.user_id,
+        starts_at=starts_at,
+        ends_at=starts_at + offering.duration,
+        amount_minor=offering.price_minor,
+        currency=offering.currency,
+        price_in_credits=offering.price_in_credits,
+        expires_at=now + ttl,
+    )
+    await uow.people.remember(mentee)
+    await uow.holds.add(hold)
+    uow.emit(
+        HoldPlaced(
+            **hold_fields(hold),
+            offering_title=offering.title,
+            amount_minor=hold.amount_minor,
+            currency=hold.currency,
+            price_in_credits=hold.price_in_credits,
+            expires_at=hold.expires_at,
+        )
+    )
+    await uow.commit()
+    return hold
+
+
+async def get_own_hold(uow: BookingUow, caller: Principal, hold_id: uuid.UUID) -> Hold:
+    hold = await uow.holds.get(hold_id)
+    if hold is None:
+        raise NotFound(f"No hold {hold_id}.")
+    if hold.mentee_id != caller.user_id and not is_admin(caller):
+        raise Forbidden("This hold belongs to someone else.", slug="not-owner")
+    return hold
+
+
+async def release_hold(uow: BookingUow, caller: Principal, hold_id: uuid.UUID) -> Hold:
+    """The mentee gives the seat back: HoldReleased. 410 if it ran out, 409 if it ended."""
+    await get_own_hold(uow, caller, hold_id)
+    hold = await uow.holds.get(hold_id, lock=True)
+    assert hold is not None
+    now = uow.now()
+    if hold.status is HoldStatus.EXPIRED or (
+        hold.status is HoldStatus.HELD and not hold.is_live(now)
+    ):
+        raise Gone("This hold has expired.", slug="hold-expired")
+    if hold.status is not HoldStatus.HELD:
+        raise Conflict(f"This hold has already ended ({hold.status}).", slug="hold-ended")
+    await end_hold(uow, hold, HoldStatus.RELEASED, HoldReleaseReason.RELEASED_BY_MENTEE, now)
+    await uow.commit()
+    return hold
+
+
+async def end_hold(
+    uow: BookingUow,
+    hold: Hold,
+    status: HoldStatus,
+    reason: HoldReleaseReason,
+    now: datetime,
+    payment_id: uuid.UUID | None = None,
+) -> bool:
+    """End a held hold as released, give its seat back and say so (HoldReleased)."""
+    if not await uow.holds.end(hold.hold_id, status, now, payment_id):
+        return False
+    await uow.seats.free(hold.offering_id, hold.starts_at)
+    hold.payment_id = payment_id
+    uow.emit(hold_released(hold, reason, now))
+    return True
+
+
+async def expire_due_holds(uow: BookingUow, batch: int) -> int:
+    """One bounded batch of the expiry job (safe with replicas: SKIP LOCKED claims)."""
+    expired = await expire_due(uow, uow.now(), batch)
+    await uow.commit()
+    return expired

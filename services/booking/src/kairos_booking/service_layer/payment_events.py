@@ -1,0 +1,176 @@
+"""Reactions to payments. ``on_payment_verified`` is the only code that creates bookings.
+
+Each runs inside the Dispatcher's transaction (inbox already claimed), so the decision,
+the seat, the booking and the outgoing event commit together or not at all. Decisions are
+also kept per payment (``payment_decisions``), so a payment verified twice under two event
+ids still gets one answer.
+
+Subscription cycles (``subscription_id`` set) are not handled yet (a later issue creates
+enrollments): they are logged and left alone, without a decision, so nothing is refunded
+and a later release can replay them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Provider
+from kairos_booking.service_layer.events import booking_fields, person
+from kairos_booking.service_layer.holds import end_hold
+from kairos_booking.service_layer.ports import BookingUow
+from kairos_booking.service_layer.seats import take_seat
+from kairos_contracts import Envelope
+from kairos_contracts.events.booking import (
+    BookingConfirmed,
+    BookingRejected,
+    HoldReleaseReason,
+    RejectionReason,
+)
+from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
+
+log = logging.getLogger(__name__)
+
+# BookingRejected needs a provider id even when the offering is unknown to us.
+UNKNOWN_PROVIDER = uuid.UUID(int=0)
+
+
+async def on_payment_verified(event: PaymentVerified, envelope: Envelope, uow: BookingUow) -> None:
+    if event.subscription_id is not None or event.hold_id is None:
+        log.warning("subscription payment %s left for the enrollment handler", event.payment_id)
+        return
+    if await uow.bookings.decision(event.payment_id) is not None:
+        return  # the same payment verified again: it already has its answer
+    hold = await uow.holds.get(event.hold_id, lock=True)
+    offering = await uow.catalog.get_offering(event.offering_id)
+    provider = await uow.catalog.get_provider(offering.provider_id) if offering else None
+    if offering is None or provider is None:
+        await _reject(uow, event, hold, offering, RejectionReason.OFFERING_GONE)
+        return
+    if hold is None:
+        await _reject(uow, event, hold, offering, RejectionReason.HOLD_UNKNOWN)
+        return
+    refusal = await _refusal(uow, event, hold, offering, provider)
+    if refusal is not None:
+        await _reject(uow, event, hold, offering, refusal)
+        return
+    await _confirm(uow, event, hold, offering, provider)
+
+
+async def _refusal(
+    uow: BookingUow, event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
+) -> RejectionReason | None:
+    """Why this payment gets no seat, or None once a seat is ours (the hold's or a new one)."""
+    if hold.offering_id != offering.offering_id or hold.mentee_id != event.mentee_id:
+        return RejectionReason.HOLD_UNKNOWN
+    if not offering.active:
+        return RejectionReason.OFFERING_GONE
+    if not provider.active:
+        return RejectionReason.PROVIDER_INACTIVE
+    if hold.status is HoldStatus.HELD:
+        return None  # the hold's seat becomes the booking's, even just past expiry
+    if hold.status in (HoldStatus.CONVERTED, HoldStatus.REJECTED):
+        return RejectionReason.HOLD_EXPIRED  # used up by another payment
+    if hold.starts_at <= uow.now():
+        return RejectionReason.OCCURRENCE_UNAVAILABLE
+    if await uow.bookings.booked_by(hold.offering_id, hold.starts_at, hold.mentee_id):
+        return RejectionReason.SLOT_FULL  # never two seats for one mentee in one slot
+    # released or expired: a seat still free may be taken now
+    return None if await take_seat(uow, offering, hold.starts_at) else RejectionReason.SLOT_FULL
+
+
+async def _confirm(
+    uow: BookingUow, event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
+) -> None:
+    now = uow.now()
+    booking = Booking(
+        booking_id=uuid.uuid4(),
+        offering_id=offering.offering_id,
+        provider_id=provider.provider_id,
+        mentee_id=hold.mentee_id,
+        starts_at=hold.starts_at,
+        ends_at=hold.ends_at,
+        payment_id=event.payment_id,
+        payment_method=str(event.method),
+        amount_minor=event.amount_minor,
+        currency=event.currency,
+        hold_id=hold.hold_id,
+    )
+    await uow.holds.end(hold.hold_id, HoldStatus.CONVERTED, now, event.payment_id)
+    await uow.bookings.decide(event.payment_id, "booked", booking_id=booking.booking_id)
+    await uow.bookings.declare_verifying(event.payment_id)
+    await uow.bookings.add(booking)
+    fields = await booking_fields(uow, booking, offering, provider)
+    uow.emit(
+        BookingConfirmed(
+            **fields,
+            hold_id=hold.hold_id,
+            amount_minor=booking.amount_minor,
+            currency=event.currency,
+        )
+    )
+
+
+async def _reject(
+    uow: BookingUow,
+    event: PaymentVerified,
+    hold: Hold | None,
+    offering: Offering | None,
+    reason: RejectionReason,
+) -> None:
+    """No booking: say so (payments voids or refunds) and give back a seat the hold kept."""
+    now = uow.now()
+    if hold is not None and hold.status is HoldStatus.HELD and hold.mentee_id == event.mentee_id:
+        if await uow.holds.end(hold.hold_id, HoldStatus.REJECTED, now, event.payment_id):
+            await uow.seats.free(hold.offering_id, hold.starts_at)
+    await uow.bookings.decide(event.payment_id, "rejected", reason=str(reason))
+    mentee = await uow.people.get(event.mentee_id)
+    uow.emit(
+        BookingRejected(
+            payment_id=event.payment_id,
+            rejection_id=uuid.uuid5(event.payment_id, "rejection"),
+            payment_method=event.method,
+            hold_id=event.hold_id,
+            offering_id=event.offering_id,
+            provider_id=offering.provider_id if offering else UNKNOWN_PROVIDER,
+            mentee=person(mentee),
+            starts_at=hold.starts_at if hold else None,
+            ends_at=hold.ends_at if hold else None,
+            reason=reason,
+            amount_minor=event.amount_minor,
+            currency=event.currency,
+            rejected_at=now,
+        )
+    )
+
+
+async def _release_for_payment(
+    uow: BookingUow,
+    hold_id: uuid.UUID | None,
+    payment_id: uuid.UUID,
+    mentee_id: uuid.UUID,
+    reason: HoldReleaseReason,
+) -> None:
+    """A payment that ends unpaid releases its hold at once: the slot is bookable again."""
+    if hold_id is None:
+        return  # a subscription invoice: Stripe retries, nothing to release
+    hold = await uow.holds.get(hold_id, lock=True)
+    if hold is None or hold.mentee_id != mentee_id or hold.status is not HoldStatus.HELD:
+        return
+    now: datetime = uow.now()
+    await end_hold(uow, hold, HoldStatus.RELEASED, reason, now, payment_id)
+
+
+async def on_payment_cancelled(
+    event: PaymentCancelled, envelope: Envelope, uow: BookingUow
+) -> None:
+    await _release_for_payment(
+        uow, event.hold_id, event.payment_id, event.mentee_id, HoldReleaseReason.PAYMENT_CANCELLED
+    )
+
+
+async def on_payment_failed(event: PaymentFailed, envelope: Envelope, uow: BookingUow) -> None:
+    await _release_for_payment(
+        uow, event.hold_id, event.payment_id, event.mentee_id, HoldReleaseReason.PAYMENT_FAILED
+    )

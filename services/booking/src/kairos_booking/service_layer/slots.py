@@ -1,0 +1,39 @@
+"""The public slot query."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from kairos_booking.domain import slots as domain
+from kairos_booking.domain.errors import Invalid, NotFound
+from kairos_booking.domain.model import Offering, Provider
+from kairos_booking.service_layer.ports import BookingUow
+
+
+async def bookable_offering(uow: BookingUow, offering_id: uuid.UUID) -> tuple[Offering, Provider]:
+    """An active offering of an active provider, else 404."""
+    offering = await uow.catalog.get_offering(offering_id)
+    provider = await uow.catalog.get_provider(offering.provider_id) if offering else None
+    if offering is None or provider is None or not offering.active or not provider.active:
+        raise NotFound(f"No bookable offering {offering_id}.")
+    return offering, provider
+
+
+async def list_slots(
+    uow: BookingUow, offering_id: uuid.UUID, first: date, last: date
+) -> tuple[Offering, Provider, list[domain.Slot]]:
+    why = domain.check_range(first, last)
+    if why:
+        raise Invalid(why)
+    offering, provider = await bookable_offering(uow, offering_id)
+    zone = ZoneInfo(provider.time_zone)
+    # the provider's sessions that could touch these local days, buffers included
+    start = datetime.combine(first, time(), zone) - timedelta(days=1)
+    end = datetime.combine(last, time(), zone) + timedelta(days=2)
+    now = uow.now()
+    occupied = await uow.seats.occupied(provider.provider_id, start, end, now)
+    availability = await uow.catalog.availability(provider.provider_id)
+    found = domain.bookable_slots(offering, availability, zone, first, last, now, occupied)
+    return offering, provider, found

@@ -1,0 +1,67 @@
+"""Set-up steps shared by the integration tests (through the HTTP API)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from kairos_booking.domain.model import Hold
+
+MENTOR = uuid.UUID("00000000-0000-0000-0000-00000000a001")
+ADMIN = uuid.UUID("00000000-0000-0000-0000-0000000000ad")
+
+
+def next_weekday(weekday: int, after: date | None = None) -> date:
+    day = (after or date.today()) + timedelta(days=2)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+async def provider_with_offering(
+    api: Any,
+    *,
+    zone: str = "Europe/Madrid",
+    capacity: int = 3,
+    hours: list[dict[str, Any]] | None = None,
+    **offering: Any,
+) -> tuple[str, str]:
+    mentor = api.token(MENTOR, "mentor")
+    made = await api.client.post(
+        "/providers",
+        json={"display_name": "Ada", "email": "ada@example.com", "time_zone": zone},
+        headers=mentor,
+    )
+    assert made.status_code == 201, made.text
+    provider_id = made.json()["provider_id"]
+    weekly = hours or [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(7)]
+    put = await api.client.put(
+        f"/providers/{provider_id}/availability", json={"weekly": weekly}, headers=mentor
+    )
+    assert put.status_code == 204, put.text
+    body = {"title": "Mentoring", "duration_min": 60, "price_minor": 5000, "currency": "EUR"}
+    body |= {"capacity": capacity, **offering}
+    created = await api.client.post(
+        f"/providers/{provider_id}/offerings", json=body, headers=mentor
+    )
+    assert created.status_code == 201, created.text
+    return provider_id, created.json()["offering_id"]
+
+
+async def first_slot(api: Any, offering_id: str, day: date) -> str:
+    got = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
+    )
+    assert got.status_code == 200, got.text
+    return str(got.json()["slots"][0]["starts_at"])
+
+
+async def hold(api: Any, mentee: uuid.UUID, offering_id: str, starts_at: str) -> Any:
+    return await api.client.post(
+        "/holds",
+        json={"offering_id": offering_id, "starts_at": starts_at},
+        headers=api.token(mentee, "mentee", email=f"{mentee.hex[:6]}@example.com", name="Mo"),
+    )
+
+
+def hold_of(row: Any) -> Hold:
+    return Hold(**{k: row._mapping[k] for k in Hold.__dataclass_fields__})

@@ -1,0 +1,158 @@
+"""The HTTP surface against real PostgreSQL: catalog, slots, holds, validation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from booking_helpers import (
+    MENTOR,
+    first_slot,
+    hold,
+    next_weekday,
+    provider_with_offering,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def test_slot_hold_release_and_hold_again(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=1)
+    day = next_weekday(2)
+    starts_at = await first_slot(api, offering_id, day)
+    mentee, other = uuid.uuid4(), uuid.uuid4()
+
+    placed = await hold(api, mentee, offering_id, starts_at)
+    assert placed.status_code == 201, placed.text
+    body = placed.json()
+    assert (body["amount_minor"], body["currency"]) == (5000, "EUR")
+    assert (await hold(api, mentee, offering_id, starts_at)).status_code == 409  # no stacking
+    assert (await hold(api, other, offering_id, starts_at)).status_code == 409  # full
+    slots = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
+    )
+    assert starts_at not in [s["starts_at"] for s in slots.json()["slots"]]
+
+    released = await api.client.delete(
+        f"/holds/{body['hold_id']}", headers=api.token(mentee, "mentee")
+    )
+    assert released.status_code == 204, released.text
+    assert (await hold(api, other, offering_id, starts_at)).status_code == 201
+    events = [r[0] for r in await api.rows("SELECT event_type FROM outbox ORDER BY id")]
+    assert events == ["HoldPlaced", "HoldReleased", "HoldPlaced"]
+
+
+async def test_a_mentor_manages_only_their_own_provider(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api)
+    stranger = api.token(uuid.uuid4(), "mentor")
+    resp = await api.client.patch(
+        f"/offerings/{offering_id}", json={"capacity": 9}, headers=stranger
+    )
+    assert resp.status_code == 403
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert (
+        await api.client.patch(f"/offerings/{offering_id}", json={"capacity": 9})
+    ).status_code == 401
+    owner = api.token(MENTOR, "mentor")
+    ok = await api.client.patch(f"/offerings/{offering_id}", json={"active": False}, headers=owner)
+    assert ok.status_code == 200 and ok.json()["active"] is False
+    gone = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": "2030-01-01", "to": "2030-01-02"}
+    )
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/providers", {"display_name": "X", "time_zone": "Mars/Olympus"}),
+        ("/providers", {"display_name": "X", "time_zone": "UTC", "surprise": 1}),
+        (
+            "/providers/{p}/offerings",
+            {"title": "T", "duration_min": 14, "price_minor": 1, "currency": "EUR"},
+        ),
+        (
+            "/providers/{p}/offerings",
+            {"title": "T", "duration_min": 181, "price_minor": 1, "currency": "EUR"},
+        ),
+        (
+            "/providers/{p}/offerings",
+            {"title": "T", "duration_min": 60, "price_minor": 1, "currency": "eur"},
+        ),
+        (
+            "/providers/{p}/availability",
+            {"weekly": [{"weekday": 1, "start": "9:00", "end": "10:00"}]},
+        ),
+        (
+            "/providers/{p}/availability",
+            {"weekly": [{"weekday": 7, "start": "09:00", "end": "10:00"}]},
+        ),
+        (
+            "/providers/{p}/availability",
+            {"weekly": [{"weekday": 1, "start": "10:00", "end": "09:00"}]},
+        ),
+        ("/providers/{p}/overrides/2030-02-30", {"kind": "closed"}),
+        ("/providers/{p}/overrides/2030-1-03", {"kind": "closed"}),
+        (
+            "/providers/{p}/overrides/2030-01-03",
+            {"kind": "closed", "ranges": [{"start": "09:00", "end": "10:00"}]},
+        ),
+        ("/holds", {"offering_id": "not-a-uuid", "starts_at": "2030-01-01T09:00:00Z"}),
+        ("/holds", {"offering_id": "{o}", "starts_at": "2030-01-01T09:00:00"}),
+        ("/holds", {"offering_id": "{o}", "starts_at": "2030-01-01T09:17:00Z"}),
+    ],
+)
+async def test_bad_input_is_422_and_writes_nothing(
+    api: Any, path: str, body: dict[str, Any]
+) -> None:
+    provider_id, offering_id = await provider_with_offering(api)
+    before = await _snapshot(api)
+    method = "PUT" if "availability" in path or "overrides" in path else "POST"
+    headers = api.token(MENTOR, "mentor", "mentee")
+    resp = await api.client.request(
+        method,
+        path.replace("{p}", provider_id),
+        json={k: (offering_id if v == "{o}" else v) for k, v in body.items()},
+        headers=headers,
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert await _snapshot(api) == before
+
+
+async def test_slot_query_validates_its_range(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api)
+    url = f"/offerings/{offering_id}/slots"
+    for params in (
+        {"from": "2030-01-10", "to": "2030-01-01"},
+        {"from": "2030-01-01", "to": "2030-04-01"},
+        {"from": "01/01/2030", "to": "2030-01-02"},
+        {"from": "2030-01-01"},
+    ):
+        resp = await api.client.get(url, params=params)
+        assert resp.status_code == 422, (params, resp.text)
+    assert (
+        await api.client.get(
+            f"/offerings/{uuid.uuid4()}/slots", params={"from": "2030-01-01", "to": "2030-01-01"}
+        )
+    ).status_code == 404
+    assert (
+        await api.client.get(
+            "/offerings/nope/slots", params={"from": "2030-01-01", "to": "2030-01-01"}
+        )
+    ).status_code == 422
+
+
+async def _snapshot(api: Any) -> list[int]:
+    tables = [
+        "providers",
+        "offerings",
+        "weekly_hours",
+        "date_overrides",
+        "holds",
+        "slot_seats",
+        "outbox",
+        "people",
+    ]
+    return [await api.count(t) for t in tables]

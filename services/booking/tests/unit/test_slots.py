@@ -1,0 +1,145 @@
+"""Slot generation with fixed clocks: zones, DST, buffers, notice, horizon, seats."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from kairos_booking.domain.model import (
+    Availability,
+    DateOverride,
+    Minutes,
+    Occupied,
+    Offering,
+    OverrideKind,
+)
+from kairos_booking.domain.slots import bookable_slots, check_range, is_slot
+
+MADRID = ZoneInfo("Europe/Madrid")
+NEW_YORK = ZoneInfo("America/New_York")
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def offering(**kw: object) -> Offering:
+    fields: dict[str, object] = {
+        "offering_id": uuid.uuid4(),
+        "provider_id": uuid.uuid4(),
+        "title": "T",
+        "duration_min": 60,
+        "price_minor": 100,
+        "currency": "EUR",
+        "capacity": 1,
+        "horizon_days": 4000,
+    }
+    fields.update(kw)
+    return Offering(**fields)  # type: ignore[arg-type]
+
+
+def every_day(*ranges: tuple[int, int]) -> Availability:
+    mins = tuple(Minutes(a * 60, b * 60) for a, b in ranges)
+    return Availability(weekly=dict.fromkeys(range(7), mins))
+
+
+def local_times(slots: list, zone: ZoneInfo) -> list[str]:  # type: ignore[type-arg]
+    return [s.starts_at.astimezone(zone).strftime("%m-%d %H:%M %z") for s in slots]
+
+
+def test_spring_forward_keeps_wall_clock_times_and_skips_the_missing_hour() -> None:
+    # Madrid: 2025-03-30 02:00 -> 03:00. Hours 01:00-05:00 every day.
+    found = bookable_slots(
+        offering(), every_day((1, 5)), MADRID, date(2025, 3, 29), date(2025, 3, 30), LONG_AGO
+    )
+    assert local_times(found, MADRID) == [
+        "03-29 01:00 +0100", "03-29 02:00 +0100", "03-29 03:00 +0100", "03-29 04:00 +0100",
+        # 02:00 does not exist on the 30th: skipped; the others keep their wall-clock time
+        "03-30 01:00 +0100", "03-30 03:00 +0200", "03-30 04:00 +0200",
+    ]  # fmt: skip
+
+
+def test_fall_back_takes_the_ambiguous_hour_once() -> None:
+    # New York: 2025-11-02 02:00 EDT -> 01:00 EST; 01:00-02:00 happens twice.
+    found = bookable_slots(
+        offering(), every_day((0, 3)), NEW_YORK, date(2025, 11, 2), date(2025, 11, 2), LONG_AGO
+    )
+    assert local_times(found, NEW_YORK) == [
+        "11-02 00:00 -0400", "11-02 01:00 -0400", "11-02 02:00 -0500",
+    ]  # fmt: skip
+    assert [s.starts_at.hour for s in found] == [4, 5, 7]  # UTC
+    assert found[1].ends_at - found[1].starts_at == timedelta(minutes=60)
+
+
+def test_a_dst_week_keeps_9_am_local_while_utc_moves() -> None:
+    found = bookable_slots(
+        offering(), every_day((9, 10)), MADRID, date(2025, 3, 27), date(2025, 4, 2), LONG_AGO
+    )
+    assert {s.starts_at.astimezone(MADRID).hour for s in found} == {9}
+    assert [s.starts_at.hour for s in found] == [8, 8, 8, 7, 7, 7, 7]
+
+
+def test_buffers_space_slots_and_must_fit_inside_the_range() -> None:
+    found = bookable_slots(
+        offering(duration_min=45, buffer_before_min=10, buffer_after_min=5),
+        every_day((9, 12)),
+        ZoneInfo("UTC"),
+        date(2030, 1, 1),
+        date(2030, 1, 1),
+        LONG_AGO,
+    )
+    # 09:10 (block 09:00-10:00), 10:10, 11:10 (block ends 12:00 exactly)
+    assert [s.starts_at.strftime("%H:%M") for s in found] == ["09:10", "10:10", "11:10"]
+
+
+def test_past_slots_notice_and_horizon_are_excluded() -> None:
+    now = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
+    o = offering(min_notice_min=120, horizon_days=1)
+    found = bookable_slots(
+        o, every_day((9, 17)), ZoneInfo("UTC"), date(2030, 1, 1), date(2030, 1, 3), now
+    )
+    starts = [s.starts_at for s in found]
+    assert min(starts) == datetime(2030, 1, 1, 12, tzinfo=UTC)  # 11:30 + notice -> 12:00
+    assert max(starts) == datetime(2030, 1, 2, 9, tzinfo=UTC)  # horizon: now + 1 day
+
+
+def test_overrides_close_replace_or_add_hours() -> None:
+    day = date(2030, 1, 7)
+    base = every_day((9, 11))
+    cases = {
+        OverrideKind.CLOSED: [],
+        OverrideKind.REPLACE: ["15:00"],
+        OverrideKind.EXTRA: ["09:00", "10:00", "15:00"],
+    }
+    for kind, expected in cases.items():
+        ranges = () if kind is OverrideKind.CLOSED else (Minutes(15 * 60, 16 * 60),)
+        hours = Availability(base.weekly, {day: DateOverride(day, kind, ranges)})
+        found = bookable_slots(offering(), hours, ZoneInfo("UTC"), day, day, LONG_AGO)
+        assert [s.starts_at.strftime("%H:%M") for s in found] == expected, kind
+
+
+def test_seats_taken_and_overlapping_sessions_of_the_provider_are_subtracted() -> None:
+    o = offering(capacity=3, buffer_after_min=15)
+    utc = ZoneInfo("UTC")
+    at = lambda h, m=0: datetime(2030, 1, 1, h, m, tzinfo=UTC)  # noqa: E731
+    other = uuid.uuid4()
+    occupied = [
+        Occupied(o.offering_id, at(9), at(9), at(10, 15), taken=2),
+        Occupied(o.offering_id, at(10, 15), at(10, 15), at(11, 30), taken=3, overdue_holds=1),
+        # another offering of the provider, 11:45-12:15: its block overlaps the 11:30 slot
+        Occupied(other, at(11, 45), at(11, 45), at(12, 15), taken=1),
+    ]
+    found = bookable_slots(
+        o, every_day((9, 14)), utc, date(2030, 1, 1), date(2030, 1, 1), LONG_AGO, occupied
+    )
+    assert [(s.starts_at.strftime("%H:%M"), s.free) for s in found] == [
+        ("09:00", 1), ("10:15", 1), ("12:45", 3),
+    ]  # fmt: skip
+
+
+def test_is_slot_and_range_checks() -> None:
+    o = offering()
+    hours = every_day((9, 11))
+    assert is_slot(o, hours, MADRID, datetime(2030, 1, 1, 8, tzinfo=UTC))  # 09:00 Madrid
+    assert not is_slot(o, hours, MADRID, datetime(2030, 1, 1, 8, 30, tzinfo=UTC))
+    assert check_range(date(2030, 1, 2), date(2030, 1, 1))
+    assert check_range(date(2030, 1, 1), date(2030, 3, 4))  # 63 days
+    assert check_range(date(2030, 1, 1), date(2030, 3, 3)) is None  # 62 days
