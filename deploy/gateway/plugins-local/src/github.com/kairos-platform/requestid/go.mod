@@ -1,0 +1,3 @@
+module github.com/kairos-platform/requestid
+
+go 1.22
