@@ -19,6 +19,8 @@ class PaymentsSettings(ServiceSettings):
     hold_wait_s: float = Field(default=2.0, alias="HOLD_WAIT_S")
     # The consumer process reconciles with Stripe this often.
     reconcile_interval_s: float = Field(default=10.0, alias="RECONCILE_INTERVAL_S")
+    # A checkout that stopped half-way (crash while at Stripe) may be taken over after this.
+    checkout_takeover_s: float = Field(default=30.0, alias="CHECKOUT_TAKEOVER_S")
     # A payment waiting for a Stripe call (or an authorization) this long is re-checked.
     stale_after_s: float = Field(default=15.0, alias="PAYMENT_STALE_AFTER_S")
 

@@ -163,7 +163,7 @@ def _checkout_router(
                     caller=_caller(user),
                     payment_method=body.payment_method,
                     wait_s=settings.hold_wait_s,
-                    stale_after_s=settings.stale_after_s,
+                    takeover_s=settings.checkout_takeover_s,
                 )
         if not result.created:
             response.status_code = status.HTTP_200_OK

@@ -115,10 +115,10 @@ async def checkout_card(
     caller: Caller,
     payment_method: str | None,
     wait_s: float,
-    stale_after_s: float,
+    takeover_s: float,
 ) -> CheckoutResult:
     hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
-    payment, mine = await _reserve_card_payment(uow_factory, hold, wait_s, stale_after_s)
+    payment, mine = await _reserve_card_payment(uow_factory, hold, wait_s, takeover_s)
     if not mine:
         assert payment.stripe_payment_intent_id is not None
         intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
@@ -137,7 +137,7 @@ async def checkout_card(
 
 
 async def _reserve_card_payment(
-    uow_factory: UowFactory, hold: Hold, wait_s: float, stale_after_s: float
+    uow_factory: UowFactory, hold: Hold, wait_s: float, takeover_s: float
 ) -> tuple[Payment, bool]:
     """(payment, True) when this request must open the PaymentIntent; (payment, False)
     when the hold's PaymentIntent exists already."""
@@ -152,7 +152,7 @@ async def _reserve_card_payment(
             assert found is not None
             if found.method != PaymentMethod.CARD:
                 raise HoldAlreadyPaid(str(hold.hold_id))
-            if await uow.payments.take_over_creation(found.payment_id, stale_after_s):
+            if await uow.payments.take_over_creation(found.payment_id, takeover_s):
                 await uow.commit()
                 return found, True
         if found.stripe_payment_intent_id is not None:
@@ -191,9 +191,14 @@ async def _open_intent(
         )
         await uow.commit()
     if recorded is None:
-        # The hold ended while we were at Stripe: this PaymentIntent must never be paid.
+        # The hold ended while we were at Stripe, or a retry took the creation over: this
+        # PaymentIntent must never be paid.
         await gateway.cancel_intent(intent.id, idempotency_key=f"{payment.idempotency_base}-x")
-        raise HoldGone(str(hold.hold_id))
+        async with uow_factory() as uow:
+            now = await uow.payments.get(payment.payment_id)
+        if now is not None and now.status is S.CANCELLED:
+            raise HoldGone(str(hold.hold_id))
+        raise CheckoutInProgress(str(hold.hold_id))
     return intent
 
 

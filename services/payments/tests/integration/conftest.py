@@ -1,0 +1,188 @@
+"""Fixtures: a real localstripe per test session, and per test a payments service on a
+fresh PostgreSQL database with its HTTP app (real JWT verification) and a Dispatcher to
+deliver booking events exactly as the consumer would."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+from sqlalchemy import text
+
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.booking import HoldPlaced
+from kairos_contracts.examples import example
+from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe
+from kairos_payments.bootstrap import bootstrap
+from kairos_payments.settings import PaymentsSettings
+from kairos_platform.auth import JWTVerifier, StaticKeySource
+from kairos_platform.messaging.consumer import Dispatcher, Record
+from kairos_platform.migrations import upgrade
+from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.service import Service
+from kairos_platform.tokens_cli import generate_keypair, mint_token
+
+SECRET = "whsec_test_payments"
+_offsets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[LocalStripe]:
+    ls = LocalStripe()
+    ls.start()
+    yield ls
+    ls.stop()
+
+
+@pytest.fixture(scope="session")
+def stripe_client(localstripe: LocalStripe) -> stripe.StripeClient:
+    """Plays the browser (Stripe.js) and the auditor: talks to localstripe directly."""
+    return stripe.StripeClient(
+        LOCAL_API_KEY,
+        base_addresses={"api": localstripe.api_base},
+        http_client=stripe.HTTPXClient(allow_sync_methods=True),
+        max_network_retries=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def keypair() -> tuple[bytes, bytes]:
+    private, public = generate_keypair()
+    return private, public
+
+
+@dataclass
+class Payments:
+    service: Service
+    client: httpx.AsyncClient
+    dispatcher: Dispatcher
+    private_key: bytes
+    tokens: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def token(self, user_id: uuid.UUID, role: str = "mentee") -> str:
+        s = self.service.settings
+        return mint_token(
+            self.private_key,
+            sub=str(user_id),
+            roles=[role],
+            issuer=s.jwt_issuer,
+            audience=s.jwt_audience,
+        )
+
+    def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id, role)}"}
+
+    async def deliver(self, event: Event | Envelope) -> Any:
+        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
+        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
+        return await self.dispatcher.handle(record)
+
+    async def place_hold(self, mentee: uuid.UUID, **overrides: Any) -> HoldPlaced:
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "hold_id": uuid.uuid4(),
+            "mentee_id": mentee,
+            "offering_id": uuid.uuid4(),
+            "amount_minor": 4500,
+            "currency": "EUR",
+            "price_in_credits": 1,
+            "starts_at": now + timedelta(days=2),
+            "ends_at": now + timedelta(days=2, hours=1),
+            "expires_at": now + timedelta(minutes=10),
+        }
+        hold = example(HoldPlaced, **(values | overrides))
+        await self.deliver(hold)
+        return hold
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        async with self.service.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
+                {"t": event_type},
+            )
+            return [r.payload["data"] for r in rows]
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.service.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+
+def sign(payload: bytes, secret: str = SECRET, at: int | None = None) -> str:
+    t = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), b"%d.%s" % (t, payload), hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def intent_event(intent_id: str, type_: str = "payment_intent.amount_capturable_updated") -> bytes:
+    """A Stripe event as Stripe would send it (our handler reads only what changed)."""
+    return json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex[:20]}",
+            "object": "event",
+            "type": type_,
+            "created": int(time.time()),
+            "data": {"object": {"id": intent_id, "object": "payment_intent"}},
+        }
+    ).encode()
+
+
+def settings_for(url: str, api_base: str, **extra: Any) -> PaymentsSettings:
+    return PaymentsSettings(
+        SERVICE_NAME="payments",
+        DATABASE_URL=url,
+        STRIPE_API_BASE=api_base,
+        STRIPE_API_KEY=LOCAL_API_KEY,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        HOLD_WAIT_S=0.3,
+        PAYMENT_STALE_AFTER_S=0.0,
+        **extra,
+    )
+
+
+async def open_payments(
+    url: str, api_base: str, keypair: tuple[bytes, bytes], **extra: Any
+) -> tuple[Payments, Any]:
+    service = bootstrap(settings_for(url, api_base, **extra))
+    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
+    app = build_http_app(service)
+    app.state.verifier = JWTVerifier(
+        StaticKeySource.from_pem(keypair[1]),
+        issuer=service.settings.jwt_issuer,
+        audience=service.settings.jwt_audience,
+    )
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://payments", timeout=30
+    )
+    return Payments(service, client, build_dispatcher(service), keypair[0]), app
+
+
+@pytest.fixture
+async def payments(
+    fresh_database: str, localstripe: LocalStripe, keypair: tuple[bytes, bytes]
+) -> AsyncIterator[Payments]:
+    p, _ = await open_payments(fresh_database, localstripe.api_base, keypair)
+    yield p
+    await p.client.aclose()
+    await p.service.engine.dispose()
+
+
+async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
+    """Poll ``check`` (async, returns truthy when done) until a deadline."""
+    until = time.monotonic() + timeout
+    while True:
+        found = await check()
+        if found or time.monotonic() > until:
+            return found
+        await asyncio.sleep(every)
