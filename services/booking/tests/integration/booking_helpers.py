@@ -65,3 +65,41 @@ async def hold(api: Any, mentee: uuid.UUID, offering_id: str, starts_at: str) ->
 
 def hold_of(row: Any) -> Hold:
     return Hold(**{k: row._mapping[k] for k in Hold.__dataclass_fields__})
+
+
+def dispatcher(api: Any) -> Any:
+    from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
+
+    service = api.service
+    return Dispatcher(
+        consumer=service.consumer_group,
+        uow_factory=service.uow_factory,
+        handlers=service.handlers,
+        policy=ConsumerPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05),
+    )
+
+
+def record(envelope: Any, offset: int = 0) -> Any:
+    from kairos_platform.messaging.consumer import Record
+
+    return Record(envelope.topic, 0, offset, envelope.key, envelope.to_json())
+
+
+def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from kairos_contracts import Envelope
+    from kairos_contracts.events.payments import PaymentVerified
+
+    event = PaymentVerified(
+        payment_id=kw.pop("payment_id", uuid.uuid4()),
+        method="card",
+        mentee_id=mentee,
+        offering_id=uuid.UUID(offering_id),
+        amount_minor=5000,
+        currency="EUR",
+        hold_id=uuid.UUID(hold_id),
+        verified_at=datetime.now(UTC),
+        **kw,
+    )
+    return Envelope.wrap(event, source="payments")

@@ -45,7 +45,8 @@ class Api:
         return {"Authorization": f"Bearer {minted}"}
 
     async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.service.engine.connect() as conn:
+        """Run ``sql`` in its own committed transaction and return its rows."""
+        async with self.service.engine.begin() as conn:
             return list((await conn.execute(text(sql), params)).all())
 
     async def count(self, table: str) -> int:

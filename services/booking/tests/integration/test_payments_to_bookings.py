@@ -1,0 +1,202 @@
+"""PaymentVerified -> booking through the real Dispatcher and PostgreSQL, under races."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from booking_helpers import (
+    dispatcher,
+    first_slot,
+    hold,
+    next_weekday,
+    provider_with_offering,
+    record,
+    verified,
+)
+
+from kairos_booking.domain.model import Hold, HoldStatus
+from kairos_booking.entrypoints.jobs import expire_until_done
+from kairos_contracts import Envelope
+from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed
+
+pytestmark = pytest.mark.integration
+
+
+async def _released_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
+    """``n`` holds on one slot that already ended (as if released), each for its mentee."""
+    at = datetime.fromisoformat(starts_at)
+    made: list[Hold] = []
+    async with api.service.uow_factory() as uow:
+        offering = await uow.catalog.get_offering(uuid.UUID(offering_id))
+        for _ in range(n):
+            h = Hold(
+                uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,
+                at + offering.duration, 5000, "EUR", None, datetime.now(UTC),
+                status=HoldStatus.RELEASED,
+            )  # fmt: skip
+            await uow.holds.add(h)
+            made.append(h)
+        await uow.commit()
+    return made
+
+
+async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
+    rows = await api.rows(
+        "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
+    )
+    return [r[0]["data"] for r in rows]
+
+
+async def test_200_payers_race_for_3_seats(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=3)
+    starts_at = await first_slot(api, offering_id, next_weekday(1))
+    holds = await _released_holds(api, offering_id, starts_at, 200)
+    envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in holds]
+    d = dispatcher(api)
+
+    outcomes = await asyncio.gather(*(d.handle(record(e, i)) for i, e in enumerate(envelopes)))
+
+    assert Counter(map(str, outcomes)) == {"handled": 200}
+    assert await api.count("bookings") == 3
+    rejected = await _outbox(api, "BookingRejected")
+    assert Counter(r["reason"] for r in rejected) == {"slot_full": 197}
+    confirmed = await _outbox(api, "BookingConfirmed")
+    paid = {str(e.payload().payment_id) for e in envelopes}  # type: ignore[attr-defined]
+    ended = [r["payment_id"] for r in rejected + confirmed]
+    assert sorted(ended) == sorted(paid)  # every payment: booked or rejected, exactly once
+    assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 3
+
+
+async def test_every_payment_delivered_twice_still_books_once(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=5)
+    starts_at = await first_slot(api, offering_id, next_weekday(3))
+    mentees = [uuid.uuid4() for _ in range(5)]
+    held = [await hold(api, m, offering_id, starts_at) for m in mentees]
+    envelopes = [
+        verified(h.json()["hold_id"], m, offering_id) for h, m in zip(held, mentees, strict=True)
+    ]
+    # the same payment again under a new event id (payments re-verified it)
+    again = [
+        verified(h.json()["hold_id"], m, offering_id, payment_id=e.payload().payment_id)
+        for h, m, e in zip(held, mentees, envelopes, strict=True)
+    ]
+    d = dispatcher(api)
+    batch = [record(e, i) for i, e in enumerate(envelopes + envelopes + again)]
+
+    outcomes = await asyncio.gather(*(d.handle(r) for r in batch))
+
+    assert Counter(map(str, outcomes))["duplicate"] == 5
+    assert await api.count("bookings") == 5
+    assert len(await _outbox(api, "BookingConfirmed")) == 5
+    assert await _outbox(api, "BookingRejected") == []
+    statuses = await api.rows("SELECT DISTINCT status FROM holds")
+    assert [s[0] for s in statuses] == ["converted"]
+
+
+@pytest.mark.parametrize("ending", ["failed", "cancelled"])
+async def test_a_failed_or_abandoned_payment_frees_the_slot_at_once(api: Any, ending: str) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=1)
+    starts_at = await first_slot(api, offering_id, next_weekday(4))
+    mentee, next_mentee = uuid.uuid4(), uuid.uuid4()
+    hold_id = (await hold(api, mentee, offering_id, starts_at)).json()["hold_id"]
+    assert (await hold(api, next_mentee, offering_id, starts_at)).status_code == 409
+    now = datetime.now(UTC)
+    common = {"payment_id": uuid.uuid4(), "method": "card", "mentee_id": mentee}
+    event = (
+        PaymentFailed(**common, hold_id=hold_id, failure_code="card_declined", failed_at=now)
+        if ending == "failed"
+        else PaymentCancelled(**common, hold_id=hold_id, reason="abandoned", cancelled_at=now)
+    )
+    await dispatcher(api).handle(record(Envelope.wrap(event, source="payments")))
+
+    assert await api.count("bookings") == 0
+    released = await _outbox(api, "HoldReleased")
+    assert [(r["hold_id"], r["reason"]) for r in released] == [(hold_id, f"payment_{ending}")]
+    assert (await hold(api, next_mentee, offering_id, starts_at)).status_code == 201
+
+
+async def test_a_late_payment_for_an_expired_hold_takes_a_free_seat_or_is_rejected(
+    api: Any,
+) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=1)
+    starts_at = await first_slot(api, offering_id, next_weekday(5))
+    late, winner = uuid.uuid4(), uuid.uuid4()
+    late_hold = (await hold(api, late, offering_id, starts_at)).json()["hold_id"]
+    await api.rows("UPDATE holds SET expires_at = now() - interval '1 second' RETURNING 1")
+    assert await expire_until_done(api.service, 10) == 1
+    # the seat is free again: someone else holds it, and the late payment is refused
+    win_hold = (await hold(api, winner, offering_id, starts_at)).json()["hold_id"]
+    d = dispatcher(api)
+    await d.handle(record(verified(late_hold, late, offering_id)))
+    assert [r["reason"] for r in await _outbox(api, "BookingRejected")] == ["slot_full"]
+    await d.handle(record(verified(win_hold, winner, offering_id)))
+    assert await api.count("bookings") == 1
+
+
+async def test_two_concurrent_expiry_runs_expire_each_hold_once(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=20)
+    starts_at = await first_slot(api, offering_id, next_weekday(6))
+    for _ in range(20):
+        assert (await hold(api, uuid.uuid4(), offering_id, starts_at)).status_code == 201
+    await api.rows("UPDATE holds SET expires_at = now() - interval '1 second' RETURNING 1")
+
+    counts = await asyncio.gather(
+        expire_until_done(api.service, 3), expire_until_done(api.service, 3)
+    )
+
+    assert sum(counts) == 20
+    expired = [r["hold_id"] for r in await _outbox(api, "HoldExpired")]
+    assert len(expired) == len(set(expired)) == 20
+    assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 0
+    assert await expire_until_done(api.service, 3) == 0
+
+
+async def test_booked_session_is_listed_rescheduled_and_cancelled(api: Any) -> None:
+    provider_id, offering_id = await provider_with_offering(api, capacity=1)
+    day = next_weekday(2) + timedelta(days=7)
+    got = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
+    )
+    first, second = [s["starts_at"] for s in got.json()["slots"][:2]]
+    mentee = uuid.uuid4()
+    me = api.token(mentee, "mentee")
+    hold_id = (await hold(api, mentee, offering_id, first)).json()["hold_id"]
+    await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id)))
+    [booking] = (await api.client.get("/me/bookings", headers=me)).json()
+    assert booking["starts_at"] == first and booking["status"] == "confirmed"
+
+    stranger = api.token(uuid.uuid4(), "mentee")
+    url = f"/bookings/{booking['booking_id']}"
+    assert (await api.client.post(f"{url}/cancel", json={}, headers=stranger)).status_code == 403
+    moved = await api.client.post(f"{url}/reschedule", json={"starts_at": second}, headers=me)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["sequence"] == 1
+    # the old slot is free again, the new one is taken
+    assert (await hold(api, uuid.uuid4(), offering_id, first)).status_code == 201
+    assert (await hold(api, uuid.uuid4(), offering_id, second)).status_code == 409
+    # rescheduling into a full slot: 409 and nothing moved
+    full = await api.client.post(f"{url}/reschedule", json={"starts_at": first}, headers=me)
+    assert full.status_code == 409
+
+    mentor = api.token(uuid.UUID("00000000-0000-0000-0000-00000000a001"), "mentor")
+    schedule = await api.client.get(
+        f"/providers/{provider_id}/schedule",
+        params={"from": str(day), "to": str(day)},
+        headers=mentor,
+    )
+    assert [b["starts_at"] for b in schedule.json()["bookings"]] == [second]
+    cancelled = await api.client.post(f"{url}/cancel", json={"reason": "ill"}, headers=me)
+    assert cancelled.status_code == 200, cancelled.text
+    [event] = await _outbox(api, "BookingCancelled")
+    assert (event["cancelled_by"], event["reason"], event["refund_amount_minor"]) == (
+        "mentee", "by_mentee", 5000,
+    )  # fmt: skip
+    assert event["sequence"] == 2
+    again = await api.client.post(f"{url}/cancel", json={}, headers=me)
+    assert again.status_code == 409
+    assert (await hold(api, uuid.uuid4(), offering_id, second)).status_code == 201
