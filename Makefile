@@ -28,8 +28,8 @@ test: sync
 	$(UV) run pytest
 
 lint: sync
-	$(UV) run ruff check libs services tests-e2e bench
-	$(UV) run ruff format --check libs services tests-e2e bench
+	$(UV) run ruff check libs services tests-e2e bench deploy
+	$(UV) run ruff format --check libs services tests-e2e bench deploy
 	$(UV) run python -m kairos_contracts.schemas check
 	$(UV) run python -m kairos_contracts.asyncapi check
 	$(UV) run mypy libs/*/src services/*/src

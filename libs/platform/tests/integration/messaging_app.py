@@ -178,7 +178,7 @@ async def _main(mode: str) -> None:
         os.environ["KAFKA_BOOTSTRAP_SERVERS"],
         os.environ["TOPIC"],
     )
-    engine = create_async_engine(asyncpg_url(db_url))
+    engine = create_async_engine(asyncpg_url(db_url), pool_pre_ping=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if mode == "relay":

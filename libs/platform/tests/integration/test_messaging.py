@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import messaging_app as app  # type: ignore[import-not-found]
 import pytest
@@ -43,7 +44,7 @@ async def eventually(
 @pytest.fixture
 async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
     await app.create_schema(fresh_database)
-    eng = create_async_engine(app.asyncpg_url(fresh_database))
+    eng = create_async_engine(app.asyncpg_url(fresh_database), pool_pre_ping=True)
     yield eng
     await eng.dispose()
 
@@ -310,3 +311,49 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_flo
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+async def test_database_restart_and_broker_pause_lose_nothing(
+    engine: AsyncEngine,
+    fresh_database: str,
+    kafka_bootstrap: str,
+    kafka_broker: Any,
+    postgres_server: Any,
+    topic: str,
+) -> None:
+    if postgres_server.is_external or kafka_broker.is_external:
+        pytest.skip("restarts and pauses only the servers the tests started")
+    await ensure_topic(kafka_bootstrap, topic, partitions=2)
+    consumer = await app.start_consumer(engine, kafka_bootstrap, topic, "c1", group=f"g-{topic}")
+    relay = spawn("relay", fresh_database, kafka_bootstrap, topic)
+    keys = ["a", "b", "c", "d"]
+    try:
+        first = await app.emit_ticks(engine, topic, keys, per_key=10)
+        await eventually(
+            lambda: _effects_at_least(engine, len(first)), timeout=60, what="first wave"
+        )
+        # The database goes away under the relay, the consumer and their connection pools.
+        await asyncio.to_thread(postgres_server.restart)
+        second = await app.emit_ticks(engine, topic, [f"{k}2" for k in keys], per_key=10)
+        # The broker freezes (connections stay open, nothing is answered), then thaws.
+        kafka_broker.pause()
+        try:
+            third = await app.emit_ticks(engine, topic, [f"{k}3" for k in keys], per_key=10)
+            await asyncio.sleep(3)  # a fault lasting a while, not a wait for an event
+        finally:
+            kafka_broker.resume()
+        total = len(first) + len(second) + len(third)
+        await eventually(lambda: _effects_at_least(engine, total), timeout=90, what="every wave")
+        assert await scalar(engine, "SELECT count(*) FROM effects") == total
+        assert await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == total
+        assert await scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+    finally:
+        stop(relay)
+        await consumer.stop()
+
+
+async def _effects_at_least(engine: AsyncEngine, n: int) -> bool:
+    try:
+        return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") >= n
+    except Exception:
+        return False  # the database may be restarting
