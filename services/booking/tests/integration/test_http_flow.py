@@ -156,3 +156,16 @@ async def _snapshot(api: Any) -> list[int]:
         "people",
     ]
     return [await api.count(t) for t in tables]
+
+
+async def test_a_dst_week_gives_the_right_local_slot_times(api: Any) -> None:
+    # Madrid springs forward on 2027-03-28 (02:00 -> 03:00); hours 09:00-10:00 every day.
+    hours = [{"weekday": d, "start": "09:00", "end": "10:00"} for d in range(7)]
+    _, offering_id = await provider_with_offering(api, hours=hours, horizon_days=365)
+    got = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": "2027-03-25", "to": "2027-03-31"}
+    )
+    assert got.status_code == 200, got.text
+    slots = got.json()["slots"]
+    assert [s["local_start"][11:] for s in slots] == ["09:00:00+01:00"] * 3 + ["09:00:00+02:00"] * 4
+    assert [s["starts_at"][11:16] for s in slots] == ["08:00"] * 3 + ["07:00"] * 4

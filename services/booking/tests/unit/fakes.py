@@ -1,0 +1,270 @@
+"""In-memory repositories for handler unit tests (the FakeUnitOfWork extended)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from kairos_booking.domain.model import (
+    Availability,
+    Booking,
+    BookingStatus,
+    DateOverride,
+    Hold,
+    HoldStatus,
+    Minutes,
+    Occupied,
+    Occurrence,
+    Offering,
+    Person,
+    Provider,
+)
+from kairos_platform.testing import FakeUnitOfWork
+
+
+class FakeCatalog:
+    def __init__(self) -> None:
+        self.providers: dict[uuid.UUID, Provider] = {}
+        self.offerings: dict[uuid.UUID, Offering] = {}
+        self.hours: dict[uuid.UUID, Availability] = {}
+
+    async def add_provider(self, p: Provider) -> None:
+        self.providers[p.provider_id] = replace(p)
+
+    save_provider = add_provider
+
+    async def get_provider(self, provider_id: uuid.UUID) -> Provider | None:
+        p = self.providers.get(provider_id)
+        return replace(p) if p else None
+
+    async def provider_of_user(self, user_id: uuid.UUID) -> Provider | None:
+        return next((p for p in self.providers.values() if p.user_id == user_id), None)
+
+    async def list_providers(self) -> list[Provider]:
+        return [p for p in self.providers.values() if p.active]
+
+    async def lock_provider(self, provider_id: uuid.UUID) -> None:
+        return None
+
+    async def add_offering(self, o: Offering) -> None:
+        self.offerings[o.offering_id] = replace(o)
+
+    save_offering = add_offering
+
+    async def get_offering(self, offering_id: uuid.UUID) -> Offering | None:
+        o = self.offerings.get(offering_id)
+        return replace(o) if o else None
+
+    async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
+        return [o for o in self.offerings.values() if provider_id in (None, o.provider_id)]
+
+    async def availability(self, provider_id: uuid.UUID) -> Availability:
+        return self.hours.get(provider_id, Availability())
+
+    async def set_weekly(self, provider_id: uuid.UUID, weekly: dict[int, Any]) -> None:
+        self.hours[provider_id] = Availability(
+            weekly, self.hours.get(provider_id, Availability()).overrides
+        )
+
+    async def put_override(self, provider_id: uuid.UUID, override: DateOverride) -> None:
+        current = self.hours.get(provider_id, Availability())
+        self.hours[provider_id] = Availability(
+            current.weekly, {**current.overrides, override.day: override}
+        )
+
+    async def delete_override(self, provider_id: uuid.UUID, day: date) -> bool:
+        return self.hours.get(provider_id, Availability()).overrides.pop(day, None) is not None
+
+
+class FakeSeats:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[uuid.UUID, datetime], list[Any]] = {}  # [occurrence, taken]
+
+    async def take_if_open(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
+        row = self.rows.get((offering_id, at))
+        if row and 0 < row[1] < capacity:
+            row[1] += 1
+            return True
+        return False
+
+    async def ensure(self, occ: Occurrence) -> None:
+        self.rows.setdefault((occ.offering_id, occ.starts_at), [occ, 0])
+
+    async def clashes(self, occ: Occurrence) -> bool:
+        return any(
+            taken > 0
+            and (o.offering_id, o.starts_at) != (occ.offering_id, occ.starts_at)
+            and o.provider_id == occ.provider_id
+            and o.block_start < occ.block_end
+            and occ.block_start < o.block_end
+            for o, taken in self.rows.values()
+        )
+
+    async def take(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
+        row = self.rows[(offering_id, at)]
+        if row[1] < capacity:
+            row[1] += 1
+            return True
+        return False
+
+    async def free(self, offering_id: uuid.UUID, at: datetime) -> None:
+        row = self.rows.get((offering_id, at))
+        if row and row[1] > 0:
+            row[1] -= 1
+
+    async def occupied(
+        self, provider_id: uuid.UUID, start: datetime, end: datetime, now: datetime
+    ) -> list[Occupied]:
+        return [
+            Occupied(o.offering_id, o.starts_at, o.block_start, o.block_end, taken)
+            for o, taken in self.rows.values()
+            if taken > 0 and o.provider_id == provider_id
+        ]
+
+    def taken(self, offering_id: uuid.UUID, at: datetime) -> int:
+        row = self.rows.get((offering_id, at))
+        return row[1] if row else 0
+
+
+class FakeHolds:
+    def __init__(self) -> None:
+        self.holds: dict[uuid.UUID, Hold] = {}
+
+    async def add(self, hold: Hold) -> None:
+        self.holds[hold.hold_id] = replace(hold)
+
+    async def get(self, hold_id: uuid.UUID, *, lock: bool = False) -> Hold | None:
+        h = self.holds.get(hold_id)
+        return replace(h) if h else None
+
+    async def end(
+        self,
+        hold_id: uuid.UUID,
+        status: HoldStatus,
+        at: datetime,
+        payment_id: uuid.UUID | None = None,
+    ) -> bool:
+        h = self.holds[hold_id]
+        if h.status is not HoldStatus.HELD:
+            return False
+        h.status, h.ended_at, h.payment_id = status, at, payment_id
+        return True
+
+    async def held_by(
+        self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
+    ) -> Hold | None:
+        return next(
+            (h for h in self.holds.values()
+             if (h.offering_id, h.starts_at, h.mentee_id, h.status)
+             == (offering_id, starts_at, mentee_id, HoldStatus.HELD)),
+            None,
+        )  # fmt: skip
+
+    async def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        offering_id: uuid.UUID | None = None,
+        starts_at: datetime | None = None,
+    ) -> list[Hold]:
+        due = [
+            replace(h) for h in self.holds.values()
+            if h.status is HoldStatus.HELD and h.expires_at <= now
+            and offering_id in (None, h.offering_id) and starts_at in (None, h.starts_at)
+        ]  # fmt: skip
+        return due[:limit]
+
+
+class FakeBookings:
+    def __init__(self) -> None:
+        self.bookings: dict[uuid.UUID, Booking] = {}
+        self.decisions: dict[uuid.UUID, str] = {}
+        self.verifying: uuid.UUID | None = None
+
+    async def decision(self, payment_id: uuid.UUID) -> str | None:
+        return self.decisions.get(payment_id)
+
+    async def decide(
+        self,
+        payment_id: uuid.UUID,
+        outcome: str,
+        *,
+        reason: str | None = None,
+        booking_id: uuid.UUID | None = None,
+    ) -> None:
+        assert payment_id not in self.decisions
+        self.decisions[payment_id] = outcome
+
+    async def declare_verifying(self, payment_id: uuid.UUID) -> None:
+        self.verifying = payment_id
+
+    async def add(self, booking: Booking) -> None:
+        # the same rule the database trigger enforces
+        assert self.verifying == booking.payment_id and booking.payment_id in self.decisions
+        self.bookings[booking.booking_id] = replace(booking)
+
+    async def save(self, booking: Booking) -> None:
+        self.bookings[booking.booking_id] = replace(booking)
+
+    async def get(self, booking_id: uuid.UUID, *, lock: bool = False) -> Booking | None:
+        b = self.bookings.get(booking_id)
+        return replace(b) if b else None
+
+    async def booked_by(
+        self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
+    ) -> bool:
+        return any(
+            (b.offering_id, b.starts_at, b.mentee_id, b.status)
+            == (offering_id, starts_at, mentee_id, BookingStatus.CONFIRMED)
+            for b in self.bookings.values()
+        )
+
+    async def for_mentee(
+        self, mentee_id: uuid.UUID, *, upcoming: bool, now: datetime, limit: int = 200
+    ) -> list[Booking]:
+        return [
+            b
+            for b in self.bookings.values()
+            if b.mentee_id == mentee_id and (b.ends_at > now) == upcoming
+        ]
+
+    async def for_provider(
+        self, provider_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[Booking]:
+        return [
+            b
+            for b in self.bookings.values()
+            if b.provider_id == provider_id and start <= b.starts_at < end
+        ]
+
+
+class FakePeople:
+    def __init__(self) -> None:
+        self.people: dict[uuid.UUID, Person] = {}
+
+    async def remember(self, person: Person) -> None:
+        self.people[person.user_id] = person
+
+    async def get(self, user_id: uuid.UUID) -> Person:
+        return self.people.get(user_id, Person(user_id))
+
+
+class FakeBookingUow(FakeUnitOfWork):
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__("booking")
+        self.clock = now or datetime(2030, 1, 1, tzinfo=UTC)
+        self.catalog = FakeCatalog()
+        self.seats = FakeSeats()
+        self.holds = FakeHolds()
+        self.bookings = FakeBookings()
+        self.people = FakePeople()
+
+    def now(self) -> datetime:
+        return self.clock
+
+
+def every_day(start_h: int, end_h: int) -> dict[int, tuple[Minutes, ...]]:
+    return dict.fromkeys(range(7), (Minutes(start_h * 60, end_h * 60),))

@@ -1,0 +1,179 @@
+"""Handlers with in-memory fakes and a pinned clock: holds, payments, cancellation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid
+from kairos_booking.domain.model import HoldStatus, Offering, Person, Provider
+from kairos_booking.service_layer import bookings, holds, payment_events
+from kairos_contracts import Envelope
+from kairos_contracts.events.booking import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingRejected,
+    HoldExpired,
+    HoldPlaced,
+    HoldReleased,
+)
+from kairos_contracts.events.payments import PaymentFailed, PaymentVerified
+from kairos_platform.auth import Principal
+
+from .fakes import FakeBookingUow, every_day
+
+NOW = datetime(2030, 1, 1, 8, tzinfo=UTC)
+SLOT = datetime(2030, 1, 3, 10, tzinfo=UTC)
+TTL = timedelta(minutes=10)
+MENTOR = uuid.uuid4()
+
+
+async def _world(capacity: int = 1, **kw: object) -> tuple[FakeBookingUow, Offering]:
+    uow = FakeBookingUow(NOW)
+    provider = Provider(uuid.uuid4(), MENTOR, "Ada", "ada@example.com", "UTC")
+    offering = Offering(
+        uuid.uuid4(), provider.provider_id, "Mentoring", 60, 5000, "EUR", capacity, **kw
+    )  # type: ignore[arg-type]
+    await uow.catalog.add_provider(provider)
+    await uow.catalog.add_offering(offering)
+    await uow.catalog.set_weekly(provider.provider_id, every_day(9, 12))
+    return uow, offering
+
+
+def _mentee() -> Person:
+    return Person(uuid.uuid4(), "m@example.com", "Mo")
+
+
+def _verified(
+    hold_id: uuid.UUID, mentee: Person, offering: Offering, **kw: object
+) -> PaymentVerified:
+    return PaymentVerified(
+        payment_id=kw.pop("payment_id", uuid.uuid4()), method="card", mentee_id=mentee.user_id,
+        offering_id=offering.offering_id, amount_minor=5000, currency="EUR", hold_id=hold_id,
+        verified_at=NOW,
+    )  # fmt: skip
+
+
+async def _deliver(uow: FakeBookingUow, event: PaymentVerified | PaymentFailed) -> None:
+    handler = {
+        PaymentVerified: payment_events.on_payment_verified,
+        PaymentFailed: payment_events.on_payment_failed,
+    }
+    await handler[type(event)](event, Envelope.wrap(event, source="payments"), uow)  # type: ignore[operator]
+    await uow.commit()
+
+
+async def test_a_hold_takes_a_seat_at_the_price_booking_decides() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    assert hold.expires_at == NOW + TTL
+    [placed] = uow.events(HoldPlaced)
+    assert (placed.amount_minor, placed.currency) == (5000, "EUR")  # type: ignore[attr-defined]
+    with pytest.raises(Conflict, match="already hold"):
+        await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    with pytest.raises(Conflict, match="full"):
+        await holds.place_hold(uow, _mentee(), offering.offering_id, SLOT, TTL)
+    with pytest.raises(Invalid):
+        await holds.place_hold(
+            uow, _mentee(), offering.offering_id, SLOT + timedelta(minutes=7), TTL
+        )
+
+
+async def test_an_overdue_hold_gives_its_seat_to_the_next_mentee() -> None:
+    uow, offering = await _world()
+    await holds.place_hold(uow, _mentee(), offering.offering_id, SLOT, TTL)
+    uow.clock = NOW + TTL
+    await holds.place_hold(uow, _mentee(), offering.offering_id, SLOT, TTL)
+    assert len(uow.events(HoldExpired)) == 1
+    assert uow.seats.taken(offering.offering_id, SLOT) == 1
+
+
+async def test_payment_verified_converts_the_hold_into_one_booking() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    event = _verified(hold.hold_id, mentee, offering)
+    await _deliver(uow, event)
+    await _deliver(uow, event.model_copy())  # same payment again (new delivery)
+    [confirmed] = uow.events(BookingConfirmed)
+    assert confirmed.mentee.email == "m@example.com"  # type: ignore[attr-defined]
+    assert len(uow.bookings.bookings) == 1
+    assert uow.holds.holds[hold.hold_id].status is HoldStatus.CONVERTED
+    assert uow.seats.taken(offering.offering_id, SLOT) == 1
+
+
+async def test_a_payment_for_a_released_hold_is_rejected_when_the_slot_is_full() -> None:
+    uow, offering = await _world()
+    first, second = _mentee(), _mentee()
+    h1 = await holds.place_hold(uow, first, offering.offering_id, SLOT, TTL)
+    await holds.release_hold(uow, Principal(first.user_id, frozenset({"mentee"})), h1.hold_id)
+    h2 = await holds.place_hold(uow, second, offering.offering_id, SLOT, TTL)
+    await _deliver(uow, _verified(h1.hold_id, first, offering))
+    await _deliver(uow, _verified(h2.hold_id, second, offering))
+    [rejected] = uow.events(BookingRejected)
+    assert rejected.reason == "slot_full"  # type: ignore[attr-defined]
+    assert len(uow.bookings.bookings) == 1
+
+
+async def test_an_inactive_provider_or_unknown_hold_is_rejected_and_frees_the_seat() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    provider = uow.catalog.providers[offering.provider_id]
+    provider.active = False
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    await _deliver(uow, _verified(uuid.uuid4(), mentee, offering))
+    reasons = [e.reason for e in uow.events(BookingRejected)]  # type: ignore[attr-defined]
+    assert reasons == ["provider_inactive", "hold_unknown"]
+    assert uow.seats.taken(offering.offering_id, SLOT) == 0
+    assert uow.bookings.bookings == {}
+
+
+async def test_a_failed_payment_releases_its_hold() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    failed = PaymentFailed(
+        payment_id=uuid.uuid4(), method="card", mentee_id=mentee.user_id, hold_id=hold.hold_id,
+        failed_at=NOW,
+    )  # fmt: skip
+    await _deliver(uow, failed)
+    [released] = uow.events(HoldReleased)
+    assert released.reason == "payment_failed"  # type: ignore[attr-defined]
+    assert uow.seats.taken(offering.offering_id, SLOT) == 0
+
+
+async def test_releasing_an_expired_hold_is_gone_and_someone_elses_is_forbidden() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    with pytest.raises(Forbidden):
+        await holds.release_hold(uow, Principal(uuid.uuid4(), frozenset({"mentee"})), hold.hold_id)
+    uow.clock = NOW + TTL
+    with pytest.raises(Gone):
+        await holds.release_hold(
+            uow, Principal(mentee.user_id, frozenset({"mentee"})), hold.hold_id
+        )
+
+
+@pytest.mark.parametrize(
+    ("who", "hours_before", "refund"),
+    [("mentee", 48, 5000), ("mentee", 2, 0), ("mentor", 2, 5000)],
+)
+async def test_cancellation_refunds_by_the_offering_policy(
+    who: str, hours_before: int, refund: int
+) -> None:
+    uow, offering = await _world(refund_full_hours_before=24)
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    [booking_id] = uow.bookings.bookings
+    uow.clock = SLOT - timedelta(hours=hours_before)
+    caller = mentee.user_id if who == "mentee" else MENTOR
+    await bookings.cancel_booking(uow, Principal(caller, frozenset({who})), booking_id, "ill")
+    [event] = uow.events(BookingCancelled)
+    assert (event.cancelled_by, event.refund_amount_minor, event.sequence) == (who, refund, 1)  # type: ignore[attr-defined]
+    assert uow.seats.taken(offering.offering_id, SLOT) == 0
