@@ -1,0 +1,250 @@
+"""In-memory fakes: a Stripe that counts its calls, and a unit of work with fake
+repositories (the platform's FakeUnitOfWork, extended). No mocking library."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import uuid
+from typing import Any
+
+from kairos_payments.domain.credits import CreditPurchase, InsufficientCredits
+from kairos_payments.domain.holds import Hold
+from kairos_payments.domain.payments import Payment, PaymentStatus, RefundOrder
+from kairos_payments.service_layer.gateway import (
+    Intent,
+    InvalidSignature,
+    Refund,
+    StripeEvent,
+    StripeUnavailable,
+)
+from kairos_platform.testing import FakeUnitOfWork
+
+_ids = itertools.count(1)
+
+
+class FakeStripe:
+    def __init__(self) -> None:
+        self.intents: dict[str, Intent] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+        self.events: list[StripeEvent] = []
+
+    def _check(self, what: str, intent_id: str = "") -> None:
+        if self.down:
+            raise StripeUnavailable("fake Stripe is down")
+        self.calls.append((what, intent_id))
+
+    def _set(self, intent_id: str, status: str, **more: Any) -> Intent:
+        self.intents[intent_id] = dataclasses.replace(
+            self.intents[intent_id], status=status, **more
+        )
+        return self.intents[intent_id]
+
+    async def create_intent(self, **kw: Any) -> Intent:
+        self._check("create")
+        i = Intent(
+            id=f"pi_{next(_ids)}",
+            status="requires_confirmation"
+            if kw.get("payment_method")
+            else "requires_payment_method",
+            amount=kw["amount"],
+            currency=kw["currency"],
+            client_secret="secret",
+            metadata=kw["metadata"],
+        )
+        self.intents[i.id] = i
+        return i
+
+    async def confirm_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+        self._check("confirm", intent_id)
+        return self._set(intent_id, "requires_capture")
+
+    async def retrieve_intent(self, intent_id: str) -> Intent:
+        self._check("retrieve", intent_id)
+        return self.intents[intent_id]
+
+    async def capture_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+        self._check("capture", intent_id)
+        assert self.intents[intent_id].status == "requires_capture", "captured twice"
+        return self._set(intent_id, "succeeded")
+
+    async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+        self._check("cancel", intent_id)
+        return self._set(intent_id, "canceled")
+
+    async def refund(self, intent_id: str, *, amount: int, idempotency_key: str) -> Refund:
+        self._check("refund", intent_id)
+        return Refund(id=f"re_{next(_ids)}", status="succeeded", amount=amount)
+
+    async def list_events(
+        self, *, created_gte: int, starting_after: str | None = None, limit: int = 100
+    ) -> tuple[list[StripeEvent], bool]:
+        self._check("list_events")
+        return [e for e in self.events if e.created >= created_gte], False
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> StripeEvent:
+        raise InvalidSignature("the fake verifies nothing")
+
+    def count(self, what: str) -> int:
+        return sum(1 for w, _ in self.calls if w == what)
+
+
+class FakeHolds:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Hold] = {}
+
+    async def add_placed(self, hold: Hold) -> None:
+        self.rows.setdefault(hold.hold_id, hold)
+
+    async def mark_ended(self, hold_id: uuid.UUID, state: Any, **_: Any) -> None:
+        if hold_id in self.rows:
+            self.rows[hold_id] = dataclasses.replace(self.rows[hold_id], state=state)
+
+    async def get(self, hold_id: uuid.UUID) -> Hold | None:
+        return self.rows.get(hold_id)
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Payment] = {}
+        self.leased: set[uuid.UUID] = set()
+
+    async def reserve(self, p: Payment) -> bool:
+        if any(r.hold_id == p.hold_id for r in self.rows.values()):
+            return False
+        self.rows[p.payment_id] = p
+        return True
+
+    async def get(self, pid: uuid.UUID) -> Payment | None:
+        return self.rows.get(pid)
+
+    async def by_hold(self, hold_id: uuid.UUID) -> Payment | None:
+        return next((r for r in self.rows.values() if r.hold_id == hold_id), None)
+
+    async def by_intent(self, intent_id: str) -> Payment | None:
+        found = (r for r in self.rows.values() if r.stripe_payment_intent_id == intent_id)
+        return next(found, None)
+
+    async def transition(self, pid: uuid.UUID, from_: Any, to: PaymentStatus, **v: Any) -> Any:
+        p = self.rows.get(pid)
+        if p is None or p.status not in list(from_):
+            return None
+        self.rows[pid] = dataclasses.replace(p, status=to, **v)
+        self.leased.discard(pid)
+        return self.rows[pid]
+
+    async def take_over_creation(self, pid: uuid.UUID, stale_after_s: float) -> bool:
+        return False
+
+    async def lease(self, pid: uuid.UUID, statuses: Any, seconds: float) -> Payment | None:
+        p = self.rows.get(pid)
+        if p is None or p.status not in list(statuses) or pid in self.leased:
+            return None
+        self.leased.add(pid)
+        return p
+
+    async def release(self, pid: uuid.UUID) -> None:
+        self.leased.discard(pid)
+
+    async def stale(self, statuses: Any, older_than_s: float, limit: int = 100) -> list:
+        wanted = list(statuses)
+        return [k for k, p in self.rows.items() if p.status in wanted and k not in self.leased]
+
+    async def add_refunded(self, pid: uuid.UUID, amount: int) -> None:
+        p = self.rows[pid]
+        self.rows[pid] = dataclasses.replace(p, refunded_minor=p.refunded_minor + amount)
+
+
+class FakeRefunds:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, RefundOrder] = {}
+
+    async def add(self, r: RefundOrder) -> bool:
+        return self.rows.setdefault(r.refund_id, r) is r
+
+    async def reserved_for(self, pid: uuid.UUID) -> int:
+        return sum(r.amount_minor for r in self.rows.values() if r.payment_id == pid)
+
+    async def lease(self, rid: uuid.UUID, seconds: float) -> RefundOrder | None:
+        r = self.rows.get(rid)
+        return r if r and r.status == "pending" else None
+
+    async def release(self, rid: uuid.UUID) -> None:
+        return None
+
+    async def mark_succeeded(self, rid: uuid.UUID, **v: Any) -> RefundOrder | None:
+        r = self.rows.get(rid)
+        if r is None or r.status != "pending":
+            return None
+        self.rows[rid] = dataclasses.replace(r, status="succeeded", **v)
+        return self.rows[rid]
+
+    async def stale_pending(self, older_than_s: float, limit: int = 100) -> list:
+        return [k for k, r in self.rows.items() if r.status == "pending"]
+
+
+class FakeCredits:
+    def __init__(self) -> None:
+        self.balances: dict[uuid.UUID, int] = {}
+        self.causes: set[tuple[str, uuid.UUID]] = set()
+        self.purchases: dict[uuid.UUID, CreditPurchase] = {}
+
+    async def balance(self, user: uuid.UUID) -> int:
+        return self.balances.get(user, 0)
+
+    async def debit(self, user: uuid.UUID, n: int, reference: uuid.UUID) -> int:
+        if self.balances.get(user, 0) < n:
+            raise InsufficientCredits(n, self.balances.get(user, 0))
+        self.balances[user] -= n
+        return self.balances[user]
+
+    async def credit(self, user: uuid.UUID, n: int, reason: str, ref: uuid.UUID) -> int | None:
+        if (reason, ref) in self.causes:
+            return None
+        self.causes.add((reason, ref))
+        self.balances[user] = self.balances.get(user, 0) + n
+        return self.balances[user]
+
+    async def purchase_by_intent(self, intent_id: str) -> CreditPurchase | None:
+        found = (p for p in self.purchases.values() if p.stripe_payment_intent_id == intent_id)
+        return next(found, None)
+
+    async def stale_open_purchases(self, older_than_s: float, limit: int = 100) -> list:
+        return []
+
+
+class FakeStripeEvents:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.cursor = 0
+
+    async def seen(self, event_id: str) -> bool:
+        return event_id in self.ids
+
+    async def record(self, event: StripeEvent, via: str) -> bool:
+        if event.id in self.ids:
+            return False
+        self.ids.add(event.id)
+        return True
+
+    async def lease_cursor(self, name: str, seconds: float) -> int | None:
+        return self.cursor
+
+    async def advance_cursor(self, name: str, last_created: int) -> None:
+        self.cursor = max(self.cursor, last_created)
+
+
+class FakePaymentsUnitOfWork(FakeUnitOfWork):
+    """One shared in-memory state; each ``async with`` is a new 'transaction' on it."""
+
+    def __init__(self) -> None:
+        super().__init__("payments")
+        self.holds = FakeHolds()
+        self.payments = FakePayments()
+        self.refunds = FakeRefunds()
+        self.credits = FakeCredits()
+        self.stripe_events = FakeStripeEvents()
+
+    def __call__(self) -> FakePaymentsUnitOfWork:
+        return self  # serves as its own factory

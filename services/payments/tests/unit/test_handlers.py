@@ -1,0 +1,133 @@
+"""Handlers with fakes: decisions on Stripe state, exactly-once side effects, no I/O."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kairos_contracts import Envelope
+from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, HoldPlaced
+from kairos_contracts.events.payments import PaymentCaptured, PaymentVerified, PaymentVoided
+from kairos_contracts.examples import example
+from kairos_payments.domain.credits import InsufficientCredits
+from kairos_payments.domain.payments import (
+    Observation,
+    Outcome,
+    PaymentStatus,
+    credits_for_refund,
+    outcome_for_open_payment,
+)
+from kairos_payments.service_layer import checkout, reconcile
+from kairos_payments.service_layer.gateway import StripeEvent
+from kairos_payments.service_layer.handlers import event_handlers
+from kairos_payments.service_layer.stripe_events import handle_stripe_event
+
+from .fakes import FakePaymentsUnitOfWork, FakeStripe
+
+
+async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: object) -> None:
+    handlers = event_handlers(stripe)  # type: ignore[arg-type]
+    env = Envelope.wrap(event, source="booking")  # type: ignore[arg-type]
+    async with uow:
+        uow.caused_by(env)
+        if await uow.claim_inbox("payments", env):
+            await handlers[type(event)](event, env, uow)
+            await uow.commit()
+
+
+async def _verified_card(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uuid.UUID:
+    mentee = uuid.uuid4()
+    hold = example(
+        HoldPlaced,
+        hold_id=uuid.uuid4(),
+        mentee_id=mentee,
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    await _run(uow, stripe, hold)
+    result = await checkout.checkout_card(
+        uow,  # type: ignore[arg-type]
+        stripe,  # type: ignore[arg-type]
+        hold_id=hold.hold_id,
+        caller=checkout.Caller(mentee),
+        payment_method="pm_card_visa",
+        wait_s=0,
+        takeover_s=30,
+    )
+    assert result.payment.status is PaymentStatus.VERIFIED
+    return result.payment.payment_id
+
+
+def test_decisions_follow_the_intent_status_not_the_event_name() -> None:
+    assert outcome_for_open_payment(Observation("requires_capture")) is Outcome.VERIFIED
+    assert outcome_for_open_payment(Observation("canceled")) is Outcome.CANCELLED
+    assert outcome_for_open_payment(Observation("requires_payment_method")) is Outcome.NOTHING
+    failed = Observation("requires_payment_method", failed=True)
+    assert outcome_for_open_payment(failed) is Outcome.FAILED
+    assert credits_for_refund(4, 3000, 3000) == 4 and credits_for_refund(4, 3000, 1500) == 2
+
+
+async def test_booking_confirmed_replayed_captures_once() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    confirmed = example(BookingConfirmed, payment_id=pid)
+    for _ in range(3):  # new envelope each time: the inbox cannot help, our state must
+        await _run(uow, stripe, confirmed)
+    assert stripe.count("capture") == 1
+    assert len(uow.events(PaymentCaptured)) == 1
+    assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+
+
+async def test_capture_with_stripe_down_is_recorded_and_the_sweeper_finishes_it() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    stripe.down = True
+    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    assert uow.payments.rows[pid].status is PaymentStatus.CAPTURING  # the wish is durable
+    assert uow.events(PaymentCaptured) == []
+    stripe.down = False
+    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    assert stripe.count("capture") == 1 and len(uow.events(PaymentCaptured)) == 1
+
+
+async def test_rejection_voids_and_a_late_duplicate_changes_nothing() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    rejected = example(BookingRejected, payment_id=pid)
+    await _run(uow, stripe, rejected)
+    await _run(uow, stripe, rejected)
+    assert stripe.count("cancel") == 1
+    assert [e.reason for e in uow.events(PaymentVoided)] == ["booking_rejected"]  # type: ignore[attr-defined]
+
+
+async def test_duplicate_stripe_events_verify_once() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id
+    event = StripeEvent("evt_1", "payment_intent.succeeded", 1, "payment_intent", intent)
+    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert len(uow.events(PaymentVerified)) == 1  # the one from checkout's confirm
+
+
+async def test_credit_checkout_refuses_when_too_few_and_writes_nothing() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    mentee = uuid.uuid4()
+    hold = example(
+        HoldPlaced,
+        hold_id=uuid.uuid4(),
+        mentee_id=mentee,
+        price_in_credits=3,
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    await _run(uow, stripe, hold)
+    uow.credits.balances[mentee] = 2
+    with pytest.raises(InsufficientCredits):
+        await checkout.checkout_credits(
+            uow,  # type: ignore[arg-type]
+            hold_id=hold.hold_id,
+            caller=checkout.Caller(mentee),
+            wait_s=0,
+        )
+    assert uow.events(PaymentVerified) == [] and uow.credits.balances[mentee] == 2
