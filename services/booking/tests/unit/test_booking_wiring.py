@@ -11,3 +11,11 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
     assert {cls.TYPE for cls in service.handlers} <= consumed
     assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
     assert service.migrations.joinpath("env.py").is_file()
+
+
+def test_the_consumer_process_runs_the_hold_expiry_job() -> None:
+    from kairos_booking.settings import BookingSettings
+
+    service = bootstrap(booking=BookingSettings(HOLD_TTL_S=120))
+    assert len(service.jobs) == 1
+    assert BookingSettings().hold_ttl_s == 600  # the documented default
