@@ -11,6 +11,7 @@ from kairos_payments import SERVICE
 from kairos_payments.adapters import orm
 from kairos_payments.adapters.stripe_gateway import SdkStripeGateway
 from kairos_payments.entrypoints import http
+from kairos_payments.entrypoints.jobs import run_reconciliation
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
@@ -36,6 +37,7 @@ def bootstrap(
         handlers=event_handlers(stripe),
         routers=lambda uow_factory: http.routers(uow_factory, stripe, conf),
         migrations=Path(__file__).parent / "migrations",
+        jobs=[run_reconciliation],
     )
     service.extras["gateway"] = stripe
     return service

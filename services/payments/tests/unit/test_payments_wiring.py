@@ -11,3 +11,9 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
     assert {cls.TYPE for cls in service.handlers} <= consumed
     assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
     assert service.migrations.joinpath("env.py").is_file()
+
+
+def test_the_consumer_process_runs_reconciliation() -> None:
+    from kairos_payments.entrypoints.jobs import run_reconciliation
+
+    assert run_reconciliation in bootstrap().jobs
