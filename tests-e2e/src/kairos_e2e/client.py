@@ -22,10 +22,14 @@ class Gateway:
         base_url: str,
         data_dir: Path,
         *,
+        endpoints: dict[str, Any] | None = None,
         issuer: str = "kairos-local",
         audience: str = "kairos",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Where the stack's Stripe is: tests look at it the way an operator would.
+        self.stripe_api_base = (endpoints or {}).get("stripe_api_base", "")
+        self.stripe_api_key = (endpoints or {}).get("stripe_api_key", "")
         self._private = (Path(data_dir) / "jwt_private.pem").read_bytes()
         self._issuer, self._audience = issuer, audience
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
