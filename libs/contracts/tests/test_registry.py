@@ -31,13 +31,16 @@ from kairos_contracts.topics import (
     is_dlq,
 )
 
-DESIGN_EVENTS = """
+DESIGN_EVENTS = (
+    """
 HoldPlaced HoldReleased HoldExpired BookingConfirmed BookingRejected BookingCancelled
 BookingRestored BookingRescheduled PaymentVerified PaymentCancelled PaymentFailed
 PaymentCaptured PaymentVoided PaymentRefunded CreditsPurchased SubscriptionCancelled
 SubscriptionReactivated AttendanceRecorded AbsenceRecorded MenteeWarned MenteeReprobated
 MenteeReactivated CalendarEventSynced CalendarSyncFailed Ping Pong
 """.split()
+    + ["OfferingPublished"]
+)  # ours: payments bills subscriptions at booking's price
 
 
 def test_every_design_event_is_registered():
@@ -143,7 +146,7 @@ def test_every_topic_has_one_producing_service():
 def test_design_table():
     names = lambda evs: {c.TYPE for c in evs} - {"Ping", "Pong"}  # noqa: E731
     assert names(published_by("booking")) == {
-        "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed", "BookingRejected",
+        "OfferingPublished", "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed", "BookingRejected",
         "BookingCancelled", "BookingRestored", "BookingRescheduled",
     }  # fmt: skip
     assert {

@@ -7,7 +7,9 @@ DESIGN examples, and why:
 * payments also consumes HoldPlaced (to learn the amount booking decided: the client
   never sends it) and HoldReleased (to cancel the PaymentIntent of a hold the mentee
   gave up);
-* booking also consumes PaymentFailed (a failed payment releases its hold at once).
+* booking also consumes PaymentFailed (a failed payment releases its hold at once);
+* OfferingPublished (booking -> payments) is new: payments bills a subscription at the
+  recurring offering's price, which only booking decides.
 
 A consumer subscribes to whole topics, so it also receives the other types on them; it
 must acknowledge and skip the types it does not consume (see ``consumes``).
@@ -28,6 +30,7 @@ _ALL: Final[tuple[Service, ...]] = SERVICES
 #: event TYPE -> (publisher, consumers). Ping/Pong: every service pings and answers.
 CATALOG: Final[dict[str, tuple[tuple[Service, ...], tuple[Service, ...]]]] = {
     # booking
+    "OfferingPublished": (("booking",), ("payments",)),
     "HoldPlaced": (("booking",), ("payments",)),
     "HoldReleased": (("booking",), ("payments",)),
     "HoldExpired": (("booking",), ("payments",)),

@@ -95,6 +95,19 @@ _SYNC = {
 EXAMPLES: dict[str, dict[str, Any]] = {
     "Ping": {"ping_id": _id("ping"), "origin": "booking"},
     "Pong": {"ping_id": _id("ping"), "origin": "booking", "responder": "payments"},
+    "OfferingPublished": {
+        "offering_id": _id("offering"),
+        "version": 2,
+        "provider": PROVIDER,
+        "provider_time_zone": "Europe/Madrid",
+        "title": "Weekly mentoring",
+        "kind": "recurring",
+        **_MONEY,
+        "interval": "month",
+        "capacity": 8,
+        "active": True,
+        "published_at": T0 - timedelta(days=30),
+    },
     "HoldPlaced": {
         **_HOLD,
         **_MONEY,

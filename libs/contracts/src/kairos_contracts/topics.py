@@ -16,6 +16,8 @@ kairos.booking.bookings        booking_id      confirmed -> rescheduled -> cance
                                                captures before it refunds, attendance and the
                                                calendars never apply a stale state. Every event
                                                also carries ``sequence`` to drop replays.
+kairos.booking.offerings       offering_id     versions of one offering stay in order, so
+                                               payments' price list converges on the latest.
 kairos.booking.rejections      payment_id      a rejection has no booking row; what it undoes
                                                is one payment (void, refund, credits back). All
                                                rejections of one payment (e.g. occurrences of
@@ -51,6 +53,7 @@ from __future__ import annotations
 BOOKING_HOLDS = "kairos.booking.holds"
 BOOKING_BOOKINGS = "kairos.booking.bookings"
 BOOKING_REJECTIONS = "kairos.booking.rejections"
+BOOKING_OFFERINGS = "kairos.booking.offerings"
 PAYMENTS_PAYMENTS = "kairos.payments.payments"
 PAYMENTS_CREDITS = "kairos.payments.credits"
 PAYMENTS_SUBSCRIPTIONS = "kairos.payments.subscriptions"
@@ -64,6 +67,7 @@ TOPIC_KEYS: dict[str, str] = {
     BOOKING_HOLDS: "hold_id",
     BOOKING_BOOKINGS: "booking_id",
     BOOKING_REJECTIONS: "payment_id",
+    BOOKING_OFFERINGS: "offering_id",
     PAYMENTS_PAYMENTS: "payment_id",
     PAYMENTS_CREDITS: "user_id",
     PAYMENTS_SUBSCRIPTIONS: "subscription_id",
@@ -79,6 +83,10 @@ TOPIC_DESCRIPTIONS: dict[str, str] = {
     BOOKING_BOOKINGS: (
         "Booking lifecycle. Key: booking_id, so confirm/reschedule/cancel/restore of one "
         "booking stay ordered."
+    ),
+    BOOKING_OFFERINGS: (
+        "Offerings as booking publishes them (price, kind, active). Key: offering_id, so "
+        "the latest version of an offering wins."
     ),
     BOOKING_REJECTIONS: (
         "Verified payments booking refused (no booking row exists). Key: payment_id, the "

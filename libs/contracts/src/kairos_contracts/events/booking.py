@@ -20,7 +20,12 @@ from pydantic import Field, model_validator
 
 from kairos_contracts.envelope import Event
 from kairos_contracts.registry import register
-from kairos_contracts.topics import BOOKING_BOOKINGS, BOOKING_HOLDS, BOOKING_REJECTIONS
+from kairos_contracts.topics import (
+    BOOKING_BOOKINGS,
+    BOOKING_HOLDS,
+    BOOKING_OFFERINGS,
+    BOOKING_REJECTIONS,
+)
 from kairos_contracts.types import (
     Actor,
     BillingCycle,
@@ -264,3 +269,40 @@ class BookingRejected(Event):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
+
+
+# --- offerings ------------------------------------------------------------------------
+
+
+class OfferingKind(StrEnum):
+    ONE_TIME = "one_time"
+    RECURRING = "recurring"
+
+
+@register
+class OfferingPublished(Event):
+    """The offering as it now is (sent on every create and change; the last one wins).
+
+    Payments keeps a price list from it: a subscription to a recurring offering is billed
+    ``amount_minor`` ``currency`` per ``interval``, the price booking decided, which the
+    client cannot change. ``version`` grows with each change so a stale one is dropped.
+    """
+
+    TYPE = "OfferingPublished"
+    TOPIC = BOOKING_OFFERINGS
+    KEY = "offering_id"
+
+    offering_id: uuid.UUID
+    version: int = Field(ge=0)
+    provider: Provider
+    provider_time_zone: TimeZoneName
+    title: Label
+    kind: OfferingKind
+    amount_minor: MinorUnits
+    currency: Currency
+    price_in_credits: int | None = Field(default=None, ge=1)
+    #: recurring offerings are billed per month
+    interval: str | None = Field(default=None, pattern="^month$")
+    capacity: int = Field(ge=1)
+    active: bool
+    published_at: UtcDatetime
