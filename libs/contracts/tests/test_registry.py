@@ -146,7 +146,8 @@ def test_every_topic_has_one_producing_service():
 def test_design_table():
     names = lambda evs: {c.TYPE for c in evs} - {"Ping", "Pong"}  # noqa: E731
     assert names(published_by("booking")) == {
-        "OfferingPublished", "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed", "BookingRejected",
+        "OfferingPublished", "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed",
+        "BookingRejected",
         "BookingCancelled", "BookingRestored", "BookingRescheduled",
     }  # fmt: skip
     assert {
