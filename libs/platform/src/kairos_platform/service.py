@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter
 from sqlalchemy import MetaData
@@ -24,16 +24,19 @@ from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
 
 #: a background job: runs until ``stop`` is set
-Job = Callable[["Service", asyncio.Event], Coroutine[Any, Any, None]]
+Job = Callable[["Service[Any]", asyncio.Event], Coroutine[Any, Any, None]]
+
+#: the service's own unit of work (the platform's plus its repositories)
+U = TypeVar("U", bound=UnitOfWork)
 
 
 @dataclass
-class Service:
+class Service(Generic[U]):
     name: str
     settings: ServiceSettings
     engine: AsyncEngine
     metadata: MetaData
-    uow_factory: Callable[[], UnitOfWork]
+    uow_factory: Callable[[], U]
     #: event class -> handler(event, envelope, uow); the consumer's whole job
     handlers: Mapping[type[Event], Handler]
     #: the topics the consumer subscribes to (those the handlers' events travel on)
@@ -58,12 +61,12 @@ def assemble(
     engine: AsyncEngine | None,
     metadata: MetaData,
     tables: MessagingTables,
-    uow_class: type[UnitOfWork],
+    uow_class: type[U],
     handlers: Mapping[type[Event], Handler],
-    routers: Callable[[Callable[[], UnitOfWork]], Sequence[APIRouter]],
+    routers: Callable[[Callable[[], U]], Sequence[APIRouter]],
     migrations: Path,
     jobs: Sequence[Job] = (),
-) -> Service:
+) -> Service[U]:
     """Wire a service from its parts; what a service's ``bootstrap()`` calls.
 
     ``settings`` and ``engine`` default to the ones the environment describes; tests pass
@@ -73,7 +76,7 @@ def assemble(
     engine = engine or make_engine(settings)
     sessions = make_session_factory(engine)
 
-    def uow_factory() -> UnitOfWork:
+    def uow_factory() -> U:
         return uow_class(sessions, tables, source=name)
 
     return Service(
