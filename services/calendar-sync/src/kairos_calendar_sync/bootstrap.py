@@ -1,31 +1,71 @@
-"""The composition root. Tests call ``bootstrap(settings=..., engine=...)`` to swap parts."""
+"""The composition root. Tests call ``bootstrap(settings=..., engine=..., clients=...,
+mailer=...)`` to swap parts."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_calendar_sync import SERVICE
 from kairos_calendar_sync.adapters import orm
+from kairos_calendar_sync.adapters.clients import client_factory
+from kairos_calendar_sync.adapters.secrets import SecretBox
+from kairos_calendar_sync.adapters.smtp import SmtpMailer
+from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.entrypoints import http
+from kairos_calendar_sync.entrypoints.jobs import (
+    run_mail_job,
+    run_reconciliation,
+    run_sync_worker,
+)
+from kairos_calendar_sync.service_layer.calendars import ClientFactory
+from kairos_calendar_sync.service_layer.context import Context
 from kairos_calendar_sync.service_layer.handlers import event_handlers
+from kairos_calendar_sync.service_layer.mail import Mailer
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
 
 def bootstrap(
-    settings: ServiceSettings | None = None, engine: AsyncEngine | None = None
+    settings: ServiceSettings | None = None,
+    engine: AsyncEngine | None = None,
+    clients: ClientFactory | None = None,
+    mailer: Mailer | None = None,
 ) -> Service:
-    return assemble(
+    conf = CalendarSettings.from_service_settings(settings)
+    box = SecretBox(conf.calendar_secret_key)
+    policy = RetryPolicy(
+        conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
+    )
+    holder: dict[str, Any] = {}
+
+    def routers(uow_factory: Any) -> Any:
+        holder["context"] = Context(
+            uow_factory,
+            clients or client_factory(conf),
+            box,
+            policy,
+            conf.sync_batch_size,
+            conf.sync_lease_s,
+        )
+        return http.routers(cast(Context, holder["context"]))
+
+    service = assemble(
         name=SERVICE,
-        settings=settings,
+        settings=conf,
         engine=engine,
         metadata=orm.metadata,
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
-        routers=http.routers,
+        routers=routers,
         migrations=Path(__file__).parent / "migrations",
+        jobs=[run_sync_worker, run_mail_job, run_reconciliation],
     )
+    service.extras["context"] = holder["context"]
+    service.extras["mailer"] = mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from)
+    return service

@@ -3,12 +3,27 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters import orm
+from kairos_calendar_sync.adapters.bookings_repository import SqlBookingRepository
+from kairos_calendar_sync.adapters.connections_repository import SqlConnectionRepository
+from kairos_calendar_sync.adapters.entries_repository import SqlEntryRepository
+from kairos_calendar_sync.adapters.feeds_repository import SqlFeedRepository
+from kairos_calendar_sync.adapters.mail_repository import SqlMailRepository
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
 
 class ServiceUnitOfWork(UnitOfWork):
     pings: SqlPingRepository
+    bookings: SqlBookingRepository
+    connections: SqlConnectionRepository
+    entries: SqlEntryRepository
+    mails: SqlMailRepository
+    feeds: SqlFeedRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
+        self.bookings = SqlBookingRepository(session)
+        self.connections = SqlConnectionRepository(session)
+        self.entries = SqlEntryRepository(session)
+        self.mails = SqlMailRepository(session)
+        self.feeds = SqlFeedRepository(session)

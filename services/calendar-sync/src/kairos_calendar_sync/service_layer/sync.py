@@ -1,0 +1,151 @@
+"""The sync worker: push each pending calendar entry (desired state) to its calendar.
+
+1. claim a bounded batch of pending entries (SKIP LOCKED + a lease) and commit;
+2. talk to the calendars with no transaction open;
+3. record each result in its own short transaction, with CalendarEventSynced or
+   CalendarSyncFailed in the outbox.
+A failing connection backs off (its other entries wait; other connections go on) and is
+marked broken after ``policy.broken_after`` failures in a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from kairos_calendar_sync.domain.bookings import Booking
+from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
+from kairos_calendar_sync.service_layer.calendars import CalendarError, Stored, Written
+from kairos_calendar_sync.service_layer.context import Context
+from kairos_contracts.events.calendar import (
+    CalendarAction,
+    CalendarEventSynced,
+    CalendarSyncFailed,
+    CalendarTarget,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def sync_once(ctx: Context) -> int:
+    """One batch; the number of entries claimed (0: nothing to do now)."""
+    async with ctx.uow_factory() as uow:
+        claimed = await uow.entries.claim(ctx.batch_size, ctx.lease_s)
+        bookings = await uow.bookings.many(list({e.booking_id for e in claimed}))
+        connections = await uow.connections.many(list({e.connection_id for e in claimed}))
+        await uow.commit()
+    failed: set[uuid.UUID] = set()
+    for entry in claimed:
+        conn, booking = connections.get(entry.connection_id), bookings.get(entry.booking_id)
+        if conn is None or booking is None or entry.connection_id in failed:
+            await _release(ctx, entry)  # this connection just failed: back off as a whole
+            continue
+        if not await _push(ctx, conn, booking, entry):
+            failed.add(entry.connection_id)
+    return len(claimed)
+
+
+async def sync_until_idle(ctx: Context, max_rounds: int = 100) -> None:
+    for _ in range(max_rounds):
+        if await sync_once(ctx) == 0:
+            return
+
+
+async def _release(ctx: Context, entry: Entry) -> None:
+    async with ctx.uow_factory() as uow:
+        await uow.entries.release(entry)
+        await uow.commit()
+
+
+async def _push(ctx: Context, conn: Connection, booking: Booking, entry: Entry) -> bool:
+    secret = ctx.box.open(conn.secret)
+    client = ctx.clients(conn, secret)
+    stored = Stored(entry.href, entry.etag, entry.external_id)
+    try:
+        written = await client.write(booking, stored)
+    except CalendarError as exc:
+        await _record_failure(ctx, conn, booking, entry, str(exc))
+        return False
+    finally:
+        await client.aclose()
+    refreshed = client.refreshed_secret()
+    await _record_success(
+        ctx, conn, booking, entry, written, ctx.box.seal(refreshed) if refreshed else None
+    )
+    return True
+
+
+def _action(booking: Booking, entry: Entry) -> CalendarAction:
+    if not booking.live:
+        return CalendarAction.CANCELLED
+    if entry.synced_sequence is None or entry.synced_status != booking.status.value:
+        return CalendarAction.CREATED  # first write, or a restore after a cancel
+    return CalendarAction.UPDATED
+
+
+def _target(conn: Connection) -> CalendarTarget:
+    return CalendarTarget.CALDAV if conn.kind is Kind.CALDAV else CalendarTarget.GOOGLE
+
+
+async def _record_success(
+    ctx: Context,
+    conn: Connection,
+    booking: Booking,
+    entry: Entry,
+    written: Written,
+    secret: bytes | None,
+) -> None:
+    async with ctx.uow_factory() as uow:
+        await uow.entries.synced(
+            entry,
+            booking.sequence,
+            booking.status.value,
+            written.href,
+            written.etag,
+            written.external_id,
+        )
+        await uow.connections.succeeded(conn.connection_id, secret)
+        uow.emit(
+            CalendarEventSynced(
+                booking_id=booking.booking_id,
+                booking_sequence=booking.sequence,
+                user_id=conn.user_id,
+                target=_target(conn),
+                action=_action(booking, entry),
+                ical_uid=booking.uid,
+                ical_sequence=booking.sequence,
+                external_event_id=written.href or written.external_id,
+                synced_at=datetime.now(UTC),
+            )
+        )
+        await uow.commit()
+
+
+async def _record_failure(
+    ctx: Context, conn: Connection, booking: Booking, entry: Entry, error: str
+) -> None:
+    async with ctx.uow_factory() as uow:
+        attempt = await uow.entries.failed(entry, error)
+        failures = await uow.connections.count_failure(conn.connection_id) or 1
+        broken = ctx.policy.is_broken(failures)
+        await uow.connections.failed(
+            conn.connection_id, error, ctx.policy.backoff_s(failures), broken
+        )
+        uow.emit(
+            CalendarSyncFailed(
+                booking_id=booking.booking_id,
+                booking_sequence=booking.sequence,
+                user_id=conn.user_id,
+                target=_target(conn),
+                action=_action(booking, entry),
+                ical_uid=booking.uid,
+                ical_sequence=booking.sequence,
+                error=error[:1000] or "calendar error",
+                retryable=not broken,
+                attempt=max(1, attempt),
+                failed_at=datetime.now(UTC),
+            )
+        )
+        await uow.commit()
+    log.warning("calendar %s failed (%d in a row): %s", conn.connection_id, failures, error)

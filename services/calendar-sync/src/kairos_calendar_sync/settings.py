@@ -1,0 +1,47 @@
+"""Settings of the calendar-sync processes: the platform's, plus calendars, SMTP and knobs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kairos_platform.settings import ServiceSettings
+
+#: A development-only Fernet key. Anyone reading this source can decrypt what it sealed, so
+#: the service logs a loud warning whenever it is used (see adapters/secrets.py).
+DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
+
+
+class CalendarSettings(ServiceSettings):
+    # The stack's CalDAV server (Radicale locally); users connect their own calendars.
+    caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_from: str = Field(default="Kairos <calendar@kairos.local>", alias="SMTP_FROM")
+    # Fernet key for connection credentials at rest.
+    calendar_secret_key: str = Field(default=DEV_SECRET_KEY, alias="CALENDAR_SECRET_KEY")
+    # Google Calendar API base (tests point it at recorded shapes served locally).
+    google_api_base: str = Field(
+        default="https://www.googleapis.com/calendar/v3/", alias="GOOGLE_API_BASE"
+    )
+    google_token_uri: str = Field(
+        default="https://oauth2.googleapis.com/token", alias="GOOGLE_TOKEN_URI"
+    )
+    calendar_timeout_s: float = Field(default=10.0, alias="CALENDAR_TIMEOUT_S")
+
+    sync_batch_size: int = Field(default=50, alias="SYNC_BATCH_SIZE")
+    sync_poll_interval_s: float = Field(default=1.0, alias="SYNC_POLL_INTERVAL_S")
+    # A claimed row belongs to its worker this long (longer than any calendar call).
+    sync_lease_s: float = Field(default=60.0, alias="SYNC_LEASE_S")
+    sync_backoff_base_s: float = Field(default=1.0, alias="SYNC_BACKOFF_BASE_S")
+    sync_backoff_max_s: float = Field(default=300.0, alias="SYNC_BACKOFF_MAX_S")
+    # This many failures in a row mark a connection broken (the user must test/reconnect).
+    broken_after_failures: int = Field(default=8, alias="CALENDAR_BROKEN_AFTER_FAILURES")
+    reconcile_interval_s: float = Field(default=300.0, alias="CALENDAR_RECONCILE_INTERVAL_S")
+    mail_batch_size: int = Field(default=50, alias="MAIL_BATCH_SIZE")
+
+    @classmethod
+    def from_service_settings(cls, settings: ServiceSettings | None) -> CalendarSettings:
+        """Tests and the platform may hand plain ServiceSettings: keep them, add ours."""
+        if settings is None or isinstance(settings, CalendarSettings):
+            return settings or cls(SERVICE_NAME="calendar-sync")
+        return cls.model_validate(settings.model_dump(by_alias=True))

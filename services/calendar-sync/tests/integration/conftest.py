@@ -1,0 +1,268 @@
+"""Fixtures: a real Radicale and a real SMTP sink per test session, and per test a
+calendar-sync service on a fresh PostgreSQL database with its HTTP app (real JWT
+verification) and a Dispatcher delivering booking events exactly as the consumer would."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from icalendar import Calendar
+from sqlalchemy import text
+
+from kairos_calendar_sync.bootstrap import bootstrap
+from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.settings import CalendarSettings
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.booking import BookingConfirmed
+from kairos_contracts.examples import example
+from kairos_contracts.types import Person, Provider
+from kairos_localstack.radicale import RadicaleServer
+from kairos_localstack.smtp_sink import SmtpSink
+from kairos_platform.auth import JWTVerifier, StaticKeySource
+from kairos_platform.messaging.consumer import Dispatcher, Record
+from kairos_platform.migrations import upgrade
+from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.service import Service
+from kairos_platform.tokens_cli import generate_keypair, mint_token
+
+_offsets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def radicale() -> Iterator[RadicaleServer]:
+    root = Path(tempfile.mkdtemp(prefix="kairos-radicale-"))
+    server = RadicaleServer(root / "data", log_file=root / "radicale.log")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def locked_radicale() -> Iterator[RadicaleServer]:
+    """A Radicale that checks passwords (htpasswd): alice / secret."""
+    root = Path(tempfile.mkdtemp(prefix="kairos-radicale-auth-"))
+    server = RadicaleServer(root / "data", users={"alice": "secret"}, log_file=root / "r.log")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    root = Path(tempfile.mkdtemp(prefix="kairos-smtp-"))
+    sink = SmtpSink(root / "maildir", log_file=root / "smtp.log")
+    sink.start()
+    yield sink
+    sink.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keypair() -> tuple[bytes, bytes]:
+    return generate_keypair()
+
+
+class Dav:
+    """Plays the user's own calendar app against Radicale (auth type none: any password)."""
+
+    def __init__(self, server: RadicaleServer) -> None:
+        self.server = server
+
+    def calendar_url(self, user: str) -> str:
+        return f"{self.server.url}{user}/kairos-{uuid.uuid4().hex[:8]}/"
+
+    async def make_calendar(self, user: str) -> str:
+        url = self.calendar_url(user)
+        async with httpx.AsyncClient(auth=(user, "pw")) as c:
+            resp = await c.request("MKCALENDAR", url)
+            assert resp.status_code == 201, resp.text
+        return url
+
+    async def events(self, url: str, user: str) -> list[Any]:
+        """Every VEVENT in the collection, parsed with icalendar, one per resource."""
+        body = (
+            '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>'
+            '<c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>'
+        )
+        import xml.etree.ElementTree as ET
+
+        async with httpx.AsyncClient(auth=(user, "pw")) as c:
+            resp = await c.request("REPORT", url, content=body, headers={"Depth": "1"})
+        assert resp.status_code == 207, resp.text
+        ns = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
+        out = []
+        for r in ET.fromstring(resp.content).findall("d:response", ns):
+            data = r.findtext(".//c:calendar-data", default="", namespaces=ns)
+            if data:
+                href = r.findtext("d:href", default="", namespaces=ns)
+                for ev in Calendar.from_ical(data).walk("VEVENT"):
+                    ev.href = href  # type: ignore[attr-defined]
+                    out.append(ev)
+        return out
+
+    async def delete(self, href: str, user: str) -> None:
+        async with httpx.AsyncClient(auth=(user, "pw")) as c:
+            resp = await c.delete(f"{self.server.url.rstrip('/')}{href}")
+            assert resp.status_code in (200, 204), resp.text
+
+
+@dataclass
+class Cal:
+    service: Service
+    client: httpx.AsyncClient
+    dispatcher: Dispatcher
+    private_key: bytes
+
+    @property
+    def ctx(self) -> Context:
+        return self.service.extras["context"]  # type: ignore[no-any-return]
+
+    def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
+        s = self.service.settings
+        token = mint_token(
+            self.private_key,
+            sub=str(user_id),
+            roles=[role],
+            issuer=s.jwt_issuer,
+            audience=s.jwt_audience,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def deliver(self, event: Event | Envelope) -> Any:
+        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
+        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
+        return await self.dispatcher.handle(record)
+
+    async def connect_caldav(self, user_id: uuid.UUID, url: str, user: str) -> dict[str, Any]:
+        resp = await self.client.post(
+            "/connections",
+            json={"kind": "caldav", "calendar_url": url, "username": user, "password": "pw"},
+            headers=self.auth(user_id),
+        )
+        assert resp.status_code == 201, resp.text
+        return resp.json()  # type: ignore[no-any-return]
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.service.engine.connect() as conn:
+            return list(await conn.execute(text(sql), params))
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        rows = await self.rows(
+            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
+        )
+        return [r.payload["data"] for r in rows]
+
+
+def settings_for(url: str, **extra: Any) -> CalendarSettings:
+    return CalendarSettings(
+        SERVICE_NAME="calendar-sync",
+        DATABASE_URL=url,
+        SYNC_BACKOFF_BASE_S=0.0,
+        **extra,
+    )
+
+
+async def open_cal(url: str, keypair: tuple[bytes, bytes], **kw: Any) -> Cal:
+    service = bootstrap(kw.pop("settings", None) or settings_for(url), **kw)
+    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
+    app = build_http_app(service)
+    app.state.verifier = JWTVerifier(
+        StaticKeySource.from_pem(keypair[1]),
+        issuer=service.settings.jwt_issuer,
+        audience=service.settings.jwt_audience,
+    )
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://calendar", timeout=30
+    )
+    return Cal(service, client, build_dispatcher(service), keypair[0])
+
+
+@pytest.fixture
+async def cal(
+    fresh_database: str, keypair: tuple[bytes, bytes], smtp_sink: SmtpSink
+) -> AsyncIterator[Cal]:
+    settings = settings_for(fresh_database, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port))
+    c = await open_cal(fresh_database, keypair, settings=settings)
+    yield c
+    await c.client.aclose()
+    await c.service.engine.dispose()
+
+
+@pytest.fixture
+def dav(radicale: RadicaleServer) -> Dav:
+    return Dav(radicale)
+
+
+def people(mentee_email: str | None = None) -> tuple[Provider, Person]:
+    mentor = Provider(
+        provider_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        email=f"mentor-{uuid.uuid4().hex[:6]}@example.org",
+        display_name="Dr. Ruiz",
+    )
+    mentee = Person(
+        user_id=uuid.uuid4(),
+        email=mentee_email or f"mentee-{uuid.uuid4().hex[:6]}@example.org",
+        display_name="Ana",
+    )
+    return mentor, mentee
+
+
+def confirmed(provider: Provider, mentee: Person, **overrides: Any) -> BookingConfirmed:
+    start = datetime(2030, 3, 31, 8, 0, tzinfo=UTC) + timedelta(days=next(_offsets) % 50)
+    values: dict[str, Any] = {
+        "booking_id": uuid.uuid4(),
+        "sequence": 0,
+        "provider": provider,
+        "mentee": mentee,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=1),
+        "provider_time_zone": "Europe/Madrid",
+    }
+    return example(BookingConfirmed, **(values | overrides))
+
+
+async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
+    """Poll ``check`` (async, returns truthy when done) until a deadline."""
+    until = time.monotonic() + timeout
+    while True:
+        found = await check()
+        if found or time.monotonic() > until:
+            return found
+        await asyncio.sleep(every)
+
+
+_COMMON = (
+    "booking_id",
+    "offering_id",
+    "offering_title",
+    "provider",
+    "mentee",
+    "provider_time_zone",
+    "payment_id",
+    "payment_method",
+    "meeting_url",
+    "starts_at",
+    "ends_at",
+)
+
+
+def follow(cls: type[Event], base: Event, sequence: int, **overrides: Any) -> Any:
+    """The next event of ``base``'s booking (same booking, participants and times)."""
+    values = {k: getattr(base, k) for k in _COMMON} | {"sequence": sequence}
+    return example(cls, **(values | overrides))
