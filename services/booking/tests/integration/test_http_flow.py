@@ -40,7 +40,7 @@ async def test_slot_hold_release_and_hold_again(api: Any) -> None:
     assert released.status_code == 204, released.text
     assert (await hold(api, other, offering_id, starts_at)).status_code == 201
     events = [r[0] for r in await api.rows("SELECT event_type FROM outbox ORDER BY id")]
-    assert events == ["HoldPlaced", "HoldReleased", "HoldPlaced"]
+    assert events == ["OfferingPublished", "HoldPlaced", "HoldReleased", "HoldPlaced"]
 
 
 async def test_a_mentor_manages_only_their_own_provider(api: Any) -> None:

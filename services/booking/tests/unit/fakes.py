@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,12 +12,15 @@ from kairos_booking.domain.model import (
     Availability,
     Booking,
     BookingStatus,
+    CycleRecord,
     DateOverride,
+    Enrollment,
     Hold,
     HoldStatus,
     Minutes,
     Occupied,
     Occurrence,
+    OccurrenceRejection,
     Offering,
     Person,
     Provider,
@@ -53,9 +57,12 @@ class FakeCatalog:
 
     save_offering = add_offering
 
-    async def get_offering(self, offering_id: uuid.UUID) -> Offering | None:
+    async def get_offering(self, offering_id: uuid.UUID, *, lock: bool = False) -> Offering | None:
         o = self.offerings.get(offering_id)
         return replace(o) if o else None
+
+    async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]:
+        return [replace(o) for o in self.offerings.values() if o.provider_id == provider_id]
 
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
         return [o for o in self.offerings.values() if provider_id in (None, o.provider_id)]
@@ -240,6 +247,94 @@ class FakeBookings:
             if b.provider_id == provider_id and start <= b.starts_at < end
         ]
 
+    async def session_dates(
+        self, offering_id: uuid.UUID, mentee_id: uuid.UUID, dates: Collection[date]
+    ) -> set[date]:
+        return {
+            b.local_date
+            for b in self.bookings.values()
+            if (b.offering_id, b.mentee_id) == (offering_id, mentee_id) and b.local_date in dates
+        }
+
+    async def confirmed_after(
+        self, enrollment_id: uuid.UUID, subscription_id: uuid.UUID, after: datetime
+    ) -> list[Booking]:
+        return sorted(
+            (replace(b) for b in self.bookings.values()
+             if (b.enrollment_id, b.subscription_id) == (enrollment_id, subscription_id)
+             and b.status is BookingStatus.CONFIRMED and b.starts_at > after),
+            key=lambda b: b.starts_at,
+        )  # fmt: skip
+
+    async def restorable(
+        self, enrollment_id: uuid.UUID, undoes: datetime, today: date, now: datetime
+    ) -> list[Booking]:
+        # the SQL query's rule, spelled out again independently of domain.recurring
+        return sorted(
+            (replace(b) for b in self.bookings.values()
+             if b.enrollment_id == enrollment_id and b.status is BookingStatus.CANCELLED
+             and b.cancel_reason == "unsubscribed" and b.cancelled_at is not None
+             and b.cancelled_at >= undoes and b.local_date is not None
+             and b.local_date >= today and b.starts_at > now),
+            key=lambda b: b.starts_at,
+        )  # fmt: skip
+
+    async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]:
+        return sorted(
+            (replace(b) for b in self.bookings.values()
+             if b.enrollment_id == enrollment_id and b.status is BookingStatus.CONFIRMED
+             and b.ends_at > now),
+            key=lambda b: b.starts_at,
+        )  # fmt: skip
+
+
+class FakeEnrollments:
+    def __init__(self) -> None:
+        self.enrollments: dict[tuple[uuid.UUID, uuid.UUID], Enrollment] = {}
+        self.cycles: dict[tuple[uuid.UUID, uuid.UUID, int], CycleRecord] = {}
+        self.rejected: list[OccurrenceRejection] = []
+
+    async def enroll(
+        self, offering: Offering, mentee_id: uuid.UUID, subscription_id: uuid.UUID
+    ) -> Enrollment:
+        key = (offering.offering_id, mentee_id)
+        if key not in self.enrollments:
+            self.enrollments[key] = Enrollment(
+                uuid.uuid4(), offering.offering_id, offering.provider_id, mentee_id,
+                subscription_id,
+            )  # fmt: skip
+        return replace(self.enrollments[key])
+
+    async def get(
+        self, offering_id: uuid.UUID, mentee_id: uuid.UUID, *, lock: bool = False
+    ) -> Enrollment | None:
+        e = self.enrollments.get((offering_id, mentee_id))
+        return replace(e) if e else None
+
+    async def save(self, enrollment: Enrollment) -> None:
+        self.enrollments[(enrollment.offering_id, enrollment.mentee_id)] = replace(enrollment)
+
+    async def for_mentee(self, mentee_id: uuid.UUID) -> list[Enrollment]:
+        return [replace(e) for e in self.enrollments.values() if e.mentee_id == mentee_id]
+
+    async def cycle_payment(
+        self, enrollment_id: uuid.UUID, subscription_id: uuid.UUID, number: int
+    ) -> uuid.UUID | None:
+        found = self.cycles.get((enrollment_id, subscription_id, number))
+        return found.payment_id if found else None
+
+    async def add_cycle(self, cycle: CycleRecord) -> None:
+        key = (cycle.enrollment_id, cycle.subscription_id, cycle.number)
+        assert key not in self.cycles  # the primary key
+        self.cycles[key] = cycle
+
+    async def add_rejection(self, rejection: OccurrenceRejection) -> None:
+        assert all(r.rejection_id != rejection.rejection_id for r in self.rejected)
+        self.rejected.append(rejection)
+
+    async def rejections(self, enrollment_id: uuid.UUID) -> list[OccurrenceRejection]:
+        return [r for r in self.rejected if r.enrollment_id == enrollment_id]
+
 
 class FakePeople:
     def __init__(self) -> None:
@@ -260,6 +355,7 @@ class FakeBookingUow(FakeUnitOfWork):
         self.seats = FakeSeats()
         self.holds = FakeHolds()
         self.bookings = FakeBookings()
+        self.enrollments = FakeEnrollments()
         self.people = FakePeople()
 
     def now(self) -> datetime:

@@ -1,9 +1,11 @@
 """DESIGN 1: PaymentVerified is the only trigger for creating a booking.
 
 Scans the package source: the ``bookings`` table is inserted into in exactly one place
-(``SqlBookingRepository.add``), which only ``payment_events._confirm`` calls, which only
-``on_payment_verified`` calls. Any new insert path makes this test fail. The database
-enforces the same rule (tests/integration/test_booking_insert_guard.py).
+(``SqlBookingRepository.add``), which only two functions call: ``payment_events._confirm``
+(a one-time payment's booking) and ``cycles._book_session`` (a paid cycle's sessions).
+Each is reached by one chain of callers only, ending at ``on_payment_verified``. Any new
+insert path or caller makes this test fail. The database enforces the same rule
+(tests/integration/test_booking_insert_guard.py). Restoring a session is an UPDATE.
 """
 
 from __future__ import annotations
@@ -82,10 +84,26 @@ def test_the_bookings_table_is_inserted_into_in_one_place() -> None:
 
 
 def test_only_the_payment_verified_handler_adds_bookings() -> None:
-    assert _where(_calls("bookings.add")) == {("service_layer/payment_events.py", "_confirm")}
+    assert _where(_calls("bookings.add")) == {
+        ("service_layer/payment_events.py", "_confirm"),
+        ("service_layer/cycles.py", "_book_session"),
+    }
     assert _where(_calls("_confirm")) == {
         ("service_layer/payment_events.py", "on_payment_verified")
     }
+    # a paid cycle: on_payment_verified -> on_cycle_paid -> _book_cycle -> _book_session
+    assert _where(_calls("_book_session")) == {("service_layer/cycles.py", "_book_cycle")}
+    assert _where(_calls("_book_cycle")) == {("service_layer/cycles.py", "on_cycle_paid")}
+    assert _where(_calls("on_cycle_paid")) == {
+        ("service_layer/payment_events.py", "on_payment_verified")
+    }
+
+
+def test_subscription_handlers_never_insert() -> None:
+    """Unsubscribe and reactivation only update rows (seed 000: restore, never re-create)."""
+    here = "service_layer/subscriptions.py"
+    assert all(path != here for path, _ in _where(_calls("bookings.add")))
+    assert all(path != here for path, _ in _where(_is_bookings_insert))
 
 
 def test_the_scan_notices_a_new_insert_path() -> None:

@@ -7,7 +7,8 @@ calls it (tests/unit/test_only_payment_verified_creates_bookings.py enforces bot
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Collection
+from datetime import date, datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -87,6 +88,66 @@ class SqlBookingRepository:
         else:
             query = query.where(c.ends_at <= now).order_by(c.starts_at.desc())
         return [_booking(r) for r in await self._s.execute(query.limit(limit))]
+
+    async def session_dates(
+        self, offering_id: uuid.UUID, mentee_id: uuid.UUID, dates: Collection[date]
+    ) -> set[date]:
+        """The local dates among ``dates`` that already hold a session (any status)."""
+        c = bookings.c
+        rows = await self._s.execute(
+            select(c.local_date).where(
+                c.offering_id == offering_id, c.mentee_id == mentee_id, c.local_date.in_(dates)
+            )
+        )
+        return {r[0] for r in rows}
+
+    async def confirmed_after(
+        self, enrollment_id: uuid.UUID, subscription_id: uuid.UUID, after: datetime
+    ) -> list[Booking]:
+        """Confirmed sessions of one subscription starting after ``after``, row-locked."""
+        c = bookings.c
+        query = (
+            select(bookings)
+            .where(
+                c.enrollment_id == enrollment_id,
+                c.subscription_id == subscription_id,
+                c.status == "confirmed",
+                c.starts_at > after,
+            )
+            .order_by(c.starts_at)
+            .with_for_update()
+        )
+        return [_booking(r) for r in await self._s.execute(query)]
+
+    async def restorable(
+        self, enrollment_id: uuid.UUID, undoes: datetime, today: date, now: datetime
+    ) -> list[Booking]:
+        """Seed 000's rule (domain.recurring.restorable), row-locked: cancelled as
+        unsubscribed at or after ``undoes``, dated ``today`` or later, not yet started."""
+        c = bookings.c
+        query = (
+            select(bookings)
+            .where(
+                c.enrollment_id == enrollment_id,
+                c.status == "cancelled",
+                c.cancel_reason == "unsubscribed",
+                c.cancelled_at >= undoes,
+                c.local_date >= today,
+                c.starts_at > now,
+            )
+            .order_by(c.starts_at)
+            .with_for_update()
+        )
+        return [_booking(r) for r in await self._s.execute(query)]
+
+    async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]:
+        c = bookings.c
+        query = (
+            select(bookings)
+            .where(c.enrollment_id == enrollment_id, c.status == "confirmed", c.ends_at > now)
+            .order_by(c.starts_at)
+        )
+        return [_booking(r) for r in await self._s.execute(query)]
 
     async def for_provider(
         self, provider_id: uuid.UUID, start: datetime, end: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,8 +17,10 @@ from kairos_booking.domain.model import (
     DateOverride,
     Minutes,
     Offering,
+    OfferingKind,
     OverrideKind,
     Provider,
+    WeeklyTime,
 )
 
 
@@ -63,26 +66,37 @@ class SqlCatalogRepository:
         )
 
     async def add_offering(self, offering: Offering) -> None:
-        await self._s.execute(offerings.insert().values(**to_row(offering)))
+        await self._s.execute(offerings.insert().values(**_offering_row(offering)))
 
     async def save_offering(self, offering: Offering) -> None:
         await self._s.execute(
             update(offerings)
             .where(offerings.c.offering_id == offering.offering_id)
-            .values(**to_row(offering))
+            .values(**_offering_row(offering))
         )
 
-    async def get_offering(self, offering_id: uuid.UUID) -> Offering | None:
-        row = (
-            await self._s.execute(select(offerings).where(offerings.c.offering_id == offering_id))
-        ).first()
-        return to_obj(Offering, row) if row else None
+    async def get_offering(self, offering_id: uuid.UUID, *, lock: bool = False) -> Offering | None:
+        query = select(offerings).where(offerings.c.offering_id == offering_id)
+        if lock:  # writers of one offering serialise, so versions grow one by one
+            query = query.with_for_update()
+        row = (await self._s.execute(query)).first()
+        return _offering(row) if row else None
 
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
         query = select(offerings).where(offerings.c.active).order_by(offerings.c.title)
         if provider_id is not None:
             query = query.where(offerings.c.provider_id == provider_id)
-        return [to_obj(Offering, r) for r in await self._s.execute(query)]
+        return [_offering(r) for r in await self._s.execute(query)]
+
+    async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]:
+        """All the provider's offerings, inactive too, row-locked (to republish them)."""
+        query = (
+            select(offerings)
+            .where(offerings.c.provider_id == provider_id)
+            .order_by(offerings.c.offering_id)
+            .with_for_update()
+        )
+        return [_offering(r) for r in await self._s.execute(query)]
 
     async def availability(self, provider_id: uuid.UUID) -> Availability:
         weekly: dict[int, tuple[Minutes, ...]] = {}
@@ -135,3 +149,18 @@ class SqlCatalogRepository:
             .returning(date_overrides.c.day)
         )
         return result.first() is not None
+
+
+def _offering_row(offering: Offering) -> dict[str, object]:
+    row = to_row(offering)
+    row["kind"] = str(offering.kind)
+    row["pattern"] = [[e.weekday, e.minute] for e in offering.pattern]
+    return row
+
+
+def _offering(row: Any) -> Offering:
+    offering = to_obj(Offering, row)
+    offering.kind = OfferingKind(offering.kind)
+    pairs: list[list[int]] = row._mapping["pattern"] or []  # JSON [[weekday, minute], ...]
+    offering.pattern = tuple(WeeklyTime(d, m) for d, m in pairs)
+    return offering

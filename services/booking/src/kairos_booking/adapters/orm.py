@@ -64,6 +64,11 @@ offerings = Table(
     Column("horizon_days", SmallInteger, nullable=False),
     Column("refund_full_hours_before", Integer, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # recurring offerings (migration 0003): kind, weekly pattern [[weekday, minute], ...],
+    # and the version OfferingPublished carries (grows with each change)
+    Column("kind", Text, nullable=False, server_default=text("'one_time'")),
+    Column("pattern", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("version", Integer, nullable=False, server_default=text("0")),
     _created(),
     CheckConstraint("duration_min BETWEEN 15 AND 180", name="ck_offerings_duration"),
     CheckConstraint("capacity >= 1", name="ck_offerings_capacity"),
@@ -169,12 +174,13 @@ bookings = Table(
     Column("mentee_id", UUID(as_uuid=True), nullable=False),
     _at("starts_at"),
     _at("ends_at"),
+    # one booking per one-time payment; a subscription cycle's payment pays for all the
+    # cycle's sessions (ux_bookings_one_per_payment below)
     Column(
         "payment_id",
         UUID(as_uuid=True),
         ForeignKey("payment_decisions.payment_id"),
         nullable=False,
-        unique=True,
     ),
     Column("payment_method", Text, nullable=False),
     Column("amount_minor", Integer, nullable=False),
@@ -187,8 +193,89 @@ bookings = Table(
     Column("cancel_reason", Text),
     Column("cancel_note", Text),
     Column("refund_amount_minor", Integer),
+    # subscription sessions (migration 0003)
+    Column("enrollment_id", UUID(as_uuid=True)),
+    Column("subscription_id", UUID(as_uuid=True)),
+    Column("cycle_number", Integer),
+    _at("cycle_starts_at", nullable=True),
+    _at("cycle_ends_at", nullable=True),
+    Column("local_date", Date),
     _created(),
     Index("ix_bookings_mentee_start", "mentee_id", "starts_at"),
     Index("ix_bookings_provider_start", "provider_id", "starts_at"),
     Index("ix_bookings_occurrence", "offering_id", "starts_at"),
+    Index(
+        "ux_bookings_one_per_payment",
+        "payment_id",
+        unique=True,
+        postgresql_where=text("subscription_id IS NULL"),
+    ),
+    # seed 000: one session per offering, mentee and date; a cancelled one keeps its row,
+    # so restoring it is an UPDATE (never a second row)
+    Index(
+        "ux_bookings_session_per_day",
+        "offering_id",
+        "mentee_id",
+        "local_date",
+        unique=True,
+        postgresql_where=text("local_date IS NOT NULL"),
+    ),
+    Index("ix_bookings_enrollment", "enrollment_id", "starts_at"),
+)
+
+# One mentee's place in one recurring offering (unique per offering and mentee). Its id
+# stays across cycles; ``subscription_id`` is the subscription paying for it now and
+# ``unsubscribed_at`` the unsubscribe the next reactivation undoes.
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
+    Column("offering_id", UUID(as_uuid=True), ForeignKey("offerings.offering_id"), nullable=False),
+    Column("provider_id", UUID(as_uuid=True), nullable=False),
+    Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False),
+    _at("unsubscribed_at", nullable=True),
+    Column("unsubscribed_by", Text),
+    Column("cycle_number", Integer),
+    _at("cycle_starts_at", nullable=True),
+    _at("cycle_ends_at", nullable=True),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ux_enrollments_offering_mentee", "offering_id", "mentee_id", unique=True),
+    Index("ix_enrollments_mentee", "mentee_id"),
+)
+
+# Each paid cycle of a subscription, once: the same cycle paid again creates nothing more.
+enrollment_cycles = Table(
+    "enrollment_cycles",
+    metadata,
+    Column("enrollment_id", UUID(as_uuid=True), nullable=False),
+    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("payment_id", UUID(as_uuid=True), nullable=False),
+    _at("starts_at"),
+    _at("ends_at"),
+    Column("occurrences", Integer, nullable=False),
+    _created(),
+    PrimaryKeyConstraint("enrollment_id", "subscription_id", "number", name="pk_enrollment_cycles"),
+)
+
+# Occurrences a paid cycle could not get (closed date, full, in the past) or a
+# reactivation could not give back (seat taken meanwhile): never silently dropped.
+# Each went out as BookingRejected(occurrence_unavailable) so payments gives credits.
+occurrence_rejections = Table(
+    "occurrence_rejections",
+    metadata,
+    Column("rejection_id", UUID(as_uuid=True), primary_key=True),
+    Column("payment_id", UUID(as_uuid=True), nullable=False),
+    Column("enrollment_id", UUID(as_uuid=True), nullable=False),
+    Column("booking_id", UUID(as_uuid=True)),
+    Column("local_date", Date, nullable=False),
+    _at("starts_at"),
+    _at("ends_at"),
+    Column("detail", Text, nullable=False),
+    Column("amount_minor", Integer, nullable=False),
+    _created(),
+    Index("ix_occurrence_rejections_enrollment", "enrollment_id", "local_date"),
 )

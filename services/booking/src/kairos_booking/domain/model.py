@@ -62,6 +62,24 @@ class Provider:
     active: bool = True
 
 
+class OfferingKind(StrEnum):
+    ONE_TIME = "one_time"  # a slot held and paid once
+    RECURRING = "recurring"  # a programme: a weekly pattern, paid per monthly cycle
+
+
+@dataclass(frozen=True, order=True)
+class WeeklyTime:
+    """One entry of a recurring pattern: a weekday (0 = Monday) and a wall-clock minute
+    past local midnight, in the provider's zone."""
+
+    weekday: int
+    minute: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.weekday <= 6 and 0 <= self.minute < 24 * 60):
+            raise ValueError("a pattern entry needs weekday 0..6 and a time 00:00..23:59")
+
+
 @dataclass
 class Offering:
     offering_id: uuid.UUID
@@ -78,6 +96,13 @@ class Offering:
     horizon_days: int = 60
     refund_full_hours_before: int = 24
     active: bool = True
+    kind: OfferingKind = OfferingKind.ONE_TIME
+    pattern: tuple[WeeklyTime, ...] = ()  # recurring only
+    version: int = 0  # grows with each change (OfferingPublished.version)
+
+    @property
+    def recurring(self) -> bool:
+        return self.kind is OfferingKind.RECURRING
 
     @property
     def duration(self) -> timedelta:
@@ -184,6 +209,51 @@ class Booking:
     cancel_reason: str | None = None
     cancel_note: str | None = None
     refund_amount_minor: int | None = None
+    # subscription sessions only: whose enrollment, which subscription and cycle paid it,
+    # and its date in the provider's zone (one session per offering, mentee and date)
+    enrollment_id: uuid.UUID | None = None
+    subscription_id: uuid.UUID | None = None
+    cycle_number: int | None = None
+    cycle_starts_at: datetime | None = None
+    cycle_ends_at: datetime | None = None
+    local_date: date | None = None
+
+    def cancel(self, at: datetime, by: str, reason: str, refund: int) -> None:
+        self.status = BookingStatus.CANCELLED
+        self.sequence += 1
+        self.cancelled_at, self.cancelled_by, self.cancel_reason = at, by, reason
+        self.refund_amount_minor = refund
+
+    def restore(self) -> None:
+        """Confirmed again: the same row, its cancellation data cleared, a new sequence
+        (calendars key events by booking id + sequence, so they create fresh ones)."""
+        self.status = BookingStatus.CONFIRMED
+        self.sequence += 1
+        self.cancelled_at = self.cancelled_by = self.cancel_reason = self.cancel_note = None
+        self.refund_amount_minor = None
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass
+class Enrollment:
+    """One mentee's place in one recurring offering; its id stays across cycles and
+    subscriptions. ``unsubscribed_at`` is the unsubscribe the next reactivation undoes."""
+
+    enrollment_id: uuid.UUID
+    offering_id: uuid.UUID
+    provider_id: uuid.UUID
+    mentee_id: uuid.UUID
+    subscription_id: uuid.UUID
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+    unsubscribed_at: datetime | None = None
+    unsubscribed_by: str | None = None  # the actor, for sessions of a cycle paid later
+    cycle_number: int | None = None
+    cycle_starts_at: datetime | None = None
+    cycle_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -191,3 +261,31 @@ class Person:
     user_id: uuid.UUID
     email: str | None = None
     display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CycleRecord:
+    """A paid cycle of one subscription, kept once (the same cycle paid again adds nothing)."""
+
+    enrollment_id: uuid.UUID
+    subscription_id: uuid.UUID
+    number: int
+    payment_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    occurrences: int
+
+
+@dataclass(frozen=True)
+class OccurrenceRejection:
+    """An occurrence a paid cycle could not get, or a reactivation could not give back."""
+
+    rejection_id: uuid.UUID
+    payment_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    local_date: date
+    starts_at: datetime
+    ends_at: datetime
+    detail: str  # why, for people (the event says occurrence_unavailable)
+    amount_minor: int
+    booking_id: uuid.UUID | None = None

@@ -126,16 +126,15 @@ def management_router(uow_factory: Any) -> APIRouter:
         provider_id: uuid.UUID, body: OfferingIn, caller: MentorOrAdmin
     ) -> dict[str, Any]:
         async with unit_of_work(uow_factory) as uow:
-            made = await catalog.create_offering(uow, caller, provider_id, body.model_dump())
+            made = await catalog.create_offering(uow, caller, provider_id, body.fields())
         return views.offering(made)
 
     @router.patch("/offerings/{offering_id}")
     async def update_offering(
         offering_id: uuid.UUID, body: OfferingPatch, caller: MentorOrAdmin
     ) -> dict[str, Any]:
-        changes = body.model_dump(exclude_unset=True)
         async with unit_of_work(uow_factory) as uow:
-            changed = await catalog.update_offering(uow, caller, offering_id, changes)
+            changed = await catalog.update_offering(uow, caller, offering_id, body.fields())
         return views.offering(changed)
 
     return router

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from kairos_booking.domain.model import Minutes, OverrideKind
+from kairos_booking.domain.model import Minutes, OfferingKind, OverrideKind, WeeklyTime
 from kairos_contracts.types import Currency, Email, Label, TimeZoneName, UtcDatetime
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -121,6 +121,28 @@ class OverrideIn(_In):
         return self
 
 
+class PatternEntryIn(_In):
+    """One weekly session of a recurring offering, in the provider's zone."""
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    time: HHMM
+
+    @model_validator(mode="after")
+    def _starts_within_the_day(self) -> Self:
+        if self.time >= 24 * 60:
+            raise ValueError("a session starts at 23:59 at the latest")
+        return self
+
+
+Pattern = Annotated[list[PatternEntryIn], Field(max_length=7)]
+
+
+def _weekdays_once(pattern: list[PatternEntryIn] | None) -> None:
+    days = [e.weekday for e in pattern or []]
+    if len(days) != len(set(days)):
+        raise ValueError("a pattern has at most one time per weekday (one session per date)")
+
+
 class _OfferingFields(_In):
     title: Label | None = None
     duration_min: Duration | None = None
@@ -133,6 +155,20 @@ class _OfferingFields(_In):
     min_notice_min: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
     horizon_days: int | None = Field(default=None, ge=1, le=365)
     refund_full_hours_before: int | None = Field(default=None, ge=0, le=24 * 60)
+    kind: OfferingKind | None = None
+    pattern: Pattern | None = None
+
+    @model_validator(mode="after")
+    def _pattern_shape(self) -> Self:
+        _weekdays_once(self.pattern)
+        return self
+
+    def fields(self) -> dict[str, object]:
+        """The given fields as the domain names them (the pattern as WeeklyTimes)."""
+        out = self.model_dump(exclude_unset=True, exclude={"pattern"})
+        if "pattern" in self.model_fields_set:
+            out["pattern"] = tuple(WeeklyTime(e.weekday, e.time) for e in self.pattern or [])
+        return out
 
 
 class OfferingIn(_OfferingFields):
@@ -146,6 +182,21 @@ class OfferingIn(_OfferingFields):
     min_notice_min: int = Field(default=0, ge=0, le=60 * 24 * 60)
     horizon_days: int = Field(default=60, ge=1, le=365)
     refund_full_hours_before: int = Field(default=24, ge=0, le=24 * 60)
+    kind: OfferingKind = OfferingKind.ONE_TIME
+
+    @model_validator(mode="after")
+    def _kind_and_pattern_agree(self) -> Self:
+        if self.kind is OfferingKind.RECURRING and not self.pattern:
+            raise ValueError("a recurring offering needs a weekly pattern")
+        if self.kind is OfferingKind.ONE_TIME and self.pattern:
+            raise ValueError("only a recurring offering has a weekly pattern")
+        return self
+
+    def fields(self) -> dict[str, object]:
+        # every field, defaults included (create), not only the ones sent
+        out = self.model_dump(exclude={"pattern"})
+        out["pattern"] = tuple(WeeklyTime(e.weekday, e.time) for e in self.pattern or [])
+        return out
 
 
 class OfferingPatch(_OfferingFields):

@@ -24,7 +24,14 @@ def provider(p: Provider) -> dict[str, Any]:
 
 def offering(o: Offering) -> dict[str, Any]:
     out = dataclasses.asdict(o)
-    return {**out, "offering_id": str(o.offering_id), "provider_id": str(o.provider_id)}
+    pattern = [{"weekday": e.weekday, "time": _hhmm(e.minute)} for e in o.pattern]
+    return {
+        **out,
+        "offering_id": str(o.offering_id),
+        "provider_id": str(o.provider_id),
+        "kind": str(o.kind),
+        "pattern": pattern,
+    }
 
 
 def availability(a: Availability) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from kairos_booking.domain.errors import Conflict, Forbidden, NotFound
+from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from kairos_booking.domain.model import DateOverride, Minutes, Offering, Provider
+from kairos_booking.domain.recurring import pattern_problem
+from kairos_booking.service_layer.events import offering_published
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_platform.auth import Principal, is_admin
 
@@ -47,8 +49,14 @@ async def create_provider(
 async def update_provider(
     uow: BookingUow, caller: Principal, provider_id: uuid.UUID, changes: dict[str, Any]
 ) -> Provider:
+    """OfferingPublished carries the provider (name, e-mail, zone), so each of its
+    offerings is published again, with a new version, in the same transaction."""
     provider = replace(await owned_provider(uow, provider_id, caller), **changes)
     await uow.catalog.save_provider(provider)
+    for offering in await uow.catalog.offerings_of(provider_id):
+        offering.version += 1
+        await uow.catalog.save_offering(offering)
+        uow.emit(offering_published(offering, provider, uow.now()))
     await uow.commit()
     return provider
 
@@ -81,29 +89,51 @@ async def delete_override(
     await uow.commit()
 
 
+def check_shape(offering: Offering) -> None:
+    """A recurring offering has a weekly pattern and no credit price (it is billed per
+    cycle); a one-time offering has no pattern (its times are the provider's slots)."""
+    if offering.recurring:
+        why = pattern_problem(offering.pattern)
+        if why:
+            raise Invalid(why)
+        if offering.price_in_credits is not None:
+            raise Invalid("a recurring offering is billed per cycle: no price_in_credits")
+    elif offering.pattern:
+        raise Invalid("only a recurring offering has a weekly pattern")
+
+
 async def create_offering(
     uow: BookingUow, caller: Principal, provider_id: uuid.UUID, fields: dict[str, Any]
 ) -> Offering:
-    await owned_provider(uow, provider_id, caller)
+    provider = await owned_provider(uow, provider_id, caller)
     offering = Offering(offering_id=uuid.uuid4(), provider_id=provider_id, **fields)
+    check_shape(offering)
     await uow.catalog.add_offering(offering)
+    uow.emit(offering_published(offering, provider, uow.now()))
     await uow.commit()
     return offering
 
 
-async def owned_offering(uow: BookingUow, offering_id: uuid.UUID, caller: Principal) -> Offering:
-    offering = await uow.catalog.get_offering(offering_id)
+async def owned_offering(
+    uow: BookingUow, offering_id: uuid.UUID, caller: Principal, *, lock: bool = False
+) -> tuple[Offering, Provider]:
+    offering = await uow.catalog.get_offering(offering_id, lock=lock)
     if offering is None:
         raise NotFound(f"No offering {offering_id}.")
-    await owned_provider(uow, offering.provider_id, caller)
-    return offering
+    return offering, await owned_provider(uow, offering.provider_id, caller)
 
 
 async def update_offering(
     uow: BookingUow, caller: Principal, offering_id: uuid.UUID, changes: dict[str, Any]
 ) -> Offering:
-    """Existing holds and bookings keep their times; new slots follow the new shape."""
-    offering = replace(await owned_offering(uow, offering_id, caller), **changes)
+    """Existing holds and bookings keep their times; new slots (and the next cycles of a
+    recurring offering) follow the new shape. The kind never changes."""
+    current, provider = await owned_offering(uow, offering_id, caller, lock=True)
+    if changes.get("kind", current.kind) != current.kind:
+        raise Invalid("an offering's kind cannot change; create a new offering instead")
+    offering = replace(current, **changes, version=current.version + 1)
+    check_shape(offering)
     await uow.catalog.save_offering(offering)
+    uow.emit(offering_published(offering, provider, uow.now()))
     await uow.commit()
     return offering

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from kairos_booking.domain.model import Booking, Hold, Offering, Person, Provider
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_contracts import types as ct
-from kairos_contracts.events.booking import HoldExpired, HoldReleased, HoldReleaseReason
+from kairos_contracts.events.booking import (
+    HoldExpired,
+    HoldReleased,
+    HoldReleaseReason,
+    OfferingKind,
+    OfferingPublished,
+)
+
+# BookingRejected needs a provider id even when the offering is unknown to us.
+UNKNOWN_PROVIDER = uuid.UUID(int=0)
 
 
 def person(p: Person) -> ct.Person:
@@ -59,4 +69,36 @@ async def booking_fields(
         "payment_method": booking.payment_method,
         "starts_at": booking.starts_at,
         "ends_at": booking.ends_at,
+        "subscription_id": booking.subscription_id,
+        "enrollment_id": booking.enrollment_id,
+        "cycle": cycle_of(booking),
     }
+
+
+def cycle_of(booking: Booking) -> ct.BillingCycle | None:
+    if booking.cycle_number is None or not booking.cycle_starts_at or not booking.cycle_ends_at:
+        return None
+    return ct.BillingCycle(
+        number=booking.cycle_number,
+        starts_at=booking.cycle_starts_at,
+        ends_at=booking.cycle_ends_at,
+    )
+
+
+def offering_published(offering: Offering, who: Provider, at: datetime) -> OfferingPublished:
+    """The offering as it now is, for payments' price list (recurring: per month)."""
+    return OfferingPublished(
+        offering_id=offering.offering_id,
+        version=offering.version,
+        provider=provider(who),
+        provider_time_zone=who.time_zone,
+        title=offering.title,
+        kind=OfferingKind(str(offering.kind)),
+        amount_minor=offering.price_minor,
+        currency=offering.currency,
+        price_in_credits=offering.price_in_credits,
+        interval="month" if offering.recurring else None,
+        capacity=offering.capacity,
+        active=offering.active,
+        published_at=at,
+    )

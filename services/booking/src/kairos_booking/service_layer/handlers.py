@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kairos_booking.service_layer import payment_events
-from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
+from kairos_booking.service_layer import payment_events, subscriptions
+from kairos_contracts.events.payments import (
+    PaymentCancelled,
+    PaymentFailed,
+    PaymentVerified,
+    SubscriptionCancelled,
+    SubscriptionReactivated,
+)
 from kairos_platform import ping
 
 
@@ -15,4 +21,6 @@ def event_handlers() -> dict[Any, Any]:
         PaymentVerified: payment_events.on_payment_verified,
         PaymentCancelled: payment_events.on_payment_cancelled,
         PaymentFailed: payment_events.on_payment_failed,
+        SubscriptionCancelled: subscriptions.on_subscription_cancelled,
+        SubscriptionReactivated: subscriptions.on_subscription_reactivated,
     }

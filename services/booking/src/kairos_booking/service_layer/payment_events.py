@@ -5,9 +5,8 @@ the seat, the booking and the outgoing event commit together or not at all. Deci
 also kept per payment (``payment_decisions``), so a payment verified twice under two event
 ids still gets one answer.
 
-Subscription cycles (``subscription_id`` set) are not handled yet (a later issue creates
-enrollments): they are logged and left alone, without a decision, so nothing is refunded
-and a later release can replay them.
+A subscription cycle's payment (``subscription_id`` set) goes to ``cycles.on_cycle_paid``
+under the same one-decision-per-payment rule: it creates that cycle's sessions.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ import uuid
 from datetime import datetime
 
 from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Provider
-from kairos_booking.service_layer.events import booking_fields, person
+from kairos_booking.service_layer.cycles import on_cycle_paid
+from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields, person
 from kairos_booking.service_layer.holds import end_hold
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
@@ -32,16 +32,14 @@ from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, Pa
 
 log = logging.getLogger(__name__)
 
-# BookingRejected needs a provider id even when the offering is unknown to us.
-UNKNOWN_PROVIDER = uuid.UUID(int=0)
-
 
 async def on_payment_verified(event: PaymentVerified, envelope: Envelope, uow: BookingUow) -> None:
-    if event.subscription_id is not None or event.hold_id is None:
-        log.warning("subscription payment %s left for the enrollment handler", event.payment_id)
-        return
     if await uow.bookings.decision(event.payment_id) is not None:
         return  # the same payment verified again: it already has its answer
+    if event.subscription_id is not None:
+        await on_cycle_paid(event, uow)
+        return
+    assert event.hold_id is not None  # the contract: a one-time payment names its hold
     hold = await uow.holds.get(event.hold_id, lock=True)
     offering = await uow.catalog.get_offering(event.offering_id)
     provider = await uow.catalog.get_provider(offering.provider_id) if offering else None

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Protocol
 
 from kairos_booking.domain.model import (
     Availability,
     Booking,
+    CycleRecord,
     DateOverride,
+    Enrollment,
     Hold,
     HoldStatus,
     Minutes,
     Occupied,
     Occurrence,
+    OccurrenceRejection,
     Offering,
     Person,
     Provider,
@@ -31,8 +35,11 @@ class CatalogRepository(Protocol):
     async def lock_provider(self, provider_id: uuid.UUID) -> None: ...
     async def add_offering(self, offering: Offering) -> None: ...
     async def save_offering(self, offering: Offering) -> None: ...
-    async def get_offering(self, offering_id: uuid.UUID) -> Offering | None: ...
+    async def get_offering(
+        self, offering_id: uuid.UUID, *, lock: bool = False
+    ) -> Offering | None: ...
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]: ...
+    async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]: ...
     async def availability(self, provider_id: uuid.UUID) -> Availability: ...
     async def set_weekly(
         self, provider_id: uuid.UUID, weekly: dict[int, tuple[Minutes, ...]]
@@ -98,6 +105,33 @@ class BookingRepository(Protocol):
     async def for_provider(
         self, provider_id: uuid.UUID, start: datetime, end: datetime
     ) -> list[Booking]: ...
+    async def session_dates(
+        self, offering_id: uuid.UUID, mentee_id: uuid.UUID, dates: Collection[date]
+    ) -> set[date]: ...
+    async def confirmed_after(
+        self, enrollment_id: uuid.UUID, subscription_id: uuid.UUID, after: datetime
+    ) -> list[Booking]: ...
+    async def restorable(
+        self, enrollment_id: uuid.UUID, undoes: datetime, today: date, now: datetime
+    ) -> list[Booking]: ...
+    async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]: ...
+
+
+class EnrollmentRepository(Protocol):
+    async def enroll(
+        self, offering: Offering, mentee_id: uuid.UUID, subscription_id: uuid.UUID
+    ) -> Enrollment: ...
+    async def get(
+        self, offering_id: uuid.UUID, mentee_id: uuid.UUID, *, lock: bool = False
+    ) -> Enrollment | None: ...
+    async def save(self, enrollment: Enrollment) -> None: ...
+    async def for_mentee(self, mentee_id: uuid.UUID) -> list[Enrollment]: ...
+    async def cycle_payment(
+        self, enrollment_id: uuid.UUID, subscription_id: uuid.UUID, number: int
+    ) -> uuid.UUID | None: ...
+    async def add_cycle(self, cycle: CycleRecord) -> None: ...
+    async def add_rejection(self, rejection: OccurrenceRejection) -> None: ...
+    async def rejections(self, enrollment_id: uuid.UUID) -> list[OccurrenceRejection]: ...
 
 
 class PeopleRepository(Protocol):
@@ -111,6 +145,7 @@ class BookingUow(Protocol):
     seats: SeatRepository
     holds: HoldRepository
     bookings: BookingRepository
+    enrollments: EnrollmentRepository
     people: PeopleRepository
 
     def now(self) -> datetime: ...

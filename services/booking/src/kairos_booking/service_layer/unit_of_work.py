@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kairos_booking.adapters import orm
 from kairos_booking.adapters.bookings import SqlBookingRepository, SqlPeopleRepository
 from kairos_booking.adapters.catalog import SqlCatalogRepository
+from kairos_booking.adapters.enrollments import SqlEnrollmentRepository
 from kairos_booking.adapters.holds import SqlHoldRepository
 from kairos_booking.adapters.seats import SqlSeatRepository
 from kairos_platform.ping import SqlPingRepository
@@ -19,6 +20,7 @@ class ServiceUnitOfWork(UnitOfWork):
     seats: SqlSeatRepository
     holds: SqlHoldRepository
     bookings: SqlBookingRepository
+    enrollments: SqlEnrollmentRepository
     people: SqlPeopleRepository
 
     def _open(self, session: AsyncSession) -> None:
@@ -27,6 +29,7 @@ class ServiceUnitOfWork(UnitOfWork):
         self.seats = SqlSeatRepository(session)
         self.holds = SqlHoldRepository(session)
         self.bookings = SqlBookingRepository(session)
+        self.enrollments = SqlEnrollmentRepository(session)
         self.people = SqlPeopleRepository(session)
 
     def now(self) -> datetime:
