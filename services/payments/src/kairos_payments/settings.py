@@ -17,6 +17,8 @@ class PaymentsSettings(ServiceSettings):
 
     # A checkout may race the HoldPlaced event: wait this long for the projection.
     hold_wait_s: float = Field(default=2.0, alias="HOLD_WAIT_S")
+    # A subscribe may race the OfferingPublished event: wait this long for the price list.
+    offering_wait_s: float = Field(default=2.0, alias="OFFERING_WAIT_S")
     # The consumer process reconciles with Stripe this often.
     reconcile_interval_s: float = Field(default=10.0, alias="RECONCILE_INTERVAL_S")
     # A checkout that stopped half-way (crash while at Stripe) may be taken over after this.

@@ -20,11 +20,14 @@ from kairos_payments.service_layer.gateway import (
 )
 from kairos_platform.testing import FakeUnitOfWork
 
+from .fakes_subscriptions import FakeBilling, FakeOfferings, FakeSubscriptions
+
 _ids = itertools.count(1)
 
 
-class FakeStripe:
+class FakeStripe(FakeBilling):
     def __init__(self) -> None:
+        self._billing_init()
         self.intents: dict[str, Intent] = {}
         self.calls: list[tuple[str, str]] = []
         self.down = False
@@ -245,6 +248,8 @@ class FakePaymentsUnitOfWork(FakeUnitOfWork):
         self.refunds = FakeRefunds()
         self.credits = FakeCredits()
         self.stripe_events = FakeStripeEvents()
+        self.offerings = FakeOfferings()
+        self.subscriptions = FakeSubscriptions()
 
     def __call__(self) -> FakePaymentsUnitOfWork:
         return self  # serves as its own factory

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -149,6 +150,86 @@ stripe_cursor = Table(
     Column("last_created", BigInteger, nullable=False, server_default=text("0")),
     Column("lease_until", DateTime(timezone=True), nullable=True),
 )
+
+# Booking's offerings as OfferingPublished tells them (the latest version wins): the price
+# a subscription is billed at comes from here, never from the client.
+offerings = Table(
+    "offerings",
+    metadata,
+    Column("offering_id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("price_in_credits", Integer, nullable=True),
+    Column("interval", Text, nullable=True),
+    Column("active", Boolean, nullable=False),
+    _now("updated_at"),
+)
+
+# One Stripe customer per user, made on the first subscription.
+stripe_customers = Table(
+    "stripe_customers",
+    metadata,
+    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    Column("stripe_customer_id", Text, nullable=False, unique=True),
+    _now("created_at"),
+)
+
+# One row per (offering, mentee) while it is live (the partial unique index is what stops
+# a second Stripe subscription, concurrent requests included); a failed attempt frees it.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("subscription_id", UUID(as_uuid=True), primary_key=True),
+    Column("offering_id", UUID(as_uuid=True), nullable=False),
+    Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("stripe_plan_id", Text, nullable=False),
+    Column("round", Integer, nullable=False, server_default=text("0")),
+    Column("stripe_customer_id", Text, nullable=True),
+    Column("stripe_subscription_id", Text, nullable=True, unique=True),
+    Column("payment_method", Text, nullable=True),
+    Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_by", Text, nullable=True),
+    Column("reactivated_by", Text, nullable=True),
+    Column("current_period_start", DateTime(timezone=True), nullable=True),
+    Column("current_period_end", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    _now("created_at"),
+    _now("updated_at"),
+    Index(
+        "uq_subscriptions_live",
+        "offering_id",
+        "mentee_id",
+        unique=True,
+        postgresql_where=text("status <> 'failed'"),
+    ),
+    Index("ix_subscriptions_mentee", "mentee_id"),
+)
+
+# One row per paid invoice: the unique invoice id is what makes PaymentVerified for a
+# cycle happen once, whoever (webhook, reconciliation, subscribe) sees the invoice first.
+subscription_cycles = Table(
+    "subscription_cycles",
+    metadata,
+    Column("stripe_invoice_id", Text, primary_key=True),
+    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    Column("payment_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("number", Integer, nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("stripe_subscription_id", Text, nullable=False),
+    _now("created_at"),
+    UniqueConstraint("subscription_id", "number", name="uq_subscription_cycles_number"),
+)
+
+SUBSCRIPTION_TABLES = ("offerings", "stripe_customers", "subscriptions", "subscription_cycles")
 
 PAYMENT_TABLES = (
     "holds",

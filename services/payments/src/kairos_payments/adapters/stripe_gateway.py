@@ -13,6 +13,7 @@ from typing import Any
 
 import stripe
 
+from kairos_payments.adapters.stripe_billing import BillingCalls
 from kairos_payments.service_layer.gateway import (
     Intent,
     InvalidSignature,
@@ -73,7 +74,7 @@ class _Translate:
         raise StripeRejected(str(exc.user_message or exc), code=exc.code) from exc
 
 
-class SdkStripeGateway:
+class SdkStripeGateway(BillingCalls):
     def __init__(self, settings: PaymentsSettings) -> None:
         self._secret = settings.stripe_webhook_secret
         self._tolerance = settings.stripe_webhook_tolerance_s
@@ -85,6 +86,9 @@ class SdkStripeGateway:
             max_network_retries=0,
         )
         self._pi = self._client.v1.payment_intents
+
+    def _translate(self) -> _Translate:
+        return _Translate()
 
     async def create_intent(
         self,

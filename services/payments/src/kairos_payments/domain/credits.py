@@ -29,6 +29,9 @@ class LedgerReason:
     PURCHASE = "purchase"
     PAYMENT = "payment"
     RETURN = "return"
+    # A paid subscription occurrence booking could not seat: credits instead of money
+    # (billing continues per the contract, so nothing is refunded).
+    OCCURRENCE_UNAVAILABLE = "occurrence_unavailable"
 
 
 @dataclass(frozen=True)

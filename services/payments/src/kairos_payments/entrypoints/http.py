@@ -124,11 +124,15 @@ def _checkout_body(r: CheckoutResult) -> dict[str, Any]:
 def routers(
     uow_factory: UowFactory, gateway: StripeGateway, settings: PaymentsSettings
 ) -> list[APIRouter]:
+    # Imported here: the subscriptions routes reuse this module's problems().
+    from kairos_payments.entrypoints.subscriptions_http import subscriptions_router
+
     return [
         ping_router(uow_factory),
         _checkout_router(uow_factory, gateway, settings),
         _credits_router(uow_factory, gateway),
         _webhook_router(uow_factory, gateway),
+        subscriptions_router(uow_factory, gateway, settings),
     ]
 
 

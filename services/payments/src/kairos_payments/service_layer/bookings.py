@@ -15,6 +15,7 @@ from kairos_payments.domain.payments import PaymentStatus as S
 from kairos_payments.service_layer import events
 from kairos_payments.service_layer.actions import drive_payment, drive_refund, order_refund
 from kairos_payments.service_layer.gateway import StripeGateway
+from kairos_payments.service_layer.offerings import on_subscription_rejection
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ async def on_booking_confirmed(
 async def on_booking_rejected(
     event: BookingRejected, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
 ) -> None:
+    if event.payment_method == PaymentMethod.SUBSCRIPTION:
+        await on_subscription_rejection(event, uow)  # credits, never money: billing goes on
+        return
     p = await _payment(uow, event.payment_id, "BookingRejected")
     if p is None:
         return

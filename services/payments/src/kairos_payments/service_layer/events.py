@@ -15,11 +15,14 @@ from kairos_contracts.events.payments import (
     PaymentVerified,
     PaymentVoided,
     RefundReason,
+    SubscriptionCancelled,
+    SubscriptionReactivated,
     VoidReason,
 )
-from kairos_contracts.types import PaymentMethod
+from kairos_contracts.types import Actor, BillingCycle, PaymentMethod
 from kairos_payments.domain.credits import CreditPurchase
 from kairos_payments.domain.payments import Payment, RefundOrder
+from kairos_payments.domain.subscriptions import Cycle, Subscription
 
 
 def now() -> datetime:
@@ -115,4 +118,53 @@ def refund_id_for(cause: str, *parts: object) -> uuid.UUID:
     """A refund id derived from its cause, so a replayed cause maps to the same refund."""
     return uuid.uuid5(
         uuid.NAMESPACE_URL, "kairos:refund:" + cause + ":" + ":".join(map(str, parts))
+    )
+
+
+def cycle_payment_id(invoice_id: str) -> uuid.UUID:
+    """A cycle's payment id derives from its invoice: the same invoice, the same payment."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "kairos:invoice:" + invoice_id)
+
+
+def cycle_verified(s: Subscription, c: Cycle) -> PaymentVerified:
+    return PaymentVerified(
+        payment_id=c.payment_id,
+        method=PaymentMethod.SUBSCRIPTION,
+        mentee_id=s.mentee_id,
+        offering_id=s.offering_id,
+        amount_minor=c.amount_minor,
+        currency=c.currency,
+        subscription_id=s.subscription_id,
+        cycle=BillingCycle(number=c.number, starts_at=c.starts_at, ends_at=c.ends_at),
+        stripe_invoice_id=c.stripe_invoice_id,
+        verified_at=now(),
+    )
+
+
+def _subscription_base(s: Subscription) -> dict[str, object]:
+    return {
+        "subscription_id": s.subscription_id,
+        "mentee_id": s.mentee_id,
+        "offering_id": s.offering_id,
+        "stripe_subscription_id": s.stripe_subscription_id,
+    }
+
+
+def subscription_cancelled(s: Subscription) -> SubscriptionCancelled:
+    assert s.unsubscribed_at is not None and s.cancelled_by is not None
+    return SubscriptionCancelled(
+        **_subscription_base(s),
+        unsubscribed_at=s.unsubscribed_at,
+        cancelled_by=Actor(s.cancelled_by),
+    )
+
+
+def subscription_reactivated(
+    s: Subscription, undoes: datetime, by: Actor
+) -> SubscriptionReactivated:
+    return SubscriptionReactivated(
+        **_subscription_base(s),
+        undoes_unsubscribed_at=undoes,
+        reactivated_at=now(),
+        reactivated_by=by,
     )

@@ -51,6 +51,27 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class StripeSubscription:
+    id: str
+    status: str
+    customer: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    latest_invoice: str | None = None
+
+
+@dataclass(frozen=True)
+class StripeInvoice:
+    id: str
+    status: str
+    subscription: str | None
+    amount_paid: int
+    currency: str
+    #: the subscription line's period (the service period the invoice pays for), epoch s
+    period_start: int
+    period_end: int
+
+
+@dataclass(frozen=True)
 class StripeEvent:
     """A Stripe event as we use it: what changed, not what it says about it."""
 
@@ -84,6 +105,46 @@ class StripeGateway(Protocol):
     async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> Intent: ...
 
     async def refund(self, intent_id: str, *, amount: int, idempotency_key: str) -> Refund: ...
+
+    # --- subscriptions -------------------------------------------------------------------
+
+    async def create_customer(self, *, metadata: dict[str, str], idempotency_key: str) -> str:
+        """A new Stripe customer's id."""
+        ...
+
+    async def attach_payment_method(self, customer: str, payment_method: str) -> str:
+        """Attach and make it the customer's default for invoices; the attached method's
+        id (test methods like ``pm_card_visa`` become a new object). StripeRejected with
+        code ``card_declined`` when the card is refused."""
+        ...
+
+    async def ensure_plan(
+        self, *, plan_id: str, amount: int, currency: str, interval: str, product_name: str
+    ) -> str:
+        """The plan ``plan_id`` with that price, created unless it exists."""
+        ...
+
+    async def create_subscription(
+        self,
+        *,
+        customer: str,
+        plan: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        trial_end: int | None = None,
+    ) -> StripeSubscription: ...
+
+    async def find_subscription(self, customer: str, key: str) -> StripeSubscription | None:
+        """The customer's live subscription tagged ``kairos_key = key``, if any."""
+        ...
+
+    async def retrieve_subscription(self, subscription_id: str) -> StripeSubscription: ...
+
+    async def cancel_subscription(self, subscription_id: str) -> StripeSubscription:
+        """Cancel at once (no proration, no refund); cancelling a cancelled one is fine."""
+        ...
+
+    async def retrieve_invoice(self, invoice_id: str) -> StripeInvoice: ...
 
     async def list_events(
         self, *, created_gte: int, starting_after: str | None = None, limit: int = 100

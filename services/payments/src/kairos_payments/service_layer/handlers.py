@@ -16,10 +16,11 @@ from kairos_contracts.events.booking import (
     HoldExpired,
     HoldPlaced,
     HoldReleased,
+    OfferingPublished,
 )
 from kairos_contracts.events.payments import PaymentCancelReason
 from kairos_payments.domain.holds import HoldState
-from kairos_payments.service_layer import bookings, holds
+from kairos_payments.service_layer import bookings, holds, offerings
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform import ping
@@ -46,6 +47,7 @@ def event_handlers(gateway: StripeGateway) -> dict[Any, Any]:
     return {
         **ping.HANDLERS,
         HoldPlaced: holds.on_hold_placed,
+        OfferingPublished: offerings.on_offering_published,
         HoldReleased: hold_released,
         HoldExpired: hold_expired,
         BookingConfirmed: confirmed,

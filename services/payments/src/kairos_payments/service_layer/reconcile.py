@@ -8,6 +8,9 @@
    for a while are re-driven (a crash between our commit and Stripe's answer).
 3. PaymentIntents open for a while are re-fetched and settled: an authorization made in
    the browser whose event never came (localstripe sends none for manual capture).
+4. Subscriptions left half-way are finished: a creation whose request died (the tagged
+   Stripe subscription is adopted, or the row fails), an unsubscribe or reactivation
+   whose Stripe call failed. Missed invoice webhooks come back through step 1.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.payments import PENDING_ACTIONS, PaymentStatus
+from kairos_payments.domain.subscriptions import SubscriptionStatus
 from kairos_payments.service_layer.actions import drive_payment, drive_refund
 from kairos_payments.service_layer.gateway import StripeGateway, StripeUnavailable
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.stripe_events import handle_stripe_event
+from kairos_payments.service_layer.subscribe import resolve_creation
+from kairos_payments.service_layer.subscription_changes import drive_subscription
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,7 @@ class PassReport:
     payments_driven: int = 0
     refunds_driven: int = 0
     intents_checked: int = 0
+    subscriptions_driven: int = 0
 
 
 async def reconcile_once(
@@ -60,7 +67,25 @@ async def reconcile_once(
             await drive_refund(uow, gateway, rid)
         report.refunds_driven += 1
     report.intents_checked = await _recheck_open(uow_factory, gateway, open_, purchases)
+    report.subscriptions_driven = await _redrive_subscriptions(uow_factory, gateway, stale_after_s)
     return report
+
+
+async def _redrive_subscriptions(
+    uow_factory: UowFactory, gateway: StripeGateway, stale_after_s: float
+) -> int:
+    """Subscriptions left half-way: a creation whose request is gone, an unsubscribe or
+    a reactivation whose Stripe call failed."""
+    async with uow_factory() as uow:
+        creating = await uow.subscriptions.stale([SubscriptionStatus.CREATING], stale_after_s)
+        waiting = await uow.subscriptions.stale(
+            [SubscriptionStatus.CANCELLING, SubscriptionStatus.REACTIVATING], stale_after_s
+        )
+    for sid in creating:
+        await resolve_creation(uow_factory, gateway, sid)
+    for sid in waiting:
+        await drive_subscription(uow_factory, gateway, sid)
+    return len(creating) + len(waiting)
 
 
 async def replay_missed_events(uow_factory: UowFactory, gateway: StripeGateway) -> int:

@@ -1,9 +1,10 @@
 """Stripe events, from the webhook or from reconciliation: one code path.
 
-The event only says *that* a PaymentIntent changed; we re-fetch it and act on its current
-status (localstripe even names an authorization ``payment_intent.succeeded``). Each event
-id is stored once, in the transaction that applies it, so a duplicate changes nothing; a
-Stripe outage while re-fetching writes nothing, and the sender (or reconciliation) retries.
+The event only says *that* a PaymentIntent (or an invoice) changed; we re-fetch it and act
+on its current status (localstripe even names an authorization
+``payment_intent.succeeded``). Each event id is stored once, in the transaction that
+applies it, so a duplicate changes nothing; a Stripe outage while re-fetching writes
+nothing, and the sender (or reconciliation) retries.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from kairos_payments.service_layer.cycles import fetch_invoice, settle_invoice
 from kairos_payments.service_layer.gateway import StripeEvent, StripeGateway
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
@@ -26,13 +28,17 @@ async def handle_stripe_event(
     async with uow_factory() as uow:
         if await uow.stripe_events.seen(event.id):
             return False
-    intent = None
+    intent, invoice, sub = None, None, None
     if event.object_type == "payment_intent" and event.object_id:
         intent = await gateway.retrieve_intent(event.object_id)  # raises StripeUnavailable
+    elif event.object_type == "invoice" and event.object_id:
+        invoice, sub = await fetch_invoice(gateway, event.object_id)
     async with uow_factory() as uow:
         if not await uow.stripe_events.record(event, via):
             return False  # a concurrent delivery won
         if intent is not None:
             await settle_intent(uow, intent)
+        if invoice is not None:
+            await settle_invoice(uow, invoice, sub)
         await uow.commit()
     return True

@@ -10,6 +10,10 @@ from kairos_payments.adapters.payments_repository import (
     SqlRefundRepository,
 )
 from kairos_payments.adapters.stripe_events_repository import SqlStripeEventRepository
+from kairos_payments.adapters.subscriptions_repository import (
+    SqlOfferingRepository,
+    SqlSubscriptionRepository,
+)
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
@@ -21,6 +25,8 @@ class ServiceUnitOfWork(UnitOfWork):
     refunds: SqlRefundRepository
     credits: SqlCreditRepository
     stripe_events: SqlStripeEventRepository
+    offerings: SqlOfferingRepository
+    subscriptions: SqlSubscriptionRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
@@ -29,3 +35,5 @@ class ServiceUnitOfWork(UnitOfWork):
         self.refunds = SqlRefundRepository(session)
         self.credits = SqlCreditRepository(session)
         self.stripe_events = SqlStripeEventRepository(session)
+        self.offerings = SqlOfferingRepository(session)
+        self.subscriptions = SqlSubscriptionRepository(session)
