@@ -69,7 +69,7 @@ def subscription_problems() -> Iterator[None]:
             "You have a subscription to this offering.",
             slug="already-subscribed",
             subscription_id=str(exc.existing.subscription_id),
-            status=exc.existing.status.value,
+            subscription_status=exc.existing.status.value,
         ) from exc
     except (CardRefused, changes.Refused) as exc:
         raise Problem(
