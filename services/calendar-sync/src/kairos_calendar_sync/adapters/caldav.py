@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 from icalendar import Calendar
@@ -52,7 +52,7 @@ class CalDavClient:
         return None
 
     def href_for(self, uid: str) -> str:
-        return urlsplit(self.url).path + quote(uid, safe="@.-_") + ".ics"
+        return unquote(urlsplit(self.url).path) + uid + ".ics"
 
     async def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
         try:
@@ -89,7 +89,13 @@ class CalDavClient:
             if resp.is_success:
                 return Written(href, resp.headers.get("ETag"))
             # 412: changed since we wrote it; 404: deleted. Either way, start afresh.
-        resp = await self._send("PUT", url, content=body, headers={**headers, "If-None-Match": "*"})
+        create = {**headers, "If-None-Match": "*"}
+        resp = await self._send("PUT", url, content=body, headers=create)
+        if resp.status_code == 409:
+            # RFC 4791 no-uid-conflict: our UID sits at another href (someone's copy).
+            # One event per UID: remove the foreign copy, then write ours.
+            await self._remove_foreign(booking.uid, href)
+            resp = await self._send("PUT", url, content=body, headers=create)
         if resp.is_success:
             return Written(href, resp.headers.get("ETag"))
         if resp.status_code != 412:
@@ -111,6 +117,16 @@ class CalDavClient:
             raise CalendarUnavailable(f"the event changed while we wrote it ({resp.status_code})")
         return Written(href, resp.headers.get("ETag"))
 
+    async def _remove_foreign(self, uid: str, href: str) -> None:
+        for ev in await self.events():
+            if ev.uid == uid and ev.href != href:
+                await self.remove(ev.href)
+
+    async def _remove_foreign(self, uid: str, href: str) -> None:
+        for ev in await self.events():
+            if ev.uid == uid and ev.href != href:
+                await self.remove(ev.href)
+
     async def events(self) -> list[RemoteEvent]:
         resp = await self._send(
             "REPORT",
@@ -122,7 +138,8 @@ class CalDavClient:
             raise CalendarRefused(f"the server answered {resp.status_code} to REPORT")
         out: list[RemoteEvent] = []
         for r in ET.fromstring(resp.content).findall("d:response", NS):
-            href = r.findtext("d:href", default="", namespaces=NS)
+            # Servers differ in percent-encoding ('@' vs '%40'): compare decoded paths.
+            href = unquote(r.findtext("d:href", default="", namespaces=NS))
             data = r.findtext(".//c:calendar-data", default="", namespaces=NS)
             out.extend(_ours(href, data.encode()))
         return out

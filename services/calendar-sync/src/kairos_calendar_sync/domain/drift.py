@@ -2,8 +2,9 @@
 
 Policy (README): a live booking whose event vanished from the calendar was deleted outside
 Kairos; we report it and re-create it (the session still takes place; cancelling happens in
-Kairos). A cancelled booking whose event vanished is fine: nothing to show. Several copies
-of one UID are duplicates: we keep the copy at our own href and delete the others. A copy
+Kairos). A cancelled booking whose event vanished is fine: nothing to show. Any copy of
+our UID at another href is a duplicate and is deleted; our own href is re-written if it
+was the one missing. A copy
 older than what we last wrote (lower SEQUENCE, or live while the booking is cancelled) is
 stale and re-written.
 """
@@ -16,7 +17,8 @@ from enum import StrEnum
 
 class DriftKind(StrEnum):
     DELETED_OUTSIDE = "deleted_outside"  # we had written it, someone removed it
-    DUPLICATE = "duplicate"  # a second copy of our UID
+    DUPLICATE = "duplicate"  # a copy of our UID anywhere but at our own href
+    MOVED = "moved"  # only a foreign copy is left: it goes, ours is written again
     STALE = "stale"  # older SEQUENCE or wrong status
 
 
@@ -63,20 +65,14 @@ def _classify_one(e: Expected, copies: list[Found]) -> list[Drift]:
     if not e.synced:
         return []  # the worker owes this write; comparing now would report its backlog
     out: list[Drift] = []
-    extra = [c.href for c in copies if c.href != e.href]
+    foreign = [c.href for c in copies if c.href != e.href]
     ours = [c for c in copies if c.href == e.href]
-    if extra and ours:
-        out.append(Drift(e.uid, DriftKind.DUPLICATE, extra))
-    elif len(extra) > 1:
-        out.append(Drift(e.uid, DriftKind.DUPLICATE, extra[1:]))
-        ours = [c for c in copies if c.href == extra[0]]
-    elif extra:
-        ours = [c for c in copies if c.href == extra[0]]
+    if foreign:
+        out.append(Drift(e.uid, DriftKind.DUPLICATE, foreign))
     if not ours:
         if not e.cancelled:
-            out.append(Drift(e.uid, DriftKind.DELETED_OUTSIDE))
+            out.append(Drift(e.uid, DriftKind.MOVED if foreign else DriftKind.DELETED_OUTSIDE))
         return out
-    kept = ours[0]
-    if kept.sequence < e.sequence or kept.cancelled != e.cancelled:
-        out.append(Drift(e.uid, DriftKind.STALE, [kept.href]))
+    if ours[0].sequence < e.sequence or ours[0].cancelled != e.cancelled:
+        out.append(Drift(e.uid, DriftKind.STALE, [e.href]))
     return out

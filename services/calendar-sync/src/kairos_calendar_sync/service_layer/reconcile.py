@@ -73,7 +73,9 @@ async def _record(
     async with ctx.uow_factory() as uow:
         for d in drifts:
             e = by_uid[d.uid]
-            action = "removed" if d.kind is DriftKind.DUPLICATE else "recreated"
+            action = {DriftKind.DUPLICATE: "removed", DriftKind.STALE: "rewritten"}.get(
+                d.kind, "recreated"
+            )
             await uow.entries.record_drift(
                 conn.connection_id, e.booking_id, d.uid, d.kind.value, action, ",".join(d.hrefs)
             )
