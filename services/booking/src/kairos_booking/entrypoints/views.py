@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from kairos_booking.domain.model import Availability, Booking, Hold, Minutes, Offering, Provider
 from kairos_booking.domain.slots import Slot
+from kairos_booking.service_layer.enrollments import EnrollmentView
 
 
 def _hhmm(minute: int) -> str:
@@ -77,3 +78,34 @@ def booking(b: Booking) -> dict[str, Any]:
             out[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
     out["status"] = str(b.status)
     return out
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def enrollment(view: EnrollmentView) -> dict[str, Any]:
+    e, o = view.enrollment, view.offering
+    cycle = None
+    if e.cycle_number is not None:
+        cycle = {
+            "number": e.cycle_number,
+            "starts_at": _iso(e.cycle_starts_at),
+            "ends_at": _iso(e.cycle_ends_at),
+        }
+    return {
+        "enrollment_id": str(e.enrollment_id),
+        "subscription_id": str(e.subscription_id),
+        "status": str(e.status),
+        "unsubscribed_at": _iso(e.unsubscribed_at),
+        "offering": {
+            "offering_id": str(o.offering_id),
+            "provider_id": str(o.provider_id),
+            "title": o.title,
+            "price_minor": o.price_minor,
+            "currency": o.currency,
+            "pattern": offering(o)["pattern"],
+        },
+        "current_cycle": cycle,
+        "upcoming_sessions": [booking(b) for b in view.upcoming],
+    }
