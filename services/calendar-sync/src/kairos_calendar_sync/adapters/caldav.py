@@ -122,11 +122,6 @@ class CalDavClient:
             if ev.uid == uid and ev.href != href:
                 await self.remove(ev.href)
 
-    async def _remove_foreign(self, uid: str, href: str) -> None:
-        for ev in await self.events():
-            if ev.uid == uid and ev.href != href:
-                await self.remove(ev.href)
-
     async def events(self) -> list[RemoteEvent]:
         resp = await self._send(
             "REPORT",
