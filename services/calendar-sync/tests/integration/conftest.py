@@ -161,6 +161,10 @@ class Cal:
         async with self.service.engine.connect() as conn:
             return list(await conn.execute(text(sql), params))
 
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.service.engine.begin() as conn:
+            await conn.execute(text(sql), params)
+
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
         rows = await self.rows(
             "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
