@@ -78,7 +78,7 @@ async def test_a_participant_without_a_calendar_gets_one_mail_per_change(
         [ev] = c.walk("VEVENT")
         assert str(ev["UID"]) == f"{b.booking_id}@kairos"
     first = got[0]
-    assert first["Subject"].startswith("Invitation:")
+    assert str(first["Subject"]).strip().startswith("Invitation:")
     assert first.get_body(("plain",)) is not None and first.get_body(("html",)) is not None
     assert _to(smtp_sink.messages(), provider.email or "") == []
 
