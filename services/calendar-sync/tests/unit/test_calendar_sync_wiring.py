@@ -11,3 +11,10 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
     assert {cls.TYPE for cls in service.handlers} <= consumed
     assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
     assert service.migrations.joinpath("env.py").is_file()
+
+
+def test_the_consumer_process_runs_the_sync_mail_and_reconciliation_jobs() -> None:
+    service = bootstrap()
+    names = {job.__name__ for job in service.jobs}
+    assert names == {"run_sync_worker", "run_mail_job", "run_reconciliation"}
+    assert {"context", "mailer"} <= set(service.extras)

@@ -26,6 +26,7 @@ class Mail:
     body_html: str
     ics: bytes
     message_key: str
+    attempts: int = 0
 
 
 def _mail(row: Any) -> Mail:
@@ -41,6 +42,7 @@ def _mail(row: Any) -> Mail:
         m["body_html"],
         bytes(m["ics"]),
         key,
+        m["attempts"],
     )
 
 

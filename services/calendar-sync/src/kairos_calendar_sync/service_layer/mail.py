@@ -51,7 +51,7 @@ async def _finish(
             await uow.mails.release(mail.id)
         elif error is not None:
             log.warning("invitation %s not sent yet: %s", mail.id, error)
-            await uow.mails.failed(mail.id, error, ctx.policy.backoff_s(1))
+            await uow.mails.failed(mail.id, error, ctx.policy.backoff_s(mail.attempts + 1))
         else:
             await uow.mails.sent(mail.id)
         await uow.commit()
