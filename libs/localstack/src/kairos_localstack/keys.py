@@ -34,3 +34,19 @@ def ensure_jwt_keys(data_dir: Path) -> tuple[Path, Path]:
         f.write(private_pem)
     public_path.write_bytes(public_pem)
     return private_path, public_path
+
+
+CALENDAR_KEY_NAME = "calendar_secret.key"
+
+
+def ensure_calendar_key(data_dir: Path) -> str:
+    """The Fernet key calendar-sync seals calendar credentials with (created once, 0600)."""
+    from cryptography.fernet import Fernet
+
+    path = Path(data_dir) / CALENDAR_KEY_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+    return path.read_text().strip()

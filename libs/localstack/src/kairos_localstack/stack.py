@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from kairos_localstack.kafka import TansuBroker, ensure_topics
-from kairos_localstack.keys import ensure_jwt_keys
+from kairos_localstack.keys import ensure_calendar_key, ensure_jwt_keys
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_localstack.proc import StartupError, run_sync, spawn, start_ticks
@@ -238,6 +238,8 @@ class Stack:
                 STRIPE_API_KEY=ep["stripe_api_key"],
                 STRIPE_WEBHOOK_SECRET=ep["stripe_webhook_secret"],
             )
+        if svc.name == "calendar-sync" and "CALENDAR_SECRET_KEY" not in env:
+            env["CALENDAR_SECRET_KEY"] = ensure_calendar_key(self.data_dir)
         env.update(svc.extra_env)
         env.update(extra)
         return env
