@@ -1,31 +1,53 @@
-"""The composition root. Tests call ``bootstrap(settings=..., engine=...)`` to swap parts."""
+"""The composition root. Tests call ``bootstrap(settings=..., engine=..., mailer=...,
+clock=...)`` to swap parts."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_attendance import SERVICE
 from kairos_attendance.adapters import orm
+from kairos_attendance.adapters.smtp import SmtpMailer
 from kairos_attendance.entrypoints import http
+from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
+from kairos_attendance.service_layer.context import Clock, Context, wall_clock
 from kairos_attendance.service_layer.handlers import event_handlers
+from kairos_attendance.service_layer.mail import Mailer
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.settings import AttendanceSettings
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
 
 def bootstrap(
-    settings: ServiceSettings | None = None, engine: AsyncEngine | None = None
+    settings: ServiceSettings | None = None,
+    engine: AsyncEngine | None = None,
+    mailer: Mailer | None = None,
+    clock: Clock = wall_clock,
 ) -> Service:
-    return assemble(
+    conf = AttendanceSettings.from_service_settings(settings)
+    holder: dict[str, Any] = {}
+
+    def routers(uow_factory: Any) -> Any:
+        holder["context"] = Context(uow_factory, conf, clock)
+        return http.routers(holder["context"])
+
+    service = assemble(
         name=SERVICE,
-        settings=settings,
+        settings=conf,
         engine=engine,
         metadata=orm.metadata,
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
-        routers=http.routers,
+        routers=routers,
         migrations=Path(__file__).parent / "migrations",
+        # the consumer process sweeps absences and sends mails (SKIP LOCKED: any replicas)
+        jobs=[run_sweep, run_mail_job],
     )
+    service.extras["context"] = holder["context"]
+    service.extras["mailer"] = mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from)
+    return service

@@ -1,0 +1,152 @@
+"""SQL repository of the session projection, its marks and their audit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_attendance.adapters.orm import attendance_audit, sessions
+from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
+from kairos_attendance.domain.streaks import Mark
+
+S = sessions.c
+_FIELDS = tuple(f.name for f in fields(Session))
+
+
+def to_session(row: Any) -> Session:
+    m = row._mapping
+    return Session(**{k: m[k] for k in _FIELDS})
+
+
+class SqlSessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def apply(self, s: Session) -> bool:
+        """Store ``s`` unless we hold this booking at an equal or higher sequence. One
+        statement, so replicas and replays cannot both win; the mark is never touched."""
+        values = {k: v for k, v in asdict(s).items() if k in BOOKING_FIELDS or k == "booking_id"}
+        stmt = insert(sessions).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["booking_id"],
+            set_={k: stmt.excluded[k] for k in BOOKING_FIELDS},
+            where=S.sequence < stmt.excluded.sequence,
+        )
+        return (await self._s.execute(stmt.returning(S.booking_id))).first() is not None
+
+    async def get(self, booking_id: uuid.UUID, *, lock: bool = False) -> Session | None:
+        query = select(sessions).where(S.booking_id == booking_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._s.execute(query)).first()
+        return to_session(row) if row else None
+
+    async def mark(
+        self,
+        booking_id: uuid.UUID,
+        attended: bool,
+        by: str,
+        by_user: uuid.UUID | None,
+        at: datetime,
+    ) -> None:
+        await self._s.execute(
+            update(sessions)
+            .where(S.booking_id == booking_id)
+            .values(attended=attended, marked_by=by, marked_by_user_id=by_user, marked_at=at)
+        )
+
+    async def mark_overdue_absent(
+        self, cutoff: datetime, limit: int, at: datetime
+    ) -> list[Session]:
+        """Claim up to ``limit`` live sessions that ended before ``cutoff`` with no mark and
+        mark them absent, in one statement. SKIP LOCKED: replicas take disjoint rows; a row a
+        join or a mentor is marking right now is skipped (and no longer unmarked after)."""
+        due = (
+            select(S.booking_id)
+            .where(S.attended.is_(None), S.status == "confirmed", S.ends_at < cutoff)
+            .order_by(S.ends_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(sessions)
+            .where(S.booking_id.in_(due), S.attended.is_(None))
+            .values(attended=False, marked_by="system", marked_by_user_id=None, marked_at=at)
+            .returning(*sessions.c)
+        )
+        return [to_session(r) for r in await self._s.execute(stmt)]
+
+    async def audit(self, changes: Sequence[Change]) -> None:
+        if not changes:
+            return
+        await self._s.execute(
+            attendance_audit.insert(),
+            [
+                {
+                    "booking_id": c.session.booking_id,
+                    "changed_by": c.by,
+                    "changed_by_user_id": c.by_user_id,
+                    "changed_at": c.at,
+                    "before": c.before,
+                    "after": c.after,
+                    "source": c.source,
+                }
+                for c in changes
+            ],
+        )
+
+    async def marks_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mark]]:
+        """The live sessions of each enrollment with their marks (cancelled ones do not count)."""
+        rows = await self._s.execute(
+            select(S.enrollment_id, S.booking_id, S.starts_at, S.attended).where(
+                S.enrollment_id.in_(list(enrollment_ids)), S.status == "confirmed"
+            )
+        )
+        out: dict[uuid.UUID, list[Mark]] = {e: [] for e in enrollment_ids}
+        for r in rows:
+            out[r.enrollment_id].append(Mark(r.booking_id, r.starts_at, r.attended))
+        return out
+
+    async def latest_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
+        """The session with the latest cycle end of each enrollment (its current cycle)."""
+        rows = await self._s.execute(
+            select(sessions)
+            .distinct(S.enrollment_id)
+            .where(S.enrollment_id.in_(list(enrollment_ids)), S.cycle_ends_at.is_not(None))
+            .order_by(S.enrollment_id, S.cycle_ends_at.desc(), S.starts_at.desc())
+        )
+        return {r.enrollment_id: to_session(r) for r in rows}
+
+    async def recent_of(
+        self, enrollment_ids: Sequence[uuid.UUID], now: datetime, per: int
+    ) -> dict[uuid.UUID, list[Session]]:
+        """The ``per`` latest sessions that started by ``now``, per enrollment, newest first."""
+        rn = func.row_number().over(partition_by=S.enrollment_id, order_by=S.starts_at.desc())
+        inner = (
+            select(sessions, rn.label("rn"))
+            .where(S.enrollment_id.in_(list(enrollment_ids)), S.starts_at <= now)
+            .subquery()
+        )
+        rows = await self._s.execute(
+            select(inner)
+            .where(inner.c.rn <= per)
+            .order_by(inner.c.enrollment_id, inner.c.starts_at.desc())
+        )
+        out: dict[uuid.UUID, list[Session]] = {e: [] for e in enrollment_ids}
+        for r in rows:
+            out[r.enrollment_id].append(to_session(r))
+        return out
+
+    async def many(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
+        if not booking_ids:
+            return {}
+        rows = await self._s.execute(select(sessions).where(S.booking_id.in_(list(booking_ids))))
+        return {r.booking_id: to_session(r) for r in rows}

@@ -1,0 +1,112 @@
+"""SQL repository of enrollments' standings and of the notices announced once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_attendance.adapters.orm import notices, standings
+from kairos_attendance.domain.enrollments import Enrollment
+from kairos_attendance.domain.sessions import Session
+from kairos_attendance.domain.streaks import Standing
+
+E = standings.c
+_FIELDS = tuple(f.name for f in fields(Enrollment))
+_WHO = (
+    "subscription_id", "offering_id", "provider_id", "provider_user_id", "provider_email",
+    "provider_name", "mentee_user_id", "mentee_email", "mentee_name",
+)  # fmt: skip
+_STATE = ("status", "streak", "absences", "reprobated_at", "reactivated_at")
+
+
+def to_enrollment(row: Any) -> Enrollment:
+    m = row._mapping
+    e = Enrollment(**{k: m[k] for k in _FIELDS})
+    e.status = Standing(e.status)
+    return e
+
+
+class SqlStandingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def know(self, s: Session) -> None:
+        """Create the enrollment's row on its first session; keep who-is-who current."""
+        assert s.enrollment_id is not None
+        values = {k: getattr(s, k) for k in _WHO}
+        stmt = insert(standings).values(enrollment_id=s.enrollment_id, **values)
+        await self._s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["enrollment_id"], set_={k: stmt.excluded[k] for k in _WHO}
+            )
+        )
+
+    async def lock(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Enrollment]:
+        """Row-lock the enrollments in id order (two replicas never wait on each other in a
+        cycle) and return them."""
+        rows = await self._s.execute(
+            select(standings)
+            .where(E.enrollment_id.in_(sorted(set(enrollment_ids))))
+            .order_by(E.enrollment_id)
+            .with_for_update()
+        )
+        return {r.enrollment_id: to_enrollment(r) for r in rows}
+
+    async def get(self, enrollment_id: uuid.UUID, *, lock: bool = False) -> Enrollment | None:
+        found = await self.lock([enrollment_id]) if lock else None
+        if found is not None:
+            return found.get(enrollment_id)
+        row = (
+            await self._s.execute(select(standings).where(E.enrollment_id == enrollment_id))
+        ).first()
+        return to_enrollment(row) if row else None
+
+    async def save_many(self, enrollments: Sequence[Enrollment]) -> None:
+        if not enrollments:
+            return
+        params = [
+            {"eid": e.enrollment_id, **{k: getattr(e, k) for k in _STATE}} for e in enrollments
+        ]
+        for p in params:
+            p["status"] = str(p["status"])
+        stmt = (
+            update(standings)
+            .where(E.enrollment_id == bindparam("eid"))
+            .values({k: bindparam(k) for k in _STATE} | {"updated_at": func.now()})
+        )
+        await self._s.execute(stmt, params)
+
+    async def announce(
+        self, wanted: Sequence[tuple[uuid.UUID, str, str]]
+    ) -> set[tuple[uuid.UUID, str, str]]:
+        """Record notices (enrollment, kind, key); return those that were new (to announce)."""
+        if not wanted:
+            return set()
+        stmt = (
+            insert(notices)
+            .values([{"enrollment_id": e, "kind": k, "key": key} for e, k, key in wanted])
+            .on_conflict_do_nothing()
+            .returning(notices.c.enrollment_id, notices.c.kind, notices.c.key)
+        )
+        return {(r.enrollment_id, r.kind, r.key) for r in await self._s.execute(stmt)}
+
+    async def page_of(
+        self, mentor: uuid.UUID, offset: int, limit: int
+    ) -> tuple[int, list[Enrollment]]:
+        """A mentor's subscribers (by the mentor's user id or provider id), one page."""
+        mine = or_(E.provider_user_id == mentor, E.provider_id == mentor)
+        total = await self._s.scalar(select(func.count()).select_from(standings).where(mine))
+        rows = await self._s.execute(
+            select(standings)
+            .where(mine)
+            .order_by(E.mentee_name.nulls_last(), E.enrollment_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return int(total or 0), [to_enrollment(r) for r in rows]

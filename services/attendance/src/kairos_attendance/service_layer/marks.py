@@ -1,0 +1,106 @@
+"""Marks: a mentee's join inside the window, a mentor's mark or correction, and what every
+change of a mark causes (audit row, AttendanceRecorded/AbsenceRecorded, the rules)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from kairos_attendance.domain.sessions import Change, Session
+from kairos_attendance.domain.window import JoinRefusal
+from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.errors import NotFound, NotYours, Refused
+from kairos_attendance.service_layer.rules import evaluate
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_contracts.events.attendance import AbsenceRecorded, AttendanceRecorded, MarkedBy
+from kairos_platform.auth import Principal, is_admin
+
+
+async def record(
+    uow: ServiceUnitOfWork, changes: Sequence[Change], now: datetime, app_url: str
+) -> None:
+    """In the caller's transaction: audit each change, apply the rules, announce the marks."""
+    await uow.sessions.audit(changes)
+    enrollments = sorted({c.session.enrollment_id for c in changes if c.session.enrollment_id})
+    outcome = await evaluate(uow, enrollments, now, app_url)
+    for c in changes:
+        s = c.session
+        common = {
+            "booking_id": s.booking_id,
+            "enrollment_id": s.enrollment_id,
+            "mentee_id": s.mentee_user_id,
+            "provider_id": s.provider_id,
+            "session_starts_at": s.starts_at,
+            "marked_by": MarkedBy.SYSTEM if c.by == "system" else MarkedBy.MENTOR,
+            "marked_by_user_id": c.by_user_id,
+            "corrects_previous_mark": c.before is not None,
+            "recorded_at": c.at,
+        }
+        if c.after:
+            uow.emit(AttendanceRecorded(**common))
+        else:
+            streak = outcome.positions.get(s.booking_id, 1)
+            uow.emit(AbsenceRecorded(**common, consecutive_absences=streak))
+
+
+def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Refused:
+    w = ctx.settings.window
+    if why is JoinRefusal.CANCELLED:
+        return Refused("This session is cancelled; there is nothing to join.", "session-cancelled")
+    if why is JoinRefusal.TOO_EARLY:
+        opens = w.opens_at(s.starts_at).isoformat()
+        return Refused(f"Too early: the join window opens at {opens}.", "too-early", opens_at=opens)
+    closes = w.closes_at(s.starts_at).isoformat()
+    return Refused(f"Too late: the join window closed at {closes}.", "too-late", closed_at=closes)
+
+
+async def join(ctx: Context, caller: Principal, booking_id: uuid.UUID) -> Session:
+    """The mentee joins: inside the window they are marked attended by the system."""
+    now = ctx.clock()
+    async with ctx.uow_factory() as uow:
+        s = await uow.sessions.get(booking_id, lock=True)
+        if s is None:
+            raise NotFound("No such session.")
+        if s.mentee_user_id != caller.user_id:
+            raise NotYours("Only the session's mentee can join it.")
+        why = ctx.settings.window.refusal(s.starts_at, now, cancelled=s.cancelled)
+        if why is not None:
+            raise _refusal(ctx, s, why)
+        if s.attended is not True:  # joining twice changes nothing more
+            await uow.sessions.mark(booking_id, True, "system", None, now)
+            change = Change(s, s.attended, True, "system", None, "join", now)
+            await record(uow, [change], now, ctx.settings.app_url)
+            await uow.commit()
+    return s
+
+
+async def mark_by_mentor(
+    ctx: Context, caller: Principal, booking_id: uuid.UUID, attended: bool
+) -> tuple[Session, bool]:
+    """The session's mentor (or an admin) marks or corrects attendance once it started."""
+    now = ctx.clock()
+    async with ctx.uow_factory() as uow:
+        s = await uow.sessions.get(booking_id, lock=True)
+        if s is None:
+            raise NotFound("No such session.")
+        admin = is_admin(caller)
+        if not admin and s.provider_user_id != caller.user_id:
+            raise NotYours("Only the session's mentor can mark its attendance.")
+        if s.cancelled:
+            raise Refused(
+                "This session is cancelled; attendance cannot be marked.", "session-cancelled"
+            )
+        if now < s.starts_at:
+            raise Refused(
+                f"This session starts at {s.starts_at.isoformat()}; mark it once it started.",
+                "not-started",
+            )
+        if s.attended is attended:
+            return s, False  # same mark again: nothing changes, nothing is audited
+        by = "admin" if admin and s.provider_user_id != caller.user_id else "mentor"
+        await uow.sessions.mark(booking_id, attended, by, caller.user_id, now)
+        change = Change(s, s.attended, attended, by, caller.user_id, "mentor", now)
+        await record(uow, [change], now, ctx.settings.app_url)
+        await uow.commit()
+    return s, True

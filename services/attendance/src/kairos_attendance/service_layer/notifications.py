@@ -1,0 +1,79 @@
+"""What a warning, a reprobation or a reactivation says: the contract event and the mails.
+
+Built from the projection only (attendance never asks booking). Each mail's dedupe key is
+(enrollment, kind, occurrence, recipient), so it is queued once however often the rules
+run; the notice table keeps the event single the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kairos_attendance.domain.enrollments import Enrollment
+from kairos_attendance.domain.sessions import Session
+from kairos_attendance.service_layer.templates import Mail, render
+from kairos_contracts import types as ct
+
+
+def mentee_of(e: Enrollment) -> ct.Person:
+    return ct.Person(user_id=e.mentee_user_id, email=e.mentee_email, display_name=e.mentee_name)
+
+
+def provider_of(e: Enrollment) -> ct.Provider:
+    return ct.Provider(
+        provider_id=e.provider_id,
+        user_id=e.provider_user_id,
+        email=e.provider_email,
+        display_name=e.provider_name,
+    )
+
+
+def cycle_of(s: Session) -> ct.BillingCycle:
+    assert s.cycle_number is not None and s.cycle_starts_at and s.cycle_ends_at
+    return ct.BillingCycle(
+        number=s.cycle_number, starts_at=s.cycle_starts_at, ends_at=s.cycle_ends_at
+    )
+
+
+def _local(at: datetime, zone: str, fmt: str) -> str:
+    return at.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def _values(e: Enrollment, s: Session, app_url: str, absences: int) -> dict[str, str]:
+    cycle_end = s.cycle_ends_at or s.ends_at
+    return {
+        "mentee_name": e.mentee_name or "there",
+        "mentor_name": e.provider_name or "your mentor",
+        "title": s.title,
+        "session_time": _local(s.starts_at, s.time_zone, "%A %d %B %Y, %H:%M (%Z)"),
+        "cycle_end": _local(cycle_end, s.time_zone, "%d %B %Y"),
+        "absences": str(absences),
+        "dashboard_url": f"{app_url.rstrip('/')}/mentor/subscribers",
+        "settings_url": f"{app_url.rstrip('/')}/settings/notifications",
+    }
+
+
+def mails(
+    kind: str,
+    e: Enrollment,
+    s: Session,
+    occurrence: str,
+    app_url: str,
+    *,
+    to_mentor: bool,
+    absences: int = 0,
+) -> list[Mail]:
+    """The mails of one notice: to the mentee, and to the mentor when ``to_mentor``."""
+    values = _values(e, s, app_url, absences)
+    who = [("mentee", e.mentee_user_id, e.mentee_email)]
+    if to_mentor:
+        who.append(("mentor", e.provider_user_id, e.provider_email))
+    out = []
+    for role, user_id, address in who:
+        if not address:
+            continue  # booking knew no address: nothing to send to
+        subject, text, html = render(f"{kind}_{role}", values)
+        key = f"{e.enrollment_id}:{kind}:{occurrence}:{user_id}"
+        out.append(Mail(key, address, subject, text, html))
+    return out

@@ -1,0 +1,126 @@
+"""Apply seed 002's rules after marks change, for a whole batch of enrollments at once.
+
+In the transaction that changed the marks: lock the enrollments' standing rows (id order),
+judge each enrollment's ordered history (domain.streaks.judge), announce what is new
+(a notice row per warning / reprobation, inserted once), emit MenteeWarned /
+MenteeReprobated, queue their mails, and store streak, absences and status.
+
+While an enrollment is reprobated nothing more is announced: the reprobation stands until
+a reactivation, and a mentor's correction (absent -> attended) changes the streak and the
+counts but does not lift it (README: Rules).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kairos_attendance.domain.enrollments import Enrollment
+from kairos_attendance.domain.sessions import Session
+from kairos_attendance.domain.streaks import Verdict, judge, standing
+from kairos_attendance.service_layer import notifications as n
+from kairos_attendance.service_layer.templates import Mail
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_contracts.events.attendance import MenteeReprobated, MenteeWarned
+
+Notice = tuple[uuid.UUID, str, str]
+
+
+@dataclass
+class Outcome:
+    #: each absence -> its place in its run (for AbsenceRecorded.consecutive_absences)
+    positions: dict[uuid.UUID, int] = field(default_factory=dict)
+    mails: list[Mail] = field(default_factory=list)
+
+
+def _wanted(enrollment: Enrollment, v: Verdict) -> list[Notice]:
+    if enrollment.reprobated:
+        return []
+    eid = enrollment.enrollment_id
+    wanted = [(eid, "warned", str(b)) for b in v.warn]
+    if v.reprobate:
+        # keyed by the run's second absence: it stays the same while the run grows
+        wanted.append((eid, "reprobated", str(v.reprobate[1])))
+    return wanted
+
+
+async def evaluate(
+    uow: ServiceUnitOfWork, enrollment_ids: Sequence[uuid.UUID], now: datetime, app_url: str
+) -> Outcome:
+    out = Outcome()
+    if not enrollment_ids:
+        return out
+    locked = await uow.standings.lock(enrollment_ids)
+    marks = await uow.sessions.marks_of(list(locked))
+    verdicts = {eid: judge(marks[eid], reset_at=e.reactivated_at) for eid, e in locked.items()}
+    wanted = [w for eid, e in locked.items() for w in _wanted(e, verdicts[eid])]
+    new = await uow.standings.announce(wanted)
+    mentioned = {uuid.UUID(key) for _, _, key in new}
+    for v in verdicts.values():
+        mentioned.update(v.reprobate or ())
+    sessions = await uow.sessions.many(list(mentioned))
+    for eid, kind, key in sorted(new, key=lambda w: (str(w[0]), w[1] != "warned")):
+        e, v = locked[eid], verdicts[eid]
+        if kind == "warned":
+            _warn(uow, out, e, sessions[uuid.UUID(key)], now, app_url)
+        else:
+            assert v.reprobate is not None
+            _reprobate(uow, out, e, [sessions[b] for b in v.reprobate], now, app_url)
+    for eid, e in locked.items():
+        v = verdicts[eid]
+        e.streak, e.absences = v.streak, v.absences
+        e.status = standing(v, reprobated=e.reprobated)
+        out.positions.update(v.positions)
+    await uow.standings.save_many(list(locked.values()))
+    await uow.mails.add(out.mails)
+    return out
+
+
+def _warn(
+    uow: ServiceUnitOfWork, out: Outcome, e: Enrollment, s: Session, now: datetime, app_url: str
+) -> None:
+    uow.emit(
+        MenteeWarned(
+            enrollment_id=e.enrollment_id,
+            subscription_id=e.subscription_id,
+            offering_id=e.offering_id,
+            mentee=n.mentee_of(e),
+            provider=n.provider_of(e),
+            booking_id=s.booking_id,
+            consecutive_absences=1,
+            warned_at=now,
+        )
+    )
+    out.mails += n.mails("warning", e, s, str(s.booking_id), app_url, to_mentor=True)
+
+
+def _reprobate(
+    uow: ServiceUnitOfWork,
+    out: Outcome,
+    e: Enrollment,
+    run: list[Session],
+    now: datetime,
+    app_url: str,
+) -> None:
+    """The run's last absence names the cycle whose remaining sessions booking cancels."""
+    last = max(run, key=lambda s: s.starts_at)
+    e.reprobated_at = now
+    uow.emit(
+        MenteeReprobated(
+            enrollment_id=e.enrollment_id,
+            subscription_id=e.subscription_id,
+            offering_id=e.offering_id,
+            mentee=n.mentee_of(e),
+            provider=n.provider_of(e),
+            cycle=n.cycle_of(last),
+            absent_booking_ids=[s.booking_id for s in run],
+            consecutive_absences=len(run),
+            reprobated_at=now,
+        )
+    )
+    occurrence = str(run[1].booking_id)  # the notice's key: one reprobation per run
+    out.mails += n.mails(
+        "reprobation", e, last, occurrence, app_url, to_mentor=True, absences=len(run)
+    )

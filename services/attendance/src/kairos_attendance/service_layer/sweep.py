@@ -1,0 +1,36 @@
+"""The absence sweep: sessions that ended more than the grace period ago with no mark are
+absences (marked by the system).
+
+One batch per transaction: claim-and-mark is one UPDATE over a SKIP LOCKED subselect, so
+two replicas take disjoint sessions and a session is marked exactly once (a marked row no
+longer matches). The rules, events and mails of the batch are written in the same
+transaction, so a crash loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+from kairos_attendance.domain.sessions import Change
+from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.marks import record
+
+
+async def sweep_batch(ctx: Context) -> int:
+    """Mark one batch; returns how many sessions it marked (0: nothing overdue)."""
+    now = ctx.clock()
+    cutoff = now - ctx.settings.sweep_grace
+    async with ctx.uow_factory() as uow:
+        marked = await uow.sessions.mark_overdue_absent(cutoff, ctx.settings.sweep_batch_size, now)
+        if not marked:
+            return 0
+        changes = [Change(s, None, False, "system", None, "sweep", now) for s in marked]
+        await record(uow, changes, now, ctx.settings.app_url)
+        await uow.commit()
+    return len(marked)
+
+
+async def sweep(ctx: Context) -> int:
+    """Batches until nothing is overdue; returns the total marked."""
+    total = 0
+    while found := await sweep_batch(ctx):
+        total += found
+    return total

@@ -1,0 +1,50 @@
+"""Settings of the attendance processes: the platform's, plus the join window, the sweep,
+SMTP and the mails' links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from kairos_attendance.domain.window import JoinWindow
+from kairos_platform.settings import ServiceSettings
+
+
+class AttendanceSettings(ServiceSettings):
+    join_opens_before_min: float = Field(default=10, ge=0, alias="JOIN_OPENS_BEFORE_MIN")
+    join_closes_after_min: float = Field(default=15, ge=0, alias="JOIN_CLOSES_AFTER_MIN")
+    # A session that ended more than this long ago with no mark is an absence (the mentor
+    # gets this long to mark it by hand first).
+    sweep_grace_min: float = Field(default=15, ge=0, alias="SWEEP_GRACE_MIN")
+    sweep_interval_s: float = Field(default=300, gt=0, alias="SWEEP_INTERVAL_S")
+    sweep_batch_size: int = Field(default=1000, ge=1, le=3000, alias="SWEEP_BATCH_SIZE")
+
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_from: str = Field(default="Kairos <attendance@kairos.local>", alias="SMTP_FROM")
+    mail_batch_size: int = Field(default=50, ge=1, alias="MAIL_BATCH_SIZE")
+    mail_poll_interval_s: float = Field(default=2.0, gt=0, alias="MAIL_POLL_INTERVAL_S")
+    mail_lease_s: float = Field(default=60.0, gt=0, alias="MAIL_LEASE_S")
+    mail_backoff_base_s: float = Field(default=5.0, ge=0, alias="MAIL_BACKOFF_BASE_S")
+    mail_backoff_max_s: float = Field(default=600.0, ge=0, alias="MAIL_BACKOFF_MAX_S")
+    # Where the footer sends people to manage (optional) notifications.
+    app_url: str = Field(default="http://localhost:8080", alias="APP_URL")
+
+    @property
+    def window(self) -> JoinWindow:
+        return JoinWindow(
+            timedelta(minutes=self.join_opens_before_min),
+            timedelta(minutes=self.join_closes_after_min),
+        )
+
+    @property
+    def sweep_grace(self) -> timedelta:
+        return timedelta(minutes=self.sweep_grace_min)
+
+    @classmethod
+    def from_service_settings(cls, settings: ServiceSettings | None) -> AttendanceSettings:
+        """Tests and the platform may hand plain ServiceSettings: keep them, add ours."""
+        if settings is None or isinstance(settings, AttendanceSettings):
+            return settings or cls(SERVICE_NAME="attendance")
+        return cls.model_validate(settings.model_dump(by_alias=True))
