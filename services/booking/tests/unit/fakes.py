@@ -279,6 +279,23 @@ class FakeBookings:
             key=lambda b: b.starts_at,
         )  # fmt: skip
 
+    async def reprobation_restorable(
+        self,
+        enrollment_id: uuid.UUID,
+        undoes: datetime,
+        today: date,
+        now: datetime,
+        until: datetime,
+    ) -> list[Booking]:
+        return sorted(
+            (replace(b) for b in self.bookings.values()
+             if b.enrollment_id == enrollment_id and b.status is BookingStatus.CANCELLED
+             and b.cancel_reason == "reprobated" and b.cancelled_at is not None
+             and b.cancelled_at >= undoes and b.local_date is not None
+             and b.local_date >= today and now < b.starts_at < until),
+            key=lambda b: b.starts_at,
+        )  # fmt: skip
+
     async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]:
         return sorted(
             (replace(b) for b in self.bookings.values()

@@ -140,6 +140,33 @@ class SqlBookingRepository:
         )
         return [_booking(r) for r in await self._s.execute(query)]
 
+    async def reprobation_restorable(
+        self,
+        enrollment_id: uuid.UUID,
+        undoes: datetime,
+        today: date,
+        now: datetime,
+        until: datetime,
+    ) -> list[Booking]:
+        """Cancelled as reprobated at or after ``undoes``, dated ``today`` or later, not yet
+        started and starting before ``until`` (the paid cycle's end), row-locked."""
+        c = bookings.c
+        query = (
+            select(bookings)
+            .where(
+                c.enrollment_id == enrollment_id,
+                c.status == "cancelled",
+                c.cancel_reason == "reprobated",
+                c.cancelled_at >= undoes,
+                c.local_date >= today,
+                c.starts_at > now,
+                c.starts_at < until,
+            )
+            .order_by(c.starts_at)
+            .with_for_update()
+        )
+        return [_booking(r) for r in await self._s.execute(query)]
+
     async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]:
         c = bookings.c
         query = (

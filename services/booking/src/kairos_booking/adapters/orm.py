@@ -240,6 +240,8 @@ enrollments = Table(
     Column("cycle_number", Integer),
     _at("cycle_starts_at", nullable=True),
     _at("cycle_ends_at", nullable=True),
+    # set by MenteeReprobated, cleared by MenteeReactivated (migration 0004)
+    _at("reprobated_at", nullable=True),
     _created(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ux_enrollments_offering_mentee", "offering_id", "mentee_id", unique=True),

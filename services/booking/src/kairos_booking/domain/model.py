@@ -254,6 +254,8 @@ class Enrollment:
     cycle_number: int | None = None
     cycle_starts_at: datetime | None = None
     cycle_ends_at: datetime | None = None
+    #: the reprobation in force (attendance's MenteeReprobated), until a reactivation
+    reprobated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

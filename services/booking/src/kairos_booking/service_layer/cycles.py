@@ -23,6 +23,7 @@ from kairos_booking.domain import recurring
 from kairos_booking.domain.model import (
     Availability,
     Booking,
+    BookingStatus,
     CycleRecord,
     Enrollment,
     EnrollmentStatus,
@@ -33,6 +34,7 @@ from kairos_booking.domain.model import (
 from kairos_booking.domain.recurring import PlannedSession
 from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields, person
 from kairos_booking.service_layer.ports import BookingUow
+from kairos_booking.service_layer.reprobation import cancel_reprobated
 from kairos_booking.service_layer.seats import take_seat
 from kairos_booking.service_layer.subscriptions import cancel_unsubscribed
 from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, RejectionReason
@@ -122,6 +124,7 @@ async def _book_cycle(
             continue
         booking = await _book_session(uow, event, enrollment, offering, provider, session, price)
         await _apply_known_unsubscribe(uow, event, enrollment, booking, offering, provider)
+        await _apply_known_reprobation(uow, enrollment, booking, offering, provider)
 
 
 def _unavailable(
@@ -194,6 +197,21 @@ async def _apply_known_unsubscribe(
     if booking.starts_at > at:
         by = enrollment.unsubscribed_by or "system"
         await cancel_unsubscribed(uow, booking, offering, provider, at, by)
+
+
+async def _apply_known_reprobation(
+    uow: BookingUow,
+    enrollment: Enrollment,
+    booking: Booking,
+    offering: Offering,
+    provider: Provider,
+) -> None:
+    """A cycle paid while the mentee is reprobated: its sessions exist (billing continues)
+    but stay cancelled as reprobated until a reactivation brings them back
+    (reprobation.py)."""
+    at = enrollment.reprobated_at
+    if at is not None and booking.status is BookingStatus.CONFIRMED and booking.starts_at > at:
+        await cancel_reprobated(uow, booking, offering, provider, at)
 
 
 async def _reject_occurrence(

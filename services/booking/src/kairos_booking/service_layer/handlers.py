@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kairos_booking.service_layer import payment_events, subscriptions
+from kairos_booking.service_layer import payment_events, reprobation, subscriptions
+from kairos_contracts.events.attendance import MenteeReactivated, MenteeReprobated
 from kairos_contracts.events.payments import (
     PaymentCancelled,
     PaymentFailed,
@@ -23,4 +24,6 @@ def event_handlers() -> dict[Any, Any]:
         PaymentFailed: payment_events.on_payment_failed,
         SubscriptionCancelled: subscriptions.on_subscription_cancelled,
         SubscriptionReactivated: subscriptions.on_subscription_reactivated,
+        MenteeReprobated: reprobation.on_mentee_reprobated,
+        MenteeReactivated: reprobation.on_mentee_reactivated,
     }

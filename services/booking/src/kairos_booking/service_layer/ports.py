@@ -114,6 +114,14 @@ class BookingRepository(Protocol):
     async def restorable(
         self, enrollment_id: uuid.UUID, undoes: datetime, today: date, now: datetime
     ) -> list[Booking]: ...
+    async def reprobation_restorable(
+        self,
+        enrollment_id: uuid.UUID,
+        undoes: datetime,
+        today: date,
+        now: datetime,
+        until: datetime,
+    ) -> list[Booking]: ...
     async def upcoming_of(self, enrollment_id: uuid.UUID, now: datetime) -> list[Booking]: ...
 
 

@@ -132,17 +132,24 @@ async def on_subscription_reactivated(
     )
     for booking in cancelled:
         if await take_seat(uow, offering, booking.starts_at):
-            await _restore(uow, booking, offering, provider, now)
+            await restore(uow, booking, offering, provider, now, RestoreCause.UNSUBSCRIBE_UNDONE)
         else:
-            await _report_lost_seat(uow, booking, enrollment, offering, provider, event)
+            key = f"not-restored:{event.undoes_unsubscribed_at}"
+            await report_lost_seat(uow, booking, enrollment, offering, provider, key)
     enrollment.status = EnrollmentStatus.ACTIVE
     enrollment.unsubscribed_at = enrollment.unsubscribed_by = None
     await uow.enrollments.save(enrollment)
 
 
-async def _restore(
-    uow: BookingUow, booking: Booking, offering: Offering, provider: Provider, now: datetime
+async def restore(
+    uow: BookingUow,
+    booking: Booking,
+    offering: Offering,
+    provider: Provider,
+    now: datetime,
+    cause: RestoreCause,
 ) -> None:
+    """Confirm a cancelled session again (UPDATE of its row, seat already taken)."""
     previously = booking.cancelled_at
     assert previously is not None  # the query selects cancelled rows
     booking.restore()
@@ -151,33 +158,33 @@ async def _restore(
     uow.emit(
         BookingRestored(
             **fields,
-            cause=RestoreCause.UNSUBSCRIBE_UNDONE,
+            cause=cause,
             restored_at=now,
             previously_cancelled_at=previously,
         )
     )
 
 
-async def _report_lost_seat(
+async def report_lost_seat(
     uow: BookingUow,
     booking: Booking,
     enrollment: Enrollment,
     offering: Offering,
     provider: Provider,
-    event: SubscriptionReactivated,
+    key: str,
 ) -> None:
-    """The seat went to someone else while unsubscribed: the session stays cancelled,
-    is recorded, and payments credits its share of the cycle (as for any occurrence the
-    mentee paid for and cannot have)."""
+    """The seat went to someone else while unsubscribed (or reprobated): the session stays
+    cancelled, is recorded, and payments credits its share of the cycle (as for any
+    occurrence the mentee paid for and cannot have). ``key`` names the undoing event."""
     log.warning("session %s not restored: its seat is taken", booking.booking_id)
     rejection = OccurrenceRejection(
-        rejection_id=uuid.uuid5(booking.booking_id, f"not-restored:{event.undoes_unsubscribed_at}"),
+        rejection_id=uuid.uuid5(booking.booking_id, key),
         payment_id=booking.payment_id,
         enrollment_id=enrollment.enrollment_id,
         local_date=booking.local_date or booking.starts_at.date(),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        detail="seat taken while unsubscribed",
+        detail="seat taken while the session was cancelled",
         amount_minor=booking.amount_minor,
         booking_id=booking.booking_id,
     )
