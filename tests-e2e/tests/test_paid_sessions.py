@@ -5,115 +5,14 @@ payments that leave the slot bookable at once, and paying with credits.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from kairos_e2e.client import Gateway, eventually
+from kairos_e2e.market import B, Market, P, booking_of, checkout, mentee, stripe_intent
 
 pytestmark = pytest.mark.e2e
-B, P = "/api/booking", "/api/payments"
-
-
-class Market:
-    """One mentor with an offering open every day, and helpers to book it as a mentee."""
-
-    def __init__(self, gw: Gateway, capacity: int = 1, price_in_credits: int | None = None) -> None:
-        self.gw = gw
-        self.capacity = capacity
-        self.price_in_credits = price_in_credits
-        self.mentor_id = uuid.uuid4()
-        self.mentor = gw.as_user("mentor", user_id=self.mentor_id)
-
-    async def open(self) -> None:
-        http = self.gw.http
-        provider = await http.post(
-            f"{B}/providers",
-            json={
-                "display_name": "Ada Mentor",
-                "email": "ada@example.org",
-                "time_zone": "Europe/Madrid",
-            },
-            headers=self.mentor,
-        )
-        assert provider.status_code == 201, provider.text
-        self.provider_id = provider.json()["provider_id"]
-        week = [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)]
-        hours = await http.put(
-            f"{B}/providers/{self.provider_id}/availability",
-            json={"weekly": week},
-            headers=self.mentor,
-        )
-        assert hours.status_code == 204, hours.text
-        body: dict[str, Any] = {
-            "title": "Career mentoring",
-            "duration_min": 60,
-            "price_minor": 4500,
-            "currency": "EUR",
-            "capacity": self.capacity,
-        }
-        if self.price_in_credits:
-            body["price_in_credits"] = self.price_in_credits
-        offering = await http.post(
-            f"{B}/providers/{self.provider_id}/offerings", json=body, headers=self.mentor
-        )
-        assert offering.status_code == 201, offering.text
-        self.offering_id = offering.json()["offering_id"]
-
-    async def slots(self) -> list[dict[str, Any]]:
-        start = (datetime.now(UTC) + timedelta(days=2)).date()
-        resp = await self.gw.http.get(
-            f"{B}/offerings/{self.offering_id}/slots",
-            params={"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat()},
-        )
-        assert resp.status_code == 200, resp.text
-        return list(resp.json()["slots"])
-
-    async def hold(self, mentee: dict[str, str], starts_at: str) -> httpx.Response:
-        return await self.gw.http.post(
-            f"{B}/holds",
-            json={"offering_id": self.offering_id, "starts_at": starts_at},
-            headers=mentee,
-        )
-
-    async def free_seats(self, starts_at: str) -> int:
-        # A slot with no free seat is not listed at all.
-        return next((s["free"] for s in await self.slots() if s["starts_at"] == starts_at), 0)
-
-
-def mentee(gw: Gateway) -> tuple[uuid.UUID, dict[str, str]]:
-    user = uuid.uuid4()
-    return user, gw.as_user("mentee", user_id=user)
-
-
-async def checkout(gw: Gateway, who: dict[str, str], hold_id: str, **body: Any) -> httpx.Response:
-    return await eventually(
-        lambda: _checkout_once(gw, who, hold_id, body), timeout=15, what="checkout accepted"
-    )
-
-
-async def _checkout_once(
-    gw: Gateway, who: dict[str, str], hold_id: str, body: dict[str, Any]
-) -> Any:
-    resp = await gw.http.post(f"{P}/checkouts", json={"hold_id": hold_id, **body}, headers=who)
-    # 409 with Retry-After: payments has not heard of the hold yet (it travels by event).
-    return None if resp.status_code == 409 and resp.headers.get("Retry-After") else resp
-
-
-async def booking_of(gw: Gateway, who: dict[str, str], starts_at: str) -> Any:
-    resp = await gw.http.get(f"{B}/me/bookings", params={"when": "upcoming"}, headers=who)
-    assert resp.status_code == 200, resp.text
-    return next((b for b in resp.json() if b["starts_at"] == starts_at), None)
-
-
-def stripe_intent(gw: Gateway, intent_id: str) -> dict[str, Any]:
-    api, key = gw.stripe_api_base, gw.stripe_api_key
-    resp = httpx.get(f"{api}/v1/payment_intents/{intent_id}", auth=(key, ""), timeout=10)
-    resp.raise_for_status()
-    return dict(resp.json())
 
 
 async def test_paid_session_is_booked_once_and_captured(gateway: Gateway) -> None:

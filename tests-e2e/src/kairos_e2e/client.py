@@ -30,11 +30,21 @@ class Gateway:
         # Where the stack's Stripe is: tests look at it the way an operator would.
         self.stripe_api_base = (endpoints or {}).get("stripe_api_base", "")
         self.stripe_api_key = (endpoints or {}).get("stripe_api_key", "")
+        # Where the stack's CalDAV server and mail sink are (an operator can look there).
+        self.caldav_url = (endpoints or {}).get("caldav_url", "")
+        self.maildir = (endpoints or {}).get("maildir") or str(Path(data_dir) / "maildir")
         self._private = (Path(data_dir) / "jwt_private.pem").read_bytes()
         self._issuer, self._audience = issuer, audience
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
 
-    def token(self, *roles: str, user_id: uuid.UUID | None = None, ttl_s: int = 600) -> str:
+    def token(
+        self,
+        *roles: str,
+        user_id: uuid.UUID | None = None,
+        ttl_s: int = 600,
+        **claims: Any,
+    ) -> str:
+        """A token for ``user_id`` with ``roles``; extra claims (``email``, ``name``) as given."""
         return mint_token(
             self._private,
             sub=user_id or uuid.uuid4(),
@@ -42,10 +52,13 @@ class Gateway:
             issuer=self._issuer,
             audience=self._audience,
             ttl_s=ttl_s,
+            extra_claims=claims or None,
         )
 
-    def as_user(self, *roles: str, user_id: uuid.UUID | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(*roles, user_id=user_id)}"}
+    def as_user(
+        self, *roles: str, user_id: uuid.UUID | None = None, **claims: Any
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, user_id=user_id, **claims)}"}
 
     async def aclose(self) -> None:
         await self.http.aclose()
