@@ -1,0 +1,201 @@
+"""Fixtures: a real SMTP sink per test session, and per test an attendance service on a
+fresh PostgreSQL database with its HTTP app (real JWT verification), a Dispatcher
+delivering booking events exactly as the consumer would, and a pinned, movable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from kairos_attendance.adapters.smtp import SmtpMailer
+from kairos_attendance.bootstrap import bootstrap
+from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.mail import send_once
+from kairos_attendance.settings import AttendanceSettings
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.booking import BookingConfirmed
+from kairos_contracts.types import BillingCycle, Person, Provider
+from kairos_localstack.smtp_sink import SmtpSink
+from kairos_platform.auth import JWTVerifier, StaticKeySource
+from kairos_platform.messaging.consumer import Dispatcher, Record
+from kairos_platform.migrations import upgrade
+from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.service import Service
+from kairos_platform.tokens_cli import generate_keypair, mint_token
+
+_offsets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    root = Path(tempfile.mkdtemp(prefix="kairos-att-smtp-"))
+    sink = SmtpSink(root / "maildir", log_file=root / "smtp.log")
+    sink.start()
+    yield sink
+    sink.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keypair() -> tuple[bytes, bytes]:
+    return generate_keypair()
+
+
+@dataclass
+class Clock:
+    """The service's clock in tests: pinned, moved by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2030, 1, 1, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Att:
+    service: Service
+    client: httpx.AsyncClient
+    dispatcher: Dispatcher
+    private_key: bytes
+    clock: Clock
+    mailer: SmtpMailer
+
+    @property
+    def ctx(self) -> Context:
+        return self.service.extras["context"]  # type: ignore[no-any-return]
+
+    def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
+        s = self.service.settings
+        token = mint_token(
+            self.private_key, sub=str(user_id), roles=[role], issuer=s.jwt_issuer,
+            audience=s.jwt_audience,
+        )  # fmt: skip
+        return {"Authorization": f"Bearer {token}"}
+
+    async def deliver(self, event: Event | Envelope) -> Any:
+        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
+        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
+        return await self.dispatcher.handle(record)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.service.engine.connect() as conn:
+            return list(await conn.execute(text(sql), params))
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        rows = await self.rows(
+            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
+        )
+        return [r.payload["data"] for r in rows]
+
+    async def envelopes(self, event_type: str) -> list[Envelope]:
+        rows = await self.rows(
+            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
+        )
+        return [Envelope.model_validate(r.payload) for r in rows]
+
+    async def send_mails(self) -> None:
+        while await send_once(self.ctx, self.mailer):
+            pass
+
+
+def settings_for(url: str, smtp_port: int, **extra: Any) -> AttendanceSettings:
+    return AttendanceSettings(
+        SERVICE_NAME="attendance", DATABASE_URL=url, SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_port, MAIL_BACKOFF_BASE_S=0, **extra,
+    )  # fmt: skip
+
+
+async def open_att(
+    url: str, keypair: tuple[bytes, bytes], smtp_port: int, clock: Clock, **extra: Any
+) -> Att:
+    settings = settings_for(url, smtp_port, **extra)
+    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.smtp_from)
+    service = bootstrap(settings, mailer=mailer, clock=clock)
+    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
+    app = build_http_app(service)
+    app.state.verifier = JWTVerifier(
+        StaticKeySource.from_pem(keypair[1]),
+        issuer=service.settings.jwt_issuer,
+        audience=service.settings.jwt_audience,
+    )
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://attendance", timeout=30
+    )
+    return Att(service, client, build_dispatcher(service), keypair[0], clock, mailer)
+
+
+@pytest.fixture
+async def att(
+    fresh_database: str, keypair: tuple[bytes, bytes], smtp_sink: SmtpSink
+) -> AsyncIterator[Att]:
+    a = await open_att(fresh_database, keypair, smtp_sink.port or 0, Clock())
+    yield a
+    await a.client.aclose()
+    await a.service.engine.dispose()
+
+
+@dataclass
+class Programme:
+    """One mentee's enrollment with a mentor: weekly sessions from ``first``."""
+
+    mentor: Provider
+    mentee: Person
+    enrollment_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    subscription_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    offering_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    first: datetime = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
+
+    @property
+    def cycle(self) -> BillingCycle:
+        start = self.first - timedelta(days=1)
+        return BillingCycle(number=1, starts_at=start, ends_at=start + timedelta(days=28))
+
+    def session(self, week: int, **overrides: Any) -> BookingConfirmed:
+        start = self.first + timedelta(weeks=week)
+        values: dict[str, Any] = {
+            "booking_id": uuid.uuid4(), "sequence": 0, "offering_id": self.offering_id,
+            "offering_title": "Weekly mentoring", "provider": self.mentor,
+            "mentee": self.mentee, "provider_time_zone": "Europe/Madrid",
+            "payment_id": uuid.uuid4(), "payment_method": "subscription",
+            "meeting_url": "https://meet.example.org/abc", "starts_at": start,
+            "ends_at": start + timedelta(hours=1), "subscription_id": self.subscription_id,
+            "enrollment_id": self.enrollment_id, "cycle": self.cycle,
+            "amount_minor": 3000, "currency": "EUR",
+        }  # fmt: skip
+        return BookingConfirmed(**(values | overrides))
+
+
+def mentor(name: str = "Ada") -> Provider:
+    tag = uuid.uuid4().hex[:6]
+    return Provider(
+        provider_id=uuid.uuid4(), user_id=uuid.uuid4(),
+        email=f"mentor-{tag}@example.org", display_name=name,
+    )  # fmt: skip
+
+
+def mentee(name: str = "Ana") -> Person:
+    tag = uuid.uuid4().hex[:6]
+    return Person(user_id=uuid.uuid4(), email=f"mentee-{tag}@example.org", display_name=name)
+
+
+async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
+    """Poll ``check`` (async, returns truthy when done) until a deadline."""
+    until = time.monotonic() + timeout
+    while True:
+        found = await check()
+        if found or time.monotonic() > until:
+            return found
+        await asyncio.sleep(every)
