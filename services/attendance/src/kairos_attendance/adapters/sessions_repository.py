@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import attendance_audit, sessions
@@ -119,7 +119,7 @@ class SqlSessionRepository:
         """The session with the latest cycle end of each enrollment (its current cycle)."""
         rows = await self._s.execute(
             select(sessions)
-            .distinct(S.enrollment_id)
+            .ext(distinct_on(S.enrollment_id))
             .where(S.enrollment_id.in_(list(enrollment_ids)), S.cycle_ends_at.is_not(None))
             .order_by(S.enrollment_id, S.cycle_ends_at.desc(), S.starts_at.desc())
         )

@@ -1,0 +1,165 @@
+"""The absence sweep and seed 002's rules on real PostgreSQL, mails through the real SMTP
+sink: absent/attended/absent warns only; absent/absent reprobates; two sweeps at once mark
+each session once and send each mail once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+
+from kairos_attendance.service_layer.mail import send_once
+from kairos_attendance.service_layer.sweep import sweep
+from kairos_localstack.smtp_sink import SmtpSink
+
+from .conftest import Att, Clock, Programme, eventually, mentee, mentor, open_att
+
+pytestmark = pytest.mark.integration
+
+
+def _to(sink: SmtpSink, address: str) -> list[EmailMessage]:
+    return [m for m in sink.messages() if m["To"] == address]
+
+
+async def _mails(sink: SmtpSink, address: str, n: int) -> list[EmailMessage]:
+    async def enough() -> list[EmailMessage] | None:
+        got = _to(sink, address)
+        return got if len(got) >= n else None
+
+    return await eventually(enough) or _to(sink, address)
+
+
+async def _absent_after(att: Att, s: object) -> int:
+    att.clock.now = s.ends_at + att.ctx.settings.sweep_grace + timedelta(seconds=1)  # type: ignore[attr-defined]
+    return await sweep(att.ctx)
+
+
+async def test_absent_attended_absent_warns_twice_and_never_reprobates(
+    att: Att, smtp_sink: SmtpSink
+) -> None:
+    p = Programme(mentor(), mentee())
+    sessions = [p.session(i) for i in range(3)]
+    for s in sessions:
+        await att.deliver(s)
+    assert await _absent_after(att, sessions[0]) == 1
+    att.clock.now = sessions[1].starts_at
+    joined = await att.client.post(
+        f"/sessions/{sessions[1].booking_id}/join", headers=att.auth(p.mentee.user_id)
+    )
+    assert joined.status_code == 200
+    assert await _absent_after(att, sessions[2]) == 1
+    assert await sweep(att.ctx) == 0  # idempotent: nothing left to mark
+
+    warned = await att.outbox("MenteeWarned")
+    assert [w["booking_id"] for w in warned] == [
+        str(sessions[0].booking_id),
+        str(sessions[2].booking_id),
+    ]
+    assert await att.outbox("MenteeReprobated") == []
+    absences = await att.outbox("AbsenceRecorded")
+    assert [a["consecutive_absences"] for a in absences] == [1, 1]
+    [standing] = await att.rows("SELECT status, streak, absences FROM standings")
+    assert (standing.status, standing.streak, standing.absences) == ("warned", 1, 2)
+
+    await att.send_mails()
+    for address in (p.mentee.email, p.mentor.email):
+        got = await _mails(smtp_sink, address or "", 2)
+        assert len(got) == 2, [m["Subject"] for m in got]
+        assert all("missed a session" in m["Subject"] for m in got)
+    [first] = _to(smtp_sink, p.mentee.email or "")[:1]
+    html = first.get_body(("html",))
+    plain = first.get_body(("plain",))
+    assert html is not None and plain is not None
+    assert "/settings/notifications" in plain.get_content()
+    assert "Manage your other notifications" in html.get_content()
+    assert first["List-Unsubscribe"] is None  # account notices: no one-click unsubscribe
+
+
+async def test_two_absences_in_a_row_reprobate_once(att: Att, smtp_sink: SmtpSink) -> None:
+    p = Programme(mentor(), mentee())
+    sessions = [p.session(i) for i in range(4)]
+    for s in sessions:
+        await att.deliver(s)
+    await _absent_after(att, sessions[0])
+    await _absent_after(att, sessions[1])
+    [reprobated] = await att.outbox("MenteeReprobated")
+    assert reprobated["absent_booking_ids"] == [str(s.booking_id) for s in sessions[:2]]
+    assert reprobated["enrollment_id"] == str(p.enrollment_id)
+    assert reprobated["cycle"]["ends_at"].startswith(p.cycle.ends_at.date().isoformat())
+    assert len(await att.outbox("MenteeWarned")) == 1
+    # a third absence while reprobated announces nothing more
+    await _absent_after(att, sessions[2])
+    assert len(await att.outbox("MenteeReprobated")) == 1
+    assert len(await att.outbox("MenteeWarned")) == 1
+    [standing] = await att.rows("SELECT status, streak, absences FROM standings")
+    assert (standing.status, standing.streak, standing.absences) == ("reprobated", 3, 3)
+
+    await att.send_mails()
+    subjects = [m["Subject"] for m in await _mails(smtp_sink, p.mentor.email or "", 2)]
+    assert sorted(subjects) == sorted(
+        ["Ana missed a session: Weekly mentoring", "Ana is reprobated: Weekly mentoring"]
+    )
+
+
+async def test_a_mentor_correction_recomputes_the_streak(att: Att) -> None:
+    p = Programme(mentor(), mentee())
+    sessions = [p.session(i) for i in range(3)]
+    for s in sessions:
+        await att.deliver(s)
+    await _absent_after(att, sessions[0])
+    fixed = await att.client.put(
+        f"/sessions/{sessions[0].booking_id}/attendance", json={"attended": True},
+        headers=att.auth(p.mentor.user_id, "mentor"),
+    )  # fmt: skip
+    assert fixed.status_code == 200
+    await _absent_after(att, sessions[1])
+    # absent (corrected to attended), absent: one lone absence, no reprobation
+    assert await att.outbox("MenteeReprobated") == []
+    assert [w["booking_id"] for w in await att.outbox("MenteeWarned")] == [
+        str(sessions[0].booking_id), str(sessions[1].booking_id),
+    ]  # fmt: skip
+
+
+async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
+    fresh_database: str, keypair: tuple[bytes, bytes], smtp_sink: SmtpSink
+) -> None:
+    clock = Clock()
+    # two replicas: two services, two engines, one database; small batches interleave
+    a = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, SWEEP_BATCH_SIZE=7)
+    b = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, SWEEP_BATCH_SIZE=7)
+    try:
+        programmes = [Programme(mentor(), mentee()) for _ in range(30)]
+        for p in programmes:
+            for week in range(2):
+                await a.deliver(p.session(week))
+        clock.now = programmes[0].session(2).starts_at
+        marked = await asyncio.gather(sweep(a.ctx), sweep(b.ctx))
+        assert sum(marked) == 60 and all(marked)  # both replicas did part of the work
+        audit = await a.rows("SELECT booking_id FROM attendance_audit")
+        assert len(audit) == 60 and len({r.booking_id for r in audit}) == 60
+        absences = await a.outbox("AbsenceRecorded")
+        assert len({x["booking_id"] for x in absences}) == len(absences) == 60
+        reprobations = await a.outbox("MenteeReprobated")
+        assert Counter(r["enrollment_id"] for r in reprobations) == Counter(
+            {str(p.enrollment_id): 1 for p in programmes}
+        )
+        queued = await a.rows("SELECT dedupe_key, recipient FROM email_outbox")
+        before = len(smtp_sink.messages())
+        senders = [send_once(a.ctx, a.mailer), send_once(b.ctx, b.mailer)]
+        while sum(await asyncio.gather(*senders)):
+            senders = [send_once(a.ctx, a.mailer), send_once(b.ctx, b.mailer)]
+
+        async def all_arrived() -> bool:
+            return len(smtp_sink.messages()) - before >= len(queued)
+
+        await eventually(all_arrived)
+        sent = smtp_sink.messages()[before:]
+        assert len(sent) == len(queued)
+        assert len({m["Message-ID"] for m in sent}) == len(sent)  # no mail twice
+    finally:
+        for x in (a, b):
+            await x.client.aclose()
+            await x.service.engine.dispose()
