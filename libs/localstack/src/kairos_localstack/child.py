@@ -20,6 +20,8 @@ class ChildServer:
         self.log_file = log_file
         self.proc: subprocess.Popen[bytes] | None = None
         self.pid: int | None = None
+        #: the child's working directory (None: ours)
+        self.cwd: Path | None = None
 
     def argv(self) -> list[str]:
         """The command line, once ``self.port`` is set (write config files here too)."""
@@ -33,7 +35,7 @@ class ChildServer:
             return
         if self.port is None:
             self.port = free_port()
-        self.proc = spawn(self.argv(), self.log_file)
+        self.proc = spawn(self.argv(), self.log_file, cwd=self.cwd)
         self.pid = self.proc.pid
         self.wait_ready(timeout)
 

@@ -39,6 +39,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
 # Where the stack points localstripe's webhook: the payments service behind the gateway.
 STRIPE_WEBHOOK_PATH = "/api/payments/webhooks/stripe"
 
+# Where the gateway serves the merged API documents (kairos_localstack.docs_server).
+DOCS_PREFIX = "/api/docs/"
+
 
 def by_name(names: list[str] | None) -> tuple[ServiceSpec, ...]:
     """The registered services named (all when names is None)."""

@@ -22,17 +22,24 @@ from typing import Any
 
 import httpx
 
+from kairos_localstack.docs_server import DocsServer, DocsSource
 from kairos_localstack.kafka import TansuBroker, ensure_topics
 from kairos_localstack.keys import ensure_calendar_key, ensure_jwt_keys
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_localstack.proc import StartupError, run_sync, spawn, start_ticks
 from kairos_localstack.radicale import RadicaleServer
-from kairos_localstack.services import SERVICES, STRIPE_WEBHOOK_PATH, ServiceSpec, all_topics
+from kairos_localstack.services import (
+    DOCS_PREFIX,
+    SERVICES,
+    STRIPE_WEBHOOK_PATH,
+    ServiceSpec,
+    all_topics,
+)
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_localstack.state import ProcessRecord, StackState
 from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
-from kairos_localstack.traefik import TraefikGateway
+from kairos_localstack.traefik import DEFAULT_RATE_AVERAGE, DEFAULT_RATE_BURST, TraefikGateway
 
 TOPIC_PARTITIONS = 3  # >= 2 so two consumer replicas both get work
 
@@ -261,8 +268,23 @@ class Stack:
                 proc = spawn(argv, self.logs / f"{name}.log", env=self._service_env(svc, extra))
                 self._record(name, proc, port)
 
+        # The merged OpenAPI / AsyncAPI documents, behind the gateway at /api/docs/.
+        docs = DocsServer(
+            [DocsSource(svc.name, svc.prefix, routes[svc.prefix]) for svc in self.services],
+            log_file=self.logs / "docs.log",
+        )
+        docs.start()
+        assert docs.proc is not None and docs.port is not None
+        self._record("docs", docs.proc, docs.port)
+        routes[DOCS_PREFIX] = docs.port
+
         gateway = TraefikGateway(
-            self.data_dir / "traefik", routes, log_file=self.logs / "traefik.log"
+            self.data_dir / "traefik",
+            routes,
+            log_file=self.logs / "traefik.log",
+            rate_average=int(self.env.get("KAIROS_GATEWAY_RATE_AVERAGE", DEFAULT_RATE_AVERAGE)),
+            rate_burst=int(self.env.get("KAIROS_GATEWAY_RATE_BURST", DEFAULT_RATE_BURST)),
+            unlimited_paths=[STRIPE_WEBHOOK_PATH],
         )
         gateway.start()
         assert gateway.proc is not None

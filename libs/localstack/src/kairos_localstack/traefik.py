@@ -6,6 +6,21 @@ matches nothing; the prefix minus its trailing slash is stripped, so
 
 Config files are written as JSON with a .yaml suffix: YAML is a superset of JSON, Traefik
 reads them as YAML, and we need no YAML writer.
+
+Parity with the deployed gateway (``deploy/gateway/``):
+
+* ``request-id``: the same Traefik *local plugin* (Go source in
+  ``deploy/gateway/plugins-local``, interpreted by Traefik, nothing downloaded) keeps a
+  well-formed ``X-Request-Id`` or sets a UUID, on the request and the response. When the
+  plugin source is not there (the package used outside a checkout) the middleware is left
+  out and the services still make and echo ``X-Request-ID`` themselves
+  (``kairos_platform.http``).
+* ``rate-limit``: Traefik's ``rateLimit`` per client address, ``rate_average`` requests/s
+  with bursts of ``rate_burst`` (the stack's defaults are generous, 200/400, so tests are
+  never throttled; ``KAIROS_GATEWAY_RATE_AVERAGE`` / ``KAIROS_GATEWAY_RATE_BURST``), 429 beyond.
+* ``unlimited_paths`` (the Stripe webhook): a router of its own, exact ``Path``, without
+  the rate limit; no middleware reads or rewrites a body, so the raw body reaches the service.
+* The ``web`` entry point has no read/write timeout: server-sent events stay open.
 """
 
 from __future__ import annotations
@@ -13,7 +28,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +37,16 @@ import httpx
 from kairos_localstack.child import ChildServer
 from kairos_localstack.ports import free_port
 from kairos_localstack.proc import StartupError
+
+#: deploy/gateway/plugins-local in the checkout this package is installed from (editable)
+PLUGINS_SOURCE = Path(__file__).resolve().parents[4] / "deploy" / "gateway" / "plugins-local"
+REQUEST_ID_PLUGIN = "github.com/kairos-platform/requestid"
+DEFAULT_RATE_AVERAGE = 200
+DEFAULT_RATE_BURST = 400
+
+
+def request_id_plugin_available(source: Path = PLUGINS_SOURCE) -> bool:
+    return (source / "src" / REQUEST_ID_PLUGIN / "requestid.go").exists()
 
 
 def traefik_binary() -> str:
@@ -35,32 +60,72 @@ def traefik_binary() -> str:
     return found
 
 
-def dynamic_config(routes: Mapping[str, int]) -> dict[str, Any]:
+def _name(prefix: str) -> str:
+    return prefix.strip("/").replace("/", "-") or "root"
+
+
+def dynamic_config(
+    routes: Mapping[str, int],
+    *,
+    rate_average: int = DEFAULT_RATE_AVERAGE,
+    rate_burst: int = DEFAULT_RATE_BURST,
+    request_id: bool = False,
+    unlimited_paths: Sequence[str] = (),
+) -> dict[str, Any]:
     """File-provider config: one router + strip-prefix middleware + service per prefix."""
     routers: dict[str, Any] = {}
-    middlewares: dict[str, Any] = {}
+    middlewares: dict[str, Any] = {
+        "rate-limit": {"rateLimit": {"average": rate_average, "period": "1s", "burst": rate_burst}}
+    }
+    head = ["request-id"] if request_id else []
+    if request_id:
+        middlewares["request-id"] = {"plugin": {"requestid": {"headerName": "X-Request-Id"}}}
     services: dict[str, Any] = {}
     for prefix, port in routes.items():
         if not (prefix.startswith("/") and prefix.endswith("/")):
             raise ValueError(f"route prefix must start and end with '/': {prefix!r}")
-        name = prefix.strip("/").replace("/", "-") or "root"
+        name = _name(prefix)
         routers[name] = {
             "rule": f"PathPrefix(`{prefix}`)",
             "entryPoints": ["web"],
-            "middlewares": [f"{name}-strip"],
+            "middlewares": [*head, "rate-limit", f"{name}-strip"],
             "service": name,
         }
         middlewares[f"{name}-strip"] = {"stripPrefix": {"prefixes": [prefix.rstrip("/")]}}
         services[name] = {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{port}"}]}}
+    for path in unlimited_paths:
+        owner = next((p for p in routes if path.startswith(p)), None)
+        if owner is None:
+            continue  # its service is not part of this stack
+        # Path(...) is longer than the owner's PathPrefix(...), so Traefik tries it first.
+        routers[f"{_name(path)}-unlimited"] = {
+            "rule": f"Path(`{path}`)",
+            "entryPoints": ["web"],
+            "middlewares": [*head, f"{_name(owner)}-strip"],
+            "service": _name(owner),
+        }
     return {"http": {"routers": routers, "middlewares": middlewares, "services": services}}
 
 
-def static_config(port: int, ping_port: int, dynamic_file: Path) -> dict[str, Any]:
-    return {
+def static_config(
+    port: int, ping_port: int, dynamic_file: Path, *, request_id: bool = False
+) -> dict[str, Any]:
+    config: dict[str, Any] = {
         # Never phone home: no version check, no anonymous usage statistics.
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
         "entryPoints": {
-            "web": {"address": f"127.0.0.1:{port}"},
+            "web": {
+                "address": f"127.0.0.1:{port}",
+                # Server-sent events stay open: no read/write timeout (Traefik's read
+                # timeout defaults to 60 s).
+                "transport": {
+                    "respondingTimeouts": {
+                        "readTimeout": "0s",
+                        "writeTimeout": "0s",
+                        "idleTimeout": "180s",
+                    }
+                },
+            },
             "ping": {"address": f"127.0.0.1:{ping_port}"},
         },
         "ping": {"entryPoint": "ping"},
@@ -68,6 +133,10 @@ def static_config(port: int, ping_port: int, dynamic_file: Path) -> dict[str, An
         "log": {"level": "WARN"},
         "accessLog": {},
     }
+    if request_id:
+        # Found under ./plugins-local relative to Traefik's working directory.
+        config["experimental"] = {"localPlugins": {"requestid": {"moduleName": REQUEST_ID_PLUGIN}}}
+    return config
 
 
 class TraefikGateway(ChildServer):
@@ -81,11 +150,20 @@ class TraefikGateway(ChildServer):
         routes: Mapping[str, int],
         port: int | None = None,
         log_file: Path | None = None,
+        *,
+        rate_average: int = DEFAULT_RATE_AVERAGE,
+        rate_burst: int = DEFAULT_RATE_BURST,
+        unlimited_paths: Sequence[str] = (),
+        plugins_source: Path | None = PLUGINS_SOURCE,
     ) -> None:
         super().__init__(port, log_file)
         self.config_dir = Path(config_dir)
         self.routes = dict(routes)
         self.ping_port: int | None = None
+        self.rate_average, self.rate_burst = rate_average, rate_burst
+        self.unlimited_paths = tuple(unlimited_paths)
+        self.request_id = plugins_source is not None and request_id_plugin_available(plugins_source)
+        self.plugins_source = plugins_source
 
     @property
     def url(self) -> str:
@@ -94,10 +172,27 @@ class TraefikGateway(ChildServer):
     def write_config(self) -> Path:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         dynamic = self.config_dir / "dynamic.yaml"
-        dynamic.write_text(json.dumps(dynamic_config(self.routes), indent=2))
+        config = dynamic_config(
+            self.routes,
+            rate_average=self.rate_average,
+            rate_burst=self.rate_burst,
+            request_id=self.request_id,
+            unlimited_paths=self.unlimited_paths,
+        )
+        dynamic.write_text(json.dumps(config, indent=2))
+        if self.request_id and self.plugins_source is not None:
+            shutil.copytree(
+                self.plugins_source, self.config_dir / "plugins-local", dirs_exist_ok=True
+            )
+            self.cwd = self.config_dir
         static = self.config_dir / "traefik.yaml"
         assert self.port is not None and self.ping_port is not None
-        static.write_text(json.dumps(static_config(self.port, self.ping_port, dynamic), indent=2))
+        static.write_text(
+            json.dumps(
+                static_config(self.port, self.ping_port, dynamic, request_id=self.request_id),
+                indent=2,
+            )
+        )
         return static
 
     def argv(self) -> list[str]:

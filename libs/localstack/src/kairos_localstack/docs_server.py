@@ -1,0 +1,229 @@
+"""The merged API documents, served behind the gateway at ``/api/docs/``.
+
+A tiny stdlib HTTP server the local stack starts next to Traefik (route ``/api/docs/``,
+prefix stripped):
+
+  GET /openapi.json              the services' OpenAPI documents merged into one: each
+                                 service's paths under its gateway prefix
+                                 (``/holds`` -> ``/api/booking/holds``), fetched live from
+                                 the services on every request (never stale)
+  GET /asyncapi/{service}.json   the service's AsyncAPI document (``docs/asyncapi/`` as
+                                 checked in; generated from ``kairos_contracts`` when the
+                                 checkout's docs folder is absent; identical, ``make lint``
+                                 checks it)
+  GET /asyncapi/                 the list of services that have one
+  GET /health                    200 (readiness probe)
+
+Run: ``python -m kairos_localstack.docs_server --port P --service booking=/api/booking/=8101 ...``
+(name = gateway prefix = the service's local HTTP port).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import sys
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kairos_localstack.child import ChildServer
+
+__all__ = ["DocsServer", "DocsSource", "asyncapi_document", "main", "merge_openapi"]
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class DocsSource:
+    name: str  # service name (booking, calendar-sync, ...)
+    prefix: str  # gateway prefix with both slashes (/api/booking/)
+    port: int  # the service's local HTTP port
+
+    @classmethod
+    def parse(cls, spec: str) -> DocsSource:
+        name, prefix, port = spec.split("=")
+        return cls(name, prefix, int(port))
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                name = value.rsplit("/", 1)[-1]
+                if value.startswith("#/components/schemas/") and name in renames:
+                    value = f"#/components/schemas/{renames[name]}"
+            out[key] = _rewrite_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(v, renames) for v in node]
+    return node
+
+
+def _qualified(service: str, name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{service}.{name}")
+
+
+def merge_openapi(
+    docs: Sequence[tuple[str, str, dict[str, Any]]], *, title: str = "Kairos API"
+) -> dict[str, Any]:
+    """One OpenAPI document from (service, gateway prefix, its document) triples.
+
+    Paths are prefixed with the gateway prefix (minus its trailing slash). Schemas with the
+    same name and the same content are shared; a name two services define differently is
+    qualified as ``<service>.<Name>`` in that service's paths. Each operation is tagged with
+    its service and its operationId qualified the same way (they must be unique).
+    """
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": "1",
+            "description": "Every service's API as the gateway exposes it.",
+        },
+        "paths": {},
+        "components": {"schemas": {}, "securitySchemes": {}},
+        "tags": [],
+    }
+    schemas = merged["components"]["schemas"]
+    for service, prefix, doc in docs:
+        doc = copy.deepcopy(doc)
+        base = prefix.rstrip("/")
+        components = doc.get("components", {})
+        renames: dict[str, str] = {}
+        for name, schema in components.get("schemas", {}).items():
+            if name in schemas and schemas[name] != schema:
+                renames[name] = _qualified(service, name)
+        doc = _rewrite_refs(doc, renames)
+        components = doc.get("components", {})
+        for name, schema in components.get("schemas", {}).items():
+            schemas[renames.get(name, name)] = schema
+        for name, scheme in components.get("securitySchemes", {}).items():
+            merged["components"]["securitySchemes"].setdefault(name, scheme)
+        for path, item in doc.get("paths", {}).items():
+            for method in _METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                op["tags"] = [service]
+                if "operationId" in op:
+                    op["operationId"] = _qualified(service, op["operationId"])
+            merged["paths"][base + path] = item
+        merged["tags"].append({"name": service, "description": f"{base}/ ({service})"})
+    return merged
+
+
+def asyncapi_document(service: str) -> str | None:
+    """The service's AsyncAPI document as checked in (or generated), or None if unknown."""
+    from kairos_contracts import asyncapi, catalog
+
+    if service not in catalog.SERVICES:
+        return None
+    checked_in = asyncapi.DOCS_DIR / f"{service}.json"
+    if checked_in.exists():
+        return checked_in.read_text()
+    return asyncapi.dumps(asyncapi.document(service))
+
+
+def _fetch_openapi(source: DocsSource) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{source.port}/openapi.json"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return dict(json.loads(resp.read()))
+
+
+def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _problem(self, status: int, title: str, detail: str) -> None:
+            body = json.dumps(
+                {"type": "about:blank", "title": title, "status": status, "detail": detail}
+            ).encode()
+            self._send(status, body, "application/problem+json")
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/health":
+                self._send(200, b'{"status":"ok"}', "application/json")
+            elif path == "/openapi.json":
+                try:
+                    docs = [(s.name, s.prefix, _fetch_openapi(s)) for s in sources]
+                except OSError as exc:
+                    self._problem(503, "Service Unavailable", f"a service did not answer: {exc}")
+                    return
+                body = json.dumps(merge_openapi(docs)).encode()
+                self._send(200, body, "application/json")
+            elif path in ("/asyncapi", "/asyncapi/"):
+                names = [s.name for s in sources if asyncapi_document(s.name) is not None]
+                self._send(200, json.dumps({"services": names}).encode(), "application/json")
+            elif m := re.fullmatch(r"/asyncapi/([a-z-]+)\.json", path):
+                text = asyncapi_document(m.group(1))
+                if text is None:
+                    self._problem(404, "Not Found", f"no AsyncAPI document for {m.group(1)!r}")
+                else:
+                    self._send(200, text.encode(), "application/json")
+            else:
+                self._problem(404, "Not Found", f"no document at {path}")
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+def serve(port: int, sources: Sequence[DocsSource], host: str = "127.0.0.1") -> None:
+    server = ThreadingHTTPServer((host, port), _handler(sources))
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve Kairos's merged API documents.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--service", action="append", default=[], type=DocsSource.parse)
+    args = parser.parse_args(argv)
+    serve(args.port, args.service)
+
+
+class DocsServer(ChildServer):
+    """This module as a child process of the stack."""
+
+    label = "docs"
+
+    def __init__(
+        self, sources: Sequence[DocsSource], port: int | None = None, log_file: Path | None = None
+    ) -> None:
+        super().__init__(port, log_file)
+        self.sources = list(sources)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def argv(self) -> list[str]:
+        argv = [sys.executable, "-m", "kairos_localstack.docs_server", f"--port={self.port}"]
+        return argv + [f"--service={s.name}={s.prefix}={s.port}" for s in self.sources]
+
+    def ready(self) -> bool:
+        return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+
+
+if __name__ == "__main__":
+    main()
