@@ -124,12 +124,13 @@ async def run(args: argparse.Namespace) -> None:
         print(f"preparing {n} authorized payments ...", flush=True)
         intents = await prepare(gw, market, n)
         # hold id of each intent, as booking will name it in BookingConfirmed
-        stripe = httpx.Client(base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30)
-        hold_of = {
-            pi: stripe.get(f"/v1/payment_intents/{pi}").json()["metadata"]["hold_id"]
-            for pi in intents
-        }
-        stripe.close()
+        async with httpx.AsyncClient(
+            base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30
+        ) as stripe:
+            hold_of = {
+                pi: (await stripe.get(f"/v1/payment_intents/{pi}")).json()["metadata"]["hold_id"]
+                for pi in intents
+            }
         conf = Confirmations(state.endpoints["kafka_bootstrap"])
         await conf.start()
         secret = state.endpoints["stripe_webhook_secret"]
