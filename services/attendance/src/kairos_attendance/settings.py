@@ -18,7 +18,7 @@ class AttendanceSettings(ServiceSettings):
     # gets this long to mark it by hand first).
     sweep_grace_min: float = Field(default=15, ge=0, alias="SWEEP_GRACE_MIN")
     sweep_interval_s: float = Field(default=300, gt=0, alias="SWEEP_INTERVAL_S")
-    sweep_batch_size: int = Field(default=1000, ge=1, le=3000, alias="SWEEP_BATCH_SIZE")
+    sweep_batch_size: int = Field(default=2000, ge=1, le=10000, alias="SWEEP_BATCH_SIZE")
 
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
     smtp_port: int = Field(default=25, alias="SMTP_PORT")

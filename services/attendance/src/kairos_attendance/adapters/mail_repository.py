@@ -48,7 +48,7 @@ class SqlMailRepository:
             }
             for m in mails
         ]
-        await self._s.execute(insert(email_outbox).values(rows).on_conflict_do_nothing())
+        await self._s.execute(insert(email_outbox).on_conflict_do_nothing(), rows)
 
     async def claim(self, limit: int, lease_s: float) -> list[QueuedMail]:
         due = (

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import attendance_audit, sessions
+from kairos_attendance.adapters.sql import among
 from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
 from kairos_attendance.domain.streaks import Mark
 
@@ -107,7 +108,7 @@ class SqlSessionRepository:
         """The live sessions of each enrollment with their marks (cancelled ones do not count)."""
         rows = await self._s.execute(
             select(S.enrollment_id, S.booking_id, S.starts_at, S.attended).where(
-                S.enrollment_id.in_(list(enrollment_ids)), S.status == "confirmed"
+                among(S.enrollment_id, enrollment_ids), S.status == "confirmed"
             )
         )
         out: dict[uuid.UUID, list[Mark]] = {e: [] for e in enrollment_ids}
@@ -120,7 +121,7 @@ class SqlSessionRepository:
         rows = await self._s.execute(
             select(sessions)
             .ext(distinct_on(S.enrollment_id))
-            .where(S.enrollment_id.in_(list(enrollment_ids)), S.cycle_ends_at.is_not(None))
+            .where(among(S.enrollment_id, enrollment_ids), S.cycle_ends_at.is_not(None))
             .order_by(S.enrollment_id, S.cycle_ends_at.desc(), S.starts_at.desc())
         )
         return {r.enrollment_id: to_session(r) for r in rows}
@@ -132,7 +133,7 @@ class SqlSessionRepository:
         rn = func.row_number().over(partition_by=S.enrollment_id, order_by=S.starts_at.desc())
         inner = (
             select(sessions, rn.label("rn"))
-            .where(S.enrollment_id.in_(list(enrollment_ids)), S.starts_at <= now)
+            .where(among(S.enrollment_id, enrollment_ids), S.starts_at <= now)
             .subquery()
         )
         rows = await self._s.execute(
@@ -148,5 +149,5 @@ class SqlSessionRepository:
     async def many(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
         if not booking_ids:
             return {}
-        rows = await self._s.execute(select(sessions).where(S.booking_id.in_(list(booking_ids))))
+        rows = await self._s.execute(select(sessions).where(among(S.booking_id, booking_ids)))
         return {r.booking_id: to_session(r) for r in rows}

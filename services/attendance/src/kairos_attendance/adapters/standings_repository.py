@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import notices, standings
+from kairos_attendance.adapters.sql import among
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.domain.streaks import Standing
@@ -52,7 +53,7 @@ class SqlStandingRepository:
         cycle) and return them."""
         rows = await self._s.execute(
             select(standings)
-            .where(E.enrollment_id.in_(sorted(set(enrollment_ids))))
+            .where(among(E.enrollment_id, set(enrollment_ids)))
             .order_by(E.enrollment_id)
             .with_for_update()
         )
@@ -90,11 +91,11 @@ class SqlStandingRepository:
             return set()
         stmt = (
             insert(notices)
-            .values([{"enrollment_id": e, "kind": k, "key": key} for e, k, key in wanted])
             .on_conflict_do_nothing()
             .returning(notices.c.enrollment_id, notices.c.kind, notices.c.key)
         )
-        return {(r.enrollment_id, r.kind, r.key) for r in await self._s.execute(stmt)}
+        rows = [{"enrollment_id": e, "kind": k, "key": key} for e, k, key in wanted]
+        return {(r.enrollment_id, r.kind, r.key) for r in await self._s.execute(stmt, rows)}
 
     async def page_of(
         self, mentor: uuid.UUID, offset: int, limit: int

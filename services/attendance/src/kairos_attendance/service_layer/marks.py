@@ -23,7 +23,9 @@ async def record(
     """In the caller's transaction: audit each change, apply the rules, announce the marks."""
     await uow.sessions.audit(changes)
     enrollments = sorted({c.session.enrollment_id for c in changes if c.session.enrollment_id})
-    outcome = await evaluate(uow, enrollments, now, app_url)
+    # the changed sessions carry their new mark: the rules need not read them again
+    known = {c.session.booking_id: c.session for c in changes}
+    outcome = await evaluate(uow, enrollments, now, app_url, known)
     for c in changes:
         s = c.session
         common = {

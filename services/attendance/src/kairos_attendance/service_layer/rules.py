@@ -13,7 +13,7 @@ counts but does not lift it (README: Rules).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,8 +47,13 @@ def _wanted(enrollment: Enrollment, v: Verdict) -> list[Notice]:
 
 
 async def evaluate(
-    uow: ServiceUnitOfWork, enrollment_ids: Sequence[uuid.UUID], now: datetime, app_url: str
+    uow: ServiceUnitOfWork,
+    enrollment_ids: Sequence[uuid.UUID],
+    now: datetime,
+    app_url: str,
+    known: Mapping[uuid.UUID, Session] | None = None,
 ) -> Outcome:
+    """``known``: sessions the caller holds already (not read again)."""
     out = Outcome()
     if not enrollment_ids:
         return out
@@ -60,7 +65,8 @@ async def evaluate(
     mentioned = {uuid.UUID(key) for _, _, key in new}
     for v in verdicts.values():
         mentioned.update(v.reprobate or ())
-    sessions = await uow.sessions.many(list(mentioned))
+    sessions = dict(known or {})
+    sessions.update(await uow.sessions.many([b for b in mentioned if b not in sessions]))
     for eid, kind, key in sorted(new, key=lambda w: (str(w[0]), w[1] != "warned")):
         e, v = locked[eid], verdicts[eid]
         if kind == "warned":
