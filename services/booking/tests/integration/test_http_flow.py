@@ -169,3 +169,29 @@ async def test_a_dst_week_gives_the_right_local_slot_times(api: Any) -> None:
     slots = got.json()["slots"]
     assert [s["local_start"][11:] for s in slots] == ["09:00:00+01:00"] * 3 + ["09:00:00+02:00"] * 4
     assert [s["starts_at"][11:16] for s in slots] == ["08:00"] * 3 + ["07:00"] * 4
+
+
+async def test_slot_query_counts_holds_past_expiry_as_free_seats(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=3)
+    day = next_weekday(3)
+    starts_at = await first_slot(api, offering_id, day)
+    placed = [await hold(api, uuid.uuid4(), offering_id, starts_at) for _ in range(3)]
+    assert all(p.status_code == 201 for p in placed)
+
+    async def free() -> int | None:
+        got = await api.client.get(
+            f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
+        )
+        found = {s["starts_at"]: s["free"] for s in got.json()["slots"]}
+        return found.get(starts_at)
+
+    assert await free() is None  # full
+    overdue = placed[0].json()["hold_id"]
+    await api.rows(
+        "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h "
+        "RETURNING 1",
+        h=uuid.UUID(overdue),
+    )
+    assert await free() == 1  # not swept yet, but the slot query counts it as free
+    await api.rows("UPDATE holds SET expires_at = now() - interval '1 second' RETURNING 1")
+    assert await free() == 3

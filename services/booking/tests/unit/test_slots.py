@@ -143,3 +143,58 @@ def test_is_slot_and_range_checks() -> None:
     assert check_range(date(2030, 1, 2), date(2030, 1, 1))
     assert check_range(date(2030, 1, 1), date(2030, 3, 4))  # 63 days
     assert check_range(date(2030, 1, 1), date(2030, 3, 3)) is None  # 62 days
+
+
+def _naive_free(off: Offering, starts_at: datetime, occupied: list[Occupied]) -> int:
+    """The reference rule, one occupied occurrence at a time (the former quadratic loop)."""
+    block_start, block_end = off.block(starts_at)
+    free = off.capacity
+    for occ in occupied:
+        if occ.live <= 0:
+            continue
+        if occ.offering_id == off.offering_id and occ.starts_at == starts_at:
+            free -= occ.live
+        elif block_start < occ.block_end and occ.block_start < block_end:
+            return 0
+    return max(free, 0)
+
+
+def test_indexed_seat_matching_equals_the_reference_rule_on_random_schedules() -> None:
+    import random
+
+    rng = random.Random(20261122)
+    zone = MADRID
+    first = date(2025, 10, 20)
+    last = date(2025, 11, 2)  # crosses the fall-back change
+    for _ in range(60):
+        off = offering(
+            capacity=rng.randint(1, 4),
+            duration_min=rng.choice([30, 45, 60]),
+            buffer_before_min=rng.choice([0, 10]),
+            buffer_after_min=rng.choice([0, 15]),
+        )
+        hours = every_day((rng.randint(0, 8), rng.randint(12, 24)))
+        now = datetime(2025, 10, 21, rng.randint(0, 23), tzinfo=UTC)
+        own = [s.starts_at for s in bookable_slots(off, hours, zone, first, last, LONG_AGO)]
+        others = [uuid.uuid4() for _ in range(3)]
+        occupied: list[Occupied] = []
+        for at in rng.sample(own, min(len(own), rng.randint(0, 40))):
+            bs, be = off.block(at)
+            taken = rng.randint(0, off.capacity + 1)
+            occupied.append(Occupied(off.offering_id, at, bs, be, taken, rng.randint(0, taken)))
+        for _ in range(rng.randint(0, 30)):  # other offerings' sessions, any length
+            at = datetime(2025, 10, 20, tzinfo=UTC) + timedelta(minutes=15 * rng.randint(0, 1300))
+            length = timedelta(minutes=rng.choice([15, 60, 240, 1500]))
+            occupied.append(Occupied(rng.choice(others), at, at, at + length, rng.randint(0, 2)))
+        rng.shuffle(occupied)
+        found = bookable_slots(off, hours, zone, first, last, now, occupied)
+        earliest, latest = (
+            now + timedelta(minutes=off.min_notice_min),
+            now + timedelta(days=off.horizon_days),
+        )
+        expected = [
+            (at, _naive_free(off, at, occupied))
+            for at in own
+            if earliest <= at <= latest and _naive_free(off, at, occupied) > 0
+        ]
+        assert [(s.starts_at, s.free) for s in found] == expected

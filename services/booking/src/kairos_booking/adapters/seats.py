@@ -78,19 +78,34 @@ class SqlSeatRepository:
     ) -> list[Occupied]:
         """Occupied occurrences of the provider whose block meets ``[start, end)``, with
         how many of their seats are held by holds already past expiry (not live)."""
-        c = slot_seats.c
+        c, h = slot_seats.c, holds.c
+        # Overdue holds are few (the sweeper ends them): aggregate them once for the
+        # provider (partial index ix_holds_due) rather than probing holds per occurrence.
         overdue = (
-            select(func.count())
+            select(h.offering_id, h.starts_at, func.count().label("n"))
             .where(
-                holds.c.offering_id == c.offering_id,
-                holds.c.starts_at == c.starts_at,
-                holds.c.status == "held",
-                holds.c.expires_at <= now,
+                h.status == "held",
+                h.expires_at <= now,
+                h.provider_id == provider_id,
             )
-            .scalar_subquery()
+            .group_by(h.offering_id, h.starts_at)
+            .subquery()
+        )
+        joined = slot_seats.outerjoin(
+            overdue,
+            and_(overdue.c.offering_id == c.offering_id, overdue.c.starts_at == c.starts_at),
         )
         rows = await self._s.execute(
-            select(c.offering_id, c.starts_at, c.block_start, c.block_end, c.taken, overdue).where(
+            select(
+                c.offering_id,
+                c.starts_at,
+                c.block_start,
+                c.block_end,
+                c.taken,
+                func.coalesce(overdue.c.n, 0),
+            )
+            .select_from(joined)
+            .where(
                 c.provider_id == provider_id,
                 c.taken > 0,
                 c.block_start < end,

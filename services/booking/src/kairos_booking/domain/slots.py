@@ -11,12 +11,14 @@ forward) is skipped; an ambiguous one (fall back) is taken once, at its first oc
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from kairos_booking.domain.model import Availability, Minutes, Occupied, Offering
+from kairos_booking.domain.model import Availability, DateOverride, Minutes, Occupied, Offering
 
 MAX_RANGE_DAYS = 62
 
@@ -50,30 +52,49 @@ def resolve_wall_time(day: date, minute: int, zone: ZoneInfo) -> datetime | None
     return instant
 
 
-def starts_in_range(rng: Minutes, offering: Offering) -> Iterator[int]:
-    """Minutes past midnight at which sessions start inside one availability range."""
-    before, after = offering.buffer_before_min, offering.buffer_after_min
-    step = before + offering.duration_min + after
-    start = rng.start + before
-    while start + offering.duration_min + after <= rng.end:
-        yield start
-        start += step
-
-
 def candidate_starts(
     offering: Offering, availability: Availability, zone: ZoneInfo, first: date, last: date
 ) -> list[datetime]:
     """Every slot start (UTC) the hours allow, before notice, horizon and seats."""
+    return list(_candidates(offering, availability, zone, first, last))
+
+
+def _candidates(
+    offering: Offering, availability: Availability, zone: ZoneInfo, first: date, last: date
+) -> tuple[datetime, ...]:
+    """``candidate_starts`` as a tuple, memoised on everything it depends on (the hours,
+    the offering's duration and buffers, the zone, the dates): the same query repeated
+    resolves its wall-clock times once."""
+    weekly = tuple(sorted(availability.weekly.items()))
+    overrides = tuple(
+        sorted((d, o) for d, o in availability.overrides.items() if first <= d <= last)
+    )
+    shape = (offering.duration_min, offering.buffer_before_min, offering.buffer_after_min)
+    return _candidates_of(shape, weekly, overrides, zone, first, last)
+
+
+@lru_cache(maxsize=512)
+def _candidates_of(
+    shape: tuple[int, int, int],
+    weekly: tuple[tuple[int, tuple[Minutes, ...]], ...],
+    overrides: tuple[tuple[date, DateOverride], ...],
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+) -> tuple[datetime, ...]:
+    duration, before, after = shape
+    availability = Availability(dict(weekly), dict(overrides))
+    step = before + duration + after
     seen: set[datetime] = set()
-    out: list[datetime] = []
     for day in days(first, last):
         for rng in availability.ranges_on(day):
-            for minute in starts_in_range(rng, offering):
-                instant = resolve_wall_time(day, minute, zone)
-                if instant is not None and instant not in seen:
+            start = rng.start + before
+            while start + duration + after <= rng.end:
+                instant = resolve_wall_time(day, start, zone)
+                if instant is not None:
                     seen.add(instant)
-                    out.append(instant)
-    return sorted(out)
+                start += step
+    return tuple(sorted(seen))
 
 
 def bookable_window(offering: Offering, now: datetime) -> tuple[datetime, datetime]:
@@ -89,16 +110,52 @@ def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: date
 def free_seats(offering: Offering, starts_at: datetime, occupied: Iterable[Occupied]) -> int:
     """Seats left in the occurrence at ``starts_at``; 0 when another of the provider's
     sessions (any offering) overlaps it, buffers included."""
-    block_start, block_end = offering.block(starts_at)
-    free = offering.capacity
-    for occ in occupied:
-        if occ.live <= 0:
-            continue
-        if occ.offering_id == offering.offering_id and occ.starts_at == starts_at:
-            free -= occ.live
-        elif _overlaps(block_start, block_end, occ.block_start, occ.block_end):
+    return SeatMap(offering, occupied).free(starts_at)
+
+
+class SeatMap:
+    """The provider's occupied occurrences indexed for many ``free`` questions about one
+    offering: its own seats by start (a dict), every other block sorted by start and found
+    by bisection, so a question costs O(log n + overlapping blocks) instead of O(n)."""
+
+    def __init__(self, offering: Offering, occupied: Iterable[Occupied]) -> None:
+        self._offering = offering
+        # offering.block(starts_at) without building its timedeltas at every question
+        self._before = timedelta(minutes=offering.buffer_before_min)
+        self._after_start = offering.duration + timedelta(minutes=offering.buffer_after_min)
+        self._own: dict[datetime, int] = {}
+        own_id = offering.offering_id.int  # int equality: UUID.__eq__ is slow Python
+        blocks: list[tuple[datetime, datetime, bool, datetime]] = []
+        for occ in occupied:
+            live = occ.taken - occ.overdue_holds  # Occupied.live, inlined
+            if live <= 0:
+                continue
+            own = occ.offering_id.int == own_id
+            if own:
+                self._own[occ.starts_at] = self._own.get(occ.starts_at, 0) + live
+            blocks.append((occ.block_start, occ.block_end, own, occ.starts_at))
+        blocks.sort(key=lambda b: b[0])
+        self._blocks = blocks
+        self._starts = [b[0] for b in blocks]
+        # a block meeting [s, e) starts after s - longest: bisection's lower bound
+        self._longest = max((b[1] - b[0] for b in blocks), default=timedelta(0))
+
+    def clashes(self, starts_at: datetime) -> bool:
+        """Whether another occupied occurrence (not this one) overlaps its block."""
+        block_start, block_end = starts_at - self._before, starts_at + self._after_start
+        lo = bisect_left(self._starts, block_start - self._longest)
+        hi = bisect_left(self._starts, block_end)
+        for b_start, b_end, own, at in self._blocks[lo:hi]:
+            if own and at == starts_at:
+                continue  # this occurrence itself
+            if _overlaps(block_start, block_end, b_start, b_end):
+                return True
+        return False
+
+    def free(self, starts_at: datetime) -> int:
+        if self.clashes(starts_at):
             return 0
-    return max(free, 0)
+        return max(self._offering.capacity - self._own.get(starts_at, 0), 0)
 
 
 def bookable_slots(
@@ -112,14 +169,14 @@ def bookable_slots(
 ) -> list[Slot]:
     """The slots of ``offering`` from ``first`` to ``last`` (local dates) with free seats."""
     earliest, latest = bookable_window(offering, now)
-    taken = list(occupied)
+    candidates = _candidates(offering, availability, zone, first, last)  # sorted
+    seats = SeatMap(offering, occupied)
+    duration, capacity = offering.duration, offering.capacity
     slots: list[Slot] = []
-    for start in candidate_starts(offering, availability, zone, first, last):
-        if not earliest <= start <= latest:
-            continue
-        free = free_seats(offering, start, taken)
+    for start in candidates[bisect_left(candidates, earliest) : bisect_right(candidates, latest)]:
+        free = seats.free(start)
         if free > 0:
-            slots.append(Slot(start, start + offering.duration, offering.capacity, free))
+            slots.append(Slot(start, start + duration, capacity, free))
     return slots
 
 

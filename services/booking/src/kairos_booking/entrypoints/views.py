@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,13 +50,22 @@ def availability(a: Availability) -> dict[str, Any]:
 
 
 def slot(s: Slot, zone: ZoneInfo) -> dict[str, Any]:
+    starts_at, ends_at, local_start = _slot_times(s.starts_at, s.ends_at, zone)
     return {
-        "starts_at": s.starts_at.isoformat(),
-        "ends_at": s.ends_at.isoformat(),
-        "local_start": s.local_start(zone).isoformat(),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "local_start": local_start,
         "capacity": s.capacity,
         "free": s.free,
     }
+
+
+@lru_cache(maxsize=1 << 16)
+def _slot_times(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> tuple[str, str, str]:
+    """A slot's instants as text (the same slots are listed again and again). Equal instants
+    hash alike whatever their offset, so the text is made from UTC (slots are UTC anyway)."""
+    start, end = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    return start.isoformat(), end.isoformat(), start.astimezone(zone).isoformat()
 
 
 def hold(h: Hold) -> dict[str, Any]:
