@@ -23,9 +23,23 @@ UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 class EchoPath(BaseHTTPRequestHandler):
-    """GET answers the path; POST answers what arrived (path, request id, raw body)."""
+    """GET answers the path; POST answers what arrived (path, request id, raw body).
+    GET .../stream (or Accept: text/event-stream) sends one event, then holds the stream
+    open until ``release`` is set."""
+
+    release = threading.Event()
 
     def do_GET(self) -> None:
+        if self.path.endswith("/stream") or "event-stream" in self.headers.get("Accept", ""):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("X-Request-Id", self.headers.get("X-Request-Id") or "made-by-svc")
+            self.end_headers()
+            self.wfile.write(b"event: hello\ndata: {}\n\n")
+            self.wfile.flush()
+            self.release.wait(10)
+            self.close_connection = True
+            return
         self._send(self.path.encode())
 
     def do_POST(self) -> None:
@@ -94,7 +108,8 @@ def test_unlimited_path_has_its_own_router_without_the_rate_limit() -> None:
         "rate-limit",
         "api-payments-strip",
     ]
-    assert len(config["routers"]) == 3  # /api/other/x names no routed service
+    # one per prefix, one per prefix for event streams, the webhook; /api/other/x is no route
+    assert len(config["routers"]) == 5
 
 
 def test_routes_exact_prefix_and_strips_it(
@@ -155,3 +170,23 @@ def test_rate_limit_429s_a_burst_but_never_the_stripe_webhook(
         assert {h.status_code for h in hooks} == {200}
         assert hooks[0].json()["path"] == "/webhooks/stripe"
         assert hooks[0].json()["body"] == raw.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [("/api/booking/me/bookings/stream", None), ("/api/booking/feed", "text/event-stream")],
+)
+def test_event_streams_are_not_buffered(
+    gateway_factory: Any, backend: int, path: str, accept: str | None
+) -> None:
+    gateway = gateway_factory({"/api/booking/": backend})
+    EchoPath.release.clear()
+    headers = {"Accept": accept} if accept else {}
+    try:
+        with httpx.stream("GET", gateway.url + path, headers=headers, timeout=5) as resp:
+            # The first event arrives while the backend still holds the stream open.
+            first = next(resp.iter_lines())
+            assert first == "event: hello"
+            assert resp.headers.get_list("X-Request-Id") == ["made-by-svc"]
+    finally:
+        EchoPath.release.set()

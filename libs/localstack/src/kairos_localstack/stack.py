@@ -11,8 +11,10 @@ session with output in <data>/logs/<name>.log, so it outlives the `kairos-stack 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -27,7 +29,14 @@ from kairos_localstack.kafka import TansuBroker, ensure_topics
 from kairos_localstack.keys import ensure_calendar_key, ensure_jwt_keys
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
-from kairos_localstack.proc import StartupError, run_sync, spawn, start_ticks
+from kairos_localstack.proc import (
+    StartupError,
+    run_sync,
+    spawn,
+    start_ticks,
+    stop_group,
+    wait_groups_gone,
+)
 from kairos_localstack.radicale import RadicaleServer
 from kairos_localstack.services import (
     DOCS_PREFIX,
@@ -333,6 +342,81 @@ class Stack:
                     )
                 if pending:
                     time.sleep(0.25)
+
+    # -- fault injection (kairos_e2e.faults) ----------------------------------------
+
+    def _replace_record(self, name: str, proc: subprocess.Popen[bytes], **kw: Any) -> None:
+        old = self.record(name)
+        self.state.processes.remove(old)
+        self._children.pop(old.pid, None)
+        self._record(name, proc, old.port, stop_signal=old.stop_signal, **kw)
+
+    def record(self, name: str) -> ProcessRecord:
+        """The recorded process called name (``booking-http``, ``kafka``, ``postgres``...)."""
+        if not self.state.processes:
+            self.state = self.status() or self.state
+        for rec in self.state.processes:
+            if rec.name == name:
+                return rec
+        raise KeyError(f"no recorded process {name!r}")
+
+    def service_process_names(self) -> list[str]:
+        return [f"{svc.name}-{role}" for svc in self.services for role in svc.roles]
+
+    def restart_process(self, name: str, timeout: float = 10.0) -> ProcessRecord:
+        """SIGKILL a service process (its whole group) and start it again with the same
+        argv, environment, port and log file; state.json is updated. Does not wait for it
+        to be ready (``wait_process_ready``)."""
+        svc = next((s for s in self.services if name.startswith(s.name + "-")), None)
+        role = name[len(svc.name) + 1 :] if svc is not None else ""
+        if svc is None or role not in svc.roles:
+            raise KeyError(f"{name!r} is not a service process of this stack")
+        rec = self.record(name)
+        if rec.alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(rec.pid, signal.SIGKILL)
+        child = self._children.get(rec.pid)
+        wait_groups_gone([rec.pid], timeout, {rec.pid: child} if child is not None else None)
+        port = rec.port
+        if role == "http":
+            extra = {"HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port)}
+        else:
+            extra = {"METRICS_PORT": str(port)}
+        argv = [sys.executable, "-m", svc.module, role]
+        proc = spawn(argv, self.logs / f"{name}.log", env=self._service_env(svc, extra))
+        self._replace_record(name, proc)
+        return self.record(name)
+
+    def wait_process_ready(self, name: str, timeout: float = 60.0) -> None:
+        """Poll the process's /health/ready until it answers 200 (or fail at the deadline)."""
+        url = self._ready_urls()[name]
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2) as client:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(url).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise StartupError(f"{name} not ready after {timeout:.0f}s")
+                time.sleep(0.2)
+
+    def signal_process(self, name: str, sig: int) -> None:
+        """Send sig to a recorded process group (SIGSTOP/SIGCONT pause and resume it)."""
+        rec = self.record(name)
+        if not rec.alive:
+            raise RuntimeError(f"{name} is not running")
+        os.killpg(rec.pid, sig)
+
+    def restart_postgres(self, timeout: float = 60.0) -> ProcessRecord:
+        """Fast-stop the private PostgreSQL (SIGINT) and start it again on the same data
+        directory and port; state.json is updated."""
+        rec = self.record("postgres")
+        stop_group(rec.pid, timeout=30, sig=signal.SIGINT, proc=self._children.get(rec.pid))
+        pg = PostgresServer(self.data_dir / "postgres", port=rec.port)
+        pg.start(timeout)
+        assert pg.proc is not None
+        self._replace_record("postgres", pg.proc)
+        return self.record("postgres")
 
 
 class AlreadyUp(Exception):

@@ -91,6 +91,18 @@ def dynamic_config(
             "middlewares": [*head, "rate-limit", f"{name}-strip"],
             "service": name,
         }
+        if request_id:
+            # Server-sent events bypass the request-id plugin: Traefik runs plugins in its Go
+            # interpreter, whose ResponseWriter wrapper is not an http.Flusher, so a wrapped
+            # stream is held back until it ends (measured: no byte reaches the client). The
+            # services make and echo X-Request-ID themselves, with the same rule.
+            routers[f"{name}-stream"] = {
+                "rule": f"PathPrefix(`{prefix}`) && "
+                "(PathRegexp(`/stream$`) || HeaderRegexp(`Accept`, `text/event-stream`))",
+                "entryPoints": ["web"],
+                "middlewares": ["rate-limit", f"{name}-strip"],
+                "service": name,
+            }
         middlewares[f"{name}-strip"] = {"stripPrefix": {"prefixes": [prefix.rstrip("/")]}}
         services[name] = {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{port}"}]}}
     for path in unlimited_paths:

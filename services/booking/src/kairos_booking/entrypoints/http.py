@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from kairos_booking.entrypoints.booking_routes import booking_router
 from kairos_booking.entrypoints.catalog_routes import catalog_router
 from kairos_booking.entrypoints.enrollment_routes import enrollment_router
+from kairos_booking.entrypoints.live_routes import live_router
 from kairos_booking.settings import BookingSettings
 from kairos_platform.ping import ping_router
 
@@ -20,4 +21,5 @@ def routers(uow_factory: Any, settings: BookingSettings | None = None) -> list[A
         catalog_router(uow_factory),
         booking_router(uow_factory, settings),
         enrollment_router(uow_factory),
+        live_router(uow_factory),
     ]
