@@ -120,10 +120,12 @@ def write_report(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"sweep-{stamp}.md"
     lines = "\n".join(f"| {k} | {v} |" for k, v in found.items())
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     verdict = "met" if secs <= 30 and args.sessions >= 100_000 else "not met / not applicable"
     path.write_text(f"""# Absence sweep benchmark ({stamp})
 
-Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},
+Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores (load average 1/5/15 min
+at the end: {load}; other work shares the machine), Python {platform.python_version()},
 SQLAlchemy {sqlalchemy.__version__}; PostgreSQL {"from DATABASE_URL" if os.environ.get("DATABASE_URL") else "private local cluster"}.
 Settings: {args.sessions} overdue unmarked sessions, {PER_ENROLLMENT} per enrollment,
 batch {args.batch} per transaction, {args.replicas} sweeper(s) running at once.
@@ -133,7 +135,7 @@ batch {args.batch} per transaction, {args.replicas} sweeper(s) running at once.
 
 Each batch is one transaction: claim-and-mark (UPDATE over a SKIP LOCKED subselect), audit
 rows, enrollments locked in id order, the rules judged per enrollment, notices, outbox rows
-and queued mails. Mails are not sent here (the mail job sends them afterwards).
+and queued mails (template + values; rendered and sent by the mail job afterwards, not here).
 
 | what | count |
 |---|---|
@@ -160,6 +162,7 @@ async def main() -> None:
         if not pg.is_external:
             pg.stop()
     print(f"sweep: {args.sessions} sessions in {secs:.2f}s = {args.sessions / secs:.0f}/s")
+    print(f"  load average (1/5/15 min): {os.getloadavg()}")
     for k, v in found.items():
         print(f"  {k}: {v}")
     print(f"report: {write_report(Path(args.reports), args, secs, found)}")

@@ -26,7 +26,7 @@ class QueuedMail:
 
 def _queued(row: Any) -> QueuedMail:
     m = row._mapping
-    mail = Mail(m["dedupe_key"], m["recipient"], m["subject"], m["body_text"], m["body_html"])
+    mail = Mail(m["dedupe_key"], m["recipient"], m["template"], dict(m["params"]))
     return QueuedMail(m["id"], mail, m["attempts"])
 
 
@@ -42,9 +42,8 @@ class SqlMailRepository:
             {
                 "dedupe_key": m.dedupe_key,
                 "recipient": m.recipient,
-                "subject": m.subject,
-                "body_text": m.body_text,
-                "body_html": m.body_html,
+                "template": m.template,
+                "params": m.values,
             }
             for m in mails
         ]

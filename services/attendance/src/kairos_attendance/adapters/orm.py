@@ -12,7 +12,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.ping import PingTables
@@ -133,9 +133,9 @@ email_outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("dedupe_key", Text, nullable=False, unique=True),
     Column("recipient", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("body_text", Text, nullable=False),
-    Column("body_html", Text, nullable=False),
+    # rendered when sent (templates/), so queuing stays cheap (migration 0003)
+    Column("template", Text, nullable=False),
+    Column("params", JSONB, nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
     _now("retry_at"),

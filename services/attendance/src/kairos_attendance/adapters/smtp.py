@@ -9,10 +9,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from kairos_attendance.service_layer.mail import MailUnavailable
-from kairos_attendance.service_layer.templates import Mail
+from kairos_attendance.service_layer.templates import Mail, Rendered, rendered
 
 
-def message(mail: Mail, sender: str) -> EmailMessage:
+def message(mail: Rendered, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = mail.recipient
@@ -20,7 +20,6 @@ def message(mail: Mail, sender: str) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     # A mail re-sent after a crash keeps its Message-ID, so clients show it once.
     msg["Message-ID"] = f"<{hashlib.sha256(mail.dedupe_key.encode()).hexdigest()[:32]}@kairos>"
-    msg["X-Kairos-Mail"] = mail.dedupe_key.split(":")[1] if ":" in mail.dedupe_key else "notice"
     msg.set_content(mail.body_text)
     msg.add_alternative(mail.body_html, subtype="html")
     return msg
@@ -36,6 +35,6 @@ class SmtpMailer:
 
     async def send(self, mail: Mail) -> None:
         try:
-            await asyncio.to_thread(self._send, message(mail, self.sender))
+            await asyncio.to_thread(self._send, message(rendered(mail), self.sender))
         except (OSError, smtplib.SMTPException) as exc:
             raise MailUnavailable(f"SMTP: {type(exc).__name__}: {exc}") from exc

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
-from kairos_attendance.service_layer.templates import Mail, render
+from kairos_attendance.service_layer.templates import Mail
 from kairos_contracts import types as ct
 
 
@@ -73,7 +73,6 @@ def mails(
     for role, user_id, address in who:
         if not address:
             continue  # booking knew no address: nothing to send to
-        subject, text, html = render(f"{kind}_{role}", values)
         key = f"{e.enrollment_id}:{kind}:{occurrence}:{user_id}"
-        out.append(Mail(key, address, subject, text, html))
+        out.append(Mail(key, address, f"{kind}_{role}", values))
     return out

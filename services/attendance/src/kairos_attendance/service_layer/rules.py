@@ -62,18 +62,18 @@ async def evaluate(
     verdicts = {eid: judge(marks[eid], reset_at=e.reactivated_at) for eid, e in locked.items()}
     wanted = [w for eid, e in locked.items() for w in _wanted(e, verdicts[eid])]
     new = await uow.standings.announce(wanted)
-    mentioned = {uuid.UUID(key) for _, _, key in new}
-    for v in verdicts.values():
-        mentioned.update(v.reprobate or ())
+    # only what the announcements print: the warned absence, a run's last absence
+    needed = {uuid.UUID(key) for _, kind, key in new if kind == "warned"}
+    needed |= {verdicts[eid].reprobate[-1] for eid, kind, _ in new if kind == "reprobated"}  # type: ignore[index]
     sessions = dict(known or {})
-    sessions.update(await uow.sessions.many([b for b in mentioned if b not in sessions]))
+    sessions.update(await uow.sessions.many([b for b in needed if b not in sessions]))
     for eid, kind, key in sorted(new, key=lambda w: (str(w[0]), w[1] != "warned")):
         e, v = locked[eid], verdicts[eid]
         if kind == "warned":
             _warn(uow, out, e, sessions[uuid.UUID(key)], now, app_url)
         else:
             assert v.reprobate is not None
-            _reprobate(uow, out, e, [sessions[b] for b in v.reprobate], now, app_url)
+            _reprobate(uow, out, e, v.reprobate, sessions[v.reprobate[-1]], now, app_url)
     for eid, e in locked.items():
         v = verdicts[eid]
         e.streak, e.absences = v.streak, v.absences
@@ -106,12 +106,12 @@ def _reprobate(
     uow: ServiceUnitOfWork,
     out: Outcome,
     e: Enrollment,
-    run: list[Session],
+    run: tuple[uuid.UUID, ...],
+    last: Session,
     now: datetime,
     app_url: str,
 ) -> None:
     """The run's last absence names the cycle whose remaining sessions booking cancels."""
-    last = max(run, key=lambda s: s.starts_at)
     e.reprobated_at = now
     uow.emit(
         MenteeReprobated(
@@ -121,12 +121,12 @@ def _reprobate(
             mentee=n.mentee_of(e),
             provider=n.provider_of(e),
             cycle=n.cycle_of(last),
-            absent_booking_ids=[s.booking_id for s in run],
+            absent_booking_ids=list(run),
             consecutive_absences=len(run),
             reprobated_at=now,
         )
     )
-    occurrence = str(run[1].booking_id)  # the notice's key: one reprobation per run
+    occurrence = str(run[1])  # the notice's key: one reprobation per run
     out.mails += n.mails(
         "reprobation", e, last, occurrence, app_url, to_mentor=True, absences=len(run)
     )

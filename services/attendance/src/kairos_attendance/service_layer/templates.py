@@ -24,11 +24,27 @@ SUBJECTS = {
 
 @dataclass(frozen=True)
 class Mail:
+    """A mail to send: which template, with which values. Rendered only when sent, so the
+    sweep's transactions stay small (values are a few hundred bytes, bodies kilobytes)."""
+
+    dedupe_key: str
+    recipient: str
+    template: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Rendered:
     dedupe_key: str
     recipient: str
     subject: str
     body_text: str
     body_html: str
+
+
+def rendered(mail: Mail) -> Rendered:
+    subject, text, body = render(mail.template, mail.values)
+    return Rendered(mail.dedupe_key, mail.recipient, subject, text, body)
 
 
 @cache
