@@ -11,3 +11,14 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
     assert {cls.TYPE for cls in service.handlers} <= consumed
     assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
     assert service.migrations.joinpath("env.py").is_file()
+
+
+def test_the_consumer_process_runs_the_sweep_and_the_mail_job() -> None:
+    from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
+
+    service = bootstrap()
+    assert list(service.jobs) == [run_sweep, run_mail_job]
+    assert service.settings.sweep_interval_s == 300  # type: ignore[attr-defined]
+    assert {cls.TYPE for cls in service.handlers} >= {
+        "BookingConfirmed", "BookingCancelled", "BookingRestored", "BookingRescheduled",
+    }  # fmt: skip
