@@ -123,14 +123,15 @@ def merge_openapi(
 
 def asyncapi_document(service: str) -> str | None:
     """The service's AsyncAPI document as checked in (or generated), or None if unknown."""
-    from kairos_contracts import asyncapi, catalog
+    from kairos_contracts.asyncapi import DOCS_DIR, document, dumps
+    from kairos_contracts.catalog import SERVICES
 
-    if service not in catalog.SERVICES:
+    if service not in SERVICES:
         return None
-    checked_in = asyncapi.DOCS_DIR / f"{service}.json"
+    checked_in = DOCS_DIR / f"{service}.json"
     if checked_in.exists():
         return checked_in.read_text()
-    return asyncapi.dumps(asyncapi.document(service))
+    return dumps(document(service))
 
 
 def _fetch_openapi(source: DocsSource) -> dict[str, Any]:

@@ -220,8 +220,8 @@ class LiveHub:
             auto_offset_reset="latest",
             fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
-        await consumer.start()
         try:
+            await consumer.start()
             await consumer.topics()  # load metadata for every topic
             partitions = [
                 TopicPartition(topic, p)
