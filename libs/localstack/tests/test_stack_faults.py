@@ -1,0 +1,86 @@
+"""The stack's fault hooks (used by kairos_e2e.faults): a service process killed and started
+again with the same argv/env/port, PostgreSQL restarted on its port, the broker paused."""
+
+import json
+import signal
+import tempfile
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from kairos_localstack.kafka import metadata_ok
+from kairos_localstack.proc import pid_alive, run_sync
+from kairos_localstack.services import ServiceSpec
+from kairos_localstack.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+FAKE_DIR = Path(__file__).parent / "fakesvc"
+
+
+def _answers(bootstrap: str) -> bool:
+    try:
+        return metadata_ok(bootstrap, timeout=2)
+    except OSError:  # a frozen broker accepts the connection and never answers
+        return False
+
+
+def test_restart_process_postgres_and_broker_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    data = Path(tempfile.mkdtemp(prefix="kairos-stackfaults-"))
+    fake = ServiceSpec(
+        "booking",
+        "fake_kairos_svc",
+        "kairos_booking",
+        "/api/booking/",
+        extra_env={"PYTHONPATH": str(FAKE_DIR)},
+    )
+    stack = Stack(data, services=[fake], ready_timeout=60)
+    stack.up()
+    try:
+        assert stack.service_process_names() == [
+            "booking-http",
+            "booking-consumer",
+            "booking-relay",
+        ]
+        for name in ("booking-http", "booking-consumer"):
+            old = stack.record(name)
+            new = stack.restart_process(name)
+            assert new.pid != old.pid and new.port == old.port and new.log == old.log
+            assert not pid_alive(old.pid) and new.alive
+            stack.wait_process_ready(name, timeout=30)
+            on_disk = json.loads((data / "state.json").read_text())
+            assert [p["pid"] for p in on_disk["processes"] if p["name"] == name] == [new.pid]
+        env = httpx.get(f"{stack.state.gateway_url}/api/booking/env").json()
+        assert env["SERVICE_NAME"] == "booking"  # same environment as before
+        with pytest.raises(KeyError):
+            stack.restart_process("kafka")
+
+        old_pg = stack.record("postgres")
+        new_pg = stack.restart_postgres()
+        assert new_pg.pid != old_pg.pid and new_pg.port == old_pg.port
+        url = stack.state.endpoints["database_url"]
+
+        async def ask() -> int:
+            conn = await asyncpg.connect(url)
+            try:
+                return int(await conn.fetchval("SELECT 1"))
+            finally:
+                await conn.close()
+
+        assert run_sync(ask) == 1
+
+        bootstrap = stack.state.endpoints["kafka_bootstrap"]
+        stack.signal_process("kafka", signal.SIGSTOP)
+        try:
+            assert not _answers(bootstrap)
+        finally:
+            stack.signal_process("kafka", signal.SIGCONT)
+        assert _answers(bootstrap)
+    finally:
+        stack.down()
+    assert not (data / "state.json").exists()

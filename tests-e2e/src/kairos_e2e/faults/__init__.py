@@ -1,0 +1,2 @@
+"""Fault injection: a mixed workload on the whole local stack while processes die, the
+broker freezes, PostgreSQL restarts and webhooks misbehave; then invariants (issue 8)."""

@@ -1,0 +1,5 @@
+import sys
+
+from kairos_e2e.faults.runner import main
+
+sys.exit(main())

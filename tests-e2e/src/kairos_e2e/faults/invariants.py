@@ -1,0 +1,474 @@
+"""Invariants read straight from every service's database (and Stripe, Radicale, the Maildir).
+
+Each check is a coroutine over plain asyncpg connections and returns a ``Check``: its name,
+whether it held, and the offending rows (at most a few) when it did not. The runner calls
+them all after the platform is quiet; ``faults/tests`` corrupts databases on purpose to
+show each one can fail.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+
+PENDING_PAYMENT = ("creating", "verified", "capturing", "voiding", "cancelling")
+VERIFIED_REACHED = ("verified", "capturing", "captured", "voiding", "voided")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    checked: int = 0  # how many rows/items it looked at
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        head = f"[{mark}] {self.name} ({self.checked} checked)"
+        return head + "".join(f"\n         - {p}" for p in self.problems[:8])
+
+
+def _check(name: str, checked: int, problems: list[str]) -> Check:
+    return Check(name, not problems, checked, problems)
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _data(payload: Any) -> dict[str, Any]:
+    env = json.loads(payload) if isinstance(payload, str) else payload
+    return dict(env.get("data", env))
+
+
+# -- booking ------------------------------------------------------------------------------
+
+
+async def check_capacity(booking: asyncpg.Connection) -> Check:
+    """No occurrence holds more confirmed bookings than its offering's capacity."""
+    rows = await booking.fetch(
+        """SELECT b.offering_id, b.starts_at, o.capacity, count(*) AS n
+             FROM bookings b JOIN offerings o USING (offering_id)
+            WHERE b.status = 'confirmed'
+            GROUP BY b.offering_id, b.starts_at, o.capacity"""
+    )
+    bad = [
+        f"offering {r['offering_id']} at {r['starts_at']}: {r['n']} > capacity {r['capacity']}"
+        for r in rows
+        if r["n"] > r["capacity"]
+    ]
+    return _check("no slot over capacity", len(rows), bad)
+
+
+async def check_seat_counters(booking: asyncpg.Connection) -> Check:
+    """slot_seats.taken = confirmed bookings + live holds of that occurrence, <= capacity."""
+    rows = await booking.fetch(
+        """SELECT s.offering_id, s.starts_at, s.taken, o.capacity,
+                  (SELECT count(*) FROM bookings b WHERE b.offering_id = s.offering_id
+                      AND b.starts_at = s.starts_at AND b.status = 'confirmed') AS confirmed,
+                  (SELECT count(*) FROM holds h WHERE h.offering_id = s.offering_id
+                      AND h.starts_at = s.starts_at AND h.status = 'held') AS held
+             FROM slot_seats s JOIN offerings o USING (offering_id)"""
+    )
+    bad = [
+        f"offering {r['offering_id']} at {r['starts_at']}: taken {r['taken']}, confirmed "
+        f"{r['confirmed']} + held {r['held']}, capacity {r['capacity']}"
+        for r in rows
+        if r["taken"] != r["confirmed"] + r["held"] or r["taken"] > r["capacity"]
+    ]
+    return _check("seat counters match bookings + live holds", len(rows), bad)
+
+
+# -- booking x payments -------------------------------------------------------------------
+
+
+async def check_payment_outcomes(
+    booking: asyncpg.Connection, payments: asyncpg.Connection
+) -> Check:
+    """Every verified one-time payment ends as exactly one booking (captured) or one
+    void/refund; no payment is left half-way; a payment never verified decides nothing."""
+    pays = await payments.fetch(
+        "SELECT payment_id, method, status, amount_minor, refunded_minor FROM payments"
+    )
+    decisions = {
+        r["payment_id"]: r
+        for r in await booking.fetch("SELECT payment_id, outcome, reason FROM payment_decisions")
+    }
+    per_payment = collections.Counter(
+        r["payment_id"]
+        for r in await booking.fetch(
+            "SELECT payment_id FROM bookings WHERE subscription_id IS NULL"
+        )
+    )
+    bad: list[str] = []
+    for p in pays:
+        pid, status = p["payment_id"], p["status"]
+        d = decisions.get(pid)
+        n = per_payment.get(pid, 0)
+        if status in PENDING_PAYMENT:
+            bad.append(f"payment {pid} ({p['method']}) still {status}")
+            continue
+        if status in VERIFIED_REACHED:
+            if d is None:
+                bad.append(f"payment {pid} {status} but booking never decided it")
+            elif d["outcome"] == "booked" and (n != 1 or status != "captured"):
+                bad.append(f"payment {pid} booked: {n} bookings, payment {status}")
+            elif d["outcome"] == "rejected" and (
+                n != 0
+                or not (
+                    status == "voided"
+                    or (status == "captured" and p["refunded_minor"] >= p["amount_minor"])
+                )
+            ):
+                bad.append(f"payment {pid} rejected ({d['reason']}): {n} bookings, {status}")
+        elif d is not None or n:
+            bad.append(f"payment {pid} {status} (never verified) has decision/bookings {n}")
+    return _check("every verified payment: one booking or one void/refund", len(pays), bad)
+
+
+async def check_bookings_paid(booking: asyncpg.Connection, payments: asyncpg.Connection) -> Check:
+    """Every booking and every decision refers to a payment payments knows as verified."""
+    known = {
+        r["payment_id"]: r["status"]
+        for r in await payments.fetch("SELECT payment_id, status FROM payments")
+    }
+    cycles = {
+        r["payment_id"] for r in await payments.fetch("SELECT payment_id FROM subscription_cycles")
+    }
+    rows = await booking.fetch(
+        """SELECT b.booking_id, b.payment_id, b.subscription_id, d.outcome
+             FROM bookings b LEFT JOIN payment_decisions d USING (payment_id)"""
+    )
+    bad: list[str] = []
+    for r in rows:
+        pid = r["payment_id"]
+        if r["outcome"] is None:
+            bad.append(f"booking {r['booking_id']} has no payment decision")
+        elif r["subscription_id"] is not None:
+            if pid not in cycles:
+                bad.append(f"session {r['booking_id']}: payment {pid} is no paid cycle")
+        elif known.get(pid) not in VERIFIED_REACHED:
+            bad.append(f"booking {r['booking_id']}: payment {pid} is {known.get(pid)}")
+    return _check("no booking without a verified payment", len(rows), bad)
+
+
+async def check_money(
+    booking: asyncpg.Connection,
+    payments: asyncpg.Connection,
+    stripe: tuple[str, str] | None = None,
+) -> Check:
+    """Money kept (captured - refunded) for one-time card payments equals the confirmed paid
+    card bookings' amounts minus their refunds, in payments and in Stripe."""
+    pays = await payments.fetch(
+        """SELECT payment_id, status, amount_minor, refunded_minor, stripe_payment_intent_id
+             FROM payments WHERE method = 'card'"""
+    )
+    kept = sum(p["amount_minor"] - p["refunded_minor"] for p in pays if p["status"] == "captured")
+    owed = await booking.fetchval(
+        """SELECT coalesce(sum(amount_minor - coalesce(refund_amount_minor, 0)), 0)
+             FROM bookings WHERE payment_method = 'card' AND subscription_id IS NULL
+              AND status IN ('confirmed', 'cancelled')"""
+    )
+    bad: list[str] = []
+    if kept != owed:
+        bad.append(f"payments keep {kept} minor units, bookings say {owed}")
+    pending = await payments.fetchval("SELECT count(*) FROM refunds WHERE status <> 'succeeded'")
+    if pending:
+        bad.append(f"{pending} refunds not succeeded")
+    if stripe is not None:
+        api, key = stripe
+        in_stripe = 0
+        async with httpx.AsyncClient(base_url=api, auth=(key, ""), timeout=20) as http:
+            for p in pays:
+                if not p["stripe_payment_intent_id"]:
+                    continue
+                pi = (await http.get(f"/v1/payment_intents/{p['stripe_payment_intent_id']}")).json()
+                if p["status"] == "captured":
+                    if pi.get("status") != "succeeded":
+                        bad.append(f"payment {p['payment_id']} captured, Stripe {pi.get('status')}")
+                        continue
+                    charge = pi.get("latest_charge")
+                    if not isinstance(charge, dict):
+                        charge = (await http.get(f"/v1/charges/{charge}")).json()
+                    in_stripe += int(charge["amount"]) - int(charge.get("amount_refunded") or 0)
+                elif p["status"] in ("voided", "cancelled") and pi.get("status") not in (
+                    "canceled",
+                    "requires_payment_method",
+                ):
+                    bad.append(
+                        f"payment {p['payment_id']} {p['status']}, Stripe {pi.get('status')}"
+                    )
+        if in_stripe != kept:
+            bad.append(f"Stripe keeps {in_stripe} minor units, payments {kept}")
+    return _check("captured money = confirmed paid card bookings", len(pays), bad)
+
+
+async def check_credits(payments: asyncpg.Connection) -> Check:
+    """No balance below zero, ever (ledger), and each balance equals its ledger's sum."""
+    rows = await payments.fetch(
+        """SELECT b.user_id, b.balance,
+                  (SELECT coalesce(sum(delta), 0) FROM credit_ledger l WHERE l.user_id = b.user_id)
+                      AS total,
+                  (SELECT min(balance_after) FROM credit_ledger l WHERE l.user_id = b.user_id)
+                      AS lowest
+             FROM credit_balances b"""
+    )
+    bad = [
+        f"user {r['user_id']}: balance {r['balance']}, ledger sum {r['total']}, lowest "
+        f"{r['lowest']}"
+        for r in rows
+        if r["balance"] < 0 or r["balance"] != r["total"] or (r["lowest"] or 0) < 0
+    ]
+    orphans = await payments.fetchval(
+        """SELECT count(DISTINCT user_id) FROM credit_ledger l
+            WHERE NOT EXISTS (SELECT 1 FROM credit_balances b WHERE b.user_id = l.user_id)"""
+    )
+    if orphans:
+        bad.append(f"{orphans} users with ledger entries and no balance")
+    return _check("credits never negative, balance = ledger", len(rows), bad)
+
+
+# -- messaging ----------------------------------------------------------------------------
+
+
+async def check_outboxes(dbs: Mapping[str, asyncpg.Connection]) -> Check:
+    bad = []
+    for name, conn in dbs.items():
+        n = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        if n:
+            bad.append(f"{name}: {n} outbox rows unsent")
+    return _check("no outbox row unsent", len(dbs), bad)
+
+
+async def check_inboxes(dbs: Mapping[str, asyncpg.Connection]) -> Check:
+    bad, seen = [], 0
+    for name, conn in dbs.items():
+        seen += await conn.fetchval("SELECT count(*) FROM inbox")
+        for r in await conn.fetch(
+            """SELECT consumer, event_id, count(*) AS n FROM inbox
+                GROUP BY consumer, event_id HAVING count(*) > 1"""
+        ):
+            bad.append(f"{name}: {r['consumer']} handled {r['event_id']} {r['n']} times")
+    return _check("no inbox duplicates", seen, bad)
+
+
+async def check_projections(
+    booking: asyncpg.Connection, calendar: asyncpg.Connection, attendance: asyncpg.Connection
+) -> Check:
+    """Consumers caught up: calendar-sync's and attendance's copies of every booking carry
+    booking's own status and sequence."""
+    truth = {
+        r["booking_id"]: (r["status"], r["sequence"])
+        for r in await booking.fetch("SELECT booking_id, status, sequence FROM bookings")
+    }
+    bad = []
+    for name, conn, table in (
+        ("calendar-sync", calendar, "bookings"),
+        ("attendance", attendance, "sessions"),
+    ):
+        copy = {
+            r["booking_id"]: (r["status"], r["sequence"])
+            for r in await conn.fetch(f"SELECT booking_id, status, sequence FROM {table}")
+        }
+        for bid, want in truth.items():
+            if copy.get(bid) != want:
+                bad.append(f"{name}: booking {bid} is {copy.get(bid)}, booking says {want}")
+    return _check("projections caught up with booking", len(truth), bad)
+
+
+# -- seed 000 ---------------------------------------------------------------------------
+
+
+async def check_restores(booking: asyncpg.Connection, payments: asyncpg.Connection) -> Check:
+    """Every BookingRestored: a session cancelled as unsubscribed at/after the unsubscribe
+    time its reactivation undid, dated today or later (provider's zone), not started."""
+    # BookingRestored's causation id is the SubscriptionReactivated it handled.
+    reacts: dict[str, tuple[str, datetime]] = {}
+    for r in await payments.fetch(
+        "SELECT payload FROM outbox WHERE event_type = 'SubscriptionReactivated'"
+    ):
+        env = r["payload"] if isinstance(r["payload"], dict) else json.loads(r["payload"])
+        d = _data(env)
+        reacts[str(env["event_id"])] = (
+            str(d["subscription_id"]),
+            datetime.fromisoformat(d["undoes_unsubscribed_at"]),
+        )
+    rows = await booking.fetch(
+        """SELECT o.payload, b.subscription_id, p.time_zone, b.cancel_reason, b.status
+             FROM outbox o
+             JOIN bookings b ON b.booking_id = (o.payload->'data'->>'booking_id')::uuid
+             JOIN providers p ON p.provider_id = b.provider_id
+            WHERE o.event_type = 'BookingRestored'"""
+    )
+    bad: list[str] = []
+    for r in rows:
+        d = _data(r["payload"])
+        bid = d["booking_id"]
+        zone = ZoneInfo(r["time_zone"])
+        restored_at = datetime.fromisoformat(d["restored_at"])
+        cancelled_at = datetime.fromisoformat(d["previously_cancelled_at"])
+        starts_at = datetime.fromisoformat(d["starts_at"])
+        env = r["payload"] if isinstance(r["payload"], dict) else json.loads(r["payload"])
+        cause = reacts.get(str(env.get("causation_id")))
+        if d.get("cause") != "unsubscribe_undone":
+            bad.append(f"{bid}: restored for {d.get('cause')}")
+        if cause is None:
+            bad.append(f"{bid}: restored by no SubscriptionReactivated ({env.get('causation_id')})")
+        elif cause[0] != str(r["subscription_id"]):
+            bad.append(
+                f"{bid}: of {r['subscription_id']}, restored by a reactivation of {cause[0]}"
+            )
+        elif cancelled_at < cause[1]:
+            bad.append(f"{bid}: cancelled {cancelled_at} before the undone time {cause[1]}")
+        if starts_at.astimezone(zone).date() < restored_at.astimezone(zone).date():
+            bad.append(f"{bid}: dated before the restore day")
+        if starts_at <= restored_at:
+            bad.append(f"{bid}: already started when restored")
+    # and the converse: an active enrollment keeps no future session cancelled as
+    # unsubscribed, unless its seat went to someone else (an occurrence rejection)
+    missed = await booking.fetch(
+        """SELECT b.booking_id FROM bookings b
+             JOIN enrollments e USING (enrollment_id)
+            WHERE e.status = 'active' AND b.status = 'cancelled'
+              AND b.cancel_reason = 'unsubscribed' AND b.starts_at > now() + interval '5 min'
+              AND e.unsubscribed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM occurrence_rejections r
+                               WHERE r.booking_id = b.booking_id)"""
+    )
+    bad += [f"{r['booking_id']}: still unsubscribed-cancelled, enrollment active" for r in missed]
+    return _check("restored bookings follow seed 000's rule", len(rows), bad)
+
+
+# -- mail -------------------------------------------------------------------------------
+
+
+async def check_mail(
+    calendar: asyncpg.Connection, attendance: asyncpg.Connection, maildir: str | None
+) -> Check:
+    bad: list[str] = []
+    dup = await calendar.fetch(
+        """SELECT booking_id, sequence, recipient, method, count(*) AS n FROM email_outbox
+            GROUP BY 1, 2, 3, 4 HAVING count(*) > 1"""
+    )
+    bad += [f"calendar-sync queued {dict(r)} twice" for r in dup]
+    dup = await attendance.fetch(
+        "SELECT dedupe_key, count(*) AS n FROM email_outbox GROUP BY 1 HAVING count(*) > 1"
+    )
+    bad += [f"attendance queued {r['dedupe_key']} {r['n']} times" for r in dup]
+    for name, conn in (("calendar-sync", calendar), ("attendance", attendance)):
+        n = await conn.fetchval("SELECT count(*) FROM email_outbox WHERE sent_at IS NULL")
+        if n:
+            bad.append(f"{name}: {n} mails never sent")
+    checked = await calendar.fetchval("SELECT count(*) FROM email_outbox")
+    if maildir:
+        from kairos_localstack.smtp_sink import read_messages
+
+        ids = collections.Counter(str(m.get("Message-ID", "")) for m in read_messages(maildir))
+        checked += sum(ids.values())
+        bad += [f"Message-ID {mid} delivered {n} times" for mid, n in ids.items() if n > 1 and mid]
+    return _check("no email sent twice", checked, bad)
+
+
+# -- calendars ----------------------------------------------------------------------------
+
+
+async def check_calendars(calendar: asyncpg.Connection) -> Check:
+    """Each CalDAV connection's calendar: one event per live booking of its user (status
+    confirmed, booking's sequence), none live for a cancelled one."""
+    from kairos_e2e.observe import parse_events
+
+    bad: list[str] = []
+    checked = 0
+    conns = await calendar.fetch(
+        "SELECT connection_id, user_id, calendar_url FROM connections WHERE kind = 'caldav'"
+    )
+    for c in conns:
+        rows = await calendar.fetch(
+            """SELECT booking_id, status, sequence FROM bookings
+                WHERE provider_user_id = $1 OR mentee_user_id = $1""",
+            c["user_id"],
+        )
+        user = c["calendar_url"].rstrip("/").split("/")[-2]
+        async with httpx.AsyncClient(auth=(user, "any-password"), timeout=20) as dav:
+            got = await dav.get(c["calendar_url"])
+        if got.status_code != 200:
+            bad.append(f"{c['calendar_url']}: GET answered {got.status_code}")
+            continue
+        events = parse_events(got.content)
+        by_uid = collections.Counter(e.uid for e in events)
+        latest = {e.uid: e for e in events}
+        for r in rows:
+            checked += 1
+            uid = f"{r['booking_id']}@kairos"
+            n = by_uid.get(uid, 0)
+            ev = latest.get(uid)
+            if r["status"] == "confirmed":
+                if n != 1 or ev is None:
+                    bad.append(f"{c['user_id']}: live booking {r['booking_id']} has {n} events")
+                elif ev.status == "CANCELLED" or ev.sequence != r["sequence"]:
+                    bad.append(
+                        f"{c['user_id']}: booking {r['booking_id']} seq {r['sequence']} shows "
+                        f"{ev.status} seq {ev.sequence}"
+                    )
+            elif ev is not None and ev.status != "CANCELLED":
+                bad.append(f"{c['user_id']}: cancelled booking {r['booking_id']} still live")
+    return _check("one calendar event per live booking per calendar", checked, bad)
+
+
+# -- all ----------------------------------------------------------------------------------
+
+
+async def check_all(
+    urls: Mapping[str, str],
+    *,
+    stripe: tuple[str, str] | None = None,
+    maildir: str | None = None,
+    calendars: bool = True,
+    dropped_webhooks: list[str] | None = None,
+) -> list[Check]:
+    """Every invariant, given each service's database URL (state.json's services)."""
+    conns = {name: await asyncpg.connect(plain_url(url)) for name, url in urls.items()}
+    try:
+        b, p = conns["booking"], conns["payments"]
+        cal, att = conns["calendar-sync"], conns["attendance"]
+        checks = [
+            await check_capacity(b),
+            await check_seat_counters(b),
+            await check_payment_outcomes(b, p),
+            await check_bookings_paid(b, p),
+            await check_money(b, p, stripe),
+            await check_credits(p),
+            await check_outboxes(conns),
+            await check_inboxes(conns),
+            await check_projections(b, cal, att),
+            await check_restores(b, p),
+            await check_mail(cal, att, maildir),
+        ]
+        if calendars:
+            checks.append(await check_calendars(cal))
+        if dropped_webhooks is not None:
+            checks.append(await check_dropped_recovered(p, dropped_webhooks))
+        return checks
+    finally:
+        for conn in conns.values():
+            await conn.close()
+
+
+async def check_dropped_recovered(payments: asyncpg.Connection, dropped: list[str]) -> Check:
+    """Every webhook the relay dropped was found by reconciliation (webhook_events)."""
+    seen = {
+        r["event_id"]: r["via"]
+        for r in await payments.fetch(
+            "SELECT event_id, via FROM webhook_events WHERE event_id = ANY($1::text[])", dropped
+        )
+    }
+    bad = [f"Stripe event {e} dropped and never recovered" for e in dropped if e not in seen]
+    return _check("dropped webhooks recovered by reconciliation", len(dropped), bad)

@@ -1,0 +1,279 @@
+"""The fault-injection run: a whole local stack in a temp dir, a mixed workload, faults at
+random intervals (or on a script), then quiet, then every invariant.
+
+    uv run python -m kairos_e2e.faults run --minutes 10
+
+Exit status 0 only when the platform got quiet and no invariant was violated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from kairos_e2e.client import Gateway
+from kairos_e2e.faults import invariants
+from kairos_e2e.faults.injector import Fault, Injector
+from kairos_e2e.faults.webhooks import WebhookRelay
+from kairos_e2e.faults.workload import World, drive, setup
+from kairos_localstack.stack import Stack
+from kairos_localstack.state import StackState
+
+# Settings for the services under test: holds lapse within a short run, reconciliation
+# and the calendar sync look often enough to recover before the quiet deadline.
+SERVICE_ENV = {
+    "HOLD_TTL_S": "60",
+    "RECONCILE_INTERVAL_S": "5",
+    "CALENDAR_RECONCILE_INTERVAL_S": "30",
+}
+
+
+@dataclass
+class Script:
+    """A fixed fault schedule (the short test): (seconds after load starts, kind, arg)."""
+
+    steps: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    faults: list[Fault]
+    checks: list[invariants.Check]
+    quiet: bool
+    quiet_note: str
+    stats: dict[str, int]
+    webhook_faults: dict[str, int]
+
+    @property
+    def violations(self) -> list[invariants.Check]:
+        return [c for c in self.checks if not c.ok]
+
+    @property
+    def ok(self) -> bool:
+        return self.quiet and not self.violations
+
+    def report(self) -> str:
+        out = [f"== faults injected: {len(self.faults)}"]
+        out += ["  " + f.line() for f in self.faults]
+        out.append(f"== webhook relay: {self.webhook_faults}")
+        out.append("== workload (request:status -> count)")
+        out += [f"  {k}: {v}" for k, v in sorted(self.stats.items())]
+        out.append(f"== quiet: {'yes' if self.quiet else 'NO'} {self.quiet_note}")
+        out.append(f"== invariants: {len(self.checks)} checked, {len(self.violations)} violated")
+        out += ["  " + c.line() for c in self.checks]
+        out.append("RESULT: " + ("PASS" if self.ok else "FAIL"))
+        return "\n".join(out)
+
+
+QUIET_QUERIES = {
+    "booking": ["SELECT count(*) FROM outbox WHERE sent_at IS NULL"],
+    "payments": [
+        "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+        "SELECT count(*) FROM payments WHERE status IN "
+        "('creating', 'verified', 'capturing', 'voiding', 'cancelling')",
+        "SELECT count(*) FROM refunds WHERE status <> 'succeeded'",
+        "SELECT count(*) FROM subscriptions WHERE status IN "
+        "('creating', 'cancelling', 'reactivating')",
+    ],
+    "attendance": [
+        "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+        "SELECT count(*) FROM email_outbox WHERE sent_at IS NULL",
+    ],
+    "calendar-sync": [
+        "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+        "SELECT count(*) FROM email_outbox WHERE sent_at IS NULL",
+        "SELECT count(*) FROM calendar_entries WHERE pending",
+    ],
+}
+FINGERPRINT = "SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM outbox)"
+
+
+async def wait_for_quiet(urls: Mapping[str, str], timeout: float) -> tuple[bool, str]:
+    """Poll until nothing is owed anywhere (outboxes, Stripe actions, calendar and mail
+    work), the projections match booking, and inbox/outbox counts stop moving for three
+    polls in a row; or the deadline. Returns (quiet, what was still outstanding)."""
+    deadline = time.monotonic() + timeout
+    stable, last_print, note, shown = 0, None, "", time.monotonic()
+    while time.monotonic() < deadline:
+        owed: list[str] = []
+        prints: list[object] = []
+        try:
+            for name, url in urls.items():
+                conn = await asyncpg.connect(invariants.plain_url(url), timeout=5)
+                try:
+                    for q in QUIET_QUERIES.get(name, []):
+                        n = await conn.fetchval(q)
+                        if n:
+                            owed.append(f"{name}: {n} <- {q}")
+                    prints.append(tuple(await conn.fetchrow(FINGERPRINT)))
+                finally:
+                    await conn.close()
+            conns = {n: await asyncpg.connect(invariants.plain_url(u)) for n, u in urls.items()}
+            try:
+                proj = await invariants.check_projections(
+                    conns["booking"], conns["calendar-sync"], conns["attendance"]
+                )
+            finally:
+                for c in conns.values():
+                    await c.close()
+            if not proj.ok:
+                owed.append(f"projections behind: {len(proj.problems)} bookings")
+        except (OSError, asyncpg.PostgresError) as exc:
+            owed.append(f"database: {exc!r}")
+        if owed and time.monotonic() - shown > 10:
+            print(f"  waiting for quiet: {'; '.join(owed)}", flush=True)
+            shown = time.monotonic()
+        stable = stable + 1 if (not owed and prints == last_print) else 0
+        last_print, note = prints, "; ".join(owed)
+        if stable >= 3:
+            return True, ""
+        await asyncio.sleep(1.0)  # poll interval
+    return False, f"after {timeout:.0f}s still owed: {note or 'counts still moving'}"
+
+
+async def run_load(
+    stack: Stack,
+    state: StackState,
+    *,
+    seconds: float,
+    seed: int,
+    pause_s: float,
+    gap_s: tuple[float, float],
+    quiet_timeout: float,
+    script: Script | None = None,
+    bookers: int = 3,
+    subscribers: int = 4,
+) -> Result:
+    ep = state.endpoints
+    gw = Gateway(state.gateway_url or "", Path(state.data_dir), endpoints=ep)
+    relay = WebhookRelay(
+        state.gateway_url or "",
+        ep["stripe_webhook_secret"],
+        ep["stripe_api_base"],
+        ep["stripe_api_key"],
+        rng=random.Random(seed + 1),
+    )
+    await relay.start()
+    world = World(gw, random.Random(seed + 2))
+    try:
+        await setup(world)
+        injector = Injector(stack, relay, random.Random(seed + 3), pause_s=pause_s)
+        until = time.monotonic() + seconds
+        load = asyncio.create_task(drive(world, seconds, bookers=bookers, subscribers=subscribers))
+        if script is not None:
+            for at, kind, arg in script.steps:
+                # the schedule itself: wait for the step's time
+                await asyncio.sleep(max(0.0, injector.t0 + at - time.monotonic()))
+                if kind == "kill":
+                    await injector.kill(arg or None)
+                elif kind == "pause":
+                    await injector.pause_broker(float(arg))
+                elif kind == "postgres":
+                    await injector.restart_postgres()
+                else:
+                    injector.webhook(arg)
+        else:
+            await injector.random_until(until, gap_s)
+        await load
+        urls = {name: info["database_url"] for name, info in state.services.items()}
+        t_quiet = time.monotonic()
+        quiet, note = await wait_for_quiet(urls, quiet_timeout)
+        print(f"quiet after {time.monotonic() - t_quiet:.0f}s: {quiet}", flush=True)
+    finally:
+        await relay.stop()
+        await gw.aclose()
+    checks = await invariants.check_all(
+        urls,
+        stripe=(ep["stripe_api_base"], ep["stripe_api_key"]) if ep.get("stripe_local") else None,
+        maildir=ep.get("maildir"),
+        calendars=True,
+        dropped_webhooks=relay.dropped,
+    )
+    return Result(injector.log, checks, quiet, note, dict(world.stats), relay.counts())
+
+
+def run(
+    seconds: float,
+    *,
+    seed: int,
+    pause_s: float,
+    gap_s: tuple[float, float],
+    quiet_timeout: float = 240.0,
+    script: Script | None = None,
+    keep: bool = False,
+    data_dir: Path | None = None,
+) -> Result:
+    """Bring a whole stack up in a temp dir, run, check, bring it down (also on failure)."""
+    root = data_dir or Path(tempfile.mkdtemp(prefix="kairos-faults-"))
+    stack = Stack(root, env={**os.environ, **SERVICE_ENV})
+    print(f"stack data: {root}", flush=True)
+    try:
+        t0 = time.monotonic()
+        state = stack.up()
+        print(
+            f"stack up at {state.gateway_url} in {time.monotonic() - t0:.0f}s; "
+            f"load for {seconds:.0f}s",
+            flush=True,
+        )
+        return asyncio.run(
+            run_load(
+                stack,
+                state,
+                seconds=seconds,
+                seed=seed,
+                pause_s=pause_s,
+                gap_s=gap_s,
+                quiet_timeout=quiet_timeout,
+                script=script,
+            )
+        )
+    finally:
+        stack.down()
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m kairos_e2e.faults")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="a fault-injection run on a fresh local stack")
+    r.add_argument("--minutes", type=float, default=10.0)
+    r.add_argument("--seed", type=int, default=int(time.time()))
+    r.add_argument("--pause-s", type=float, default=30.0, help="broker SIGSTOP duration")
+    r.add_argument("--gap-s", type=float, nargs=2, default=(5.0, 20.0), metavar=("MIN", "MAX"))
+    r.add_argument("--quiet-timeout", type=float, default=240.0)
+    r.add_argument("--keep", action="store_true", help="keep the stack's data dir (logs)")
+    r.add_argument("--report", type=Path, help="also write the report to this file")
+    args = ap.parse_args(argv)
+    print(f"seed {args.seed}", flush=True)
+    result = run(
+        args.minutes * 60,
+        seed=args.seed,
+        pause_s=args.pause_s,
+        gap_s=tuple(args.gap_s),
+        quiet_timeout=args.quiet_timeout,
+        keep=args.keep,
+    )
+    text = result.report()
+    print(text)
+    if args.report:
+        with contextlib.suppress(OSError):
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_text(f"seed {args.seed}\n{text}\n")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""The mixed workload: mentors and offerings, then concurrent actors through the gateway.
+
+Actors never assume a request works (a process may be down, the broker frozen): every
+outcome is counted, failures included, and the invariants decide at the end. Waits for an
+effect are polls with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from kairos_e2e.client import Gateway
+from kairos_e2e.observe import CalDavCalendar
+
+B, P, C = "/api/booking", "/api/payments", "/api/calendar"
+ZONE = "Europe/Madrid"
+T = TypeVar("T")
+
+
+@dataclass
+class Offering:
+    mentor_id: uuid.UUID
+    provider_id: str
+    offering_id: str
+    price_in_credits: int | None = None
+    slots: list[str] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    gw: Gateway
+    rng: random.Random
+    one_time: list[Offering] = field(default_factory=list)
+    programme: Offering | None = None
+    stats: collections.Counter[str] = field(default_factory=collections.Counter)
+    _tokens: dict[tuple[str, uuid.UUID], str] = field(default_factory=dict)
+
+    def auth(self, role: str, user: uuid.UUID) -> dict[str, str]:
+        key = (role, user)
+        if key not in self._tokens:
+            claims = {"email": f"{role}-{user.hex[:12]}@example.org"} if role == "mentee" else {}
+            self._tokens[key] = self.gw.token(role, user_id=user, ttl_s=4 * 3600, **claims)
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    async def call(self, method: str, path: str, what: str, **kw: Any) -> httpx.Response | None:
+        """One request; transport errors count as ``<what>:error`` and return None."""
+        try:
+            resp = await self.gw.http.request(method, path, **kw)
+        except httpx.HTTPError:
+            self.stats[f"{what}:error"] += 1
+            return None
+        self.stats[f"{what}:{resp.status_code}"] += 1
+        return resp
+
+
+async def poll(probe: Callable[[], Awaitable[T | None]], timeout: float) -> T | None:
+    """probe() until truthy or the deadline (None then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with_value = await probe()
+        if with_value:
+            return with_value
+        await asyncio.sleep(0.25)
+    return None
+
+
+# -- setup ------------------------------------------------------------------------------
+
+
+async def open_offering(
+    world: World, *, capacity: int, price_in_credits: int | None = None, pattern: Any = None
+) -> Offering:
+    gw, mentor_id = world.gw, uuid.uuid4()
+    who = world.auth("mentor", mentor_id)
+    resp = await gw.http.post(
+        f"{B}/providers",
+        json={
+            "display_name": "Fault Mentor",
+            "email": f"mentor-{mentor_id.hex[:12]}@example.org",
+            "time_zone": ZONE,
+        },
+        headers=who,
+    )
+    assert resp.status_code == 201, resp.text
+    provider_id = resp.json()["provider_id"]
+    week = [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)]
+    resp = await gw.http.put(
+        f"{B}/providers/{provider_id}/availability", json={"weekly": week}, headers=who
+    )
+    assert resp.status_code == 204, resp.text
+    body: dict[str, Any] = {
+        "title": "Fault-run session",
+        "duration_min": 60,
+        "price_minor": 4500,
+        "currency": "EUR",
+        "capacity": capacity,
+    }
+    if price_in_credits:
+        body["price_in_credits"] = price_in_credits
+    if pattern is not None:
+        body |= {"kind": "recurring", "pattern": pattern}
+    resp = await gw.http.post(f"{B}/providers/{provider_id}/offerings", json=body, headers=who)
+    assert resp.status_code == 201, resp.text
+    off = Offering(mentor_id, provider_id, resp.json()["offering_id"], price_in_credits)
+    if pattern is None:
+        start = (datetime.now(UTC) + timedelta(days=2)).date()
+        resp = await gw.http.get(
+            f"{B}/offerings/{off.offering_id}/slots",
+            params={"from": start.isoformat(), "to": (start + timedelta(days=4)).isoformat()},
+        )
+        assert resp.status_code == 200, resp.text
+        off.slots = [s["starts_at"] for s in resp.json()["slots"]]
+    await connect_calendar(world, mentor_id)
+    return off
+
+
+async def connect_calendar(world: World, user: uuid.UUID) -> None:
+    """A Radicale calendar for the mentor, connected in calendar-sync (CalDAV)."""
+    name = f"mentor-{user.hex[:12]}"
+    cal = CalDavCalendar(world.gw.caldav_url, name)
+    await cal.create()
+    resp = await world.gw.http.post(
+        f"{C}/connections",
+        json={
+            "kind": "caldav",
+            "calendar_url": cal.url,
+            "username": name,
+            "password": cal.password,
+        },
+        headers=world.auth("mentor", user),
+    )
+    assert resp.status_code == 201, resp.text
+
+
+async def setup(world: World) -> None:
+    world.one_time.append(await open_offering(world, capacity=3, price_in_credits=3))
+    world.one_time.append(await open_offering(world, capacity=3))
+    pattern = [{"weekday": d, "time": "18:00"} for d in range(7)]
+    world.programme = await open_offering(world, capacity=5, pattern=pattern)
+
+
+# -- actors -----------------------------------------------------------------------------
+
+
+async def _checkout(world: World, who: dict[str, str], hold_id: str, **body: Any) -> int | None:
+    """POST /checkouts, retried while payments has not heard of the hold (409 +
+    Retry-After) or is unreachable; the final status code (None: gave up)."""
+
+    async def once() -> int | None:
+        resp = await world.call(
+            "POST", f"{P}/checkouts", "checkout", json={"hold_id": hold_id, **body}, headers=who
+        )
+        if resp is None or resp.status_code >= 500:
+            return None
+        if resp.status_code == 409 and resp.headers.get("Retry-After"):
+            return None
+        return resp.status_code
+
+    return await poll(once, timeout=45)
+
+
+async def _booking_for(
+    world: World, who: dict[str, str], offering_id: str, starts_at: str, timeout: float = 60
+) -> dict[str, Any] | None:
+    want = datetime.fromisoformat(starts_at)
+
+    async def probe() -> dict[str, Any] | None:
+        resp = await world.call(
+            "GET", f"{B}/me/bookings", "my_bookings", params={"when": "upcoming"}, headers=who
+        )
+        if resp is None or resp.status_code != 200:
+            return None
+        for b in resp.json():
+            if (
+                b["offering_id"] == offering_id
+                and datetime.fromisoformat(b["starts_at"]) == want
+                and b["status"] == "confirmed"
+            ):
+                return dict(b)
+        return None
+
+    return await poll(probe, timeout)
+
+
+async def _after_booking(
+    world: World, off: Offering, mentee: uuid.UUID, booked: dict[str, Any]
+) -> None:
+    rng, bid = world.rng, booked["booking_id"]
+    roll = rng.random()
+    if roll < 0.25:
+        await world.call(
+            "POST", f"{B}/bookings/{bid}/cancel", "cancel_by_mentee",
+            json={"reason": "cannot make it"}, headers=world.auth("mentee", mentee),
+        )  # fmt: skip
+    elif roll < 0.4:
+        await world.call(
+            "POST", f"{B}/bookings/{bid}/cancel", "cancel_by_mentor",
+            json={"reason": "mentor away"}, headers=world.auth("mentor", off.mentor_id),
+        )  # fmt: skip
+    elif roll < 0.6:
+        await world.call(
+            "POST", f"{B}/bookings/{bid}/reschedule", "reschedule",
+            json={"starts_at": rng.choice(off.slots)}, headers=world.auth("mentee", mentee),
+        )  # fmt: skip
+
+
+async def booker(world: World, until: float, max_ops: int) -> None:
+    """Paid one-time bookings (card), some abandoned, then cancelled/rescheduled/kept."""
+    rng = world.rng
+    for _ in range(max_ops):
+        if time.monotonic() >= until:
+            return
+        off = rng.choice(world.one_time)
+        mentee = uuid.uuid4()
+        who = world.auth("mentee", mentee)
+        starts_at = rng.choice(off.slots)
+        hold = await world.call(
+            "POST", f"{B}/holds", "hold",
+            json={"offering_id": off.offering_id, "starts_at": starts_at}, headers=who,
+        )  # fmt: skip
+        if hold is None or hold.status_code != 201:
+            await asyncio.sleep(rng.uniform(0.2, 1.0))  # pacing: the next attempt
+            continue
+        hold_id = hold.json()["hold_id"]
+        roll = rng.random()
+        if roll < 0.08:
+            world.stats["abandoned_lapse"] += 1  # left to expire (HOLD_TTL_S)
+            continue
+        if roll < 0.2:
+            if rng.random() < 0.5:  # an open PaymentIntent nobody confirms
+                await _checkout(world, who, hold_id, method="card")
+            await world.call("DELETE", f"{B}/holds/{hold_id}", "release_hold", headers=who)
+            world.stats["abandoned_release"] += 1
+            continue
+        code = await _checkout(world, who, hold_id, method="card", payment_method="pm_card_visa")
+        world.stats[f"card_checkout_final:{code}"] += 1
+        if code == 201:
+            booked = await _booking_for(world, who, off.offering_id, starts_at)
+            if booked is None:
+                world.stats["booking_not_seen_in_time"] += 1
+            else:
+                await _after_booking(world, off, mentee, booked)
+        await asyncio.sleep(rng.uniform(0.3, 1.5))  # pacing between bookings
+
+
+async def creditor(world: World, until: float, max_ops: int) -> None:
+    """Buys a credit pack, pays sessions with credits (some 402), sometimes cancels."""
+    rng = world.rng
+    offs = [o for o in world.one_time if o.price_in_credits]
+    for _ in range(max_ops):
+        if time.monotonic() >= until:
+            return
+        mentee = uuid.uuid4()
+        who = world.auth("mentee", mentee)
+        bought = await world.call(
+            "POST", f"{P}/credits/purchases", "credit_purchase",
+            json={"pack": "starter", "payment_method": "pm_card_visa"}, headers=who,
+        )  # fmt: skip
+        if bought is None or bought.status_code != 201:
+            await asyncio.sleep(1.0)  # pacing
+            continue
+
+        async def balance(who: dict[str, str] = who) -> int | None:
+            resp = await world.call("GET", f"{P}/credits", "credit_balance", headers=who)
+            if resp is None or resp.status_code != 200:
+                return None
+            return int(resp.json()["balance"]) or None
+
+        if not await poll(balance, timeout=60):
+            world.stats["credits_not_seen_in_time"] += 1
+            continue
+        for _ in range(2):  # 5 credits, 3 per session: the second is a 402
+            off = rng.choice(offs)
+            starts_at = rng.choice(off.slots)
+            hold = await world.call(
+                "POST", f"{B}/holds", "hold",
+                json={"offering_id": off.offering_id, "starts_at": starts_at}, headers=who,
+            )  # fmt: skip
+            if hold is None or hold.status_code != 201:
+                continue
+            code = await _checkout(world, who, hold.json()["hold_id"], method="credits")
+            world.stats[f"credit_checkout_final:{code}"] += 1
+            if code == 402:
+                await world.call(
+                    "DELETE", f"{B}/holds/{hold.json()['hold_id']}", "release_hold", headers=who
+                )
+            elif code == 201 and rng.random() < 0.4:
+                booked = await _booking_for(world, who, off.offering_id, starts_at)
+                if booked is not None:
+                    await _after_booking(world, off, mentee, booked)
+        await asyncio.sleep(rng.uniform(0.5, 2.0))  # pacing
+
+
+async def subscriber(world: World, until: float, rounds: int) -> None:
+    """Subscribes to the programme, then unsubscribes and reactivates (mentee or admin)."""
+    rng, prog = world.rng, world.programme
+    assert prog is not None
+    mentee = uuid.uuid4()
+    who = world.auth("mentee", mentee)
+
+    async def subscribe() -> httpx.Response | None:
+        resp = await world.call(
+            "POST", f"{P}/subscriptions", "subscribe",
+            json={"offering_id": prog.offering_id, "payment_method": "pm_card_visa"}, headers=who,
+        )  # fmt: skip
+        if resp is None or resp.status_code >= 500:
+            return None
+        return None if resp.status_code == 409 and resp.headers.get("Retry-After") else resp
+
+    resp = await poll(subscribe, timeout=60)
+    if resp is None or resp.status_code != 201:
+        world.stats["subscription_not_made"] += 1
+        return
+    sid = resp.json()["subscription_id"]
+    for _ in range(rounds):
+        await asyncio.sleep(rng.uniform(3, 10))  # pacing: a while subscribed
+        if time.monotonic() >= until:
+            return
+        cancel = await world.call(
+            "POST", f"{P}/subscriptions/{sid}/cancel", "unsubscribe", headers=who
+        )
+        if cancel is None or cancel.status_code >= 300:
+            continue
+        await asyncio.sleep(rng.uniform(2, 8))  # pacing: a while unsubscribed
+        if time.monotonic() >= until or rng.random() < 0.1:
+            return  # ends unsubscribed
+        if rng.random() < 0.5:
+            path, headers = f"{P}/subscriptions/{sid}/reactivate", who
+        else:
+            path, headers = (
+                f"{P}/admin/subscriptions/{sid}/reactivate",
+                world.auth("admin", uuid.uuid4()),
+            )
+        await poll(functools.partial(_reactivate, world, path, headers), timeout=30)
+
+
+async def _reactivate(world: World, path: str, headers: dict[str, str]) -> bool:
+    resp = await world.call("POST", path, "reactivate", headers=headers)
+    # 409: not cancelled (yet/any more) -- a cancel still "cancelling" is finished by
+    # reconciliation; retry within the deadline.
+    return resp is not None and resp.status_code < 300
+
+
+async def drive(world: World, seconds: float, *, bookers: int = 3, subscribers: int = 4) -> None:
+    until = time.monotonic() + seconds
+    actors = [booker(world, until, max_ops=400) for _ in range(bookers)]
+    actors.append(creditor(world, until, max_ops=100))
+    actors += [subscriber(world, until, rounds=20) for _ in range(subscribers)]
+    results = await asyncio.gather(*actors, return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException):
+            world.stats[f"actor_crashed:{type(r).__name__}: {r}"] += 1
