@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import email_outbox
 from kairos_attendance.service_layer.templates import Mail
 
 M = email_outbox.c
+_ADD = text(
+    """
+    INSERT INTO email_outbox (dedupe_key, recipient, template, params)
+    SELECT k, r, t, CAST(p AS jsonb)
+    FROM unnest(CAST(:keys AS text[]), CAST(:to AS text[]), CAST(:templates AS text[]),
+                CAST(:params AS text[])) AS u(k, r, t, p)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -35,19 +44,19 @@ class SqlMailRepository:
         self._s = session
 
     async def add(self, mails: Sequence[Mail]) -> None:
-        """Queue mails; a ``dedupe_key`` already queued (or sent) is not queued again."""
+        """Queue mails in one statement; a ``dedupe_key`` already queued (or sent) is not
+        queued again."""
         if not mails:
             return
-        rows = [
+        await self._s.execute(
+            _ADD,
             {
-                "dedupe_key": m.dedupe_key,
-                "recipient": m.recipient,
-                "template": m.template,
-                "params": m.values,
-            }
-            for m in mails
-        ]
-        await self._s.execute(insert(email_outbox).on_conflict_do_nothing(), rows)
+                "keys": [m.dedupe_key for m in mails],
+                "to": [m.recipient for m in mails],
+                "templates": [m.template for m in mails],
+                "params": [json.dumps(m.values) for m in mails],
+            },
+        )
 
     async def claim(self, limit: int, lease_s: float) -> list[QueuedMail]:
         due = (

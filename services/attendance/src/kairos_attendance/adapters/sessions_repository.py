@@ -8,16 +8,25 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_attendance.adapters.orm import attendance_audit, sessions
+from kairos_attendance.adapters.orm import sessions
 from kairos_attendance.adapters.sql import among
 from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
 from kairos_attendance.domain.streaks import Mark
 
 S = sessions.c
+_AUDIT = text(
+    """
+    INSERT INTO attendance_audit
+        (booking_id, changed_by, changed_by_user_id, changed_at, before, after, source)
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:by AS text[]), CAST(:users AS uuid[]),
+                         CAST(:at AS timestamptz[]), CAST(:before AS boolean[]),
+                         CAST(:after AS boolean[]), CAST(:source AS text[]))
+    """
+)
 _FIELDS = tuple(f.name for f in fields(Session))
 
 
@@ -86,22 +95,20 @@ class SqlSessionRepository:
         return [to_session(r) for r in await self._s.execute(stmt)]
 
     async def audit(self, changes: Sequence[Change]) -> None:
+        """One INSERT for the whole batch (arrays unnested)."""
         if not changes:
             return
         await self._s.execute(
-            attendance_audit.insert(),
-            [
-                {
-                    "booking_id": c.session.booking_id,
-                    "changed_by": c.by,
-                    "changed_by_user_id": c.by_user_id,
-                    "changed_at": c.at,
-                    "before": c.before,
-                    "after": c.after,
-                    "source": c.source,
-                }
-                for c in changes
-            ],
+            _AUDIT,
+            {
+                "ids": [c.session.booking_id for c in changes],
+                "by": [c.by for c in changes],
+                "users": [c.by_user_id for c in changes],
+                "at": [c.at for c in changes],
+                "before": [c.before for c in changes],
+                "after": [c.after for c in changes],
+                "source": [c.source for c in changes],
+            },
         )
 
     async def marks_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mark]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,18 @@ from kairos_attendance.domain.sessions import Session
 from kairos_attendance.domain.streaks import Standing
 
 E = standings.c
+_SAVE = text(
+    """
+    UPDATE standings SET status = u.status, streak = u.streak, absences = u.absences,
+           reprobated_at = u.reprobated_at, reactivated_at = u.reactivated_at,
+           updated_at = now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:streaks AS int[]),
+                CAST(:absences AS int[]), CAST(:reprobated AS timestamptz[]),
+                CAST(:reactivated AS timestamptz[]))
+         AS u(enrollment_id, status, streak, absences, reprobated_at, reactivated_at)
+    WHERE standings.enrollment_id = u.enrollment_id
+    """
+)
 _FIELDS = tuple(f.name for f in fields(Enrollment))
 _WHO = (
     "subscription_id", "offering_id", "provider_id", "provider_user_id", "provider_email",
@@ -69,19 +81,20 @@ class SqlStandingRepository:
         return to_enrollment(row) if row else None
 
     async def save_many(self, enrollments: Sequence[Enrollment]) -> None:
+        """One UPDATE for the whole batch (arrays unnested), not one statement per row."""
         if not enrollments:
             return
-        params = [
-            {"eid": e.enrollment_id, **{k: getattr(e, k) for k in _STATE}} for e in enrollments
-        ]
-        for p in params:
-            p["status"] = str(p["status"])
-        stmt = (
-            update(standings)
-            .where(E.enrollment_id == bindparam("eid"))
-            .values({k: bindparam(k) for k in _STATE} | {"updated_at": func.now()})
+        await self._s.execute(
+            _SAVE,
+            {
+                "ids": [e.enrollment_id for e in enrollments],
+                "statuses": [str(e.status) for e in enrollments],
+                "streaks": [e.streak for e in enrollments],
+                "absences": [e.absences for e in enrollments],
+                "reprobated": [e.reprobated_at for e in enrollments],
+                "reactivated": [e.reactivated_at for e in enrollments],
+            },
         )
-        await self._s.execute(stmt, params)
 
     async def announce(
         self, wanted: Sequence[tuple[uuid.UUID, str, str]]
