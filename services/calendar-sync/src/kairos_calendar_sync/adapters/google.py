@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import google_auth_httplib2
 import httplib2
-from google.auth.exceptions import RefreshError
+from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
@@ -45,7 +45,7 @@ def credentials(secret: dict[str, Any], token_uri: str) -> Credentials:
     return Credentials(
         token=secret.get("access_token"),
         refresh_token=secret.get("refresh_token"),
-        token_uri=secret.get("token_uri") or token_uri,
+        token_uri=token_uri,
         client_id=secret.get("client_id"),
         client_secret=secret.get("client_secret"),
         # google-auth compares naive UTC datetimes
@@ -116,7 +116,7 @@ class GoogleCalendarClient:
             raise CalendarRefused(f"Google Calendar refused the request ({status})") from exc
         except RefreshError as exc:
             raise CalendarRefused("Google refused to refresh the access token") from exc
-        except (OSError, httplib2.HttpLib2Error) as exc:
+        except (OSError, httplib2.HttpLib2Error, TransportError) as exc:
             raise CalendarUnavailable(f"Google Calendar unreachable: {type(exc).__name__}") from exc
 
     async def check(self) -> None:

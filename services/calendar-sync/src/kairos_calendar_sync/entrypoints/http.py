@@ -45,7 +45,8 @@ class GoogleIn(BaseModel):
     expires_at: datetime | None = None
     client_id: Secret
     client_secret: Secret
-    token_uri: AnyHttpUrl | None = None
+    # No token_uri from the client: the server only ever posts tokens to the endpoint its
+    # settings name (GOOGLE_TOKEN_URI), never to an address a caller chose.
 
 
 ConnectionIn = Annotated[CalDavIn | GoogleIn, Field(discriminator="kind")]
