@@ -188,8 +188,7 @@ async def test_slot_query_counts_holds_past_expiry_as_free_seats(api: Any) -> No
     assert await free() is None  # full
     overdue = placed[0].json()["hold_id"]
     await api.rows(
-        "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h "
-        "RETURNING 1",
+        "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h RETURNING 1",
         h=uuid.UUID(overdue),
     )
     assert await free() == 1  # not swept yet, but the slot query counts it as free

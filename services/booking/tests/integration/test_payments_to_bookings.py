@@ -72,6 +72,29 @@ async def test_200_payers_race_for_3_seats(api: Any) -> None:
     assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 3
 
 
+async def test_a_full_slot_racing_payers_still_get_the_seat_of_an_overdue_hold(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=2)
+    starts_at = await first_slot(api, offering_id, next_weekday(4))
+    for _ in range(2):
+        assert (await hold(api, uuid.uuid4(), offering_id, starts_at)).status_code == 201
+    overdue = (await api.rows("SELECT hold_id FROM holds ORDER BY created_at LIMIT 1"))[0][0]
+    await api.rows(
+        "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h RETURNING 1",
+        h=overdue,
+    )  # full, and one seat can be given back: the fast refusal must not fire
+    late = await _released_holds(api, offering_id, starts_at, 30)
+    envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in late]
+    d = dispatcher(api)
+
+    await asyncio.gather(*(d.handle(record(e, i)) for i, e in enumerate(envelopes)))
+
+    assert await api.count("bookings") == 1
+    rejected = await _outbox(api, "BookingRejected")
+    assert Counter(r["reason"] for r in rejected) == {"slot_full": 29}
+    assert [r["hold_id"] for r in await _outbox(api, "HoldExpired")] == [str(overdue)]
+    assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 2
+
+
 async def test_every_payment_delivered_twice_still_books_once(api: Any) -> None:
     _, offering_id = await provider_with_offering(api, capacity=5)
     starts_at = await first_slot(api, offering_id, next_weekday(3))

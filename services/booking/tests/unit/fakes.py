@@ -86,8 +86,18 @@ class FakeCatalog:
 
 
 class FakeSeats:
-    def __init__(self) -> None:
+    def __init__(self, holds: FakeHolds | None = None) -> None:
         self.rows: dict[tuple[uuid.UUID, datetime], list[Any]] = {}  # [occurrence, taken]
+        self.holds = holds
+
+    async def full_with_nothing_due(
+        self, offering_id: uuid.UUID, at: datetime, capacity: int, now: datetime
+    ) -> bool:
+        row = self.rows.get((offering_id, at))
+        due = self.holds is not None and bool(
+            await self.holds.claim_due(now, 1, offering_id=offering_id, starts_at=at)
+        )
+        return row is not None and 0 < capacity <= row[1] and not due
 
     async def take_if_open(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
         row = self.rows.get((offering_id, at))
@@ -369,8 +379,8 @@ class FakeBookingUow(FakeUnitOfWork):
         super().__init__("booking")
         self.clock = now or datetime(2030, 1, 1, tzinfo=UTC)
         self.catalog = FakeCatalog()
-        self.seats = FakeSeats()
         self.holds = FakeHolds()
+        self.seats = FakeSeats(self.holds)
         self.bookings = FakeBookings()
         self.enrollments = FakeEnrollments()
         self.people = FakePeople()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,20 @@ def _at(offering_id: uuid.UUID, starts_at: datetime):
     return and_(slot_seats.c.offering_id == offering_id, slot_seats.c.starts_at == starts_at)
 
 
+# The seat UPDATE of every hold and payment, built once (memoised cache key).
+_TAKE_IF_OPEN = (
+    update(slot_seats)
+    .where(
+        slot_seats.c.offering_id == bindparam("s_offering"),
+        slot_seats.c.starts_at == bindparam("s_at"),
+        slot_seats.c.taken > 0,
+        slot_seats.c.taken < bindparam("s_capacity"),
+    )
+    .values(taken=slot_seats.c.taken + 1)
+    .returning(slot_seats.c.taken)
+)
+
+
 class SqlSeatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -25,13 +39,33 @@ class SqlSeatRepository:
     async def take_if_open(self, offering_id: uuid.UUID, at: datetime, capacity: int) -> bool:
         """Take a seat in an occurrence that is already occupied (its overlap check was
         done by whoever opened it); the fast path needing no provider lock."""
-        stmt = (
-            update(slot_seats)
-            .where(_at(offering_id, at), slot_seats.c.taken > 0, slot_seats.c.taken < capacity)
-            .values(taken=slot_seats.c.taken + 1)
-            .returning(slot_seats.c.taken)
+        params = {"s_offering": offering_id, "s_at": at, "s_capacity": capacity}
+        return (await self._s.execute(_TAKE_IF_OPEN, params)).first() is not None
+
+    async def full_with_nothing_due(
+        self, offering_id: uuid.UUID, at: datetime, capacity: int, now: datetime
+    ) -> bool:
+        """Lock the occurrence's row (the lock every seat UPDATE takes) and say whether it
+        is full with no held hold past expiry whose seat could be given back. True is final
+        until this transaction ends: nobody frees or takes a seat without that row lock."""
+        h = holds.c
+        due = (
+            select(h.hold_id)
+            .where(
+                h.offering_id == offering_id,
+                h.starts_at == at,
+                h.status == "held",
+                h.expires_at <= now,
+            )
+            .exists()
         )
-        return (await self._s.execute(stmt)).first() is not None
+        stmt = (
+            select(slot_seats.c.taken, due)
+            .where(_at(offering_id, at))
+            .with_for_update(of=slot_seats)
+        )
+        row = (await self._s.execute(stmt)).first()
+        return row is not None and 0 < capacity <= row[0] and not row[1]
 
     async def ensure(self, occ: Occurrence) -> None:
         stmt = insert(slot_seats).values(
