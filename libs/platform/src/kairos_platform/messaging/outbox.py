@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Insert, Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_contracts import Envelope
@@ -52,8 +53,17 @@ async def add_rows(
     """
     if not rows:
         return
-    await session.execute(insert(tables.outbox), list(rows))
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+    await session.execute(_insert_statement(tables.outbox), list(rows))
+    await session.execute(_NOTIFY, {"channel": OUTBOX_CHANNEL})
+
+
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
+
+@cache
+def _insert_statement(outbox: Table) -> Insert:
+    """Built once per table (memoised cache key): every transaction that emits runs it."""
+    return insert(outbox)
 
 
 def _headers_of(envelope: Envelope) -> dict[str, str]:

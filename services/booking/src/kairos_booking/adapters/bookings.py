@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,15 +18,27 @@ from kairos_booking.adapters.orm import bookings, payment_decisions, people
 from kairos_booking.adapters.rows import to_obj, to_row
 from kairos_booking.domain.model import Booking, BookingStatus, Person
 
+# Built once (memoised cache keys): run for every payment.
+_DECISION = select(payment_decisions.c.outcome).where(
+    payment_decisions.c.payment_id == bindparam("payment_id")
+)
+_DECIDE = payment_decisions.insert()
+_DECLARE = text("SELECT set_config('kairos.verifying_payment', :p, true)")
+_BOOKED_BY = select(bookings.c.booking_id).where(
+    bookings.c.offering_id == bindparam("offering_id"),
+    bookings.c.starts_at == bindparam("starts_at"),
+    bookings.c.mentee_id == bindparam("mentee_id"),
+    bookings.c.status == "confirmed",
+)
+_PERSON = select(people).where(people.c.user_id == bindparam("user_id"))
+
 
 class SqlBookingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def decision(self, payment_id: uuid.UUID) -> str | None:
-        return await self._s.scalar(
-            select(payment_decisions.c.outcome).where(payment_decisions.c.payment_id == payment_id)
-        )
+        return await self._s.scalar(_DECISION, {"payment_id": payment_id})
 
     async def decide(
         self,
@@ -37,16 +49,18 @@ class SqlBookingRepository:
         booking_id: uuid.UUID | None = None,
     ) -> None:
         await self._s.execute(
-            payment_decisions.insert().values(
-                payment_id=payment_id, outcome=outcome, reason=reason, booking_id=booking_id
-            )
+            _DECIDE,
+            {
+                "payment_id": payment_id,
+                "outcome": outcome,
+                "reason": reason,
+                "booking_id": booking_id,
+            },
         )
 
     async def declare_verifying(self, payment_id: uuid.UUID) -> None:
         """Tell the database which payment this transaction verifies (the insert guard)."""
-        await self._s.execute(
-            text("SELECT set_config('kairos.verifying_payment', :p, true)"), {"p": str(payment_id)}
-        )
+        await self._s.execute(_DECLARE, {"p": str(payment_id)})
 
     async def add(self, booking: Booking) -> None:
         await self._s.execute(bookings.insert().values(**_row(booking)))
@@ -68,15 +82,8 @@ class SqlBookingRepository:
     async def booked_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
     ) -> bool:
-        found = await self._s.scalar(
-            select(bookings.c.booking_id).where(
-                bookings.c.offering_id == offering_id,
-                bookings.c.starts_at == starts_at,
-                bookings.c.mentee_id == mentee_id,
-                bookings.c.status == "confirmed",
-            )
-        )
-        return found is not None
+        params = {"offering_id": offering_id, "starts_at": starts_at, "mentee_id": mentee_id}
+        return await self._s.scalar(_BOOKED_BY, params) is not None
 
     async def for_mentee(
         self, mentee_id: uuid.UUID, *, upcoming: bool, now: datetime, limit: int = 200
@@ -221,5 +228,5 @@ class SqlPeopleRepository:
         )
 
     async def get(self, user_id: uuid.UUID) -> Person:
-        row = (await self._s.execute(select(people).where(people.c.user_id == user_id))).first()
+        row = (await self._s.execute(_PERSON, {"user_id": user_id})).first()
         return to_obj(Person, row) if row else Person(user_id)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,11 @@ from kairos_booking.domain.model import (
     Provider,
     WeeklyTime,
 )
+
+# Built once (memoised cache keys): read on every payment and slot query.
+_GET_PROVIDER = select(providers).where(providers.c.provider_id == bindparam("provider_id"))
+_GET_OFFERING = select(offerings).where(offerings.c.offering_id == bindparam("offering_id"))
+_GET_OFFERING_LOCKED = _GET_OFFERING.with_for_update()
 
 
 class SqlCatalogRepository:
@@ -40,9 +45,7 @@ class SqlCatalogRepository:
         )
 
     async def get_provider(self, provider_id: uuid.UUID) -> Provider | None:
-        row = (
-            await self._s.execute(select(providers).where(providers.c.provider_id == provider_id))
-        ).first()
+        row = (await self._s.execute(_GET_PROVIDER, {"provider_id": provider_id})).first()
         return to_obj(Provider, row) if row else None
 
     async def provider_of_user(self, user_id: uuid.UUID) -> Provider | None:
@@ -76,10 +79,9 @@ class SqlCatalogRepository:
         )
 
     async def get_offering(self, offering_id: uuid.UUID, *, lock: bool = False) -> Offering | None:
-        query = select(offerings).where(offerings.c.offering_id == offering_id)
-        if lock:  # writers of one offering serialise, so versions grow one by one
-            query = query.with_for_update()
-        row = (await self._s.execute(query)).first()
+        # writers of one offering lock it, so versions grow one by one
+        query = _GET_OFFERING_LOCKED if lock else _GET_OFFERING
+        row = (await self._s.execute(query, {"offering_id": offering_id})).first()
         return _offering(row) if row else None
 
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:

@@ -5,12 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import holds
 from kairos_booking.adapters.rows import to_obj, to_row
 from kairos_booking.domain.model import Hold, HoldStatus
+
+# Built once: a statement object memoises its cache key, so executing it again skips both
+# building the expression and keying the compiled-statement cache (hot consumer paths).
+_GET = select(holds).where(holds.c.hold_id == bindparam("hold_id"))
+_GET_LOCKED = _GET.with_for_update()
+_END = (
+    update(holds)
+    .where(holds.c.hold_id == bindparam("h_id"), holds.c.status == "held")
+    .values(status=bindparam("h_status"), ended_at=bindparam("h_at"), payment_id=bindparam("h_pay"))
+    .returning(holds.c.hold_id)
+)
 
 
 class SqlHoldRepository:
@@ -23,10 +34,8 @@ class SqlHoldRepository:
         await self._s.execute(holds.insert().values(**row))
 
     async def get(self, hold_id: uuid.UUID, *, lock: bool = False) -> Hold | None:
-        query = select(holds).where(holds.c.hold_id == hold_id)
-        if lock:
-            query = query.with_for_update()
-        row = (await self._s.execute(query)).first()
+        query = _GET_LOCKED if lock else _GET
+        row = (await self._s.execute(query, {"hold_id": hold_id})).first()
         return _hold(row) if row else None
 
     async def end(
@@ -37,13 +46,8 @@ class SqlHoldRepository:
         payment_id: uuid.UUID | None = None,
     ) -> bool:
         """Move a held hold to its end state; False if it had already ended."""
-        result = await self._s.execute(
-            update(holds)
-            .where(holds.c.hold_id == hold_id, holds.c.status == "held")
-            .values(status=str(status), ended_at=at, payment_id=payment_id)
-            .returning(holds.c.hold_id)
-        )
-        return result.first() is not None
+        params = {"h_id": hold_id, "h_status": str(status), "h_at": at, "h_pay": payment_id}
+        return (await self._s.execute(_END, params)).first() is not None
 
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
