@@ -4,7 +4,7 @@ marks, audit rows, rules per enrollment, AbsenceRecorded / MenteeWarned / Mentee
 in the outbox and mails queued, all in the sweep's transactions. Prints the time and
 writes a report.
 
-    uv run python bench/sweep_bench.py [--sessions 100000] [--batch 1000] [--replicas 1]
+    uv run python bench/sweep_bench.py [--sessions 100000] [--batch 2000] [--replicas 1]
 
 PostgreSQL comes from DATABASE_URL when set, else a private one is started (and stopped)
 in a temp folder. Target: 100,000 sessions in <= 30 s.
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
+import sys
 import tempfile
 import time
 import uuid
@@ -91,23 +93,79 @@ async def counts(service: Service) -> dict[str, int]:
         return {k: int((await conn.execute(text(q))).scalar_one()) for k, q in queries.items()}
 
 
-async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]]:
-    def service() -> Service:
-        conf = AttendanceSettings(
-            SERVICE_NAME="attendance", DATABASE_URL=url, SWEEP_BATCH_SIZE=args.batch
-        )
-        return bootstrap(conf, clock=lambda: NOW)
+def server_cpu_s(data_dir: Path | None) -> float | None:
+    """CPU seconds used so far by the private cluster's processes (postmaster and its
+    children, from /proc); None for an external server. With other work on the machine,
+    CPU seconds say more about the sweep's cost than wall time does."""
+    if data_dir is None or not (data_dir / "postmaster.pid").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    root = int((data_dir / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
-    replicas = [service() for _ in range(args.replicas)]
-    await asyncio.to_thread(upgrade, replicas[0].migrations, replicas[0].settings.sqlalchemy_url)
-    await preload(replicas[0], args.sessions)
-    started = time.perf_counter()
-    marked = await asyncio.gather(*(sweep(r.extras["context"]) for r in replicas))
+
+def _service(url: str, batch: int) -> Service:
+    conf = AttendanceSettings(SERVICE_NAME="attendance", DATABASE_URL=url, SWEEP_BATCH_SIZE=batch)
+    return bootstrap(conf, clock=lambda: NOW)
+
+
+async def worker(url: str, batch: int) -> None:
+    """One replica: a process of its own (as the consumer process would be). Says ready,
+    waits for "go" on stdin, sweeps, prints what it marked and its own CPU time, and keeps
+    its connection until "bye" (its server backend's CPU is read from /proc meanwhile)."""
+    service = _service(url, batch)
+    async with service.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the pool's connection exists before "go"
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    cpu0 = time.process_time()
+    marked = await sweep(service.extras["context"])
+    print(json.dumps({"marked": marked, "cpu_s": time.process_time() - cpu0}), flush=True)
+    await asyncio.to_thread(sys.stdin.readline)  # keep the backend until the parent read its CPU
+    await service.engine.dispose()
+
+
+async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]]:
+    service = _service(url, args.batch)
+    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
+    await preload(service, args.sessions)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--worker", url, "--batch", str(args.batch),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(args.replicas)
+    ]  # fmt: skip
+    for p in procs:  # start-up (imports, connecting) is not sweeping
+        assert p.stdout is not None and (await p.stdout.readline()).strip() == b"ready"
+    started, pg0 = time.perf_counter(), server_cpu_s(args.data_dir)
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(b"go\n")
+        await p.stdin.drain()
+    results = []
+    for p in procs:
+        assert p.stdout is not None
+        results.append(json.loads(await p.stdout.readline()))
     elapsed = time.perf_counter() - started
-    found = await counts(replicas[0])
-    found["marked by the replicas"] = sum(marked)
-    for r in replicas:
-        await r.engine.dispose()
+    pg1 = server_cpu_s(args.data_dir)  # before the workers disconnect (backends exit)
+    for p in procs:
+        await p.communicate(b"bye\n")
+    found = await counts(service)
+    found["marked, per replica"] = [r["marked"] for r in results]  # type: ignore[assignment]
+    found["CPU ms, Python (all replicas)"] = round(sum(r["cpu_s"] for r in results) * 1000)
+    if pg0 is not None and pg1 is not None:
+        found["CPU ms, PostgreSQL (all backends)"] = round((pg1 - pg0) * 1000)
+    await service.engine.dispose()
     return elapsed, found
 
 
@@ -128,7 +186,9 @@ Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores (load av
 at the end: {load}; other work shares the machine), Python {platform.python_version()},
 SQLAlchemy {sqlalchemy.__version__}; PostgreSQL {"from DATABASE_URL" if os.environ.get("DATABASE_URL") else "private local cluster"}.
 Settings: {args.sessions} overdue unmarked sessions, {PER_ENROLLMENT} per enrollment,
-batch {args.batch} per transaction, {args.replicas} sweeper(s) running at once.
+batch {args.batch} per transaction, {args.replicas} sweeper process(es) running at once
+(each one a replica, as the consumer processes would be; timed from "go" to the last one
+done, start-up excluded).
 
 **{args.sessions} sessions swept in {secs:.2f} s = {args.sessions / secs:.0f} sessions/s**
 (target 100,000 in <= 30 s: {verdict}).
@@ -150,10 +210,15 @@ async def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--replicas", type=int, default=1)
     ap.add_argument("--reports", default=str(ROOT / "reports"))
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        await worker(args.worker, args.batch)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="kairos-sweep-bench-"))
     external = os.environ.get("DATABASE_URL")
     pg = PostgresServer.external(external) if external else PostgresServer(tmp / "pg")
+    args.data_dir = None if external else pg.data_dir
     pg.start()
     try:
         db = await create_database(pg.url(), f"bench_sweep_{uuid.uuid4().hex[:6]}")

@@ -34,7 +34,7 @@ def test_two_absences_in_a_row_reprobate_with_both_absences() -> None:
     h = history(True, False, False)
     v = judge(h)
     assert v.reprobate == (h[1].booking_id, h[2].booking_id)
-    assert v.warn == ()  # the run is no longer a lone absence
+    assert v.warn == (h[1].booking_id,)  # its first absence was (or is now) a warning
     assert v.positions == {h[1].booking_id: 1, h[2].booking_id: 2}
     assert v.streak == 2
 

@@ -7,8 +7,9 @@ them, and the verdict is computed again then.
 
 Rules:
 * a *run* is a maximal sequence of absences with no attended session between them;
-* a run of exactly one absence is a warning (to mentee and mentor), once per absence;
-* a run of two or more is a reprobation (the latest such run, once per run);
+* the absence that opens a run is a warning (to mentee and mentor), once per absence;
+* a run of two or more is a reprobation (the latest such run, once per run); when both
+  absences are first seen together (one sweep batch, two replicas) both are announced;
 * an attended session ends the run: the next absence starts a new one (a new warning);
 * a reactivation is a fresh start: sessions that started before ``reset_at`` (the last
   reactivation) count towards the totals only, never towards runs, warnings or reprobation.
@@ -47,7 +48,7 @@ class Verdict:
     absences: int
     #: each absence since the reset -> its place in its run (1 = opens the run)
     positions: dict[uuid.UUID, int]
-    #: absences that are a run on their own: each is worth one warning
+    #: absences that open a run: each is worth one warning
     warn: tuple[uuid.UUID, ...]
     #: the latest run of two or more absences (its absences, in order), if any
     reprobate: tuple[uuid.UUID, ...] | None
@@ -83,7 +84,7 @@ def judge(marks: list[Mark], *, reset_at: datetime | None = None) -> Verdict:
         streak=streak,
         absences=absences,
         positions=positions,
-        warn=tuple(r[0] for r in runs if len(r) == 1),
+        warn=tuple(r[0] for r in runs),
         reprobate=tuple(long_runs[-1]) if long_runs else None,
     )
 
