@@ -57,6 +57,13 @@ class FakeCatalog:
 
     save_offering = add_offering
 
+    async def offering_and_provider(
+        self, offering_id: uuid.UUID
+    ) -> tuple[Offering | None, Provider | None]:
+        offering = await self.get_offering(offering_id)
+        provider = await self.get_provider(offering.provider_id) if offering else None
+        return offering, provider
+
     async def get_offering(self, offering_id: uuid.UUID, *, lock: bool = False) -> Offering | None:
         o = self.offerings.get(offering_id)
         return replace(o) if o else None

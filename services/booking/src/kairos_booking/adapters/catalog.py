@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, text, update
@@ -27,6 +28,13 @@ from kairos_booking.domain.model import (
 _GET_PROVIDER = select(providers).where(providers.c.provider_id == bindparam("provider_id"))
 _GET_OFFERING = select(offerings).where(offerings.c.offering_id == bindparam("offering_id"))
 _GET_OFFERING_LOCKED = _GET_OFFERING.with_for_update()
+_OFFERING_AND_PROVIDER = (
+    select(offerings, providers)
+    .join_from(
+        offerings, providers, providers.c.provider_id == offerings.c.provider_id, isouter=True
+    )
+    .where(offerings.c.offering_id == bindparam("offering_id"))
+)
 
 
 class SqlCatalogRepository:
@@ -83,6 +91,20 @@ class SqlCatalogRepository:
         query = _GET_OFFERING_LOCKED if lock else _GET_OFFERING
         row = (await self._s.execute(query, {"offering_id": offering_id})).first()
         return _offering(row) if row else None
+
+    async def offering_and_provider(
+        self, offering_id: uuid.UUID
+    ) -> tuple[Offering | None, Provider | None]:
+        """The offering and its provider in one read (no lock)."""
+        row = (await self._s.execute(_OFFERING_AND_PROVIDER, {"offering_id": offering_id})).first()
+        if row is None:
+            return None, None
+        m = row._mapping  # both tables share column names: read by column object
+        offering = _offering(SimpleNamespace(_mapping={c.name: m[c] for c in offerings.c}))
+        if m[providers.c.provider_id] is None:
+            return offering, None
+        provider = SimpleNamespace(_mapping={c.name: m[c] for c in providers.c})
+        return offering, to_obj(Provider, provider)
 
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
         query = select(offerings).where(offerings.c.active).order_by(offerings.c.title)

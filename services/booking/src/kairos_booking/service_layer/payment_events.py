@@ -41,8 +41,7 @@ async def on_payment_verified(event: PaymentVerified, envelope: Envelope, uow: B
         return
     assert event.hold_id is not None  # the contract: a one-time payment names its hold
     hold = await uow.holds.get(event.hold_id, lock=True)
-    offering = await uow.catalog.get_offering(event.offering_id)
-    provider = await uow.catalog.get_provider(offering.provider_id) if offering else None
+    offering, provider = await uow.catalog.offering_and_provider(event.offering_id)
     if offering is None or provider is None:
         await _reject(uow, event, hold, offering, RejectionReason.OFFERING_GONE)
         return

@@ -15,8 +15,7 @@ from kairos_booking.service_layer.ports import BookingUow
 async def bookable_offering(uow: BookingUow, offering_id: uuid.UUID) -> tuple[Offering, Provider]:
     """An active one-time offering of an active provider: 404 if none, 422 if recurring
     (slots, holds and reschedules are one-time paths; a programme is subscribed to)."""
-    offering = await uow.catalog.get_offering(offering_id)
-    provider = await uow.catalog.get_provider(offering.provider_id) if offering else None
+    offering, provider = await uow.catalog.offering_and_provider(offering_id)
     if offering is None or provider is None or not offering.active or not provider.active:
         raise NotFound(f"No bookable offering {offering_id}.")
     if offering.recurring:
