@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,43 @@ _TAKE_IF_OPEN = (
     .values(taken=slot_seats.c.taken + 1)
     .returning(slot_seats.c.taken)
 )
+
+
+def _occupied_statement() -> Select[Any]:
+    """Occupied occurrences of a provider meeting [o_start, o_end), with their holds past
+    expiry. Overdue holds are few (the sweeper ends them): aggregated once for the provider
+    (partial index ix_holds_due) and LEFT JOINed, rather than probed per occurrence."""
+    c, h = slot_seats.c, holds.c
+    provider: BindParameter[uuid.UUID] = bindparam("o_provider")
+    overdue = (
+        select(h.offering_id, h.starts_at, func.count().label("n"))
+        .where(h.status == "held", h.expires_at <= bindparam("o_now"), h.provider_id == provider)
+        .group_by(h.offering_id, h.starts_at)
+        .subquery()
+    )
+    joined = slot_seats.outerjoin(
+        overdue, and_(overdue.c.offering_id == c.offering_id, overdue.c.starts_at == c.starts_at)
+    )
+    return (
+        select(
+            c.offering_id,
+            c.starts_at,
+            c.block_start,
+            c.block_end,
+            c.taken,
+            func.coalesce(overdue.c.n, 0),
+        )
+        .select_from(joined)
+        .where(
+            c.provider_id == provider,
+            c.taken > 0,
+            c.block_start < bindparam("o_end"),
+            c.block_end > bindparam("o_start"),
+        )
+    )
+
+
+_OCCUPIED = _occupied_statement()  # built once: its cache key is memoised
 
 
 class SqlSeatRepository:
@@ -112,38 +150,6 @@ class SqlSeatRepository:
     ) -> list[Occupied]:
         """Occupied occurrences of the provider whose block meets ``[start, end)``, with
         how many of their seats are held by holds already past expiry (not live)."""
-        c, h = slot_seats.c, holds.c
-        # Overdue holds are few (the sweeper ends them): aggregate them once for the
-        # provider (partial index ix_holds_due) rather than probing holds per occurrence.
-        overdue = (
-            select(h.offering_id, h.starts_at, func.count().label("n"))
-            .where(
-                h.status == "held",
-                h.expires_at <= now,
-                h.provider_id == provider_id,
-            )
-            .group_by(h.offering_id, h.starts_at)
-            .subquery()
-        )
-        joined = slot_seats.outerjoin(
-            overdue,
-            and_(overdue.c.offering_id == c.offering_id, overdue.c.starts_at == c.starts_at),
-        )
-        rows = await self._s.execute(
-            select(
-                c.offering_id,
-                c.starts_at,
-                c.block_start,
-                c.block_end,
-                c.taken,
-                func.coalesce(overdue.c.n, 0),
-            )
-            .select_from(joined)
-            .where(
-                c.provider_id == provider_id,
-                c.taken > 0,
-                c.block_start < end,
-                c.block_end > start,
-            )
-        )
+        params = {"o_provider": provider_id, "o_start": start, "o_end": end, "o_now": now}
+        rows = await self._s.execute(_OCCUPIED, params)
         return [Occupied(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
