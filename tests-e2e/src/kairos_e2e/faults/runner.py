@@ -70,6 +70,9 @@ class Result:
         out.append(f"== webhook relay: {self.webhook_faults}")
         out.append("== workload (request:status -> count)")
         out += [f"  {k}: {v}" for k, v in sorted(self.stats.items())]
+        fives = {k: v for k, v in self.stats.items() if k.split(":")[-1].startswith("5")}
+        # not an invariant: DESIGN wants 503 (not 500/502) while a dependency is lost
+        out.append(f"== 5xx answers seen: {fives}")
         out.append(f"== quiet: {'yes' if self.quiet else 'NO'} {self.quiet_note}")
         out.append(f"== invariants: {len(self.checks)} checked, {len(self.violations)} violated")
         out += ["  " + c.line() for c in self.checks]
