@@ -32,4 +32,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0003 is not reversible (rendered bodies are not kept)")
+    # The rendered bodies were never kept, so 0002's columns come back holding the
+    # template name and its values; unsent mails cannot be rendered by 0002 code.
+    for statement in (
+        "ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS subject text",
+        "ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS body_text text",
+        "ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS body_html text",
+        "DELETE FROM email_outbox WHERE sent_at IS NULL",
+        "UPDATE email_outbox SET subject = template, body_text = params::text, body_html = ''",
+        "ALTER TABLE email_outbox DROP COLUMN IF EXISTS template",
+        "ALTER TABLE email_outbox DROP COLUMN IF EXISTS params",
+    ):
+        op.execute(statement)
