@@ -10,6 +10,8 @@ Fixtures (servers start lazily: only tests that request them pay):
   kafka_broker      session   TansuBroker (or external: $KAFKA_BOOTSTRAP_SERVERS / container)
   kafka_bootstrap   session   its "host:port" bootstrap string
   local_stack       session   the whole platform (Stack.up() in a temp data dir) -> StackState
+  smtp_sink         session   SmtpSink writing a Maildir in a temp dir
+  keypair           session   (private PEM, public PEM) of a fresh RS256 key for test tokens
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from typing import Any
 import pytest
 
 from kairos_localstack.kafka import TansuBroker
+from kairos_localstack.keys import ensure_jwt_keys
 from kairos_localstack.postgres import PostgresServer, create_database, drop_database
 from kairos_localstack.proc import run_sync
+from kairos_localstack.smtp_sink import SmtpSink
 from kairos_localstack.stack import Stack
 from kairos_localstack.state import StackState
 
@@ -132,3 +136,21 @@ def local_stack() -> Iterator[StackState]:
     finally:
         stack.down()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    root = _tempdir("kairos-smtp-")
+    sink = SmtpSink(root / "maildir", log_file=root / "smtp.log")
+    sink.start()
+    yield sink
+    sink.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keypair() -> Iterator[tuple[bytes, bytes]]:
+    root = _tempdir("kairos-keys-")
+    private, public = ensure_jwt_keys(root)
+    yield private.read_bytes(), public.read_bytes()
+    shutil.rmtree(root, ignore_errors=True)

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,24 +31,9 @@ from kairos_platform.messaging.consumer import Dispatcher, Record
 from kairos_platform.migrations import upgrade
 from kairos_platform.runtime import build_dispatcher, build_http_app
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import generate_keypair, mint_token
+from kairos_platform.tokens_cli import mint_token
 
 _offsets = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def smtp_sink() -> Iterator[SmtpSink]:
-    root = Path(tempfile.mkdtemp(prefix="kairos-att-smtp-"))
-    sink = SmtpSink(root / "maildir", log_file=root / "smtp.log")
-    sink.start()
-    yield sink
-    sink.stop()
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def keypair() -> tuple[bytes, bytes]:
-    return generate_keypair()
 
 
 @dataclass

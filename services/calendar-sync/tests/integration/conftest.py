@@ -35,7 +35,7 @@ from kairos_platform.messaging.consumer import Dispatcher, Record
 from kairos_platform.migrations import upgrade
 from kairos_platform.runtime import build_dispatcher, build_http_app
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import generate_keypair, mint_token
+from kairos_platform.tokens_cli import mint_token
 
 _offsets = itertools.count()
 
@@ -59,21 +59,6 @@ def locked_radicale() -> Iterator[RadicaleServer]:
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def smtp_sink() -> Iterator[SmtpSink]:
-    root = Path(tempfile.mkdtemp(prefix="kairos-smtp-"))
-    sink = SmtpSink(root / "maildir", log_file=root / "smtp.log")
-    sink.start()
-    yield sink
-    sink.stop()
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def keypair() -> tuple[bytes, bytes]:
-    return generate_keypair()
 
 
 class Dav:

@@ -32,7 +32,7 @@ from kairos_platform.messaging.consumer import Dispatcher, Record
 from kairos_platform.migrations import upgrade
 from kairos_platform.runtime import build_dispatcher, build_http_app
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import generate_keypair, mint_token
+from kairos_platform.tokens_cli import mint_token
 
 SECRET = "whsec_test_payments"
 _offsets = itertools.count()
@@ -55,12 +55,6 @@ def stripe_client(localstripe: LocalStripe) -> stripe.StripeClient:
         http_client=stripe.HTTPXClient(allow_sync_methods=True),
         max_network_retries=0,
     )
-
-
-@pytest.fixture(scope="session")
-def keypair() -> tuple[bytes, bytes]:
-    private, public = generate_keypair()
-    return private, public
 
 
 @dataclass

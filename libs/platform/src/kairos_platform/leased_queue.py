@@ -1,0 +1,68 @@
+"""A table of work waiting for an external call (an SMTP send, say), handed out under a lease.
+
+``claim`` takes due rows with ``FOR UPDATE SKIP LOCKED`` and stamps a lease, so replicas
+never take the same row and a worker that dies lets its rows come back when the lease ends.
+The table needs the columns ``id``, ``sent_at``, ``retry_at``, ``lease_until``,
+``attempts`` and ``last_error``; services add their own ``add`` and row conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+class LeasedQueue(Generic[T]):
+    def __init__(self, session: AsyncSession, table: Table, to_item: Callable[[Any], T]) -> None:
+        self._s = session
+        self._t = table
+        self._to_item = to_item
+
+    async def claim(self, limit: int, lease_s: float) -> list[T]:
+        c = self._t.c
+        due = (
+            select(c.id)
+            .where(c.sent_at.is_(None), c.retry_at <= func.now())
+            .where(or_(c.lease_until.is_(None), c.lease_until < func.now()))
+            .order_by(c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(self._t)
+            .where(c.id.in_(due))
+            .values(lease_until=func.now() + timedelta(seconds=lease_s))
+            .returning(*self._t.c)
+        )
+        rows = sorted(await self._s.execute(stmt), key=lambda r: r._mapping["id"])
+        return [self._to_item(r) for r in rows]
+
+    async def sent(self, item_id: int) -> None:
+        c = self._t.c
+        await self._s.execute(
+            update(self._t).where(c.id == item_id).values(sent_at=func.now(), lease_until=None)
+        )
+
+    async def failed(self, item_id: int, error: str, backoff_s: float) -> None:
+        c = self._t.c
+        await self._s.execute(
+            update(self._t)
+            .where(c.id == item_id)
+            .values(
+                attempts=c.attempts + 1,
+                last_error=error[:1000],
+                retry_at=func.now() + timedelta(seconds=backoff_s),
+                lease_until=None,
+            )
+        )
+
+    async def release(self, item_id: int) -> None:
+        c = self._t.c
+        await self._s.execute(update(self._t).where(c.id == item_id).values(lease_until=None))
