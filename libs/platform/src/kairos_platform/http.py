@@ -33,7 +33,11 @@ from kairos_platform.metrics import (
     Send,
     metrics_router,
 )
-from kairos_platform.problems import install_problem_handlers, internal_error_response
+from kairos_platform.problems import (
+    install_problem_handlers,
+    log_unhandled,
+    unhandled_error_response,
+)
 from kairos_platform.settings import ServiceSettings
 
 __all__ = ["REQUEST_ID_HEADER", "RequestContextMiddleware", "create_app"]
@@ -100,15 +104,10 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_wrapper)
             except Exception as exc:
-                error_log.error(
-                    "unhandled error in %s %s",
-                    scope.get("method"),
-                    scope.get("path"),
-                    exc_info=exc,
-                )
+                log_unhandled(scope.get("method"), scope.get("path"), exc)
                 if response_started:
                     raise
-                response = internal_error_response()
+                response = unhandled_error_response(exc)
                 await response(scope, receive, send_wrapper)
             finally:
                 path = scope.get("path", "")

@@ -4,7 +4,8 @@ Raise a :class:`Problem` (or one of the helpers: ``raise not_found("No such offe
 anywhere in a request: a route, a dependency, a service function. :func:`install_problem_handlers`
 turns it, Starlette's ``HTTPException``, FastAPI's ``RequestValidationError`` and any unhandled
 exception into a problem+json answer. Unhandled exceptions become a bare 500 that says nothing
-about internals; the traceback goes to the log.
+about internals (the traceback goes to the log), except failures of the infrastructure
+(database away, connection lost), which become a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from kairos_platform.transient import is_transient
+
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "PROBLEM_TYPE_BASE",
@@ -29,11 +32,13 @@ __all__ = [
     "gone",
     "install_problem_handlers",
     "internal_error_response",
+    "log_unhandled",
     "not_found",
     "payment_required",
     "problem_type",
     "service_unavailable",
     "unauthorized",
+    "unhandled_error_response",
     "unprocessable",
     "validation_errors",
 ]
@@ -280,9 +285,29 @@ async def _handle_validation_error(request: Request, exc: Exception) -> Response
     return _validation_problem(exc).to_response()
 
 
-async def _handle_unhandled(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+def unhandled_error_response(exc: BaseException) -> Response:
+    """The answer to an exception nobody handled: 503 when the infrastructure is away
+    (the database restarting: nothing was committed and the same request will work
+    shortly), else an opaque 500."""
+    if is_transient(exc):
+        return service_unavailable(
+            "A dependency (database or broker) is unavailable; nothing was changed. "
+            "Try again shortly.",
+            retry_after=1,
+        ).to_response()
     return internal_error_response()
+
+
+def log_unhandled(method: object, path: object, exc: BaseException) -> None:
+    if is_transient(exc):
+        log.warning("dependency unavailable in %s %s: %r", method, path, exc)
+    else:
+        log.error("unhandled error in %s %s", method, path, exc_info=exc)
+
+
+async def _handle_unhandled(request: Request, exc: Exception) -> Response:
+    log_unhandled(request.method, request.url.path, exc)
+    return unhandled_error_response(exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -210,3 +210,44 @@ def test_unhandled_error_through_create_app(caplog: pytest.LogCaptureFixture) ->
     assert resp.headers["x-request-id"] == "req-500"
     errors = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
     assert len(errors) == 1
+
+
+def _database_away_routes(app: FastAPI) -> FastAPI:
+    import socket
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    # A real connection attempt to a port nobody listens on, as during a PostgreSQL restart.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    engine = create_async_engine(f"postgresql+asyncpg://k:k@127.0.0.1:{port}/k")
+
+    @app.get("/needs-db")
+    async def needs_db() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return app
+
+
+def test_database_away_is_503_with_retry_after_not_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(ServiceSettings(), title="t", verifier=None)
+    _database_away_routes(app)
+    with caplog.at_level(logging.WARNING), TestClient(app) as tc:
+        resp = tc.get("/needs-db")
+    body = _is_problem(resp, 503)
+    assert resp.headers["retry-after"] == "1"
+    assert body["type"] == problem_type("service-unavailable")
+    assert "nothing was changed" in body["detail"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_database_away_through_problem_handlers_alone() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    client = TestClient(_database_away_routes(app), raise_server_exceptions=False)
+    _is_problem(client.get("/needs-db"), 503)
