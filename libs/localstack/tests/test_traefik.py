@@ -190,3 +190,30 @@ def test_event_streams_are_not_buffered(
             assert resp.headers.get_list("X-Request-Id") == ["made-by-svc"]
     finally:
         EchoPath.release.set()
+
+
+def test_a_service_that_is_down_is_a_503_problem_not_a_502(
+    gateway_factory: Any, backend: int
+) -> None:
+    from kairos_localstack.docs_server import DocsServer
+    from kairos_localstack.ports import free_port
+
+    docs = DocsServer([])
+    docs.start()
+    try:
+        nobody = free_port()  # a service process that is down: connection refused
+        gateway = gateway_factory(
+            {"/api/booking/": nobody, "/api/payments/": backend}, problems_port=docs.port
+        )
+        down = httpx.post(f"{gateway.url}/api/booking/holds", json={"slot": "x"})
+        assert down.status_code == 503, down.text
+        assert down.headers["content-type"] == "application/problem+json"
+        assert down.headers.get("retry-after") == "1"
+        body = down.json()
+        assert body["status"] == 503
+        assert body["type"].endswith("/service-unavailable")
+        # A service that answers is untouched, its own status and body.
+        up = httpx.get(f"{gateway.url}/api/payments/health/ready")
+        assert (up.status_code, up.text) == (200, "/health/ready")
+    finally:
+        docs.stop()

@@ -13,6 +13,10 @@ prefix stripped):
                                  checks it)
   GET /asyncapi/                 the list of services that have one
   GET /health                    200 (readiness probe)
+  GET /problems/upstream-unavailable
+                                 the problem+json body the gateway answers (as a 503 with
+                                 Retry-After) when a service's process is not answering,
+                                 instead of Traefik's bare 502 (see ``traefik.py``)
 
 Run: ``python -m kairos_localstack.docs_server --port P --service booking=/api/booking/=8101 ...``
 (name = gateway prefix = the service's local HTTP port).
@@ -37,6 +41,15 @@ import httpx
 from kairos_localstack.child import ChildServer
 
 __all__ = ["DocsServer", "DocsSource", "asyncapi_document", "main", "merge_openapi"]
+
+UPSTREAM_UNAVAILABLE_PATH = "/problems/upstream-unavailable"
+UPSTREAM_UNAVAILABLE = {
+    "type": "https://kairos.dev/problems/service-unavailable",
+    "title": "Service Unavailable",
+    "status": 503,
+    "detail": "The service behind this path is not answering (restarting?); nothing was "
+    "changed by this request if it did not reach it. Try again shortly.",
+}
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -142,8 +155,16 @@ def _fetch_openapi(source: DocsSource) -> dict[str, Any]:
 
 def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            headers: Mapping[str, str] | None = None,
+        ) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
@@ -161,6 +182,13 @@ def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?", 1)[0]
             if path == "/health":
                 self._send(200, b'{"status":"ok"}', "application/json")
+            elif path == UPSTREAM_UNAVAILABLE_PATH:
+                self._send(
+                    503,
+                    json.dumps(UPSTREAM_UNAVAILABLE).encode(),
+                    "application/problem+json",
+                    {"Retry-After": "1"},
+                )
             elif path == "/openapi.json":
                 try:
                     docs = [(s.name, s.prefix, _fetch_openapi(s)) for s in sources]

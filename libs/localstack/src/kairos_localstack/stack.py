@@ -294,6 +294,7 @@ class Stack:
             rate_average=int(self.env.get("KAIROS_GATEWAY_RATE_AVERAGE", DEFAULT_RATE_AVERAGE)),
             rate_burst=int(self.env.get("KAIROS_GATEWAY_RATE_BURST", DEFAULT_RATE_BURST)),
             unlimited_paths=[STRIPE_WEBHOOK_PATH],
+            problems_port=docs.port,
         )
         gateway.start()
         assert gateway.proc is not None

@@ -21,6 +21,13 @@ Parity with the deployed gateway (``deploy/gateway/``):
 * ``unlimited_paths`` (the Stripe webhook): a router of its own, exact ``Path``, without
   the rate limit; no middleware reads or rewrites a body, so the raw body reaches the service.
 * The ``web`` entry point has no read/write timeout: server-sent events stay open.
+* ``upstream-unavailable`` (when ``problems_port`` is given, i.e. in the local stack, whose
+  docs server serves the body): a service process that is down or restarting makes Traefik
+  answer 502 (or 504); the ``errors`` middleware turns that into the platform's answer for a
+  lost dependency, a 503 problem+json with ``Retry-After``. Services never answer 502/504
+  themselves, so their own problem bodies are untouched. Not on event streams (the
+  middleware buffers) nor on the Stripe webhook (Stripe retries any non-2xx alike). The
+  deployed gateway runs several replicas behind readiness probes instead.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any
 import httpx
 
 from kairos_localstack.child import ChildServer
+from kairos_localstack.docs_server import UPSTREAM_UNAVAILABLE_PATH
 from kairos_localstack.ports import free_port
 from kairos_localstack.proc import StartupError
 
@@ -71,6 +79,7 @@ def dynamic_config(
     rate_burst: int = DEFAULT_RATE_BURST,
     request_id: bool = False,
     unlimited_paths: Sequence[str] = (),
+    problems_port: int | None = None,
 ) -> dict[str, Any]:
     """File-provider config: one router + strip-prefix middleware + service per prefix."""
     routers: dict[str, Any] = {}
@@ -81,6 +90,20 @@ def dynamic_config(
     if request_id:
         middlewares["request-id"] = {"plugin": {"requestid": {"headerName": "X-Request-Id"}}}
     services: dict[str, Any] = {}
+    guard: list[str] = []
+    if problems_port is not None:
+        guard = ["upstream-unavailable"]
+        middlewares["upstream-unavailable"] = {
+            "errors": {
+                "status": ["502", "504"],
+                "statusRewrites": {"502-504": 503},
+                "service": "problems",
+                "query": UPSTREAM_UNAVAILABLE_PATH,
+            }
+        }
+        services["problems"] = {
+            "loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{problems_port}"}]}
+        }
     for prefix, port in routes.items():
         if not (prefix.startswith("/") and prefix.endswith("/")):
             raise ValueError(f"route prefix must start and end with '/': {prefix!r}")
@@ -88,7 +111,7 @@ def dynamic_config(
         routers[name] = {
             "rule": f"PathPrefix(`{prefix}`)",
             "entryPoints": ["web"],
-            "middlewares": [*head, "rate-limit", f"{name}-strip"],
+            "middlewares": [*head, "rate-limit", *guard, f"{name}-strip"],
             "service": name,
         }
         if request_id:
@@ -167,6 +190,7 @@ class TraefikGateway(ChildServer):
         rate_burst: int = DEFAULT_RATE_BURST,
         unlimited_paths: Sequence[str] = (),
         plugins_source: Path | None = PLUGINS_SOURCE,
+        problems_port: int | None = None,
     ) -> None:
         super().__init__(port, log_file)
         self.config_dir = Path(config_dir)
@@ -176,6 +200,7 @@ class TraefikGateway(ChildServer):
         self.unlimited_paths = tuple(unlimited_paths)
         self.request_id = plugins_source is not None and request_id_plugin_available(plugins_source)
         self.plugins_source = plugins_source
+        self.problems_port = problems_port
 
     @property
     def url(self) -> str:
@@ -190,6 +215,7 @@ class TraefikGateway(ChildServer):
             rate_burst=self.rate_burst,
             request_id=self.request_id,
             unlimited_paths=self.unlimited_paths,
+            problems_port=self.problems_port,
         )
         dynamic.write_text(json.dumps(config, indent=2))
         if self.request_id and self.plugins_source is not None:
