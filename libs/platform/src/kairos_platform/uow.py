@@ -8,6 +8,7 @@ after. If the transaction fails, neither the change nor its events exist.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -34,7 +35,8 @@ class UnitOfWork:
         self.source = source
         self.cause: Envelope | None = None
         self.correlation_id: uuid.UUID | None = None
-        self._pending: list[Envelope] = []
+        # what was emitted, in order: envelopes (emit) and ready rows (emit_many)
+        self._pending: list[Envelope | outbox.JsonRow] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -69,6 +71,7 @@ class UnitOfWork:
         self.cause = envelope
 
     def emit(self, event: Event) -> Envelope:
+        """Emit one event: it is written to the outbox on commit."""
         if self.cause is not None:
             envelope = self.cause.caused(event, source=self.source)
         else:
@@ -82,9 +85,32 @@ class UnitOfWork:
         self._pending.append(envelope)
         return envelope
 
+    def emit_many(self, events: Sequence[Event]) -> None:
+        """Emit many events at once (batch jobs): on commit they are written, in order with
+        the others, as the rows ``emit`` would write for each (same envelope context), but
+        without an ``Envelope`` model per event and in one statement (outbox.EnvelopeWriter).
+        They are not listed in ``pending``."""
+        if not events:
+            return
+        if self.cause is not None:
+            writer = outbox.EnvelopeWriter(
+                source=self.source,
+                correlation_id=self.cause.correlation_id,
+                causation_id=self.cause.event_id,
+                trace=self.cause.trace,
+            )
+        else:
+            writer = outbox.EnvelopeWriter(
+                source=self.source,
+                correlation_id=self.correlation_id or current_correlation_uuid(),
+                trace=current_trace_context(),
+            )
+        self._pending.extend(writer.rows(events))
+
     @property
     def pending(self) -> list[Envelope]:
-        return list(self._pending)
+        """The envelopes emitted with ``emit`` and not committed yet."""
+        return [e for e in self._pending if isinstance(e, Envelope)]
 
     async def claim_inbox(
         self, consumer: str, envelope: Envelope, outcome: str = "handled"
@@ -99,8 +125,17 @@ class UnitOfWork:
         )
 
     async def commit(self) -> None:
-        rows = [outbox.envelope_row(e) for e in self._pending]
-        await outbox.add_rows(self.session, self.tables, rows)
+        envelopes = self.pending
+        if len(envelopes) == len(self._pending):
+            await outbox.add_rows(
+                self.session, self.tables, [outbox.envelope_row(e) for e in envelopes]
+            )
+        else:  # emit_many was used: everything in one set-based insert, in emission order
+            rows = [
+                outbox.json_row(outbox.envelope_row(e)) if isinstance(e, Envelope) else e
+                for e in self._pending
+            ]
+            await outbox.append(self.session, self.tables, rows)
         await self.session.commit()
         self._pending = []
 

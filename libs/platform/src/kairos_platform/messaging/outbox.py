@@ -1,15 +1,34 @@
-"""Writing events into the outbox, inside the caller's business transaction."""
+"""Writing events into the outbox, inside the caller's business transaction.
+
+Two ways in, same rows out:
+
+* ``envelope_row`` + ``add_rows``: one ``Envelope`` model per event (what
+  ``UnitOfWork.emit`` builds), inserted with an executemany.
+* ``EnvelopeWriter`` + ``append``: for jobs that emit thousands of events in one
+  transaction. The event is still a validated contract model and its payload is dumped by
+  its own pydantic serializer, but the envelope around it is assembled as JSON text
+  directly (no ``Envelope`` model, no second dump), and all the rows go in one
+  ``INSERT ... SELECT FROM unnest(...)``. The stored envelope is the one
+  ``Envelope.wrap`` would have made (tests compare them row for row).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import json
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, Table, insert, text
+from pydantic import AwareDatetime, TypeAdapter
+from sqlalchemy import Insert, Table, TextClause, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_contracts import Envelope
+from kairos_contracts import Envelope, Event
+from kairos_contracts.envelope import TraceContext
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL, MessagingTables, bucket_of
 
 
@@ -79,3 +98,136 @@ def _headers_of(envelope: Envelope) -> dict[str, str]:
     if envelope.trace.traceparent:
         headers["traceparent"] = envelope.trace.traceparent
     return headers
+
+
+# --- bulk path ------------------------------------------------------------------------------
+
+
+class JsonRow(NamedTuple):
+    """An outbox row with its payload and headers already as JSON text."""
+
+    event_id: uuid.UUID
+    topic: str
+    key: str
+    bucket: int
+    event_type: str
+    payload: str
+    headers: str
+
+
+# a string as JSON, escaped as pydantic escapes it: the payload text is the exact bytes of
+# ``Envelope.to_json()`` for the same envelope (tests compare them)
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
+_AT = TypeAdapter(AwareDatetime)
+
+
+def _uuid4s(n: int) -> Iterable[uuid.UUID]:
+    """``n`` random (version 4) UUIDs from one read of the OS's random source."""
+    raw = os.urandom(16 * n)
+    return (uuid.UUID(bytes=raw[i : i + 16], version=4) for i in range(0, 16 * n, 16))
+
+
+class EnvelopeWriter:
+    """Outbox rows for many events that share their envelope context (source, correlation,
+    causation, trace, time), without an ``Envelope`` model per event.
+
+    The row is what ``envelope_row(Envelope.wrap(event, ...))`` gives for the same event id
+    and time: ``correlation_id`` None starts a new chain per event (its own event id),
+    ``data`` is the event without ``null`` fields. ``occurred_at`` is the writer's time
+    (one per batch: they occur in one transaction).
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
+        trace: TraceContext | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        trace = trace or TraceContext()
+        at = occurred_at or datetime.now(UTC)
+        self._correlation = str(correlation_id) if correlation_id else None
+        # the envelope's fields in Envelope's order, around the per-event ones
+        self._source = _dumps(source)
+        self._at = _AT.dump_json(at).decode()
+        self._causation = _dumps(str(causation_id)) if causation_id else "null"
+        self._trace = trace.model_dump_json()
+        self._traceparent = (
+            f',"traceparent":{_dumps(trace.traceparent)}' if trace.traceparent else ""
+        )
+
+    def rows(self, events: Sequence[Event]) -> list[JsonRow]:
+        return [self._row(e, i) for e, i in zip(events, _uuid4s(len(events)), strict=True)]
+
+    def row(self, event: Event, event_id: uuid.UUID | None = None) -> JsonRow:
+        return self._row(event, event_id or uuid.uuid4())
+
+    def _row(self, event: Event, event_id: uuid.UUID) -> JsonRow:
+        cls = type(event)
+        eid = str(event_id)
+        subject = event.aggregate_id()
+        correlation = self._correlation or eid
+        data = cls.__pydantic_serializer__.to_json(event, exclude_none=True).decode()
+        type_ = _dumps(cls.TYPE)
+        payload = (
+            f'{{"event_id":"{eid}","type":{type_},"version":{cls.VERSION:d},'
+            f'"source":{self._source},"occurred_at":{self._at},"subject":{_dumps(subject)},'
+            f'"correlation_id":"{correlation}","causation_id":{self._causation},'
+            f'"trace":{self._trace},"data":{data}}}'
+        )
+        headers = (
+            f'{{"event_id":"{eid}","event_type":{type_},"event_version":"{cls.VERSION:d}",'
+            f'"correlation_id":"{correlation}","content-type":"application/json"'
+            f"{self._traceparent}}}"
+        )
+        return JsonRow(event_id, cls.TOPIC, subject, bucket_of(subject), cls.TYPE, payload, headers)
+
+
+def json_row(row: dict[str, Any]) -> JsonRow:
+    """A row of ``envelope_row`` / ``raw_row`` as a ``JsonRow`` (to append them together)."""
+    return JsonRow(
+        row["event_id"],
+        row["topic"],
+        row["key"],
+        row["bucket"],
+        row["event_type"],
+        _dumps(row["payload"]),
+        _dumps(row["headers"]),
+    )
+
+
+async def append(session: AsyncSession, tables: MessagingTables, rows: Sequence[JsonRow]) -> None:
+    """Insert outbox rows in one statement, in the given order (ids follow it, so the relay
+    publishes them in that order), and wake the relays when the transaction commits."""
+    if not rows:
+        return
+    await session.execute(
+        _append_statement(tables.outbox.name),
+        {
+            "ids": [r.event_id for r in rows],
+            "topics": [r.topic for r in rows],
+            "keys": [r.key for r in rows],
+            "buckets": [r.bucket for r in rows],
+            "types": [r.event_type for r in rows],
+            "payloads": [r.payload for r in rows],
+            "headers": [r.headers for r in rows],
+        },
+    )
+    await session.execute(_NOTIFY, {"channel": OUTBOX_CHANNEL})
+
+
+@cache
+def _append_statement(table: str) -> TextClause:
+    return text(
+        f"""
+        INSERT INTO {table} (event_id, topic, key, bucket, event_type, payload, headers)
+        SELECT i, t, k, b, y, CAST(p AS jsonb), CAST(h AS jsonb)
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+                    CAST(:buckets AS smallint[]), CAST(:types AS text[]),
+                    CAST(:payloads AS text[]), CAST(:headers AS text[]))
+             WITH ORDINALITY AS u(i, t, k, b, y, p, h, n)
+        ORDER BY n
+        """
+    )

@@ -13,6 +13,7 @@ from kairos_attendance.service_layer.context import Context
 from kairos_attendance.service_layer.errors import NotFound, NotYours, Refused
 from kairos_attendance.service_layer.rules import evaluate
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_contracts import Event
 from kairos_contracts.events.attendance import AbsenceRecorded, AttendanceRecorded, MarkedBy
 from kairos_platform.auth import Principal, is_admin
 
@@ -26,6 +27,7 @@ async def record(
     # the changed sessions carry their new mark: the rules need not read them again
     known = {c.session.booking_id: c.session for c in changes}
     outcome = await evaluate(uow, enrollments, now, app_url, known)
+    events: list[Event] = []
     for c in changes:
         s = c.session
         common = {
@@ -40,10 +42,11 @@ async def record(
             "recorded_at": c.at,
         }
         if c.after:
-            uow.emit(AttendanceRecorded(**common))
+            events.append(AttendanceRecorded(**common))
         else:
             streak = outcome.positions.get(s.booking_id, 1)
-            uow.emit(AbsenceRecorded(**common, consecutive_absences=streak))
+            events.append(AbsenceRecorded(**common, consecutive_absences=streak))
+    uow.emit_many(events)  # a sweep batch: thousands, one outbox statement
 
 
 def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Refused:

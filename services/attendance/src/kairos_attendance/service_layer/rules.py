@@ -23,6 +23,7 @@ from kairos_attendance.domain.streaks import Verdict, judge, standing
 from kairos_attendance.service_layer import notifications as n
 from kairos_attendance.service_layer.templates import Mail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_contracts import Event
 from kairos_contracts.events.attendance import MenteeReprobated, MenteeWarned
 
 Notice = tuple[uuid.UUID, str, str]
@@ -33,6 +34,8 @@ class Outcome:
     #: each absence -> its place in its run (for AbsenceRecorded.consecutive_absences)
     positions: dict[uuid.UUID, int] = field(default_factory=dict)
     mails: list[Mail] = field(default_factory=list)
+    #: MenteeWarned / MenteeReprobated, in announcement order
+    events: list[Event] = field(default_factory=list)
 
 
 def _wanted(enrollment: Enrollment, v: Verdict) -> list[Notice]:
@@ -70,10 +73,10 @@ async def evaluate(
     for eid, kind, key in sorted(new, key=lambda w: (str(w[0]), w[1] != "warned")):
         e, v = locked[eid], verdicts[eid]
         if kind == "warned":
-            _warn(uow, out, e, sessions[uuid.UUID(key)], now, app_url)
+            _warn(out, e, sessions[uuid.UUID(key)], now, app_url)
         else:
             assert v.reprobate is not None
-            _reprobate(uow, out, e, v.reprobate, sessions[v.reprobate[-1]], now, app_url)
+            _reprobate(out, e, v.reprobate, sessions[v.reprobate[-1]], now, app_url)
     for eid, e in locked.items():
         v = verdicts[eid]
         e.streak, e.absences = v.streak, v.absences
@@ -81,13 +84,12 @@ async def evaluate(
         out.positions.update(v.positions)
     await uow.standings.save_many(list(locked.values()))
     await uow.mails.add(out.mails)
+    uow.emit_many(out.events)
     return out
 
 
-def _warn(
-    uow: ServiceUnitOfWork, out: Outcome, e: Enrollment, s: Session, now: datetime, app_url: str
-) -> None:
-    uow.emit(
+def _warn(out: Outcome, e: Enrollment, s: Session, now: datetime, app_url: str) -> None:
+    out.events.append(
         MenteeWarned(
             enrollment_id=e.enrollment_id,
             subscription_id=e.subscription_id,
@@ -103,7 +105,6 @@ def _warn(
 
 
 def _reprobate(
-    uow: ServiceUnitOfWork,
     out: Outcome,
     e: Enrollment,
     run: tuple[uuid.UUID, ...],
@@ -113,7 +114,7 @@ def _reprobate(
 ) -> None:
     """The run's last absence names the cycle whose remaining sessions booking cancels."""
     e.reprobated_at = now
-    uow.emit(
+    out.events.append(
         MenteeReprobated(
             enrollment_id=e.enrollment_id,
             subscription_id=e.subscription_id,
