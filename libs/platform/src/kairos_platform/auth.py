@@ -39,7 +39,9 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter, ValidationError
 
+from kairos_contracts.types import Email, Label
 from kairos_platform.problems import forbidden, service_unavailable, unauthorized
 
 if TYPE_CHECKING:
@@ -85,6 +87,10 @@ class Role(StrEnum):
 KNOWN_ROLES = frozenset(r.value for r in Role)
 
 
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+_NAME: TypeAdapter[str] = TypeAdapter(Label)
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: the token's subject, its known roles and every claim."""
@@ -95,6 +101,21 @@ class Principal:
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
+
+    def contact(self) -> tuple[str | None, str | None]:
+        """(email, display name) from the token's ``email`` and ``name`` claims, each None
+        when absent or not acceptable (an odd claim never blocks a request; we just do not
+        keep it)."""
+        return _valid_claim(_EMAIL, self.claims.get("email")), _valid_claim(
+            _NAME, self.claims.get("name")
+        )
+
+
+def _valid_claim(adapter: TypeAdapter[str], value: Any) -> str | None:
+    try:
+        return adapter.validate_python(value) if value is not None else None
+    except ValidationError:
+        return None
 
 
 class InvalidToken(Exception):

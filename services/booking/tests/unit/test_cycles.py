@@ -126,3 +126,19 @@ async def test_a_cycle_paid_after_its_unsubscribe_cancels_the_later_sessions_at_
     # and the reactivation of that unsubscribe brings them back like any other
     await w.deliver(w.reactivate(unsub))
     assert all(b.status is BookingStatus.CONFIRMED for b in w.sessions())
+
+
+async def test_a_subscriber_booking_never_heard_of_is_known_by_the_contact_payments_passes() -> (
+    None
+):
+    from kairos_contracts.types import Person as Contact
+
+    w = await world()
+    stranger = Person(uuid.uuid4(), None, None)  # never called booking: no contact here
+    contact = Contact(user_id=stranger.user_id, email="new@example.org", display_name="Nia")
+    paid = w.cycle(1, *MARCH, mentee=stranger).model_copy(update={"mentee": contact})
+    await w.deliver(paid)
+    confirmed = w.uow.events(BookingConfirmed)
+    assert confirmed and {c.mentee for c in confirmed} == {contact}  # type: ignore[attr-defined]
+    known = await w.uow.people.get(stranger.user_id)
+    assert known is not None and (known.email, known.display_name) == ("new@example.org", "Nia")

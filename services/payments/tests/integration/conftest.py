@@ -65,7 +65,7 @@ class Payments:
     private_key: bytes
     tokens: dict[uuid.UUID, str] = field(default_factory=dict)
 
-    def token(self, user_id: uuid.UUID, role: str = "mentee") -> str:
+    def token(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> str:
         s = self.service.settings
         return mint_token(
             self.private_key,
@@ -73,10 +73,11 @@ class Payments:
             roles=[role],
             issuer=s.jwt_issuer,
             audience=s.jwt_audience,
+            extra_claims=claims or None,
         )
 
-    def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(user_id, role)}"}
+    def auth(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id, role, **claims)}"}
 
     async def deliver(self, event: Event | Envelope) -> Any:
         env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")

@@ -40,12 +40,16 @@ async def _offering(p: Payments, **kw: Any) -> OfferingPublished:
 
 
 async def _subscribe(
-    p: Payments, mentee: uuid.UUID, offering_id: uuid.UUID, pm: str = "pm_card_visa"
+    p: Payments,
+    mentee: uuid.UUID,
+    offering_id: uuid.UUID,
+    pm: str = "pm_card_visa",
+    **claims: Any,
 ) -> Any:
     return await p.client.post(
         "/subscriptions",
         json={"offering_id": str(offering_id), "payment_method": pm},
-        headers=p.auth(mentee),
+        headers=p.auth(mentee, **claims),
     )
 
 
@@ -92,7 +96,9 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
         headers=payments.auth(mentee),
     )
     assert bad.status_code == 422  # the client never sends an amount
-    resp = await _subscribe(payments, mentee, offering.offering_id)
+    resp = await _subscribe(
+        payments, mentee, offering.offering_id, email="mia@example.org", name="Mia"
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert body["status"] == "active" and body["amount_minor"] == 4500
@@ -107,6 +113,10 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
     assert verified["subscription_id"] == body["subscription_id"]
     assert verified["stripe_invoice_id"] == invoice["id"]
     assert verified["cycle"]["number"] == 1
+    # The subscriber's contact from the token travels on, for booking and attendance.
+    assert verified["mentee"] == {
+        "user_id": str(mentee), "email": "mia@example.org", "display_name": "Mia"
+    }
     assert _same_instant(verified["cycle"]["starts_at"], _at(line["period"]["start"]))
     assert _same_instant(verified["cycle"]["ends_at"], _at(line["period"]["end"]))
 

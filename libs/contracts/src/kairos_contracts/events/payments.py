@@ -23,6 +23,7 @@ from kairos_contracts.types import (
     Currency,
     MinorUnits,
     PaymentMethod,
+    Person,
     StripeId,
     UtcDatetime,
 )
@@ -61,6 +62,10 @@ class PaymentVerified(_PaymentEvent):
     stripe_payment_intent_id: StripeId | None = None
     stripe_invoice_id: StripeId | None = None
     verified_at: UtcDatetime
+    # The payer's contact as their token gave it to payments (same user as mentee_id), so
+    # booking knows whom to write to even when the mentee never called booking itself
+    # (a subscription is made at payments). Absent when payments did not learn it.
+    mentee: Person | None = None
 
     @model_validator(mode="after")
     def _shape_matches_method(self) -> Self:
@@ -74,6 +79,8 @@ class PaymentVerified(_PaymentEvent):
                 raise ValueError(f"a {self.method} payment has no subscription or cycle")
         if (self.method is PaymentMethod.CREDITS) != (self.credits_spent is not None):
             raise ValueError("credits_spent is set exactly for credit payments")
+        if self.mentee is not None and self.mentee.user_id != self.mentee_id:
+            raise ValueError("mentee.user_id must be mentee_id")
         return self
 
 

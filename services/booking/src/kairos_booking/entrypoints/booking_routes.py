@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import TypeAdapter, ValidationError
 
 from kairos_booking.domain.model import Person
 from kairos_booking.entrypoints import views
@@ -19,26 +18,12 @@ from kairos_booking.entrypoints.schemas import (
 )
 from kairos_booking.service_layer import bookings, holds
 from kairos_booking.settings import BookingSettings
-from kairos_contracts.types import Email, Label
 from kairos_platform.auth import CurrentUser, MenteeOrAdmin, Principal
-
-_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
-_NAME: TypeAdapter[str] = TypeAdapter(Label)
-
-
-def _claim(adapter: TypeAdapter[str], value: object) -> str | None:
-    try:
-        return adapter.validate_python(value) if value is not None else None
-    except ValidationError:
-        return None  # a token's odd claim never blocks a booking; we just do not keep it
 
 
 def mentee_of(caller: Principal) -> Person:
     """Who is booking, with the name and e-mail the token carries (when it does)."""
-    claims = caller.claims
-    return Person(
-        caller.user_id, _claim(_EMAIL, claims.get("email")), _claim(_NAME, claims.get("name"))
-    )
+    return Person(caller.user_id, *caller.contact())
 
 
 def booking_router(uow_factory: Any, settings: BookingSettings) -> APIRouter:

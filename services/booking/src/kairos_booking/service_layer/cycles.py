@@ -29,6 +29,7 @@ from kairos_booking.domain.model import (
     EnrollmentStatus,
     OccurrenceRejection,
     Offering,
+    Person,
     Provider,
 )
 from kairos_booking.domain.recurring import PlannedSession
@@ -45,6 +46,11 @@ log = logging.getLogger(__name__)
 
 async def on_cycle_paid(event: PaymentVerified, uow: BookingUow) -> None:
     assert event.subscription_id is not None and event.cycle is not None  # contract
+    if event.mentee is not None:
+        # A subscriber may never have called booking: payments passes on the contact
+        # their token gave it, so the sessions' events (and attendance's mails) carry it.
+        m = event.mentee
+        await uow.people.remember(Person(m.user_id, m.email, m.display_name))
     offering = await uow.catalog.get_offering(event.offering_id)
     provider = await uow.catalog.get_provider(offering.provider_id) if offering else None
     refusal = _refusal(offering, provider)

@@ -198,6 +198,8 @@ subscriptions = Table(
     Column("reactivated_by", Text, nullable=True),
     Column("current_period_start", DateTime(timezone=True), nullable=True),
     Column("current_period_end", DateTime(timezone=True), nullable=True),
+    Column("mentee_email", Text, nullable=True),
+    Column("mentee_name", Text, nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
     _now("created_at"),
     _now("updated_at"),

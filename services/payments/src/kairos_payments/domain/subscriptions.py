@@ -138,6 +138,10 @@ class Subscription:
     reactivated_by: str | None = None
     current_period_start: datetime | None = None
     current_period_end: datetime | None = None
+    # The subscriber's contact from their token at subscribe time: passed on with each
+    # cycle's PaymentVerified so booking and attendance can write to them.
+    mentee_email: str | None = None
+    mentee_name: str | None = None
 
     def stripe_key(self) -> str:
         """Tags the Stripe subscription of this round (metadata), so a retry after a crash

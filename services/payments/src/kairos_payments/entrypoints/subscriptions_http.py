@@ -138,6 +138,7 @@ def subscriptions_router(
                 mentee_id=user.user_id,
                 payment_method=body.payment_method,
                 wait_s=settings.offering_wait_s,
+                contact=user.contact(),
             )
         return subscription_body(r.subscription)
 

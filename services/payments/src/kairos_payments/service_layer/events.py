@@ -19,7 +19,7 @@ from kairos_contracts.events.payments import (
     SubscriptionReactivated,
     VoidReason,
 )
-from kairos_contracts.types import Actor, BillingCycle, PaymentMethod
+from kairos_contracts.types import Actor, BillingCycle, PaymentMethod, Person
 from kairos_payments.domain.credits import CreditPurchase
 from kairos_payments.domain.payments import Payment, RefundOrder
 from kairos_payments.domain.subscriptions import Cycle, Subscription
@@ -138,7 +138,14 @@ def cycle_verified(s: Subscription, c: Cycle) -> PaymentVerified:
         cycle=BillingCycle(number=c.number, starts_at=c.starts_at, ends_at=c.ends_at),
         stripe_invoice_id=c.stripe_invoice_id,
         verified_at=now(),
+        mentee=_mentee(s),
     )
+
+
+def _mentee(s: Subscription) -> Person | None:
+    if s.mentee_email is None and s.mentee_name is None:
+        return None
+    return Person(user_id=s.mentee_id, email=s.mentee_email, display_name=s.mentee_name)
 
 
 def _subscription_base(s: Subscription) -> dict[str, object]:

@@ -87,9 +87,10 @@ async def subscribe(
     mentee_id: uuid.UUID,
     payment_method: str,
     wait_s: float,
+    contact: tuple[str | None, str | None] = (None, None),
 ) -> SubscribeResult:
     offering = await subscribable_offering(uow_factory, offering_id, wait_s)
-    row = await _reserve(uow_factory, offering, mentee_id, payment_method)
+    row = await _reserve(uow_factory, offering, mentee_id, payment_method, contact)
     try:
         customer = await customer_for(uow_factory, gateway, mentee_id)
         await gateway.attach_payment_method(customer, payment_method)
@@ -109,7 +110,11 @@ async def subscribe(
 
 
 async def _reserve(
-    uow_factory: UowFactory, offering: Offering, mentee_id: uuid.UUID, payment_method: str
+    uow_factory: UowFactory,
+    offering: Offering,
+    mentee_id: uuid.UUID,
+    payment_method: str,
+    contact: tuple[str | None, str | None],
 ) -> Subscription:
     row = Subscription(
         subscription_id=uuid.uuid4(),
@@ -120,6 +125,8 @@ async def _reserve(
         currency=offering.currency,
         stripe_plan_id=offering.plan_id(),
         payment_method=payment_method,
+        mentee_email=contact[0],
+        mentee_name=contact[1],
     )
     async with uow_factory() as uow:
         if await uow.subscriptions.reserve(row, CREATION_LEASE_S):
@@ -127,7 +134,7 @@ async def _reserve(
             return row
         existing = await uow.subscriptions.live_for(offering.offering_id, mentee_id)
     if existing is None:  # it failed between our insert and our read: try once more
-        return await _reserve(uow_factory, offering, mentee_id, payment_method)
+        return await _reserve(uow_factory, offering, mentee_id, payment_method, contact)
     raise AlreadySubscribed(existing)
 
 
