@@ -13,7 +13,7 @@ from kairos_attendance.adapters import orm
 from kairos_attendance.adapters.smtp import SmtpMailer
 from kairos_attendance.entrypoints import http
 from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
-from kairos_attendance.service_layer.context import Clock, Context, wall_clock
+from kairos_attendance.service_layer.context import Clock, Context, shifted, wall_clock
 from kairos_attendance.service_layer.handlers import event_handlers
 from kairos_attendance.service_layer.mail import Mailer
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
@@ -29,6 +29,7 @@ def bootstrap(
     clock: Clock = wall_clock,
 ) -> Service:
     conf = AttendanceSettings.from_service_settings(settings)
+    clock = shifted(clock, conf.clock_offset_s)
     holder: dict[str, Any] = {}
 
     def routers(uow_factory: Any) -> Any:

@@ -18,6 +18,10 @@ class AttendanceSettings(ServiceSettings):
     # gets this long to mark it by hand first).
     sweep_grace_min: float = Field(default=15, ge=0, alias="SWEEP_GRACE_MIN")
     sweep_interval_s: float = Field(default=300, gt=0, alias="SWEEP_INTERVAL_S")
+    # Moves this service's "now" forward (seconds). Never set in production: it lets a demo
+    # or the end-to-end suite see sessions booked for the coming days as started or past
+    # (join, mentor marks, the sweep) without waiting for them, like Stripe's test clocks.
+    clock_offset_s: float = Field(default=0, ge=0, alias="ATTENDANCE_CLOCK_OFFSET_S")
     sweep_batch_size: int = Field(default=2000, ge=1, le=10000, alias="SWEEP_BATCH_SIZE")
 
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")

@@ -1,0 +1,232 @@
+"""DESIGN.md flow 6 end to end, through the gateway: joining in the window, the mentor's
+marks, the sweep's absences, warning and reprobation mails, the reprobated sessions
+cancelled in booking, the mentor dashboard, and the mentor's reactivation bringing them back.
+
+Sessions can only be booked in the future, and attendance only acts on sessions that started
+or ended. So this module runs a stack of its own whose attendance service lives two days
+ahead (``ATTENDANCE_CLOCK_OFFSET_S``, like Stripe's test clocks) and sweeps every second:
+to it, sessions booked for today and tomorrow are over, and one booked two days from now,
+five minutes before this hour, started five minutes ago. Everything else runs on real time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kairos_e2e.client import Gateway, eventually
+from kairos_e2e.market import ZONE, B, Market, Subscriber, instant, mentee
+from kairos_e2e.observe import mails_to
+from kairos_localstack.stack import Stack
+
+pytestmark = pytest.mark.e2e
+A = "/api/attendance"
+AHEAD = timedelta(days=2)
+
+
+@pytest.fixture(scope="module")
+def ahead_stack() -> Iterator[Any]:
+    root = Path(tempfile.mkdtemp(prefix="kairos-ahead-"))
+    env = dict(os.environ)
+    env.update(ATTENDANCE_CLOCK_OFFSET_S=str(AHEAD.total_seconds()), SWEEP_INTERVAL_S="1")
+    stack = Stack(root, env=env)
+    state = stack.up()
+    try:
+        yield state
+    finally:
+        stack.down()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+async def gw(ahead_stack: Any) -> AsyncIterator[Gateway]:
+    gateway = Gateway(
+        ahead_stack.gateway_url, Path(ahead_stack.data_dir), endpoints=ahead_stack.endpoints
+    )
+    yield gateway
+    await gateway.aclose()
+
+
+def _local(at: datetime) -> datetime:
+    return at.astimezone(ZoneInfo(ZONE))
+
+
+async def _open_at(market: Market, start: datetime, minutes: int) -> None:
+    """Open ``market`` and make its provider available only from ``start`` (local wall time,
+    to the minute) for ``minutes``: a one-time offering then has exactly that slot."""
+    await market.open()
+    local = _local(start)
+    end = local + timedelta(minutes=minutes)
+    resp = await market.gw.http.put(
+        f"{B}/providers/{market.provider_id}/availability",
+        json={
+            "weekly": [
+                {"weekday": local.weekday(), "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}
+            ]
+        },
+        headers=market.mentor,
+    )
+    assert resp.status_code == 204, resp.text
+
+
+async def _session_known(gw: Gateway, who: dict[str, str], booking_id: str) -> Any:
+    """Join until attendance has heard of the booking (it travels by event)."""
+
+    async def probe() -> Any:
+        resp = await gw.http.post(f"{A}/sessions/{booking_id}/join", headers=who)
+        return None if resp.status_code == 404 else resp
+
+    return await eventually(probe, timeout=30, what="attendance's copy of the session")
+
+
+async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> None:
+    # A 60-minute slot that (to attendance) started five minutes ago.
+    start = (datetime.now(UTC) + AHEAD - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    market = Market(gw)
+    await _open_at(market, start, 60)
+    slots = [s["starts_at"] for s in (await _slots_around(market, start))]
+    assert [instant(s) for s in slots] == [start], slots
+    _, who = mentee(gw, email=f"mentee-{uuid.uuid4().hex[:8]}@example.org")
+    booked = await market.book(who, slots[0])
+    booking_id = booked["booking_id"]
+
+    joined = await _session_known(gw, who, booking_id)
+    assert joined.status_code == 200, joined.text
+    body = joined.json()
+    assert (body["attended"], body["marked_by"]) == (True, "system")
+    assert body["booking_id"] == booking_id and "meeting_url" in body
+
+    # Another mentee may not join it; another mentor may not mark it.
+    _, stranger = mentee(gw)
+    foreign = await gw.http.post(f"{A}/sessions/{booking_id}/join", headers=stranger)
+    assert foreign.status_code == 403, foreign.text
+    other = gw.as_user("mentor", user_id=uuid.uuid4())
+    put = f"{A}/sessions/{booking_id}/attendance"
+    assert (await gw.http.put(put, json={"attended": False}, headers=other)).status_code == 403
+
+    # The session's mentor corrects the mark; the same mark again changes nothing.
+    corrected = await gw.http.put(put, json={"attended": False}, headers=market.mentor)
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["attended"], corrected.json()["marked_by"]) == (False, "mentor")
+    assert corrected.json()["changed"] is True
+    again = await gw.http.put(put, json={"attended": False}, headers=market.mentor)
+    assert again.status_code == 200 and again.json()["changed"] is False
+    bad = await gw.http.put(put, json={"attended": "maybe"}, headers=market.mentor)
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+async def _slots_around(market: Market, start: datetime) -> list[dict[str, Any]]:
+    day = _local(start).date()
+    resp = await market.gw.http.get(
+        f"{B}/offerings/{market.offering_id}/slots",
+        params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
+    )
+    assert resp.status_code == 200, resp.text
+    return list(resp.json()["slots"])
+
+
+async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gateway) -> None:
+    # A daily programme at (now + 5 min): today's and tomorrow's sessions are over for
+    # attendance, the one two days from now has not started.
+    at = _local(datetime.now(UTC) + timedelta(minutes=5))
+    pattern = [{"weekday": d, "time": f"{at:%H:%M}"} for d in range(7)]
+    market = Market(gw, pattern=pattern, title="Daily practice")
+    await market.open()
+    week = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
+    hours = await gw.http.put(
+        f"{B}/providers/{market.provider_id}/availability", json={"weekly": week},
+        headers=market.mentor,
+    )  # fmt: skip
+    assert hours.status_code == 204, hours.text
+    address = f"mentee-{uuid.uuid4().hex[:8]}@example.org"
+    sub = Subscriber(gw, market, mentee(gw, email=address, name="Mia Mentee"))
+    await sub.subscribe()
+    sessions = await sub.sessions_when(lambda s: len(s) >= 28, "the first cycle's sessions")
+    by_start = sorted(sessions.values(), key=lambda b: instant(b["starts_at"]))
+    first_two = {b["booking_id"] for b in by_start[:2]}
+    reprobation_time = datetime.now(UTC) + AHEAD  # attendance's now, roughly
+
+    # The sweep marks the two past sessions absent: a warning, then the reprobation, which
+    # booking carries out by cancelling every later session of the cycle (reason reprobated).
+    later = {b["booking_id"] for b in by_start if instant(b["starts_at"]) > reprobation_time}
+    assert len(later) >= 26, len(later)
+    gone = await sub.sessions_when(
+        lambda s: all(s[b]["status"] == "cancelled" for b in later), "the reprobation in booking"
+    )
+    assert {gone[b]["cancel_reason"] for b in later} == {"reprobated"}
+    assert {gone[b]["status"] for b in first_two} == {"confirmed"}  # missed, not cancelled
+
+    # The mentor's dashboard: two absences, reprobated; nobody else's dashboard shows it.
+    row = await _dashboard_row(gw, market.mentor, sub.user_id)
+    assert (row["status"], row["absences"]) == ("reprobated", 2), row
+    assert row["reprobated_at"] is not None
+    missed = {s["booking_id"]: s for s in row["last_sessions"] if s["booking_id"] in first_two}
+    assert all(s["attended"] is False and s["marked_by"] == "system" for s in missed.values())
+
+    # Mails: a warning and a reprobation notice, to the mentee and to the mentor, once each.
+    subjects = await eventually(
+        lambda: _subjects_when(gw, address, 2), timeout=30, what="the mentee's two notices"
+    )
+    assert any(s.startswith("You missed a session") for s in subjects), subjects
+    assert any("suspended" in s for s in subjects), subjects
+    mentor_subjects = await eventually(
+        lambda: _subjects_when(gw, market.email, 2), timeout=30, what="the mentor's notices"
+    )
+    assert "Mia Mentee missed a session: Daily practice" in mentor_subjects, mentor_subjects
+    assert "Mia Mentee is reprobated: Daily practice" in mentor_subjects, mentor_subjects
+
+    # Only that mentor (or an admin) may reactivate; to another mentor it does not exist.
+    enrollment = row["enrollment_id"]
+    other = gw.as_user("mentor", user_id=uuid.uuid4())
+    refused = await gw.http.post(f"{A}/enrollments/{enrollment}/reactivate", headers=other)
+    assert refused.status_code == 404, refused.text
+    done = await gw.http.post(f"{A}/enrollments/{enrollment}/reactivate", headers=market.mentor)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "active"
+
+    # Booking brings the cancelled sessions back; the mentee is told.
+    back = await sub.sessions_when(
+        lambda s: all(s[b]["status"] == "confirmed" for b in later), "the sessions restored"
+    )
+    assert {back[b]["sequence"] for b in later} == {2}  # cancelled (1), then restored (2)
+    subjects = await eventually(
+        lambda: _subjects_when(gw, address, 3), timeout=30, what="the reactivation mail"
+    )
+    assert any(s.startswith("You are back in") for s in subjects), subjects
+    assert len(subjects) == 3, subjects  # warning, reprobation, reactivation: once each
+
+
+async def _dashboard_row(gw: Gateway, mentor: dict[str, str], user: uuid.UUID) -> dict[str, Any]:
+    seen: list[Any] = []
+
+    async def probe() -> dict[str, Any] | None:
+        resp = await gw.http.get(f"{A}/mentors/me/subscribers", headers=mentor)
+        assert resp.status_code == 200, resp.text
+        seen[:] = [resp.json()]
+        rows = [r for r in resp.json()["items"] if r["mentee"]["user_id"] == str(user)]
+        return rows[0] if rows and rows[0]["status"] == "reprobated" else None
+
+    try:
+        return await eventually(probe, timeout=30, what="the dashboard row")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the dashboard said {seen}") from None
+
+
+async def _subjects_when(gw: Gateway, address: str, n: int) -> list[str] | None:
+    """Attendance's notices to ``address`` (calendar-sync's invitations left out)."""
+    subjects = [
+        str(m["Subject"]).strip()
+        for m in mails_to(gw.maildir, address)
+        if not m.get_content_type().startswith("multipart/mixed")
+        and not str(m["Subject"]).strip().startswith(("Invitation:", "Cancelled:", "Updated:"))
+    ]
+    return subjects if len(subjects) >= n else None
