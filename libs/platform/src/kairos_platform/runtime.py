@@ -73,6 +73,7 @@ def build_dispatcher(service: Service) -> Dispatcher:
         consumer=service.consumer_group,
         uow_factory=service.uow_factory,
         handlers=service.handlers,
+        batch_handlers=service.batch_handlers,
         policy=ConsumerPolicy(
             s.consumer_max_attempts, s.consumer_backoff_base_s, s.consumer_backoff_max_s
         ),

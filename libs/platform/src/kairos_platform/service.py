@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_contracts import Event
 from kairos_platform.db import make_engine, make_session_factory
-from kairos_platform.messaging.consumer import Handler
+from kairos_platform.messaging.consumer import BatchHandler, Handler
 from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
@@ -48,6 +48,9 @@ class Service(Generic[U]):
     #: scheduled jobs the consumer process runs next to its subscriber; each must be safe
     #: with several replicas running (claim work with ``FOR UPDATE SKIP LOCKED``)
     jobs: Sequence[Job] = ()
+    #: optional set-based handlers for runs of records of one type (consumer.BatchHandler);
+    #: each event class here also has its per-record handler in ``handlers``
+    batch_handlers: Mapping[type[Event], BatchHandler] = field(default_factory=dict)
 
     @property
     def consumer_group(self) -> str:
@@ -66,6 +69,7 @@ def assemble(
     routers: Callable[[Callable[[], U]], Sequence[APIRouter]],
     migrations: Path,
     jobs: Sequence[Job] = (),
+    batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
 ) -> Service[U]:
     """Wire a service from its parts; what a service's ``bootstrap()`` calls.
 
@@ -90,4 +94,5 @@ def assemble(
         routers=routers(uow_factory),
         migrations=migrations,
         jobs=jobs,
+        batch_handlers=dict(batch_handlers or {}),
     )

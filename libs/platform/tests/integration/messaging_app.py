@@ -122,7 +122,12 @@ async def emit_ticks(
 
 
 def make_dispatcher(
-    engine: AsyncEngine, topic: str, consumer_id: str, delay_s: float = 0.0, max_attempts: int = 3
+    engine: AsyncEngine,
+    topic: str,
+    consumer_id: str,
+    delay_s: float = 0.0,
+    max_attempts: int = 3,
+    batch: bool = False,
 ) -> Dispatcher:
     async def on_tick(event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
         if event.poison:
@@ -135,13 +140,41 @@ def make_dispatcher(
         if delay_s:
             await asyncio.sleep(delay_s)
 
+    tick = tick_event(topic)
     return Dispatcher(
         consumer="test-consumer",
         uow_factory=uow_factory(engine),
-        handlers={tick_event(topic): on_tick},
+        handlers={tick: on_tick},
+        batch_handlers={tick: batch_tick_handler(f"{consumer_id}/batch")} if batch else None,
         policy=ConsumerPolicy(max_attempts=max_attempts, backoff_base_s=0.01, backoff_max_s=0.2),
         on_outcome=lambda _type, outcome, _s: OUTCOMES.update([(consumer_id, str(outcome))]),
     )
+
+
+def batch_tick_handler(
+    tag: str, leave: set[tuple[str, int]] | None = None, calls: list[int] | None = None
+) -> Any:
+    """A set-based Tick handler: one INSERT for the run's effects (``consumer`` = ``tag``),
+    leaving (key, seq) in ``leave`` to the per-record path; a run holding a poison tick
+    fails as a whole, after writing (so the rollback is what keeps it exactly-once)."""
+
+    async def on_ticks(items: Any, uow: UnitOfWork) -> set[uuid.UUID]:
+        if calls is not None:
+            calls.append(len(items))
+        mine = [(e, env) for e, env in items if (e.key, e.seq) not in (leave or set())]
+        if mine:
+            await uow.session.execute(
+                insert(effects),
+                [
+                    {"event_id": env.event_id, "key": e.key, "seq": e.seq, "consumer": tag}
+                    for e, env in mine
+                ],
+            )
+        if any(e.poison for e, _ in items):
+            raise ValueError("a poison tick in the batch")
+        return {env.event_id for e, env in items if (e.key, e.seq) in (leave or set())}
+
+    return on_ticks
 
 
 async def start_consumer(
@@ -152,11 +185,12 @@ async def start_consumer(
     group: str,
     delay_s: float = 0.0,
     max_records: int = 50,
+    batch: bool = False,
 ) -> KafkaBroker:
     broker = KafkaBroker(bootstrap, client_id=consumer_id)
     broker.include_router(
         consumer_router(
-            make_dispatcher(engine, topic, consumer_id, delay_s),
+            make_dispatcher(engine, topic, consumer_id, delay_s, batch=batch),
             topics=[topic],
             group_id=group,
             max_records=max_records,
@@ -200,6 +234,7 @@ async def _main(mode: str) -> None:
             os.environ["CONSUMER_ID"],
             os.environ["GROUP"],
             float(os.environ.get("DELAY_S", "0")),
+            batch=os.environ.get("BATCH") == "1",
         )
         await stop.wait()
         await broker.stop()

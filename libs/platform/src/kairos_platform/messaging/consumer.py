@@ -10,6 +10,16 @@ For each record, in partition order:
    ``<topic>.dlq`` (through the outbox, once) and the partition goes on.
 Offsets are committed by the subscriber only after the whole batch has been handled, so a
 killed consumer re-reads what it had not finished and the inbox drops what it had.
+
+Batch handlers (optional, per event type): the subscriber hands the Dispatcher its whole
+batch (``handle_batch``). A run of consecutive records of one type that has a batch handler
+is handled in ONE transaction: claim their inbox rows in one statement (duplicates are
+skipped), call the batch handler with the claimed (payload, envelope) pairs, write what it
+emitted, commit. The batch handler settles what it can on its fast path and returns the
+event ids it left alone; those, and every later record of the run with the same Kafka key
+as one of them (per-key order), go through the per-record path above after the commit. If
+the batch transaction fails in any way it is rolled back and the whole run goes through the
+per-record path, so poison and infrastructure failures keep the policy above exactly.
 """
 
 from __future__ import annotations
@@ -19,12 +29,14 @@ import base64
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import TextClause, text
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
@@ -35,6 +47,14 @@ from kairos_platform.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
+
+#: ``batch_handler([(payload, envelope), ...], uow) -> event ids it did not settle``.
+#: It runs inside the Dispatcher's transaction (inbox rows already claimed); before emitting
+#: an event for an item it calls ``uow.caused_by(envelope)`` so the event carries that item's
+#: correlation and causation, as the per-record handler's would. For the ids it returns it
+#: must have changed nothing: their inbox claims are given back and the per-record handler
+#: takes them after the commit.
+BatchHandler = Callable[[Sequence[tuple[Any, Envelope]], Any], Awaitable[Collection[uuid.UUID]]]
 
 
 class Outcome(StrEnum):
@@ -115,28 +135,151 @@ class Dispatcher:
         handlers: Mapping[type[Event], Handler],
         policy: ConsumerPolicy | None = None,
         on_outcome: Callable[[str, Outcome, float], None] | None = None,
+        batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
     ) -> None:
         self.consumer = consumer
         self._uow_factory = uow_factory
         self._handlers = {(cls.TYPE, cls.VERSION): (cls, h) for cls, h in handlers.items()}
         self.policy = policy or ConsumerPolicy()
         self._on_outcome = on_outcome
+        for cls in batch_handlers or {}:
+            if cls not in handlers:
+                raise ValueError(f"{cls.__name__} has a batch handler but no per-record handler")
+        self._batch_handlers = {
+            (cls.TYPE, cls.VERSION): (cls, h) for cls, h in (batch_handlers or {}).items()
+        }
 
     def event_types(self) -> list[type[Event]]:
         return [cls for cls, _ in self._handlers.values()]
 
     async def handle(self, record: Record) -> Outcome:
+        return await self._handle_timed(record, None)
+
+    async def _handle_timed(self, record: Record, envelope: Envelope | None) -> Outcome:
         started = time.perf_counter()
-        outcome, event_type = await self._handle(record)
-        if self._on_outcome is not None:
-            self._on_outcome(event_type, outcome, time.perf_counter() - started)
+        outcome, event_type = await self._handle(record, envelope)
+        self._report(event_type, outcome, time.perf_counter() - started)
         return outcome
 
-    async def _handle(self, record: Record) -> tuple[Outcome, str]:
+    def _report(self, event_type: str, outcome: Outcome, seconds: float) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(event_type, outcome, seconds)
+
+    async def handle_batch(self, records: Sequence[Record]) -> list[Outcome]:
+        """Handle one subscriber batch, in order: runs of consecutive records of one type
+        with a batch handler together (see the module's doc), every other record alone.
+        Returns the outcome of each record, in the order given."""
+        outcomes: list[Outcome] = []
+        run: list[_Item] = []
+        for record in records:
+            item = self._batchable(record)
+            if item is not None and (not run or run[0].route is item.route):
+                run.append(item)
+                continue
+            if run:
+                outcomes += await self._handle_run(run)
+                run = []
+            if item is not None:
+                run.append(item)
+            else:
+                outcomes.append(await self.handle(record))
+        if run:
+            outcomes += await self._handle_run(run)
+        return outcomes
+
+    def _batchable(self, record: Record) -> _Item | None:
+        """The record parsed, if its type has a batch handler and it reads cleanly (anything
+        else goes through the per-record path, poison included)."""
+        if not self._batch_handlers:
+            return None
         try:
             envelope = Envelope.model_validate_json(record.value)
-        except (ValidationError, ValueError) as exc:
-            return await self._dead_letter(record, None, exc, attempts=1), "unreadable"
+        except (ValidationError, ValueError):
+            return None
+        route = self._batch_handlers.get((envelope.type, envelope.version))
+        if route is None:
+            return None
+        try:
+            payload = route[0].model_validate(envelope.data)
+        except ValidationError:
+            return None
+        return _Item(record, envelope, payload, route)
+
+    async def _handle_run(self, run: list[_Item]) -> list[Outcome]:
+        if len(run) == 1:
+            return [await self._handle_timed(run[0].record, run[0].envelope)]
+        started = time.perf_counter()
+        per_record: set[int] = set()  # positions in ``run`` left to the per-record path
+        settled: dict[int, Outcome] | None = None
+        while settled is None:
+            try:
+                settled, per_record = await self._run_batch_once(run, per_record)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "batch of %d %s failed; handling them one by one",
+                    len(run),
+                    run[0].envelope.type,
+                    exc_info=exc,
+                )
+                settled, per_record = {}, set(range(len(run)))
+        outcomes: dict[int, Outcome] = dict(settled)
+        if settled:
+            share = (time.perf_counter() - started) / len(settled)
+            for i in sorted(settled):
+                self._report(run[i].envelope.type, settled[i], share)
+        for i in sorted(per_record):
+            outcomes[i] = await self._handle_timed(run[i].record, run[i].envelope)
+        return [outcomes[i] for i in range(len(run))]
+
+    async def _run_batch_once(
+        self, run: list[_Item], per_record: set[int]
+    ) -> tuple[dict[int, Outcome] | None, set[int]]:
+        """One batch transaction over the records of ``run`` not in ``per_record``.
+
+        Returns the outcomes of the records it settled and those left to the per-record
+        path. When the handler settled a record that must wait behind one it left (same
+        key), it rolls back and returns no outcomes and the larger set to leave: the caller
+        runs the batch again without them (the set grows each time, so this ends)."""
+        handler = run[0].route[1]
+        seen: set[uuid.UUID] = set()
+        firsts: list[int] = []  # the first record of each event id (a later one is a duplicate)
+        for i, item in enumerate(run):
+            if item.envelope.event_id not in seen:
+                seen.add(item.envelope.event_id)
+                if i not in per_record:
+                    firsts.append(i)
+        async with self._uow_factory() as uow:
+            claimed = await _claim_many(uow, self.consumer, [run[i].envelope for i in firsts])
+            given = [i for i in firsts if run[i].envelope.event_id in claimed]
+            left_ids = set(
+                await handler([(run[i].payload, run[i].envelope) for i in given], uow)
+                if given
+                else ()
+            )
+            left = {i for i in given if run[i].envelope.event_id in left_ids}
+            waiting = _behind(run, per_record | left)
+            if any(i in waiting and i not in left for i in given):
+                await uow.rollback()
+                return None, waiting
+            if left:
+                await _release_claims(uow, self.consumer, [run[i].envelope for i in left])
+            await uow.commit()
+        given_set = set(given)
+        outcomes = {
+            i: Outcome.HANDLED if i in given_set else Outcome.DUPLICATE
+            for i in range(len(run))
+            if i not in waiting
+        }
+        return outcomes, waiting
+
+    async def _handle(self, record: Record, envelope: Envelope | None) -> tuple[Outcome, str]:
+        if envelope is None:
+            try:
+                envelope = Envelope.model_validate_json(record.value)
+            except (ValidationError, ValueError) as exc:
+                return await self._dead_letter(record, None, exc, attempts=1), "unreadable"
         route = self._handlers.get((envelope.type, envelope.version))
         if route is None:
             return Outcome.IGNORED, envelope.type
@@ -213,6 +356,73 @@ class Dispatcher:
             except Exception:
                 log.exception("could not dead-letter the record yet; retrying")
                 await asyncio.sleep(self.policy.backoff_max_s)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A record of a run for a batch handler, parsed."""
+
+    record: Record
+    envelope: Envelope
+    payload: Event
+    route: tuple[type[Event], BatchHandler]
+
+
+def _behind(run: Sequence[_Item], seeds: set[int]) -> set[int]:
+    """``seeds`` and every later record of the run with the same Kafka key as one of them."""
+    keys: set[bytes | None] = set()
+    out: set[int] = set()
+    for i, item in enumerate(run):
+        if i in seeds or item.record.key in keys:
+            out.add(i)
+            keys.add(item.record.key)
+    return out
+
+
+async def _claim_many(
+    uow: UnitOfWork, consumer: str, envelopes: Sequence[Envelope]
+) -> set[uuid.UUID]:
+    """Claim the inbox rows of ``envelopes`` in one statement; the ids newly claimed (the
+    others were seen before: duplicates)."""
+    if not envelopes:
+        return set()
+    result = await uow.session.execute(
+        _claim_many_statement(uow.tables.inbox.name),
+        {
+            "consumer": consumer,
+            "ids": [e.event_id for e in envelopes],
+            "types": [e.type for e in envelopes],
+        },
+    )
+    return {row[0] for row in result}
+
+
+async def _release_claims(uow: UnitOfWork, consumer: str, envelopes: Sequence[Envelope]) -> None:
+    """Give back claims made in this transaction (for the per-record path to make again)."""
+    await uow.session.execute(
+        _release_statement(uow.tables.inbox.name),
+        {"consumer": consumer, "ids": [e.event_id for e in envelopes]},
+    )
+
+
+@cache
+def _claim_many_statement(inbox: str) -> TextClause:
+    return text(
+        f"""
+        INSERT INTO {inbox} (consumer, event_id, event_type, outcome)
+        SELECT :consumer, e, t, 'handled'
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS u(e, t)
+        ON CONFLICT (consumer, event_id) DO NOTHING
+        RETURNING event_id
+        """
+    )
+
+
+@cache
+def _release_statement(inbox: str) -> TextClause:
+    return text(
+        f"DELETE FROM {inbox} WHERE consumer = :consumer AND event_id = ANY(CAST(:ids AS uuid[]))"
+    )
 
 
 def _stub_envelope(event_id: uuid.UUID, record: Record) -> Envelope:

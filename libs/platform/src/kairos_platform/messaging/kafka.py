@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -67,15 +67,16 @@ def consumer_router(
         title=f"{group_id}.consumer",
     )
     async def consume(msg: KafkaMessage) -> None:
-        for record in _records(msg.raw_message):
-            await dispatcher.handle(record)
+        # the whole batch to the dispatcher: runs of a type with a batch handler are handled
+        # together, everything else record by record, in order
+        await dispatcher.handle_batch(_records(msg.raw_message))
         if on_batch is not None:
             on_batch(msg)
 
     return router
 
 
-def _records(raw: Any) -> Iterable[Record]:
+def _records(raw: Any) -> list[Record]:
     if isinstance(raw, tuple | list):
         return [Record.from_consumer_record(r) for r in raw]
     return [Record.from_consumer_record(raw)]
