@@ -128,3 +128,48 @@ async def test_credits_pay_for_a_session_and_too_few_is_a_402(gateway: Gateway) 
     assert short.headers["content-type"].startswith("application/problem+json")
     assert (await gateway.http.get(f"{P}/credits", headers=who)).json()["balance"] == 2
     del user
+
+
+async def test_payers_racing_for_the_last_seat_never_overbook_or_pay_for_nothing(
+    gateway: Gateway,
+) -> None:
+    """DESIGN.md flow 2: ten payers at once for the last seat of a capacity-3 slot."""
+    import asyncio
+
+    market = Market(gateway, capacity=3)
+    await market.open()
+    slot = (await market.slots())[0]["starts_at"]
+    for _ in range(2):  # two seats go the ordinary way first
+        await market.book(mentee(gateway)[1], slot)
+    assert await market.free_seats(slot) == 1
+
+    async def race(who: dict[str, str]) -> tuple[int, str | None]:
+        hold = await market.hold(who, slot)
+        if hold.status_code != 201:
+            return hold.status_code, None
+        paid = await checkout(
+            gateway, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+        )
+        return paid.status_code, paid.json().get("payment_intent_id")
+
+    payers = [mentee(gateway)[1] for _ in range(10)]
+    results = await asyncio.gather(*(race(who) for who in payers))
+    winners = [
+        (who, intent) for who, (code, intent) in zip(payers, results, strict=True) if code == 201
+    ]
+    assert len(winners) == 1, results  # one seat, one payer let through to pay
+    assert sorted(code for code, _ in results) == [201] + [409] * 9, results
+    ((winner, intent_id),) = winners
+    booked = await eventually(lambda: booking_of(gateway, winner, slot), what="the last booking")
+    assert booked["status"] == "confirmed"
+    assert intent_id is not None
+
+    async def captured() -> bool:
+        return stripe_intent(gateway, intent_id)["status"] == "succeeded"
+
+    await eventually(captured, what="the winner's capture")
+    # Capacity holds, and the nine others have no booking and nothing to pay.
+    assert await market.free_seats(slot) == 0
+    for who in payers:
+        if who is not winner:
+            assert await booking_of(gateway, who, slot) is None
