@@ -60,6 +60,16 @@ def test_restart_process_postgres_and_broker_pause(monkeypatch: pytest.MonkeyPat
         with pytest.raises(KeyError):
             stack.restart_process("kafka")
 
+        # A second consumer, as an SRE scales it: its own port and log, ready, recorded.
+        replica = stack.add_replica("booking", "consumer")
+        assert replica.name == "booking-consumer-2" and replica.alive
+        assert replica.port != stack.record("booking-consumer").port
+        stack.wait_process_ready(replica.name, timeout=30)
+        on_disk = json.loads((data / "state.json").read_text())
+        assert replica.pid in [p["pid"] for p in on_disk["processes"]]  # `down` stops it
+        with pytest.raises(KeyError):
+            stack.add_replica("booking", "http")
+
         old_pg = stack.record("postgres")
         new_pg = stack.restart_postgres()
         assert new_pg.pid != old_pg.pid and new_pg.port == old_pg.port

@@ -319,6 +319,9 @@ class Stack:
                 else:
                     port = info[f"{role}_metrics_port"]
                     urls[f"{svc.name}-{role}"] = f"http://127.0.0.1:{port}/health/ready"
+        for rec in self.state.processes:  # replicas (add_replica)
+            if rec.name not in urls and rec.port and rec.name.rsplit("-", 1)[-1].isdigit():
+                urls[rec.name] = f"http://127.0.0.1:{rec.port}/health/ready"
         return urls
 
     def _wait_services_ready(self) -> None:
@@ -386,6 +389,24 @@ class Stack:
         argv = [sys.executable, "-m", svc.module, role]
         proc = spawn(argv, self.logs / f"{name}.log", env=self._service_env(svc, extra))
         self._replace_record(name, proc)
+        return self.record(name)
+
+    def add_replica(self, service: str, role: str) -> ProcessRecord:
+        """One more consumer or relay process of ``service`` (``<service>-<role>-<n>``, n from
+        2), as an SRE scales a deployment: same argv and environment, its own metrics port
+        and log; recorded, so ``down`` stops it with the rest. HTTP replicas would need a
+        second gateway server and are not offered here."""
+        svc = next((s for s in self.services if s.name == service), None)
+        if svc is None or role not in svc.roles or role == "http":
+            raise KeyError(f"{service!r} has no {role!r} process to replicate")
+        taken = {r.name for r in self.state.processes}
+        n = 2
+        while f"{service}-{role}-{n}" in taken:
+            n += 1
+        name, port = f"{service}-{role}-{n}", free_port()
+        argv = [sys.executable, "-m", svc.module, role]
+        env = self._service_env(svc, {"METRICS_PORT": str(port)})
+        self._record(name, spawn(argv, self.logs / f"{name}.log", env=env), port)
         return self.record(name)
 
     def wait_process_ready(self, name: str, timeout: float = 60.0) -> None:
