@@ -5,15 +5,20 @@ each session once and send each mail once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from sqlalchemy import text
 
 from kairos_attendance.service_layer.mail import send_once
 from kairos_attendance.service_layer.sweep import sweep
+from kairos_contracts import Envelope
+from kairos_contracts.events.attendance import AbsenceRecorded, MenteeReprobated, MenteeWarned
 from kairos_localstack.smtp_sink import SmtpSink
+from kairos_platform.messaging.tables import bucket_of
 
 from .conftest import Att, Clock, Programme, eventually, mentee, mentor, open_att
 
@@ -163,3 +168,103 @@ async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
         for x in (a, b):
             await x.client.aclose()
             await x.service.engine.dispose()
+
+
+async def test_one_batch_warns_and_reprobates_with_valid_envelopes_and_queued_mails(
+    att: Att,
+) -> None:
+    """One sweep batch with every case at once: a run of two first seen together (warning
+    and reprobation), a lone absence (warning), a one-time session (no standing). Every
+    outbox row is a valid envelope of the contracts, keyed and bucketed by its aggregate."""
+    two, one, single = (Programme(mentor(), mentee("Ana")) for _ in range(3))
+    runs = [two.session(0), two.session(1)]
+    lone = one.session(1)
+    solo = single.session(
+        1, enrollment_id=None, subscription_id=None, cycle=None, payment_method="card"
+    )
+    for s in [*runs, two.session(3), lone, solo]:
+        await att.deliver(s)
+    assert await _absent_after(att, solo) == 4
+
+    rows = await att.rows(
+        "SELECT topic, key, bucket, event_type, payload, headers FROM outbox ORDER BY id"
+    )
+    envelopes = [Envelope.from_json(json.dumps(r.payload)) for r in rows]
+    for r, env in zip(rows, envelopes, strict=True):
+        event = env.payload()  # a valid event of its contract, subject = its aggregate id
+        assert (env.type, env.source) == (r.event_type, "attendance")
+        assert (r.topic, r.key, r.bucket) == (env.topic, env.subject, bucket_of(env.subject))
+        assert r.headers["event_id"] == str(env.event_id) and r.headers["event_type"] == env.type
+        assert env.correlation_id == env.event_id and env.causation_id is None
+        assert type(event).TYPE == env.type
+    events = [e.payload() for e in envelopes]
+    absences = {e.booking_id: e for e in events if isinstance(e, AbsenceRecorded)}
+    assert {b: a.consecutive_absences for b, a in absences.items()} == {
+        runs[0].booking_id: 1, runs[1].booking_id: 2, lone.booking_id: 1, solo.booking_id: 1,
+    }  # fmt: skip
+    assert absences[solo.booking_id].enrollment_id is None
+    assert all(a.marked_by == "system" and not a.corrects_previous_mark for a in absences.values())
+    warned = [e for e in events if isinstance(e, MenteeWarned)]
+    assert sorted((w.enrollment_id, w.booking_id) for w in warned) == sorted(
+        [(two.enrollment_id, runs[0].booking_id), (one.enrollment_id, lone.booking_id)]
+    )
+    [reprobated] = [e for e in events if isinstance(e, MenteeReprobated)]
+    assert reprobated.absent_booking_ids == [s.booking_id for s in runs]
+    assert reprobated.cycle == two.cycle and reprobated.mentee == two.mentee
+    # per enrollment (one key, one bucket), the warning is published before the reprobation
+    order = [e.type for e in envelopes if e.subject == str(two.enrollment_id)]
+    assert order == ["MenteeWarned", "MenteeReprobated"]
+
+    mails = await att.rows("SELECT recipient, template, params FROM email_outbox")
+    assert sorted((m.template, m.recipient) for m in mails) == sorted(
+        [
+            ("warning_mentee", two.mentee.email), ("warning_mentor", two.mentor.email),
+            ("reprobation_mentee", two.mentee.email), ("reprobation_mentor", two.mentor.email),
+            ("warning_mentee", one.mentee.email), ("warning_mentor", one.mentor.email),
+        ]
+    )  # fmt: skip
+    assert {m.params["absences"] for m in mails if m.template.startswith("reprobation")} == {"2"}
+    standings = await att.rows("SELECT enrollment_id, status, streak, absences FROM standings")
+    assert {(r.enrollment_id, r.status, r.streak, r.absences) for r in standings} == {
+        (two.enrollment_id, "reprobated", 2, 2), (one.enrollment_id, "warned", 1, 1),
+    }  # fmt: skip
+
+
+async def test_a_batch_failing_midway_writes_nothing_and_the_next_sweep_does_it_once(
+    att: Att,
+) -> None:
+    """Queuing the mails fails after the batch marked, audited and judged: marks, audit
+    rows, notices, standings and events all roll back; the next sweep does it all once."""
+    p = Programme(mentor(), mentee())
+    sessions = [p.session(i) for i in range(2)]
+    for s in sessions:
+        await att.deliver(s)
+    async with att.service.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'SMTP queue on fire'; END $$"
+            )
+        )
+        await conn.execute(
+            text(
+                "CREATE TRIGGER refuse_mail BEFORE INSERT ON email_outbox"
+                " FOR EACH STATEMENT EXECUTE FUNCTION refuse_mail()"
+            )
+        )
+    with pytest.raises(Exception, match="SMTP queue on fire"):
+        await _absent_after(att, sessions[1])
+    for table in ("outbox", "attendance_audit", "notices", "email_outbox"):
+        assert await att.rows(f"SELECT 1 FROM {table}") == [], table
+    assert [r.attended for r in await att.rows("SELECT attended FROM sessions")] == [None, None]
+    [standing] = await att.rows("SELECT status, absences FROM standings")
+    assert (standing.status, standing.absences) == ("active", 0)
+
+    async with att.service.engine.begin() as conn:
+        await conn.execute(text("DROP TRIGGER refuse_mail ON email_outbox"))
+    assert await sweep(att.ctx) == 2
+    assert await sweep(att.ctx) == 0
+    types = Counter(r.event_type for r in await att.rows("SELECT event_type FROM outbox"))
+    assert types == {"AbsenceRecorded": 2, "MenteeWarned": 1, "MenteeReprobated": 1}
+    assert len(await att.rows("SELECT 1 FROM attendance_audit")) == 2
+    assert len(await att.rows("SELECT 1 FROM email_outbox")) == 4

@@ -28,6 +28,8 @@ _AUDIT = text(
     """
 )
 _FIELDS = tuple(f.name for f in fields(Session))
+#: the columns in Session's field order: a row builds a Session positionally
+_COLUMNS = tuple(sessions.c[k] for k in _FIELDS)
 
 
 def to_session(row: Any) -> Session:
@@ -90,9 +92,9 @@ class SqlSessionRepository:
             update(sessions)
             .where(S.booking_id.in_(due), S.attended.is_(None))
             .values(attended=False, marked_by="system", marked_by_user_id=None, marked_at=at)
-            .returning(*sessions.c)
+            .returning(*_COLUMNS)
         )
-        return [to_session(r) for r in await self._s.execute(stmt)]
+        return [Session(*r) for r in (await self._s.execute(stmt)).all()]
 
     async def audit(self, changes: Sequence[Change]) -> None:
         """One INSERT for the whole batch (arrays unnested)."""
@@ -119,8 +121,8 @@ class SqlSessionRepository:
             )
         )
         out: dict[uuid.UUID, list[Mark]] = {e: [] for e in enrollment_ids}
-        for r in rows:
-            out[r.enrollment_id].append(Mark(r.booking_id, r.starts_at, r.attended))
+        for enrollment_id, booking_id, starts_at, attended in rows.all():
+            out[enrollment_id].append(Mark(booking_id, starts_at, attended))
         return out
 
     async def latest_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:

@@ -31,6 +31,7 @@ _SAVE = text(
     """
 )
 _FIELDS = tuple(f.name for f in fields(Enrollment))
+_COLUMNS = tuple(standings.c[k] for k in _FIELDS)  # in Enrollment's field order
 _WHO = (
     "subscription_id", "offering_id", "provider_id", "provider_user_id", "provider_email",
     "provider_name", "mentee_user_id", "mentee_email", "mentee_name",
@@ -64,12 +65,17 @@ class SqlStandingRepository:
         """Row-lock the enrollments in id order (two replicas never wait on each other in a
         cycle) and return them."""
         rows = await self._s.execute(
-            select(standings)
+            select(*_COLUMNS)
             .where(among(E.enrollment_id, set(enrollment_ids)))
             .order_by(E.enrollment_id)
             .with_for_update()
         )
-        return {r.enrollment_id: to_enrollment(r) for r in rows}
+        out = {}
+        for r in rows.all():
+            e = Enrollment(*r)
+            e.status = Standing(e.status)
+            out[e.enrollment_id] = e
+        return out
 
     async def get(self, enrollment_id: uuid.UUID, *, lock: bool = False) -> Enrollment | None:
         found = await self.lock([enrollment_id]) if lock else None

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Standing(StrEnum):
@@ -33,8 +34,9 @@ class Standing(StrEnum):
     REPROBATED = "reprobated"
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """One session of the history (a tuple: the sweep builds hundreds of thousands)."""
+
     booking_id: uuid.UUID
     starts_at: datetime
     attended: bool | None  # None: not marked yet
