@@ -2,7 +2,12 @@
 accepted by payments (through the gateway) -> PaymentVerified -> booking's consumer ->
 BookingConfirmed published. Latency = webhook answered -> BookingConfirmed on the topic.
 
-    uv run python bench/paid_bench.py [--rate 50] [--seconds 20]
+    uv run python bench/paid_bench.py [--rate 50] [--seconds 20] [--replicas 2]
+
+The report (reports/paid-x<replicas>-<time>.md) has the latency percentiles, the per-key
+order check on the payments topic, the work each consumer replica did, every process's peak
+resident memory, and PNG charts over time: latency per second, throughput, outbox backlog
+and consumer lag (from the processes' own /metrics), resident memory.
 
 Preparation (not timed): a provider with a capacity-1000 offering; for each booking a hold
 and a card checkout without a payment method (the PaymentIntent waits for the browser);
@@ -31,8 +36,16 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from benchlib import machine_header, percentile, report_path, table  # type: ignore[import-not-found]
+from sampling import (  # type: ignore[import-not-found]
+    Sampler,
+    Watched,
+    backlog_chart,
+    latency_chart,
+    rss_chart,
+    throughput_chart,
+)
 
-from kairos_contracts.topics import BOOKING_BOOKINGS
+from kairos_contracts.topics import BOOKING_BOOKINGS, PAYMENTS_PAYMENTS
 from kairos_localstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,30 +125,120 @@ class Confirmations:
         await self._c.stop()
 
 
+def watched_processes(stack: Stack) -> list[Watched]:
+    """Every service process (replicas included) with the URL of its own /metrics."""
+    names = [svc.name for svc in stack.services]
+    out = []
+    for rec in stack.state.processes:
+        if rec.port and any(rec.name.startswith(n + "-") for n in names) and rec.alive:
+            out.append(Watched(rec.name, rec.pid, f"http://127.0.0.1:{rec.port}/metrics"))
+    return out
+
+
+def scale(stack: Stack, replicas: int) -> list[str]:
+    """``replicas`` consumer and relay processes of every service (one exists already)."""
+    added = []
+    for svc in stack.services:
+        for role in ("consumer", "relay"):
+            if role in svc.roles:
+                added += [stack.add_replica(svc.name, role).name for _ in range(replicas - 1)]
+    for name in added:
+        stack.wait_process_ready(name, timeout=120)
+    return added
+
+
+async def per_key_order(bootstrap: str, keys: set[str]) -> tuple[int, list[str]]:
+    """Read kairos.payments.payments from the start: for every payment of this run, its
+    PaymentVerified must come before its PaymentCaptured (one key = one partition, and the
+    relays must keep each key's order even when two of them share the outbox)."""
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await c.start()
+    try:
+        parts = [
+            TopicPartition(PAYMENTS_PAYMENTS, p)
+            for p in c.partitions_for_topic(PAYMENTS_PAYMENTS) or {0}
+        ]
+        c.assign(parts)
+        await c.seek_to_beginning(*parts)
+        ends = await c.end_offsets(parts)
+        seen: dict[str, list[str]] = {}
+
+        async def behind() -> bool:
+            return any([await c.position(tp) < ends[tp] for tp in parts])
+
+        while await behind():
+            for records in (await c.getmany(timeout_ms=500)).values():
+                for r in records:
+                    key = (r.key or b"").decode()
+                    if key in keys:
+                        seen.setdefault(key, []).append(json.loads(r.value)["type"])
+    finally:
+        await c.stop()
+    bad = []
+    for key, types in seen.items():
+        if "PaymentCaptured" in types and types.index("PaymentCaptured") < types.index(
+            "PaymentVerified"
+        ):
+            bad.append(f"{key}: {types}")
+    return len(seen), bad
+
+
+async def captures_seen(bootstrap: str, want: int, timeout: float) -> int:
+    """Wait (bounded) until payments has published ``want`` PaymentCaptured of this run."""
+    deadline = time.time() + timeout
+    count = 0
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await c.start()
+    try:
+        parts = [
+            TopicPartition(PAYMENTS_PAYMENTS, p)
+            for p in c.partitions_for_topic(PAYMENTS_PAYMENTS) or {0}
+        ]
+        c.assign(parts)
+        await c.seek_to_beginning(*parts)
+        while count < want and time.time() < deadline:
+            for records in (await c.getmany(timeout_ms=200)).values():
+                count += sum(1 for r in records if b'"PaymentCaptured"' in r.value)
+    finally:
+        await c.stop()
+    return count
+
+
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kairos-paid-bench-"))
     stack = Stack(tmp)
     state = stack.up()
     try:
+        added = scale(stack, args.replicas)
         gw = Gateway(state.gateway_url or "", Path(state.data_dir), endpoints=state.endpoints)
         market = Market(gw, capacity=1000)
         await market.open()
         n = int(args.rate * args.seconds)
-        print(f"preparing {n} authorized payments ...", flush=True)
+        print(
+            f"preparing {n} authorized payments ({args.replicas} of each consumer/relay) ...",
+            flush=True,
+        )
         intents = await prepare(gw, market, n)
         # hold id of each intent, as booking will name it in BookingConfirmed
         async with httpx.AsyncClient(
             base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30
         ) as stripe:
-            hold_of = {
-                pi: (await stripe.get(f"/v1/payment_intents/{pi}")).json()["metadata"]["hold_id"]
+            meta = {
+                pi: (await stripe.get(f"/v1/payment_intents/{pi}")).json()["metadata"]
                 for pi in intents
             }
-        conf = Confirmations(state.endpoints["kafka_bootstrap"])
+        hold_of = {pi: m["hold_id"] for pi, m in meta.items()}
+        payment_keys = {m.get("payment_id", "") for m in meta.values()} - {""}
+        bootstrap = state.endpoints["kafka_bootstrap"]
+        conf = Confirmations(bootstrap)
         await conf.start()
         secret = state.endpoints["stripe_webhook_secret"]
         accepted: dict[str, float] = {}
         codes: list[int] = []
+        sampler = Sampler(watched_processes(stack))
+        stop_sampling = asyncio.Event()
+        sampling = asyncio.create_task(sampler.run(stop_sampling))
+        sampling_started = time.time()
 
         async def fire(pi: str) -> None:
             body = json.dumps(
@@ -158,6 +261,7 @@ async def run(args: argparse.Namespace) -> None:
             codes.append(resp.status_code)
             accepted[hold_of[pi]] = time.time()
 
+        load_started = time.time()
         start = time.perf_counter()
         tasks = []
         for i, pi in enumerate(intents):
@@ -171,6 +275,10 @@ async def run(args: argparse.Namespace) -> None:
         while any(h not in conf.seen for h in accepted) and time.time() < deadline:
             await asyncio.sleep(0.05)
         await conf.stop()
+        captured = await captures_seen(bootstrap, len(conf.seen), timeout=60)
+        stop_sampling.set()
+        await sampling
+        ordered_keys, order_bad = await per_key_order(bootstrap, payment_keys)
         lat = [(conf.seen[h] - t) * 1000 for h, t in accepted.items() if h in conf.seen]
         ok = sum(1 for c in codes if c == 200)
         p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99)) if lat else (0, 0, 0)
@@ -178,22 +286,63 @@ async def run(args: argparse.Namespace) -> None:
             f"{achieved:.1f} webhooks/s, {ok}/{n} accepted, {len(lat)} confirmed; "
             f"webhook -> BookingConfirmed p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
         )
-        path = report_path(ROOT / "reports", "paid")
+        path = report_path(ROOT / "reports", f"paid-x{args.replicas}")
+        offset = load_started - sampling_started
+        charts = [
+            latency_chart(
+                path.with_suffix(".latency.png"),
+                [
+                    (t - load_started, (conf.seen[h] - t) * 1000)
+                    for h, t in accepted.items()
+                    if h in conf.seen
+                ],
+            ),
+            throughput_chart(
+                path.with_suffix(".throughput.png"),
+                [t - load_started for t in accepted.values()],
+                [conf.seen[h] - load_started for h in accepted if h in conf.seen],
+            ),
+            backlog_chart(path.with_suffix(".backlog.png"), sampler.samples, offset),
+            rss_chart(path.with_suffix(".rss.png"), sampler.samples, offset),
+        ]
+        peak = sampler.peak_rss()
+        share = sampler.handled_during()
         rows = [
-            ("rate achieved", f"{achieved:.1f}/s"),
+            ("rate asked / achieved", f"{args.rate:.0f}/s / {achieved:.1f}/s"),
             ("accepted / sent", f"{ok} / {n}"),
             ("confirmed", len(lat)),
+            ("captured (PaymentCaptured seen)", captured),
             ("p50", f"{p50:.0f} ms"),
             ("p95", f"{p95:.0f} ms"),
             ("p99", f"{p99:.0f} ms"),
             ("mean", f"{statistics.mean(lat) if lat else 0:.0f} ms"),
+            (
+                "per-key order (payments topic)",
+                f"{ordered_keys} keys checked, {len(order_bad)} out of order",
+            ),
+            (
+                "largest resident set",
+                f"{max(peak.values(), default=0):.0f} MB ({max(peak, key=peak.get) if peak else '-'})",
+            ),
         ]
-        path.write_text(
-            machine_header(f"rate {args.rate}/s for {args.seconds}s, whole local stack")
+        text = (
+            f"# Paid bookings at a steady rate, {args.replicas} of each consumer and relay\n\n"
+            + f"Command: `uv run python bench/paid_bench.py --rate {args.rate:g} --seconds {args.seconds:g} --replicas {args.replicas}`\n\n"
+            + machine_header(
+                f"rate {args.rate}/s for {args.seconds}s, whole local stack, "
+                f"{args.replicas} process(es) per consumer and relay (added: {', '.join(added) or 'none'})"
+            )
             + "\n## webhook accepted -> BookingConfirmed published\n\n"
             + table(("figure", "value"), rows)
-            + "\n"
+            + "\n## Work shared between consumer replicas (messages handled during the run)\n\n"
+            + table(("process", "handled"), sorted((k, f"{v:.0f}") for k, v in share.items()))
+            + "\n## Peak resident memory per process (target: under 150 MB)\n\n"
+            + table(("process", "MB"), sorted((k, f"{v:.0f}") for k, v in peak.items()))
+            + ("\nOut of order: " + "; ".join(order_bad[:10]) + "\n" if order_bad else "")
+            + "\n## Charts\n\n"
+            + "".join(f"![{c.stem}]({c.name})\n\n" for c in charts)
         )
+        path.write_text(text)
         print(f"report: {path}")
     finally:
         stack.down()
@@ -204,4 +353,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes per consumer and relay of every service (2: work shared, order kept)",
+    )
     asyncio.run(run(ap.parse_args()))
