@@ -10,7 +10,7 @@ from kairos_booking import SERVICE
 from kairos_booking.adapters import orm
 from kairos_booking.entrypoints import http
 from kairos_booking.entrypoints.jobs import hold_expiry_job
-from kairos_booking.service_layer.handlers import event_handlers
+from kairos_booking.service_layer.handlers import event_batch_handlers, event_handlers
 from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_booking.settings import BookingSettings
 from kairos_platform.service import Service, assemble
@@ -31,6 +31,8 @@ def bootstrap(
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
+        # PaymentVerified runs: the common case set-based, the rest per record (above)
+        batch_handlers=event_batch_handlers(),
         routers=lambda uow_factory: http.routers(uow_factory, booking),
         migrations=Path(__file__).parent / "migrations",
         # the consumer process expires holds (one job per replica, SKIP LOCKED batches)

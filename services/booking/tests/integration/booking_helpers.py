@@ -67,7 +67,9 @@ def hold_of(row: Any) -> Hold:
     return Hold(**{k: row._mapping[k] for k in Hold.__dataclass_fields__})
 
 
-def dispatcher(api: Any) -> Any:
+def dispatcher(api: Any, *, batch: bool = False, **kw: Any) -> Any:
+    """The service's Dispatcher with a quick policy; ``batch`` adds its batch handlers (as
+    the consumer process has them), ``kw`` overrides (``batch_handlers``, ``on_outcome``)."""
     from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
 
     service = api.service
@@ -76,6 +78,7 @@ def dispatcher(api: Any) -> Any:
         uow_factory=service.uow_factory,
         handlers=service.handlers,
         policy=ConsumerPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05),
+        **({"batch_handlers": service.batch_handlers} if batch else {}) | kw,
     )
 
 
@@ -96,7 +99,7 @@ def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> An
         method="card",
         mentee_id=mentee,
         offering_id=uuid.UUID(offering_id),
-        amount_minor=5000,
+        amount_minor=kw.pop("amount_minor", 5000),
         currency="EUR",
         hold_id=uuid.UUID(hold_id),
         verified_at=datetime.now(UTC),

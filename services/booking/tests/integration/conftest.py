@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -55,7 +56,20 @@ class Api:
 
 @pytest.fixture
 async def api(fresh_database: str) -> AsyncIterator[Api]:
-    service = bootstrap(ServiceSettings(SERVICE_NAME="booking", DATABASE_URL=fresh_database))
+    async with _api(fresh_database) as made:
+        yield made
+
+
+@pytest.fixture
+async def second_api(make_database: Any) -> AsyncIterator[Api]:
+    """Another migrated booking database with its app (to run one scenario two ways)."""
+    async with _api(make_database("test")) as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def _api(database_url: str) -> AsyncIterator[Api]:
+    service = bootstrap(ServiceSettings(SERVICE_NAME="booking", DATABASE_URL=database_url))
     url = service.settings.sqlalchemy_url
     # Alembic's env runs its own event loop: give it a thread.
     await asyncio.to_thread(kairos_platform.migrations.upgrade, service.migrations, url)

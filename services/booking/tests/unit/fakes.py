@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -63,6 +63,12 @@ class FakeCatalog:
         offering = await self.get_offering(offering_id)
         provider = await self.get_provider(offering.provider_id) if offering else None
         return offering, provider
+
+    async def offerings_and_providers(
+        self, offering_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[Offering, Provider | None]]:
+        found = {i: await self.offering_and_provider(i) for i in offering_ids}
+        return {i: (o, p) for i, (o, p) in found.items() if o is not None}
 
     async def get_offering(self, offering_id: uuid.UUID, *, lock: bool = False) -> Offering | None:
         o = self.offerings.get(offering_id)
@@ -176,6 +182,14 @@ class FakeHolds:
         h.status, h.ended_at, h.payment_id = status, at, payment_id
         return True
 
+    async def get_many_locked(self, hold_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Hold]:
+        return {i: replace(self.holds[i]) for i in sorted(set(hold_ids)) if i in self.holds}
+
+    async def end_many(
+        self, status: HoldStatus, at: datetime, ends: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> int:
+        return sum([await self.end(h, status, at, p) for h, p in ends])
+
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
     ) -> Hold | None:
@@ -229,6 +243,18 @@ class FakeBookings:
         # the same rule the database trigger enforces
         assert self.verifying == booking.payment_id and booking.payment_id in self.decisions
         self.bookings[booking.booking_id] = replace(booking)
+
+    async def decided(self, payment_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        return {p for p in payment_ids if p in self.decisions}
+
+    async def decide_booked(self, booked: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        for payment_id, booking_id in booked:
+            await self.decide(payment_id, "booked", booking_id=booking_id)
+
+    async def add_verified(self, new: Sequence[Booking]) -> None:
+        for booking in new:  # as the database does it: each row's payment declared, then it
+            await self.declare_verifying(booking.payment_id)
+            await self.add(booking)
 
     async def save(self, booking: Booking) -> None:
         self.bookings[booking.booking_id] = replace(booking)
@@ -379,6 +405,9 @@ class FakePeople:
 
     async def get(self, user_id: uuid.UUID) -> Person:
         return self.people.get(user_id, Person(user_id))
+
+    async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Person]:
+        return {u: await self.get(u) for u in user_ids}
 
 
 class FakeBookingUow(FakeUnitOfWork):

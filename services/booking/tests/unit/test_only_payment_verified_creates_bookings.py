@@ -1,10 +1,12 @@
 """DESIGN 1: PaymentVerified is the only trigger for creating a booking.
 
-Scans the package source: the ``bookings`` table is inserted into in exactly one place
-(``SqlBookingRepository.add``), which only two functions call: ``payment_events._confirm``
-(a one-time payment's booking) and ``cycles._book_session`` (a paid cycle's sessions).
-Each is reached by one chain of callers only, ending at ``on_payment_verified``. Any new
-insert path or caller makes this test fail. The database enforces the same rule
+Scans the package source: the ``bookings`` table is inserted into in exactly two places:
+``SqlBookingRepository.add``, which only two functions call: ``payment_events._confirm``
+(a one-time payment's booking) and ``cycles._book_session`` (a paid cycle's sessions), each
+reached by one chain of callers only, ending at ``on_payment_verified``; and
+``SqlBookingRepository.add_verified`` (the same rows for many one-time payments), called
+only by ``payment_batch.on_payment_verified_batch``, the batch handler of PaymentVerified.
+Any new insert path or caller makes this test fail. The database enforces the same rule
 (tests/integration/test_booking_insert_guard.py). Restoring a session is an UPDATE.
 """
 
@@ -79,8 +81,11 @@ def _calls(attr_chain: str) -> object:
     return predicate
 
 
-def test_the_bookings_table_is_inserted_into_in_one_place() -> None:
-    assert _where(_is_bookings_insert) == {("adapters/bookings.py", "SqlBookingRepository.add")}
+def test_the_bookings_table_is_inserted_into_in_two_places() -> None:
+    assert _where(_is_bookings_insert) == {
+        ("adapters/bookings.py", "SqlBookingRepository.add"),
+        ("adapters/bookings.py", "SqlBookingRepository.add_verified"),
+    }
 
 
 def test_only_the_payment_verified_handler_adds_bookings() -> None:
@@ -97,6 +102,19 @@ def test_only_the_payment_verified_handler_adds_bookings() -> None:
     assert _where(_calls("on_cycle_paid")) == {
         ("service_layer/payment_events.py", "on_payment_verified")
     }
+
+
+def test_only_the_payment_verified_batch_handler_adds_bookings_in_bulk() -> None:
+    assert _where(_calls("bookings.add_verified")) == {
+        ("service_layer/payment_batch.py", "on_payment_verified_batch")
+    }
+    # registered as PaymentVerified's batch handler, and called by nothing in the package
+    assert _where(_calls("on_payment_verified_batch")) == set()
+    from kairos_booking.service_layer import payment_batch
+    from kairos_booking.service_layer.handlers import event_batch_handlers
+    from kairos_contracts.events.payments import PaymentVerified
+
+    assert event_batch_handlers() == {PaymentVerified: payment_batch.on_payment_verified_batch}
 
 
 def test_subscription_handlers_never_insert() -> None:

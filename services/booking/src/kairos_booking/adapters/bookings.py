@@ -6,12 +6,14 @@ calls it (tests/unit/test_only_payment_verified_creates_bookings.py enforces bot
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, bindparam, select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import bookings, payment_decisions, people
@@ -31,6 +33,20 @@ _BOOKED_BY = select(bookings.c.booking_id).where(
     bookings.c.status == "confirmed",
 )
 _PERSON = select(people).where(people.c.user_id == bindparam("user_id"))
+_UUIDS = ARRAY(UUID(as_uuid=True))
+# Set-based (the PaymentVerified batch handler): one statement for many payments.
+_DECIDED = select(payment_decisions.c.payment_id).where(
+    payment_decisions.c.payment_id == any_(bindparam("payment_ids", type_=_UUIDS))
+)
+_DECIDE_MANY = text(
+    """
+    INSERT INTO payment_decisions (payment_id, outcome, reason, booking_id)
+    SELECT p, :outcome, NULL, b
+    FROM unnest(CAST(:payment_ids AS uuid[]), CAST(:booking_ids AS uuid[])) AS u(p, b)
+    """
+)
+_PEOPLE = select(people).where(people.c.user_id == any_(bindparam("user_ids", type_=_UUIDS)))
+_BOOKING_COLUMNS = [f.name for f in dataclasses.fields(Booking)]
 
 
 class SqlBookingRepository:
@@ -64,6 +80,42 @@ class SqlBookingRepository:
 
     async def add(self, booking: Booking) -> None:
         await self._s.execute(bookings.insert().values(**_row(booking)))
+
+    async def decided(self, payment_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of ``payment_ids`` already have their decision."""
+        rows = await self._s.execute(_DECIDED, {"payment_ids": list(payment_ids)})
+        return {r[0] for r in rows}
+
+    async def decide_booked(self, booked: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        """``decide(payment_id, "booked", booking_id=...)`` for many (payment, booking)."""
+        params = {
+            "outcome": "booked",
+            "payment_ids": [p for p, _ in booked],
+            "booking_ids": [b for _, b in booked],
+        }
+        await self._s.execute(_DECIDE_MANY, params)
+
+    async def add_verified(self, new: Sequence[Booking]) -> None:
+        """``declare_verifying(b.payment_id)`` then ``add(b)`` for each booking, in one
+        statement: the insert guard (migration 0002) checks each row against the payment
+        declared when that row is inserted, so ``set_config`` is evaluated per row, just
+        before it (INSERT ... SELECT pulls one row at a time; no ORDER BY, nothing
+        materialised in between). Were that ever not so, the guard would refuse the rows
+        and the whole batch would go through the per-record path."""
+        if not new:
+            return
+        rows = [_row(b) for b in new]
+        columns = ", ".join(_BOOKING_COLUMNS)
+        arrays = ", ".join(
+            f"CAST(:{c} AS {bookings.c[c].type.compile(dialect=postgresql.dialect())}[])"
+            for c in _BOOKING_COLUMNS
+        )
+        statement = text(
+            f"INSERT INTO bookings ({columns}) SELECT {columns} FROM unnest({arrays}) "
+            f"AS u({columns}) "
+            "WHERE set_config('kairos.verifying_payment', u.payment_id::text, true) IS NOT NULL"
+        )
+        await self._s.execute(statement, {c: [r[c] for r in rows] for c in _BOOKING_COLUMNS})
 
     async def save(self, booking: Booking) -> None:
         await self._s.execute(
@@ -230,3 +282,9 @@ class SqlPeopleRepository:
     async def get(self, user_id: uuid.UUID) -> Person:
         row = (await self._s.execute(_PERSON, {"user_id": user_id})).first()
         return to_obj(Person, row) if row else Person(user_id)
+
+    async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Person]:
+        """``get`` for each of ``user_ids`` (unknown ones as bare ids), in one read."""
+        rows = await self._s.execute(_PEOPLE, {"user_ids": list(user_ids)})
+        known = {p.user_id: p for p in (to_obj(Person, r) for r in rows)}
+        return {u: known.get(u) or Person(u) for u in user_ids}

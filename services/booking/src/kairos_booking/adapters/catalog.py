@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import date_overrides, offerings, providers, weekly_hours
@@ -34,6 +35,15 @@ _OFFERING_AND_PROVIDER = (
         offerings, providers, providers.c.provider_id == offerings.c.provider_id, isouter=True
     )
     .where(offerings.c.offering_id == bindparam("offering_id"))
+)
+_OFFERINGS_AND_PROVIDERS = (
+    select(offerings, providers)
+    .join_from(
+        offerings, providers, providers.c.provider_id == offerings.c.provider_id, isouter=True
+    )
+    .where(
+        offerings.c.offering_id == any_(bindparam("offering_ids", type_=ARRAY(UUID(as_uuid=True))))
+    )
 )
 
 
@@ -99,12 +109,15 @@ class SqlCatalogRepository:
         row = (await self._s.execute(_OFFERING_AND_PROVIDER, {"offering_id": offering_id})).first()
         if row is None:
             return None, None
-        m = row._mapping  # both tables share column names: read by column object
-        offering = _offering(SimpleNamespace(_mapping={c.name: m[c] for c in offerings.c}))
-        if m[providers.c.provider_id] is None:
-            return offering, None
-        provider = SimpleNamespace(_mapping={c.name: m[c] for c in providers.c})
-        return offering, to_obj(Provider, provider)
+        return _offering_and_provider(row)
+
+    async def offerings_and_providers(
+        self, offering_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[Offering, Provider | None]]:
+        """``offering_and_provider`` for many offerings in one read (unknown ones absent)."""
+        rows = await self._s.execute(_OFFERINGS_AND_PROVIDERS, {"offering_ids": list(offering_ids)})
+        found = [_offering_and_provider(r) for r in rows]
+        return {o.offering_id: (o, p) for o, p in found}
 
     async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
         query = select(offerings).where(offerings.c.active).order_by(offerings.c.title)
@@ -188,3 +201,12 @@ def _offering(row: Any) -> Offering:
     pairs: list[list[int]] = row._mapping["pattern"] or []  # JSON [[weekday, minute], ...]
     offering.pattern = tuple(WeeklyTime(d, m) for d, m in pairs)
     return offering
+
+
+def _offering_and_provider(row: Any) -> tuple[Offering, Provider | None]:
+    m = row._mapping  # both tables share column names: read by column object
+    offering = _offering(SimpleNamespace(_mapping={c.name: m[c] for c in offerings.c}))
+    if m[providers.c.provider_id] is None:
+        return offering, None
+    provider = SimpleNamespace(_mapping={c.name: m[c] for c in providers.c})
+    return offering, to_obj(Provider, provider)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import any_, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import holds
@@ -21,6 +23,22 @@ _END = (
     .where(holds.c.hold_id == bindparam("h_id"), holds.c.status == "held")
     .values(status=bindparam("h_status"), ended_at=bindparam("h_at"), payment_id=bindparam("h_pay"))
     .returning(holds.c.hold_id)
+)
+# Set-based (the PaymentVerified batch handler): rows locked in hold_id order, so two
+# batches never wait on each other crosswise.
+_GET_MANY_LOCKED = (
+    select(holds)
+    .where(holds.c.hold_id == any_(bindparam("hold_ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .order_by(holds.c.hold_id)
+    .with_for_update()
+)
+_END_MANY = text(
+    """
+    UPDATE holds SET status = :status, ended_at = :at, payment_id = u.p
+    FROM unnest(CAST(:hold_ids AS uuid[]), CAST(:payment_ids AS uuid[])) AS u(h, p)
+    WHERE holds.hold_id = u.h AND holds.status = 'held'
+    RETURNING holds.hold_id
+    """
 )
 
 
@@ -48,6 +66,23 @@ class SqlHoldRepository:
         """Move a held hold to its end state; False if it had already ended."""
         params = {"h_id": hold_id, "h_status": str(status), "h_at": at, "h_pay": payment_id}
         return (await self._s.execute(_END, params)).first() is not None
+
+    async def get_many_locked(self, hold_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Hold]:
+        """The holds of ``hold_ids`` that exist, row-locked (in hold_id order)."""
+        rows = await self._s.execute(_GET_MANY_LOCKED, {"hold_ids": list(hold_ids)})
+        return {h.hold_id: h for h in map(_hold, rows)}
+
+    async def end_many(
+        self, status: HoldStatus, at: datetime, ends: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> int:
+        """``end`` for many (hold id, payment id) in one statement; how many were held."""
+        params = {
+            "status": str(status),
+            "at": at,
+            "hold_ids": [h for h, _ in ends],
+            "payment_ids": [p for _, p in ends],
+        }
+        return len((await self._s.execute(_END_MANY, params)).all())
 
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID

@@ -56,7 +56,13 @@ async def booking_fields(
     uow: BookingUow, booking: Booking, offering: Offering, who: Provider
 ) -> dict[str, Any]:
     """What every booking event says about the booking as it is now."""
-    mentee = await uow.people.get(booking.mentee_id)
+    return booking_fields_with(booking, offering, who, await uow.people.get(booking.mentee_id))
+
+
+def booking_fields_with(
+    booking: Booking, offering: Offering, who: Provider, mentee: Person
+) -> dict[str, Any]:
+    """``booking_fields`` with the mentee already read (set-based handlers read them all)."""
     return {
         "booking_id": booking.booking_id,
         "sequence": booking.sequence,

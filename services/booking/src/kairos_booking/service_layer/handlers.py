@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kairos_booking.service_layer import payment_events, reprobation, subscriptions
+from kairos_booking.service_layer import (
+    payment_batch,
+    payment_events,
+    reprobation,
+    subscriptions,
+)
 from kairos_contracts.events.attendance import MenteeReactivated, MenteeReprobated
 from kairos_contracts.events.payments import (
     PaymentCancelled,
@@ -27,3 +32,9 @@ def event_handlers() -> dict[Any, Any]:
         MenteeReprobated: reprobation.on_mentee_reprobated,
         MenteeReactivated: reprobation.on_mentee_reactivated,
     }
+
+
+def event_batch_handlers() -> dict[Any, Any]:
+    """Set-based handlers for runs of one event type (the consumer's fast path); what they
+    leave goes to the handler of the same type above."""
+    return {PaymentVerified: payment_batch.on_payment_verified_batch}

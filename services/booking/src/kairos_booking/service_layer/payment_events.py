@@ -15,9 +15,9 @@ import logging
 import uuid
 from datetime import datetime
 
-from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Provider
+from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Person, Provider
 from kairos_booking.service_layer.cycles import on_cycle_paid
-from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields, person
+from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields_with, person
 from kairos_booking.service_layer.holds import end_hold
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
@@ -81,7 +81,38 @@ async def _confirm(
     uow: BookingUow, event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
 ) -> None:
     now = uow.now()
-    booking = Booking(
+    booking = booking_for(event, hold, offering, provider)
+    await uow.holds.end(hold.hold_id, HoldStatus.CONVERTED, now, event.payment_id)
+    await uow.bookings.decide(event.payment_id, "booked", booking_id=booking.booking_id)
+    await uow.bookings.declare_verifying(event.payment_id)
+    await uow.bookings.add(booking)
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(booking_confirmed(event, booking, offering, provider, mentee))
+
+
+def holds_seat_for(
+    event: PaymentVerified, hold: Hold | None, offering: Offering | None, provider: Provider | None
+) -> bool:
+    """The common case: the payment's hold is held by its payer, for that offering, both
+    offering and provider active. Then ``on_payment_verified`` confirms at once (its seat
+    becomes the booking, nothing else is read); the batch handler settles only these."""
+    return (
+        hold is not None
+        and offering is not None
+        and provider is not None
+        and hold.offering_id == offering.offering_id
+        and hold.mentee_id == event.mentee_id
+        and offering.active
+        and provider.active
+        and hold.status is HoldStatus.HELD
+    )
+
+
+def booking_for(
+    event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
+) -> Booking:
+    """The booking a one-time payment makes of its hold (both handlers build it here)."""
+    return Booking(
         booking_id=uuid.uuid4(),
         offering_id=offering.offering_id,
         provider_id=provider.provider_id,
@@ -94,18 +125,16 @@ async def _confirm(
         currency=event.currency,
         hold_id=hold.hold_id,
     )
-    await uow.holds.end(hold.hold_id, HoldStatus.CONVERTED, now, event.payment_id)
-    await uow.bookings.decide(event.payment_id, "booked", booking_id=booking.booking_id)
-    await uow.bookings.declare_verifying(event.payment_id)
-    await uow.bookings.add(booking)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingConfirmed(
-            **fields,
-            hold_id=hold.hold_id,
-            amount_minor=booking.amount_minor,
-            currency=event.currency,
-        )
+
+
+def booking_confirmed(
+    event: PaymentVerified, booking: Booking, offering: Offering, provider: Provider, mentee: Person
+) -> BookingConfirmed:
+    return BookingConfirmed(
+        **booking_fields_with(booking, offering, provider, mentee),
+        hold_id=booking.hold_id,
+        amount_minor=booking.amount_minor,
+        currency=event.currency,
     )
 
 
