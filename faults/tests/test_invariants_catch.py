@@ -183,6 +183,7 @@ async def _all_ok(conns: dict[str, asyncpg.Connection]) -> None:
         await inv.check_projections(b, conns["calendar-sync"], conns["attendance"]),
         await inv.check_restores(b, p),
         await inv.check_mail(conns["calendar-sync"], conns["attendance"], None),
+        await inv.check_attendance(conns["attendance"], timedelta(0)),
         await inv.check_dropped_recovered(p, []),
     ]
     assert all(c.ok for c in checks), [c.line() for c in checks if not c.ok]
@@ -331,8 +332,13 @@ async def test_mail_twice_and_dropped_webhook_are_reported(
         (tmp_path / "new" / f"m{i}").write_bytes(
             b"Message-ID: <same@kairos>\r\nTo: a@example.org\r\nSubject: s\r\n\r\nhi\r\n"
         )
+    # The same Message-ID twice is the one mail re-sent after a crash: reported, not failed.
     got = await inv.check_mail(db["calendar-sync"], db["attendance"], str(tmp_path))
-    assert not got.ok and "delivered 2 times" in got.problems[0]
+    assert got.ok and "delivered 2 times" in got.notes[0], got.line()
+    # A delivered mail without a Message-ID cannot be told apart: a violation.
+    (tmp_path / "new" / "m3").write_bytes(b"To: a@example.org\r\nSubject: s\r\n\r\nhi\r\n")
+    got = await inv.check_mail(db["calendar-sync"], db["attendance"], str(tmp_path))
+    assert not got.ok and "carry no Message-ID" in got.problems[0], got.line()
 
     got = await inv.check_dropped_recovered(db["payments"], ["evt_lost"])
     assert got.problems == ["Stripe event evt_lost dropped and never recovered"]
@@ -341,3 +347,26 @@ async def test_mail_twice_and_dropped_webhook_are_reported(
            VALUES ('evt_lost', 'invoice.paid', 0, 'reconciliation')"""
     )
     assert (await inv.check_dropped_recovered(db["payments"], ["evt_lost"])).ok
+
+
+async def test_attendance_marks_without_audit_or_swept_twice_or_left_are_reported(
+    db: dict[str, asyncpg.Connection],
+) -> None:
+    att = db["attendance"]
+    (booking,) = [r[0] for r in await att.fetch("SELECT booking_id FROM sessions")]
+    audit = """INSERT INTO attendance_audit (booking_id, changed_by, changed_at, before, after,
+                   source) VALUES ($1, 'system', now(), $2, $3, $4)"""
+    # Over long ago (to a clock two days ahead) and never marked.
+    got = await inv.check_attendance(att, timedelta(days=3650))
+    assert not got.ok and "over, never marked" in got.problems[0], got.line()
+    # Marked absent with no audit trail.
+    await att.execute("UPDATE sessions SET attended = false, marked_by = 'system'")
+    got = await inv.check_attendance(att, None)
+    assert not got.ok and "audit ends None" in got.problems[0], got.line()
+    # The audit says joined, then the sweep over it, twice.
+    await att.execute(audit, booking, None, True, "join")
+    await att.execute(audit, booking, True, False, "sweep")
+    await att.execute(audit, booking, False, False, "sweep")
+    problems = (await inv.check_attendance(att, None)).problems
+    assert any("swept 2 times" in p for p in problems), problems
+    assert any("the sweep overrode a mark" in p for p in problems), problems

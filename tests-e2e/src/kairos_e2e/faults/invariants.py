@@ -12,7 +12,7 @@ import collections
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -395,6 +395,42 @@ async def check_mail(
     return check
 
 
+# -- attendance ---------------------------------------------------------------------------
+
+
+async def check_attendance(attendance: asyncpg.Connection, ahead: timedelta | None) -> Check:
+    """Marks and their audit agree: every mark has an audit trail ending in that mark; the
+    sweep marked a session at most once and never over a join or a mentor's mark; with
+    attendance's clock known, no live session long over is left unmarked."""
+    bad: list[str] = []
+    rows = await attendance.fetch(
+        """SELECT s.booking_id, s.attended,
+                  (SELECT a.after FROM attendance_audit a WHERE a.booking_id = s.booking_id
+                    ORDER BY a.id DESC LIMIT 1) AS last_after,
+                  (SELECT count(*) FROM attendance_audit a
+                    WHERE a.booking_id = s.booking_id AND a.source = 'sweep') AS sweeps,
+                  (SELECT count(*) FROM attendance_audit a WHERE a.booking_id = s.booking_id
+                    AND a.source = 'sweep' AND a.before IS NOT NULL) AS sweeps_over_a_mark
+             FROM sessions s"""
+    )
+    for r in rows:
+        if r["attended"] is not None and r["last_after"] is not r["attended"]:
+            bad.append(f"{r['booking_id']}: marked {r['attended']}, audit ends {r['last_after']}")
+        if r["sweeps"] > 1:
+            bad.append(f"{r['booking_id']}: swept {r['sweeps']} times")
+        if r["sweeps_over_a_mark"]:
+            bad.append(f"{r['booking_id']}: the sweep overrode a mark")
+    if ahead is not None:
+        # grace 15 min (the default) plus a minute for the sweep's interval
+        left = await attendance.fetch(
+            """SELECT booking_id FROM sessions WHERE status = 'confirmed' AND attended IS NULL
+                AND ends_at < now() + $1::interval - interval '16 minutes'""",
+            ahead,
+        )
+        bad += [f"{r['booking_id']}: over, never marked" for r in left]
+    return _check("attendance marks match their audit; the sweep is exactly-once", len(rows), bad)
+
+
 # -- calendars ----------------------------------------------------------------------------
 
 
@@ -451,6 +487,7 @@ async def check_all(
     maildir: str | None = None,
     calendars: bool = True,
     dropped_webhooks: list[str] | None = None,
+    attendance_ahead: timedelta | None = None,
 ) -> list[Check]:
     """Every invariant, given each service's database URL (state.json's services)."""
     conns = {name: await asyncpg.connect(plain_url(url)) for name, url in urls.items()}
@@ -469,6 +506,7 @@ async def check_all(
             await check_projections(b, cal, att),
             await check_restores(b, p),
             await check_mail(cal, att, maildir),
+            await check_attendance(att, attendance_ahead),
         ]
         if calendars:
             checks.append(await check_calendars(cal))

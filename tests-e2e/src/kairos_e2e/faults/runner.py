@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -27,7 +28,7 @@ from kairos_e2e.client import Gateway
 from kairos_e2e.faults import invariants
 from kairos_e2e.faults.injector import Fault, Injector
 from kairos_e2e.faults.webhooks import WebhookRelay
-from kairos_e2e.faults.workload import World, drive, setup
+from kairos_e2e.faults.workload import World, attendance_offset, drive, setup
 from kairos_localstack.stack import Stack
 from kairos_localstack.state import StackState
 
@@ -37,7 +38,14 @@ SERVICE_ENV = {
     "HOLD_TTL_S": "60",
     "RECONCILE_INTERVAL_S": "5",
     "CALENDAR_RECONCILE_INTERVAL_S": "30",
+    "SWEEP_INTERVAL_S": "2",
 }
+
+
+def service_env() -> dict[str, str]:
+    """SERVICE_ENV plus attendance's clock for this run (see workload.attendance_offset)."""
+    ahead = attendance_offset().total_seconds()
+    return {**SERVICE_ENV, "ATTENDANCE_CLOCK_OFFSET_S": f"{ahead:.0f}"}
 
 
 @dataclass
@@ -170,7 +178,8 @@ async def run_load(
         rng=random.Random(seed + 1),
     )
     await relay.start()
-    world = World(gw, random.Random(seed + 2))
+    ahead = float(stack.env.get("ATTENDANCE_CLOCK_OFFSET_S", "0"))
+    world = World(gw, random.Random(seed + 2), ahead=timedelta(seconds=ahead))
     try:
         await setup(world)
         injector = Injector(stack, relay, random.Random(seed + 3), pause_s=pause_s)
@@ -203,6 +212,7 @@ async def run_load(
         stripe=(ep["stripe_api_base"], ep["stripe_api_key"]) if ep.get("stripe_local") else None,
         maildir=ep.get("maildir"),
         calendars=True,
+        attendance_ahead=world.ahead,
         dropped_webhooks=relay.dropped,
     )
     return Result(injector.log, checks, quiet, note, dict(world.stats), relay.counts())
@@ -221,7 +231,8 @@ def run(
 ) -> Result:
     """Bring a whole stack up in a temp dir, run, check, bring it down (also on failure)."""
     root = data_dir or Path(tempfile.mkdtemp(prefix="kairos-faults-"))
-    stack = Stack(root, env={**os.environ, **SERVICE_ENV})
+    env = service_env()
+    stack = Stack(root, env={**os.environ, **env})
     print(f"stack data: {root}", flush=True)
     try:
         t0 = time.monotonic()

@@ -16,16 +16,37 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import time as wall_time
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from kairos_e2e.client import Gateway
 from kairos_e2e.observe import CalDavCalendar
 
-B, P, C = "/api/booking", "/api/payments", "/api/calendar"
+B, P, C, A = "/api/booking", "/api/payments", "/api/calendar", "/api/attendance"
 ZONE = "Europe/Madrid"
 T = TypeVar("T")
+
+
+def attendance_offset(now: datetime | None = None) -> timedelta:
+    """How far ahead attendance's clock runs in a fault run (ATTENDANCE_CLOCK_OFFSET_S): to
+    it, the run happens two days from now at 12:10 in Madrid, so the one-time sessions
+    booked for that morning are over (the sweep marks the unmarked absent), the noon one is
+    in its join window and started (mentors may mark it), the afternoon ones are ahead.
+    The programme meets on other weekdays only, so no subscriber is swept."""
+    now = now or datetime.now(UTC)
+    day = (now.astimezone(ZoneInfo(ZONE)) + timedelta(days=2)).date()
+    noon = datetime.combine(day, wall_time(12, 10), ZoneInfo(ZONE))
+    return noon - now
+
+
+def programme_pattern(now: datetime | None = None) -> list[dict[str, Any]]:
+    """Daily at 18:00 except today and the next two days (Madrid): attendance, two days
+    ahead, never sees a programme session as over during the run."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(ZONE)).weekday()
+    return [{"weekday": (today + k) % 7, "time": "18:00"} for k in range(3, 7)]
 
 
 @dataclass
@@ -44,6 +65,7 @@ class World:
     one_time: list[Offering] = field(default_factory=list)
     programme: Offering | None = None
     stats: collections.Counter[str] = field(default_factory=collections.Counter)
+    ahead: timedelta = field(default_factory=attendance_offset)  # attendance's clock
     _tokens: dict[tuple[str, uuid.UUID], str] = field(default_factory=dict)
 
     def auth(self, role: str, user: uuid.UUID) -> dict[str, str]:
@@ -146,8 +168,7 @@ async def connect_calendar(world: World, user: uuid.UUID) -> None:
 async def setup(world: World) -> None:
     world.one_time.append(await open_offering(world, capacity=3, price_in_credits=3))
     world.one_time.append(await open_offering(world, capacity=3))
-    pattern = [{"weekday": d, "time": "18:00"} for d in range(7)]
-    world.programme = await open_offering(world, capacity=5, pattern=pattern)
+    world.programme = await open_offering(world, capacity=5, pattern=programme_pattern())
 
 
 # -- actors -----------------------------------------------------------------------------
@@ -197,6 +218,7 @@ async def _after_booking(
     world: World, off: Offering, mentee: uuid.UUID, booked: dict[str, Any]
 ) -> None:
     rng, bid = world.rng, booked["booking_id"]
+    await _attend(world, off, mentee, booked)
     roll = rng.random()
     if roll < 0.25:
         await world.call(
@@ -213,6 +235,27 @@ async def _after_booking(
             "POST", f"{B}/bookings/{bid}/reschedule", "reschedule",
             json={"starts_at": rng.choice(off.slots)}, headers=world.auth("mentee", mentee),
         )  # fmt: skip
+
+
+async def _attend(world: World, off: Offering, mentee: uuid.UUID, booked: dict[str, Any]) -> None:
+    """Joins and marks, as attendance sees the session (its clock runs ahead): a mentee
+    joins a session in its window, a mentor marks one that started (and sometimes
+    corrects the mark). Outside the window the 409 is counted like any answer."""
+    rng, bid = world.rng, booked["booking_id"]
+    now = datetime.now(UTC) + world.ahead
+    starts = datetime.fromisoformat(booked["starts_at"])
+    in_window = starts - timedelta(minutes=10) <= now <= starts + timedelta(minutes=15)
+    if in_window or rng.random() < 0.1:
+        await world.call(
+            "POST", f"{A}/sessions/{bid}/join", "join", headers=world.auth("mentee", mentee)
+        )
+    if starts <= now and rng.random() < 0.5:
+        mentor = world.auth("mentor", off.mentor_id)
+        for attended in [rng.random() < 0.5] + ([True] if rng.random() < 0.3 else []):
+            await world.call(
+                "PUT", f"{A}/sessions/{bid}/attendance", "mentor_mark",
+                json={"attended": attended}, headers=mentor,
+            )  # fmt: skip
 
 
 async def booker(world: World, until: float, max_ops: int) -> None:
