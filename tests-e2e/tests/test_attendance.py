@@ -93,6 +93,13 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     start = (datetime.now(UTC) + AHEAD - timedelta(minutes=5)).replace(second=0, microsecond=0)
     market = Market(gw)
     await _open_at(market, start, 60)
+    room = f"https://meet.example.org/{uuid.uuid4().hex[:8]}"
+    patched = await gw.http.patch(
+        f"{B}/offerings/{market.offering_id}", json={"meeting_url": room}, headers=market.mentor
+    )
+    assert patched.status_code == 200 and patched.json()["meeting_url"] == room, patched.text
+    public = await gw.http.get(f"{B}/offerings/{market.offering_id}")
+    assert public.status_code == 200 and "meeting_url" not in public.json()  # booked ones only
     slots = [s["starts_at"] for s in (await _slots_around(market, start))]
     assert [instant(s) for s in slots] == [start], slots
     _, who = mentee(gw, email=f"mentee-{uuid.uuid4().hex[:8]}@example.org")
@@ -103,7 +110,7 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     assert joined.status_code == 200, joined.text
     body = joined.json()
     assert (body["attended"], body["marked_by"]) == (True, "system")
-    assert body["booking_id"] == booking_id and "meeting_url" in body
+    assert body["booking_id"] == booking_id and body["meeting_url"] == room
 
     # Another mentee may not join it; another mentor may not mark it.
     _, stranger = mentee(gw)

@@ -142,3 +142,13 @@ async def test_a_subscriber_booking_never_heard_of_is_known_by_the_contact_payme
     assert confirmed and {c.mentee for c in confirmed} == {contact}  # type: ignore[attr-defined]
     known = await w.uow.people.get(stranger.user_id)
     assert known is not None and (known.email, known.display_name) == ("new@example.org", "Nia")
+
+
+async def test_booking_events_carry_the_offerings_meeting_link() -> None:
+    w = await world()
+    w.offering.meeting_url = "https://meet.example.org/ada"
+    await w.uow.catalog.save_offering(w.offering)
+    await w.deliver(w.cycle(1, *MARCH))
+    confirmed = w.uow.events(BookingConfirmed)
+    assert confirmed
+    assert {c.meeting_url for c in confirmed} == {"https://meet.example.org/ada"}  # type: ignore[attr-defined]

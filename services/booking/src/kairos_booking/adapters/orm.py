@@ -69,6 +69,7 @@ offerings = Table(
     Column("kind", Text, nullable=False, server_default=text("'one_time'")),
     Column("pattern", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("meeting_url", Text),  # migration 0005
     _created(),
     CheckConstraint("duration_min BETWEEN 15 AND 180", name="ck_offerings_duration"),
     CheckConstraint("capacity >= 1", name="ck_offerings_capacity"),

@@ -99,6 +99,9 @@ class Offering:
     kind: OfferingKind = OfferingKind.ONE_TIME
     pattern: tuple[WeeklyTime, ...] = ()  # recurring only
     version: int = 0  # grows with each change (OfferingPublished.version)
+    # Where the sessions take place (the provider's video room); given to the booked
+    # mentee (booking events -> attendance's join answer), never in the public catalog.
+    meeting_url: str | None = None
 
     @property
     def recurring(self) -> bool:

@@ -132,7 +132,7 @@ def management_router(uow_factory: Any) -> APIRouter:
     ) -> dict[str, Any]:
         async with unit_of_work(uow_factory) as uow:
             made = await catalog.create_offering(uow, caller, provider_id, body.fields())
-        return views.offering(made)
+        return views.offering(made, owner=True)
 
     @router.patch("/offerings/{offering_id}")
     async def update_offering(
@@ -140,6 +140,6 @@ def management_router(uow_factory: Any) -> APIRouter:
     ) -> dict[str, Any]:
         async with unit_of_work(uow_factory) as uow:
             changed = await catalog.update_offering(uow, caller, offering_id, body.fields())
-        return views.offering(changed)
+        return views.offering(changed, owner=True)
 
     return router

@@ -18,7 +18,14 @@ from pydantic import (
 )
 
 from kairos_booking.domain.model import Minutes, OfferingKind, OverrideKind, WeeklyTime
-from kairos_contracts.types import Currency, Email, Label, TimeZoneName, UtcDatetime
+from kairos_contracts.types import (
+    Currency,
+    Email,
+    Label,
+    MeetingUrl,
+    TimeZoneName,
+    UtcDatetime,
+)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
@@ -157,6 +164,7 @@ class _OfferingFields(_In):
     refund_full_hours_before: int | None = Field(default=None, ge=0, le=24 * 60)
     kind: OfferingKind | None = None
     pattern: Pattern | None = None
+    meeting_url: MeetingUrl | None = None
 
     @model_validator(mode="after")
     def _pattern_shape(self) -> Self:

@@ -25,8 +25,11 @@ def provider(p: Provider) -> dict[str, Any]:
     return {**dataclasses.asdict(p), "provider_id": str(p.provider_id), "user_id": str(p.user_id)}
 
 
-def offering(o: Offering) -> dict[str, Any]:
+def offering(o: Offering, *, owner: bool = False) -> dict[str, Any]:
+    """The offering as the catalog shows it; the meeting link only to its provider."""
     out = dataclasses.asdict(o)
+    if not owner:
+        out.pop("meeting_url")
     pattern = [{"weekday": e.weekday, "time": _hhmm(e.minute)} for e in o.pattern]
     return {
         **out,

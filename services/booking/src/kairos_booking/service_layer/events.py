@@ -78,6 +78,7 @@ def booking_fields_with(
         "subscription_id": booking.subscription_id,
         "enrollment_id": booking.enrollment_id,
         "cycle": cycle_of(booking),
+        "meeting_url": offering.meeting_url,
     }
 
 
