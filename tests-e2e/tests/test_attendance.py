@@ -127,6 +127,16 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     assert corrected.json()["changed"] is True
     again = await gw.http.put(put, json={"attended": False}, headers=market.mentor)
     assert again.status_code == 200 and again.json()["changed"] is False
+    # Every change is kept: who, when, before, after, how; readable by mentee and mentor.
+    trail = await gw.http.get(put, headers=who)
+    assert trail.status_code == 200, trail.text
+    history = trail.json()["history"]
+    assert [(h["source"], h["changed_by"], h["before"], h["after"]) for h in history] == [
+        ("join", "system", None, True),
+        ("mentor", "mentor", True, False),
+    ], history
+    assert history[1]["changed_by_user_id"] == str(market.mentor_id)
+    assert (await gw.http.get(put, headers=stranger)).status_code == 403
     bad = await gw.http.put(put, json={"attended": "maybe"}, headers=market.mentor)
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_attendance.adapters.orm import sessions
+from kairos_attendance.adapters.orm import attendance_audit, sessions
 from kairos_attendance.adapters.sql import among
 from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
 from kairos_attendance.domain.streaks import Mark
@@ -112,6 +112,17 @@ class SqlSessionRepository:
                 "source": [c.source for c in changes],
             },
         )
+
+    async def history(self, booking_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The session's audit trail, oldest first: who changed the mark, when, from what
+        to what, and how (join, sweep, mentor)."""
+        a = attendance_audit.c
+        stmt = (
+            select(a.changed_by, a.changed_by_user_id, a.changed_at, a.before, a.after, a.source)
+            .where(a.booking_id == booking_id)
+            .order_by(a.id)
+        )
+        return [dict(r._mapping) for r in (await self._s.execute(stmt)).all()]
 
     async def marks_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mark]]:
         """The live sessions of each enrollment with their marks (cancelled ones do not count)."""

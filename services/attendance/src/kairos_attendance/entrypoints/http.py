@@ -115,6 +115,25 @@ def routers(ctx: Context) -> list[APIRouter]:
             "changed": changed,
         }
 
+    @r.get("/sessions/{booking_id}/attendance")
+    async def attendance_of(booking_id: uuid.UUID, user: CurrentUser) -> dict[str, Any]:
+        """The mark and its audit trail (who, when, before, after, how)."""
+        with _problems():
+            s, changes = await marks.history(ctx, user, booking_id)
+        return {
+            **_session(s),
+            "history": [
+                {
+                    **c,
+                    "changed_by_user_id": str(c["changed_by_user_id"])
+                    if c["changed_by_user_id"]
+                    else None,
+                    "changed_at": _iso(c["changed_at"]),
+                }
+                for c in changes
+            ],
+        }
+
     @r.get("/mentors/me/subscribers")
     async def my_subscribers(user: MentorOrAdmin, page: Page = 1, page_size: PageSize = 20) -> Any:
         return await _page(ctx, user.user_id, page, page_size)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from kairos_attendance.domain.sessions import Change, Session
 from kairos_attendance.domain.window import JoinRefusal
@@ -58,6 +59,19 @@ def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Refused:
         return Refused(f"Too early: the join window opens at {opens}.", "too-early", opens_at=opens)
     closes = w.closes_at(s.starts_at).isoformat()
     return Refused(f"Too late: the join window closed at {closes}.", "too-late", closed_at=closes)
+
+
+async def history(
+    ctx: Context, caller: Principal, booking_id: uuid.UUID
+) -> tuple[Session, list[dict[str, Any]]]:
+    """The session's mark and every change of it, for its mentee, its mentor or an admin."""
+    async with ctx.uow_factory() as uow:
+        s = await uow.sessions.get(booking_id)
+        if s is None:
+            raise NotFound("No such session.")
+        if caller.user_id not in (s.mentee_user_id, s.provider_user_id) and not is_admin(caller):
+            raise NotYours("Only the session's mentee or mentor can read its attendance.")
+        return s, await uow.sessions.history(booking_id)
 
 
 async def join(ctx: Context, caller: Principal, booking_id: uuid.UUID) -> Session:
