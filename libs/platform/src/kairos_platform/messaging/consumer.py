@@ -42,6 +42,7 @@ from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.logging import bind_context
 from kairos_platform.messaging import outbox
+from kairos_platform.transient import is_transient
 from kairos_platform.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -100,28 +101,6 @@ class ConsumerPolicy:
 
 class UowFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Failures of the infrastructure rather than of the message: worth waiting out."""
-    import asyncpg
-    from sqlalchemy import exc as sa_exc
-
-    if isinstance(exc, (OSError, TimeoutError, ConnectionError, asyncpg.PostgresConnectionError)):
-        return True
-    if isinstance(exc, asyncpg.exceptions.InterfaceError):
-        return True
-    if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(
-            exc, sa_exc.OperationalError | sa_exc.InterfaceError
-        ):
-            return True
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        # serialization failure, deadlock, admin shutdown, cannot connect now
-        return code in {"40001", "40P01", "57P01", "57P02", "57P03"}
-    if isinstance(exc, sa_exc.InterfaceError | sa_exc.TimeoutError):
-        return True
-    return False
 
 
 class Dispatcher:
