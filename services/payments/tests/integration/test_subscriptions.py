@@ -115,7 +115,9 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
     assert verified["cycle"]["number"] == 1
     # The subscriber's contact from the token travels on, for booking and attendance.
     assert verified["mentee"] == {
-        "user_id": str(mentee), "email": "mia@example.org", "display_name": "Mia"
+        "user_id": str(mentee),
+        "email": "mia@example.org",
+        "display_name": "Mia",
     }
     assert _same_instant(verified["cycle"]["starts_at"], _at(line["period"]["start"]))
     assert _same_instant(verified["cycle"]["ends_at"], _at(line["period"]["end"]))
