@@ -5,6 +5,7 @@ in the outbox and mails queued, all in the sweep's transactions. Prints the time
 writes a report.
 
     uv run python bench/sweep_bench.py [--sessions 100000] [--batch 2000] [--replicas 1]
+                                       [--concurrency 2]
 
 PostgreSQL comes from DATABASE_URL when set, else a private one is started (and stopped)
 in a temp folder. Target: 100,000 sessions in <= 30 s.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -113,18 +115,23 @@ def server_cpu_s(data_dir: Path | None) -> float | None:
     return total
 
 
-def _service(url: str, batch: int) -> Service:
-    conf = AttendanceSettings(SERVICE_NAME="attendance", DATABASE_URL=url, SWEEP_BATCH_SIZE=batch)
+def _service(url: str, batch: int, concurrency: int) -> Service:
+    conf = AttendanceSettings(
+        SERVICE_NAME="attendance", DATABASE_URL=url, SWEEP_BATCH_SIZE=batch,
+        SWEEP_CONCURRENCY=concurrency,
+    )  # fmt: skip
     return bootstrap(conf, clock=lambda: NOW)
 
 
-async def worker(url: str, batch: int) -> None:
+async def worker(url: str, batch: int, concurrency: int) -> None:
     """One replica: a process of its own (as the consumer process would be). Says ready,
     waits for "go" on stdin, sweeps, prints what it marked and its own CPU time, and keeps
     its connection until "bye" (its server backend's CPU is read from /proc meanwhile)."""
-    service = _service(url, batch)
-    async with service.engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))  # the pool's connection exists before "go"
+    service = _service(url, batch, concurrency)
+    async with contextlib.AsyncExitStack() as stack:  # the pool's connections exist before "go"
+        for _ in range(concurrency):
+            conn = await stack.enter_async_context(service.engine.connect())
+            await conn.execute(text("SELECT 1"))
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     cpu0 = time.process_time()
@@ -135,12 +142,13 @@ async def worker(url: str, batch: int) -> None:
 
 
 async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]]:
-    service = _service(url, args.batch)
+    service = _service(url, args.batch, args.concurrency)
     await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
     await preload(service, args.sessions)
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--worker", url, "--batch", str(args.batch),
+            "--concurrency", str(args.concurrency),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         for _ in range(args.replicas)
@@ -190,8 +198,9 @@ at the end: {load}; other work shares the machine), Python {platform.python_vers
 SQLAlchemy {sqlalchemy.__version__}; PostgreSQL {"from DATABASE_URL" if os.environ.get("DATABASE_URL") else "private local cluster"}.
 Settings: {args.sessions} overdue unmarked sessions, {PER_ENROLLMENT} per enrollment,
 batch {args.batch} per transaction, {args.replicas} sweeper process(es) running at once
-(each one a replica, as the consumer processes would be; timed from "go" to the last one
-done, start-up excluded).
+(each one a replica, as the consumer processes would be), each keeping {args.concurrency}
+batch(es) in flight (SWEEP_CONCURRENCY); timed from "go" to the last one done, start-up
+excluded.
 
 **{args.sessions} sessions swept in {secs:.2f} s = {args.sessions / secs:.0f} sessions/s**
 (target 100,000 in <= 30 s: {verdict}).
@@ -212,11 +221,15 @@ async def main() -> None:
     ap.add_argument("--sessions", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--replicas", type=int, default=1)
+    ap.add_argument(
+        "--concurrency", type=int, default=AttendanceSettings.model_fields["sweep_concurrency"].default,
+        help="batches in flight per sweeper process (SWEEP_CONCURRENCY)",
+    )  # fmt: skip
     ap.add_argument("--reports", default=str(ROOT / "reports"))
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        await worker(args.worker, args.batch)
+        await worker(args.worker, args.batch, args.concurrency)
         return
     tmp = Path(tempfile.mkdtemp(prefix="kairos-sweep-bench-"))
     external = os.environ.get("DATABASE_URL")

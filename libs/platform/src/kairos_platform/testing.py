@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -63,6 +64,11 @@ class FakeUnitOfWork:
             envelope = Envelope.wrap(event, source=self.source)
         self._pending.append(envelope)
         return envelope
+
+    def emit_many(self, events: Sequence[Event]) -> None:
+        """As ``UnitOfWork.emit_many``: the same events, in order."""
+        for event in events:
+            self.emit(event)
 
     async def claim_inbox(
         self, consumer: str, envelope: Envelope, outcome: str = "handled"

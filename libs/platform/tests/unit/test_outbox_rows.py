@@ -85,3 +85,14 @@ def test_rows_get_distinct_version_4_ids_and_start_their_own_chains() -> None:
         assert env.event_id == r.event_id == env.correlation_id  # no correlation given
         assert r.key == env.subject == str(env.payload().aggregate_id())
         assert r.topic == env.topic
+
+
+async def test_the_fake_unit_of_work_records_emit_many_like_emit() -> None:
+    from kairos_platform.testing import FakeUnitOfWork
+
+    events = [example(MenteeWarned, booking_id=uuid.uuid4()) for _ in range(3)]
+    async with FakeUnitOfWork("attendance") as uow:
+        uow.emit(events[0])
+        uow.emit_many(events[1:])
+        await uow.commit()
+    assert uow.events(MenteeWarned) == events

@@ -23,6 +23,9 @@ class AttendanceSettings(ServiceSettings):
     # (join, mentor marks, the sweep) without waiting for them, like Stripe's test clocks.
     clock_offset_s: float = Field(default=0, ge=0, alias="ATTENDANCE_CLOCK_OFFSET_S")
     sweep_batch_size: int = Field(default=2000, ge=1, le=10000, alias="SWEEP_BATCH_SIZE")
+    # Batches one sweeper keeps in flight (each its own transaction and connection), so its
+    # Python work overlaps PostgreSQL's; SKIP LOCKED keeps them apart as it does replicas.
+    sweep_concurrency: int = Field(default=2, ge=1, le=8, alias="SWEEP_CONCURRENCY")
 
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
     smtp_port: int = Field(default=25, alias="SMTP_PORT")

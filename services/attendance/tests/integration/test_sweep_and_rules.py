@@ -132,9 +132,11 @@ async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
     fresh_database: str, keypair: tuple[bytes, bytes], smtp_sink: SmtpSink
 ) -> None:
     clock = Clock()
-    # two replicas: two services, two engines, one database; small batches interleave
-    a = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, SWEEP_BATCH_SIZE=7)
-    b = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, SWEEP_BATCH_SIZE=7)
+    # two replicas: two services, two engines, one database; small batches interleave (one
+    # in flight each: batches in flight in one process have a test of their own below)
+    one = {"SWEEP_BATCH_SIZE": 7, "SWEEP_CONCURRENCY": 1}
+    a = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, **one)
+    b = await open_att(fresh_database, keypair, smtp_sink.port or 0, clock, **one)
     try:
         programmes = [Programme(mentor(), mentee()) for _ in range(30)]
         for p in programmes:
@@ -268,3 +270,36 @@ async def test_a_batch_failing_midway_writes_nothing_and_the_next_sweep_does_it_
     assert types == {"AbsenceRecorded": 2, "MenteeWarned": 1, "MenteeReprobated": 1}
     assert len(await att.rows("SELECT 1 FROM attendance_audit")) == 2
     assert len(await att.rows("SELECT 1 FROM email_outbox")) == 4
+
+
+async def test_one_sweeper_with_batches_in_flight_marks_each_session_once(
+    fresh_database: str, keypair: tuple[bytes, bytes], smtp_sink: SmtpSink
+) -> None:
+    """SWEEP_CONCURRENCY batches at once in one process: disjoint claims, every session
+    marked and announced once, one warning and one reprobation per enrollment."""
+    clock = Clock()
+    a = await open_att(
+        fresh_database, keypair, smtp_sink.port or 0, clock,
+        SWEEP_BATCH_SIZE=5, SWEEP_CONCURRENCY=3,
+    )  # fmt: skip
+    try:
+        programmes = [Programme(mentor(), mentee()) for _ in range(20)]
+        for p in programmes:
+            for week in range(2):
+                await a.deliver(p.session(week))
+        clock.now = programmes[0].session(2).starts_at
+        assert await sweep(a.ctx) == 40
+        assert await sweep(a.ctx) == 0
+        audit = await a.rows("SELECT booking_id FROM attendance_audit")
+        assert len(audit) == len({r.booking_id for r in audit}) == 40
+        absences = await a.outbox("AbsenceRecorded")
+        assert len({x["booking_id"] for x in absences}) == len(absences) == 40
+        assert Counter(x["consecutive_absences"] for x in absences) == {1: 20, 2: 20}
+        for kind in ("MenteeWarned", "MenteeReprobated"):
+            assert Counter(r["enrollment_id"] for r in await a.outbox(kind)) == Counter(
+                {str(p.enrollment_id): 1 for p in programmes}
+            ), kind
+        assert len(await a.rows("SELECT 1 FROM email_outbox")) == 80
+    finally:
+        await a.client.aclose()
+        await a.service.engine.dispose()

@@ -4,11 +4,13 @@ absences (marked by the system).
 One batch per transaction: claim-and-mark is one UPDATE over a SKIP LOCKED subselect, so
 two replicas take disjoint sessions and a session is marked exactly once (a marked row no
 longer matches). The rules, events and mails of the batch are written in the same
-transaction, so a crash loses nothing and repeats nothing.
+transaction, so a crash loses nothing and repeats nothing. One sweeper keeps
+``SWEEP_CONCURRENCY`` batches in flight, which SKIP LOCKED keeps apart as it does replicas.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import Iterator
@@ -61,8 +63,21 @@ async def _batch(ctx: Context) -> int:
 
 
 async def sweep(ctx: Context) -> int:
-    """Batches until nothing is overdue; returns the total marked."""
-    total = 0
-    while found := await sweep_batch(ctx):
-        total += found
-    return total
+    """Batches until nothing is overdue, ``SWEEP_CONCURRENCY`` of them in flight at once
+    (disjoint, like replicas'); returns the total marked. A failing batch cancels the
+    others (each rolls back) and the error propagates."""
+
+    async def drain() -> int:
+        total = 0
+        while found := await sweep_batch(ctx):
+            total += found
+        return total
+
+    tasks = [asyncio.create_task(drain()) for _ in range(ctx.settings.sweep_concurrency)]
+    try:
+        return sum(await asyncio.gather(*tasks))
+    except BaseException:  # the first error as it is; the other batches roll back
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
