@@ -30,6 +30,21 @@ _AUDIT = text(
 _FIELDS = tuple(f.name for f in fields(Session))
 #: the columns in Session's field order: a row builds a Session positionally
 _COLUMNS = tuple(sessions.c[k] for k in _FIELDS)
+# ``= ANY(ARRAY(subquery))``, not ``IN (subquery)``: the claimed ids are found through the
+# primary key; with IN the planner hash-joined them against a scan of the whole table.
+_CLAIM = text(
+    f"""
+    UPDATE sessions
+    SET attended = false, marked_by = 'system', marked_by_user_id = NULL, marked_at = :at
+    WHERE booking_id = ANY(ARRAY(
+            SELECT booking_id FROM sessions
+            WHERE attended IS NULL AND status = 'confirmed' AND ends_at < :cutoff
+            ORDER BY ends_at LIMIT :limit
+            FOR UPDATE SKIP LOCKED))
+      AND attended IS NULL
+    RETURNING {", ".join(_FIELDS)}
+    """
+).columns(*_COLUMNS)
 
 
 def to_session(row: Any) -> Session:
@@ -80,20 +95,7 @@ class SqlSessionRepository:
         """Claim up to ``limit`` live sessions that ended before ``cutoff`` with no mark and
         mark them absent, in one statement. SKIP LOCKED: replicas take disjoint rows; a row a
         join or a mentor is marking right now is skipped (and no longer unmarked after)."""
-        due = (
-            select(S.booking_id)
-            .where(S.attended.is_(None), S.status == "confirmed", S.ends_at < cutoff)
-            .order_by(S.ends_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        stmt = (
-            update(sessions)
-            .where(S.booking_id.in_(due), S.attended.is_(None))
-            .values(attended=False, marked_by="system", marked_by_user_id=None, marked_at=at)
-            .returning(*_COLUMNS)
-        )
+        stmt = _CLAIM.bindparams(cutoff=cutoff, limit=limit, at=at)
         return [Session(*r) for r in (await self._s.execute(stmt)).all()]
 
     async def audit(self, changes: Sequence[Change]) -> None:
