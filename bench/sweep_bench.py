@@ -155,6 +155,7 @@ async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]
     ]  # fmt: skip
     for p in procs:  # start-up (imports, connecting) is not sweeping
         assert p.stdout is not None and (await p.stdout.readline()).strip() == b"ready"
+    args.load_at_start = os.getloadavg()
     started, pg0 = time.perf_counter(), server_cpu_s(args.data_dir)
     for p in procs:
         assert p.stdin is not None
@@ -187,6 +188,7 @@ def write_report(
     path = folder / f"sweep-{stamp}.md"
     lines = "\n".join(f"| {k} | {v} |" for k, v in found.items())
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    load0 = " / ".join(f"{x:.2f}" for x in args.load_at_start)
     if args.sessions < 100_000:
         verdict = "not applicable: fewer sessions"
     else:
@@ -194,7 +196,7 @@ def write_report(
     path.write_text(f"""# Absence sweep benchmark ({stamp})
 
 Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores (load average 1/5/15 min
-at the end: {load}; other work shares the machine), Python {platform.python_version()},
+at "go": {load0}, at the end: {load}; other work shares the machine), Python {platform.python_version()},
 SQLAlchemy {sqlalchemy.__version__}; PostgreSQL {"from DATABASE_URL" if os.environ.get("DATABASE_URL") else "private local cluster"}.
 Settings: {args.sessions} overdue unmarked sessions, {PER_ENROLLMENT} per enrollment,
 batch {args.batch} per transaction, {args.replicas} sweeper process(es) running at once
@@ -207,7 +209,10 @@ excluded.
 
 Each batch is one transaction: claim-and-mark (UPDATE over a SKIP LOCKED subselect), audit
 rows, enrollments locked in id order, the rules judged per enrollment, notices, outbox rows
-and queued mails (template + values; rendered and sent by the mail job afterwards, not here).
+(one set-based insert: `UnitOfWork.emit_many`) and queued mails (template + values; rendered
+and sent by the mail job afterwards, not here). CPU per session: Python
+{found.get("CPU ms, Python (all replicas)", 0) * 1000 / args.sessions:.0f} us, PostgreSQL
+{found.get("CPU ms, PostgreSQL (all backends)", 0) * 1000 / args.sessions:.0f} us.
 
 | what | count |
 |---|---|
@@ -243,7 +248,7 @@ async def main() -> None:
         if not pg.is_external:
             pg.stop()
     print(f"sweep: {args.sessions} sessions in {secs:.2f}s = {args.sessions / secs:.0f}/s")
-    print(f"  load average (1/5/15 min): {os.getloadavg()}")
+    print(f"  load average (1/5/15 min) at go: {args.load_at_start}, at the end: {os.getloadavg()}")
     for k, v in found.items():
         print(f"  {k}: {v}")
     print(f"report: {write_report(Path(args.reports), args, secs, found)}")
