@@ -11,9 +11,6 @@ five minutes before this hour, started five minutes ago. Everything else runs on
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +23,7 @@ import pytest
 from kairos_e2e.client import Gateway, eventually
 from kairos_e2e.market import ZONE, B, Market, Subscriber, instant, mentee
 from kairos_e2e.observe import mails_to
-from kairos_localstack.stack import Stack
+from kairos_localstack.stack import temporary_stack
 
 pytestmark = pytest.mark.e2e
 A = "/api/attendance"
@@ -35,16 +32,9 @@ AHEAD = timedelta(days=2)
 
 @pytest.fixture(scope="module")
 def ahead_stack() -> Iterator[Any]:
-    root = Path(tempfile.mkdtemp(prefix="kairos-ahead-"))
-    env = dict(os.environ)
-    env.update(ATTENDANCE_CLOCK_OFFSET_S=str(AHEAD.total_seconds()), SWEEP_INTERVAL_S="1")
-    stack = Stack(root, env=env)
-    state = stack.up()
-    try:
+    env = {"ATTENDANCE_CLOCK_OFFSET_S": str(AHEAD.total_seconds()), "SWEEP_INTERVAL_S": "1"}
+    with temporary_stack("kairos-ahead-", env) as state:
         yield state
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

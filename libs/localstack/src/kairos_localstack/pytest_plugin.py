@@ -35,7 +35,7 @@ from kairos_localstack.keys import ensure_jwt_keys
 from kairos_localstack.postgres import PostgresServer, create_database, drop_database
 from kairos_localstack.proc import run_sync
 from kairos_localstack.smtp_sink import SmtpSink
-from kairos_localstack.stack import Stack
+from kairos_localstack.stack import temporary_stack
 from kairos_localstack.state import StackState
 
 
@@ -128,14 +128,8 @@ def kafka_bootstrap(kafka_broker: TansuBroker) -> str:
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[StackState]:
     """The whole platform in a temp data dir (env-named real servers are used instead)."""
-    root = _tempdir("kairos-stack-")
-    stack = Stack(root)
-    state = stack.up()
-    try:
+    with temporary_stack() as state:
         yield state
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

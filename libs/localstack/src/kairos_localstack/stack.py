@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -439,6 +441,21 @@ class Stack:
         assert pg.proc is not None
         self._replace_record("postgres", pg.proc)
         return self.record("postgres")
+
+
+@contextlib.contextmanager
+def temporary_stack(
+    prefix: str = "kairos-stack-", env: Mapping[str, str] | None = None
+) -> Iterator[StackState]:
+    """A whole stack in a new temp folder (under /tmp: short Unix socket paths, parents the
+    postgres user can traverse), stopped and removed on exit. env overrides os.environ."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    stack = Stack(root, env={**os.environ, **(env or {})})
+    try:
+        yield stack.up()
+    finally:
+        stack.down()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 class AlreadyUp(Exception):
