@@ -65,10 +65,20 @@ class FakeUnitOfWork:
         self._pending.append(envelope)
         return envelope
 
-    def emit_many(self, events: Sequence[Event]) -> None:
-        """As ``UnitOfWork.emit_many``: the same events, in order."""
-        for event in events:
+    def emit_many(
+        self, events: Sequence[Event], *, causes: Sequence[Envelope] | None = None
+    ) -> None:
+        """As ``UnitOfWork.emit_many``: the same events, in order (each caused by its
+        envelope in ``causes`` when given)."""
+        if causes is None:
+            for event in events:
+                self.emit(event)
+            return
+        cause = self.cause
+        for event, envelope in zip(events, causes, strict=True):
+            self.cause = envelope
             self.emit(event)
+        self.cause = cause
 
     async def claim_inbox(
         self, consumer: str, envelope: Envelope, outcome: str = "handled"

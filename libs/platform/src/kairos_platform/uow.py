@@ -85,12 +85,22 @@ class UnitOfWork:
         self._pending.append(envelope)
         return envelope
 
-    def emit_many(self, events: Sequence[Event]) -> None:
+    def emit_many(
+        self, events: Sequence[Event], *, causes: Sequence[Envelope] | None = None
+    ) -> None:
         """Emit many events at once (batch jobs): on commit they are written, in order with
         the others, as the rows ``emit`` would write for each (same envelope context), but
         without an ``Envelope`` model per event and in one statement (outbox.EnvelopeWriter).
-        They are not listed in ``pending``."""
+        They are not listed in ``pending``.
+
+        ``causes`` (one envelope per event; a batch handler's records): each event is
+        written as ``caused_by(cause); emit(event)`` would write it (that record's
+        correlation and trace, caused by it)."""
         if not events:
+            return
+        if causes is not None:
+            writer = outbox.EnvelopeWriter(source=self.source)
+            self._pending.extend(writer.rows(events, causes))
             return
         if self.cause is not None:
             writer = outbox.EnvelopeWriter(

@@ -96,3 +96,44 @@ async def test_the_fake_unit_of_work_records_emit_many_like_emit() -> None:
         uow.emit_many(events[1:])
         await uow.commit()
     assert uow.events(MenteeWarned) == events
+
+
+@pytest.mark.parametrize("event_cls", all_events(), ids=lambda c: c.TYPE)
+def test_rows_caused_each_by_its_own_envelope_are_what_caused_writes(
+    event_cls: type[Event],
+) -> None:
+    """``rows(events, causes)``: each event as ``cause.caused(event)`` wraps it (the cause's
+    correlation and trace, caused by it), causes with and without a trace mixed."""
+    event = example(event_cls)
+    causes = [
+        Envelope.wrap(example(MenteeWarned), source="payments", trace=TRACE),
+        Envelope.wrap(example(MenteeWarned), source="payments", correlation_id=uuid.uuid4()),
+        Envelope.wrap(example(MenteeWarned), source="payments", trace=TRACE),
+    ]
+    at = TIMES[1]
+    writer = EnvelopeWriter(source="booking", occurred_at=at)
+    rows = writer.rows([event] * len(causes), causes)
+    for row, cause in zip(rows, causes, strict=True):
+        ref = cause.caused(event, source="booking").model_copy(
+            update={"event_id": row.event_id, "occurred_at": at}
+        )
+        assert row.payload.encode() == ref.to_json()  # the very bytes
+        assert json.loads(row.headers) == envelope_row(ref)["headers"]
+        assert row._replace(payload="", headers="") == json_row(envelope_row(ref))._replace(
+            payload="", headers=""
+        )
+
+
+async def test_the_fake_unit_of_work_records_emit_many_with_causes_like_emit() -> None:
+    from kairos_platform.testing import FakeUnitOfWork
+
+    events = [example(MenteeWarned, booking_id=uuid.uuid4()) for _ in range(3)]
+    causes = [Envelope.wrap(example(MenteeWarned), source="payments") for _ in events]
+    async with FakeUnitOfWork("attendance") as uow:
+        uow.emit_many(events, causes=causes)
+        await uow.commit()
+    assert uow.events(MenteeWarned) == events
+    assert [(e.causation_id, e.correlation_id) for e in uow.committed] == [
+        (c.event_id, c.correlation_id) for c in causes
+    ]
+    assert uow.cause is None  # its own cause is left as it was

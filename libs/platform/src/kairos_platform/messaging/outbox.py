@@ -153,36 +153,71 @@ class EnvelopeWriter:
         self._source = _dumps(source)
         self._at = _AT.dump_json(at).decode()
         self._causation = _dumps(str(causation_id)) if causation_id else "null"
-        self._trace = trace.model_dump_json()
-        self._traceparent = (
-            f',"traceparent":{_dumps(trace.traceparent)}' if trace.traceparent else ""
-        )
+        self._trace, self._traceparent = _trace_parts(trace)
 
-    def rows(self, events: Sequence[Event]) -> list[JsonRow]:
-        return [self._row(e, i) for e, i in zip(events, _uuid4s(len(events)), strict=True)]
+    def rows(
+        self, events: Sequence[Event], causes: Sequence[Envelope] | None = None
+    ) -> list[JsonRow]:
+        """Rows for ``events``, in order. With ``causes`` (one per event), each event is
+        caused by its own envelope, as ``cause.caused(event)`` makes it: that envelope's
+        correlation and trace, causation = its event id (the writer's context then gives
+        only the source and the time)."""
+        ids = _uuid4s(len(events))
+        if causes is None:
+            return [self._row(e, i) for e, i in zip(events, ids, strict=True)]
+        traces: dict[TraceContext, tuple[str, str]] = {}
+        rows = []
+        for event, event_id, cause in zip(events, ids, causes, strict=True):
+            trace = traces.get(cause.trace)
+            if trace is None:
+                trace = traces[cause.trace] = _trace_parts(cause.trace)
+            rows.append(
+                self._row(
+                    event,
+                    event_id,
+                    str(cause.correlation_id),
+                    f'"{cause.event_id}"',
+                    *trace,
+                )
+            )
+        return rows
 
     def row(self, event: Event, event_id: uuid.UUID | None = None) -> JsonRow:
         return self._row(event, event_id or uuid.uuid4())
 
-    def _row(self, event: Event, event_id: uuid.UUID) -> JsonRow:
+    def _row(
+        self,
+        event: Event,
+        event_id: uuid.UUID,
+        correlation: str | None = None,
+        causation: str | None = None,
+        trace: str | None = None,
+        traceparent: str | None = None,
+    ) -> JsonRow:
         cls = type(event)
         eid = str(event_id)
         subject = event.aggregate_id()
-        correlation = self._correlation or eid
+        correlation = correlation or self._correlation or eid
         data = cls.__pydantic_serializer__.to_json(event, exclude_none=True).decode()
         type_ = _dumps(cls.TYPE)
         payload = (
             f'{{"event_id":"{eid}","type":{type_},"version":{cls.VERSION:d},'
             f'"source":{self._source},"occurred_at":{self._at},"subject":{_dumps(subject)},'
-            f'"correlation_id":"{correlation}","causation_id":{self._causation},'
-            f'"trace":{self._trace},"data":{data}}}'
+            f'"correlation_id":"{correlation}","causation_id":{causation or self._causation},'
+            f'"trace":{trace or self._trace},"data":{data}}}'
         )
         headers = (
             f'{{"event_id":"{eid}","event_type":{type_},"event_version":"{cls.VERSION:d}",'
             f'"correlation_id":"{correlation}","content-type":"application/json"'
-            f"{self._traceparent}}}"
+            f"{self._traceparent if traceparent is None else traceparent}}}"
         )
         return JsonRow(event_id, cls.TOPIC, subject, bucket_of(subject), cls.TYPE, payload, headers)
+
+
+def _trace_parts(trace: TraceContext) -> tuple[str, str]:
+    """A trace context as the envelope's ``trace`` field and its ``traceparent`` header."""
+    header = f',"traceparent":{_dumps(trace.traceparent)}' if trace.traceparent else ""
+    return trace.model_dump_json(), header
 
 
 def json_row(row: dict[str, Any]) -> JsonRow:
