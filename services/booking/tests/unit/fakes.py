@@ -144,6 +144,28 @@ class FakeSeats:
         if row and row[1] > 0:
             row[1] -= 1
 
+    async def lock_many(
+        self, slots: Sequence[tuple[uuid.UUID, datetime]], now: datetime
+    ) -> dict[tuple[uuid.UUID, datetime], tuple[int, bool]]:
+        out = {}
+        for offering_id, at in slots:
+            row = self.rows.get((offering_id, at))
+            if row is not None:
+                due = self.holds is not None and bool(
+                    await self.holds.claim_due(now, 1, offering_id=offering_id, starts_at=at)
+                )
+                out[(offering_id, at)] = (row[1], due)
+        return out
+
+    async def take_many(self, takes: Sequence[tuple[uuid.UUID, datetime, int, int]]) -> int:
+        done = 0
+        for offering_id, at, n, capacity in takes:
+            row = self.rows.get((offering_id, at))
+            if row and 0 < row[1] and row[1] + n <= capacity:
+                row[1] += n
+                done += 1
+        return done
+
     async def occupied(
         self, provider_id: uuid.UUID, start: datetime, end: datetime, now: datetime
     ) -> list[Occupied]:
@@ -247,9 +269,16 @@ class FakeBookings:
     async def decided(self, payment_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         return {p for p in payment_ids if p in self.decisions}
 
-    async def decide_booked(self, booked: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-        for payment_id, booking_id in booked:
-            await self.decide(payment_id, "booked", booking_id=booking_id)
+    async def decide_many(
+        self, decisions: Sequence[tuple[uuid.UUID, str, str | None, uuid.UUID | None]]
+    ) -> None:
+        for payment_id, outcome, reason, booking_id in decisions:
+            await self.decide(payment_id, outcome, reason=reason, booking_id=booking_id)
+
+    async def booked_many(
+        self, keys: Collection[tuple[uuid.UUID, datetime, uuid.UUID]]
+    ) -> set[tuple[uuid.UUID, datetime, uuid.UUID]]:
+        return {k for k in keys if await self.booked_by(*k)}
 
     async def add_verified(self, new: Sequence[Booking]) -> None:
         for booking in new:  # as the database does it: each row's payment declared, then it

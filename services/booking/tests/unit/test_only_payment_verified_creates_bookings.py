@@ -105,7 +105,9 @@ def test_only_the_payment_verified_handler_adds_bookings() -> None:
 
 
 def test_only_the_payment_verified_batch_handler_adds_bookings_in_bulk() -> None:
-    assert _where(_calls("bookings.add_verified")) == {
+    batch = "service_layer/payment_batch.py"
+    assert _where(_calls("bookings.add_verified")) == {(batch, "_settle")}
+    assert _where(_calls("_settle")) == {
         ("service_layer/payment_batch.py", "on_payment_verified_batch")
     }
     # registered as PaymentVerified's batch handler, and called by nothing in the package

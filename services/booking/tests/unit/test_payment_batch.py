@@ -12,7 +12,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kairos_booking.domain.model import Hold, HoldStatus, Occurrence, Offering, Person, Provider
+from kairos_booking.domain.model import (
+    Booking,
+    Hold,
+    HoldStatus,
+    Occurrence,
+    Offering,
+    Person,
+    Provider,
+)
 from kairos_booking.service_layer import payment_batch, payment_events
 from kairos_contracts import Envelope
 from kairos_contracts.events.payments import PaymentVerified
@@ -44,15 +52,17 @@ async def _world() -> FakeBookingUow:
 
 def _hold(uow: FakeBookingUow, n: int, mentee: uuid.UUID, **kw: Any) -> uuid.UUID:
     offering = kw.pop("offering", OFFERING)
+    at = kw.pop("at", SLOT)
     provider = PROVIDER if offering == OFFERING else IDLE_PROVIDER
     hold = Hold(
-        _id(100 + n), offering, provider, mentee, SLOT, SLOT + timedelta(hours=1), 5000, "EUR",
+        _id(100 + n), offering, provider, mentee, at, at + timedelta(hours=1), 5000, "EUR",
         None, kw.pop("expires_at", NOW + timedelta(minutes=10)), **kw,
     )  # fmt: skip
     uow.holds.holds[hold.hold_id] = hold
+    occurrence = Occurrence(offering, provider, at, hold.ends_at, at, hold.ends_at)
+    row = uow.seats.rows.setdefault((offering, at), [occurrence, 0])
     if hold.status is HoldStatus.HELD:  # its seat is taken
-        occurrence = Occurrence(offering, provider, SLOT, hold.ends_at, SLOT, hold.ends_at)
-        uow.seats.rows.setdefault((offering, SLOT), [occurrence, 0])[1] += 1
+        row[1] += 1
     return hold.hold_id
 
 
@@ -74,9 +84,11 @@ async def _scenario() -> tuple[FakeBookingUow, list[Envelope], set[int]]:
         _paid(0, _hold(uow, 0, m[0]), m[0]),  # happy
         _paid(1, _hold(uow, 1, m[1], expires_at=NOW - timedelta(minutes=1)), m[1]),  # held,
         # just past expiry: still the payer's seat (as the per-record handler decides)
-        _paid(2, _hold(uow, 2, m[2], status=HoldStatus.EXPIRED), m[2]),  # swept: needs a seat
-        _paid(3, _hold(uow, 3, m[3]), m[4]),  # the hold is someone else's
-        _paid(4, uuid.uuid4(), m[5]),  # unknown hold
+        _paid(2, _hold(uow, 2, m[2], status=HoldStatus.EXPIRED), m[2]),  # swept: needs a
+        # seat, and the slot is occupied with seats free: taken set-based
+        _paid(3, _hold(uow, 3, m[3]), m[4]),  # the hold is someone else's: rejected
+        _paid(4, uuid.uuid4(), m[5]),  # unknown hold: rejected
+        # provider inactive: rejected, and the payer's held hold gives its seat back (left)
         _paid(5, _hold(uow, 5, m[6], offering=IDLE_OFFERING), m[6], offering_id=IDLE_OFFERING),
         _paid(6, _hold(uow, 6, m[7]), m[7]),  # happy
     ]
@@ -91,7 +103,7 @@ async def _scenario() -> tuple[FakeBookingUow, list[Envelope], set[int]]:
     run.append(
         _paid(10, None, m[9], method="subscription", subscription_id=_id(400), cycle=cycle)
     )  # a one-time offering: rejected by the per-record path (offering_gone)
-    return uow, run, {2, 3, 4, 5, 7, 9, 10}
+    return uow, run, {5, 7, 9, 10}
 
 
 async def _per_record(uow: FakeBookingUow, run: list[Envelope]) -> None:
@@ -151,9 +163,17 @@ async def test_the_batch_settles_the_common_case_and_ends_where_the_per_record_p
     assert sorted(map(repr, got.pop("events"))) == sorted(map(repr, expected.pop("events")))
     assert got == expected
     confirmed = [e for e in batched.committed if e.type == "BookingConfirmed"]
-    assert len(confirmed) == 4  # 0, 1, 6 by the batch; 2 (swept hold, free seat) one by one
-    assert {e.causation_id for e in confirmed[:3]} == {run[0].event_id, run[1].event_id,
-                                                        run[6].event_id}  # fmt: skip
+    assert len(confirmed) == 4  # 0, 1, 2 (swept hold, a free seat taken), 6: by the batch
+    # every event is caused by its own record (correlation and causation)
+    first = {}
+    for envelope in reversed(run):
+        first[envelope.data["payment_id"]] = envelope
+    decided = [e for e in batched.committed if e.type in ("BookingConfirmed", "BookingRejected")]
+    assert len(decided) == 9
+    # 0, 1, 2, 6 confirmed and 3, 4 rejected by the batch; 5, 9, 10 rejected per record
+    for e in decided:
+        cause = first[e.data["payment_id"]]
+        assert (e.causation_id, e.correlation_id) == (cause.event_id, cause.correlation_id)
     assert confirmed[0].data["mentee"] == {
         "user_id": str(_id(300)), "email": "m0@example.com", "display_name": "Mo",
     }  # fmt: skip
@@ -161,7 +181,7 @@ async def test_the_batch_settles_the_common_case_and_ends_where_the_per_record_p
 
 async def test_a_run_with_nothing_for_the_fast_path_changes_nothing() -> None:
     uow, run, _ = await _scenario()
-    only_left = [run[i] for i in (2, 3, 4, 5, 10)]  # (7 and 9 alone would be the fast path)
+    only_left = [run[i] for i in (5, 10)]  # (7 and 9 alone would be the fast path)
     before = _state(uow)
 
     left = await payment_batch.on_payment_verified_batch(
@@ -172,3 +192,66 @@ async def test_a_run_with_nothing_for_the_fast_path_changes_nothing() -> None:
     assert left == {e.event_id for e in only_left}
     await uow.commit()
     assert _state(uow) == before
+
+
+SLOT2, SLOT3 = SLOT + timedelta(hours=2), SLOT + timedelta(hours=4)
+
+
+async def _storm() -> tuple[FakeBookingUow, list[Envelope]]:
+    """Capacity 3. SLOT: one live hold (1 taken), then eight payers whose holds were
+    released, one of them already booked there, and a duplicate payment. SLOT2: not
+    occupied (a released hold only). SLOT3: full, one of its holds past expiry."""
+    uow = await _world()
+    offering = uow.catalog.offerings[OFFERING]
+    offering.capacity = 3
+    m = [_id(500 + i) for i in range(20)]
+    run = [_paid(0, _hold(uow, 0, m[0]), m[0])]  # live: its own seat
+    for i in range(1, 9):
+        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.RELEASED), m[i]))
+    run.append(_paid(9, run[3].payload().hold_id, m[3], payment_id=_id(203)))  # type: ignore[attr-defined]
+    # m[4] was booked in SLOT by an earlier payment: no second seat
+    booked = Booking(_id(600), OFFERING, PROVIDER, m[4], SLOT, SLOT + timedelta(hours=1),
+                     _id(601), "card", 5000, "EUR", hold_id=_id(602))  # fmt: skip
+    uow.bookings.bookings[booked.booking_id] = booked
+    uow.seats.rows[(OFFERING, SLOT)][1] += 1
+    # SLOT2: nobody's seat yet (its first one needs the overlap check)
+    run.append(_paid(10, _hold(uow, 10, m[10], status=HoldStatus.RELEASED, at=SLOT2), m[10]))
+    # SLOT3: three seats taken, one by a hold past expiry; two released payers
+    for i in (11, 12, 13):
+        past = NOW - timedelta(minutes=1) if i == 11 else NOW + timedelta(minutes=5)
+        _hold(uow, i, m[i], at=SLOT3, expires_at=past)
+    for i in (14, 15):
+        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.RELEASED, at=SLOT3), m[i]))
+    return uow, run
+
+
+async def test_a_storm_for_one_slot_is_decided_set_based_in_the_run_order() -> None:
+    one_by_one, run = await _storm()
+    await _per_record(one_by_one, run)
+    batched, _ = await _storm()
+
+    left = await payment_batch.on_payment_verified_batch(
+        [(e.payload(), e) for e in run],  # type: ignore[misc]
+        batched,
+    )
+    await batched.commit()
+    # left: the payment met again (9), SLOT2's first seat (10), SLOT3's holds to expire
+    assert left == {run[i].event_id for i in (9, 10, 11, 12)}
+    for envelope in run:
+        if envelope.event_id in left:
+            await _one(batched, envelope)
+
+    expected, got = _state(one_by_one), _state(batched)
+    assert sorted(map(repr, got.pop("events"))) == sorted(map(repr, expected.pop("events")))
+    assert got == expected
+    # SLOT (m[4]'s booking and the live hold: one seat free): the live hold and the first
+    # released payer (1) booked; the others refused, m[4] for being booked there already
+    assert {p: o for p, o in got["decisions"].items() if p in {_id(200 + i) for i in range(9)}} == {
+        _id(200): "booked", _id(201): "booked", _id(202): "rejected", _id(203): "rejected",
+        _id(204): "rejected", _id(205): "rejected", _id(206): "rejected", _id(207): "rejected",
+        _id(208): "rejected",
+    }  # fmt: skip
+    assert batched.seats.taken(OFFERING, SLOT) == 3
+    reasons = {e.data["payment_id"]: e.data["reason"] for e in batched.committed
+               if e.type == "BookingRejected"}  # fmt: skip
+    assert reasons[str(_id(204))] == reasons[str(_id(208))] == "slot_full"

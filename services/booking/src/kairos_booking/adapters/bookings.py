@@ -41,8 +41,19 @@ _DECIDED = select(payment_decisions.c.payment_id).where(
 _DECIDE_MANY = text(
     """
     INSERT INTO payment_decisions (payment_id, outcome, reason, booking_id)
-    SELECT p, :outcome, NULL, b
-    FROM unnest(CAST(:payment_ids AS uuid[]), CAST(:booking_ids AS uuid[])) AS u(p, b)
+    SELECT p, o, r, b
+    FROM unnest(CAST(:payment_ids AS uuid[]), CAST(:outcomes AS text[]),
+                CAST(:reasons AS text[]), CAST(:booking_ids AS uuid[])) AS u(p, o, r, b)
+    """
+)
+_BOOKED_MANY = text(
+    """
+    SELECT b.offering_id, b.starts_at, b.mentee_id
+    FROM bookings b
+    JOIN unnest(CAST(:offering_ids AS uuid[]), CAST(:starts AS timestamptz[]),
+                CAST(:mentee_ids AS uuid[])) AS u(o, t, m)
+      ON b.offering_id = u.o AND b.starts_at = u.t AND b.mentee_id = u.m
+    WHERE b.status = 'confirmed'
     """
 )
 _PEOPLE = select(people).where(people.c.user_id == any_(bindparam("user_ids", type_=_UUIDS)))
@@ -86,14 +97,34 @@ class SqlBookingRepository:
         rows = await self._s.execute(_DECIDED, {"payment_ids": list(payment_ids)})
         return {r[0] for r in rows}
 
-    async def decide_booked(self, booked: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-        """``decide(payment_id, "booked", booking_id=...)`` for many (payment, booking)."""
+    async def decide_many(
+        self, decisions: Sequence[tuple[uuid.UUID, str, str | None, uuid.UUID | None]]
+    ) -> None:
+        """``decide`` for many (payment, outcome, reason, booking) in one statement."""
+        if not decisions:
+            return
         params = {
-            "outcome": "booked",
-            "payment_ids": [p for p, _ in booked],
-            "booking_ids": [b for _, b in booked],
+            "payment_ids": [d[0] for d in decisions],
+            "outcomes": [d[1] for d in decisions],
+            "reasons": [d[2] for d in decisions],
+            "booking_ids": [d[3] for d in decisions],
         }
         await self._s.execute(_DECIDE_MANY, params)
+
+    async def booked_many(
+        self, keys: Collection[tuple[uuid.UUID, datetime, uuid.UUID]]
+    ) -> set[tuple[uuid.UUID, datetime, uuid.UUID]]:
+        """Which (offering, start, mentee) of ``keys`` have a confirmed booking
+        (``booked_by`` for many, in one read)."""
+        if not keys:
+            return set()
+        listed = list(keys)
+        params = {
+            "offering_ids": [k[0] for k in listed],
+            "starts": [k[1] for k in listed],
+            "mentee_ids": [k[2] for k in listed],
+        }
+        return {(r[0], r[1], r[2]) for r in await self._s.execute(_BOOKED_MANY, params)}
 
     async def add_verified(self, new: Sequence[Booking]) -> None:
         """``declare_verifying(b.payment_id)`` then ``add(b)`` for each booking, in one

@@ -4,10 +4,11 @@ UPDATEs so that concurrent takers serialise on the row and never exceed capacity
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, func, select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,32 @@ _TAKE_IF_OPEN = (
     )
     .values(taken=slot_seats.c.taken + 1)
     .returning(slot_seats.c.taken)
+)
+
+
+# Set-based (the PaymentVerified batch handler): the rows of many occurrences locked in
+# (offering, start) order, each with whether a held hold past expiry could give a seat back.
+_LOCK_MANY = text(
+    """
+    SELECT s.offering_id, s.starts_at, s.taken,
+           EXISTS (SELECT 1 FROM holds h
+                   WHERE h.offering_id = s.offering_id AND h.starts_at = s.starts_at
+                     AND h.status = 'held' AND h.expires_at <= :now) AS due
+    FROM slot_seats s
+    JOIN unnest(CAST(:offering_ids AS uuid[]), CAST(:starts AS timestamptz[])) AS u(o, t)
+      ON s.offering_id = u.o AND s.starts_at = u.t
+    ORDER BY s.offering_id, s.starts_at
+    FOR UPDATE OF s
+    """
+)
+_TAKE_MANY = text(
+    """
+    UPDATE slot_seats s SET taken = s.taken + u.n
+    FROM unnest(CAST(:offering_ids AS uuid[]), CAST(:starts AS timestamptz[]),
+                CAST(:ns AS integer[]), CAST(:capacities AS integer[])) AS u(o, t, n, c)
+    WHERE s.offering_id = u.o AND s.starts_at = u.t AND s.taken > 0 AND s.taken + u.n <= u.c
+    RETURNING s.offering_id
+    """
 )
 
 
@@ -144,6 +171,31 @@ class SqlSeatRepository:
             .where(_at(offering_id, at), slot_seats.c.taken > 0)
             .values(taken=slot_seats.c.taken - 1)
         )
+
+    async def lock_many(
+        self, slots: Sequence[tuple[uuid.UUID, datetime]], now: datetime
+    ) -> dict[tuple[uuid.UUID, datetime], tuple[int, bool]]:
+        """Lock the rows of ``slots`` (in (offering, start) order, the order every batch
+        takes them) and read them: (taken, some held hold past expiry). Absent: no row.
+        Final until this transaction ends, as ``full_with_nothing_due``."""
+        params = {
+            "now": now,
+            "offering_ids": [o for o, _ in slots],
+            "starts": [t for _, t in slots],
+        }
+        rows = await self._s.execute(_LOCK_MANY, params)
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+    async def take_many(self, takes: Sequence[tuple[uuid.UUID, datetime, int, int]]) -> int:
+        """Take n seats in each (offering, start, n, capacity) already occupied, if they
+        fit; how many occurrences got theirs (all of them under ``lock_many``'s locks)."""
+        params = {
+            "offering_ids": [t[0] for t in takes],
+            "starts": [t[1] for t in takes],
+            "ns": [t[2] for t in takes],
+            "capacities": [t[3] for t in takes],
+        }
+        return len((await self._s.execute(_TAKE_MANY, params)).all())
 
     async def occupied(
         self, provider_id: uuid.UUID, start: datetime, end: datetime, now: datetime

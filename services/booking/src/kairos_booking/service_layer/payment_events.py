@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from enum import Enum
 
 from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Person, Provider
 from kairos_booking.service_layer.cycles import on_cycle_paid
@@ -42,23 +43,36 @@ async def on_payment_verified(event: PaymentVerified, envelope: Envelope, uow: B
     assert event.hold_id is not None  # the contract: a one-time payment names its hold
     hold = await uow.holds.get(event.hold_id, lock=True)
     offering, provider = await uow.catalog.offering_and_provider(event.offering_id)
-    if offering is None or provider is None:
-        await _reject(uow, event, hold, offering, RejectionReason.OFFERING_GONE)
+    outcome = verdict(event, hold, offering, provider, uow.now())
+    if outcome is Verdict.NEEDS_SEAT:
+        assert hold is not None and offering is not None
+        outcome = await _seat_for(uow, event, hold, offering)
+    if isinstance(outcome, RejectionReason):
+        await _reject(uow, event, hold, offering, outcome)
         return
-    if hold is None:
-        await _reject(uow, event, hold, offering, RejectionReason.HOLD_UNKNOWN)
-        return
-    refusal = await _refusal(uow, event, hold, offering, provider)
-    if refusal is not None:
-        await _reject(uow, event, hold, offering, refusal)
-        return
+    assert hold is not None and offering is not None and provider is not None
     await _confirm(uow, event, hold, offering, provider)
 
 
-async def _refusal(
-    uow: BookingUow, event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
-) -> RejectionReason | None:
-    """Why this payment gets no seat, or None once a seat is ours (the hold's or a new one)."""
+class Verdict(Enum):
+    CONFIRM = "confirm"  # the hold's seat becomes the booking
+    NEEDS_SEAT = "needs_seat"  # released or expired hold: a seat still free may be taken
+
+
+def verdict(
+    event: PaymentVerified,
+    hold: Hold | None,
+    offering: Offering | None,
+    provider: Provider | None,
+    now: datetime,
+) -> Verdict | RejectionReason:
+    """What a one-time payment gets from what is read (no I/O): confirmed on its hold's
+    seat, a rejection, or a seat to find (then ``SLOT_FULL`` unless the payer holds no
+    other booking of that slot and a seat is free). Both handlers decide with it."""
+    if offering is None or provider is None:
+        return RejectionReason.OFFERING_GONE
+    if hold is None:
+        return RejectionReason.HOLD_UNKNOWN
     if hold.offering_id != offering.offering_id or hold.mentee_id != event.mentee_id:
         return RejectionReason.HOLD_UNKNOWN
     if not offering.active:
@@ -66,15 +80,27 @@ async def _refusal(
     if not provider.active:
         return RejectionReason.PROVIDER_INACTIVE
     if hold.status is HoldStatus.HELD:
-        return None  # the hold's seat becomes the booking's, even just past expiry
+        return Verdict.CONFIRM  # the hold's seat becomes the booking's, even just past expiry
     if hold.status in (HoldStatus.CONVERTED, HoldStatus.REJECTED):
         return RejectionReason.HOLD_EXPIRED  # used up by another payment
-    if hold.starts_at <= uow.now():
+    if hold.starts_at <= now:
         return RejectionReason.OCCURRENCE_UNAVAILABLE
+    return Verdict.NEEDS_SEAT
+
+
+def frees_a_seat(event: PaymentVerified, hold: Hold | None) -> bool:
+    """Whether rejecting this payment ends its hold and gives the hold's seat back."""
+    return hold is not None and hold.status is HoldStatus.HELD and hold.mentee_id == event.mentee_id
+
+
+async def _seat_for(
+    uow: BookingUow, event: PaymentVerified, hold: Hold, offering: Offering
+) -> Verdict | RejectionReason:
     if await uow.bookings.booked_by(hold.offering_id, hold.starts_at, hold.mentee_id):
         return RejectionReason.SLOT_FULL  # never two seats for one mentee in one slot
-    # released or expired: a seat still free may be taken now
-    return None if await take_seat(uow, offering, hold.starts_at) else RejectionReason.SLOT_FULL
+    if await take_seat(uow, offering, hold.starts_at):
+        return Verdict.CONFIRM
+    return RejectionReason.SLOT_FULL
 
 
 async def _confirm(
@@ -91,21 +117,15 @@ async def _confirm(
 
 
 def holds_seat_for(
-    event: PaymentVerified, hold: Hold | None, offering: Offering | None, provider: Provider | None
+    event: PaymentVerified,
+    hold: Hold | None,
+    offering: Offering | None,
+    provider: Provider | None,
+    now: datetime,
 ) -> bool:
     """The common case: the payment's hold is held by its payer, for that offering, both
-    offering and provider active. Then ``on_payment_verified`` confirms at once (its seat
-    becomes the booking, nothing else is read); the batch handler settles only these."""
-    return (
-        hold is not None
-        and offering is not None
-        and provider is not None
-        and hold.offering_id == offering.offering_id
-        and hold.mentee_id == event.mentee_id
-        and offering.active
-        and provider.active
-        and hold.status is HoldStatus.HELD
-    )
+    offering and provider active: its seat becomes the booking, nothing else is read."""
+    return verdict(event, hold, offering, provider, now) is Verdict.CONFIRM
 
 
 def booking_for(
@@ -147,27 +167,38 @@ async def _reject(
 ) -> None:
     """No booking: say so (payments voids or refunds) and give back a seat the hold kept."""
     now = uow.now()
-    if hold is not None and hold.status is HoldStatus.HELD and hold.mentee_id == event.mentee_id:
+    if frees_a_seat(event, hold):
+        assert hold is not None
         if await uow.holds.end(hold.hold_id, HoldStatus.REJECTED, now, event.payment_id):
             await uow.seats.free(hold.offering_id, hold.starts_at)
     await uow.bookings.decide(event.payment_id, "rejected", reason=str(reason))
     mentee = await uow.people.get(event.mentee_id)
-    uow.emit(
-        BookingRejected(
-            payment_id=event.payment_id,
-            rejection_id=uuid.uuid5(event.payment_id, "rejection"),
-            payment_method=event.method,
-            hold_id=event.hold_id,
-            offering_id=event.offering_id,
-            provider_id=offering.provider_id if offering else UNKNOWN_PROVIDER,
-            mentee=person(mentee),
-            starts_at=hold.starts_at if hold else None,
-            ends_at=hold.ends_at if hold else None,
-            reason=reason,
-            amount_minor=event.amount_minor,
-            currency=event.currency,
-            rejected_at=now,
-        )
+    uow.emit(booking_rejected(event, hold, offering, mentee, reason, now))
+
+
+def booking_rejected(
+    event: PaymentVerified,
+    hold: Hold | None,
+    offering: Offering | None,
+    mentee: Person,
+    reason: RejectionReason,
+    now: datetime,
+) -> BookingRejected:
+    """The rejection of a one-time payment (both handlers build it here)."""
+    return BookingRejected(
+        payment_id=event.payment_id,
+        rejection_id=uuid.uuid5(event.payment_id, "rejection"),
+        payment_method=event.method,
+        hold_id=event.hold_id,
+        offering_id=event.offering_id,
+        provider_id=offering.provider_id if offering else UNKNOWN_PROVIDER,
+        mentee=person(mentee),
+        starts_at=hold.starts_at if hold else None,
+        ends_at=hold.ends_at if hold else None,
+        reason=reason,
+        amount_minor=event.amount_minor,
+        currency=event.currency,
+        rejected_at=now,
     )
 
 
