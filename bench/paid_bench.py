@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -147,10 +149,11 @@ def scale(stack: Stack, replicas: int) -> list[str]:
     return added
 
 
-async def per_key_order(bootstrap: str, keys: set[str]) -> tuple[int, list[str]]:
-    """Read kairos.payments.payments from the start: for every payment of this run, its
-    PaymentVerified must come before its PaymentCaptured (one key = one partition, and the
-    relays must keep each key's order even when two of them share the outbox)."""
+@contextlib.asynccontextmanager
+async def payments_from_the_start(
+    bootstrap: str,
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+    """A group-less consumer on every partition of kairos.payments.payments, at offset 0."""
     c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await c.start()
     try:
@@ -160,8 +163,18 @@ async def per_key_order(bootstrap: str, keys: set[str]) -> tuple[int, list[str]]
         ]
         c.assign(parts)
         await c.seek_to_beginning(*parts)
+        yield c, parts
+    finally:
+        await c.stop()
+
+
+async def per_key_order(bootstrap: str, keys: set[str]) -> tuple[int, list[str]]:
+    """Read kairos.payments.payments from the start: for every payment of this run, its
+    PaymentVerified must come before its PaymentCaptured (one key = one partition, and the
+    relays must keep each key's order even when two of them share the outbox)."""
+    seen: dict[str, list[str]] = {}
+    async with payments_from_the_start(bootstrap) as (c, parts):
         ends = await c.end_offsets(parts)
-        seen: dict[str, list[str]] = {}
 
         async def behind() -> bool:
             return any([await c.position(tp) < ends[tp] for tp in parts])
@@ -172,8 +185,6 @@ async def per_key_order(bootstrap: str, keys: set[str]) -> tuple[int, list[str]]
                     key = (r.key or b"").decode()
                     if key in keys:
                         seen.setdefault(key, []).append(json.loads(r.value)["type"])
-    finally:
-        await c.stop()
     bad = []
     for key, types in seen.items():
         if "PaymentCaptured" in types and types.index("PaymentCaptured") < types.index(
@@ -187,20 +198,10 @@ async def captures_seen(bootstrap: str, want: int, timeout: float) -> int:
     """Wait (bounded) until payments has published ``want`` PaymentCaptured of this run."""
     deadline = time.time() + timeout
     count = 0
-    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await c.start()
-    try:
-        parts = [
-            TopicPartition(PAYMENTS_PAYMENTS, p)
-            for p in c.partitions_for_topic(PAYMENTS_PAYMENTS) or {0}
-        ]
-        c.assign(parts)
-        await c.seek_to_beginning(*parts)
+    async with payments_from_the_start(bootstrap) as (c, _):
         while count < want and time.time() < deadline:
             for records in (await c.getmany(timeout_ms=200)).values():
                 count += sum(1 for r in records if b'"PaymentCaptured"' in r.value)
-    finally:
-        await c.stop()
     return count
 
 
