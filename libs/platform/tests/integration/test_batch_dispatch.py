@@ -6,6 +6,7 @@ order, a failing batch falling back to the per-record path, poison dead-lettered
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -53,9 +54,11 @@ class World:
         self.topic = topic
         self.batch_calls: list[int] = []
         self.outcomes: list[tuple[str, Outcome]] = []
+        self.gc_enabled: list[tuple[str, bool]] = []  # (path, cyclic GC on while it ran)
         batch = app.batch_tick_handler("batch", leave, self.batch_calls)
 
         async def on_tick(event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
+            self.gc_enabled.append(("single", gc.isenabled()))
             if event.poison:
                 raise ValueError(f"poison tick {event.key}/{event.seq}")
             await uow.session.execute(
@@ -66,6 +69,7 @@ class World:
             uow.emit(self.tick(key=event.key, seq=event.seq + 1000))
 
         async def on_ticks(items: Any, uow: UnitOfWork) -> Any:
+            self.gc_enabled.append(("batch", gc.isenabled()))
             left = await batch(items, uow)
             for event, envelope in items:
                 if envelope.event_id not in left:
@@ -242,3 +246,20 @@ def test_a_batch_handler_needs_a_per_record_handler(topic: str) -> None:
             handlers={},
             batch_handlers={tick: on_ticks},
         )
+
+
+@pytest.mark.parametrize("fail", [False, True])
+async def test_the_cyclic_gc_is_paused_only_while_a_batch_transaction_runs(
+    engine: AsyncEngine, topic: str, fail: bool
+) -> None:
+    assert gc.isenabled()
+    w = World(engine, topic, leave={("a", 1)}, fail_batch=RuntimeError("bug") if fail else None)
+    sent = [w.envelope(k, s) for s in range(2) for k in "ab"]
+
+    outcomes = await w.dispatcher.handle_batch(w.records(list(sent)))
+
+    assert outcomes == [Outcome.HANDLED] * 4
+    assert gc.isenabled()  # given back, also when the batch failed
+    assert {on for path, on in w.gc_enabled if path == "batch"} == {False}
+    assert {on for path, on in w.gc_enabled if path == "single"} == {True}
+    assert {path for path, _ in w.gc_enabled} == {"batch", "single"}
