@@ -112,7 +112,12 @@ class SqlSeatRepository:
     ) -> bool:
         """Lock the occurrence's row (the lock every seat UPDATE takes) and say whether it
         is full with no held hold past expiry whose seat could be given back. True is final
-        until this transaction ends: nobody frees or takes a seat without that row lock."""
+        until this transaction ends: nobody frees or takes a seat without that row lock.
+
+        False gives the row lock back (the read runs in a savepoint, rolled back): the
+        caller goes on to the provider's lock, and a seat row must never be held while
+        waiting for it (the opener holding the provider's lock may be waiting for this very
+        row: 40P01; tests/integration/test_seat_lock_order.py)."""
         h = holds.c
         due = (
             select(h.hold_id)
@@ -129,8 +134,14 @@ class SqlSeatRepository:
             .where(_at(offering_id, at))
             .with_for_update(of=slot_seats)
         )
+        savepoint = await self._s.begin_nested()
         row = (await self._s.execute(stmt)).first()
-        return row is not None and 0 < capacity <= row[0] and not row[1]
+        final = row is not None and 0 < capacity <= row[0] and not row[1]
+        if final:
+            await savepoint.commit()  # RELEASE: the lock stays, until the transaction ends
+        else:
+            await savepoint.rollback()  # the row lock taken since the savepoint goes with it
+        return final
 
     async def ensure(self, occ: Occurrence) -> None:
         stmt = insert(slot_seats).values(

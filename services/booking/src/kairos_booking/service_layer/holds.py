@@ -43,10 +43,15 @@ async def place_hold(
         raise Conflict("You already hold this slot.", slug="hold-taken")
     if await uow.bookings.booked_by(offering_id, starts_at, mentee.user_id):
         raise Conflict("You already booked this slot.", slug="already-booked")
-    if existing is not None:  # past expiry but not swept yet: end it before the new one
-        await expire_due(uow, now, 1000, offering=offering, starts_at=starts_at)
+    # Seat first, then end a hold of ours past expiry not swept yet (before the new one is
+    # inserted): ending it first would lock the occurrence's row, and take_seat may then
+    # wait for the provider's lock while holding it (the lock order is provider, then
+    # seat row). Its seat still counts until then; a full occurrence gives back the seats
+    # of its holds past expiry inside take_seat, in that order.
     if not await take_seat(uow, offering, starts_at):
         raise Conflict("This slot is full.", slug="slot-full")
+    if existing is not None:
+        await expire_due(uow, now, 1000, offering=offering, starts_at=starts_at)
     hold = Hold(
         hold_id=uuid.uuid4(),
         offering_id=offering_id,
