@@ -169,8 +169,9 @@ async def place_holds(
                     hold = await place_hold(uow, mentee, offering_id, starts_at, HOLD_TTL)
                 return Payer(hold.hold_id, mentee.user_id, offering_id, starts_at)
             except Exception as exc:
-                # concurrent first seats of one provider can deadlock (advisory lock vs a
-                # seat row); HTTP answers 503 for it, a client tries again: so do we
+                # a transient failure: HTTP answers 503 for it, a client tries again, so do
+                # we (concurrent first seats of one provider deadlocked here once, before
+                # take_seat kept the lock order provider -> seat row)
                 if not is_transient(exc) or attempt == 4:
                     raise
         raise AssertionError("unreachable")
@@ -316,6 +317,7 @@ async def consumer_run(
     spy: subprocess.Popen[bytes] | None = None
     try:
         ready = await wait_for_log(log, READY, proc, 60)
+        load_at_go = os.getloadavg()[0]
         total = len(envelopes)
         watch = asyncio.create_task(watch_decisions(db, total, timeout=max(120, total / 50)))
         if py_spy:
@@ -357,13 +359,15 @@ async def consumer_run(
         "first_to_last": decided / max(t_last - t_first, 1e-9),
         "middle_80": (total * 8 // 10) / max(mid_b - mid_a, 1e-9),
         "db_span": decided / max((hi - lo).total_seconds(), 1e-9),
+        "load": (load_at_go, os.getloadavg()[0]),
         "py_spy": (tmp / f"py-spy-{run}.txt") if py_spy else None,
     }
     print(
         f"consumer run {run}: {decided}/{total} decided, {bookings} bookings, "
         f"{confirmed} BookingConfirmed; {result['first_to_last']:.0f} events/s first->last decision "
         f"({result['middle_80']:.0f}/s over the middle 80%, {result['ready_to_last']:.0f}/s from "
-        f"process ready incl. {result['join_s']:.1f}s group join)"
+        f"process ready incl. {result['join_s']:.1f}s group join); load average "
+        f"{result['load'][0]:.2f} at go, {result['load'][1]:.2f} at the end"
     )
     return result
 
@@ -861,6 +865,7 @@ def consumer_section(
             f"{r['db_span']:.0f}",
             f"{r['ready_to_last']:.0f} (join {r['join_s']:.1f} s)",
             f"{r['produce_s']:.1f} s",
+            f"{r['load'][0]:.1f} / {r['load'][1]:.1f}",
         )
         for r in runs
     ]
@@ -882,6 +887,7 @@ def consumer_section(
                 "from DB timestamps",
                 "from process ready",
                 "pre-load publish",
+                "load avg go / end",
             ),
             rows,
         ),
@@ -1022,6 +1028,7 @@ async def storm_run(stack: Stack, args: argparse.Namespace, tmp: Path, run: int)
         await wait_until(lambda: _any_decision(db), 60, "warm-up decision")
         envelopes = [verified(p) for p in payers]
         paid = [payment_id(e) for e in envelopes]
+        load_at_go = os.getloadavg()[0]
         t0 = time.time()
         watch = asyncio.create_task(
             watch_decisions(db, len(paid), 60, "WHERE payment_id = ANY($1)", (paid,))
@@ -1039,42 +1046,66 @@ async def storm_run(stack: Stack, args: argparse.Namespace, tmp: Path, run: int)
         "settled": settled,
         "seconds": progress.last(len(paid)) - t0,
         "first_s": progress.first() - t0,
+        "load": (load_at_go, os.getloadavg()[0]),
         **check,
     }
     print(
         f"storm run {run}: {settled}/{len(paid)} decided {result['seconds']:.2f}s after the first send "
         f"(publishing took {publish_s:.2f}s); bookings {check['booked']} (seats taken {check['taken']}), "
-        f"outcomes {check['outcomes']}, reasons {dict(check['reasons'])}, one event per payment: {check['one_event_each']}"
+        f"outcomes {check['outcomes']}, reasons {dict(check['reasons'])}, one event per payment: {check['one_event_each']}; "
+        f"load average {result['load'][0]:.2f} at go"
     )
     return result
 
 
-async def storm_in_process(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
-    """The same crowd, every payment handled at once (asyncio.gather over the Dispatcher)."""
-    db = await stack.migrated_database("bench_storm_gather", bootstrap().migrations)
-    service = service_for(db)
+async def storm_in_process(stack: Stack, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The same crowd in process, on copies of one database: every payment handled at once
+    (``asyncio.gather`` over ``Dispatcher.handle``: transactions really race on the seat
+    row), then as the consumer process takes them (``Dispatcher.handle_batch`` over
+    batches of CONSUMER_MAX_RECORDS, booking's batch handler)."""
+    template = await stack.migrated_database("bench_storm_tpl", bootstrap().migrations)
+    service = service_for(template)
     offering_id, starts_at, payers = await storm_setup(service, args.payers, args.capacity)
-    envelopes = [verified(p) for p in payers]
-    dispatcher = build_dispatcher(service)
-    statements = collections.Counter[str]()
-
-    def on_execute(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
-        statements[sql.split(None, 1)[0].upper()] += 1
-
-    sa_event.listen(service.engine.sync_engine, "before_cursor_execute", on_execute)
-    started = time.perf_counter()
-    await asyncio.wait_for(
-        asyncio.gather(*(dispatcher.handle(r) for r in records_of(envelopes))), 120
-    )
-    seconds = time.perf_counter() - started
     await service.engine.dispose()
-    check = await storm_check(db, offering_id, starts_at, [payment_id(e) for e in envelopes])
-    per = {k: v / len(envelopes) for k, v in statements.most_common()}
-    print(
-        f"storm in-process gather: {seconds:.2f}s, bookings {check['booked']}, outcomes {check['outcomes']}, "
-        f"SQL statements per payment {sum(per.values()):.1f} ({per})"
-    )
-    return {"seconds": seconds, "statements": per, **check}
+    envelopes = [verified(p) for p in payers]
+    k = int(os.environ.get("CONSUMER_MAX_RECORDS", "200"))
+
+    async def gathered(dispatcher: Any, records: list[Record]) -> None:
+        await asyncio.gather(*(dispatcher.handle(r) for r in records))
+
+    async def batched(dispatcher: Any, records: list[Record]) -> None:
+        for i in range(0, len(records), k):
+            await dispatcher.handle_batch(records[i : i + k])
+
+    results = []
+    for name, runner in (
+        ("every payment at once (asyncio.gather over Dispatcher.handle)", gathered),
+        (f"Dispatcher.handle_batch, {k} per batch (as the process)", batched),
+    ):
+        db = await stack.clone(template, "bench_storm_probe")
+        service = service_for(db)
+        dispatcher = build_dispatcher(service)
+        statements = collections.Counter[str]()
+
+        def on_execute(
+            conn: Any, cursor: Any, sql: str, *rest: Any, counts: Any = statements
+        ) -> None:
+            counts[sql.split(None, 1)[0].upper()] += 1
+
+        sa_event.listen(service.engine.sync_engine, "before_cursor_execute", on_execute)
+        started = time.perf_counter()
+        await asyncio.wait_for(runner(dispatcher, records_of(envelopes)), 120)
+        seconds = time.perf_counter() - started
+        await service.engine.dispose()
+        check = await storm_check(db, offering_id, starts_at, [payment_id(e) for e in envelopes])
+        per = {kind: v / len(envelopes) for kind, v in statements.most_common()}
+        print(
+            f"storm in-process, {name}: {seconds:.2f}s, bookings {check['booked']}, "
+            f"outcomes {check['outcomes']}, SQL statements per payment {sum(per.values()):.2f} "
+            f"({per})"
+        )
+        results.append({"name": name, "seconds": seconds, "statements": per, **check})
+    return results
 
 
 async def scenario_storm(stack: Stack, args: argparse.Namespace, tmp: Path) -> str:
@@ -1093,10 +1124,24 @@ async def scenario_storm(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
             ", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items())),
             f"{'yes' if r['one_event_each'] else 'NO'} ({r['confirmed_events']} BookingConfirmed)",
             "0" if r["booked"] <= args.capacity else f"**{r['booked'] - args.capacity}**",
+            f"{r['load'][0]:.1f} / {r['load'][1]:.1f}",
         )
         for r in runs
     ]
     live = args.capacity // 2
+    probe_rows = [
+        (
+            g["name"],
+            f"{g['seconds']:.2f} s",
+            g["booked"],
+            g["taken"],
+            ", ".join(f"{k} {v}" for k, v in sorted(g["outcomes"].items())),
+            "yes" if g["one_event_each"] else "NO",
+            f"{sum(g['statements'].values()):.2f} "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in g['statements'].items())})",
+        )
+        for g in gathered
+    ]
     return "\n".join(
         [
             f"## 2. Last-seat storm: {args.payers} payers for one slot of capacity {args.capacity}\n",
@@ -1118,15 +1163,24 @@ async def scenario_storm(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
                     "rejection reasons",
                     "one event per payment",
                     "oversold",
+                    "load avg go / end",
                 ),
                 rows,
             ),
-            f"\nSame crowd handled in-process with every payment at once (`asyncio.gather` over "
-            f"`Dispatcher.handle`, pool 10+10 connections, so transactions really race on the seat row): "
-            f"{gathered['seconds']:.2f} s, {gathered['booked']} bookings, seats taken {gathered['taken']}, "
-            f"decisions {dict(gathered['outcomes'])}, one event per payment: {gathered['one_event_each']}; "
-            f"SQL statements per payment through SQLAlchemy: {sum(gathered['statements'].values()):.1f} "
-            f"({', '.join(f'{k} {v:.1f}' for k, v in gathered['statements'].items())}; BEGIN/COMMIT/pre-ping on top).\n",
+            "\nThe same crowd in process, each on a copy of one database (pool 10+10 connections; "
+            "SQL statements per payment through SQLAlchemy, BEGIN/COMMIT/pre-ping on top):\n",
+            table(
+                (
+                    "how",
+                    "time",
+                    "bookings",
+                    "seats taken",
+                    "decisions",
+                    "one event per payment",
+                    "SQL statements per payment",
+                ),
+                probe_rows,
+            ),
         ]
     )
 
