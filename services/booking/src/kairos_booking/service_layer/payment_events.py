@@ -116,18 +116,6 @@ async def _confirm(
     uow.emit(booking_confirmed(event, booking, offering, provider, mentee))
 
 
-def holds_seat_for(
-    event: PaymentVerified,
-    hold: Hold | None,
-    offering: Offering | None,
-    provider: Provider | None,
-    now: datetime,
-) -> bool:
-    """The common case: the payment's hold is held by its payer, for that offering, both
-    offering and provider active: its seat becomes the booking, nothing else is read."""
-    return verdict(event, hold, offering, provider, now) is Verdict.CONFIRM
-
-
 def booking_for(
     event: PaymentVerified, hold: Hold, offering: Offering, provider: Provider
 ) -> Booking:
