@@ -14,7 +14,7 @@ from kairos_booking.domain.model import (
     Offering,
     OverrideKind,
 )
-from kairos_booking.domain.slots import bookable_slots, check_range, is_slot
+from kairos_booking.domain.slots import bookable_slots, check_range, free_seats, is_slot
 
 MADRID = ZoneInfo("Europe/Madrid")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -198,3 +198,69 @@ def test_indexed_seat_matching_equals_the_reference_rule_on_random_schedules() -
             if earliest <= at <= latest and _naive_free(off, at, occupied) > 0
         ]
         assert [(s.starts_at, s.free) for s in found] == expected
+
+
+def test_a_session_under_the_own_occurrences_longer_block_still_clashes() -> None:
+    # The own occurrence at 10:00 was booked when the offering had a long buffer (its
+    # stored block runs to 13:00); another offering's session 10:30-11:00 lies inside it.
+    # The own block must not hide that session: 10:00 has no seat, and nothing until 11:00.
+    o = offering(capacity=2)
+    at = lambda h, m=0: datetime(2030, 1, 1, h, m, tzinfo=UTC)  # noqa: E731
+    occupied = [
+        Occupied(o.offering_id, at(10), at(10), at(13), taken=1),
+        Occupied(uuid.uuid4(), at(10, 30), at(10, 30), at(11), taken=1),
+    ]
+    found = bookable_slots(
+        o,
+        every_day((9, 14)),
+        ZoneInfo("UTC"),
+        date(2030, 1, 1),
+        date(2030, 1, 1),
+        LONG_AGO,
+        occupied,
+    )
+    # 11:00 and 12:00 fall inside the own 10:00 occurrence's stored block: they clash with it
+    assert [(s.starts_at.hour, s.free) for s in found] == [(9, 2), (13, 2)]
+    assert free_seats(o, at(10), occupied) == 0
+    assert free_seats(o, at(10), occupied[:1]) == 1
+
+
+def test_seat_sweep_equals_the_reference_rule_with_own_sessions_off_the_grid() -> None:
+    """Own occurrences at starts the hours no longer give, and own blocks stored with other
+    buffers than the offering has now (it was edited), against the reference rule."""
+    import random
+
+    rng = random.Random(20261206)
+    zone = NEW_YORK
+    first, last = date(2025, 3, 5), date(2025, 3, 12)  # crosses the spring-forward change
+    for _ in range(80):
+        off = offering(
+            capacity=rng.randint(1, 3),
+            duration_min=rng.choice([20, 30, 60]),
+            buffer_before_min=rng.choice([0, 5, 30]),
+            buffer_after_min=rng.choice([0, 10]),
+        )
+        hours = every_day((rng.randint(0, 10), rng.randint(11, 24)))
+        own = [s.starts_at for s in bookable_slots(off, hours, zone, first, last, LONG_AGO)]
+        occupied: list[Occupied] = []
+        base = datetime(2025, 3, 5, tzinfo=UTC)
+        for _ in range(rng.randint(0, 60)):
+            on_grid = own and rng.random() < 0.6
+            at = rng.choice(own) if on_grid else base + timedelta(minutes=5 * rng.randint(0, 2400))
+            if any(o.starts_at == at for o in occupied):
+                continue  # one row per occurrence
+            before = timedelta(minutes=rng.choice([0, 5, 45]))
+            after = timedelta(minutes=rng.choice([20, 30, 90, 200]))
+            taken = rng.randint(0, off.capacity + 1)
+            overdue = rng.randint(0, taken)
+            occupied.append(Occupied(off.offering_id, at, at - before, at + after, taken, overdue))
+        for _ in range(rng.randint(0, 20)):
+            at = base + timedelta(minutes=5 * rng.randint(0, 2400))
+            length = timedelta(minutes=rng.choice([5, 30, 600]))
+            occupied.append(Occupied(uuid.uuid4(), at, at, at + length, rng.randint(0, 2)))
+        rng.shuffle(occupied)
+        found = bookable_slots(off, hours, zone, first, last, LONG_AGO, occupied)
+        expected = [(at, _naive_free(off, at, occupied)) for at in own]
+        assert [(s.starts_at, s.free) for s in found] == [e for e in expected if e[1] > 0]
+        for at, free in expected:
+            assert free_seats(off, at, occupied) == free

@@ -12,19 +12,22 @@ forward) is skipped; an ambiguous one (fall back) is taken once, at its first oc
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from kairos_booking.domain.model import Availability, DateOverride, Minutes, Occupied, Offering
 
 MAX_RANGE_DAYS = 62
+_DAWN = datetime.min.replace(tzinfo=UTC)  # earlier than any block's end
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
+    """One bookable occurrence. A named tuple rather than a frozen dataclass: a 30-day
+    query builds hundreds per request and a frozen dataclass costs ~4x as much to make."""
+
     starts_at: datetime  # UTC
     ends_at: datetime  # UTC
     capacity: int
@@ -103,59 +106,11 @@ def bookable_window(offering: Offering, now: datetime) -> tuple[datetime, dateti
     return earliest, now + timedelta(days=offering.horizon_days)
 
 
-def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    return a_start < b_end and b_start < a_end
-
-
 def free_seats(offering: Offering, starts_at: datetime, occupied: Iterable[Occupied]) -> int:
     """Seats left in the occurrence at ``starts_at``; 0 when another of the provider's
     sessions (any offering) overlaps it, buffers included."""
-    return SeatMap(offering, occupied).free(starts_at)
-
-
-class SeatMap:
-    """The provider's occupied occurrences indexed for many ``free`` questions about one
-    offering: its own seats by start (a dict), every other block sorted by start and found
-    by bisection, so a question costs O(log n + overlapping blocks) instead of O(n)."""
-
-    def __init__(self, offering: Offering, occupied: Iterable[Occupied]) -> None:
-        self._offering = offering
-        # offering.block(starts_at) without building its timedeltas at every question
-        self._before = timedelta(minutes=offering.buffer_before_min)
-        self._after_start = offering.duration + timedelta(minutes=offering.buffer_after_min)
-        self._own: dict[datetime, int] = {}
-        own_id = offering.offering_id.int  # int equality: UUID.__eq__ is slow Python
-        blocks: list[tuple[datetime, datetime, bool, datetime]] = []
-        for occ in occupied:
-            live = occ.taken - occ.overdue_holds  # Occupied.live, inlined
-            if live <= 0:
-                continue
-            own = occ.offering_id.int == own_id
-            if own:
-                self._own[occ.starts_at] = self._own.get(occ.starts_at, 0) + live
-            blocks.append((occ.block_start, occ.block_end, own, occ.starts_at))
-        blocks.sort(key=lambda b: b[0])
-        self._blocks = blocks
-        self._starts = [b[0] for b in blocks]
-        # a block meeting [s, e) starts after s - longest: bisection's lower bound
-        self._longest = max((b[1] - b[0] for b in blocks), default=timedelta(0))
-
-    def clashes(self, starts_at: datetime) -> bool:
-        """Whether another occupied occurrence (not this one) overlaps its block."""
-        block_start, block_end = starts_at - self._before, starts_at + self._after_start
-        lo = bisect_left(self._starts, block_start - self._longest)
-        hi = bisect_left(self._starts, block_end)
-        for b_start, b_end, own, at in self._blocks[lo:hi]:
-            if own and at == starts_at:
-                continue  # this occurrence itself
-            if _overlaps(block_start, block_end, b_start, b_end):
-                return True
-        return False
-
-    def free(self, starts_at: datetime) -> int:
-        if self.clashes(starts_at):
-            return 0
-        return max(self._offering.capacity - self._own.get(starts_at, 0), 0)
+    found = _sweep(offering, (starts_at,), occupied)
+    return found[0].free if found else 0
 
 
 def bookable_slots(
@@ -170,14 +125,64 @@ def bookable_slots(
     """The slots of ``offering`` from ``first`` to ``last`` (local dates) with free seats."""
     earliest, latest = bookable_window(offering, now)
     candidates = _candidates(offering, availability, zone, first, last)  # sorted
-    seats = SeatMap(offering, occupied)
+    window = candidates[bisect_left(candidates, earliest) : bisect_right(candidates, latest)]
+    return _sweep(offering, window, occupied)
+
+
+def _sweep(
+    offering: Offering, starts: Sequence[datetime], occupied: Iterable[Occupied]
+) -> list[Slot]:
+    """The slots with free seats among ``starts`` (ascending), in one pass over the
+    occupied occurrences sorted by block start: O(m log m + n) instead of a search per start.
+
+    A start has no seat when another occupied occurrence (any offering of the provider,
+    including this one at another start) overlaps its block, buffers included; otherwise
+    its seats are the capacity less its own live seats. The starts' blocks move forward
+    together, so the occupied blocks starting before the current block ends only ever grow
+    ("entered", taken in order of start). One clashes when it ends after the current block
+    starts and is not the start's own occurrence: the latest end among the entered blocks
+    answers that, or the second latest when the latest is the own occurrence (one row per
+    occurrence: the primary key)."""
+    own_id = offering.offering_id.int  # int equality: UUID.__eq__ is slow Python
+    own: dict[datetime, int] = {}
+    blocks: list[tuple[datetime, datetime, datetime | None]] = []
+    for occ in occupied:
+        live = occ.taken - occ.overdue_holds  # Occupied.live, inlined
+        if live <= 0:
+            continue
+        if occ.offering_id.int == own_id:
+            own[occ.starts_at] = own.get(occ.starts_at, 0) + live
+            blocks.append((occ.block_start, occ.block_end, occ.starts_at))
+        else:
+            blocks.append((occ.block_start, occ.block_end, None))
+    blocks.sort(key=_block_start)
+    before = timedelta(minutes=offering.buffer_before_min)
+    after_start = offering.duration + timedelta(minutes=offering.buffer_after_min)
     duration, capacity = offering.duration, offering.capacity
+    n, i = len(blocks), 0
+    latest_end = second_end = _DAWN
+    latest_own: datetime | None = None  # own start of the block ending at latest_end
     slots: list[Slot] = []
-    for start in candidates[bisect_left(candidates, earliest) : bisect_right(candidates, latest)]:
-        free = seats.free(start)
+    for start in starts:
+        block_start, block_end = start - before, start + after_start
+        while i < n and blocks[i][0] < block_end:
+            _, end, own_start = blocks[i]
+            if end > latest_end:
+                second_end, latest_end, latest_own = latest_end, end, own_start
+            elif end > second_end:
+                second_end = end
+            i += 1
+        other_end = second_end if latest_own == start else latest_end
+        if other_end > block_start:
+            continue  # another session of the provider overlaps: no seat
+        free = capacity - own.get(start, 0)
         if free > 0:
             slots.append(Slot(start, start + duration, capacity, free))
     return slots
+
+
+def _block_start(block: tuple[datetime, datetime, datetime | None]) -> datetime:
+    return block[0]
 
 
 def is_slot(offering: Offering, availability: Availability, zone: ZoneInfo, at: datetime) -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from kairos_booking.domain.errors import NotFound
 from kairos_booking.domain.model import DateOverride
@@ -63,24 +63,19 @@ def catalog_router(uow_factory: Any) -> APIRouter:
                 raise NotFound(f"No offering {offering_id}.")
             return views.offering(found)
 
-    # The answer is plain JSON types already: rendered as is (JSONResponse), skipping the
+    # The answer is plain JSON types already: rendered to bytes as is, skipping the
     # response-model pass that costs more than the query for hundreds of slots.
     @router.get("/offerings/{offering_id}/slots", response_model=dict[str, Any])
     async def slots(
         offering_id: uuid.UUID,
         first: Annotated[LocalDate, Query(alias="from")],
         last: Annotated[LocalDate, Query(alias="to")],
-    ) -> JSONResponse:
+    ) -> Response:
         async with unit_of_work(uow_factory) as uow:
             offering, provider, found = await list_slots(uow, offering_id, first, last)
         zone = ZoneInfo(provider.time_zone)
-        return JSONResponse(
-            {
-                "offering_id": str(offering.offering_id),
-                "time_zone": provider.time_zone,
-                "slots": [views.slot(s, zone) for s in found],
-            }
-        )
+        body = views.slots_json(str(offering.offering_id), provider.time_zone, found, zone)
+        return Response(body, media_type="application/json")
 
     router.include_router(management_router(uow_factory))
     return router

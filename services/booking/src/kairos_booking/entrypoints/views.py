@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from kairos_booking.domain.model import Availability, Booking, Hold, Minutes, Offering, Provider
 from kairos_booking.domain.slots import Slot
 from kairos_booking.service_layer.enrollments import EnrollmentView
@@ -50,6 +52,18 @@ def availability(a: Availability) -> dict[str, Any]:
             for d, o in sorted(a.overrides.items())
         ],
     }
+
+
+def slots_json(offering_id: str, time_zone: str, found: list[Slot], zone: ZoneInfo) -> bytes:
+    """The slot query's answer as JSON bytes. orjson, not the standard encoder: a 30-day
+    answer holds hundreds of slots and ``json.dumps`` took ~1.5 ms of each request's ~3."""
+    return orjson.dumps(
+        {
+            "offering_id": offering_id,
+            "time_zone": time_zone,
+            "slots": [slot(s, zone) for s in found],
+        }
+    )
 
 
 def slot(s: Slot, zone: ZoneInfo) -> dict[str, Any]:
