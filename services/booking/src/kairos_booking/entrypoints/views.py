@@ -56,7 +56,7 @@ def availability(a: Availability) -> dict[str, Any]:
 
 def slots_json(offering_id: str, time_zone: str, found: list[Slot], zone: ZoneInfo) -> bytes:
     """The slot query's answer as JSON bytes. orjson, not the standard encoder: a 30-day
-    answer holds hundreds of slots and ``json.dumps`` took ~1.5 ms of each request's ~3."""
+    answer holds hundreds of slots (720: json.dumps ~1.4 ms, orjson ~0.1 ms)."""
     return orjson.dumps(
         {
             "offering_id": offering_id,
