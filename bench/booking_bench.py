@@ -4,7 +4,7 @@
                                                   [--probe-events 3000] [--py-spy]
     uv run python bench/booking_bench.py storm    [--payers 1000] [--capacity 10] [--runs 2]
     uv run python bench/booking_bench.py slots    [--bookings 10000] [--requests 2000]
-                                                  [--concurrency 4] [--runs 2]
+                                                  [--concurrency 4] [--runs 2] [--http-workers 1]
     uv run python bench/booking_bench.py all      (the three, one report)
 
 * consumer: N PaymentVerified (card, each for a hold placed with booking's own
@@ -21,7 +21,8 @@
   decided; checks 0 oversold and exactly one decision and one outgoing event per payment.
 * slots: one offering with B confirmed bookings over its slots of the next 30 days, made
   through the real path (place_hold, then PaymentVerified through the consumer process);
-  then ``GET /offerings/{id}/slots`` for 30 days against ``python -m kairos_booking http``.
+  then ``GET /offerings/{id}/slots`` for 30 days against ``python -m kairos_booking http``,
+  at concurrency 1 and at ``--concurrency``.
 
 PostgreSQL and the broker come from DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set (the
 broker should then be dedicated to this: the consumer joins group ``booking``), else
@@ -1239,83 +1240,58 @@ async def wait_http(base: str, proc: subprocess.Popen[bytes], timeout: float) ->
 async def query_load(
     base: str, path: str, params: dict[str, str], requests: int, concurrency: int
 ) -> tuple[list[float], int, int]:
+    """Latencies of ``requests`` GETs from ``concurrency`` callers. Only the first answer is
+    parsed (its slot count); the others must be 200 with the same length: parsing 100 kB
+    of JSON cost the load generator ~2 ms of CPU per request on the cores the server
+    needs (client CPU per request is in the report)."""
     latencies: list[float] = []
     errors = 0
-    size = 0
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         for _ in range(20):  # warm-up
-            await client.get(path, params=params)
+            first = await client.get(path, params=params)
+        size, length = len(first.json()["slots"]), len(first.content)
         queue = iter(range(requests))
 
         async def worker() -> None:
-            nonlocal errors, size
+            nonlocal errors
             for _ in queue:
                 t = time.perf_counter()
                 got = await client.get(path, params=params)
                 latencies.append((time.perf_counter() - t) * 1000)
-                if got.status_code != 200:
+                if got.status_code != 200 or len(got.content) != length:
                     errors += 1
-                else:
-                    size = len(got.json()["slots"])
 
         await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), 600)
     return latencies, errors, size
 
 
-def bookable_slots_bisect(
-    offering: Any,
-    availability: Any,
-    zone: Any,
-    first: date,
-    last: date,
-    now: datetime,
-    occupied: list[Any],
-) -> list[Any]:
-    """PROTOTYPE of ``domain.bookable_slots`` without the candidates x occupied loop: own
-    seats by start in a dict, other blocks sorted by start and searched with bisect."""
-    import bisect
-
-    from kairos_booking.domain import slots as domain
-
-    earliest, latest = domain.bookable_window(offering, now)
-    live = [o for o in occupied if o.live > 0]
-    own = {o.starts_at: o.live for o in live if o.offering_id == offering.offering_id}
-    blocks = sorted((o.block_start, o.block_end, o.offering_id, o.starts_at) for o in live)
-    starts = [b[0] for b in blocks]
-    longest = max((b[1] - b[0] for b in blocks), default=timedelta(0))
-    found = []
-    for start in domain.candidate_starts(offering, availability, zone, first, last):
-        if not earliest <= start <= latest:
-            continue
-        block_start, block_end = offering.block(start)
-        lo = bisect.bisect_left(starts, block_start - longest)
-        hi = bisect.bisect_left(starts, block_end)
-        clash = any(
-            b[1] > block_start and not (b[2] == offering.offering_id and b[3] == start)
-            for b in blocks[lo:hi]
-        )
-        free = 0 if clash else max(offering.capacity - own.get(start, 0), 0)
-        if free > 0:
-            found.append(domain.Slot(start, start + offering.duration, offering.capacity, free))
-    return found
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn workers), from /proc."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    total = 0.0
+    for p in [str(pid), *found.stdout.split()]:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def slot_query_parts(
     db: str, offering_id: uuid.UUID, first: date, last: date, n: int = 100
-) -> tuple[dict[str, float], bool]:
-    """Median ms of each part of ``list_slots`` in-process: the SQL reads and the Python."""
+) -> dict[str, float]:
+    """Median ms of each part of the slots route in-process: the SQL reads and the Python."""
     from zoneinfo import ZoneInfo
 
     from kairos_booking.domain import slots as domain
+    from kairos_booking.entrypoints import views
 
     service = service_for(db)
     parts: dict[str, list[float]] = collections.defaultdict(list)
-    same = True
     for _ in range(n):
         async with service.uow_factory() as uow:
             t = time.perf_counter()
-            offering = await uow.catalog.get_offering(offering_id)
-            provider = await uow.catalog.get_provider(offering.provider_id)
+            offering, provider = await uow.catalog.offering_and_provider(offering_id)
+            assert offering is not None and provider is not None
             t1 = time.perf_counter()
             zone = ZoneInfo(provider.time_zone)
             now = uow.now()
@@ -1327,26 +1303,71 @@ async def slot_query_parts(
             t3 = time.perf_counter()
             found = domain.bookable_slots(offering, availability, zone, first, last, now, occupied)
             t4 = time.perf_counter()
-            _ = [
-                {"s": s.starts_at.isoformat(), "l": s.local_start(zone).isoformat()} for s in found
-            ]
+            views.slots_json(str(offering_id), provider.time_zone, found, zone)
             t5 = time.perf_counter()
-            fast = bookable_slots_bisect(offering, availability, zone, first, last, now, occupied)
-            t6 = time.perf_counter()
-            same = same and fast == found
         for name, a, b in (
-            ("offering + provider (2 SELECTs)", t, t1),
-            (f"occupied seats SQL ({len(occupied)} rows)", t1, t2),
+            ("offering + provider (1st statement: pool checkout, pre-ping, BEGIN)", t, t1),
+            (f"occupied seats SQL ({len(occupied)} rows, Occupied objects)", t1, t2),
             ("availability (2 SELECTs)", t2, t3),
             (f"bookable_slots() Python ({len(found)} slots x {len(occupied)} occupied)", t3, t4),
-            ("views.slot-like serialisation", t4, t5),
-            ("PROTOTYPE bookable_slots with a dict + bisect (same inputs)", t5, t6),
+            ("views.slots_json (orjson)", t4, t5),
         ):
             parts[name].append((b - a) * 1000)
     await service.engine.dispose()
-    medians = {k: statistics.median(v) for k, v in parts.items()}
-    print(f"  the prototype gives the same slots as bookable_slots() in every call: {same}")
-    return medians, same
+    return {k: statistics.median(v) for k, v in parts.items()}
+
+
+async def slots_runs(
+    stack: Stack, args: argparse.Namespace, tmp: Path, db: str, path: str, params: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each run: a fresh HTTP process, then the load at concurrency 1 and at --concurrency."""
+    runs = []
+    levels = sorted({1, args.concurrency})
+    for run in range(1, args.runs + 1):
+        port = free_port()
+        proc = stack.service_process(
+            "kairos_booking",
+            "http",
+            db,
+            tmp / f"http-{run}.log",
+            HTTP_PORT=str(port),
+            HTTP_WORKERS=str(args.http_workers),
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await wait_http(base, proc, 60)
+            for concurrency in levels:
+                load = os.getloadavg()[0]
+                started, client, server = (
+                    time.perf_counter(),
+                    time.process_time(),
+                    cpu_seconds(proc.pid),
+                )
+                lat, errors, size = await query_load(base, path, params, args.requests, concurrency)
+                wall = time.perf_counter() - started
+                r = {
+                    "run": run,
+                    "c": concurrency,
+                    "n": len(lat),
+                    "errors": errors,
+                    "slots": size,
+                    "rps": len(lat) / wall,
+                    **{f"p{p}": percentile(lat, p) for p in (50, 95, 99)},
+                    "max": max(lat),
+                    "server_ms": (cpu_seconds(proc.pid) - server) * 1000 / len(lat),
+                    "client_ms": (time.process_time() - client) * 1000 / len(lat),
+                    "load": f"{load:.1f}-{os.getloadavg()[0]:.1f}",
+                }
+                runs.append(r)
+                print(
+                    f"slots run {run}, concurrency {concurrency}: {r['n']} requests ({errors} errors, "
+                    f"{size} slots each), {r['rps']:.0f} req/s; p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
+                    f"p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms; CPU per request server "
+                    f"{r['server_ms']:.1f} ms, client {r['client_ms']:.1f} ms; load {r['load']}"
+                )
+        finally:
+            stack.stop_process(proc)
+    return runs
 
 
 async def scenario_slots(stack: Stack, args: argparse.Namespace, tmp: Path) -> str:
@@ -1355,42 +1376,14 @@ async def scenario_slots(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
     last = first + timedelta(days=29)
     params = {"from": str(first), "to": str(last)}
     path = f"/offerings/{offering_id}/slots"
-    runs = []
-    for run in range(1, args.runs + 1):
-        port = free_port()
-        proc = stack.service_process(
-            "kairos_booking", "http", db, tmp / f"http-{run}.log", HTTP_PORT=str(port)
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            await wait_http(base, proc, 60)
-            started = time.perf_counter()
-            lat, errors, size = await query_load(
-                base, path, params, args.requests, args.concurrency
-            )
-            wall = time.perf_counter() - started
-        finally:
-            stack.stop_process(proc)
-        r = {
-            "run": run,
-            "n": len(lat),
-            "errors": errors,
-            "slots": size,
-            "rps": len(lat) / wall,
-            **{f"p{p}": percentile(lat, p) for p in (50, 95, 99)},
-            "max": max(lat),
-        }
-        runs.append(r)
-        print(
-            f"slots run {run}: {r['n']} requests ({errors} errors, {size} slots each), {r['rps']:.0f} req/s; "
-            f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms"
-        )
-    parts, same = await slot_query_parts(db, offering_id, first, last)
+    runs = await slots_runs(stack, args, tmp, db, path, params)
+    parts = await slot_query_parts(db, offering_id, first, last)
     for k, v in parts.items():
         print(f"  {k}: {v:.2f} ms (median in-process)")
     rows = [
         (
             r["run"],
+            r["c"],
             r["n"],
             r["errors"],
             r["slots"],
@@ -1399,9 +1392,13 @@ async def scenario_slots(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
             f"{r['p95']:.1f}",
             f"**{r['p99']:.1f}**",
             f"{r['max']:.1f}",
+            f"{r['server_ms']:.1f}",
+            f"{r['client_ms']:.1f}",
+            r["load"],
         )
         for r in runs
     ]
+    workers = f"HTTP_WORKERS={args.http_workers}"
     return "\n".join(
         [
             f"## 3. Slot query: 30 days of an offering with {info['booked']} confirmed bookings\n",
@@ -1409,11 +1406,14 @@ async def scenario_slots(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
             f"{info['booked']} bookings spread over them, made through the real path: `place_hold` "
             f"({info['holds_s']:.0f} s), then PaymentVerified through one consumer process "
             f"({info['consume_rate']:.0f} events/s). Then `GET {path.replace(str(offering_id), '{id}')}?from={first}&to={last}` "
-            f"against `python -m kairos_booking http` (one uvicorn worker), {args.requests} requests, "
-            f"{args.concurrency} concurrent, httpx, after 20 warm-up requests. **Target: p99 <= 20 ms.**\n",
+            f"against `python -m kairos_booking http` ({workers}), {args.requests} requests "
+            f"at concurrency 1 and at {args.concurrency}, httpx, after 20 warm-up requests (the first "
+            "answer parsed, the others checked by status and length). CPU per request from /proc "
+            "(server: the process and its workers; client: this script). **Target: p99 <= 20 ms.**\n",
             table(
                 (
                     "run",
+                    "concurrency",
                     "requests",
                     "errors",
                     "slots returned",
@@ -1422,12 +1422,14 @@ async def scenario_slots(stack: Stack, args: argparse.Namespace, tmp: Path) -> s
                     "p95 ms",
                     "p99 ms",
                     "max ms",
+                    "server CPU ms/req",
+                    "client CPU ms/req",
+                    "load avg",
                 ),
                 rows,
             ),
-            "\nWhere the time goes (in-process, median of 100 calls of the same steps as `list_slots`):\n",
+            "\nWhere the time goes (in-process, median of 100 calls of the route's steps):\n",
             table(("step", "median ms"), [(k, f"{v:.2f}") for k, v in parts.items()]),
-            f"\nThe prototype returned exactly the slots `bookable_slots()` returned in every call: {same}.\n",
         ]
     )
 
@@ -1450,6 +1452,7 @@ async def main() -> None:
     ap.add_argument("--bookings", type=int, default=10000)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--http-workers", type=int, default=1, help="slots: HTTP_WORKERS")
     ap.add_argument("--reports", default=str(ROOT / "reports"))
     args = ap.parse_args()
     terminate_on_sigterm()
