@@ -10,7 +10,9 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import importlib
 import logging
+import os
 import signal
 import sys
 import uuid
@@ -22,6 +24,7 @@ from sqlalchemy import text
 
 from kairos_platform import metrics
 from kairos_platform.health import Check, Readiness
+from kairos_platform.heap import freeze_startup_heap
 from kairos_platform.http import create_app
 from kairos_platform.logging import configure_logging
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
@@ -207,6 +210,46 @@ async def _start_with_retry(start: Callable[[], Any], stop: asyncio.Event, what:
             delay = min(delay * 2, 5.0)
 
 
+# Where a worker process finds its service's composition root (see serve_http).
+_BOOTSTRAP_ENV = "KAIROS_HTTP_BOOTSTRAP"
+
+
+def serve_http(bootstrap: Bootstrap, service: Service) -> None:
+    """uvicorn on HTTP_HOST:HTTP_PORT. With HTTP_WORKERS > 1, that many worker processes
+    share the port (each builds its own app, engine and pool): concurrent requests run in
+    parallel on a multi-core host. The start-up heap is frozen once the app is built."""
+    import uvicorn
+
+    s = service.settings
+    if s.http_workers == 1:
+        app = build_http_app(service)
+        freeze_startup_heap()
+        uvicorn.run(app, host=s.http_host, port=s.http_port, log_config=None, access_log=False)
+        return
+    # Workers are fresh processes that import the app factory by name; the environment
+    # they inherit tells it which service to build.
+    os.environ[_BOOTSTRAP_ENV] = f"{bootstrap.__module__}:{bootstrap.__qualname__}"
+    uvicorn.run(
+        f"{__name__}:worker_http_app",
+        factory=True,
+        workers=s.http_workers,
+        host=s.http_host,
+        port=s.http_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def worker_http_app() -> FastAPI:
+    """The app of one uvicorn worker (HTTP_WORKERS > 1)."""
+    module, _, name = os.environ[_BOOTSTRAP_ENV].partition(":")
+    service: Service = getattr(importlib.import_module(module), name)()
+    configure_logging(service.settings)
+    app = build_http_app(service)
+    freeze_startup_heap()
+    return app
+
+
 def run_migrations(service: Service) -> None:
     from kairos_platform.migrations import upgrade
 
@@ -232,16 +275,7 @@ def main(bootstrap: Bootstrap, argv: list[str] | None = None) -> None:
     if args.process == "migrate":
         run_migrations(service)
     elif args.process == "http":
-        import uvicorn
-
-        s = service.settings
-        uvicorn.run(
-            build_http_app(service),
-            host=s.http_host,
-            port=s.http_port,
-            log_config=None,
-            access_log=False,
-        )
+        serve_http(bootstrap, service)
     elif args.process == "consumer":
         asyncio.run(_run_until_signalled(run_consumer, service))
     else:

@@ -14,10 +14,6 @@ class BookingSettings(BaseSettings):
     hold_ttl_s: int = Field(default=600, ge=30, alias="HOLD_TTL_S")
     hold_expiry_interval_s: float = Field(default=2.0, gt=0, alias="HOLD_EXPIRY_INTERVAL_S")
     hold_expiry_batch: int = Field(default=500, ge=1, alias="HOLD_EXPIRY_BATCH")
-    # uvicorn worker processes of the HTTP process (~110 MB each). More than one lets
-    # concurrent requests run in parallel on a multi-core host; each worker keeps its own
-    # /metrics, so a scrape sees one worker's counters: prefer replicas where they exist.
-    http_workers: int = Field(default=1, ge=1, le=16, alias="HTTP_WORKERS")
 
     @property
     def hold_ttl(self) -> timedelta:

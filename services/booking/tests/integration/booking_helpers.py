@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from kairos_booking.domain.model import Hold
+from kairos_booking.domain.model import Hold, HoldStatus
 
 MENTOR = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 ADMIN = uuid.UUID("00000000-0000-0000-0000-0000000000ad")
@@ -106,3 +106,22 @@ def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> An
         **kw,
     )
     return Envelope.wrap(event, source="payments")
+
+
+async def released_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
+    """``n`` holds on one slot, each for its own mentee, already released (as if they paid
+    while the slot filled up): their payments need a seat again."""
+    at = datetime.fromisoformat(starts_at)
+    made: list[Hold] = []
+    async with api.service.uow_factory() as uow:
+        offering = await uow.catalog.get_offering(uuid.UUID(offering_id))
+        for _ in range(n):
+            h = Hold(
+                uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,
+                at + offering.duration, 5000, "EUR", None, datetime.now(UTC),
+                status=HoldStatus.RELEASED,
+            )  # fmt: skip
+            await uow.holds.add(h)
+            made.append(h)
+        await uow.commit()
+    return made

@@ -21,6 +21,7 @@ from booking_helpers import (
     next_weekday,
     provider_with_offering,
     record,
+    released_holds,
     verified,
 )
 
@@ -257,29 +258,6 @@ async def test_the_consumer_process_uses_the_batch_path() -> None:
     await service.engine.dispose()
 
 
-async def _released(api: Any, offering_id: str, starts_at: str, n: int) -> list[Any]:
-    """``n`` holds on one slot, each placed by its mentee and released (as if they paid while
-    the slot filled up): their payments need a seat again."""
-    from datetime import UTC, datetime
-
-    from kairos_booking.domain.model import Hold, HoldStatus
-
-    at = datetime.fromisoformat(starts_at)
-    made = []
-    async with api.service.uow_factory() as uow:
-        offering = await uow.catalog.get_offering(uuid.UUID(offering_id))
-        for _ in range(n):
-            h = Hold(
-                uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,
-                at + offering.duration, 5000, "EUR", None, datetime.now(UTC),
-                status=HoldStatus.RELEASED,
-            )  # fmt: skip
-            await uow.holds.add(h)
-            made.append(h)
-        await uow.commit()
-    return made
-
-
 async def _storm(api: Any, capacity: int, live: int, late: int, unknown: int) -> Any:
     """One slot of ``capacity`` with ``live`` held holds; the payments of those, of ``late``
     payers whose holds were released and of ``unknown`` payers naming no hold we know, in
@@ -294,9 +272,8 @@ async def _storm(api: Any, capacity: int, live: int, late: int, unknown: int) ->
         made = await hold(api, mentee, offering_id, starts_at)
         assert made.status_code == 201, made.text
         payers.append((made.json()["hold_id"], mentee))
-    payers += [
-        (str(h.hold_id), h.mentee_id) for h in await _released(api, offering_id, starts_at, late)
-    ]
+    released = await released_holds(api, offering_id, starts_at, late)
+    payers += [(str(h.hold_id), h.mentee_id) for h in released]
     payers += [(str(uuid.uuid4()), uuid.uuid4()) for _ in range(unknown)]
     random.Random(3).shuffle(payers)
     envelopes = [verified(h, m, offering_id) for h, m in payers]

@@ -16,33 +16,15 @@ from booking_helpers import (
     next_weekday,
     provider_with_offering,
     record,
+    released_holds,
     verified,
 )
 
-from kairos_booking.domain.model import Hold, HoldStatus
 from kairos_booking.entrypoints.jobs import expire_until_done
 from kairos_contracts import Envelope
 from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed
 
 pytestmark = pytest.mark.integration
-
-
-async def _released_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
-    """``n`` holds on one slot that already ended (as if released), each for its mentee."""
-    at = datetime.fromisoformat(starts_at)
-    made: list[Hold] = []
-    async with api.service.uow_factory() as uow:
-        offering = await uow.catalog.get_offering(uuid.UUID(offering_id))
-        for _ in range(n):
-            h = Hold(
-                uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,
-                at + offering.duration, 5000, "EUR", None, datetime.now(UTC),
-                status=HoldStatus.RELEASED,
-            )  # fmt: skip
-            await uow.holds.add(h)
-            made.append(h)
-        await uow.commit()
-    return made
 
 
 async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
@@ -55,7 +37,7 @@ async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
 async def test_200_payers_race_for_3_seats(api: Any) -> None:
     _, offering_id = await provider_with_offering(api, capacity=3)
     starts_at = await first_slot(api, offering_id, next_weekday(1))
-    holds = await _released_holds(api, offering_id, starts_at, 200)
+    holds = await released_holds(api, offering_id, starts_at, 200)
     envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in holds]
     d = dispatcher(api)
 
@@ -82,7 +64,7 @@ async def test_a_full_slot_racing_payers_still_get_the_seat_of_an_overdue_hold(a
         "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h RETURNING 1",
         h=overdue,
     )  # full, and one seat can be given back: the fast refusal must not fire
-    late = await _released_holds(api, offering_id, starts_at, 30)
+    late = await released_holds(api, offering_id, starts_at, 30)
     envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in late]
     d = dispatcher(api)
 

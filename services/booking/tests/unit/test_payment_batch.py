@@ -121,6 +121,20 @@ async def _one(uow: FakeBookingUow, envelope: Envelope) -> None:
     await uow.commit()
 
 
+async def _as_the_dispatcher(uow: FakeBookingUow, run: list[Envelope]) -> set[Any]:
+    """The batch handler over the run and its commit, then each record it left one by one
+    (as Dispatcher.handle_batch does); returns the ids it left."""
+    left = await payment_batch.on_payment_verified_batch(
+        [(e.payload(), e) for e in run],  # type: ignore[misc]
+        uow,
+    )
+    await uow.commit()
+    for envelope in run:
+        if envelope.event_id in left:
+            await _one(uow, envelope)
+    return left
+
+
 def _state(uow: FakeBookingUow) -> dict[str, Any]:
     def booking(b: Any) -> dict[str, Any]:
         return {k: v for k, v in asdict(b).items() if k != "booking_id"}
@@ -148,15 +162,8 @@ async def test_the_batch_settles_the_common_case_and_ends_where_the_per_record_p
     batched, run_again, _ = await _scenario()
     assert [e.event_id for e in run_again] != [e.event_id for e in run]
     batched.caused_by(run[0])
-    left = await payment_batch.on_payment_verified_batch(
-        [(e.payload(), e) for e in run],  # type: ignore[misc]
-        batched,
-    )
-    await batched.commit()
+    left = await _as_the_dispatcher(batched, run)
     assert left == {run[i].event_id for i in must_leave}
-    for envelope in run:
-        if envelope.event_id in left:
-            await _one(batched, envelope)
 
     expected, got = _state(one_by_one), _state(batched)
     # the batch commits before the records it left: the same events, in another order
@@ -230,16 +237,9 @@ async def test_a_storm_for_one_slot_is_decided_set_based_in_the_run_order() -> N
     await _per_record(one_by_one, run)
     batched, _ = await _storm()
 
-    left = await payment_batch.on_payment_verified_batch(
-        [(e.payload(), e) for e in run],  # type: ignore[misc]
-        batched,
-    )
-    await batched.commit()
+    left = await _as_the_dispatcher(batched, run)
     # left: the payment met again (9), SLOT2's first seat (10), SLOT3's holds to expire
     assert left == {run[i].event_id for i in (9, 10, 11, 12)}
-    for envelope in run:
-        if envelope.event_id in left:
-            await _one(batched, envelope)
 
     expected, got = _state(one_by_one), _state(batched)
     assert sorted(map(repr, got.pop("events"))) == sorted(map(repr, expected.pop("events")))

@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import gc
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -42,6 +40,7 @@ from sqlalchemy import TextClause, text
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
+from kairos_platform.heap import cyclic_gc_paused
 from kairos_platform.logging import bind_context
 from kairos_platform.messaging import outbox
 from kairos_platform.transient import is_transient
@@ -194,7 +193,7 @@ class Dispatcher:
         settled: dict[int, Outcome] | None = None
         while settled is None:
             try:
-                with _cyclic_gc_paused():
+                with cyclic_gc_paused():
                     settled, per_record = await self._run_batch_once(run, per_record)
             except asyncio.CancelledError:
                 raise
@@ -338,31 +337,6 @@ class Dispatcher:
             except Exception:
                 log.exception("could not dead-letter the record yet; retrying")
                 await asyncio.sleep(self.policy.backoff_max_s)
-
-
-_gc_paused = 0
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A batch transaction allocates some hundred objects per record that all live until it
-    ends (envelopes, payloads, rows, events), and reference counting frees them then. The
-    cyclic collector would keep promoting and rescanning them: measured on booking's
-    PaymentVerified batches, 2,100-2,300/s with it and 2,770/s without (bench/README.md).
-    It is paused while a batch transaction runs (a counter: batches may overlap in one
-    process) and runs as usual in between; a collector someone else turned off stays off."""
-    global _gc_paused
-    if _gc_paused == 0 and not gc.isenabled():
-        yield
-        return
-    _gc_paused += 1
-    gc.disable()
-    try:
-        yield
-    finally:
-        _gc_paused -= 1
-        if _gc_paused == 0:
-            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -11,41 +11,16 @@ transaction, so a crash loses nothing and repeats nothing. One sweeper keeps
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
-from collections.abc import Iterator
 
 from kairos_attendance.domain.sessions import Change
 from kairos_attendance.service_layer.context import Context
 from kairos_attendance.service_layer.marks import record
-
-_paused = 0
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A batch allocates some 50 objects per session that all live until it ends, and
-    reference counting frees them then. The cyclic collector would keep promoting them and
-    scanning them again in full collections: about a third of the sweep's CPU (measured,
-    bench/README.md). It is paused while batches run (a counter: jobs in one process
-    may overlap) and runs as usual in between."""
-    global _paused
-    if _paused == 0 and not gc.isenabled():
-        yield  # someone else turned it off: leave it as it is
-        return
-    _paused += 1
-    gc.disable()
-    try:
-        yield
-    finally:
-        _paused -= 1
-        if _paused == 0:
-            gc.enable()
+from kairos_platform.heap import cyclic_gc_paused
 
 
 async def sweep_batch(ctx: Context) -> int:
     """Mark one batch; returns how many sessions it marked (0: nothing overdue)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return await _batch(ctx)
 
 

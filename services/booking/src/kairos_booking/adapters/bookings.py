@@ -6,7 +6,6 @@ calls it (tests/unit/test_only_payment_verified_creates_bookings.py enforces bot
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import bookings, payment_decisions, people
-from kairos_booking.adapters.rows import to_obj
+from kairos_booking.adapters.rows import field_names, to_flat_row, to_obj
 from kairos_booking.domain.model import Booking, BookingStatus, Person
 
 # Built once (memoised cache keys): run for every payment.
@@ -57,7 +56,7 @@ _BOOKED_MANY = text(
     """
 )
 _PEOPLE = select(people).where(people.c.user_id == any_(bindparam("user_ids", type_=_UUIDS)))
-_BOOKING_COLUMNS = [f.name for f in dataclasses.fields(Booking)]
+_BOOKING_COLUMNS = field_names(Booking)
 
 
 class SqlBookingRepository:
@@ -279,9 +278,7 @@ class SqlBookingRepository:
 
 
 def _row(booking: Booking) -> dict[str, object]:
-    # shallow (``to_row`` is ``dataclasses.asdict``, which deep-copies every value: a
-    # third of the batch handler's Python went there); Booking's fields are all flat
-    row = {c: getattr(booking, c) for c in _BOOKING_COLUMNS}
+    row = to_flat_row(booking)  # Booking's fields are all flat values
     row["status"] = str(booking.status)
     return row
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import any_, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters.orm import holds
-from kairos_booking.adapters.rows import to_row
+from kairos_booking.adapters.rows import to_obj, to_row
 from kairos_booking.domain.model import Hold, HoldStatus
 
 # Built once: a statement object memoises its cache key, so executing it again skips both
@@ -118,12 +116,7 @@ class SqlHoldRepository:
         return [_hold(r) for r in await self._s.execute(query)]
 
 
-_HOLD_FIELDS = [f.name for f in dataclasses.fields(Hold)]
-
-
-def _hold(row: Any) -> Hold:
-    """``to_obj(Hold, row)`` with the field names read once (batches map thousands)."""
-    mapping = row._mapping
-    hold = Hold(**{n: mapping[n] for n in _HOLD_FIELDS})
+def _hold(row: object) -> Hold:
+    hold = to_obj(Hold, row)
     hold.status = HoldStatus(hold.status)
     return hold

@@ -79,29 +79,10 @@ async def on_payment_verified_batch(
 ) -> set[uuid.UUID]:
     """Decide what can be decided set-based; the event ids of the others (left untouched)."""
     left: set[uuid.UUID] = set()
-    candidates: list[tuple[PaymentVerified, Envelope]] = []
     # offerings (start None) and occurrences that records left before a point may change
     touched: set[tuple[uuid.UUID, datetime | None]] = set()
-    payments: set[uuid.UUID] = set()
-    holds: set[uuid.UUID] = set()
-    # (event, envelope, why it is left: None, or _AGAIN for a payment met before in the run)
-    order: list[tuple[PaymentVerified, Envelope, str | None]] = []
-    for event, envelope in items:
-        # A payment or hold met twice in one run: the later one depends on the earlier's
-        # outcome, so it waits for the per-record path (as does a cycle or a hold-less one).
-        why: str | None = None
-        if event.payment_id in payments:
-            why = _AGAIN  # decided by its first record (in the batch, or left itself)
-        elif event.hold_id is not None and event.hold_id in holds:
-            why = "hold again"
-        elif event.subscription_id is not None or event.hold_id is None:
-            why = "not a one-time payment"
-        payments.add(event.payment_id)
-        if event.hold_id is not None:
-            holds.add(event.hold_id)
-        order.append((event, envelope, why))
-        if why is None:
-            candidates.append((event, envelope))
+    order = _screen(items)
+    candidates = [(event, envelope) for event, envelope, why in order if why is None]
     if not candidates:
         return {env.event_id for _, env, _ in order}
 
@@ -145,6 +126,31 @@ async def on_payment_verified_batch(
     await _find_seats(uow, [i for i in todo if i.outcome is Verdict.NEEDS_SEAT], now, left)
     todo = [i for i in todo if i.envelope.event_id not in left]
     return await _settle(uow, todo, now, left)
+
+
+def _screen(
+    items: Sequence[tuple[PaymentVerified, Envelope]],
+) -> list[tuple[PaymentVerified, Envelope, str | None]]:
+    """Each record with why it is left before anything is read (None: a candidate;
+    ``_AGAIN``: a payment met before in the run). A payment or hold met twice in one run
+    depends on the earlier one's outcome, so it waits for the per-record path, as does a
+    cycle or a hold-less payment."""
+    payments: set[uuid.UUID] = set()
+    holds: set[uuid.UUID] = set()
+    order: list[tuple[PaymentVerified, Envelope, str | None]] = []
+    for event, envelope in items:
+        why: str | None = None
+        if event.payment_id in payments:
+            why = _AGAIN  # decided by its first record (in the batch, or left itself)
+        elif event.hold_id is not None and event.hold_id in holds:
+            why = "hold again"
+        elif event.subscription_id is not None or event.hold_id is None:
+            why = "not a one-time payment"
+        payments.add(event.payment_id)
+        if event.hold_id is not None:
+            holds.add(event.hold_id)
+        order.append((event, envelope, why))
+    return order
 
 
 def _touch(

@@ -1,5 +1,6 @@
-"""The sweep pauses the cyclic garbage collector while a batch runs, and always gives it
-back: overlapping batches, a failing batch, and a collector someone else turned off."""
+"""The cyclic garbage collector is paused while a batch transaction runs (the consumer's
+batch handlers, attendance's sweep) and always given back: overlapping batches, a failing
+batch, a collector someone else turned off."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kairos_attendance.service_layer.sweep import _cyclic_gc_paused
+from kairos_platform.heap import cyclic_gc_paused
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ async def test_overlapping_batches_resume_the_collector_when_the_last_one_ends()
     seen = []
 
     async def first() -> None:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             first_in.set()
             await second_out.wait()
             seen.append(gc.isenabled())
@@ -32,7 +33,7 @@ async def test_overlapping_batches_resume_the_collector_when_the_last_one_ends()
 
     async def second() -> None:
         await first_in.wait()
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             seen.append(gc.isenabled())
         seen.append(gc.isenabled())  # the first batch still runs
         second_out.set()
@@ -42,7 +43,7 @@ async def test_overlapping_batches_resume_the_collector_when_the_last_one_ends()
 
 
 def test_a_failing_batch_gives_the_collector_back() -> None:
-    with pytest.raises(RuntimeError), _cyclic_gc_paused():
+    with pytest.raises(RuntimeError), cyclic_gc_paused():
         assert not gc.isenabled()
         raise RuntimeError("batch failed")
     assert gc.isenabled()
@@ -50,6 +51,6 @@ def test_a_failing_batch_gives_the_collector_back() -> None:
 
 def test_a_collector_turned_off_by_someone_else_stays_off() -> None:
     gc.disable()
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         pass
     assert not gc.isenabled()
