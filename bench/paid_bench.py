@@ -42,13 +42,16 @@ from sampling import (  # type: ignore[import-not-found]
     Sampler,
     Watched,
     backlog_chart,
+    cpu_seconds,
     latency_chart,
     rss_chart,
     throughput_chart,
 )
 
 from kairos_contracts.topics import BOOKING_BOOKINGS, PAYMENTS_PAYMENTS
+from kairos_localstack.services import STRIPE_WEBHOOK_PATH
 from kairos_localstack.stack import Stack
+from kairos_localstack.stripe import register_webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e" / "src"))
@@ -219,7 +222,15 @@ async def run(args: argparse.Namespace) -> None:
             f"preparing {n} authorized payments ({args.replicas} of each consumer/relay) ...",
             flush=True,
         )
+        # localstripe would deliver each authorization's webhook itself while we prepare
+        # (the bookings would be made before the measured phase): its webhook points
+        # nowhere until the intents are ready, then back at the gateway, so that the
+        # captures' own events reach payments during the load as Stripe's would.
+        hook = (state.endpoints["stripe_api_base"], state.endpoints["stripe_webhook_secret"])
+        register_webhook(hook[0], "http://127.0.0.1:9/", hook[1])
         intents = await prepare(gw, market, n)
+        await asyncio.sleep(1.5)  # localstripe sends an event's webhook 1 s after it
+        register_webhook(hook[0], (state.gateway_url or "") + STRIPE_WEBHOOK_PATH, hook[1])
         # hold id of each intent, as booking will name it in BookingConfirmed
         async with httpx.AsyncClient(
             base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30
@@ -236,6 +247,7 @@ async def run(args: argparse.Namespace) -> None:
         secret = state.endpoints["stripe_webhook_secret"]
         accepted: dict[str, float] = {}
         codes: list[int] = []
+        answered: list[float] = []  # webhook response times, ms
         sampler = Sampler(watched_processes(stack))
         stop_sampling = asyncio.Event()
         sampling = asyncio.create_task(sampler.run(stop_sampling))
@@ -251,17 +263,27 @@ async def run(args: argparse.Namespace) -> None:
                     "data": {"object": {"id": pi, "object": "payment_intent"}},
                 }
             ).encode()
-            resp = await gw.http.post(
-                "/api/payments/webhooks/stripe",
-                content=body,
-                headers={
-                    "Stripe-Signature": sign(body, secret),
-                    "Content-Type": "application/json",
-                },
-            )
+            sent = time.time()
+            try:
+                resp = await gw.http.post(
+                    "/api/payments/webhooks/stripe",
+                    content=body,
+                    headers={
+                        "Stripe-Signature": sign(body, secret),
+                        "Content-Type": "application/json",
+                    },
+                )
+            except httpx.HTTPError as exc:  # counted as not accepted, the run goes on
+                codes.append(0)
+                print(f"webhook for {pi}: {exc!r}", flush=True)
+                return
             codes.append(resp.status_code)
             accepted[hold_of[pi]] = time.time()
+            answered.append((accepted[hold_of[pi]] - sent) * 1000)
 
+        print(f"firing {n} webhooks at {args.rate}/s ...", flush=True)
+        roots = {rec.name: rec.pid for rec in stack.state.processes if rec.alive}
+        cpu_before = cpu_seconds(roots)
         load_started = time.time()
         start = time.perf_counter()
         tasks = []
@@ -277,14 +299,27 @@ async def run(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.05)
         await conf.stop()
         captured = await captures_seen(bootstrap, len(conf.seen), timeout=60)
+        cpu_after = cpu_seconds(roots)
+        cpu_ms = {  # per payment, from the first webhook to the last capture seen
+            name: (cpu_after.get(name, 0.0) - before) * 1000 / n
+            for name, before in cpu_before.items()
+        }
+        cpu_ms = dict(sorted(cpu_ms.items(), key=lambda kv: -kv[1]))
+        print(
+            f"CPU per payment {sum(cpu_ms.values()):.1f} ms: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu_ms.items() if v >= 0.5),
+            flush=True,
+        )
         stop_sampling.set()
         await sampling
         ordered_keys, order_bad = await per_key_order(bootstrap, payment_keys)
         lat = [(conf.seen[h] - t) * 1000 for h, t in accepted.items() if h in conf.seen]
         ok = sum(1 for c in codes if c == 200)
         p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99)) if lat else (0, 0, 0)
+        w50, w99 = (percentile(answered, p) for p in (50, 99)) if answered else (0, 0)
         print(
-            f"{achieved:.1f} webhooks/s, {ok}/{n} accepted, {len(lat)} confirmed; "
+            f"{achieved:.1f} webhooks/s, {ok}/{n} accepted (answered p50 {w50:.0f} ms, "
+            f"p99 {w99:.0f} ms), {len(lat)} confirmed; "
             f"webhook -> BookingConfirmed p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
         )
         path = report_path(ROOT / "reports", f"paid-x{args.replicas}")
@@ -311,6 +346,12 @@ async def run(args: argparse.Namespace) -> None:
         rows = [
             ("rate asked / achieved", f"{args.rate:.0f}/s / {achieved:.1f}/s"),
             ("accepted / sent", f"{ok} / {n}"),
+            ("webhook answered p50 / p99", f"{w50:.0f} ms / {w99:.0f} ms"),
+            (
+                "CPU per payment (ms, by process)",
+                f"{sum(cpu_ms.values()):.1f}: "
+                + ", ".join(f"{k} {v:.1f}" for k, v in cpu_ms.items() if v >= 0.5),
+            ),
             ("confirmed", len(lat)),
             ("captured (PaymentCaptured seen)", captured),
             ("p50", f"{p50:.0f} ms"),

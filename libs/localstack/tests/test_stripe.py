@@ -43,8 +43,47 @@ def test_state_lives_in_its_own_file(tmp_path: Path) -> None:
     try:
         resp = httpx.get(f"{second.api_base}/v1/customers/{customer_id}", auth=(LOCAL_API_KEY, ""))
         assert resp.status_code == 200
+        # the per-type index is rebuilt from the loaded state: listings see it too
+        listed = httpx.get(f"{second.api_base}/v1/customers", auth=(LOCAL_API_KEY, ""))
+        assert [c["id"] for c in listed.json()["data"]] == [customer_id]
     finally:
         second.stop()
+
+
+def test_listings_and_refunds_read_from_the_type_index(tmp_path: Path) -> None:
+    """Objects are listed per type (not by scanning the store): creations, deletions and a
+    charge's refunds all show, in creation order, whatever else the store holds."""
+    server = LocalStripe(log_file=tmp_path / "ls.log")
+    server.start()
+    try:
+        with httpx.Client(base_url=server.api_base, auth=(LOCAL_API_KEY, "")) as http:
+            customers = [http.post("/v1/customers", data={}).json()["id"] for _ in range(3)]
+            paid = []
+            for amount in (1000, 2000):
+                pi = http.post(
+                    "/v1/payment_intents",
+                    data={"amount": amount, "currency": "eur", "capture_method": "manual"},
+                ).json()["id"]
+                http.post(f"/v1/payment_intents/{pi}", data={"payment_method": "pm_card_visa"})
+                assert http.post(f"/v1/payment_intents/{pi}/confirm").status_code == 200
+                assert http.post(f"/v1/payment_intents/{pi}/capture").status_code == 200
+                paid.append(pi)
+            assert http.delete(f"/v1/customers/{customers[1]}").status_code == 200
+            refund = http.post("/v1/refunds", data={"payment_intent": paid[0], "amount": 300})
+            assert refund.status_code == 200, refund.text
+
+            listed = http.get("/v1/customers").json()["data"]
+            assert sorted(c["id"] for c in listed) == sorted([customers[0], customers[2]])
+            first, second = (http.get(f"/v1/payment_intents/{pi}").json() for pi in paid)
+            # localstripe shows a PaymentIntent's latest charge expanded; read it on its own too
+            charge = http.get(f"/v1/charges/{first['latest_charge']['id']}").json()
+            assert (charge["amount_refunded"], charge["refunded"]) == (300, False)
+            assert [r["id"] for r in charge["refunds"]["data"]] == [refund.json()["id"]]
+            assert first["latest_charge"]["amount_refunded"] == 300
+            other = second["latest_charge"]
+            assert (other["amount_refunded"], other["refunds"]["data"]) == (0, [])
+    finally:
+        server.stop()
 
 
 def test_without_state_file_nothing_is_written(tmp_path: Path) -> None:

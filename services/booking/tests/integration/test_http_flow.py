@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from booking_helpers import (
@@ -41,6 +43,48 @@ async def test_slot_hold_release_and_hold_again(api: Any) -> None:
     assert (await hold(api, other, offering_id, starts_at)).status_code == 201
     events = [r[0] for r in await api.rows("SELECT event_type FROM outbox ORDER BY id")]
     assert events == ["OfferingPublished", "HoldPlaced", "HoldReleased", "HoldPlaced"]
+
+
+async def test_weekly_ranges_and_date_overrides_shape_slots_and_holds(api: Any) -> None:
+    """The hours come with the offering in one read: each weekday's ranges in order, and
+    only the overrides of the days asked for apply (the slot query and the hold check)."""
+    hours = [
+        {"weekday": d, "start": start, "end": end}
+        for d in range(7)
+        for start, end in (("15:00", "16:00"), ("09:00", "10:00"))
+    ]
+    provider_id, offering_id = await provider_with_offering(api, hours=hours)
+    mentor = api.token(MENTOR, "mentor")
+    closed = next_weekday(1)
+    extra, replaced = closed + timedelta(days=2), closed + timedelta(days=3)
+    overrides = {
+        closed: {"kind": "closed"},
+        extra: {"kind": "extra", "ranges": [{"start": "18:00", "end": "19:00"}]},
+        replaced: {"kind": "replace", "ranges": [{"start": "11:00", "end": "12:00"}]},
+    }
+    for day, body in overrides.items():
+        put = await api.client.put(
+            f"/providers/{provider_id}/overrides/{day}", json=body, headers=mentor
+        )
+        assert put.status_code == 204, put.text
+    got = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": str(closed), "to": str(replaced)}
+    )
+    assert got.status_code == 200, got.text
+    by_day: dict[str, list[str]] = {}
+    for s in got.json()["slots"]:
+        by_day.setdefault(s["local_start"][:10], []).append(s["local_start"][11:16])
+    assert by_day == {
+        str(closed + timedelta(days=1)): ["09:00", "15:00"],
+        str(extra): ["09:00", "15:00", "18:00"],
+        str(replaced): ["11:00"],
+    }
+    madrid = ZoneInfo("Europe/Madrid")
+    on_closed = datetime.combine(closed, time(9), madrid).isoformat()
+    refused = await hold(api, uuid.uuid4(), offering_id, on_closed)
+    assert refused.status_code == 422 and "not a slot" in refused.text, refused.text
+    on_extra = datetime.combine(extra, time(18), madrid).isoformat()
+    assert (await hold(api, uuid.uuid4(), offering_id, on_extra)).status_code == 201
 
 
 async def test_a_mentor_manages_only_their_own_provider(api: Any) -> None:

@@ -64,6 +64,16 @@ class FakeCatalog:
         provider = await self.get_provider(offering.provider_id) if offering else None
         return offering, provider
 
+    async def offering_with_hours(
+        self, offering_id: uuid.UUID, first: date, last: date
+    ) -> tuple[Offering | None, Provider | None, Availability]:
+        offering, provider = await self.offering_and_provider(offering_id)
+        if provider is None:
+            return offering, provider, Availability()
+        hours = await self.availability(provider.provider_id)
+        dated = {d: o for d, o in hours.overrides.items() if first <= d <= last}
+        return offering, provider, Availability(hours.weekly, dated)
+
     async def offerings_and_providers(
         self, offering_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[Offering, Provider | None]]:

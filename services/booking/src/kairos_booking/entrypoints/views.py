@@ -55,34 +55,29 @@ def availability(a: Availability) -> dict[str, Any]:
 
 
 def slots_json(offering_id: str, time_zone: str, found: list[Slot], zone: ZoneInfo) -> bytes:
-    """The slot query's answer as JSON bytes. orjson, not the standard encoder: a 30-day
-    answer holds hundreds of slots (720: json.dumps ~1.4 ms, orjson ~0.1 ms)."""
-    return orjson.dumps(
-        {
-            "offering_id": offering_id,
-            "time_zone": time_zone,
-            "slots": [slot(s, zone) for s in found],
-        }
+    """The slot query's answer as JSON bytes, ``{"offering_id", "time_zone", "slots":
+    [{"starts_at", "ends_at", "local_start", "capacity", "free"}, ...]}``.
+
+    Written by hand from cached pieces rather than as dicts through an encoder: a 30-day
+    answer holds hundreds of slots (720: json.dumps ~1.4 ms, dicts + orjson ~1.1 ms, this
+    ~0.4 ms) and the same slots are listed again and again, only ``free`` changing."""
+    head = orjson.dumps({"offering_id": offering_id, "time_zone": time_zone})[:-1]
+    body = b",".join(
+        [
+            b'%s,"free":%d}' % (_slot_head(s.starts_at, s.ends_at, s.capacity, zone), s.free)
+            for s in found
+        ]
     )
-
-
-def slot(s: Slot, zone: ZoneInfo) -> dict[str, Any]:
-    starts_at, ends_at, local_start = _slot_times(s.starts_at, s.ends_at, zone)
-    return {
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "local_start": local_start,
-        "capacity": s.capacity,
-        "free": s.free,
-    }
+    return b'%s,"slots":[%s]}' % (head, body)
 
 
 @lru_cache(maxsize=1 << 16)
-def _slot_times(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> tuple[str, str, str]:
-    """A slot's instants as text (the same slots are listed again and again). Equal instants
-    hash alike whatever their offset, so the text is made from UTC (slots are UTC anyway)."""
+def _slot_head(starts_at: datetime, ends_at: datetime, capacity: int, zone: ZoneInfo) -> bytes:
+    """A slot's JSON object up to ``free``. Equal instants hash alike whatever their
+    offset, so the text is made from UTC (slots are UTC anyway)."""
     start, end = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    return start.isoformat(), end.isoformat(), start.astimezone(zone).isoformat()
+    times = {"starts_at": start, "ends_at": end, "local_start": start.astimezone(zone)}
+    return orjson.dumps({**{k: v.isoformat() for k, v in times.items()}, "capacity": capacity})[:-1]
 
 
 def hold(h: Hold) -> dict[str, Any]:

@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kairos_booking.domain import slots as domain
 from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid, NotFound
-from kairos_booking.domain.model import Hold, HoldStatus, Person
+from kairos_booking.domain.model import Hold, HoldStatus, Offering, Person
 from kairos_booking.service_layer.events import hold_fields, hold_released
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import expire_due, take_seat
-from kairos_booking.service_layer.slots import bookable_offering
+from kairos_booking.service_layer.slots import bookable_offering_with_hours
 from kairos_contracts.events.booking import HoldPlaced, HoldReleaseReason
 from kairos_platform.auth import Principal, is_admin
 
 
-async def check_bookable(uow: BookingUow, offering_id: uuid.UUID, starts_at: datetime) -> None:
-    """422 unless ``starts_at`` is a slot of the offering inside its bookable window."""
-    offering, provider = await bookable_offering(uow, offering_id)
+async def check_bookable(uow: BookingUow, offering_id: uuid.UUID, starts_at: datetime) -> Offering:
+    """The offering; 422 unless ``starts_at`` is one of its slots inside its bookable
+    window."""
+    # the slot's local day is within a day of its UTC day, is_slot looks a day around it
+    utc_day = starts_at.astimezone(UTC).date()
+    offering, provider, availability = await bookable_offering_with_hours(
+        uow, offering_id, utc_day - timedelta(days=2), utc_day + timedelta(days=2)
+    )
     earliest, latest = domain.bookable_window(offering, uow.now())
     if not earliest <= starts_at <= latest:
         raise Invalid("That time is in the past, inside the minimum notice or too far ahead.")
-    availability = await uow.catalog.availability(provider.provider_id)
     if not domain.is_slot(offering, availability, ZoneInfo(provider.time_zone), starts_at):
         raise Invalid("That time is not a slot of this offering.", slug="not-a-slot")
+    return offering
 
 
 async def place_hold(
@@ -35,8 +40,7 @@ async def place_hold(
     starts_at: datetime,
     ttl: timedelta,
 ) -> Hold:
-    offering, _ = await bookable_offering(uow, offering_id)
-    await check_bookable(uow, offering_id, starts_at)
+    offering = await check_bookable(uow, offering_id, starts_at)
     now = uow.now()
     existing = await uow.holds.held_by(offering_id, starts_at, mentee.user_id)
     if existing is not None and existing.is_live(now):

@@ -33,6 +33,9 @@ class CatalogRepository(Protocol):
     async def offering_and_provider(
         self, offering_id: uuid.UUID
     ) -> tuple[Offering | None, Provider | None]: ...
+    async def offering_with_hours(
+        self, offering_id: uuid.UUID, first: date, last: date
+    ) -> tuple[Offering | None, Provider | None, Availability]: ...
     async def offerings_and_providers(
         self, offering_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[Offering, Provider | None]]: ...

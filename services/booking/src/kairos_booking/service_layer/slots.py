@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from kairos_booking.domain import slots as domain
 from kairos_booking.domain.errors import Invalid, NotFound
-from kairos_booking.domain.model import Offering, Provider
+from kairos_booking.domain.model import Availability, Offering, Provider
 from kairos_booking.service_layer.ports import BookingUow
 
 
@@ -16,6 +16,21 @@ async def bookable_offering(uow: BookingUow, offering_id: uuid.UUID) -> tuple[Of
     """An active one-time offering of an active provider: 404 if none, 422 if recurring
     (slots, holds and reschedules are one-time paths; a programme is subscribed to)."""
     offering, provider = await uow.catalog.offering_and_provider(offering_id)
+    return _bookable(offering_id, offering, provider)
+
+
+async def bookable_offering_with_hours(
+    uow: BookingUow, offering_id: uuid.UUID, first: date, last: date
+) -> tuple[Offering, Provider, Availability]:
+    """``bookable_offering`` and its provider's hours (overrides from ``first`` to
+    ``last``), read together."""
+    offering, provider, hours = await uow.catalog.offering_with_hours(offering_id, first, last)
+    return (*_bookable(offering_id, offering, provider), hours)
+
+
+def _bookable(
+    offering_id: uuid.UUID, offering: Offering | None, provider: Provider | None
+) -> tuple[Offering, Provider]:
     if offering is None or provider is None or not offering.active or not provider.active:
         raise NotFound(f"No bookable offering {offering_id}.")
     if offering.recurring:
@@ -33,13 +48,12 @@ async def list_slots(
     why = domain.check_range(first, last)
     if why:
         raise Invalid(why)
-    offering, provider = await bookable_offering(uow, offering_id)
+    offering, provider, hours = await bookable_offering_with_hours(uow, offering_id, first, last)
     zone = ZoneInfo(provider.time_zone)
     # the provider's sessions that could touch these local days, buffers included
     start = datetime.combine(first, time(), zone) - timedelta(days=1)
     end = datetime.combine(last, time(), zone) + timedelta(days=2)
     now = uow.now()
     occupied = await uow.seats.occupied(provider.provider_id, start, end, now)
-    availability = await uow.catalog.availability(provider.provider_id)
-    found = domain.bookable_slots(offering, availability, zone, first, last, now, occupied)
+    found = domain.bookable_slots(offering, hours, zone, first, last, now, occupied)
     return offering, provider, found
