@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -210,7 +211,9 @@ async def captures_seen(bootstrap: str, want: int, timeout: float) -> int:
 
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kairos-paid-bench-"))
-    stack = Stack(tmp)
+    # Reconciliation off: the prepared PaymentIntents are minutes old when their webhooks
+    # come, and its re-check of open payments would settle them before the measured phase.
+    stack = Stack(tmp, env={**os.environ, "RECONCILE_INTERVAL_S": "86400"})
     state = stack.up()
     try:
         added = scale(stack, args.replicas)
@@ -222,14 +225,14 @@ async def run(args: argparse.Namespace) -> None:
             f"preparing {n} authorized payments ({args.replicas} of each consumer/relay) ...",
             flush=True,
         )
-        # localstripe would deliver each authorization's webhook itself while we prepare
-        # (the bookings would be made before the measured phase): its webhook points
-        # nowhere until the intents are ready, then back at the gateway, so that the
-        # captures' own events reach payments during the load as Stripe's would.
+        # localstripe delivers its own events for the intents being prepared, and payments
+        # would settle them before the measured phase: its webhook points nowhere until
+        # the intents are ready, then back at the gateway, so that the captures' events
+        # reach payments during the load as Stripe's would.
         hook = (state.endpoints["stripe_api_base"], state.endpoints["stripe_webhook_secret"])
         register_webhook(hook[0], "http://127.0.0.1:9/", hook[1])
         intents = await prepare(gw, market, n)
-        await asyncio.sleep(1.5)  # localstripe sends an event's webhook 1 s after it
+        await asyncio.sleep(3)  # localstripe sends an event's webhook 1 s after it
         register_webhook(hook[0], (state.gateway_url or "") + STRIPE_WEBHOOK_PATH, hook[1])
         # hold id of each intent, as booking will name it in BookingConfirmed
         async with httpx.AsyncClient(

@@ -294,4 +294,11 @@ def configure_logging(
         lg.handlers.clear()
         lg.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Clients that log every outbound request at INFO (the Stripe SDK twice per call): our
+    # own records name the call and its outcome; their failures still show at WARNING.
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+_CHATTY = ("httpx", "httpcore", "stripe")

@@ -84,6 +84,17 @@ def test_level_is_applied(stream: io.StringIO) -> None:
     assert [line["msg"] for line in _lines(stream)] == ["kept"]
 
 
+def test_per_request_client_logs_are_quiet_but_their_warnings_kept(
+    stream: io.StringIO,
+) -> None:
+    configure_logging(_settings(), stream=stream)
+    for name in ("httpx", "stripe"):
+        logging.getLogger(name).info("HTTP Request: GET ...")
+        logging.getLogger(name).warning("retrying")
+    logging.getLogger("kairos.x").info("ours")
+    assert [line["msg"] for line in _lines(stream)] == ["retrying", "retrying", "ours"]
+
+
 def test_exception_is_logged_with_traceback(stream: io.StringIO) -> None:
     configure_logging(_settings(), stream=stream)
     try:
