@@ -3,6 +3,7 @@ backoff and broken connections, and the iCalendar documents."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -137,3 +138,31 @@ def test_the_event_document_has_uid_sequence_zone_link_and_people() -> None:
     assert str(ev["ATTENDEE"]) == f"mailto:{MENTEE.email}"
     cancelled = ics.event_document(to_booking(_history()[2]), stamp=datetime.now(UTC))
     assert b"STATUS:CANCELLED" in cancelled
+
+
+def test_each_zone_gets_its_vtimezone_once_and_the_same_document_as_icalendars_own() -> None:
+    """VTIMEZONEs come from a per-process cache: the document holds what icalendar's
+    add_missing_timezones makes, one VTIMEZONE per zone used, before the events."""
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    madrid = to_booking(_history()[0])
+    york = dataclasses.replace(madrid, booking_id=uuid.uuid4(), time_zone="America/New_York")
+    bookings = [madrid, york, dataclasses.replace(madrid, booking_id=uuid.uuid4())]
+    made = ics.calendar(bookings, stamp=stamp, method="REQUEST")
+    again = ics.calendar(bookings, stamp=stamp, method="REQUEST")
+
+    own = Calendar()
+    for name, value in (("prodid", ics.PRODID), ("version", "2.0"), ("method", "REQUEST")):
+        own.add(name, value)
+    for b in bookings:
+        own.add_component(ics.vevent(b, stamp=stamp))
+    own.add_missing_timezones()
+
+    assert made.to_ical() == again.to_ical()
+    # the same components as icalendar's own (it orders its zones as a set does)
+    assert sorted(c.to_ical() for c in made.subcomponents) == sorted(
+        c.to_ical() for c in own.subcomponents
+    )
+    zones = sorted(t.tz_name for t in made.timezones)
+    assert zones == sorted({madrid.time_zone, "America/New_York"})
+    assert [c.name for c in made.subcomponents[:2]] == ["VTIMEZONE", "VTIMEZONE"]
+    assert made.timezones[0] is again.timezones[0]  # built once, shared
