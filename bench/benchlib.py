@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,33 @@ ROOT = Path(__file__).resolve().parent.parent
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each named process and its descendants
+    (PostgreSQL's backends under the postmaster, uvicorn's workers under their parent), from
+    ``/proc``; ``bench`` is this process. Two snapshots give where the CPU of a phase went."""
+    parent_of: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent_of[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    owner = {pid: name for name, pid in roots.items()} | {os.getpid(): "bench"}
+    out: dict[str, float] = defaultdict(float)
+    for pid, seconds in used.items():
+        walk = pid
+        while walk in parent_of and walk not in owner:
+            walk = parent_of[walk]
+        if walk in owner:
+            out[owner[walk]] += seconds
+    return dict(out)
 
 
 def plain(url: str) -> str:

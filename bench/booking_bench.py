@@ -63,6 +63,7 @@ from benchlib import (
     ROOT,
     Stack,
     async_url,
+    cpu_seconds,
     machine_header,
     percentile,
     plain,
@@ -1265,15 +1266,9 @@ async def query_load(
     return latencies, errors, size
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (uvicorn workers), from /proc."""
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    total = 0.0
-    for p in [str(pid), *found.stdout.split()]:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds of the HTTP process and its uvicorn workers so far."""
+    return cpu_seconds({"server": pid}).get("server", 0.0)
 
 
 async def slot_query_parts(
@@ -1344,7 +1339,7 @@ async def slots_runs(
                 started, client, server = (
                     time.perf_counter(),
                     time.process_time(),
-                    cpu_seconds(proc.pid),
+                    server_cpu_s(proc.pid),
                 )
                 lat, errors, size = await query_load(base, path, params, args.requests, concurrency)
                 wall = time.perf_counter() - started
@@ -1357,7 +1352,7 @@ async def slots_runs(
                     "rps": len(lat) / wall,
                     **{f"p{p}": percentile(lat, p) for p in (50, 95, 99)},
                     "max": max(lat),
-                    "server_ms": (cpu_seconds(proc.pid) - server) * 1000 / len(lat),
+                    "server_ms": (server_cpu_s(proc.pid) - server) * 1000 / len(lat),
                     "client_ms": (time.process_time() - client) * 1000 / len(lat),
                     "load": f"{load:.1f}-{os.getloadavg()[0]:.1f}",
                 }

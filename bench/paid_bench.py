@@ -39,12 +39,17 @@ from pathlib import Path
 import aiohttp
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from benchlib import machine_header, percentile, report_path, table  # type: ignore[import-not-found]
+from benchlib import (  # type: ignore[import-not-found]
+    cpu_seconds,
+    machine_header,
+    percentile,
+    report_path,
+    table,
+)
 from sampling import (  # type: ignore[import-not-found]
     Sampler,
     Watched,
     backlog_chart,
-    cpu_seconds,
     latency_chart,
     rss_chart,
     throughput_chart,
@@ -230,11 +235,12 @@ async def run(args: argparse.Namespace) -> None:
         # would settle them before the measured phase: its webhook points nowhere until
         # the intents are ready, then back at the gateway, so that the captures' events
         # reach payments during the load as Stripe's would.
-        hook = (state.endpoints["stripe_api_base"], state.endpoints["stripe_webhook_secret"])
-        register_webhook(hook[0], "http://127.0.0.1:9/", hook[1])
+        secret = state.endpoints["stripe_webhook_secret"]
+        webhook_url = (state.gateway_url or "") + STRIPE_WEBHOOK_PATH
+        register_webhook(gw.stripe_api_base, "http://127.0.0.1:9/", secret)
         intents = await prepare(gw, market, n)
         await asyncio.sleep(3)  # localstripe sends an event's webhook 1 s after it
-        register_webhook(hook[0], (state.gateway_url or "") + STRIPE_WEBHOOK_PATH, hook[1])
+        register_webhook(gw.stripe_api_base, webhook_url, secret)
         # hold id of each intent, as booking will name it in BookingConfirmed
         async with httpx.AsyncClient(
             base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30
@@ -248,7 +254,6 @@ async def run(args: argparse.Namespace) -> None:
         bootstrap = state.endpoints["kafka_bootstrap"]
         conf = Confirmations(bootstrap)
         await conf.start()
-        secret = state.endpoints["stripe_webhook_secret"]
         accepted: dict[str, float] = {}
         codes: list[int] = []
         answered: list[float] = []  # webhook response times, ms
@@ -270,7 +275,7 @@ async def run(args: argparse.Namespace) -> None:
             sent = time.time()
             try:
                 async with poster.post(
-                    (state.gateway_url or "") + STRIPE_WEBHOOK_PATH,
+                    webhook_url,
                     data=body,
                     headers={
                         "Stripe-Signature": sign(body, secret),

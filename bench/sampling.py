@@ -9,7 +9,6 @@ relays and consumers themselves) and the kernel (resident memory, ``/proc/<pid>/
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -191,30 +190,3 @@ def rss_chart(path: Path, samples: Sequence[Sample], offset_s: float) -> Path:
         n: ([s.t - offset_s for s in samples], [s.rss_mb.get(n, 0) for s in samples]) for n in names
     }
     return _plot(path, "resident memory per service process", "MB", series)
-
-
-def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each named process and its descendants
-    (PostgreSQL's backends count under the postmaster), from ``/proc``; ``bench`` is this
-    process. Two snapshots give where the CPU of a phase went."""
-    parent_of: dict[int, int] = {}
-    used: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent_of[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    owner = {pid: name for name, pid in roots.items()} | {os.getpid(): "bench"}
-    out: dict[str, float] = defaultdict(float)
-    for pid, seconds in used.items():
-        walk = pid
-        while walk in parent_of and walk not in owner:
-            walk = parent_of[walk]
-        if walk in owner:
-            out[owner[walk]] += seconds
-    return dict(out)

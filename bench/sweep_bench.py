@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchlib import cpu_seconds  # type: ignore[import-not-found]
 from sqlalchemy import text
 
 from kairos_attendance.adapters.orm import sessions, standings
@@ -101,18 +102,8 @@ def server_cpu_s(data_dir: Path | None) -> float | None:
     CPU seconds say more about the sweep's cost than wall time does."""
     if data_dir is None or not (data_dir / "postmaster.pid").exists():
         return None
-    tick = os.sysconf("SC_CLK_TCK")
     root = int((data_dir / "postmaster.pid").read_text().split()[0])
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if root in (pid, ppid):
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return cpu_seconds({"postgres": root}).get("postgres", 0.0)
 
 
 def _service(url: str, batch: int, concurrency: int) -> Service:

@@ -257,6 +257,10 @@ class _StderrHandler(logging.StreamHandler):
         super().emit(record)
 
 
+# Clients that log every outbound request at INFO (the Stripe SDK twice per call).
+_CHATTY = ("httpx", "httpcore", "stripe")
+
+
 def configure_logging(
     settings: ServiceSettings | None = None,
     *,
@@ -294,11 +298,7 @@ def configure_logging(
         lg.handlers.clear()
         lg.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    # Clients that log every outbound request at INFO (the Stripe SDK twice per call): our
-    # own records name the call and its outcome; their failures still show at WARNING.
+    # our own records name each call and its outcome; their failures still show at WARNING
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
-
-
-_CHATTY = ("httpx", "httpcore", "stripe")

@@ -227,8 +227,7 @@ def serve_http(bootstrap: Bootstrap, service: Service) -> None:
 
     s = service.settings
     if s.http_workers == 1:
-        app = build_http_app(service)
-        freeze_startup_heap()
+        app = _frozen_http_app(service)
         uvicorn.run(app, host=s.http_host, port=s.http_port, log_config=None, access_log=False)
         return
     # Workers are fresh processes that import the app factory by name; the environment
@@ -250,6 +249,11 @@ def worker_http_app() -> FastAPI:
     module, _, name = os.environ[_BOOTSTRAP_ENV].partition(":")
     service: Service = getattr(importlib.import_module(module), name)()
     configure_logging(service.settings)
+    return _frozen_http_app(service)
+
+
+def _frozen_http_app(service: Service) -> FastAPI:
+    """The HTTP app, with the start-up heap frozen once it is built."""
     app = build_http_app(service)
     freeze_startup_heap()
     return app

@@ -8,7 +8,17 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, any_, bindparam, delete, func, select, text, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,11 +57,12 @@ _OFFERINGS_AND_PROVIDERS = (
 )
 
 
-def _with_hours(query: Select[Any]) -> Select[Any]:
-    """``query`` (offerings joined to providers) with the provider's hours as two JSON
-    columns: weekly ranges ``[[weekday, start, end], ...]`` and the overrides dated from
-    ``first`` to ``last`` ``[[day, kind, ranges], ...]``. One round trip instead of three
-    on the slot query and every hold."""
+def _hours_columns(
+    provider_id: ColumnElement[Any], *, dated: bool
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The provider's hours as two JSON columns: weekly ranges ``[[weekday, start, end],
+    ...]`` in order, and the overrides ``[[day, kind, ranges], ...]`` (``dated``: only
+    those from ``:first`` to ``:last``). Read back by ``_hours``."""
     w, d = weekly_hours.c, date_overrides.c
     weekly = select(
         func.jsonb_agg(
@@ -59,18 +70,26 @@ def _with_hours(query: Select[Any]) -> Select[Any]:
                 func.jsonb_build_array(w.weekday, w.start_min, w.end_min), w.weekday, w.start_min
             )
         )
-    ).where(w.provider_id == offerings.c.provider_id)
+    ).where(w.provider_id == provider_id)
     overrides = select(func.jsonb_agg(func.jsonb_build_array(d.day, d.kind, d.ranges))).where(
-        d.provider_id == offerings.c.provider_id,
-        d.day.between(bindparam("first"), bindparam("last")),
+        d.provider_id == provider_id
     )
-    return query.add_columns(
+    if dated:
+        overrides = overrides.where(d.day.between(bindparam("first"), bindparam("last")))
+    return (
         type_coerce(weekly.scalar_subquery(), JSONB).label("weekly_hours"),
         type_coerce(overrides.scalar_subquery(), JSONB).label("date_overrides"),
     )
 
 
-_OFFERING_WITH_HOURS = _with_hours(_OFFERING_AND_PROVIDER)
+# The offering, its provider and the hours of the days asked: one round trip instead of
+# three on the slot query and every hold.
+_OFFERING_WITH_HOURS = _OFFERING_AND_PROVIDER.add_columns(
+    *_hours_columns(offerings.c.provider_id, dated=True)
+)
+_PROVIDER_HOURS = select(
+    *_hours_columns(bindparam("provider_id", type_=UUID(as_uuid=True)), dated=False)
+)
 
 
 class SqlCatalogRepository:
@@ -174,21 +193,8 @@ class SqlCatalogRepository:
         return [_offering(r) for r in await self._s.execute(query)]
 
     async def availability(self, provider_id: uuid.UUID) -> Availability:
-        weekly: dict[int, tuple[Minutes, ...]] = {}
-        rows = await self._s.execute(
-            select(weekly_hours)
-            .where(weekly_hours.c.provider_id == provider_id)
-            .order_by(weekly_hours.c.weekday, weekly_hours.c.start_min)
-        )
-        for r in rows:
-            weekly[r.weekday] = (*weekly.get(r.weekday, ()), Minutes(r.start_min, r.end_min))
-        overrides = {}
-        for r in await self._s.execute(
-            select(date_overrides).where(date_overrides.c.provider_id == provider_id)
-        ):
-            ranges = tuple(Minutes(a, b) for a, b in r.ranges)
-            overrides[r.day] = DateOverride(r.day, OverrideKind(r.kind), ranges)
-        return Availability(weekly, overrides)
+        row = (await self._s.execute(_PROVIDER_HOURS, {"provider_id": provider_id})).one()
+        return _hours(row.weekly_hours, row.date_overrides)
 
     async def set_weekly(
         self, provider_id: uuid.UUID, weekly: dict[int, tuple[Minutes, ...]]
@@ -251,7 +257,7 @@ def _offering_and_provider(row: Any) -> tuple[Offering, Provider | None]:
 
 
 def _hours(weekly_rows: list[list[int]] | None, override_rows: list[Any] | None) -> Availability:
-    """The two JSON columns of ``_with_hours`` -> Availability (ranges in order)."""
+    """The two JSON columns of ``_hours_columns`` -> Availability (ranges in order)."""
     weekly: dict[int, tuple[Minutes, ...]] = {}
     for weekday, start, end in weekly_rows or ():
         weekly[weekday] = (*weekly.get(weekday, ()), Minutes(start, end))

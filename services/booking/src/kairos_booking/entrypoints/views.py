@@ -76,8 +76,13 @@ def _slot_head(starts_at: datetime, ends_at: datetime, capacity: int, zone: Zone
     """A slot's JSON object up to ``free``. Equal instants hash alike whatever their
     offset, so the text is made from UTC (slots are UTC anyway)."""
     start, end = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    times = {"starts_at": start, "ends_at": end, "local_start": start.astimezone(zone)}
-    return orjson.dumps({**{k: v.isoformat() for k, v in times.items()}, "capacity": capacity})[:-1]
+    head = {
+        "starts_at": start.isoformat(),
+        "ends_at": end.isoformat(),
+        "local_start": start.astimezone(zone).isoformat(),
+        "capacity": capacity,
+    }
+    return orjson.dumps(head)[:-1]
 
 
 def hold(h: Hold) -> dict[str, Any]:
