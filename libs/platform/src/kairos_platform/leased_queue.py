@@ -8,7 +8,7 @@ The table needs the columns ``id``, ``sent_at``, ``retry_at``, ``lease_until``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -44,25 +44,29 @@ class LeasedQueue(Generic[T]):
         rows = sorted(await self._s.execute(stmt), key=lambda r: r._mapping["id"])
         return [self._to_item(r) for r in rows]
 
-    async def sent(self, item_id: int) -> None:
+    async def settle(
+        self, ids: Sequence[int], done: int, error: str | None, backoff_s: float
+    ) -> None:
+        """Record how a claimed batch went, in one transaction: the first ``done`` were
+        sent; with ``error`` the next one failed and is tried again after ``backoff_s``;
+        the rest were not tried and go back at once, their attempts unchanged."""
         c = self._t.c
-        await self._s.execute(
-            update(self._t).where(c.id == item_id).values(sent_at=func.now(), lease_until=None)
-        )
-
-    async def failed(self, item_id: int, error: str, backoff_s: float) -> None:
-        c = self._t.c
-        await self._s.execute(
-            update(self._t)
-            .where(c.id == item_id)
-            .values(
-                attempts=c.attempts + 1,
-                last_error=error[:1000],
-                retry_at=func.now() + timedelta(seconds=backoff_s),
-                lease_until=None,
+        sent, rest = list(ids[:done]), list(ids[done:])
+        if sent:
+            await self._s.execute(
+                update(self._t).where(c.id.in_(sent)).values(sent_at=func.now(), lease_until=None)
             )
-        )
-
-    async def release(self, item_id: int) -> None:
-        c = self._t.c
-        await self._s.execute(update(self._t).where(c.id == item_id).values(lease_until=None))
+        if rest and error is not None:
+            failed, rest = rest[0], rest[1:]
+            await self._s.execute(
+                update(self._t)
+                .where(c.id == failed)
+                .values(
+                    attempts=c.attempts + 1,
+                    last_error=error[:1000],
+                    retry_at=func.now() + timedelta(seconds=backoff_s),
+                    lease_until=None,
+                )
+            )
+        if rest:
+            await self._s.execute(update(self._t).where(c.id.in_(rest)).values(lease_until=None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.adapters.smtp import SmtpMailer
 from kairos_calendar_sync.service_layer.mail import send_once
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled, BookingRestored
 from kairos_localstack.smtp_sink import SmtpSink, read_messages
+from kairos_platform.mail import Delivery
 
 from .conftest import Cal, Dav, confirmed, eventually, follow, people
 
@@ -114,6 +117,43 @@ async def test_smtp_down_then_up_sends_each_mail_once(cal: Cal) -> None:
     finally:
         sink.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+class _StopsAfter:
+    """A mailer whose server takes ``n`` mails of a batch and then refuses the next."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.batches: list[list[int]] = []
+
+    async def send(self, mails: Sequence[Mail]) -> Delivery:
+        self.batches.append([m.id for m in mails])
+        if len(mails) <= self.n:
+            return Delivery(len(mails))
+        return Delivery(self.n, "SMTP: SMTPDataError: 451 try later")
+
+
+async def test_a_batch_stopped_midway_marks_what_went_and_retries_the_rest(cal: Cal) -> None:
+    for _ in range(2):  # two bookings, two participants each: four mails, one batch
+        await cal.deliver(confirmed(*people()))
+    mailer = _StopsAfter(1)
+    assert await send_once(cal.ctx, mailer) == 4
+    rows = await cal.rows(
+        "SELECT id, sent_at, attempts, last_error, lease_until FROM email_outbox ORDER BY id"
+    )
+    assert mailer.batches == [[r.id for r in rows]]
+    sent, failed, *untried = rows
+    assert sent.sent_at is not None and sent.attempts == 0
+    assert failed.sent_at is None and failed.attempts == 1 and "451" in failed.last_error
+    assert failed.lease_until is None  # tried again after its backoff (0 s in these tests)
+    assert all(
+        r.sent_at is None and r.attempts == 0 and r.last_error is None and r.lease_until is None
+        for r in untried
+    )  # not tried: free for the next pass, no attempt counted
+    mailer.n = 10
+    assert await send_once(cal.ctx, mailer) == 3  # the failed one is due again at once here
+    assert mailer.batches[1] == [r.id for r in (failed, *untried)]
+    assert await send_once(cal.ctx, mailer) == 0
 
 
 async def test_the_feed_holds_exactly_the_users_live_sessions_until_revoked(cal: Cal) -> None:

@@ -55,9 +55,12 @@ def vevent(b: Booking, *, stamp: datetime) -> Event:
     return ev
 
 
-def calendar(
-    bookings: Iterable[Booking], *, stamp: datetime, method: str | None = None
-) -> Calendar:
+def document(bookings: Iterable[Booking], *, stamp: datetime, method: str | None = None) -> bytes:
+    """A VCALENDAR with ``bookings`` and one VTIMEZONE per zone they use, as icalendar's
+    add_missing_timezones makes them (zones first, sorted by TZID).
+
+    The zones are spliced in as bytes serialized once per process: their transition lists
+    made the serialization of every invitation and calendar write (3.5 ms a document)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -65,25 +68,24 @@ def calendar(
         cal.add("method", method)
     for b in bookings:
         cal.add_component(vevent(b, stamp=stamp))
-    # as Calendar.add_missing_timezones, with each zone's VTIMEZONE built once per process
-    at = 0
-    for tzid in sorted(cal.get_missing_tzids()):
-        try:
-            cal.subcomponents.insert(at, _vtimezone(tzid))
-        except ValueError:  # a zone icalendar does not know: left out, as it does
-            continue
-        at += 1
-    return cal
+    body = cal.to_ical()
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(cal.get_missing_tzids()))
+    if not zones:
+        return body
+    at = body.find(b"BEGIN:VEVENT\r\n")
+    return body[:at] + zones + body[at:]
 
 
 @lru_cache(maxsize=64)
-def _vtimezone(tzid: str) -> Timezone:
-    """The VTIMEZONE of ``tzid`` with icalendar's default span of transitions. Building
-    it from zoneinfo took a quarter of calendar-sync's CPU when every invitation and
-    calendar write made it again; it is only read after (``to_ical``), so one is shared."""
-    return Timezone.from_tzid(tzid)
+def _vtimezone(tzid: str) -> bytes:
+    """The serialized VTIMEZONE of ``tzid`` with icalendar's default span of transitions;
+    empty for a zone icalendar does not know (left out, as it does)."""
+    try:
+        return Timezone.from_tzid(tzid).to_ical()
+    except ValueError:
+        return b""
 
 
 def event_document(b: Booking, *, stamp: datetime, method: str | None = None) -> bytes:
     """One booking as a whole .ics (what CalDAV stores and what an invitation attaches)."""
-    return calendar([b], stamp=stamp, method=method).to_ical()
+    return document([b], stamp=stamp, method=method)

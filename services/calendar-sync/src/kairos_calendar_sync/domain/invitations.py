@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,11 +33,22 @@ def _subject(b: Booking, first: bool) -> str:
     return f"{'Invitation' if first else 'Updated'}: {b.title} on {_when(b)}"
 
 
-def invitation(b: Booking, to: Participant, *, first: bool, stamp: datetime) -> Invitation | None:
-    """The mail for ``to`` about ``b`` as it now is; None if we have no address."""
-    if not to.email:
-        return None
+def invitations(
+    b: Booking, to: Iterable[Participant], *, first: bool, stamp: datetime
+) -> list[Invitation]:
+    """The mail about ``b`` as it now is for each of ``to`` with an address, all attaching
+    the same .ics (it names both participants, so it is built once)."""
+    people = [p for p in to if p.email]
+    if not people:
+        return []
     method = "REQUEST" if b.live else "CANCEL"
+    document = ics.event_document(b, stamp=stamp, method=method)
+    return [_invitation(b, p, method, document, first) for p in people]
+
+
+def _invitation(
+    b: Booking, to: Participant, method: str, document: bytes, first: bool
+) -> Invitation:
     lines = [
         f"Hello {to.name or ''}".rstrip() + ",",
         "",
@@ -52,10 +64,10 @@ def invitation(b: Booking, to: Participant, *, first: bool, stamp: datetime) -> 
         + "</body></html>"
     )
     return Invitation(
-        recipient=to.email,
+        recipient=to.email or "",
         method=method,
         subject=_subject(b, first),
         body_text=text,
         body_html=body_html,
-        ics=ics.event_document(b, stamp=stamp, method=method),
+        ics=document,
     )

@@ -33,7 +33,7 @@ async def render(uow_factory: UowFactory, token: str) -> bytes | None:
         if user_id is None:
             return None
         live = await uow.bookings.live_for_user(user_id)
-    return ics.calendar(live, stamp=datetime.now(UTC)).to_ical()
+    return ics.document(live, stamp=datetime.now(UTC))
 
 
 async def owner(uow_factory: UowFactory, token: str) -> uuid.UUID | None:

@@ -1,57 +1,44 @@
 """The mail job: send queued invitations, mark them sent, retry while SMTP is down.
 
-Rows are claimed with SKIP LOCKED and a lease, so replicas never send the same row. The
-one window left is a crash after the SMTP server accepted a mail and before we marked it:
-that mail goes again, with the same Message-ID, which mail clients fold into one.
+Rows are claimed with SKIP LOCKED and a lease, so replicas never send the same row. A
+batch goes out over one SMTP session and its outcome is recorded in one transaction. The
+one window left is a crash after the SMTP server accepted mails of a batch and before we
+marked them: those go again, with the same Message-ID, which mail clients fold into one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.service_layer.context import Context
+from kairos_platform.mail import Delivery
 
 log = logging.getLogger(__name__)
 
 
-class MailUnavailable(Exception):
-    """The SMTP server could not take the mail now."""
-
-
 class Mailer(Protocol):
-    async def send(self, mail: Mail) -> None: ...
+    async def send(self, mails: Sequence[Mail]) -> Delivery:
+        """Send in order, stopping at the first mail the server does not take."""
+        ...
 
 
 async def send_once(ctx: Context, mailer: Mailer) -> int:
+    """One batch; returns how many mails were claimed (0: nothing due)."""
     async with ctx.uow_factory() as uow:
         mails = await uow.mails.claim(ctx.batch_size, ctx.lease_s)
         await uow.commit()
-    down = False
-    for mail in mails:
-        if down:
-            await _finish(ctx, mail, release=True)
-            continue
-        try:
-            await mailer.send(mail)
-        except MailUnavailable as exc:
-            down = True  # no point trying the rest of the batch now
-            await _finish(ctx, mail, error=str(exc))
-            continue
-        await _finish(ctx, mail)
-    return len(mails)
-
-
-async def _finish(
-    ctx: Context, mail: Mail, *, error: str | None = None, release: bool = False
-) -> None:
+    if not mails:
+        return 0
+    delivery = await mailer.send(mails)
+    backoff_s = 0.0
+    if delivery.error is not None and delivery.sent < len(mails):
+        failed = mails[delivery.sent]
+        log.warning("invitation %s not sent yet: %s", failed.id, delivery.error)
+        backoff_s = ctx.policy.backoff_s(failed.attempts + 1)
     async with ctx.uow_factory() as uow:
-        if release:
-            await uow.mails.release(mail.id)
-        elif error is not None:
-            log.warning("invitation %s not sent yet: %s", mail.id, error)
-            await uow.mails.failed(mail.id, error, ctx.policy.backoff_s(mail.attempts + 1))
-        else:
-            await uow.mails.sent(mail.id)
+        await uow.mails.settle([m.id for m in mails], delivery.sent, delivery.error, backoff_s)
         await uow.commit()
+    return len(mails)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeAlias
 
 from kairos_calendar_sync.domain.bookings import Booking, Participant, Status
-from kairos_calendar_sync.domain.invitations import invitation
+from kairos_calendar_sync.domain.invitations import invitations
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts.events.booking import (
     BookingCancelled,
@@ -48,22 +48,20 @@ async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork) -> None:
     for c in connections:
         await uow.entries.want(b, c.connection_id, c.user_id)
     with_calendar = {c.user_id for c in connections}
-    for p in b.participants:
-        if p.user_id not in with_calendar:
-            await _invite(uow, b, p, first=isinstance(e, BookingConfirmed | BookingRestored))
-
-
-async def _invite(uow: ServiceUnitOfWork, b: Booking, p: Participant, *, first: bool) -> None:
-    mail = invitation(b, p, first=first, stamp=datetime.now(UTC))
-    if mail is None:
-        return
-    await uow.mails.add(
-        booking_id=b.booking_id,
-        sequence=b.sequence,
-        recipient=mail.recipient,
-        method=mail.method,
-        subject=mail.subject,
-        body_text=mail.body_text,
-        body_html=mail.body_html,
-        ics=mail.ics,
+    mails = invitations(
+        b,
+        [p for p in b.participants if p.user_id not in with_calendar],
+        first=isinstance(e, BookingConfirmed | BookingRestored),
+        stamp=datetime.now(UTC),
     )
+    for mail in mails:
+        await uow.mails.add(
+            booking_id=b.booking_id,
+            sequence=b.sequence,
+            recipient=mail.recipient,
+            method=mail.method,
+            subject=mail.subject,
+            body_text=mail.body_text,
+            body_html=mail.body_html,
+            ics=mail.ics,
+        )

@@ -1,0 +1,55 @@
+"""The MIME the mail jobs send, read back with the modern parser as a mail client would."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+from typing import cast
+
+from kairos_platform.mail import Attachment, Outgoing, mime
+
+SENDER = "Kairos <calendar@kairos.local>"
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+
+
+def test_a_mail_with_an_attachment_reads_back_whole() -> None:
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    out = Outgoing(
+        recipient="ana@example.org",
+        subject="Invitation: Señal on Lundi 07 décembre 2026, 10:00 (Europe/Paris)",
+        message_id="b1.0.request.abc",
+        text="Hello Ana,\n\nSeñal at 10:00.\n",
+        html="<html><body><p>Hello Ana,</p></body></html>",
+        attachment=Attachment(ics, "calendar", "invite.ics", params={"method": "REQUEST"}),
+    )
+    msg = _parsed(mime(out, SENDER))
+    assert msg["From"] == SENDER and msg["To"] == "ana@example.org"
+    assert msg["Subject"] == out.subject  # non-ASCII survives as RFC 2047 words
+    assert msg["Message-ID"] == "<b1.0.request.abc@kairos>" and msg["Date"]
+    assert msg.get_content_type() == "multipart/mixed"
+    plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and plain.get_content() == out.text
+    assert html is not None and html.get_content() == out.html
+    [part] = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST" and part.get_filename() == "invite.ics"
+    assert part.get_payload(decode=True) == ics
+
+
+def test_a_mail_without_attachment_is_the_two_alternatives() -> None:
+    out = Outgoing("bo@example.org", "Warning: one missed session", "k1", "text", "<p>html</p>")
+    msg = _parsed(mime(out, SENDER))
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg["Subject"] == "Warning: one missed session"
+
+
+def test_lines_end_in_crlf_and_stay_short_for_smtp() -> None:
+    out = Outgoing("bo@example.org", "x" * 200, "k1", "a" * 3000, "<p>" + "b" * 3000 + "</p>")
+    raw = mime(out, SENDER)
+    lines = raw.split(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # no bare LF: smtplib sends bytes as is
+    assert max(len(line) for line in lines) <= 998  # RFC 5321's limit
