@@ -25,7 +25,6 @@ from email.policy import compat32
 from email.utils import formatdate, parseaddr
 from typing import cast
 
-
 # SMTP wants CRLF line ends, and smtplib leaves bytes as they are
 _WIRE = compat32.clone(linesep="\r\n")
 
