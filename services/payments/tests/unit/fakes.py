@@ -6,16 +6,23 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from kairos_payments.domain.credits import CreditPurchase, InsufficientCredits
 from kairos_payments.domain.holds import Hold
-from kairos_payments.domain.payments import Payment, PaymentStatus, RefundOrder
+from kairos_payments.domain.payments import (
+    Payment,
+    PaymentStatus,
+    RefundOrder,
+    can_cancel_intent,
+)
 from kairos_payments.service_layer.gateway import (
     Intent,
     InvalidSignature,
     Refund,
     StripeEvent,
+    StripeRejected,
     StripeUnavailable,
 )
 from kairos_platform.testing import FakeUnitOfWork
@@ -31,6 +38,7 @@ class FakeStripe(FakeBilling):
         self.intents: dict[str, Intent] = {}
         self.calls: list[tuple[str, str]] = []
         self.down = False
+        self.refused = 0
         self.events: list[StripeEvent] = []
 
     def _check(self, what: str, intent_id: str = "") -> None:
@@ -69,12 +77,23 @@ class FakeStripe(FakeBilling):
 
     async def capture_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
         self._check("capture", intent_id)
-        assert self.intents[intent_id].status == "requires_capture", "captured twice"
+        self._refuse_if(intent_id, lambda status: status != "requires_capture")
         return self._set(intent_id, "succeeded")
 
     async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
         self._check("cancel", intent_id)
+        self._refuse_if(intent_id, lambda status: not can_cancel_intent(status))
         return self._set(intent_id, "canceled")
+
+    def _refuse_if(self, intent_id: str, wrong: Callable[[str], bool]) -> None:
+        """As Stripe: a capture or cancel in the wrong state is refused (no idempotent
+        replay here, as in localstripe), and the refusal is counted."""
+        status = self.intents[intent_id].status
+        if wrong(status):
+            self.refused += 1
+            raise StripeRejected(
+                f"PaymentIntent is {status}", code="payment_intent_unexpected_state"
+            )
 
     async def refund(self, intent_id: str, *, amount: int, idempotency_key: str) -> Refund:
         self._check("refund", intent_id)

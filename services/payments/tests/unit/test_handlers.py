@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +38,9 @@ async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: object) -
             await uow.commit()
 
 
-async def _verified_card(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uuid.UUID:
+async def _card_checkout(
+    uow: FakePaymentsUnitOfWork, stripe: FakeStripe, payment_method: str | None
+) -> uuid.UUID:
     mentee = uuid.uuid4()
     hold = example(
         HoldPlaced,
@@ -51,12 +54,24 @@ async def _verified_card(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uui
         stripe,  # type: ignore[arg-type]
         hold_id=hold.hold_id,
         caller=checkout.Caller(mentee),
-        payment_method="pm_card_visa",
+        payment_method=payment_method,
         wait_s=0,
         takeover_s=30,
     )
-    assert result.payment.status is PaymentStatus.VERIFIED
     return result.payment.payment_id
+
+
+async def _verified_card(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uuid.UUID:
+    pid = await _card_checkout(uow, stripe, "pm_card_visa")
+    assert uow.payments.rows[pid].status is PaymentStatus.VERIFIED
+    return pid
+
+
+async def _open_card(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uuid.UUID:
+    """Checked out without a payment method: the browser has yet to pay."""
+    pid = await _card_checkout(uow, stripe, None)
+    assert uow.payments.rows[pid].status is PaymentStatus.OPEN
+    return pid
 
 
 def test_decisions_follow_the_intent_status_not_the_event_name() -> None:
@@ -77,6 +92,43 @@ async def test_booking_confirmed_replayed_captures_once() -> None:
     assert stripe.count("capture") == 1
     assert len(uow.events(PaymentCaptured)) == 1
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+
+
+async def test_a_capture_is_one_stripe_call() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id
+    stripe.calls.clear()
+    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    assert stripe.calls == [("capture", intent)]
+    assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+
+
+async def test_captured_before_a_crash_is_recorded_from_stripe_not_captured_again() -> None:
+    """Stripe captured, we crashed before our commit: the re-driven capture is refused
+    (Stripe's state machine), the intent re-fetched, and its capture recorded once."""
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id or ""
+    stripe.intents[intent] = dataclasses.replace(stripe.intents[intent], status="succeeded")
+    row = uow.payments.rows[pid]
+    uow.payments.rows[pid] = dataclasses.replace(row, status=PaymentStatus.CAPTURING)
+    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    assert stripe.refused == 1 and stripe.count("capture") == 1  # the refused one
+    assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+    assert len(uow.events(PaymentCaptured)) == 1
+
+
+async def test_a_void_of_what_was_captured_after_all_becomes_a_refund() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id or ""
+    stripe.intents[intent] = dataclasses.replace(stripe.intents[intent], status="succeeded")
+    await _run(uow, stripe, example(BookingRejected, payment_id=pid))
+    assert stripe.refused == 1  # the void: Stripe will not cancel a captured intent
+    assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    assert stripe.count("refund") == 1 and uow.events(PaymentVoided) == []
 
 
 async def test_capture_with_stripe_down_is_recorded_and_the_sweeper_finishes_it() -> None:
@@ -109,6 +161,29 @@ async def test_duplicate_stripe_events_verify_once() -> None:
     assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
     assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
     assert len(uow.events(PaymentVerified)) == 1  # the one from checkout's confirm
+
+
+async def test_an_event_about_a_settled_payment_is_recorded_without_a_refetch() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _verified_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id
+    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    stripe.calls.clear()
+    event = StripeEvent("evt_2", "payment_intent.succeeded", 2, "payment_intent", intent)
+    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert stripe.calls == [] and uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+    # an open payment's event is still decided on the re-fetched intent
+    other = await _open_card(uow, stripe)
+    opened = uow.payments.rows[other].stripe_payment_intent_id
+    stripe.intents[opened or ""] = dataclasses.replace(
+        stripe.intents[opened or ""], status="requires_capture"
+    )
+    stripe.calls.clear()
+    event = StripeEvent("evt_3", "payment_intent.succeeded", 3, "payment_intent", opened)
+    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert stripe.calls == [("retrieve", opened)]
+    assert uow.payments.rows[other].status is PaymentStatus.VERIFIED
 
 
 async def test_credit_checkout_refuses_when_too_few_and_writes_nothing() -> None:

@@ -3,9 +3,14 @@
 A handler first records what it wants (``capturing``, ``voiding``, ``cancelling``, a
 pending refund) in its transaction; the call to Stripe happens after that commit, under a
 short lease so one replica calls at a time; then the result is recorded in a second
-transaction. A crash in between leaves the wish recorded: the sweeper re-drives it, and
-decides on the PaymentIntent's re-fetched status first (never capturing twice, never
-cancelling what was captured).
+transaction. A crash in between leaves the wish recorded: the sweeper re-drives it.
+
+A capture or a void is asked for at once, with an idempotency key per wish: Stripe itself
+refuses to capture a PaymentIntent twice or to cancel a captured one, so when it refuses,
+the PaymentIntent is re-fetched and its status recorded instead (captured already, say,
+after a crash between Stripe's answer and our commit). A re-fetch first would cost every
+capture a second Stripe call. A cancel (the hold ended before payment) still decides on
+the re-fetched status, since an authorized intent is left for booking to decide.
 """
 
 from __future__ import annotations
@@ -44,8 +49,7 @@ async def drive_payment(uow: ServiceUnitOfWork, gateway: StripeGateway, pid: uui
     if payment is None or payment.stripe_payment_intent_id is None:
         return  # someone else holds it, or it has moved on
     try:
-        intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
-        intent = await _call(gateway, payment, intent)
+        intent = await _call(gateway, payment, payment.stripe_payment_intent_id)
     except (StripeUnavailable, StripeRejected) as exc:
         log.warning("Stripe call for payment %s failed (%s); will retry", pid, exc)
         await uow.payments.release(pid)
@@ -55,13 +59,17 @@ async def drive_payment(uow: ServiceUnitOfWork, gateway: StripeGateway, pid: uui
     await uow.commit()
 
 
-async def _call(gateway: StripeGateway, p: Payment, intent: Intent) -> Intent:
+async def _call(gateway: StripeGateway, p: Payment, intent_id: str) -> Intent:
     """Make the call the payment's status asks for, unless Stripe shows it happened."""
     key = f"{p.idempotency_base}-{p.status.value}"
-    if p.status is S.CAPTURING and intent.status == IntentStatus.REQUIRES_CAPTURE:
-        return await gateway.capture_intent(intent.id, idempotency_key=key)
-    if p.status is S.VOIDING and intent.status == IntentStatus.REQUIRES_CAPTURE:
-        return await gateway.cancel_intent(intent.id, idempotency_key=key)
+    try:
+        if p.status is S.CAPTURING:
+            return await gateway.capture_intent(intent_id, idempotency_key=key)
+        if p.status is S.VOIDING:
+            return await gateway.cancel_intent(intent_id, idempotency_key=key)
+    except StripeRejected as exc:  # not capturable / cancellable now: see what it is
+        log.info("Stripe refused the call for payment %s (%s); re-fetching", p.payment_id, exc)
+    intent = await gateway.retrieve_intent(intent_id)
     if (
         p.status is S.CANCELLING
         and can_cancel_intent(intent.status)

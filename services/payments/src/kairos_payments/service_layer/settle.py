@@ -35,6 +35,19 @@ async def settle_intent(uow: ServiceUnitOfWork, intent: Intent) -> None:
     log.info("PaymentIntent %s is not one of ours (or not recorded yet)", intent.id)
 
 
+async def awaits_intent(uow: ServiceUnitOfWork, intent_id: str) -> bool:
+    """Whether the PaymentIntent's status can still change our records: its payment or
+    credit purchase is open, or none is known (yet). Past open, only our own calls move
+    them on (capture, void, cancel, refund), so an event about them needs no re-fetch."""
+    payment = await uow.payments.by_intent(intent_id)
+    if payment is not None:
+        return payment.status in OPEN
+    purchase = await uow.credits.purchase_by_intent(intent_id)
+    if purchase is not None:
+        return purchase.status == "open"
+    return True
+
+
 async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent: Intent) -> None:
     outcome = decide(intent.observation())
     pid = payment_id

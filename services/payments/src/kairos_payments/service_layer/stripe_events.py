@@ -2,7 +2,8 @@
 
 The event only says *that* a PaymentIntent (or an invoice) changed; we re-fetch it and act
 on its current status (localstripe even names an authorization
-``payment_intent.succeeded``). Each event id is stored once, in the transaction that
+``payment_intent.succeeded``), unless our record of it is past the point where its status
+matters. Each event id is stored once, in the transaction that
 applies it, so a duplicate changes nothing; a Stripe outage while re-fetching writes
 nothing, and the sender (or reconciliation) retries.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 from kairos_payments.service_layer.cycles import fetch_invoice, settle_invoice
 from kairos_payments.service_layer.gateway import StripeEvent, StripeGateway
-from kairos_payments.service_layer.settle import settle_intent
+from kairos_payments.service_layer.settle import awaits_intent, settle_intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,13 @@ async def handle_stripe_event(
     async with uow_factory() as uow:
         if await uow.stripe_events.seen(event.id):
             return False
+        if event.object_type == "payment_intent" and event.object_id:
+            if not await awaits_intent(uow, event.object_id):
+                # settled already (the capture's own payment_intent.succeeded, say):
+                # nothing the intent says now could change it, so no re-fetch
+                recorded = await uow.stripe_events.record(event, via)
+                await uow.commit()
+                return recorded
     intent, invoice, sub = None, None, None
     if event.object_type == "payment_intent" and event.object_id:
         intent = await gateway.retrieve_intent(event.object_id)  # raises StripeUnavailable
