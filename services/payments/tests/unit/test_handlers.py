@@ -173,6 +173,10 @@ async def test_an_event_about_a_settled_payment_is_recorded_without_a_refetch() 
     assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
     assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
     assert stripe.calls == [] and uow.payments.rows[pid].status is PaymentStatus.CAPTURED
+    balance = StripeEvent("evt_b", "balance.available", 2, "balance", "bal_1")  # not ours to act on
+    assert await handle_stripe_event(uow, stripe, balance, "webhook")  # type: ignore[arg-type]
+    assert not await handle_stripe_event(uow, stripe, balance, "webhook")  # type: ignore[arg-type]
+    assert stripe.calls == []
     # an open payment's event is still decided on the re-fetched intent
     other = await _open_card(uow, stripe)
     opened = uow.payments.rows[other].stripe_payment_intent_id
