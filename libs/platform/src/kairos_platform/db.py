@@ -1,13 +1,20 @@
-"""Async engine and session factory. Built by a service's bootstrap, never at import."""
+"""Async engine and session factory (built by a service's bootstrap, never at import), and
+statements every service's projections share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.dml import ReturningInsert
 
 from kairos_platform.settings import ServiceSettings
 
@@ -25,3 +32,17 @@ def make_engine(settings: ServiceSettings, *, pool_size: int = 10) -> AsyncEngin
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def newer_wins(table: Table, key: str, version: str, fields: Iterable[str]) -> ReturningInsert[Any]:
+    """``INSERT .. ON CONFLICT (key) DO UPDATE SET fields WHERE stored version < new version
+    RETURNING key``, for a projection that keeps the highest version of each row: a row
+    comes back only when this write won. Built once (at import, it holds no connection) and
+    executed with a dict of values: building the ``excluded`` columns on every write took a
+    tenth of a consumer's CPU."""
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[key],
+        set_={f: stmt.excluded[f] for f in fields},
+        where=table.c[version] < stmt.excluded[version],
+    ).returning(table.c[key])

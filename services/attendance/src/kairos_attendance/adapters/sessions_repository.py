@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import attendance_audit, sessions
 from kairos_attendance.adapters.sql import among
 from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
 from kairos_attendance.domain.streaks import Mark
+from kairos_platform.db import newer_wins
 
 S = sessions.c
 _AUDIT = text(
@@ -47,6 +48,9 @@ _CLAIM = text(
 ).columns(*_COLUMNS)
 
 
+_APPLY = newer_wins(sessions, "booking_id", "sequence", BOOKING_FIELDS)
+
+
 def to_session(row: Any) -> Session:
     m = row._mapping
     return Session(**{k: m[k] for k in _FIELDS})
@@ -59,14 +63,8 @@ class SqlSessionRepository:
     async def apply(self, s: Session) -> bool:
         """Store ``s`` unless we hold this booking at an equal or higher sequence. One
         statement, so replicas and replays cannot both win; the mark is never touched."""
-        values = {k: v for k, v in asdict(s).items() if k in BOOKING_FIELDS or k == "booking_id"}
-        stmt = insert(sessions).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["booking_id"],
-            set_={k: stmt.excluded[k] for k in BOOKING_FIELDS},
-            where=S.sequence < stmt.excluded.sequence,
-        )
-        return (await self._s.execute(stmt.returning(S.booking_id))).first() is not None
+        values = {k: getattr(s, k) for k in ("booking_id", *BOOKING_FIELDS)}
+        return (await self._s.execute(_APPLY, values)).first() is not None
 
     async def get(self, booking_id: uuid.UUID, *, lock: bool = False) -> Session | None:
         query = select(sessions).where(S.booking_id == booking_id)

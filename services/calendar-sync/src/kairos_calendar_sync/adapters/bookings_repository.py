@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Row, or_, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters.orm import bookings
 from kairos_calendar_sync.domain.bookings import Booking, Participant, Status
+from kairos_platform.db import newer_wins
 
 
 def to_booking(row: Row[Any]) -> Booking:
@@ -48,6 +48,11 @@ def _values(b: Booking) -> dict[str, Any]:
     }
 
 
+_APPLY = newer_wins(
+    bookings, "booking_id", "sequence", [c.name for c in bookings.c if c.name != "booking_id"]
+)
+
+
 class SqlBookingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -57,14 +62,7 @@ class SqlBookingRepository:
 
         One statement, so two replicas (or a replay racing the original) cannot both win.
         """
-        values = _values(b)
-        stmt = insert(bookings).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["booking_id"],
-            set_={k: stmt.excluded[k] for k in values if k != "booking_id"},
-            where=bookings.c.sequence < stmt.excluded.sequence,
-        )
-        return (await self._s.execute(stmt.returning(bookings.c.booking_id))).first() is not None
+        return (await self._s.execute(_APPLY, _values(b))).first() is not None
 
     async def get(self, booking_id: uuid.UUID) -> Booking | None:
         row = await self._s.execute(select(bookings).where(bookings.c.booking_id == booking_id))
