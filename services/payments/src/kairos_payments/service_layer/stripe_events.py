@@ -26,11 +26,12 @@ async def handle_stripe_event(
     uow_factory: UowFactory, gateway: StripeGateway, event: StripeEvent, via: str
 ) -> bool:
     """Apply ``event`` once; False when it had been handled before."""
-    if not await _needs_fetch(uow_factory, event):
-        async with uow_factory() as uow:  # only to remember it (a replay is then a no-op)
+    async with uow_factory() as uow:
+        if not await _needs_fetch(uow, event):
+            # a duplicate, an object we do not act on, or a settled payment: remembered only
             recorded = await uow.stripe_events.record(event, via)
             await uow.commit()
-        return recorded
+            return recorded
     intent, invoice, sub = None, None, None
     if event.object_type == "payment_intent" and event.object_id:
         intent = await gateway.retrieve_intent(event.object_id)  # raises StripeUnavailable
@@ -47,16 +48,15 @@ async def handle_stripe_event(
     return True
 
 
-async def _needs_fetch(uow_factory: UowFactory, event: StripeEvent) -> bool:
+async def _needs_fetch(uow: ServiceUnitOfWork, event: StripeEvent) -> bool:
     """Whether the event's object must be re-fetched: not for an object we do not act on
     (a charge, the balance: Stripe sends several per payment), and not for a PaymentIntent
     whose payment is settled already (the capture's own payment_intent.succeeded, say).
-    A duplicate is told here too, before any call to Stripe."""
+    Nor for a duplicate, told here before any call to Stripe."""
     if not event.object_id or event.object_type not in ("payment_intent", "invoice"):
         return False
-    async with uow_factory() as uow:
-        if await uow.stripe_events.seen(event.id):
-            return False  # recording it again finds it there and says so
-        if event.object_type == "payment_intent":
-            return await awaits_intent(uow, event.object_id)
+    if await uow.stripe_events.seen(event.id):
+        return False
+    if event.object_type == "payment_intent":
+        return await awaits_intent(uow, event.object_id)
     return True
