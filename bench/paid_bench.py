@@ -37,12 +37,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from benchlib import (  # type: ignore[import-not-found]
     cpu_seconds,
     machine_header,
     percentile,
+    plain,
     report_path,
     table,
 )
@@ -215,6 +217,64 @@ async def captures_seen(bootstrap: str, want: int, timeout: float) -> int:
     return count
 
 
+_VERIFIED = """
+    SELECT payload->'data'->>'hold_id' AS hold, event_id, created_at, sent_at FROM outbox
+    WHERE event_type = 'PaymentVerified' AND payload->'data'->>'hold_id' = ANY($1::text[])
+"""
+_RECEIVED = "SELECT event_id, received_at FROM inbox WHERE event_id = ANY($1::uuid[])"
+_CONFIRMED = """
+    SELECT payload->'data'->>'hold_id' AS hold, sent_at FROM outbox
+    WHERE event_type = 'BookingConfirmed' AND payload->'data'->>'hold_id' = ANY($1::text[])
+"""
+
+
+async def stages(
+    urls: dict[str, str], sent: dict[str, float], seen: dict[str, float]
+) -> list[tuple[str, float, float]]:
+    """Where a payment's time goes, from the databases' own clocks (same machine): webhook
+    sent -> PaymentVerified in payments' outbox (the transaction's start) -> published by
+    its relay -> in booking's inbox (broker and consumer) -> BookingConfirmed published
+    (booking's transaction and relay) -> seen by this benchmark's consumer. p50 and p99."""
+    holds = [h for h in sent if h in seen]
+    pay, book = (
+        await asyncpg.connect(plain(urls["payments"])),
+        await asyncpg.connect(plain(urls["booking"])),
+    )
+    try:
+        pv = {r["hold"]: r for r in await pay.fetch(_VERIFIED, holds)}
+        got = {
+            r["event_id"]: r["received_at"].timestamp()
+            for r in await book.fetch(_RECEIVED, [r["event_id"] for r in pv.values()])
+        }
+        bc = {r["hold"]: r["sent_at"].timestamp() for r in await book.fetch(_CONFIRMED, holds)}
+    finally:
+        await pay.close()
+        await book.close()
+    steps: dict[str, list[float]] = {}
+    for h in holds:
+        v = pv.get(h)
+        if v is None or v["sent_at"] is None or v["event_id"] not in got or h not in bc:
+            continue
+        points = [
+            sent[h],
+            v["created_at"].timestamp(),
+            v["sent_at"].timestamp(),
+            got[v["event_id"]],
+            bc[h],
+            seen[h],
+        ]
+        names = [
+            "webhook sent -> PaymentVerified written",
+            "-> published (payments relay)",
+            "-> in booking's inbox (broker, consumer)",
+            "-> BookingConfirmed published (booking, relay)",
+            "-> seen by the bench (broker)",
+        ]
+        for name, a, b in zip(names, points, points[1:], strict=False):
+            steps.setdefault(name, []).append((b - a) * 1000)
+    return [(k, percentile(v, 50), percentile(v, 99)) for k, v in steps.items()]
+
+
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kairos-paid-bench-"))
     # Reconciliation off: the prepared PaymentIntents are minutes old when their webhooks
@@ -255,6 +315,7 @@ async def run(args: argparse.Namespace) -> None:
         conf = Confirmations(bootstrap)
         await conf.start()
         accepted: dict[str, float] = {}
+        sent_at: dict[str, float] = {}
         codes: list[int] = []
         answered: list[float] = []  # webhook response times, ms
         sampler = Sampler(watched_processes(stack))
@@ -272,7 +333,7 @@ async def run(args: argparse.Namespace) -> None:
                     "data": {"object": {"id": pi, "object": "payment_intent"}},
                 }
             ).encode()
-            sent = time.time()
+            sent = sent_at[hold_of[pi]] = time.time()
             try:
                 async with poster.post(
                     webhook_url,
@@ -332,6 +393,10 @@ async def run(args: argparse.Namespace) -> None:
         stop_sampling.set()
         await sampling
         ordered_keys, order_bad = await per_key_order(bootstrap, payment_keys)
+        urls = {name: info["database_url"] for name, info in stack.state.services.items()}
+        steps = await stages(urls, sent_at, conf.seen)
+        for name, s50, s99 in steps:
+            print(f"  {name}: p50 {s50:.1f} ms, p99 {s99:.1f} ms")
         lat = [(conf.seen[h] - t) * 1000 for h, t in accepted.items() if h in conf.seen]
         ok = sum(1 for c in codes if c == 200)
         p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99)) if lat else (0, 0, 0)
@@ -395,6 +460,11 @@ async def run(args: argparse.Namespace) -> None:
             )
             + "\n## webhook accepted -> BookingConfirmed published\n\n"
             + table(("figure", "value"), rows)
+            + "\n## Where the time goes (from the databases' clocks)\n\n"
+            + table(
+                ("step", "p50", "p99"),
+                [(n, f"{a:.1f} ms", f"{b:.1f} ms") for n, a, b in steps],
+            )
             + "\n## Work shared between consumer replicas (messages handled during the run)\n\n"
             + table(("process", "handled"), sorted((k, f"{v:.0f}") for k, v in share.items()))
             + "\n## Peak resident memory per process (target: under 150 MB)\n\n"

@@ -93,7 +93,8 @@ class LiveHub:
         ring_size: int = 256,
         max_audiences: int = 10_000,
         queue_size: int = 1_000,
-        fetch_max_wait_ms: int = 25,
+        # a screen can wait a few tens of ms; the local broker's idle polling cannot
+        fetch_max_wait_ms: int = 100,
         client_id: str = "kairos-live",
     ) -> None:
         self.bootstrap = bootstrap

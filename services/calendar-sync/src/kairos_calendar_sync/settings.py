@@ -12,6 +12,10 @@ DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
 
 
 class CalendarSettings(ServiceSettings):
+    # Off the payment path, so a slower poll: the local broker answers a fetch only when
+    # its wait runs out (median delivery about a quarter of it), and at 25 ms every idle
+    # consumer cost it 4-9% of a core (docs/architecture.md, "Known limits").
+    consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
     # The stack's CalDAV server (Radicale locally); users connect their own calendars.
     caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
