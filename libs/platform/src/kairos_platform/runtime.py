@@ -84,18 +84,10 @@ def build_dispatcher(service: Service) -> Dispatcher:
     )
 
 
-async def run_consumer(service: Service, stop: asyncio.Event) -> None:
-    from faststream.kafka import KafkaBroker
-
+def build_consumer_router(service: Service) -> Any:
+    """The service's batch subscriber over its topics, feeding its dispatcher, with the
+    consumer settings (records per batch, fetch wait, batch timeout, session timeout)."""
     s = service.settings
-    broker = KafkaBroker(
-        s.kafka_bootstrap_servers,
-        client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}",
-        # FastStream's "Received" / "Processed" line per message at DEBUG: the dispatcher
-        # logs what it decided with the correlation id, two more lines per event at INFO
-        # only cost CPU under load
-        log_level=logging.DEBUG,
-    )
 
     def on_batch(msg: Any) -> None:
         consumer = msg.consumer
@@ -112,17 +104,31 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
                     consumer.highwater(tp) - r.offset - 1,
                 )
 
-    broker.include_router(
-        consumer_router(
-            build_dispatcher(service),
-            topics=service.topics,
-            group_id=service.consumer_group,
-            max_records=s.consumer_max_records,
-            fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
-            session_timeout_ms=s.consumer_session_timeout_ms,
-            on_batch=on_batch,
-        )
+    return consumer_router(
+        build_dispatcher(service),
+        topics=service.topics,
+        group_id=service.consumer_group,
+        max_records=s.consumer_max_records,
+        fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
+        batch_timeout_ms=s.consumer_batch_timeout_ms,
+        session_timeout_ms=s.consumer_session_timeout_ms,
+        on_batch=on_batch,
     )
+
+
+async def run_consumer(service: Service, stop: asyncio.Event) -> None:
+    from faststream.kafka import KafkaBroker
+
+    s = service.settings
+    broker = KafkaBroker(
+        s.kafka_bootstrap_servers,
+        client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}",
+        # FastStream's "Received" / "Processed" line per message at DEBUG: the dispatcher
+        # logs what it decided with the correlation id, two more lines per event at INFO
+        # only cost CPU under load
+        log_level=logging.DEBUG,
+    )
+    broker.include_router(build_consumer_router(service))
     readiness = Readiness(
         [database_check(service), Check("broker", lambda: broker.ping(timeout=2.0))]
     )

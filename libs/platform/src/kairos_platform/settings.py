@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S")
     consumer_max_records: int = Field(default=200, alias="CONSUMER_MAX_RECORDS")
     consumer_fetch_max_wait_ms: int = Field(default=25, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    # How long the subscriber waits for a batch before FastStream sleeps as long again: a
+    # record arriving in that sleep waits for it (at 100 ms: p99 delivery 114 ms).
+    consumer_batch_timeout_ms: int = Field(default=10, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
     consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 
     @property

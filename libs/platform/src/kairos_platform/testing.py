@@ -99,3 +99,15 @@ class FakeUnitOfWork:
 
     def events(self, cls: type[Event]) -> list[Event]:
         return [e.payload() for e in self.committed if e.type == cls.TYPE]
+
+
+def consumer_timing(service: object) -> tuple[int, int]:
+    """(fetch_max_wait_ms, batch_timeout_ms) of the subscriber the service's consumer
+    process runs: what a record waits for at most before the consumer sees it."""
+    from typing import Any
+
+    from kairos_platform.runtime import build_consumer_router
+
+    sub: Any = build_consumer_router(service)  # type: ignore[arg-type]
+    sub = sub.subscribers[0]
+    return sub._connection_args["fetch_max_wait_ms"], sub.batch_timeout_ms

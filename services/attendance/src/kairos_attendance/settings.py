@@ -16,6 +16,7 @@ class AttendanceSettings(ServiceSettings):
     # its wait runs out (median delivery about a quarter of it), and at 25 ms every idle
     # consumer cost it 4-9% of a core (docs/architecture.md, "Known limits").
     consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
     join_opens_before_min: float = Field(default=10, ge=0, alias="JOIN_OPENS_BEFORE_MIN")
     join_closes_after_min: float = Field(default=15, ge=0, alias="JOIN_CLOSES_AFTER_MIN")
     # A session that ended more than this long ago with no mark is an absence (the mentor

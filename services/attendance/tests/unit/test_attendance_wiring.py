@@ -22,3 +22,11 @@ def test_the_consumer_process_runs_the_sweep_and_the_mail_job() -> None:
     assert {cls.TYPE for cls in service.handlers} >= {
         "BookingConfirmed", "BookingCancelled", "BookingRestored", "BookingRescheduled",
     }  # fmt: skip
+
+
+def test_the_consumer_polls_at_its_documented_pace() -> None:
+    from kairos_platform.testing import consumer_timing
+
+    service = bootstrap()
+    # Off the payment path: slower polls cost the broker and the process less when idle
+    assert consumer_timing(service) == (100, 100)

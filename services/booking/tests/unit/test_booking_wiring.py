@@ -19,3 +19,12 @@ def test_the_consumer_process_runs_the_hold_expiry_job() -> None:
     service = bootstrap(booking=BookingSettings(HOLD_TTL_S=120))
     assert len(service.jobs) == 1
     assert BookingSettings().hold_ttl_s == 600  # the documented default
+
+
+def test_the_consumer_polls_at_its_documented_pace() -> None:
+    from kairos_platform.testing import consumer_timing
+
+    service = bootstrap()
+    # On the payment path: a record waits at most ~25 ms for the broker and ~10 ms for the
+    # subscriber's idle sleep (FastStream sleeps batch_timeout_ms after an empty batch)
+    assert consumer_timing(service) == (25, 10)

@@ -16,6 +16,7 @@ class CalendarSettings(ServiceSettings):
     # its wait runs out (median delivery about a quarter of it), and at 25 ms every idle
     # consumer cost it 4-9% of a core (docs/architecture.md, "Known limits").
     consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
     # The stack's CalDAV server (Radicale locally); users connect their own calendars.
     caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")

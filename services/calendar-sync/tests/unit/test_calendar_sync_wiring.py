@@ -18,3 +18,11 @@ def test_the_consumer_process_runs_the_sync_mail_and_reconciliation_jobs() -> No
     names = {job.__name__ for job in service.jobs}
     assert names == {"run_sync_worker", "run_mail_job", "run_reconciliation"}
     assert {"context", "mailer"} <= set(service.extras)
+
+
+def test_the_consumer_polls_at_its_documented_pace() -> None:
+    from kairos_platform.testing import consumer_timing
+
+    service = bootstrap()
+    # Off the payment path: slower polls cost the broker and the process less when idle
+    assert consumer_timing(service) == (100, 100)

@@ -17,3 +17,12 @@ def test_the_consumer_process_runs_reconciliation() -> None:
     from kairos_payments.entrypoints.jobs import run_reconciliation
 
     assert run_reconciliation in bootstrap().jobs
+
+
+def test_the_consumer_polls_at_its_documented_pace() -> None:
+    from kairos_platform.testing import consumer_timing
+
+    service = bootstrap()
+    # On the payment path: a record waits at most ~25 ms for the broker and ~10 ms for the
+    # subscriber's idle sleep (FastStream sleeps batch_timeout_ms after an empty batch)
+    assert consumer_timing(service) == (25, 10)
