@@ -364,3 +364,54 @@ async def _effects_at_least(engine: AsyncEngine, n: int) -> bool:
         return await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") >= n
     except Exception:
         return False  # the database may be restarting
+
+
+class GatedProducer:
+    """Holds the first send until released, so a test can commit rows while a pass is
+    publishing; records what it was given."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.keys: list[str] = []
+
+    async def send(
+        self, topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]
+    ) -> asyncio.Future[Any]:
+        self.entered.set()
+        await self.gate.wait()
+        self.keys.append(key.decode())
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_a_row_committed_during_a_pass_wakes_the_next_pass(
+    engine: AsyncEngine, fresh_database: str, topic: str
+) -> None:
+    # The poll interval is a minute: only the NOTIFY heard during the first pass can bring
+    # the second row out in time (the relay used to forget it when the pass ended).
+    producer = GatedProducer()
+    relay = Relay(
+        engine, producer, listen_dsn=fresh_database, config=RelayConfig(poll_interval_s=60)
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await app.emit_ticks(engine, topic, ["first"], per_key=1)
+        await asyncio.wait_for(producer.entered.wait(), 10)
+        await app.emit_ticks(engine, topic, ["second"], per_key=1)
+
+        async def heard() -> bool:
+            return relay._wake.is_set()
+
+        await eventually(heard, timeout=10, what="the NOTIFY of the second row")
+        producer.gate.set()
+
+        async def both_published() -> bool:
+            return producer.keys == ["first", "second"] and (await relay.backlog()).count == 0
+
+        await eventually(both_published, timeout=5, what="the second row, well before the poll")
+    finally:
+        stop.set()
+        await running
