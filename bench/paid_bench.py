@@ -230,11 +230,12 @@ _CONFIRMED = """
 
 async def stages(
     urls: dict[str, str], sent: dict[str, float], seen: dict[str, float]
-) -> list[tuple[str, float, float]]:
+) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
     """Where a payment's time goes, from the databases' own clocks (same machine): webhook
     sent -> PaymentVerified in payments' outbox (the transaction's start) -> published by
     its relay -> in booking's inbox (broker and consumer) -> BookingConfirmed published
-    (booking's transaction and relay) -> seen by this benchmark's consumer. p50 and p99."""
+    (booking's transaction and relay) -> seen by this benchmark's consumer. p50 and p99;
+    and, per hold, when the relay pass that published its BookingConfirmed began."""
     holds = [h for h in sent if h in seen]
     pay, book = (
         await asyncpg.connect(plain(urls["payments"])),
@@ -272,7 +273,7 @@ async def stages(
         ]
         for name, a, b in zip(names, points, points[1:], strict=False):
             steps.setdefault(name, []).append((b - a) * 1000)
-    return [(k, percentile(v, 50), percentile(v, 99)) for k, v in steps.items()]
+    return [(k, percentile(v, 50), percentile(v, 99)) for k, v in steps.items()], bc
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -394,9 +395,18 @@ async def run(args: argparse.Namespace) -> None:
         await sampling
         ordered_keys, order_bad = await per_key_order(bootstrap, payment_keys)
         urls = {name: info["database_url"] for name, info in stack.state.services.items()}
-        steps = await stages(urls, sent_at, conf.seen)
+        steps, published = await stages(urls, sent_at, conf.seen)
         for name, s50, s99 in steps:
             print(f"  {name}: p50 {s50:.1f} ms, p99 {s99:.1f} ms")
+        # "published" from the databases: the relay pass that sent BookingConfirmed began
+        # then (its broker ack came within the pass); the headline figure below is later,
+        # when this bench's own consumer saw it (one more broker delivery).
+        to_pass = [(published[h] - t) * 1000 for h, t in accepted.items() if h in published]
+        r50, r95, r99 = (percentile(to_pass, p) for p in (50, 95, 99)) if to_pass else (0, 0, 0)
+        print(
+            f"  webhook accepted -> BookingConfirmed's relay pass: p50 {r50:.0f} ms, "
+            f"p95 {r95:.0f} ms, p99 {r99:.0f} ms"
+        )
         lat = [(conf.seen[h] - t) * 1000 for h, t in accepted.items() if h in conf.seen]
         ok = sum(1 for c in codes if c == 200)
         p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99)) if lat else (0, 0, 0)
@@ -442,6 +452,10 @@ async def run(args: argparse.Namespace) -> None:
             ("p95", f"{p95:.0f} ms"),
             ("p99", f"{p99:.0f} ms"),
             ("mean", f"{statistics.mean(lat) if lat else 0:.0f} ms"),
+            (
+                "to its relay pass p50 / p95 / p99 (one broker delivery less)",
+                f"{r50:.0f} / {r95:.0f} / {r99:.0f} ms",
+            ),
             (
                 "per-key order (payments topic)",
                 f"{ordered_keys} keys checked, {len(order_bad)} out of order",
