@@ -17,7 +17,7 @@ import signal
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -31,6 +31,9 @@ from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outco
 from kairos_platform.messaging.kafka import consumer_router, make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.service import Service
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaRouter
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ def build_dispatcher(service: Service) -> Dispatcher:
     )
 
 
-def build_consumer_router(service: Service) -> Any:
+def build_consumer_router(service: Service) -> KafkaRouter:
     """The service's batch subscriber over its topics, feeding its dispatcher, with the
     consumer settings (records per batch, fetch wait, batch timeout, session timeout)."""
     s = service.settings

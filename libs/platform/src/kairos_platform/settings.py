@@ -46,8 +46,7 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S")
     consumer_max_records: int = Field(default=200, alias="CONSUMER_MAX_RECORDS")
     consumer_fetch_max_wait_ms: int = Field(default=25, alias="CONSUMER_FETCH_MAX_WAIT_MS")
-    # How long the subscriber waits for a batch before FastStream sleeps as long again: a
-    # record arriving in that sleep waits for it (at 100 ms: p99 delivery 114 ms).
+    # FastStream's sleep after an empty batch (kairos_platform.messaging.kafka.consumer_router)
     consumer_batch_timeout_ms: int = Field(default=10, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
     consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 
@@ -64,3 +63,13 @@ class ServiceSettings(BaseSettings):
     def asyncpg_dsn(self) -> str:
         """The plain libpq-style URL asyncpg's own connect() wants (LISTEN/NOTIFY)."""
         return "postgresql://" + self.sqlalchemy_url.removeprefix("postgresql+asyncpg://")
+
+
+class OffPathServiceSettings(ServiceSettings):
+    """A service whose consumer is off the payment path polls slower: the local broker
+    answers a fetch only when its wait runs out, so every idle consumer at 25 ms costs it
+    ~8% of a core (3% at 100 ms); delivery p50 34 / p99 107 ms at 100 / 100
+    (docs/architecture.md, "Known limits")."""
+
+    consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")

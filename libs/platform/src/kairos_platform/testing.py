@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from kairos_contracts import Envelope, Event
+
+if TYPE_CHECKING:
+    from kairos_platform.service import Service
 
 
 class FakePingRepository:
@@ -101,13 +104,10 @@ class FakeUnitOfWork:
         return [e.payload() for e in self.committed if e.type == cls.TYPE]
 
 
-def consumer_timing(service: object) -> tuple[int, int]:
+def consumer_timing(service: Service) -> tuple[int, int]:
     """(fetch_max_wait_ms, batch_timeout_ms) of the subscriber the service's consumer
     process runs: what a record waits for at most before the consumer sees it."""
-    from typing import Any
-
     from kairos_platform.runtime import build_consumer_router
 
-    sub: Any = build_consumer_router(service)  # type: ignore[arg-type]
-    sub = sub.subscribers[0]
+    sub: Any = build_consumer_router(service).subscribers[0]
     return sub._connection_args["fetch_max_wait_ms"], sub.batch_timeout_ms

@@ -8,16 +8,10 @@ from datetime import timedelta
 from pydantic import Field
 
 from kairos_attendance.domain.window import JoinWindow
-from kairos_platform.settings import ServiceSettings
+from kairos_platform.settings import OffPathServiceSettings, ServiceSettings
 
 
-class AttendanceSettings(ServiceSettings):
-    # Off the payment path, so a slower poll: the local broker answers a fetch only when
-    # its wait runs out, and at 25 ms every idle consumer costs it ~8% of a core (3% at
-    # 100); the batch timeout is FastStream's sleep after an empty batch (delivery p50 34 /
-    # p99 107 ms at 100 / 100: docs/architecture.md, "Known limits").
-    consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
-    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
+class AttendanceSettings(OffPathServiceSettings):
     join_opens_before_min: float = Field(default=10, ge=0, alias="JOIN_OPENS_BEFORE_MIN")
     join_closes_after_min: float = Field(default=15, ge=0, alias="JOIN_CLOSES_AFTER_MIN")
     # A session that ended more than this long ago with no mark is an absence (the mentor

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kairos_platform.settings import ServiceSettings
+from kairos_platform.settings import OffPathServiceSettings, ServiceSettings
 
 #: A development-only Fernet key. Anyone reading this source can decrypt what it sealed, so
 #: the service logs a loud warning whenever it is used (see adapters/secrets.py).
 DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
 
 
-class CalendarSettings(ServiceSettings):
-    # Off the payment path, so a slower poll: the local broker answers a fetch only when
-    # its wait runs out, and at 25 ms every idle consumer costs it ~8% of a core (3% at
-    # 100); the batch timeout is FastStream's sleep after an empty batch (delivery p50 34 /
-    # p99 107 ms at 100 / 100: docs/architecture.md, "Known limits").
-    consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
-    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
+class CalendarSettings(OffPathServiceSettings):
     # The stack's CalDAV server (Radicale locally); users connect their own calendars.
     caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")

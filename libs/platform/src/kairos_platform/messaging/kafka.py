@@ -51,9 +51,9 @@ def consumer_router(
     fetch for the full wait even when records arrive, so it is the floor of delivery
     latency. ``batch_timeout_ms``: when a batch wait ends empty, FastStream sleeps as long
     again before it looks at the fetched records, and a record arriving then waits out the
-    sleep; at 100 ms that was most of the delivery tail (one consumer of 4 topics on the
-    local broker, 25 ms fetch wait, records every 50-350 ms: p50 19.5 / p99 114 ms at 100,
-    p50 12 / p99 27 ms at 10, for 1.2% of a core more when idle). A group's first join on
+    sleep; at 100 ms that was most of the delivery tail (`bench/delivery_bench.py`, 25 ms
+    fetch wait: p50 18.4 / p99 111 ms at 100, p50 12.7 / p99 26 ms at 10, for ~1.2% of a
+    core more in an idle consumer). A group's first join on
     the local broker takes half the session timeout, hence 6 s (3 s joins) instead of 10 s.
     """
     router = KafkaRouter()
