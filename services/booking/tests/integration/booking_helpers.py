@@ -108,8 +108,8 @@ def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> An
     return Envelope.wrap(event, source="payments")
 
 
-async def released_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
-    """``n`` holds on one slot, each for its own mentee, already released (as if they paid
+async def expired_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
+    """``n`` holds on one slot, each for its own mentee, already expired (as if they paid
     while the slot filled up): their payments need a seat again."""
     at = datetime.fromisoformat(starts_at)
     made: list[Hold] = []
@@ -119,7 +119,7 @@ async def released_holds(api: Any, offering_id: str, starts_at: str, n: int) -> 
             h = Hold(
                 uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,
                 at + offering.duration, 5000, "EUR", None, datetime.now(UTC),
-                status=HoldStatus.RELEASED,
+                status=HoldStatus.EXPIRED,
             )  # fmt: skip
             await uow.holds.add(h)
             made.append(h)

@@ -21,7 +21,7 @@ from booking_helpers import (
     next_weekday,
     provider_with_offering,
     record,
-    released_holds,
+    expired_holds,
     verified,
 )
 
@@ -260,7 +260,7 @@ async def test_the_consumer_process_uses_the_batch_path() -> None:
 
 async def _storm(api: Any, capacity: int, live: int, late: int, unknown: int) -> Any:
     """One slot of ``capacity`` with ``live`` held holds; the payments of those, of ``late``
-    payers whose holds were released and of ``unknown`` payers naming no hold we know, in
+    payers whose holds were expired and of ``unknown`` payers naming no hold we know, in
     a shuffled order (seeded); returns (offering id, start, envelopes)."""
     import random
 
@@ -272,8 +272,8 @@ async def _storm(api: Any, capacity: int, live: int, late: int, unknown: int) ->
         made = await hold(api, mentee, offering_id, starts_at)
         assert made.status_code == 201, made.text
         payers.append((made.json()["hold_id"], mentee))
-    released = await released_holds(api, offering_id, starts_at, late)
-    payers += [(str(h.hold_id), h.mentee_id) for h in released]
+    expired = await expired_holds(api, offering_id, starts_at, late)
+    payers += [(str(h.hold_id), h.mentee_id) for h in expired]
     payers += [(str(uuid.uuid4()), uuid.uuid4()) for _ in range(unknown)]
     random.Random(3).shuffle(payers)
     envelopes = [verified(h, m, offering_id) for h, m in payers]
@@ -328,7 +328,7 @@ async def test_a_storm_for_one_slot_with_duplicates_books_exactly_its_capacity(a
     assert seats == [(5,)]
     # the two live holds and the first three late payers in the run's order
     held = {h for (h,) in await api.rows("SELECT hold_id FROM holds WHERE status = 'converted'")}
-    late_ids = {h for (h,) in await api.rows("SELECT hold_id FROM holds WHERE status = 'released'")}
+    late_ids = {h for (h,) in await api.rows("SELECT hold_id FROM holds WHERE status = 'expired'")}
     first_late = [e for e in envelopes if uuid.UUID(e.data["hold_id"]) in late_ids][:3]
     assert all(e in envelopes[:40] for e in first_late)  # before any re-verified payment
     assert set(booked) == {str(e.data["payment_id"]) for e in envelopes

@@ -16,7 +16,7 @@ from booking_helpers import (
     next_weekday,
     provider_with_offering,
     record,
-    released_holds,
+    expired_holds,
     verified,
 )
 
@@ -37,7 +37,7 @@ async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
 async def test_200_payers_race_for_3_seats(api: Any) -> None:
     _, offering_id = await provider_with_offering(api, capacity=3)
     starts_at = await first_slot(api, offering_id, next_weekday(1))
-    holds = await released_holds(api, offering_id, starts_at, 200)
+    holds = await expired_holds(api, offering_id, starts_at, 200)
     envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in holds]
     d = dispatcher(api)
 
@@ -64,7 +64,7 @@ async def test_a_full_slot_racing_payers_still_get_the_seat_of_an_overdue_hold(a
         "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h RETURNING 1",
         h=overdue,
     )  # full, and one seat can be given back: the fast refusal must not fire
-    late = await released_holds(api, offering_id, starts_at, 30)
+    late = await expired_holds(api, offering_id, starts_at, 30)
     envelopes = [verified(str(h.hold_id), h.mentee_id, offering_id) for h in late]
     d = dispatcher(api)
 

@@ -105,17 +105,44 @@ async def test_payment_verified_converts_the_hold_into_one_booking() -> None:
     assert uow.seats.taken(offering.offering_id, SLOT) == 1
 
 
-async def test_a_payment_for_a_released_hold_is_rejected_when_the_slot_is_full() -> None:
+async def test_a_payment_for_an_expired_hold_is_rejected_when_the_slot_is_full() -> None:
     uow, offering = await _world()
     first, second = _mentee(), _mentee()
     h1 = await holds.place_hold(uow, first, offering.offering_id, SLOT, TTL)
-    await holds.release_hold(uow, Principal(first.user_id, frozenset({"mentee"})), h1.hold_id)
+    uow.clock = NOW + TTL  # h1 runs out; the next hold takes its seat
     h2 = await holds.place_hold(uow, second, offering.offering_id, SLOT, TTL)
+    assert uow.holds.holds[h1.hold_id].status is HoldStatus.EXPIRED
     await _deliver(uow, _verified(h1.hold_id, first, offering))
     await _deliver(uow, _verified(h2.hold_id, second, offering))
     [rejected] = uow.events(BookingRejected)
     assert rejected.reason == "slot_full"  # type: ignore[attr-defined]
     assert len(uow.bookings.bookings) == 1
+
+
+async def test_a_payment_for_an_expired_hold_takes_a_seat_still_free() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    uow.clock = NOW + TTL
+    assert await holds.expire_due_holds(uow, 10) == 1
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    assert uow.events(BookingRejected) == []
+    assert len(uow.bookings.bookings) == 1
+    assert uow.seats.taken(offering.offering_id, SLOT) == 1
+
+
+async def test_a_payment_for_a_hold_the_mentee_released_is_refused_with_seats_free() -> None:
+    """The release answered 204 and gave the seat back: the payment authorized meanwhile
+    (in the browser) never becomes a booking, however many seats are free."""
+    uow, offering = await _world(capacity=3)
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    await holds.release_hold(uow, Principal(mentee.user_id, frozenset({"mentee"})), hold.hold_id)
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    [rejected] = uow.events(BookingRejected)
+    assert rejected.reason == "hold_released"  # type: ignore[attr-defined]
+    assert uow.bookings.bookings == {}
+    assert uow.seats.taken(offering.offering_id, SLOT) == 0
 
 
 async def test_an_inactive_provider_or_unknown_hold_is_rejected_and_frees_the_seat() -> None:

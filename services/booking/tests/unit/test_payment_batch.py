@@ -206,15 +206,15 @@ SLOT2, SLOT3 = SLOT + timedelta(hours=2), SLOT + timedelta(hours=4)
 
 async def _storm() -> tuple[FakeBookingUow, list[Envelope]]:
     """Capacity 3. SLOT: one live hold (1 taken), then eight payers whose holds were
-    released, one of them already booked there, and a duplicate payment. SLOT2: not
-    occupied (a released hold only). SLOT3: full, one of its holds past expiry."""
+    expired, one of them already booked there, and a duplicate payment. SLOT2: not
+    occupied (an expired hold only). SLOT3: full, one of its holds past expiry."""
     uow = await _world()
     offering = uow.catalog.offerings[OFFERING]
     offering.capacity = 3
     m = [_id(500 + i) for i in range(20)]
     run = [_paid(0, _hold(uow, 0, m[0]), m[0])]  # live: its own seat
     for i in range(1, 9):
-        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.RELEASED), m[i]))
+        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.EXPIRED), m[i]))
     run.append(_paid(9, run[3].payload().hold_id, m[3], payment_id=_id(203)))  # type: ignore[attr-defined]
     # m[4] was booked in SLOT by an earlier payment: no second seat
     booked = Booking(_id(600), OFFERING, PROVIDER, m[4], SLOT, SLOT + timedelta(hours=1),
@@ -222,13 +222,13 @@ async def _storm() -> tuple[FakeBookingUow, list[Envelope]]:
     uow.bookings.bookings[booked.booking_id] = booked
     uow.seats.rows[(OFFERING, SLOT)][1] += 1
     # SLOT2: nobody's seat yet (its first one needs the overlap check)
-    run.append(_paid(10, _hold(uow, 10, m[10], status=HoldStatus.RELEASED, at=SLOT2), m[10]))
-    # SLOT3: three seats taken, one by a hold past expiry; two released payers
+    run.append(_paid(10, _hold(uow, 10, m[10], status=HoldStatus.EXPIRED, at=SLOT2), m[10]))
+    # SLOT3: three seats taken, one by a hold past expiry; two expired payers
     for i in (11, 12, 13):
         past = NOW - timedelta(minutes=1) if i == 11 else NOW + timedelta(minutes=5)
         _hold(uow, i, m[i], at=SLOT3, expires_at=past)
     for i in (14, 15):
-        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.RELEASED, at=SLOT3), m[i]))
+        run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.EXPIRED, at=SLOT3), m[i]))
     return uow, run
 
 
@@ -245,7 +245,7 @@ async def test_a_storm_for_one_slot_is_decided_set_based_in_the_run_order() -> N
     assert sorted(map(repr, got.pop("events"))) == sorted(map(repr, expected.pop("events")))
     assert got == expected
     # SLOT (m[4]'s booking and the live hold: one seat free): the live hold and the first
-    # released payer (1) booked; the others refused, m[4] for being booked there already
+    # expired payer (1) booked; the others refused, m[4] for being booked there already
     assert {p: o for p, o in got["decisions"].items() if p in {_id(200 + i) for i in range(9)}} == {
         _id(200): "booked", _id(201): "booked", _id(202): "rejected", _id(203): "rejected",
         _id(204): "rejected", _id(205): "rejected", _id(206): "rejected", _id(207): "rejected",

@@ -9,8 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kairos_contracts import Envelope
-from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, HoldPlaced
-from kairos_contracts.events.payments import PaymentCaptured, PaymentVerified, PaymentVoided
+from kairos_contracts.events.booking import (
+    BookingConfirmed,
+    BookingRejected,
+    HoldExpired,
+    HoldPlaced,
+    HoldReleased,
+)
+from kairos_contracts.events.payments import (
+    PaymentCancelled,
+    PaymentCaptured,
+    PaymentVerified,
+    PaymentVoided,
+)
 from kairos_contracts.examples import example
 from kairos_payments.domain.credits import InsufficientCredits
 from kairos_payments.domain.payments import (
@@ -210,3 +221,37 @@ async def test_credit_checkout_refuses_when_too_few_and_writes_nothing() -> None
             wait_s=0,
         )
     assert uow.events(PaymentVerified) == [] and uow.credits.balances[mentee] == 2
+
+
+async def _authorized_in_browser(uow: FakePaymentsUnitOfWork, stripe: FakeStripe) -> uuid.UUID:
+    """Checked out without a method, then authorized in the browser; no event yet."""
+    pid = await _open_card(uow, stripe)
+    intent = uow.payments.rows[pid].stripe_payment_intent_id or ""
+    stripe.intents[intent] = dataclasses.replace(stripe.intents[intent], status="requires_capture")
+    return pid
+
+
+async def test_an_authorization_for_a_released_hold_is_voided_never_verified() -> None:
+    """DELETE /holds answered 204: the authorization made in the browser meanwhile is
+    cancelled at Stripe (nothing charged) and booking is never asked to book it."""
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _authorized_in_browser(uow, stripe)
+    row = uow.payments.rows[pid]
+    await _run(uow, stripe, example(HoldReleased, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    assert stripe.intents[row.stripe_payment_intent_id or ""].status == "canceled"
+    assert uow.payments.rows[pid].status is PaymentStatus.CANCELLED
+    assert uow.events(PaymentVerified) == []
+    [cancelled] = uow.events(PaymentCancelled)
+    assert cancelled.reason == "hold_released"  # type: ignore[attr-defined]
+
+
+async def test_an_authorization_for_an_expired_hold_is_left_for_booking_to_decide() -> None:
+    """The rule both services share: a hold that expired before its authorization was seen
+    is booked if a seat is still free (booking decides), else refused and voided."""
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _authorized_in_browser(uow, stripe)
+    row = uow.payments.rows[pid]
+    await _run(uow, stripe, example(HoldExpired, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    assert stripe.intents[row.stripe_payment_intent_id or ""].status == "requires_capture"
+    assert uow.payments.rows[pid].status is PaymentStatus.VERIFIED
+    assert len(uow.events(PaymentVerified)) == 1

@@ -226,6 +226,7 @@ class RejectionReason(StrEnum):
     OFFERING_GONE = "offering_gone"
     PROVIDER_INACTIVE = "provider_inactive"
     HOLD_EXPIRED = "hold_expired"
+    HOLD_RELEASED = "hold_released"  # the mentee gave the seat back: never booked
     HOLD_UNKNOWN = "hold_unknown"
     OCCURRENCE_UNAVAILABLE = "occurrence_unavailable"
     MENTEE_REPROBATED = "mentee_reprobated"

@@ -56,7 +56,7 @@ async def on_payment_verified(event: PaymentVerified, envelope: Envelope, uow: B
 
 class Verdict(Enum):
     CONFIRM = "confirm"  # the hold's seat becomes the booking
-    NEEDS_SEAT = "needs_seat"  # released or expired hold: a seat still free may be taken
+    NEEDS_SEAT = "needs_seat"  # expired hold: a seat still free may be taken
 
 
 def verdict(
@@ -68,7 +68,10 @@ def verdict(
 ) -> Verdict | RejectionReason:
     """What a one-time payment gets from what is read (no I/O): confirmed on its hold's
     seat, a rejection, or a seat to find (then ``SLOT_FULL`` unless the payer holds no
-    other booking of that slot and a seat is free). Both handlers decide with it."""
+    other booking of that slot and a seat is free). Both handlers decide with it.
+
+    A released hold is refused; an expired one gets a seat only if one is still free
+    (the rule payments applies too: services/booking/README.md, "Holds and payments")."""
     if offering is None or provider is None:
         return RejectionReason.OFFERING_GONE
     if hold is None:
@@ -81,6 +84,10 @@ def verdict(
         return RejectionReason.PROVIDER_INACTIVE
     if hold.status is HoldStatus.HELD:
         return Verdict.CONFIRM  # the hold's seat becomes the booking's, even just past expiry
+    if hold.status is HoldStatus.RELEASED:
+        # Its release was answered 204 and its seat offered to others: never booked, the
+        # payment is voided (payments cancels the authorization on HoldReleased too).
+        return RejectionReason.HOLD_RELEASED
     if hold.status in (HoldStatus.CONVERTED, HoldStatus.REJECTED):
         return RejectionReason.HOLD_EXPIRED  # used up by another payment
     if hold.starts_at <= now:

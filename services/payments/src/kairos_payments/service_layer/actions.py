@@ -10,7 +10,8 @@ refuses to capture a PaymentIntent twice or to cancel a captured one, so when it
 the PaymentIntent is re-fetched and its status recorded instead (captured already, say,
 after a crash between Stripe's answer and our commit). A re-fetch first would cost every
 capture a second Stripe call. A cancel (the hold ended before payment) still decides on
-the re-fetched status, since an authorized intent is left for booking to decide.
+the re-fetched status: an authorization for a released hold is voided, one for an expired
+hold is left for booking to decide.
 """
 
 from __future__ import annotations
@@ -70,13 +71,21 @@ async def _call(gateway: StripeGateway, p: Payment, intent_id: str) -> Intent:
     except StripeRejected as exc:  # not capturable / cancellable now: see what it is
         log.info("Stripe refused the call for payment %s (%s); re-fetching", p.payment_id, exc)
     intent = await gateway.retrieve_intent(intent_id)
-    if (
-        p.status is S.CANCELLING
-        and can_cancel_intent(intent.status)
-        and intent.status != IntentStatus.REQUIRES_CAPTURE  # authorized: booking decides
-    ):
+    if p.status is S.CANCELLING and _cancels(p, intent.status):
         return await gateway.cancel_intent(intent.id, idempotency_key=key)
     return intent
+
+
+def _cancels(p: Payment, status: str) -> bool:
+    """Whether a cancel owed because the hold ended goes ahead at this intent status. An
+    authorization for a hold the mentee released is voided (booking refuses it too); one
+    for a hold that expired is left for booking, which books it if a seat is still free
+    (the rule both services apply: services/payments/README.md, "Holds and payments")."""
+    if not can_cancel_intent(status):
+        return False
+    if status != IntentStatus.REQUIRES_CAPTURE:
+        return True
+    return p.cancel_reason == PaymentCancelReason.HOLD_RELEASED.value
 
 
 async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
@@ -102,7 +111,8 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
         if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.CANCELLED):
             uow.emit(events.cancelled(moved, reason))
     elif p.status is S.CANCELLING and intent.observation().authorized:
-        # Authorized before our cancel: booking refuses it (hold gone) and we void then.
+        # Authorized before our cancel and its hold expired: booking books it if a seat is
+        # still free, or refuses it and we void then.
         if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.VERIFIED):
             uow.emit(events.verified(moved))
     else:
