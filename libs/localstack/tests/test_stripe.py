@@ -97,3 +97,49 @@ def test_without_state_file_nothing_is_written(tmp_path: Path) -> None:
         server.stop()
     assert _mtime(SHARED) == shared_before
     assert not os.listdir(tmp_path)
+
+
+def test_it_tells_of_an_authorization_and_takes_another_card_after_a_decline(
+    tmp_path: Path,
+) -> None:
+    """Where localstripe departs from Stripe, the stand-in acts like Stripe: a manual-capture
+    authorization is announced (payment_intent.amount_capturable_updated), and a declined
+    PaymentIntent is confirmed again with another card."""
+    server = LocalStripe(log_file=tmp_path / "ls.log")
+    server.start()
+    try:
+        with httpx.Client(base_url=server.api_base, auth=(LOCAL_API_KEY, "")) as http:
+
+            def manual_intent(**more: str) -> str:
+                body = {"amount": "1500", "currency": "eur", "capture_method": "manual", **more}
+                return str(http.post("/v1/payment_intents", data=body).json()["id"])
+
+            def announced(pi: str) -> list[str]:
+                listed = http.get("/v1/events", params={"limit": 100}).json()["data"]
+                return [e["type"] for e in listed if e["data"]["object"]["id"] == pi]
+
+            pi = manual_intent(payment_method="pm_card_visa")
+            assert http.post(f"/v1/payment_intents/{pi}/confirm").json()["status"] == (
+                "requires_capture"
+            )
+            assert announced(pi) == ["payment_intent.amount_capturable_updated"]
+
+            declined = manual_intent(payment_method="pm_card_chargeCustomerFail")
+            refused = http.post(f"/v1/payment_intents/{declined}/confirm")
+            assert refused.status_code == 402, refused.text
+            assert http.get(f"/v1/payment_intents/{declined}").json()["status"] == (
+                "requires_payment_method"
+            )
+            again = http.post(
+                f"/v1/payment_intents/{declined}/confirm", data={"payment_method": "pm_card_visa"}
+            )
+            assert again.status_code == 200, again.text
+            assert again.json()["status"] == "requires_capture"
+            assert announced(declined)[-1] == "payment_intent.amount_capturable_updated"
+            # a PaymentIntent past confirmation cannot be confirmed with another card
+            late = http.post(
+                f"/v1/payment_intents/{pi}/confirm", data={"payment_method": "pm_card_visa"}
+            )
+            assert late.status_code == 400, late.text
+    finally:
+        server.stop()

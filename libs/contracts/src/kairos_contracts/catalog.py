@@ -7,7 +7,9 @@ DESIGN examples, and why:
 * payments also consumes HoldPlaced (to learn the amount booking decided: the client
   never sends it) and HoldReleased (to cancel the PaymentIntent of a hold the mentee
   gave up);
-* booking also consumes PaymentFailed (a failed payment releases its hold at once);
+* booking also consumes PaymentCancelled (a payment that ended unpaid releases its hold
+  at once); PaymentFailed (a declined card) it does not: the payer keeps the hold until it
+  expires and may pay with another card;
 * OfferingPublished (booking -> payments) is new: payments bills a subscription at the
   recurring offering's price, which only booking decides.
 
@@ -42,7 +44,7 @@ CATALOG: Final[dict[str, tuple[tuple[Service, ...], tuple[Service, ...]]]] = {
     # payments
     "PaymentVerified": (("payments",), ("booking",)),
     "PaymentCancelled": (("payments",), ("booking",)),
-    "PaymentFailed": (("payments",), ("booking",)),
+    "PaymentFailed": (("payments",), ()),
     "PaymentCaptured": (("payments",), ()),
     "PaymentVoided": (("payments",), ()),
     "PaymentRefunded": (("payments",), ()),

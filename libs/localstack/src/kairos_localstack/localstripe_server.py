@@ -14,6 +14,12 @@ does so for each charge of a PaymentIntent it shows (the charge's refunds, three
 every read grew with the state, until at a few thousand payments it could not answer 50
 a second. ``index_by_type`` keeps the objects per type and lists from there.
 
+``act_like_stripe`` makes two PaymentIntent behaviours what Stripe's are: a manual-capture
+authorization sends ``payment_intent.amount_capturable_updated`` (localstripe sends
+nothing, so a card confirmed in the browser was seen only by reconciliation), and
+``confirm`` takes a ``payment_method`` (localstripe answers 500), so a declined card can be
+replaced by another on the same PaymentIntent.
+
 We serve localstripe's own aiohttp ``app`` but bind 127.0.0.1 ourselves: its ``start()``
 listens on every interface (``::``) and parses argv we do not control.
 """
@@ -115,6 +121,41 @@ def index_by_type() -> None:
     rebuild(resources.store)
 
 
+def act_like_stripe() -> None:
+    """Patch localstripe's PaymentIntent where it departs from Stripe (module docstring)."""
+    from localstripe import resources
+
+    intent_cls: Any = resources.PaymentIntent
+    create_charge = intent_cls._create_charge
+    confirm = intent_cls._api_confirm.__func__
+
+    def create_charge_and_tell(self: Any, on_failure_now: Any) -> None:
+        create_charge(self, on_failure_now)  # a decline raises here (402), as before
+        if self.status == "requires_capture":
+            event = resources.Event("payment_intent.amount_capturable_updated", self)
+            resources.schedule_webhook(event)
+
+    def confirm_with_method(cls: Any, id: Any, payment_method: Any = None, **kwargs: Any) -> Any:
+        if payment_method is not None:
+            intent = cls._api_retrieve(id)
+            if intent.status not in ("requires_payment_method", "requires_confirmation"):
+                raise resources.UserError(400, "This PaymentIntent cannot be confirmed now.")
+            resources.PaymentMethod._api_retrieve(payment_method)  # 404 if unknown
+            # Stripe makes a new charge with the new method; the declined one stays listed.
+            intent.payment_method, intent.latest_charge = payment_method, None
+            intent._authentication_failed = False
+        return confirm(cls, id, **kwargs)
+
+    intent_cls._create_charge = create_charge_and_tell
+    intent_cls._api_confirm = classmethod(confirm_with_method)
+    # The routes are made from this list when localstripe's server module is imported.
+    confirm_url = "/v1/payment_intents/{id}/confirm"
+    resources.extra_apis[:] = [
+        (method, url, intent_cls._api_confirm if url == confirm_url else func)
+        for method, url, func in resources.extra_apis
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
@@ -126,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     patch_store(args.state_file, args.dump_interval)
+    act_like_stripe()
     from aiohttp import web
     from localstripe import resources, server
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from booking_helpers import (
     dispatcher,
+    expired_holds,
     first_slot,
     hold,
     next_weekday,
     provider_with_offering,
     record,
-    expired_holds,
     verified,
 )
 

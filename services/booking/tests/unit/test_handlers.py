@@ -11,13 +11,13 @@ from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid
 from kairos_booking.domain.model import HoldStatus, Offering, Person, Provider
 from kairos_booking.service_layer import bookings, holds, payment_events
 from kairos_contracts import Envelope
+from kairos_contracts.catalog import consumers_of
 from kairos_contracts.events.booking import (
     BookingCancelled,
     BookingConfirmed,
     BookingRejected,
     HoldExpired,
     HoldPlaced,
-    HoldReleased,
 )
 from kairos_contracts.events.payments import PaymentFailed, PaymentVerified
 from kairos_platform.auth import Principal
@@ -56,12 +56,8 @@ def _verified(
     )  # fmt: skip
 
 
-async def _deliver(uow: FakeBookingUow, event: PaymentVerified | PaymentFailed) -> None:
-    handler = {
-        PaymentVerified: payment_events.on_payment_verified,
-        PaymentFailed: payment_events.on_payment_failed,
-    }
-    await handler[type(event)](event, Envelope.wrap(event, source="payments"), uow)  # type: ignore[operator]
+async def _deliver(uow: FakeBookingUow, event: PaymentVerified) -> None:
+    await payment_events.on_payment_verified(event, Envelope.wrap(event, source="payments"), uow)
     await uow.commit()
 
 
@@ -159,18 +155,13 @@ async def test_an_inactive_provider_or_unknown_hold_is_rejected_and_frees_the_se
     assert uow.bookings.bookings == {}
 
 
-async def test_a_failed_payment_releases_its_hold() -> None:
-    uow, offering = await _world()
-    mentee = _mentee()
-    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
-    failed = PaymentFailed(
-        payment_id=uuid.uuid4(), method="card", mentee_id=mentee.user_id, hold_id=hold.hold_id,
-        failed_at=NOW,
-    )  # fmt: skip
-    await _deliver(uow, failed)
-    [released] = uow.events(HoldReleased)
-    assert released.reason == "payment_failed"  # type: ignore[attr-defined]
-    assert uow.seats.taken(offering.offering_id, SLOT) == 0
+async def test_a_declined_card_is_no_reason_to_let_the_hold_go() -> None:
+    """PaymentFailed (a refused card) is not booking's business: the payer keeps the hold
+    until it expires and may pay with another card."""
+    from kairos_booking.service_layer.handlers import event_handlers
+
+    assert PaymentFailed not in event_handlers()
+    assert "booking" not in consumers_of("PaymentFailed")
 
 
 async def test_releasing_an_expired_hold_is_gone_and_someone_elses_is_forbidden() -> None:

@@ -219,15 +219,43 @@ async def test_hold_expired_cancels_an_unauthorized_intent(
     assert late.status_code == 410
 
 
-async def test_declined_card_fails_the_payment(payments: Payments) -> None:
+async def test_a_declined_card_keeps_the_payment_open_for_another_card(
+    payments: Payments, stripe_client: stripe.StripeClient
+) -> None:
+    """402 with Stripe's reason; the payment stays open (no PaymentCancelled: booking keeps
+    the hold); another card pays the same PaymentIntent; the refusal is told once."""
     mentee = uuid.uuid4()
     hold = await payments.place_hold(mentee)
-    body = await _checkout(
-        payments, mentee, hold.hold_id, payment_method="pm_card_chargeCustomerFail"
+    refused = await payments.client.post(
+        "/checkouts",
+        json={"hold_id": str(hold.hold_id), "payment_method": "pm_card_chargeCustomerFail"},
+        headers=payments.auth(mentee),
     )
-    assert body["status"] == "failed"
+    assert refused.status_code == 402, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["type"].endswith("/card-declined") and problem["decline_code"] == "card_declined"
+    assert problem["detail"].startswith("Your card was declined.")
     (failed,) = await payments.outbox("PaymentFailed")
     assert failed["hold_id"] == str(hold.hold_id) and failed["failure_code"] == "card_declined"
+    assert await payments.outbox("PaymentCancelled") == []
+    read = await payments.client.get(
+        f"/checkouts/{problem['payment_id']}", headers=payments.auth(mentee)
+    )
+    assert read.json()["status"] == "open" and read.json()["decline"]["code"] == "card_declined"
+
+    paid = await payments.client.post(
+        "/checkouts",
+        json={"hold_id": str(hold.hold_id), "payment_method": "pm_card_visa"},
+        headers=payments.auth(mentee),
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["payment_id"] == problem["payment_id"]
+    assert paid.json()["status"] == "verified" and "decline" not in paid.json()
+    intent = stripe_client.v1.payment_intents.retrieve(paid.json()["payment_intent_id"])
+    assert intent.status == "requires_capture"
+    assert len(await payments.outbox("PaymentVerified")) == 1
+    assert len(await payments.outbox("PaymentFailed")) == 1
 
 
 async def test_concurrent_checkouts_of_one_hold_open_one_intent(payments: Payments) -> None:

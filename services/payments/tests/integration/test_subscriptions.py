@@ -369,3 +369,36 @@ async def test_a_missed_invoice_webhook_is_recovered_by_reconciliation(
     await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     _, second = await payments.outbox("PaymentVerified")
     assert second["stripe_invoice_id"] == draft.id and second["cycle"]["number"] == 2
+
+
+async def test_a_cancelled_programme_session_is_refunded_on_the_cycles_invoice(
+    payments: Payments, stripe_client: stripe.StripeClient
+) -> None:
+    """BookingCancelled for a session with refund_amount_minor 888: 888 goes back on the
+    PaymentIntent that paid the cycle's invoice (localstripe shows it), once."""
+    from kairos_contracts.events.booking import BookingCancelled
+
+    mentee = uuid.uuid4()
+    offering = await _offering(payments, amount_minor=4500, currency="EUR")
+    body = (await _subscribe(payments, mentee, offering.offering_id)).json()
+    (verified,) = await payments.outbox("PaymentVerified")
+    cancelled = example(
+        BookingCancelled,
+        payment_id=uuid.UUID(verified["payment_id"]),
+        payment_method="subscription",
+        subscription_id=uuid.UUID(body["subscription_id"]),
+        refund_amount_minor=888,
+        cancelled_by="mentor",
+        reason="by_mentor",
+    )
+    for _ in range(2):
+        await payments.deliver(cancelled)
+    sub = stripe_client.v1.subscriptions.retrieve(body["stripe_subscription_id"]).to_dict()
+    invoice = stripe_client.v1.invoices.retrieve(sub["latest_invoice"]).to_dict()
+    intent = invoice["payment_intent"]
+    intent_id = intent["id"] if isinstance(intent, dict) else intent
+    refunds = stripe_client.v1.refunds.list(params={"payment_intent": intent_id}).data
+    assert [r.amount for r in refunds] == [888]
+    (refunded,) = await payments.outbox("PaymentRefunded")
+    assert refunded["amount_minor"] == 888 and refunded["method"] == "subscription"
+    assert refunded["booking_id"] == str(cancelled.booking_id)

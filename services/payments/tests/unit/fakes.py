@@ -36,6 +36,7 @@ class FakeStripe(FakeBilling):
     def __init__(self) -> None:
         self._billing_init()
         self.intents: dict[str, Intent] = {}
+        self.methods: dict[str, str] = {}  # intent -> the card it was last given
         self.calls: list[tuple[str, str]] = []
         self.down = False
         self.refused = 0
@@ -65,11 +66,31 @@ class FakeStripe(FakeBilling):
             metadata=kw["metadata"],
         )
         self.intents[i.id] = i
+        self.methods[i.id] = kw.get("payment_method") or ""
         return i
 
-    async def confirm_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+    async def confirm_intent(
+        self, intent_id: str, *, idempotency_key: str, payment_method: str | None = None
+    ) -> Intent:
+        """As Stripe: a card named ``..._chargeDeclined`` or ``...Fail`` is refused, and the
+        PaymentIntent waits for another; only a PaymentIntent not past confirmation."""
         self._check("confirm", intent_id)
-        return self._set(intent_id, "requires_capture")
+        self._refuse_if(
+            intent_id,
+            lambda status: status not in ("requires_confirmation", "requires_payment_method"),
+        )
+        card = payment_method or self.methods.get(intent_id, "")
+        self.methods[intent_id] = card
+        if card.endswith(("chargeDeclined", "Fail")):
+            n = next(_ids)
+            return self._set(
+                intent_id,
+                "requires_payment_method",
+                error_code="card_declined",
+                error_message="Your card was declined.",
+                error_charge=f"ch_{n}",
+            )
+        return self._set(intent_id, "requires_capture", error_code=None, error_message=None)
 
     async def retrieve_intent(self, intent_id: str) -> Intent:
         self._check("retrieve", intent_id)
@@ -158,6 +179,17 @@ class FakePayments:
 
     async def take_over_creation(self, pid: uuid.UUID, stale_after_s: float) -> bool:
         return False
+
+    async def record_decline(
+        self, pid: uuid.UUID, charge: str | None, code: str | None, message: str | None
+    ) -> Payment | None:
+        p = self.rows.get(pid)
+        if p is None or p.status is not PaymentStatus.OPEN or p.declined_charge == charge:
+            return None
+        self.rows[pid] = dataclasses.replace(
+            p, decline_code=code, decline_message=message, declined_charge=charge or "unknown"
+        )
+        return self.rows[pid]
 
     async def lease(self, pid: uuid.UUID, statuses: Any, seconds: float) -> Payment | None:
         p = self.rows.get(pid)

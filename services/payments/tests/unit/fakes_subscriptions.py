@@ -114,6 +114,9 @@ class FakeSubscriptions:
     async def cycle_of_invoice(self, invoice_id: str) -> Cycle | None:
         return self.cycles.get(invoice_id)
 
+    async def cycle_of_payment(self, payment_id: uuid.UUID) -> Cycle | None:
+        return next((c for c in self.cycles.values() if c.payment_id == payment_id), None)
+
     async def add_cycle(self, c: Cycle) -> bool:
         return self.cycles.setdefault(c.stripe_invoice_id, c) is c
 
@@ -161,6 +164,7 @@ class FakeBilling:
             currency="EUR",
             period_start=begin,
             period_end=begin + MONTH_S,
+            payment_intent=f"pi_{next(_ids)}" if paid else None,
         )
         self.invoices[inv.id] = inv
         sub = self.subs[sub_id]

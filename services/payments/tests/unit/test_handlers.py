@@ -19,6 +19,7 @@ from kairos_contracts.events.booking import (
 from kairos_contracts.events.payments import (
     PaymentCancelled,
     PaymentCaptured,
+    PaymentFailed,
     PaymentVerified,
     PaymentVoided,
 )
@@ -90,7 +91,7 @@ def test_decisions_follow_the_intent_status_not_the_event_name() -> None:
     assert outcome_for_open_payment(Observation("canceled")) is Outcome.CANCELLED
     assert outcome_for_open_payment(Observation("requires_payment_method")) is Outcome.NOTHING
     failed = Observation("requires_payment_method", failed=True)
-    assert outcome_for_open_payment(failed) is Outcome.FAILED
+    assert outcome_for_open_payment(failed) is Outcome.DECLINED  # open for another card
     assert credits_for_refund(4, 3000, 3000) == 4 and credits_for_refund(4, 3000, 1500) == 2
 
 
@@ -255,3 +256,70 @@ async def test_an_authorization_for_an_expired_hold_is_left_for_booking_to_decid
     assert stripe.intents[row.stripe_payment_intent_id or ""].status == "requires_capture"
     assert uow.payments.rows[pid].status is PaymentStatus.VERIFIED
     assert len(uow.events(PaymentVerified)) == 1
+
+
+async def test_a_declined_card_keeps_the_payment_open_and_another_card_pays_it() -> None:
+    """A refusal is an attempt, not the end: 402 with Stripe's words, the payment stays
+    open (booking keeps the hold), and a checkout with another card confirms the same
+    PaymentIntent; the refusal is told once (PaymentFailed), the payment verified once."""
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    mentee = uuid.uuid4()
+    hold = example(
+        HoldPlaced, hold_id=uuid.uuid4(), mentee_id=mentee,
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    )  # fmt: skip
+    await _run(uow, stripe, hold)
+
+    async def pay(card: str) -> checkout.CheckoutResult:
+        return await checkout.checkout_card(
+            uow,  # type: ignore[arg-type]
+            stripe,  # type: ignore[arg-type]
+            hold_id=hold.hold_id, caller=checkout.Caller(mentee), payment_method=card,
+            wait_s=0, takeover_s=30,
+        )  # fmt: skip
+
+    with pytest.raises(checkout.CardDeclined) as refused:
+        await pay("pm_card_visa_chargeDeclined")
+    declined = refused.value.payment
+    assert declined.status is PaymentStatus.OPEN
+    assert (declined.decline_code, declined.decline_message) == (
+        "card_declined", "Your card was declined."
+    )  # fmt: skip
+    assert [e.failure_code for e in uow.events(PaymentFailed)] == ["card_declined"]  # type: ignore[attr-defined]
+    assert uow.events(PaymentCancelled) == []  # nothing tells booking to let the hold go
+
+    paid = await pay("pm_card_visa")
+    assert not paid.created and paid.payment.payment_id == declined.payment_id
+    assert paid.payment.status is PaymentStatus.VERIFIED
+    assert stripe.count("create") == 1  # one PaymentIntent for the hold, paid by the 2nd card
+    assert len(uow.events(PaymentVerified)) == 1 and len(uow.events(PaymentFailed)) == 1
+    again = await pay("pm_card_visa")  # a retried request: nothing more happens
+    assert again.payment.status is PaymentStatus.VERIFIED and stripe.count("confirm") == 2
+
+
+async def test_a_declined_payment_is_cancelled_when_its_hold_expires() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    with pytest.raises(checkout.CardDeclined) as refused:
+        await _card_checkout(uow, stripe, "pm_card_chargeCustomerFail")
+    p = refused.value.payment
+    await _run(uow, stripe, example(HoldExpired, hold_id=p.hold_id, mentee_id=p.mentee_id))
+    assert uow.payments.rows[p.payment_id].status is PaymentStatus.CANCELLED
+    assert stripe.intents[p.stripe_payment_intent_id or ""].status == "canceled"
+    [cancelled] = uow.events(PaymentCancelled)
+    assert cancelled.reason == "hold_expired"  # type: ignore[attr-defined]
+
+
+async def test_the_browser_saying_it_confirmed_settles_the_payment_at_once() -> None:
+    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
+    pid = await _authorized_in_browser(uow, stripe)
+    row = uow.payments.rows[pid]
+    result = await checkout.refresh_checkout(
+        uow,  # type: ignore[arg-type]
+        stripe,  # type: ignore[arg-type]
+        pid,
+        checkout.Caller(row.mentee_id),
+    )
+    assert result.payment.status is PaymentStatus.VERIFIED
+    assert len(uow.events(PaymentVerified)) == 1
+    with pytest.raises(checkout.UnknownPayment):  # someone else's checkout is not shown
+        await checkout.refresh_checkout(uow, stripe, pid, checkout.Caller(uuid.uuid4()))  # type: ignore[arg-type]

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from kairos_contracts import Envelope
-from kairos_contracts.events.booking import BookingRejected, OfferingPublished
+from kairos_contracts.events.booking import BookingCancelled, BookingRejected, OfferingPublished
 from kairos_contracts.events.payments import (
+    PaymentRefunded,
     PaymentVerified,
     SubscriptionCancelled,
     SubscriptionReactivated,
@@ -229,3 +230,34 @@ async def test_unavailable_occurrence_gives_credits_once_and_no_money_back() -> 
     )
     await _run(uow, stripe, unknown)
     assert uow.credits.balances[mentee] == 4  # no credit price known: one credit
+
+
+async def test_a_cancelled_programme_session_refunds_its_share_to_the_cycles_card() -> None:
+    """What booking announced (refund_amount_minor, the session's share) is what goes back:
+    a refund on the PaymentIntent that paid the cycle's invoice, once per cancellation."""
+    uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
+    r = await _subscribed(uow, stripe, mentee)
+    (v,) = uow.events(PaymentVerified)
+    invoice = stripe.invoices[
+        stripe.subs[r.subscription.stripe_subscription_id or ""].latest_invoice or ""
+    ]
+    cancelled = example(
+        BookingCancelled,
+        payment_id=v.payment_id,  # type: ignore[attr-defined]
+        payment_method="subscription",
+        subscription_id=r.subscription.subscription_id,
+        refund_amount_minor=888,
+        cancelled_by="mentor",
+        reason="by_mentor",
+    )
+    for _ in range(2):  # a replay (new envelope) refunds nothing more
+        await _run(uow, stripe, cancelled)
+    assert [c for c in stripe.calls if c[0] == "refund"] == [("refund", invoice.payment_intent)]
+    (refunded,) = uow.events(PaymentRefunded)
+    assert isinstance(refunded, PaymentRefunded)
+    assert (refunded.amount_minor, refunded.method) == (888, PaymentMethod.SUBSCRIPTION)
+    assert refunded.mentee_id == mentee and refunded.booking_id == cancelled.booking_id
+    # Another session of the same cycle: its own refund, never beyond what the cycle cost.
+    other = cancelled.model_copy(update={"booking_id": uuid.uuid4(), "refund_amount_minor": 9999})
+    await _run(uow, stripe, other)
+    assert [e.amount_minor for e in uow.events(PaymentRefunded)] == [888, 4500 - 888]  # type: ignore[attr-defined]

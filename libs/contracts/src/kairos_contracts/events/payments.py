@@ -107,8 +107,9 @@ class PaymentCancelled(_PaymentEvent):
 
 @register
 class PaymentFailed(_PaymentEvent):
-    """The payment was declined or errored. For a hold, booking releases it at once;
-    for a subscription invoice, Stripe retries and nothing changes in booking."""
+    """A card was refused (one per refused attempt). The payment stays open: for a hold,
+    the payer may pay with another card until the hold expires (booking keeps the hold;
+    the expiry cancels the payment); for a subscription invoice, Stripe retries."""
 
     TYPE = "PaymentFailed"
 

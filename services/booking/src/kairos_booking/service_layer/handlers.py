@@ -13,7 +13,6 @@ from kairos_booking.service_layer import (
 from kairos_contracts.events.attendance import MenteeReactivated, MenteeReprobated
 from kairos_contracts.events.payments import (
     PaymentCancelled,
-    PaymentFailed,
     PaymentVerified,
     SubscriptionCancelled,
     SubscriptionReactivated,
@@ -26,7 +25,6 @@ def event_handlers() -> dict[Any, Any]:
         **ping.HANDLERS,
         PaymentVerified: payment_events.on_payment_verified,
         PaymentCancelled: payment_events.on_payment_cancelled,
-        PaymentFailed: payment_events.on_payment_failed,
         SubscriptionCancelled: subscriptions.on_subscription_cancelled,
         SubscriptionReactivated: subscriptions.on_subscription_reactivated,
         MenteeReprobated: reprobation.on_mentee_reprobated,

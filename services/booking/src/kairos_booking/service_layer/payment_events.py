@@ -29,7 +29,7 @@ from kairos_contracts.events.booking import (
     HoldReleaseReason,
     RejectionReason,
 )
-from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
+from kairos_contracts.events.payments import PaymentCancelled, PaymentVerified
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,8 @@ async def _release_for_payment(
     mentee_id: uuid.UUID,
     reason: HoldReleaseReason,
 ) -> None:
-    """A payment that ends unpaid releases its hold at once: the slot is bookable again."""
+    """A payment that ends unpaid releases its hold at once: the slot is bookable again.
+    (A declined card does not end it: the payer may try another until the hold expires.)"""
     if hold_id is None:
         return  # a subscription invoice: Stripe retries, nothing to release
     hold = await uow.holds.get(hold_id, lock=True)
@@ -219,10 +220,4 @@ async def on_payment_cancelled(
 ) -> None:
     await _release_for_payment(
         uow, event.hold_id, event.payment_id, event.mentee_id, HoldReleaseReason.PAYMENT_CANCELLED
-    )
-
-
-async def on_payment_failed(event: PaymentFailed, envelope: Envelope, uow: BookingUow) -> None:
-    await _release_for_payment(
-        uow, event.hold_id, event.payment_id, event.mentee_id, HoldReleaseReason.PAYMENT_FAILED
     )

@@ -65,6 +65,10 @@ payments = Table(
     # Why a pending cancel was asked for (hold_expired / hold_released).
     Column("cancel_reason", Text, nullable=True),
     Column("refunded_minor", BigInteger, nullable=False, server_default=text("0")),
+    # The last card refusal (the payment stays open for another card until its hold ends).
+    Column("decline_code", Text, nullable=True),
+    Column("decline_message", Text, nullable=True),
+    Column("declined_charge", Text, nullable=True),
     # Whoever calls Stripe for this row owns it until then (replicas never call twice).
     Column("lease_until", DateTime(timezone=True), nullable=True),
     _now("created_at"),

@@ -83,6 +83,25 @@ class SqlPaymentRepository:
         )
         return _payment((await self._s.execute(stmt)).first())
 
+    async def record_decline(
+        self, payment_id: uuid.UUID, charge: str | None, code: str | None, message: str | None
+    ) -> Payment | None:
+        """Remember a card refusal of an open payment; the row if this refusal is new."""
+        stmt = (
+            update(payments)
+            .where(payments.c.payment_id == payment_id)
+            .where(payments.c.status == PaymentStatus.OPEN.value)
+            .where(payments.c.declined_charge.is_distinct_from(charge or "unknown"))
+            .values(
+                decline_code=code,
+                decline_message=message,
+                declined_charge=charge or "unknown",
+                updated_at=func.now(),
+            )
+            .returning(payments)
+        )
+        return _payment((await self._s.execute(stmt)).first())
+
     async def take_over_creation(self, payment_id: uuid.UUID, stale_after_s: float) -> bool:
         """Claim a creation that failed, or that its owner abandoned (crash), for a retry."""
         stale = func.now() - timedelta(seconds=stale_after_s)

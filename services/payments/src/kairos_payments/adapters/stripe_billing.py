@@ -64,7 +64,19 @@ def _invoice(found: Any) -> StripeInvoice:
         currency=str(obj.get("currency") or "").upper(),
         period_start=int(period["start"]),
         period_end=int(period["end"]),
+        payment_intent=_invoice_intent(obj),
     )
+
+
+def _invoice_intent(obj: dict[str, Any]) -> str | None:
+    # Older API versions name it on the invoice; newer ones list it under `payments`.
+    found = obj.get("payment_intent")
+    if not found:
+        paid = ((obj.get("payments") or {}).get("data")) or []
+        found = next((p.get("payment", {}).get("payment_intent") for p in paid), None)
+    if isinstance(found, dict):
+        found = found.get("id")
+    return str(found) if found else None
 
 
 class BillingCalls:

@@ -37,7 +37,15 @@ def _intent(found: Any) -> Intent:
         metadata=dict(obj.get("metadata") or {}),
         error_code=(error.get("code") or "card_error") if error else None,
         error_message=error.get("message") if error else None,
+        error_charge=_charge_id(error.get("charge") or obj.get("latest_charge")) if error else None,
     )
+
+
+def _charge_id(found: Any) -> str | None:
+    """A charge's id, whether Stripe gave the id or the object (localstripe expands it)."""
+    if isinstance(found, dict):
+        found = found.get("id")
+    return str(found) if found else None
 
 
 def _refund(found: Any) -> Refund:
@@ -115,11 +123,16 @@ class SdkStripeGateway(BillingCalls):
             )
         return _intent(obj)
 
-    async def confirm_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+    async def confirm_intent(
+        self, intent_id: str, *, idempotency_key: str, payment_method: str | None = None
+    ) -> Intent:
+        params: dict[str, Any] = {"payment_method": payment_method} if payment_method else {}
         try:
             with _Translate():
                 obj = await self._pi.confirm_async(
-                    intent_id, options={"idempotency_key": idempotency_key}
+                    intent_id,
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
                 )
         except StripeRejected as exc:
             if exc.code != "card_declined":

@@ -201,6 +201,11 @@ class SqlSubscriptionRepository:
         row = (await self._s.execute(q)).first()
         return None if row is None else Cycle(**{k: row._mapping[k] for k in _CYCLE_FIELDS})
 
+    async def cycle_of_payment(self, payment_id: uuid.UUID) -> Cycle | None:
+        q = select(subscription_cycles).where(subscription_cycles.c.payment_id == payment_id)
+        row = (await self._s.execute(q)).first()
+        return None if row is None else Cycle(**{k: row._mapping[k] for k in _CYCLE_FIELDS})
+
     async def add_cycle(self, cycle: Cycle) -> bool:
         """Record the paid invoice once; False when it was recorded before."""
         stmt = insert(subscription_cycles).values(**dataclasses.asdict(cycle))

@@ -16,11 +16,11 @@ from enum import StrEnum
 class PaymentStatus(StrEnum):
     CREATING = "creating"  # row reserved for the hold; PaymentIntent being created
     CREATE_FAILED = "create_failed"  # Stripe refused or was away; a retry may take over
-    OPEN = "open"  # PaymentIntent exists, not authorized yet
+    OPEN = "open"  # PaymentIntent exists, not authorized yet (a declined card included)
     VERIFIED = "verified"  # authorized (card) or debited (credits): PaymentVerified sent
     CANCELLING = "cancelling"  # cancel requested (hold ended first), Stripe call pending
     CANCELLED = "cancelled"
-    FAILED = "failed"
+    FAILED = "failed"  # no longer reached: a declined card leaves the payment open
     CAPTURING = "capturing"  # capture requested (BookingConfirmed), Stripe call pending
     CAPTURED = "captured"
     VOIDING = "voiding"  # void requested (BookingRejected), Stripe call pending
@@ -51,7 +51,7 @@ class Outcome(StrEnum):
 
     NOTHING = "nothing"
     VERIFIED = "verified"
-    FAILED = "failed"
+    DECLINED = "declined"  # this card was refused; the payment stays open for another
     CANCELLED = "cancelled"
 
 
@@ -75,7 +75,9 @@ def outcome_for_open_payment(seen: Observation) -> Outcome:
     if seen.status == IntentStatus.CANCELED:
         return Outcome.CANCELLED
     if seen.status == IntentStatus.REQUIRES_PAYMENT_METHOD and seen.failed:
-        return Outcome.FAILED
+        # Stripe keeps the PaymentIntent for another card: so do we, and so does booking
+        # keep the hold until it expires (or the mentee releases it).
+        return Outcome.DECLINED
     return Outcome.NOTHING
 
 
@@ -112,6 +114,11 @@ class Payment:
     booking_id: uuid.UUID | None = None
     cancel_reason: str | None = None
     refunded_minor: int = 0
+    #: the last card refusal, as Stripe worded it; ``declined_charge`` tells one decline
+    #: from the next (each attempt is a new charge), so each is told once
+    decline_code: str | None = None
+    decline_message: str | None = None
+    declined_charge: str | None = None
 
     @property
     def idempotency_base(self) -> str:
@@ -129,3 +136,29 @@ class RefundOrder:
     status: str = "pending"
     stripe_refund_id: str | None = None
     credits_returned: int | None = None
+
+
+@dataclass(frozen=True)
+class Refundable:
+    """What money goes back against: a one-time card or credit payment, or a subscription
+    cycle's invoice (a session's share of it). ``intent_id`` is None for a cycle until its
+    invoice is read (the PaymentIntent that paid it); ``captured`` says the money is taken
+    (only then can Stripe refund it)."""
+
+    payment_id: uuid.UUID
+    method: str
+    mentee_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    captured: bool
+    intent_id: str | None = None
+    invoice_id: str | None = None
+    credits_spent: int | None = None
+
+    @classmethod
+    def of_payment(cls, p: Payment) -> Refundable:
+        return cls(
+            p.payment_id, p.method, p.mentee_id, p.amount_minor, p.currency,
+            captured=p.status is PaymentStatus.CAPTURED,
+            intent_id=p.stripe_payment_intent_id, credits_spent=p.credits_spent,
+        )  # fmt: skip

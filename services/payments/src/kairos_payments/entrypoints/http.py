@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from kairos_payments.domain.credits import InsufficientCredits
+from kairos_payments.domain.payments import PaymentStatus
 from kairos_payments.service_layer import checkout, credits
 from kairos_payments.service_layer.checkout import Caller, CheckoutResult
 from kairos_payments.service_layer.gateway import (
@@ -82,6 +83,20 @@ def problems() -> Iterator[None]:
             slug="checkout-in-progress",
             headers={"Retry-After": "1"},
         ) from exc
+    except checkout.CardDeclined as exc:
+        p = exc.payment
+        raise Problem(
+            402,
+            "Card declined",
+            f"{exc} The hold stays yours until it expires: pay again with another card.",
+            slug="card-declined",
+            decline_code=p.decline_code,
+            payment_id=str(p.payment_id),
+            hold_id=str(p.hold_id),
+            hold_expires_at=exc.hold.expires_at.isoformat(),
+        ) from exc
+    except checkout.UnknownPayment as exc:
+        raise not_found(f"There is no checkout {exc} of yours.", slug="unknown-checkout") from exc
     except InsufficientCredits as exc:
         raise payment_required(
             str(exc), slug="insufficient-credits", needed=exc.needed, balance=exc.balance
@@ -108,12 +123,16 @@ def _checkout_body(r: CheckoutResult) -> dict[str, Any]:
         "amount_minor": p.amount_minor,
         "currency": p.currency,
     }
+    if p.stripe_payment_intent_id is not None:
+        body["payment_intent_id"] = p.stripe_payment_intent_id
     if r.intent is not None:
         body |= {
             "payment_intent_id": r.intent.id,
             "client_secret": r.intent.client_secret,
             "intent_status": r.intent.status,
         }
+    if p.decline_code is not None and p.status is PaymentStatus.OPEN:
+        body["decline"] = {"code": p.decline_code, "message": p.decline_message}
     if p.credits_spent is not None:
         body["credits_spent"] = p.credits_spent
     if r.balance_after is not None:
@@ -171,6 +190,23 @@ def _checkout_router(
                 )
         if not result.created:
             response.status_code = status.HTTP_200_OK
+        return _checkout_body(result)
+
+    @router.get("/checkouts/{payment_id}")
+    async def read_checkout(payment_id: uuid.UUID, user: CurrentUser) -> dict[str, Any]:
+        """The checkout as payments has it (no call to Stripe)."""
+        with problems():
+            payment = await checkout.own_payment(uow_factory, payment_id, _caller(user))
+        return _checkout_body(CheckoutResult(payment, created=False))
+
+    @router.post("/checkouts/{payment_id}/confirmation")
+    async def confirmed_in_browser(payment_id: uuid.UUID, user: CurrentUser) -> dict[str, Any]:
+        """The browser confirmed the PaymentIntent (Stripe.js): payments re-fetches it now
+        and answers the checkout as it is then, instead of waiting for Stripe's event."""
+        with problems():
+            result = await checkout.refresh_checkout(
+                uow_factory, gateway, payment_id, _caller(user)
+            )
         return _checkout_body(result)
 
     return router

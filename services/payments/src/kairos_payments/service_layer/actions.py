@@ -20,11 +20,13 @@ import logging
 import uuid
 
 from kairos_contracts.events.payments import PaymentCancelReason, RefundReason, VoidReason
+from kairos_contracts.types import PaymentMethod
 from kairos_payments.domain.payments import (
     PENDING_ACTIONS,
     IntentStatus,
     Payment,
     PaymentStatus,
+    Refundable,
     RefundOrder,
     can_cancel_intent,
 )
@@ -101,7 +103,7 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
         if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.CAPTURED):
             await order_refund(
                 uow,
-                moved,
+                Refundable.of_payment(moved),
                 events.refund_id_for("void", p.payment_id),
                 p.amount_minor,
                 RefundReason.BOOKING_REJECTED,
@@ -122,7 +124,7 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
 
 async def order_refund(
     uow: ServiceUnitOfWork,
-    payment: Payment,
+    paid: Refundable,
     refund_id: uuid.UUID,
     amount_minor: int,
     reason: RefundReason,
@@ -130,28 +132,44 @@ async def order_refund(
 ) -> RefundOrder | None:
     """Record a refund to make (capped at what is left); None if nothing is left or the
     same cause already ordered it."""
-    left = payment.amount_minor - await uow.refunds.reserved_for(payment.payment_id)
+    left = paid.amount_minor - await uow.refunds.reserved_for(paid.payment_id)
     amount = min(amount_minor, left)
     if amount <= 0:
         return None
-    order = RefundOrder(refund_id, payment.payment_id, booking_id, amount, reason.value)
+    order = RefundOrder(refund_id, paid.payment_id, booking_id, amount, reason.value)
     return order if await uow.refunds.add(order) else None
+
+
+async def refundable(uow: ServiceUnitOfWork, payment_id: uuid.UUID) -> Refundable | None:
+    """A one-time payment, or the subscription cycle whose payment id it is."""
+    payment = await uow.payments.get(payment_id)
+    if payment is not None:
+        return Refundable.of_payment(payment)
+    cycle = await uow.subscriptions.cycle_of_payment(payment_id)
+    if cycle is None:
+        return None
+    sub = await uow.subscriptions.get(cycle.subscription_id)
+    assert sub is not None  # a cycle belongs to a subscription row
+    return Refundable(
+        cycle.payment_id, PaymentMethod.SUBSCRIPTION.value, sub.mentee_id, cycle.amount_minor,
+        cycle.currency, captured=True, invoice_id=cycle.stripe_invoice_id,
+    )  # fmt: skip
 
 
 async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid.UUID) -> None:
     """Make a pending refund at Stripe (same commit-call-commit shape as drive_payment)."""
     refund = await uow.refunds.lease(rid, LEASE_S)
-    payment = await uow.payments.get(refund.payment_id) if refund else None
+    paid = await refundable(uow, refund.payment_id) if refund else None
     await uow.commit()
-    if refund is None or payment is None:
+    if refund is None or paid is None:
         return
-    if payment.status is not S.CAPTURED or payment.stripe_payment_intent_id is None:
+    if not paid.captured:
         await uow.refunds.release(rid)  # not captured yet: the sweeper comes back
         await uow.commit()
         return
     try:
         done = await gateway.refund(
-            payment.stripe_payment_intent_id,
+            paid.intent_id or await _intent_of_invoice(gateway, paid),
             amount=refund.amount_minor,
             idempotency_key=f"kairos-refund-{rid}",
         )
@@ -161,6 +179,16 @@ async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid
         await uow.commit()
         return
     if moved := await uow.refunds.mark_succeeded(rid, stripe_refund_id=done.id):
-        await uow.payments.add_refunded(payment.payment_id, moved.amount_minor)
-        uow.emit(events.refunded(payment, moved))
+        if paid.invoice_id is None:
+            await uow.payments.add_refunded(paid.payment_id, moved.amount_minor)
+        uow.emit(events.refunded(paid, moved))
     await uow.commit()
+
+
+async def _intent_of_invoice(gateway: StripeGateway, paid: Refundable) -> str:
+    """The PaymentIntent that paid a cycle's invoice (read from Stripe when refunding)."""
+    assert paid.invoice_id is not None
+    invoice = await gateway.retrieve_invoice(paid.invoice_id)
+    if invoice.payment_intent is None:
+        raise StripeRejected(f"invoice {invoice.id} names no PaymentIntent to refund")
+    return invoice.payment_intent

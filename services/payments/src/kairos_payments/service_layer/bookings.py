@@ -10,10 +10,15 @@ from kairos_contracts.events.booking import BookingCancelled, BookingConfirmed, 
 from kairos_contracts.events.payments import RefundReason, VoidReason
 from kairos_contracts.types import PaymentMethod
 from kairos_payments.domain.credits import LedgerReason
-from kairos_payments.domain.payments import Payment, credits_for_refund
+from kairos_payments.domain.payments import Payment, Refundable, credits_for_refund
 from kairos_payments.domain.payments import PaymentStatus as S
 from kairos_payments.service_layer import events
-from kairos_payments.service_layer.actions import drive_payment, drive_refund, order_refund
+from kairos_payments.service_layer.actions import (
+    drive_payment,
+    drive_refund,
+    order_refund,
+    refundable,
+)
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.offerings import on_subscription_rejection
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
@@ -65,7 +70,8 @@ async def on_booking_rejected(
         return
     if p.status is S.CAPTURED:  # too late to void: give the money back
         rid = event.rejection_id
-        if await order_refund(uow, p, rid, event.amount_minor, RefundReason.BOOKING_REJECTED):
+        paid = Refundable.of_payment(p)
+        if await order_refund(uow, paid, rid, event.amount_minor, RefundReason.BOOKING_REJECTED):
             await drive_refund(uow, gateway, rid)
         return
     moved = await uow.payments.transition(p.payment_id, [S.VERIFIED], S.VOIDING)
@@ -76,23 +82,27 @@ async def on_booking_rejected(
 async def on_booking_cancelled(
     event: BookingCancelled, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
 ) -> None:
+    """Give back exactly the ``refund_amount_minor`` booking announced: to the card that
+    paid (a one-time payment, or for a programme session the cycle's invoice), or as the
+    same share of the credits spent."""
     if event.refund_amount_minor <= 0:
         return
-    p = await _payment(uow, event.payment_id, "BookingCancelled")
-    if p is None:
+    paid = await refundable(uow, event.payment_id)
+    if paid is None:
+        log.error("BookingCancelled for payment %s that is not ours; skipped", event.payment_id)
         return
     # One refund per cancellation: a restored-then-cancelled booking has a new sequence.
     rid = events.refund_id_for("cancel", event.booking_id, event.sequence)
     order = await order_refund(
-        uow, p, rid, event.refund_amount_minor, RefundReason.BOOKING_CANCELLED, event.booking_id
+        uow, paid, rid, event.refund_amount_minor, RefundReason.BOOKING_CANCELLED, event.booking_id
     )
     if order is None:
         return
-    if p.method == PaymentMethod.CREDITS:
-        back = credits_for_refund(p.credits_spent or 0, p.amount_minor, order.amount_minor)
+    if paid.method == PaymentMethod.CREDITS:
+        back = credits_for_refund(paid.credits_spent or 0, paid.amount_minor, order.amount_minor)
         if back > 0:
-            await uow.credits.credit(p.mentee_id, back, LedgerReason.RETURN, rid)
+            await uow.credits.credit(paid.mentee_id, back, LedgerReason.RETURN, rid)
         if done := await uow.refunds.mark_succeeded(rid, credits_returned=back or None):
-            uow.emit(events.refunded(p, done))
+            uow.emit(events.refunded(paid, done))
         return
     await drive_refund(uow, gateway, rid)

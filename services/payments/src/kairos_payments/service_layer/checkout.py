@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kairos_contracts.types import PaymentMethod
 from kairos_payments.domain.holds import Hold
-from kairos_payments.domain.payments import Payment
+from kairos_payments.domain.payments import IntentStatus, Payment
 from kairos_payments.domain.payments import PaymentStatus as S
 from kairos_payments.service_layer import events
 from kairos_payments.service_layer.gateway import (
@@ -53,6 +53,19 @@ class CreditsNotAccepted(Exception):
 
 class CheckoutInProgress(Exception):
     """Another request is opening this hold's PaymentIntent right now (409, retry)."""
+
+
+class CardDeclined(Exception):
+    """The card was refused (402). The payment stays open and the hold stays the payer's
+    until it expires: a checkout with another card pays the same PaymentIntent."""
+
+    def __init__(self, payment: Payment, hold: Hold) -> None:
+        super().__init__(payment.decline_message or "The card was declined.")
+        self.payment, self.hold = payment, hold
+
+
+class UnknownPayment(Exception):
+    """No such payment, or not the caller's (404: another's is not revealed)."""
 
 
 @dataclass(frozen=True)
@@ -117,23 +130,81 @@ async def checkout_card(
     wait_s: float,
     takeover_s: float,
 ) -> CheckoutResult:
+    """Open the hold's PaymentIntent (or find it) and, given a ``payment_method``, confirm
+    it server-side: the first card, or another after a refusal (CardDeclined otherwise)."""
     hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
     payment, mine = await _reserve_card_payment(uow_factory, hold, wait_s, takeover_s)
-    if not mine:
+    if mine:
+        intent = await _open_intent(uow_factory, gateway, hold, payment, payment_method)
+        if payment_method and intent.status == IntentStatus.REQUIRES_CONFIRMATION:
+            key = f"{payment.idempotency_base}-confirm"
+            intent = await _confirm(uow_factory, gateway, payment, intent.id, key)
+    else:
         assert payment.stripe_payment_intent_id is not None
         intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
-        return CheckoutResult(payment, created=False, intent=intent)
-    intent = await _open_intent(uow_factory, gateway, hold, payment, payment_method)
-    if payment_method and intent.status == "requires_confirmation":
-        intent = await gateway.confirm_intent(
-            intent.id, idempotency_key=f"{payment.idempotency_base}-confirm"
-        )
-        async with uow_factory() as uow:
-            await settle_intent(uow, intent)  # same path as the webhook
-            await uow.commit()
+        if payment_method and payment.status is S.OPEN and intent.status in CONFIRMABLE:
+            # Another card for this hold (after a refusal): the same PaymentIntent. The key
+            # names the attempt, so a retried request replays it instead of charging twice.
+            key = f"{payment.idempotency_base}-confirm-{payment_method}-{payment.declined_charge}"
+            intent = await _confirm(uow_factory, gateway, payment, intent.id, key, payment_method)
     async with uow_factory() as uow:
-        current = await uow.payments.get(payment.payment_id)
-    return CheckoutResult(current or payment, created=True, intent=intent)
+        current = await uow.payments.get(payment.payment_id) or payment
+    if payment_method and current.status is S.OPEN and intent.observation().failed:
+        raise CardDeclined(current, hold)
+    return CheckoutResult(current, created=mine, intent=intent)
+
+
+#: PaymentIntent statuses in which a card can be given and confirmed.
+CONFIRMABLE = (IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION)
+
+
+async def _confirm(
+    uow_factory: UowFactory,
+    gateway: StripeGateway,
+    payment: Payment,
+    intent_id: str,
+    key: str,
+    payment_method: str | None = None,
+) -> Intent:
+    """Confirm at Stripe and apply the result through the webhook's code path. A refused
+    confirm (the PaymentIntent moved on meanwhile) applies what it moved to instead."""
+    try:
+        intent = await gateway.confirm_intent(
+            intent_id, idempotency_key=key, payment_method=payment_method
+        )
+    except StripeRejected:
+        intent = await gateway.retrieve_intent(intent_id)
+    async with uow_factory() as uow:
+        await settle_intent(uow, intent)
+        await uow.commit()
+    if intent.status == IntentStatus.CANCELED:
+        raise HoldGone(str(payment.hold_id))  # the hold ended while we were at Stripe
+    return intent
+
+
+async def own_payment(uow_factory: UowFactory, payment_id: uuid.UUID, caller: Caller) -> Payment:
+    async with uow_factory() as uow:
+        payment = await uow.payments.get(payment_id)
+    if payment is None or not (caller.is_admin or payment.mentee_id == caller.user_id):
+        raise UnknownPayment(str(payment_id))
+    return payment
+
+
+async def refresh_checkout(
+    uow_factory: UowFactory, gateway: StripeGateway, payment_id: uuid.UUID, caller: Caller
+) -> CheckoutResult:
+    """The browser says it confirmed: re-fetch the PaymentIntent now and apply it (the
+    webhook's code path), rather than wait for Stripe's event."""
+    payment = await own_payment(uow_factory, payment_id, caller)
+    if payment.stripe_payment_intent_id is None:
+        return CheckoutResult(payment, created=False)
+    intent = await gateway.retrieve_intent(payment.stripe_payment_intent_id)
+    if payment.status is S.OPEN:
+        async with uow_factory() as uow:
+            await settle_intent(uow, intent)
+            await uow.commit()
+        payment = await own_payment(uow_factory, payment_id, caller)
+    return CheckoutResult(payment, created=False, intent=intent)
 
 
 async def _reserve_card_payment(

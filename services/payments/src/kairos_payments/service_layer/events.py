@@ -21,7 +21,7 @@ from kairos_contracts.events.payments import (
 )
 from kairos_contracts.types import Actor, BillingCycle, PaymentMethod, Person
 from kairos_payments.domain.credits import CreditPurchase
-from kairos_payments.domain.payments import Payment, RefundOrder
+from kairos_payments.domain.payments import Payment, Refundable, RefundOrder
 from kairos_payments.domain.subscriptions import Cycle, Subscription
 
 
@@ -55,12 +55,13 @@ def cancelled(p: Payment, reason: PaymentCancelReason) -> PaymentCancelled:
     )
 
 
-def failed(p: Payment, code: str | None, message: str | None) -> PaymentFailed:
+def failed(p: Payment) -> PaymentFailed:
+    """A card attempt refused (the payment stays open for another card)."""
     return PaymentFailed(
         **_base(p),
         hold_id=p.hold_id,
-        failure_code=(code or "card_error")[:100],
-        failure_message=message[:1000] if message else None,
+        failure_code=(p.decline_code or "card_error")[:100],
+        failure_message=p.decline_message[:1000] if p.decline_message else None,
         failed_at=now(),
     )
 
@@ -87,9 +88,11 @@ def voided(p: Payment, reason: VoidReason) -> PaymentVoided:
     )
 
 
-def refunded(p: Payment, r: RefundOrder) -> PaymentRefunded:
+def refunded(p: Refundable, r: RefundOrder) -> PaymentRefunded:
     return PaymentRefunded(
-        **_base(p),
+        payment_id=p.payment_id,
+        method=PaymentMethod(p.method),
+        mentee_id=p.mentee_id,
         refund_id=r.refund_id,
         booking_id=r.booking_id,
         amount_minor=r.amount_minor,

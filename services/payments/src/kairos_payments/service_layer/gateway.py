@@ -37,6 +37,8 @@ class Intent:
     metadata: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None
     error_message: str | None = None
+    #: the refused charge (each attempt with a card is a new one)
+    error_charge: str | None = None
 
     def observation(self) -> Observation:
         return Observation(self.status, failed=self.error_code is not None)
@@ -69,6 +71,8 @@ class StripeInvoice:
     #: the subscription line's period (the service period the invoice pays for), epoch s
     period_start: int
     period_end: int
+    #: the PaymentIntent that paid it (a session's share is refunded against it)
+    payment_intent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,11 @@ class StripeGateway(Protocol):
         payment_method: str | None = None,
     ) -> Intent: ...
 
-    async def confirm_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
-        """Confirm; a declined card is not an error here: the returned intent says so."""
+    async def confirm_intent(
+        self, intent_id: str, *, idempotency_key: str, payment_method: str | None = None
+    ) -> Intent:
+        """Confirm (with ``payment_method`` instead of the one it has, if given); a declined
+        card is not an error here: the returned intent says so."""
         ...
 
     async def retrieve_intent(self, intent_id: str) -> Intent: ...

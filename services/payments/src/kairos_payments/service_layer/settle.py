@@ -55,10 +55,13 @@ async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent:
         moved = await uow.payments.transition(pid, OPEN, PaymentStatus.VERIFIED)
         if moved:
             uow.emit(events.verified(moved))
-    elif outcome is Outcome.FAILED:
-        moved = await uow.payments.transition(pid, OPEN, PaymentStatus.FAILED)
-        if moved:
-            uow.emit(events.failed(moved, intent.error_code, intent.error_message))
+    elif outcome is Outcome.DECLINED:
+        # The payment stays open for another card; each refused attempt is told once.
+        declined = await uow.payments.record_decline(
+            pid, intent.error_charge, intent.error_code, intent.error_message
+        )
+        if declined:
+            uow.emit(events.failed(declined))
     elif outcome is Outcome.CANCELLED:
         moved = await uow.payments.transition(
             pid,
