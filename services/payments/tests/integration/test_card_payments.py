@@ -320,3 +320,53 @@ async def test_stripe_unreachable_is_503_and_the_retry_succeeds(
     finally:
         await down.client.aclose()
         await down.service.engine.dispose()
+
+
+async def test_the_statement_tells_what_was_taken_and_given_back(
+    payments: Payments, stripe_client: stripe.StripeClient
+) -> None:
+    """GET /me/payments: a captured payment partly refunded, a declined one still open; the
+    money figures are what Stripe holds; another mentee's statement is not shown."""
+    from kairos_contracts.events.booking import BookingCancelled, BookingConfirmed
+    from kairos_contracts.examples import example
+
+    mentee = uuid.uuid4()
+    paid_hold, declined_hold = await payments.place_hold(mentee), await payments.place_hold(mentee)
+    paid = await _checkout(payments, mentee, paid_hold.hold_id, payment_method="pm_card_visa")
+    booking_id = uuid.uuid4()
+    pid = uuid.UUID(paid["payment_id"])
+    await payments.deliver(example(BookingConfirmed, payment_id=pid, booking_id=booking_id))
+    await payments.deliver(
+        example(
+            BookingCancelled, payment_id=pid, booking_id=booking_id, refund_amount_minor=1000,
+            payment_method="card", subscription_id=None,
+        )
+    )  # fmt: skip
+    refused = await payments.client.post(
+        "/checkouts",
+        json={
+            "hold_id": str(declined_hold.hold_id),
+            "payment_method": "pm_card_chargeCustomerFail",
+        },
+        headers=payments.auth(mentee),
+    )
+    assert refused.status_code == 402
+
+    resp = await payments.client.get("/me/payments", headers=payments.auth(mentee))
+    assert resp.status_code == 200, resp.text
+    lines = {line["payment_id"]: line for line in resp.json()["payments"]}
+    assert set(lines) == {paid["payment_id"], refused.json()["payment_id"]}
+    captured = lines[paid["payment_id"]]
+    assert (captured["status"], captured["charged_minor"], captured["refunded_minor"]) == (
+        "captured", 4500, 1000
+    )  # fmt: skip
+    intent = stripe_client.v1.payment_intents.retrieve(paid["payment_intent_id"]).to_dict()
+    refunds = stripe_client.v1.refunds.list(params={"payment_intent": intent["id"]}).data
+    assert intent["status"] == "succeeded" and [r.amount for r in refunds] == [1000]
+    open_ = lines[refused.json()["payment_id"]]
+    assert (open_["status"], open_["charged_minor"]) == ("open", 0)
+    assert open_["decline"]["code"] == "card_declined"
+    other = await payments.client.get(
+        "/me/payments", params={"user_id": str(mentee)}, headers=payments.auth(uuid.uuid4())
+    )
+    assert other.status_code == 403

@@ -3,16 +3,18 @@ and the service layer's refusals into problem+json, nothing more."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from kairos_payments.domain.credits import InsufficientCredits
 from kairos_payments.domain.payments import PaymentStatus
+from kairos_payments.domain.statement import StatementLine
 from kairos_payments.service_layer import checkout, credits
 from kairos_payments.service_layer.checkout import Caller, CheckoutResult
 from kairos_payments.service_layer.gateway import (
@@ -151,6 +153,7 @@ def routers(
         _checkout_router(uow_factory, gateway, settings),
         _credits_router(uow_factory, gateway),
         _webhook_router(uow_factory, gateway),
+        _statement_router(uow_factory),
         subscriptions_router(uow_factory, gateway, settings),
     ]
 
@@ -243,6 +246,37 @@ def _credits_router(uow_factory: UowFactory, gateway: StripeGateway) -> APIRoute
             "payment_intent_id": r.intent.id if r.intent else None,
             "client_secret": r.intent.client_secret if r.intent else None,
         }
+
+    return router
+
+
+def _statement_line(line: StatementLine) -> dict[str, Any]:
+    body = dataclasses.asdict(line)
+    for key in ("payment_id", "hold_id", "booking_id", "subscription_id"):
+        body[key] = str(body[key]) if body[key] is not None else None
+    body["kind"] = line.kind.value
+    body["created_at"] = line.created_at.isoformat()
+    code, message = body.pop("decline_code"), body.pop("decline_message")
+    body["decline"] = {"code": code, "message": message} if code else None
+    return body
+
+
+def _statement_router(uow_factory: UowFactory) -> APIRouter:
+    router = APIRouter(tags=["statement"])
+
+    @router.get("/me/payments")
+    async def my_payments(
+        user: CurrentUser,
+        user_id: uuid.UUID | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        """Every payment of the user, newest first: checkouts, subscription cycles and
+        credit packs, with the money taken from the card and given back to it."""
+        owner = user_id or user.user_id
+        ensure_owner(user, owner)
+        async with uow_factory() as uow:
+            lines = await uow.statements.lines(owner, limit)
+        return {"user_id": str(owner), "payments": [_statement_line(x) for x in lines]}
 
     return router
 

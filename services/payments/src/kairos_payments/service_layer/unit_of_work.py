@@ -9,6 +9,7 @@ from kairos_payments.adapters.payments_repository import (
     SqlPaymentRepository,
     SqlRefundRepository,
 )
+from kairos_payments.adapters.statement_repository import SqlStatementRepository
 from kairos_payments.adapters.stripe_events_repository import SqlStripeEventRepository
 from kairos_payments.adapters.subscriptions_repository import (
     SqlOfferingRepository,
@@ -27,6 +28,7 @@ class ServiceUnitOfWork(UnitOfWork):
     stripe_events: SqlStripeEventRepository
     offerings: SqlOfferingRepository
     subscriptions: SqlSubscriptionRepository
+    statements: SqlStatementRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
@@ -37,3 +39,4 @@ class ServiceUnitOfWork(UnitOfWork):
         self.stripe_events = SqlStripeEventRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.subscriptions = SqlSubscriptionRepository(session)
+        self.statements = SqlStatementRepository(session)

@@ -1,0 +1,61 @@
+"""The statement, read in one statement over payments, cycles, credit packs and refunds."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_payments.domain.statement import LineKind, StatementLine
+
+# Money refunds carry Stripe's refund id; credit returns carry a credit count instead.
+_STATEMENT = text(
+    """
+    WITH back AS (
+        SELECT payment_id,
+               sum(amount_minor) FILTER (WHERE stripe_refund_id IS NOT NULL)::bigint AS money,
+               sum(credits_returned)::int AS credits
+        FROM refunds WHERE status = 'succeeded' GROUP BY payment_id
+    )
+    SELECT * FROM (
+        SELECT p.payment_id, 'checkout' AS kind, p.method, p.status, p.amount_minor,
+               p.currency,
+               CASE WHEN p.method = 'card' AND p.status = 'captured'
+                    THEN p.amount_minor ELSE 0 END AS charged_minor,
+               coalesce(b.money, 0) AS refunded_minor, p.credits_spent,
+               coalesce(b.credits, 0) AS credits_returned, p.hold_id, p.booking_id,
+               NULL::uuid AS subscription_id, NULL::int AS cycle_number,
+               CASE WHEN p.status = 'open' THEN p.decline_code END AS decline_code,
+               CASE WHEN p.status = 'open' THEN p.decline_message END AS decline_message,
+               p.created_at
+        FROM payments p LEFT JOIN back b USING (payment_id)
+        WHERE p.mentee_id = :user_id
+        UNION ALL
+        SELECT c.payment_id, 'cycle', 'subscription', 'paid', c.amount_minor, c.currency,
+               c.amount_minor, coalesce(b.money, 0), NULL, 0, NULL, NULL,
+               c.subscription_id, c.number, NULL, NULL, c.created_at
+        FROM subscription_cycles c
+        JOIN subscriptions s USING (subscription_id)
+        LEFT JOIN back b USING (payment_id)
+        WHERE s.mentee_id = :user_id
+        UNION ALL
+        SELECT purchase_id, 'credit_pack', 'card', status, amount_minor, currency,
+               CASE WHEN status = 'credited' THEN amount_minor ELSE 0 END, 0, NULL, 0,
+               NULL, NULL, NULL, NULL, NULL, NULL, created_at
+        FROM credit_purchases
+        WHERE user_id = :user_id
+    ) lines
+    ORDER BY created_at DESC, payment_id
+    LIMIT :limit
+    """
+)
+
+
+class SqlStatementRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def lines(self, user_id: uuid.UUID, limit: int) -> list[StatementLine]:
+        rows = await self._s.execute(_STATEMENT, {"user_id": user_id, "limit": limit})
+        return [StatementLine(**{**r._mapping, "kind": LineKind(r._mapping["kind"])}) for r in rows]
