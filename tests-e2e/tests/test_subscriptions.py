@@ -24,22 +24,11 @@ from kairos_e2e.market import (
     mentee,
     my_bookings,
     stripe_get,
+    weekly_pattern,
 )
 
 pytestmark = pytest.mark.e2e
 PRICE = 4500  # one monthly cycle, in cents
-
-
-def weekly_pattern() -> list[dict[str, Any]]:
-    """Three weekly sessions, none on today's weekday in Madrid: the first occurrence is at
-    least a day away, so none of them can be "in the past" by the time booking handles the
-    cycle, and the expected count depends only on the cycle's bounds."""
-    today = datetime.now(ZoneInfo(ZONE)).weekday()
-    return [
-        {"weekday": (today + 1) % 7, "time": "09:30"},
-        {"weekday": (today + 3) % 7, "time": "12:00"},
-        {"weekday": (today + 5) % 7, "time": "18:45"},
-    ]
 
 
 def occurrences(pattern: list[dict[str, Any]], starts: datetime, ends: datetime) -> list[datetime]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -215,3 +216,15 @@ class Subscriber:
             return now if ok(now) else None
 
         return await eventually(probe, timeout=30, what=what)
+
+
+def weekly_pattern() -> list[dict[str, Any]]:
+    """Three weekly sessions, none on today's weekday in Madrid: the first occurrence is at
+    least a day away, so none of them can be "in the past" by the time booking handles the
+    cycle, and the expected count depends only on the cycle's bounds."""
+    today = datetime.now(ZoneInfo(ZONE)).weekday()
+    return [
+        {"weekday": (today + 1) % 7, "time": "09:30"},
+        {"weekday": (today + 3) % 7, "time": "12:00"},
+        {"weekday": (today + 5) % 7, "time": "18:45"},
+    ]

@@ -1,0 +1,191 @@
+"""What the API tells a person is what happens to their money, through the gateway with the
+whole stack: a released hold is never booked or charged, a declined card keeps the hold for
+another card, a card confirmed in the browser settles without waiting for reconciliation,
+and a cancelled programme session's announced refund reaches the card.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from kairos_e2e.client import Gateway, eventually
+from kairos_e2e.market import (
+    B,
+    Market,
+    P,
+    Subscriber,
+    booking_of,
+    checkout,
+    instant,
+    mentee,
+    stripe_get,
+    stripe_intent,
+    weekly_pattern,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def browser_confirms(gw: Gateway, intent_id: str, card: str = "pm_card_visa") -> str:
+    """What Stripe.js does with the client secret: give the card and confirm."""
+    auth = (gw.stripe_api_key, "")
+    with httpx.Client(base_url=gw.stripe_api_base, auth=auth, timeout=10) as stripe:
+        stripe.post(f"/v1/payment_intents/{intent_id}", data={"payment_method": card})
+        return str(stripe.post(f"/v1/payment_intents/{intent_id}/confirm").json().get("status"))
+
+
+async def statement(gw: Gateway, who: dict[str, str]) -> dict[str, dict[str, Any]]:
+    resp = await gw.http.get(f"{P}/me/payments", headers=who)
+    assert resp.status_code == 200, resp.text
+    return {line["payment_id"]: line for line in resp.json()["payments"]}
+
+
+async def test_a_hold_released_after_the_browser_paid_is_never_booked_or_charged(
+    gateway: Gateway,
+) -> None:
+    market = Market(gateway)
+    await market.open()
+    slot = (await market.slots())[0]["starts_at"]
+    _, who = mentee(gateway)
+    hold = await market.hold(who, slot)
+    assert hold.status_code == 201, hold.text
+    opened = await checkout(gateway, who, hold.json()["hold_id"], method="card")
+    assert opened.status_code == 201, opened.text
+    intent_id = opened.json()["payment_intent_id"]
+    assert browser_confirms(gateway, intent_id) == "requires_capture"
+
+    released = await gateway.http.delete(f"{B}/holds/{hold.json()['hold_id']}", headers=who)
+    assert released.status_code == 204, released.text
+    assert await market.free_seats(slot) == 1
+
+    async def voided() -> bool:
+        return stripe_intent(gateway, intent_id)["status"] == "canceled"
+
+    await eventually(voided, what="the authorization of the released hold voided")
+    line = (await statement(gateway, who))[opened.json()["payment_id"]]
+    assert line["charged_minor"] == 0 and line["status"] in ("cancelled", "voided"), line
+    assert await booking_of(gateway, who, slot) is None
+    # The seat the release gave back is really free: the next payer gets it.
+    _, next_payer = mentee(gateway)
+    booked = await market.book(next_payer, slot)
+    assert booked["status"] == "confirmed"
+    assert await booking_of(gateway, who, slot) is None
+
+
+async def test_a_declined_card_keeps_the_hold_and_another_card_pays_for_it(
+    gateway: Gateway,
+) -> None:
+    market = Market(gateway)
+    await market.open()
+    slot = (await market.slots())[0]["starts_at"]
+    _, who = mentee(gateway)
+    hold = await market.hold(who, slot)
+    hold_id = hold.json()["hold_id"]
+    refused = await checkout(
+        gateway, who, hold_id, method="card", payment_method="pm_card_chargeCustomerFail"
+    )
+    assert refused.status_code == 402, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/card-declined"), problem
+    assert problem["decline_code"] == "card_declined" and "declined" in problem["detail"]
+    assert instant(problem["hold_expires_at"]) == instant(hold.json()["expires_at"])
+    assert await market.free_seats(slot) == 0  # still the payer's
+    _, other = mentee(gateway)
+    assert (await market.hold(other, slot)).status_code == 409
+
+    paid = await checkout(gateway, who, hold_id, method="card", payment_method="pm_card_visa")
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["payment_id"] == problem["payment_id"]
+    assert paid.json()["status"] == "verified"
+    booked = await eventually(lambda: booking_of(gateway, who, slot), what="the booking")
+    assert booked["status"] == "confirmed"
+
+    async def captured() -> dict[str, Any] | None:
+        line = (await statement(gateway, who))[problem["payment_id"]]
+        return line if line["charged_minor"] == market.price_minor else None
+
+    line = await eventually(captured, what="the second card charged once")
+    assert line["decline"] is None and line["refunded_minor"] == 0
+
+
+async def test_a_card_confirmed_in_the_browser_settles_without_reconciliation(
+    gateway: Gateway,
+) -> None:
+    """Reconciliation re-checks an open PaymentIntent only after PAYMENT_STALE_AFTER_S
+    (15 s): the deadlines below are shorter, so only Stripe's event or the browser's own
+    word (POST /checkouts/{id}/confirmation) can settle these payments in time."""
+    market = Market(gateway, capacity=2)
+    await market.open()
+    slot = (await market.slots())[0]["starts_at"]
+    payers = [mentee(gateway)[1] for _ in range(2)]
+    opened = []
+    for who in payers:
+        hold = await market.hold(who, slot)
+        resp = await checkout(gateway, who, hold.json()["hold_id"], method="card")
+        assert resp.status_code == 201, resp.text
+        opened.append(resp.json())
+        assert browser_confirms(gateway, resp.json()["payment_intent_id"]) == "requires_capture"
+
+    told = await gateway.http.post(
+        f"{P}/checkouts/{opened[0]['payment_id']}/confirmation", headers=payers[0]
+    )
+    assert told.status_code == 200, told.text
+    assert told.json()["status"] == "verified"  # settled by the call itself
+    for who in payers:  # the other by Stripe's payment_intent.amount_capturable_updated
+        booked = await eventually(
+            lambda who=who: booking_of(gateway, who, slot), timeout=10, what="booked in time"
+        )
+        assert booked["status"] == "confirmed"
+    stranger = await gateway.http.post(
+        f"{P}/checkouts/{opened[0]['payment_id']}/confirmation", headers=payers[1]
+    )
+    assert stranger.status_code == 404, stranger.text
+
+
+async def test_a_cancelled_programme_session_refunds_exactly_what_the_api_said(
+    gateway: Gateway,
+) -> None:
+    market = Market(gateway, pattern=weekly_pattern(), price_minor=4500)
+    await market.open()
+    sub = Subscriber(gateway, market)
+    await sub.subscribe()
+    sessions = await sub.sessions_when(lambda s: len(s) >= 2, "the cycle's sessions")
+    later = sorted(
+        (
+            b
+            for b in sessions.values()
+            if instant(b["starts_at"]) > datetime.now(UTC) + timedelta(days=2)
+        ),
+        key=lambda b: b["starts_at"],
+    )
+    assert len(later) >= 2, sessions
+    by_mentor = await gateway.http.post(
+        f"{B}/bookings/{later[0]['booking_id']}/cancel", json={}, headers=market.mentor
+    )
+    by_mentee = await gateway.http.post(
+        f"{B}/bookings/{later[1]['booking_id']}/cancel", json={}, headers=sub.who
+    )
+    told = []
+    for resp, session in ((by_mentor, later[0]), (by_mentee, later[1])):
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["refund_amount_minor"] == session["amount_minor"] > 0
+        told.append(resp.json()["refund_amount_minor"])
+
+    async def refunded() -> dict[str, Any] | None:
+        cycles = [x for x in (await statement(gateway, sub.who)).values() if x["kind"] == "cycle"]
+        return cycles[0] if cycles and cycles[0]["refunded_minor"] == sum(told) else None
+
+    cycle = await eventually(refunded, what="both shares refunded on the cycle")
+    assert cycle["charged_minor"] == 4500
+    subscription = await sub.subscription()
+    invoice = stripe_get(gateway, f"/v1/subscriptions/{subscription['stripe_subscription_id']}")[
+        "latest_invoice"
+    ]
+    intent = stripe_get(gateway, f"/v1/invoices/{invoice}")["payment_intent"]
+    intent_id = intent["id"] if isinstance(intent, dict) else intent
+    refunds = stripe_get(gateway, "/v1/refunds", payment_intent=intent_id)["data"]
+    assert sorted(r["amount"] for r in refunds) == sorted(told)
