@@ -1,4 +1,4 @@
-"""Field types shared by the event models.
+"""Field types shared by the event models, and the dates an API request may carry.
 
 They live in one place so that "money", "an instant" or "a time zone" mean the same
 thing in every event, and so the JSON Schemas say so precisely:
@@ -7,14 +7,16 @@ thing in every event, and so the JSON Schemas say so precisely:
   code; never a float or Decimal, so no rounding happens on the wire;
 * instants are timezone-aware and normalised to UTC (naive datetimes are rejected:
   "today" is computed in the provider's zone, which needs a real instant);
-* time zones are IANA names that this interpreter can load.
+* time zones are IANA names that this interpreter can load;
+* a date or instant in a request (``AcceptedDate``, ``AcceptedDatetime``) lies in one
+  accepted range, declared here once for every service.
 """
 
 from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -30,7 +32,34 @@ from pydantic import (
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # "9999-12-31T23:00:00-05:00": past year 9999 in UTC
+        raise ValueError("is out of range once converted to UTC") from exc
+
+
+#: The dates an API request may carry, every service alike: a date in this range, or an
+#: instant whose UTC date is. Far enough either side of today for any booking, and so far
+#: inside what ``datetime`` holds (years 1 to 9999) that the date arithmetic done on them
+#: (a slot window, a horizon, a day either side, a zone's offset) cannot overflow.
+FIRST_ACCEPTED_DATE = date(2000, 1, 1)
+LAST_ACCEPTED_DATE = date(2100, 12, 31)
+ACCEPTED_DATES = f"{FIRST_ACCEPTED_DATE.isoformat()} to {LAST_ACCEPTED_DATE.isoformat()}"
+_FIRST_INSTANT = datetime.combine(FIRST_ACCEPTED_DATE, time(), UTC)
+_END_INSTANT = datetime.combine(LAST_ACCEPTED_DATE + timedelta(days=1), time(), UTC)
+
+
+def _accepted_date(value: date) -> date:
+    if not FIRST_ACCEPTED_DATE <= value <= LAST_ACCEPTED_DATE:
+        raise ValueError(f"must be a date from {ACCEPTED_DATES}")
+    return value
+
+
+def _accepted_instant(value: datetime) -> datetime:
+    # compared as instants, whatever the offset: no datetime is built, nothing overflows
+    if not _FIRST_INSTANT <= value < _END_INSTANT:
+        raise ValueError(f"must be an instant from {ACCEPTED_DATES} (UTC)")
+    return value
 
 
 def _loadable_zone(value: str) -> str:
@@ -43,6 +72,33 @@ def _loadable_zone(value: str) -> str:
 
 #: An instant, timezone-aware, normalised to UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+
+#: A date a request may carry: in the accepted range.
+AcceptedDate = Annotated[
+    date,
+    AfterValidator(_accepted_date),
+    Field(
+        description=f"a date from {ACCEPTED_DATES}",
+        json_schema_extra={
+            "formatMinimum": FIRST_ACCEPTED_DATE.isoformat(),
+            "formatMaximum": LAST_ACCEPTED_DATE.isoformat(),
+        },
+    ),
+]
+
+#: An instant a request may carry: a ``UtcDatetime`` in the accepted range.
+AcceptedDatetime = Annotated[
+    AwareDatetime,
+    AfterValidator(_accepted_instant),
+    AfterValidator(_as_utc),
+    Field(
+        description=f"an instant with its UTC offset, from {ACCEPTED_DATES} (UTC)",
+        json_schema_extra={
+            "formatMinimum": _FIRST_INSTANT.isoformat().replace("+00:00", "Z"),
+            "formatExclusiveMaximum": _END_INSTANT.isoformat().replace("+00:00", "Z"),
+        },
+    ),
+]
 
 #: ISO 4217 currency code, upper case ("EUR").
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -153,3 +153,38 @@ async def test_google_refusing_the_tokens_is_a_400(gcal: Cal, google: GoogleCale
     )
     assert resp.status_code == 400, resp.text
     assert await gcal.rows("SELECT 1 FROM connections") == []
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    [
+        "9999-12-31T12:00:00Z",
+        "0001-01-01T12:00:00Z",
+        "0001-01-01T00:30:00+01:00",
+        "2101-01-01T00:00:00Z",
+        "2030-01-01T12:00:00",  # no offset: which instant is it?
+    ],
+)
+async def test_a_token_expiry_outside_the_accepted_dates_is_422(
+    gcal: Cal, google: GoogleCalendarStub, expires_at: str
+) -> None:
+    provider, _ = people()
+    resp = await gcal.client.post(
+        "/connections",
+        json={
+            "kind": "google",
+            "access_token": "ya29.valid",
+            "refresh_token": "1//r",
+            "expires_at": expires_at,
+            "client_id": "c",
+            "client_secret": "s",
+        },
+        headers=gcal.auth(provider.user_id),
+    )
+    assert resp.status_code == 422, resp.text
+    [error] = resp.json()["errors"]
+    assert error["field"] == "google.expires_at", error
+    if expires_at.endswith("Z"):
+        assert "2000-01-01 to 2100-12-31" in error["message"], error
+    assert await gcal.rows("SELECT 1 FROM connections") == []
+    assert google.requests == []

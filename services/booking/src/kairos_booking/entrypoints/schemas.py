@@ -6,9 +6,10 @@ import itertools
 import re
 import uuid
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,12 +20,13 @@ from pydantic import (
 
 from kairos_booking.domain.model import Minutes, OfferingKind, OverrideKind, WeeklyTime
 from kairos_contracts.types import (
+    AcceptedDate,
+    AcceptedDatetime,
     Currency,
     Email,
     Label,
     MeetingUrl,
     TimeZoneName,
-    UtcDatetime,
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -49,12 +51,26 @@ def _minutes(value: object) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-#: a calendar date, exactly YYYY-MM-DD
-LocalDate = Annotated[date, BeforeValidator(_strict_date)]
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be omitted but not null")
+    return value
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    branches = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+    schema.update(branches[0] if len(branches) == 1 else {"anyOf": branches})
+
+
+#: a calendar date, exactly YYYY-MM-DD, in the accepted range
+LocalDate = Annotated[AcceptedDate, BeforeValidator(_strict_date)]
 #: a wall-clock time HH:MM, as minutes past midnight
 HHMM = Annotated[int, BeforeValidator(_minutes)]
 Duration = Annotated[int, Field(ge=15, le=180, description="minutes, 15 to 180")]
 Note = Annotated[str, StringConstraints(max_length=500)]
+T = TypeVar("T")
+#: a PATCH field whose value cannot be empty: omitted means unchanged, null is refused
+Omittable = Annotated[T | None, AfterValidator(_not_null), Field(json_schema_extra=_without_null)]
 
 
 class _In(BaseModel):
@@ -69,10 +85,10 @@ class ProviderIn(_In):
 
 
 class ProviderPatch(_In):
-    display_name: Label | None = None
-    email: Email | None = None
-    time_zone: TimeZoneName | None = None
-    active: bool | None = None
+    display_name: Omittable[Label] = None
+    email: Email | None = None  # null clears it
+    time_zone: Omittable[TimeZoneName] = None
+    active: Omittable[bool] = None
 
 
 class RangeIn(_In):
@@ -151,19 +167,21 @@ def _weekdays_once(pattern: list[PatternEntryIn] | None) -> None:
 
 
 class _OfferingFields(_In):
-    title: Label | None = None
-    duration_min: Duration | None = None
-    price_minor: int | None = Field(default=None, ge=0, le=100_000_000)
-    currency: Currency | None = None
+    """The fields of a change; ``price_in_credits`` and ``meeting_url`` may be null (cleared)."""
+
+    title: Omittable[Label] = None
+    duration_min: Omittable[Duration] = None
+    price_minor: Omittable[int] = Field(default=None, ge=0, le=100_000_000)
+    currency: Omittable[Currency] = None
     price_in_credits: int | None = Field(default=None, ge=1, le=10_000)
-    capacity: int | None = Field(default=None, ge=1, le=1000)
-    buffer_before_min: int | None = Field(default=None, ge=0, le=240)
-    buffer_after_min: int | None = Field(default=None, ge=0, le=240)
-    min_notice_min: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
-    horizon_days: int | None = Field(default=None, ge=1, le=365)
-    refund_full_hours_before: int | None = Field(default=None, ge=0, le=24 * 60)
-    kind: OfferingKind | None = None
-    pattern: Pattern | None = None
+    capacity: Omittable[int] = Field(default=None, ge=1, le=1000)
+    buffer_before_min: Omittable[int] = Field(default=None, ge=0, le=240)
+    buffer_after_min: Omittable[int] = Field(default=None, ge=0, le=240)
+    min_notice_min: Omittable[int] = Field(default=None, ge=0, le=60 * 24 * 60)
+    horizon_days: Omittable[int] = Field(default=None, ge=1, le=365)
+    refund_full_hours_before: Omittable[int] = Field(default=None, ge=0, le=24 * 60)
+    kind: Omittable[OfferingKind] = None
+    pattern: Omittable[Pattern] = None
     meeting_url: MeetingUrl | None = None
 
     @model_validator(mode="after")
@@ -208,12 +226,12 @@ class OfferingIn(_OfferingFields):
 
 
 class OfferingPatch(_OfferingFields):
-    active: bool | None = None
+    active: Omittable[bool] = None
 
 
 class HoldIn(_In):
     offering_id: uuid.UUID
-    starts_at: UtcDatetime  # with its offset: a naive time is refused
+    starts_at: AcceptedDatetime  # with its offset: a naive time is refused
 
 
 class CancelIn(_In):
@@ -221,4 +239,4 @@ class CancelIn(_In):
 
 
 class RescheduleIn(_In):
-    starts_at: UtcDatetime  # with its offset: a naive time is refused
+    starts_at: AcceptedDatetime  # with its offset: a naive time is refused

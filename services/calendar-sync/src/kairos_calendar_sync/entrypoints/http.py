@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response, status
@@ -16,6 +15,7 @@ from kairos_calendar_sync.domain.connections import Connection, Kind
 from kairos_calendar_sync.service_layer import connections, feeds
 from kairos_calendar_sync.service_layer.calendars import CalendarRefused, CalendarUnavailable
 from kairos_calendar_sync.service_layer.context import Context
+from kairos_contracts.types import AcceptedDatetime
 from kairos_platform.auth import CurrentUser, ensure_owner, is_admin
 from kairos_platform.ping import ping_router
 from kairos_platform.problems import bad_request, forbidden, not_found
@@ -42,7 +42,7 @@ class GoogleIn(BaseModel):
     calendar_id: Text200 = "primary"
     access_token: Secret
     refresh_token: Secret
-    expires_at: datetime | None = None
+    expires_at: AcceptedDatetime | None = None  # with its offset
     client_id: Secret
     client_secret: Secret
     # No token_uri from the client: the server only ever posts tokens to the endpoint its
