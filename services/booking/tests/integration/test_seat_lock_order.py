@@ -147,3 +147,44 @@ async def test_holding_again_after_ones_own_hold_ran_out_gets_a_seat(
         "SELECT hold_id, status FROM holds WHERE mentee_id = :m", m=mentee.user_id
     )
     assert dict(mine) == {old.hold_id: "expired", new.hold_id: "held"}
+
+
+async def _waiting_for_a_row(api: Any, timeout: float = 20.0) -> None:
+    """Until a transaction waits for another one (a row it inserted or locked)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = await api.rows(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"
+        )
+        if rows[0][0] > 0:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the hold never waited for the person's row")
+
+
+async def test_a_hold_and_a_paid_cycle_of_one_mentee_take_the_person_first(api: Any) -> None:
+    """A paid cycle writes the mentee's person row, then takes the provider's lock for its
+    sessions; a one-time hold of the same mentee with the same provider, placed meanwhile,
+    waits for that row before it takes any lock of its own. (It used to take the provider's
+    lock first and the row last: 40P01, a 503 to the mentee, seen by the money model.)"""
+    provider_id, offering_id = await provider_with_offering(api, capacity=2)
+    starts_at = datetime.fromisoformat(await first_slot(api, offering_id, next_weekday(5)))
+    service = api.service
+    mentee = Person(uuid.uuid4(), "both@example.com", "Both")
+    async with service.uow_factory() as cycle:
+        await cycle.people.remember(mentee)  # the cycle's first write, not committed yet
+
+        async def hold() -> Any:
+            async with service.uow_factory() as uow:
+                return await place_hold(
+                    uow, mentee, uuid.UUID(offering_id), starts_at, timedelta(minutes=10)
+                )
+
+        placing = asyncio.create_task(hold())
+        await _waiting_for_a_row(api)
+        await asyncio.wait_for(cycle.catalog.lock_provider(uuid.UUID(provider_id)), 30)
+        await cycle.commit()
+
+    placed = await asyncio.wait_for(placing, 30)
+    assert placed.hold_id is not None
+    assert await api.rows("SELECT taken FROM slot_seats") == [(1,)]

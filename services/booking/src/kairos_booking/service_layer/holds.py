@@ -47,6 +47,9 @@ async def place_hold(
         raise Conflict("You already hold this slot.", slug="hold-taken")
     if await uow.bookings.booked_by(offering_id, starts_at, mentee.user_id):
         raise Conflict("You already booked this slot.", slug="already-booked")
+    # The person's row before any seat lock: a paid cycle writes it before it takes the
+    # provider's lock for its sessions, so the other order deadlocked with it.
+    await uow.people.remember(mentee)
     # Seat first, then end a hold of ours past expiry not swept yet (before the new one is
     # inserted): ending it first would lock the occurrence's row, and take_seat may then
     # wait for the provider's lock while holding it (the lock order is provider, then
@@ -68,7 +71,6 @@ async def place_hold(
         price_in_credits=offering.price_in_credits,
         expires_at=now + ttl,
     )
-    await uow.people.remember(mentee)
     await uow.holds.add(hold)
     uow.emit(
         HoldPlaced(
