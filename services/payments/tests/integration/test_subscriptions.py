@@ -402,3 +402,26 @@ async def test_a_cancelled_programme_session_is_refunded_on_the_cycles_invoice(
     (refunded,) = await payments.outbox("PaymentRefunded")
     assert refunded["amount_minor"] == 888 and refunded["method"] == "subscription"
     assert refunded["booking_id"] == str(cancelled.booking_id)
+
+
+async def test_the_one_live_subscription_guard_holds_past_the_fifth_insert_of_a_connection(
+    payments: Payments,
+) -> None:
+    """PostgreSQL plans a prepared statement generically from its sixth run on a connection;
+    an ON CONFLICT whose partial-index predicate is a bound parameter then matches no index
+    (the sixth subscribe of a process answered 500). The predicate is a literal now."""
+    from kairos_payments.domain.subscriptions import Subscription, SubscriptionStatus
+
+    offering = uuid.uuid4()
+    async with payments.service.uow_factory() as uow:  # one session: one connection
+        for _ in range(8):
+            sub = Subscription(
+                uuid.uuid4(), offering, uuid.uuid4(), SubscriptionStatus.CREATING, 4500, "EUR",
+                "plan_x",
+            )  # fmt: skip
+            assert await uow.subscriptions.reserve(sub, lease_s=60)
+            again = Subscription(
+                uuid.uuid4(), offering, sub.mentee_id, SubscriptionStatus.CREATING, 4500, "EUR",
+                "plan_x",
+            )  # fmt: skip
+            assert not await uow.subscriptions.reserve(again, lease_s=60)

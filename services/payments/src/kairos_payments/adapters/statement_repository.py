@@ -28,13 +28,13 @@ _STATEMENT = text(
                NULL::uuid AS subscription_id, NULL::int AS cycle_number,
                CASE WHEN p.status = 'open' THEN p.decline_code END AS decline_code,
                CASE WHEN p.status = 'open' THEN p.decline_message END AS decline_message,
-               p.created_at
+               p.stripe_payment_intent_id AS payment_intent_id, p.created_at
         FROM payments p LEFT JOIN back b USING (payment_id)
         WHERE p.mentee_id = :user_id
         UNION ALL
         SELECT c.payment_id, 'cycle', 'subscription', 'paid', c.amount_minor, c.currency,
                c.amount_minor, coalesce(b.money, 0), NULL, 0, NULL, NULL,
-               c.subscription_id, c.number, NULL, NULL, c.created_at
+               c.subscription_id, c.number, NULL, NULL, NULL, c.created_at
         FROM subscription_cycles c
         JOIN subscriptions s USING (subscription_id)
         LEFT JOIN back b USING (payment_id)
@@ -42,7 +42,7 @@ _STATEMENT = text(
         UNION ALL
         SELECT purchase_id, 'credit_pack', 'card', status, amount_minor, currency,
                CASE WHEN status = 'credited' THEN amount_minor ELSE 0 END, 0, NULL, 0,
-               NULL, NULL, NULL, NULL, NULL, NULL, created_at
+               NULL, NULL, NULL, NULL, NULL, NULL, stripe_payment_intent_id, created_at
         FROM credit_purchases
         WHERE user_id = :user_id
     ) lines

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,7 +94,10 @@ class SqlSubscriptionRepository:
             .values(**values)
             .on_conflict_do_nothing(
                 index_elements=["offering_id", "mentee_id"],
-                index_where=subscriptions.c.status != SubscriptionStatus.FAILED.value,
+                # A literal, as in the index: a bound parameter here matches the partial
+                # index only while PostgreSQL plans the statement with its values (its
+                # first five runs on a connection), then nothing matches and it fails.
+                index_where=subscriptions.c.status != literal_column("'failed'"),
             )
         )
         return (

@@ -36,4 +36,6 @@ class StatementLine:
     cycle_number: int | None
     decline_code: str | None
     decline_message: str | None
+    #: the PaymentIntent of a checkout or credit pack (a cycle's is its invoice's)
+    payment_intent_id: str | None
     created_at: datetime
