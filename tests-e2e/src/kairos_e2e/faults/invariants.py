@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+
+from kairos_e2e.money import MONEY, RELEASED, SEATS, Oracle, Told, audit
 
 PENDING_PAYMENT = ("creating", "verified", "capturing", "voiding", "cancelling")
 VERIFIED_REACHED = ("verified", "capturing", "captured", "voiding", "voided")
@@ -528,3 +531,23 @@ async def check_dropped_recovered(payments: asyncpg.Connection, dropped: list[st
     }
     bad = [f"Stripe event {e} dropped and never recovered" for e in dropped if e not in seen]
     return _check("dropped webhooks recovered by reconciliation", len(dropped), bad)
+
+
+# -- what the API told people -------------------------------------------------------------
+
+
+def check_told(gateway_url: str, stripe_api: str, stripe_key: str, told: Told) -> list[Check]:
+    """The money oracle (kairos_e2e.money) over what the workload was answered: read
+    through the API and Stripe only, polled a while (webhooks may still be on their way)."""
+    oracle = Oracle(gateway_url, stripe_api, stripe_key)
+    try:
+        until = time.monotonic() + 90
+        while True:
+            found = audit(oracle, told)
+            if not any(found.values()) or time.monotonic() > until:
+                break
+            time.sleep(2.0)
+    finally:
+        oracle.close()
+    sizes = {MONEY: len(told.people), RELEASED: len(told.released), SEATS: len(told.holds)}
+    return [_check(name, sizes[name], problems) for name, problems in found.items()]

@@ -215,6 +215,10 @@ async def run_load(
         attendance_ahead=world.ahead,
         dropped_webhooks=relay.dropped,
     )
+    checks += await asyncio.to_thread(
+        invariants.check_told, state.gateway_url or "", ep["stripe_api_base"],
+        ep["stripe_api_key"], world.told,
+    )  # fmt: skip
     return Result(injector.log, checks, quiet, note, dict(world.stats), relay.counts())
 
 

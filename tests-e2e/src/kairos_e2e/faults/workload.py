@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from kairos_e2e.client import Gateway
+from kairos_e2e.money import OfferingTold, Told
 from kairos_e2e.observe import CalDavCalendar
 
 B, P, C, A = "/api/booking", "/api/payments", "/api/calendar", "/api/attendance"
@@ -66,6 +67,7 @@ class World:
     programme: Offering | None = None
     stats: collections.Counter[str] = field(default_factory=collections.Counter)
     ahead: timedelta = field(default_factory=attendance_offset)  # attendance's clock
+    told: Told = field(default_factory=Told)  # what the API answered (the money oracle's)
     _tokens: dict[tuple[str, uuid.UUID], str] = field(default_factory=dict)
 
     def auth(self, role: str, user: uuid.UUID) -> dict[str, str]:
@@ -73,7 +75,49 @@ class World:
         if key not in self._tokens:
             claims = {"email": f"{role}-{user.hex[:12]}@example.org"} if role == "mentee" else {}
             self._tokens[key] = self.gw.token(role, user_id=user, ttl_s=4 * 3600, **claims)
+            if role == "mentee":
+                self.told.person(user, {"Authorization": f"Bearer {self._tokens[key]}"})
         return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    async def hold(self, who: uuid.UUID, off: Offering, starts_at: str) -> str | None:
+        """POST /holds; the hold's id when placed (recorded as told)."""
+        resp = await self.call(
+            "POST", f"{B}/holds", "hold",
+            json={"offering_id": off.offering_id, "starts_at": starts_at},
+            headers=self.auth("mentee", who),
+        )  # fmt: skip
+        if resp is None or resp.status_code != 201:
+            return None
+        self.told.holds[resp.json()["hold_id"]] = (str(who), off.offering_id, starts_at)
+        return str(resp.json()["hold_id"])
+
+    async def release(self, who: uuid.UUID, hold_id: str) -> None:
+        resp = await self.call(
+            "DELETE", f"{B}/holds/{hold_id}", "release_hold", headers=self.auth("mentee", who)
+        )
+        if resp is not None and resp.status_code == 204:
+            self.told.released.add(hold_id)
+
+    async def cancel(self, booking_id: str, what: str, headers: dict[str, str]) -> None:
+        resp = await self.call(
+            "POST", f"{B}/bookings/{booking_id}/cancel", what, json={"reason": "fault run"},
+            headers=headers,
+        )  # fmt: skip
+        if resp is not None and resp.status_code == 200:
+            self.told.refunds[booking_id] = resp.json()["refund_amount_minor"]
+
+    async def browser_confirms(self, intent_id: str, card: str = "pm_card_visa") -> None:
+        """What Stripe.js does with the client secret: give the card and confirm."""
+        auth = (self.gw.stripe_api_key, "")
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.gw.stripe_api_base, auth=auth, timeout=20
+            ) as stripe:
+                await stripe.post(f"/v1/payment_intents/{intent_id}", data={"payment_method": card})
+                resp = await stripe.post(f"/v1/payment_intents/{intent_id}/confirm")
+            self.stats[f"browser_confirm:{resp.status_code}"] += 1
+        except httpx.HTTPError:
+            self.stats["browser_confirm:error"] += 1
 
     async def call(self, method: str, path: str, what: str, **kw: Any) -> httpx.Response | None:
         """One request; transport errors count as ``<what>:error`` and return None."""
@@ -136,6 +180,8 @@ async def open_offering(
     assert resp.status_code == 201, resp.text
     off = Offering(mentor_id, provider_id, resp.json()["offering_id"], price_in_credits)
     if pattern is None:
+        told = OfferingTold(off.offering_id, provider_id, capacity, who)
+        world.told.offerings[off.offering_id] = told
         start = (datetime.now(UTC) + timedelta(days=2)).date()
         resp = await gw.http.get(
             f"{B}/offerings/{off.offering_id}/slots",
@@ -177,8 +223,14 @@ async def setup(world: World) -> None:
 async def _checkout(world: World, who: dict[str, str], hold_id: str, **body: Any) -> int | None:
     """POST /checkouts, retried while payments has not heard of the hold (409 +
     Retry-After) or is unreachable; the final status code (None: gave up)."""
+    resp = await _checkout_answer(world, who, hold_id, **body)
+    return resp.status_code if resp is not None else None
 
-    async def once() -> int | None:
+
+async def _checkout_answer(
+    world: World, who: dict[str, str], hold_id: str, **body: Any
+) -> httpx.Response | None:
+    async def once() -> httpx.Response | None:
         resp = await world.call(
             "POST", f"{P}/checkouts", "checkout", json={"hold_id": hold_id, **body}, headers=who
         )
@@ -186,7 +238,7 @@ async def _checkout(world: World, who: dict[str, str], hold_id: str, **body: Any
             return None
         if resp.status_code == 409 and resp.headers.get("Retry-After"):
             return None
-        return resp.status_code
+        return resp
 
     return await poll(once, timeout=45)
 
@@ -221,15 +273,11 @@ async def _after_booking(
     await _attend(world, off, mentee, booked)
     roll = rng.random()
     if roll < 0.25:
-        await world.call(
-            "POST", f"{B}/bookings/{bid}/cancel", "cancel_by_mentee",
-            json={"reason": "cannot make it"}, headers=world.auth("mentee", mentee),
-        )  # fmt: skip
+        await world.cancel(bid, "cancel_by_mentee", world.auth("mentee", mentee))
     elif roll < 0.4:
-        await world.call(
-            "POST", f"{B}/bookings/{bid}/cancel", "cancel_by_mentor",
-            json={"reason": "mentor away"}, headers=world.auth("mentor", off.mentor_id),
-        )  # fmt: skip
+        await world.cancel(bid, "cancel_by_mentor", world.auth("mentor", off.mentor_id))
+    elif roll < 0.45:
+        await world.cancel(bid, "cancel_by_admin", world.auth("admin", uuid.uuid4()))
     elif roll < 0.6:
         await world.call(
             "POST", f"{B}/bookings/{bid}/reschedule", "reschedule",
@@ -258,6 +306,43 @@ async def _attend(world: World, off: Offering, mentee: uuid.UUID, booked: dict[s
             )  # fmt: skip
 
 
+async def _abandon(world: World, mentee: uuid.UUID, hold_id: str) -> None:
+    """Given up: sometimes with a PaymentIntent open, sometimes already authorized in the
+    browser; the release answered 204 must mean never booked, never charged."""
+    who, rng = world.auth("mentee", mentee), world.rng
+    if rng.random() < 0.6:
+        opened = await _checkout_answer(world, who, hold_id, method="card")
+        if opened is not None and opened.status_code in (200, 201) and rng.random() < 0.6:
+            await world.browser_confirms(opened.json()["payment_intent_id"])
+            world.stats["released_after_browser_paid"] += 1
+    await world.release(mentee, hold_id)
+    world.stats["abandoned_release"] += 1
+
+
+async def _pay_after_a_decline_or_in_the_browser(
+    world: World, mentee: uuid.UUID, hold_id: str
+) -> int | None:
+    """A declined card, then another (the hold kept meanwhile); or a card confirmed in
+    the browser, the checkout told of it or not. The final checkout status."""
+    who, rng = world.auth("mentee", mentee), world.rng
+    if rng.random() < 0.5:
+        declined = await _checkout(
+            world, who, hold_id, method="card", payment_method="pm_card_chargeCustomerFail"
+        )
+        world.stats[f"declined_card:{declined}"] += 1
+        return await _checkout(world, who, hold_id, method="card", payment_method="pm_card_visa")
+    opened = await _checkout_answer(world, who, hold_id, method="card")
+    if opened is None or opened.status_code not in (200, 201):
+        return opened.status_code if opened is not None else None
+    await world.browser_confirms(opened.json()["payment_intent_id"])
+    if rng.random() < 0.5:
+        await world.call(
+            "POST", f"{P}/checkouts/{opened.json()['payment_id']}/confirmation", "confirmation",
+            headers=who,
+        )  # fmt: skip
+    return opened.status_code
+
+
 async def booker(world: World, until: float, max_ops: int) -> None:
     """Paid one-time bookings (card), some abandoned, then cancelled/rescheduled/kept."""
     rng = world.rng
@@ -268,27 +353,25 @@ async def booker(world: World, until: float, max_ops: int) -> None:
         mentee = uuid.uuid4()
         who = world.auth("mentee", mentee)
         starts_at = rng.choice(off.slots)
-        hold = await world.call(
-            "POST", f"{B}/holds", "hold",
-            json={"offering_id": off.offering_id, "starts_at": starts_at}, headers=who,
-        )  # fmt: skip
-        if hold is None or hold.status_code != 201:
+        hold_id = await world.hold(mentee, off, starts_at)
+        if hold_id is None:
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # pacing: the next attempt
             continue
-        hold_id = hold.json()["hold_id"]
         roll = rng.random()
         if roll < 0.08:
             world.stats["abandoned_lapse"] += 1  # left to expire (HOLD_TTL_S)
             continue
         if roll < 0.2:
-            if rng.random() < 0.5:  # an open PaymentIntent nobody confirms
-                await _checkout(world, who, hold_id, method="card")
-            await world.call("DELETE", f"{B}/holds/{hold_id}", "release_hold", headers=who)
-            world.stats["abandoned_release"] += 1
+            await _abandon(world, mentee, hold_id)
             continue
-        code = await _checkout(world, who, hold_id, method="card", payment_method="pm_card_visa")
+        if roll < 0.4:
+            code = await _pay_after_a_decline_or_in_the_browser(world, mentee, hold_id)
+        else:
+            code = await _checkout(
+                world, who, hold_id, method="card", payment_method="pm_card_visa"
+            )
         world.stats[f"card_checkout_final:{code}"] += 1
-        if code == 201:
+        if code in (200, 201):
             booked = await _booking_for(world, who, off.offering_id, starts_at)
             if booked is None:
                 world.stats["booking_not_seen_in_time"] += 1
@@ -313,6 +396,7 @@ async def creditor(world: World, until: float, max_ops: int) -> None:
         if bought is None or bought.status_code != 201:
             await asyncio.sleep(1.0)  # pacing
             continue
+        world.told.packs[bought.json()["purchase_id"]] = bought.json()["credits"]
 
         async def balance(who: dict[str, str] = who) -> int | None:
             resp = await world.call("GET", f"{P}/credits", "credit_balance", headers=who)
@@ -326,18 +410,13 @@ async def creditor(world: World, until: float, max_ops: int) -> None:
         for _ in range(2):  # 5 credits, 3 per session: the second is a 402
             off = rng.choice(offs)
             starts_at = rng.choice(off.slots)
-            hold = await world.call(
-                "POST", f"{B}/holds", "hold",
-                json={"offering_id": off.offering_id, "starts_at": starts_at}, headers=who,
-            )  # fmt: skip
-            if hold is None or hold.status_code != 201:
+            hold_id = await world.hold(mentee, off, starts_at)
+            if hold_id is None:
                 continue
-            code = await _checkout(world, who, hold.json()["hold_id"], method="credits")
+            code = await _checkout(world, who, hold_id, method="credits")
             world.stats[f"credit_checkout_final:{code}"] += 1
             if code == 402:
-                await world.call(
-                    "DELETE", f"{B}/holds/{hold.json()['hold_id']}", "release_hold", headers=who
-                )
+                await world.release(mentee, hold_id)
             elif code == 201 and rng.random() < 0.4:
                 booked = await _booking_for(world, who, off.offering_id, starts_at)
                 if booked is not None:
@@ -370,6 +449,8 @@ async def subscriber(world: World, until: float, rounds: int) -> None:
         await asyncio.sleep(rng.uniform(3, 10))  # pacing: a while subscribed
         if time.monotonic() >= until:
             return
+        if rng.random() < 0.4:
+            await _cancel_a_session(world, mentee, prog)
         cancel = await world.call(
             "POST", f"{P}/subscriptions/{sid}/cancel", "unsubscribe", headers=who
         )
@@ -386,6 +467,29 @@ async def subscriber(world: World, until: float, rounds: int) -> None:
                 world.auth("admin", uuid.uuid4()),
             )
         await poll(functools.partial(_reactivate, world, path, headers), timeout=30)
+
+
+async def _cancel_a_session(world: World, mentee: uuid.UUID, prog: Offering) -> None:
+    """One upcoming programme session cancelled by the mentee, the mentor or an admin: the
+    refund the answer names is what the cycle's card must get back."""
+    who = world.auth("mentee", mentee)
+    resp = await world.call(
+        "GET", f"{B}/me/bookings", "my_bookings", params={"when": "upcoming"}, headers=who
+    )
+    if resp is None or resp.status_code != 200:
+        return
+    sessions = [
+        b for b in resp.json() if b["status"] == "confirmed" and b["subscription_id"] is not None
+    ]
+    if not sessions:
+        return
+    actor = world.rng.choice(["mentee", "mentor", "admin"])
+    headers = {
+        "mentee": who,
+        "mentor": world.auth("mentor", prog.mentor_id),
+        "admin": world.auth("admin", uuid.uuid4()),
+    }[actor]
+    await world.cancel(world.rng.choice(sessions)["booking_id"], f"session_cancel_{actor}", headers)
 
 
 async def _reactivate(world: World, path: str, headers: dict[str, str]) -> bool:
