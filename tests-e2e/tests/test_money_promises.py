@@ -44,21 +44,27 @@ async def statement(gw: Gateway, who: dict[str, str]) -> dict[str, dict[str, Any
     return {line["payment_id"]: line for line in resp.json()["payments"]}
 
 
-async def test_a_hold_released_after_the_browser_paid_is_never_booked_or_charged(
-    gateway: Gateway,
-) -> None:
+async def one_hold(gateway: Gateway) -> tuple[Market, str, dict[str, str], dict[str, Any]]:
+    """A one-seat slot held by a new mentee: the market, the slot, the mentee, the hold."""
     market = Market(gateway)
     await market.open()
     slot = (await market.slots())[0]["starts_at"]
     _, who = mentee(gateway)
     hold = await market.hold(who, slot)
     assert hold.status_code == 201, hold.text
-    opened = await checkout(gateway, who, hold.json()["hold_id"], method="card")
+    return market, slot, who, hold.json()
+
+
+async def test_a_hold_released_after_the_browser_paid_is_never_booked_or_charged(
+    gateway: Gateway,
+) -> None:
+    market, slot, who, hold = await one_hold(gateway)
+    opened = await checkout(gateway, who, hold["hold_id"], method="card")
     assert opened.status_code == 201, opened.text
     intent_id = opened.json()["payment_intent_id"]
     assert browser_confirms(gateway, intent_id) == "requires_capture"
 
-    released = await gateway.http.delete(f"{B}/holds/{hold.json()['hold_id']}", headers=who)
+    released = await gateway.http.delete(f"{B}/holds/{hold['hold_id']}", headers=who)
     assert released.status_code == 204, released.text
     assert await market.free_seats(slot) == 1
 
@@ -79,12 +85,8 @@ async def test_a_hold_released_after_the_browser_paid_is_never_booked_or_charged
 async def test_a_declined_card_keeps_the_hold_and_another_card_pays_for_it(
     gateway: Gateway,
 ) -> None:
-    market = Market(gateway)
-    await market.open()
-    slot = (await market.slots())[0]["starts_at"]
-    _, who = mentee(gateway)
-    hold = await market.hold(who, slot)
-    hold_id = hold.json()["hold_id"]
+    market, slot, who, hold = await one_hold(gateway)
+    hold_id = hold["hold_id"]
     refused = await checkout(
         gateway, who, hold_id, method="card", payment_method="pm_card_chargeCustomerFail"
     )
@@ -92,7 +94,7 @@ async def test_a_declined_card_keeps_the_hold_and_another_card_pays_for_it(
     problem = refused.json()
     assert problem["type"].endswith("/card-declined"), problem
     assert problem["decline_code"] == "card_declined" and "declined" in problem["detail"]
-    assert instant(problem["hold_expires_at"]) == instant(hold.json()["expires_at"])
+    assert instant(problem["hold_expires_at"]) == instant(hold["expires_at"])
     assert await market.free_seats(slot) == 0  # still the payer's
     _, other = mentee(gateway)
     assert (await market.hold(other, slot)).status_code == 409

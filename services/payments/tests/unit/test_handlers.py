@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from kairos_payments.domain.credits import InsufficientCredits
 from kairos_payments.domain.payments import (
     Observation,
     Outcome,
+    Payment,
     PaymentStatus,
     credits_for_refund,
     outcome_for_open_payment,
@@ -232,13 +234,19 @@ async def _authorized_in_browser(uow: FakePaymentsUnitOfWork, stripe: FakeStripe
     return pid
 
 
-async def test_an_authorization_for_a_released_hold_is_voided_never_verified() -> None:
-    """DELETE /holds answered 204: the authorization made in the browser meanwhile is
-    cancelled at Stripe (nothing charged) and booking is never asked to book it."""
+async def _hold_ends_after_the_browser_paid(ended: type) -> tuple[Any, FakeStripe, Payment]:
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     pid = await _authorized_in_browser(uow, stripe)
     row = uow.payments.rows[pid]
-    await _run(uow, stripe, example(HoldReleased, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    await _run(uow, stripe, example(ended, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    return uow, stripe, row
+
+
+async def test_an_authorization_for_a_released_hold_is_voided_never_verified() -> None:
+    """DELETE /holds answered 204: the authorization made in the browser meanwhile is
+    cancelled at Stripe (nothing charged) and booking is never asked to book it."""
+    uow, stripe, row = await _hold_ends_after_the_browser_paid(HoldReleased)
+    pid = row.payment_id
     assert stripe.intents[row.stripe_payment_intent_id or ""].status == "canceled"
     assert uow.payments.rows[pid].status is PaymentStatus.CANCELLED
     assert uow.events(PaymentVerified) == []
@@ -249,10 +257,8 @@ async def test_an_authorization_for_a_released_hold_is_voided_never_verified() -
 async def test_an_authorization_for_an_expired_hold_is_left_for_booking_to_decide() -> None:
     """The rule both services share: a hold that expired before its authorization was seen
     is booked if a seat is still free (booking decides), else refused and voided."""
-    uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
-    pid = await _authorized_in_browser(uow, stripe)
-    row = uow.payments.rows[pid]
-    await _run(uow, stripe, example(HoldExpired, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    uow, stripe, row = await _hold_ends_after_the_browser_paid(HoldExpired)
+    pid = row.payment_id
     assert stripe.intents[row.stripe_payment_intent_id or ""].status == "requires_capture"
     assert uow.payments.rows[pid].status is PaymentStatus.VERIFIED
     assert len(uow.events(PaymentVerified)) == 1
