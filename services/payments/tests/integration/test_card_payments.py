@@ -17,7 +17,7 @@ from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, H
 from kairos_contracts.examples import example
 from kairos_contracts.types import PaymentMethod
 
-from .conftest import Payments, intent_event, sign
+from .conftest import Payments, eventually, intent_event, sign
 
 pytestmark = pytest.mark.integration
 
@@ -370,3 +370,38 @@ async def test_the_statement_tells_what_was_taken_and_given_back(
         "/me/payments", params={"user_id": str(mentee)}, headers=payments.auth(uuid.uuid4())
     )
     assert other.status_code == 403
+
+
+async def test_a_hold_ending_while_its_checkout_reads_it_leaves_no_open_payment(
+    payments: Payments, stripe_client: stripe.StripeClient
+) -> None:
+    """HoldReleased is handled while a checkout is between its read of the hold and the
+    insert of its payment (the handler found no payment to cancel): the checkout waits for
+    the hold's row and answers 410, no PaymentIntent is opened. (It used to answer 201 and
+    leave an open payment for a released hold; found by the money model.)"""
+    from sqlalchemy import text as sql
+
+    mentee = uuid.uuid4()
+    hold = await payments.place_hold(mentee)
+    async with payments.service.engine.connect() as ending:
+        tx = await ending.begin()
+        await ending.execute(
+            sql("UPDATE holds SET state = 'released' WHERE hold_id = :h"), {"h": hold.hold_id}
+        )
+        paying = asyncio.create_task(
+            payments.client.post(
+                "/checkouts", json={"hold_id": str(hold.hold_id)}, headers=payments.auth(mentee)
+            )
+        )
+
+        async def waiting() -> bool:
+            found = await payments.scalar(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"
+            )
+            return bool(found) or paying.done()
+
+        assert await eventually(waiting)
+        await tx.commit()
+    resp = await asyncio.wait_for(paying, 30)
+    assert resp.status_code == 410, resp.text
+    assert await payments.scalar("SELECT count(*) FROM payments") == 0

@@ -144,7 +144,7 @@ class FakeHolds:
         if hold_id in self.rows:
             self.rows[hold_id] = dataclasses.replace(self.rows[hold_id], state=state)
 
-    async def get(self, hold_id: uuid.UUID) -> Hold | None:
+    async def get(self, hold_id: uuid.UUID, lock: bool = False) -> Hold | None:
         return self.rows.get(hold_id)
 
 

@@ -55,8 +55,12 @@ class SqlHoldRepository:
                 .on_conflict_do_nothing(index_elements=["hold_id"])
             )
 
-    async def get(self, hold_id: uuid.UUID) -> Hold | None:
-        row = (await self._s.execute(select(holds).where(holds.c.hold_id == hold_id))).first()
+    async def get(self, hold_id: uuid.UUID, lock: bool = False) -> Hold | None:
+        """The hold; ``lock`` shares its row until commit, so its end (an UPDATE) waits."""
+        q = select(holds).where(holds.c.hold_id == hold_id)
+        if lock:
+            q = q.with_for_update(read=True)
+        row = (await self._s.execute(q)).first()
         if row is None:
             return None
         m = row._mapping

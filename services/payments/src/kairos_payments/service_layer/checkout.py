@@ -106,6 +106,16 @@ async def payable_hold(
     return hold
 
 
+async def _still_payable(uow: ServiceUnitOfWork, hold_id: uuid.UUID) -> None:
+    """The hold, read again with its row shared until the payment row is written: a
+    HoldReleased or HoldExpired handled meanwhile either waits for us (and then finds the
+    payment to cancel) or has ended it already (410). Read without the lock, a hold that
+    ended between that read and the payment's insert left an open payment nobody cancels."""
+    hold = await uow.holds.get(hold_id, lock=True)
+    if hold is None or not hold.payable_at(events.now()):
+        raise HoldGone(str(hold_id))
+
+
 def _new_payment(hold: Hold, method: PaymentMethod, status: S) -> Payment:
     return Payment(
         payment_id=uuid.uuid4(),
@@ -216,6 +226,7 @@ async def _reserve_card_payment(
     until = _deadline(wait_s)
     while True:
         async with uow_factory() as uow:
+            await _still_payable(uow, hold.hold_id)
             if await uow.payments.reserve(fresh):
                 await uow.commit()
                 return fresh, True
@@ -282,6 +293,7 @@ async def checkout_credits(
         raise CreditsNotAccepted(str(hold_id))
     payment = _new_payment(hold, PaymentMethod.CREDITS, S.VERIFIED)
     async with uow_factory() as uow:
+        await _still_payable(uow, hold_id)
         if not await uow.payments.reserve(payment):
             found = await uow.payments.by_hold(hold_id)
             if found is None or found.method != PaymentMethod.CREDITS:
