@@ -31,11 +31,13 @@ pytestmark = pytest.mark.e2e
 
 
 def browser_confirms(gw: Gateway, intent_id: str, card: str = "pm_card_visa") -> str:
-    """What Stripe.js does with the client secret: give the card and confirm."""
+    """What Stripe.js confirmCardPayment does: confirm with the card given."""
     auth = (gw.stripe_api_key, "")
     with httpx.Client(base_url=gw.stripe_api_base, auth=auth, timeout=10) as stripe:
-        stripe.post(f"/v1/payment_intents/{intent_id}", data={"payment_method": card})
-        return str(stripe.post(f"/v1/payment_intents/{intent_id}/confirm").json().get("status"))
+        confirmed = stripe.post(
+            f"/v1/payment_intents/{intent_id}/confirm", data={"payment_method": card}
+        )
+        return str(confirmed.json().get("status"))
 
 
 async def statement(gw: Gateway, who: dict[str, str]) -> dict[str, dict[str, Any]]:

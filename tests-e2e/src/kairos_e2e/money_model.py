@@ -203,8 +203,10 @@ class MoneyModel:
         if resp.status_code not in (200, 201) or not resp.json().get("client_secret"):
             return
         intent = resp.json()["payment_intent_id"]
-        self.stripe.post(f"/v1/payment_intents/{intent}", data={"payment_method": card})
-        confirmed = self.stripe.post(f"/v1/payment_intents/{intent}/confirm")
+        # as Stripe.js confirmCardPayment does: the card given with the confirm
+        confirmed = self.stripe.post(
+            f"/v1/payment_intents/{intent}/confirm", data={"payment_method": card}
+        )
         self.stack.stats[f"browser-confirm:{confirmed.status_code}"] += 1
         if tell:
             told = self._call(

@@ -107,14 +107,15 @@ class World:
             self.told.refunds[booking_id] = resp.json()["refund_amount_minor"]
 
     async def browser_confirms(self, intent_id: str, card: str = "pm_card_visa") -> None:
-        """What Stripe.js does with the client secret: give the card and confirm."""
+        """What Stripe.js confirmCardPayment does: confirm with the card given."""
         auth = (self.gw.stripe_api_key, "")
         try:
             async with httpx.AsyncClient(
                 base_url=self.gw.stripe_api_base, auth=auth, timeout=20
             ) as stripe:
-                await stripe.post(f"/v1/payment_intents/{intent_id}", data={"payment_method": card})
-                resp = await stripe.post(f"/v1/payment_intents/{intent_id}/confirm")
+                resp = await stripe.post(
+                    f"/v1/payment_intents/{intent_id}/confirm", data={"payment_method": card}
+                )
             self.stats[f"browser_confirm:{resp.status_code}"] += 1
         except httpx.HTTPError:
             self.stats["browser_confirm:error"] += 1
