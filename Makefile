@@ -15,8 +15,9 @@ uv:
 sync: uv
 	$(UV) sync $(SYNC_FLAGS)
 
+# KAFKA_NODES=3: a three-node Kafka cluster (default one node)
 up: sync
-	$(UV) run kairos-stack up
+	$(UV) run kairos-stack up $(if $(KAFKA_NODES),--kafka-nodes $(KAFKA_NODES),)
 
 down: uv
 	$(UV) run --no-sync kairos-stack down

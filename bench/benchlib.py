@@ -25,7 +25,7 @@ from typing import Any
 
 import asyncpg
 
-from kairos_localstack.kafka import TansuBroker, ensure_topics
+from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database, db_url
 from kairos_localstack.proc import spawn, stop_group
@@ -87,9 +87,9 @@ async def wait_until(
 
 
 class Stack:
-    """PostgreSQL plus a Kafka-protocol broker, started here unless given by the env.
+    """PostgreSQL plus Apache Kafka, started here unless given by the env.
 
-    ``fresh_broker()`` replaces a local broker by a new empty one (memory storage), so each
+    ``fresh_broker()`` replaces a local broker by a new empty one (a new data dir), so each
     run starts with empty topics and no consumer-group offsets; an external broker is kept
     (it should then be dedicated to the benchmark: the consumer joins group ``booking``).
     """
@@ -98,7 +98,7 @@ class Stack:
         self.tmp = tmp
         external = os.environ.get("DATABASE_URL")
         self.pg = PostgresServer.external(external) if external else PostgresServer(tmp / "pg")
-        self.kafka = TansuBroker.from_env(log_file=tmp / "tansu.log")
+        self.kafka = ApacheKafka.from_env(tmp / "kafka.log", tmp / "kafka")
         self.children: list[subprocess.Popen[bytes]] = []
         self.databases: list[str] = []
 
@@ -110,7 +110,8 @@ class Stack:
         if self.kafka.is_external:
             return
         self.kafka.stop()
-        self.kafka = TansuBroker(log_file=self.tmp / f"tansu-{uuid.uuid4().hex[:4]}.log")
+        run = uuid.uuid4().hex[:4]
+        self.kafka = ApacheKafka(self.tmp / f"kafka-{run}", log_file=self.tmp / f"kafka-{run}.log")
         self.kafka.start()
 
     async def topics(self, names: list[str], partitions: int) -> None:
@@ -225,7 +226,7 @@ def machine_header(settings: str) -> str:
         f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
         f"asyncpg {apg.__version__}, aiokafka {aiokafka.__version__}, FastAPI {fastapi.__version__}; "
         f"PostgreSQL {'external' if os.environ.get('DATABASE_URL') else 'private local cluster (fsync off)'}, "
-        f"broker {os.environ.get('KAFKA_BOOTSTRAP_SERVERS') or 'local Tansu (memory storage)'}.\n"
+        f"broker {os.environ.get('KAFKA_BOOTSTRAP_SERVERS') or 'local Apache Kafka (one node)'}.\n"
         f"Code measured: `{rev or 'unknown'}` (the working tree the command ran in).\n"
         f"Settings: {settings}\n"
     )

@@ -9,7 +9,7 @@ broker spends per second on that consumer.
 Records are produced one at a time with the relay's producer settings, at random gaps of
 50-350 ms (a steady period would phase-lock with the consumer's poll and show one latency
 over and over). The broker comes from KAFKA_BOOTSTRAP_SERVERS when set (its CPU is then
-not reported), else a private Tansu is started (and stopped) in a temp folder.
+not reported), else a private Apache Kafka node is started (and stopped) in a temp folder.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from benchlib import (  # type: ignore[import-not-found]
 )
 from faststream.kafka import KafkaBroker
 
-from kairos_localstack.kafka import TansuBroker, ensure_topics
+from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_platform.messaging.consumer import Record
 from kairos_platform.messaging.kafka import consumer_router, make_producer
 
@@ -109,7 +109,7 @@ async def main() -> None:
     args = ap.parse_args()
     pairs = [tuple(int(x) for x in p.split(":")) for p in args.pairs.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="kairos-delivery-bench-"))
-    broker = TansuBroker.from_env(log_file=tmp / "broker.log")
+    broker = ApacheKafka.from_env(tmp / "broker.log", tmp / "kafka")
     broker.start()
     try:
         topics = [f"bench.delivery.{i}" for i in range(args.topics)]

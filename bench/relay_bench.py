@@ -32,7 +32,7 @@ from kairos_booking.bootstrap import bootstrap
 from kairos_contracts import Envelope
 from kairos_contracts.events.system import Ping
 from kairos_contracts.topics import SYSTEM
-from kairos_localstack.kafka import TansuBroker, ensure_topics
+from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_platform.messaging.outbox import add_rows, envelope_row
 from kairos_platform.migrations import upgrade
@@ -196,7 +196,7 @@ async def main() -> None:
         if os.environ.get("DATABASE_URL")
         else PostgresServer(tmp / "pg")
     )
-    kafka = TansuBroker.from_env(log_file=tmp / "tansu.log")
+    kafka = ApacheKafka.from_env(tmp / "kafka.log", tmp / "kafka")
     pg.start()
     kafka.start()
     relay = None
@@ -255,7 +255,7 @@ def write_report(
     path.write_text(f"""# Relay benchmark ({stamp})
 
 Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},
-SQLAlchemy {sqlalchemy.__version__}, aiokafka {aiokafka.__version__}; broker {os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "local Tansu")}.
+SQLAlchemy {sqlalchemy.__version__}, aiokafka {aiokafka.__version__}; broker {os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "local Apache Kafka")}.
 Settings: preload {args.preload}, rate {args.rate}/s for {args.seconds}s, {PARTITIONS} partitions,
 one relay process (`python -m kairos_booking relay`, batch 500, up to 64 buckets per claim).
 

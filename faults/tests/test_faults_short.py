@@ -1,6 +1,7 @@
-"""A short fault-injection run on its own local stack (issue 8): 50 s of mixed
-load with one process killed and restarted, a 3 s broker pause, one duplicated and one
-dropped Stripe webhook; the platform must get quiet with zero invariant violations.
+"""A short fault-injection run on its own local stack: 50 s of mixed load with one process
+killed and restarted, the broker SIGKILLed and restarted on its log dir, a 3 s broker
+pause, duplicated, dropped, late and replayed Stripe webhooks; the platform must get quiet
+with zero invariant violations.
 
 The long run is ``uv run python -m kairos_e2e.faults run --minutes 10`` (README).
 """
@@ -18,6 +19,7 @@ SHORT = Script(
         (4.0, "webhook", "duplicate"),
         (6.0, "webhook", "drop"),
         (12.0, "kill", "booking-consumer"),
+        (20.0, "broker", "4"),
         (30.0, "pause", "3"),
         (38.0, "webhook", "late"),
         (40.0, "webhook", "drop"),

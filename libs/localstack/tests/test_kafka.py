@@ -4,14 +4,14 @@ import time
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from kairos_localstack.kafka import TansuBroker, ensure_topics, metadata_ok
+from kairos_localstack.kafka import ApacheKafka, ensure_topics, metadata_ok
 from kairos_localstack.proc import pid_alive
 
 pytestmark = pytest.mark.integration
 
 
 async def test_topics_round_trip_pause_resume() -> None:
-    broker = TansuBroker()
+    broker = ApacheKafka()
     broker.start()
     pid = broker.pid
     try:
@@ -32,7 +32,7 @@ async def test_topics_round_trip_pause_resume() -> None:
             bootstrap_servers=bootstrap,
             group_id="g1",
             auto_offset_reset="earliest",
-            session_timeout_ms=2000,  # group join takes about half of this on Tansu
+            session_timeout_ms=2000,
             heartbeat_interval_ms=300,
         )
         await consumer.start()

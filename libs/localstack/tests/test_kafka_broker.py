@@ -41,7 +41,7 @@ def _poll(check: Callable[[], bool], timeout: float, what: str) -> None:
 def _producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
-        enable_idempotence=True,  # InitProducerId: refused by Tansu, works on Kafka
+        enable_idempotence=True,  # InitProducerId, as the relay's producer does
         acks="all",
         request_timeout_ms=30000,
         retry_backoff_ms=200,

@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     with temporary_stack() as state:
         endpoints = state.endpoints
         stack = Stack(
-            state.gateway_url, endpoints["stripe_api_base"], endpoints["stripe_api_key"],
+            state.gateway_url or "", endpoints["stripe_api_base"], endpoints["stripe_api_key"],
             (Path(state.data_dir) / "jwt_private.pem").read_bytes(),
         )  # fmt: skip
         try:

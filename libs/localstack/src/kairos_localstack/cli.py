@@ -36,10 +36,22 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated subset to start (default: all four; '' for infrastructure only)",
     )
     parser.add_argument("--timeout", type=float, default=180.0, help="readiness deadline (s)")
+    parser.add_argument(
+        "--kafka-nodes",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="Apache Kafka nodes to run (default: $KAIROS_KAFKA_NODES or 1)",
+    )
     args = parser.parse_args(argv)
 
     names = None if args.services is None else [n for n in args.services.split(",") if n]
-    stack = Stack(args.data_dir or default_data_dir(), by_name(names), ready_timeout=args.timeout)
+    stack = Stack(
+        args.data_dir or default_data_dir(),
+        by_name(names),
+        ready_timeout=args.timeout,
+        kafka_nodes=args.kafka_nodes,
+    )
 
     if args.command == "status":
         return _print_status(stack)

@@ -7,7 +7,7 @@ Fixtures (servers start lazily: only tests that request them pay):
                               else a private cluster in a temp dir
   fresh_database    function  URL (postgresql://...) of a brand-new, uniquely named database
   make_database     function  factory: make_database(prefix="t") -> URL of another new database
-  kafka_broker      session   TansuBroker (or external: $KAFKA_BOOTSTRAP_SERVERS / container)
+  kafka_broker      session   ApacheKafka, one node in a temp dir (or $KAFKA_BOOTSTRAP_SERVERS)
   kafka_bootstrap   session   its "host:port" bootstrap string
   local_stack       session   the whole platform (Stack.up() in a temp data dir) -> StackState
   smtp_sink         session   SmtpSink writing a Maildir in a temp dir
@@ -26,11 +26,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from kairos_localstack.kafka import TansuBroker
+from kairos_localstack.kafka import ApacheKafka
 from kairos_localstack.keys import ensure_jwt_keys
 from kairos_localstack.postgres import PostgresServer, create_database, drop_database
 from kairos_localstack.proc import run_sync
@@ -102,26 +101,22 @@ def fresh_database(make_database: Callable[..., str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[Any]:
+def kafka_broker() -> Iterator[ApacheKafka]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield TansuBroker.external(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+        yield ApacheKafka.external(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
         return
-    if docker_available():  # pragma: no cover - no Docker engine where this was written
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("apache/kafka:3.8.0").with_kraft() as container:
-            yield TansuBroker.external(container.get_bootstrap_server())
-        return
-    broker = TansuBroker()
+    root = _tempdir("kairos-kafka-")
+    broker = ApacheKafka(root / "data", log_file=root / "kafka.log")
     broker.start()
     try:
         yield broker
     finally:
         broker.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(kafka_broker: TansuBroker) -> str:
+def kafka_bootstrap(kafka_broker: ApacheKafka) -> str:
     return kafka_broker.bootstrap
 
 

@@ -1,7 +1,8 @@
 """The whole local platform: infrastructure, the four services and the gateway.
 
 ``Stack(data_dir).up()`` starts (or reuses, when the environment names a real server):
-PostgreSQL, the Kafka broker, localstripe, Radicale, the SMTP sink; creates each service's
+PostgreSQL, Apache Kafka (one node, or three with ``kafka_nodes=3``), localstripe, Radicale,
+the SMTP sink; creates each service's
 database and every topic (plus its .dlq); runs each service's migrations; starts each
 service's http/consumer/relay processes and Traefik; waits until everything is ready through
 the gateway; and records it all in <data>/state.json. Every process runs detached in its own
@@ -27,7 +28,8 @@ from typing import Any
 import httpx
 
 from kairos_localstack.docs_server import DocsServer, DocsSource
-from kairos_localstack.kafka import TansuBroker, ensure_topics
+from kairos_localstack.kafka import ApacheKafka, ensure_topics
+from kairos_localstack.kafka_metadata import cluster_metadata
 from kairos_localstack.keys import ensure_calendar_key, ensure_jwt_keys
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
@@ -53,6 +55,8 @@ from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhoo
 from kairos_localstack.traefik import DEFAULT_RATE_AVERAGE, DEFAULT_RATE_BURST, TraefikGateway
 
 TOPIC_PARTITIONS = 3  # >= 2 so two consumer replicas both get work
+#: Kafka nodes of a local stack: 1, or 3 on demand (KAIROS_KAFKA_NODES, `--kafka-nodes`)
+KAFKA_NODES_ENV = "KAIROS_KAFKA_NODES"
 
 
 def repo_root() -> Path:
@@ -82,11 +86,13 @@ class Stack:
         services: Sequence[ServiceSpec] | None = None,
         env: Mapping[str, str] | None = None,
         ready_timeout: float = 180.0,
+        kafka_nodes: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir or default_data_dir()).resolve()
         self.logs = self.data_dir / "logs"
         self.services = tuple(SERVICES if services is None else services)
         self.env = dict(os.environ if env is None else env)
+        self.kafka_nodes = kafka_nodes or int(self.env.get(KAFKA_NODES_ENV) or 1)
         self.ready_timeout = ready_timeout
         self.state = StackState(data_dir=str(self.data_dir))
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -155,12 +161,17 @@ class Stack:
             self._record("postgres", pg.proc, pg.port, stop_signal="SIGINT")
         ep["database_url"] = pg.url("postgres")
 
-        broker = TansuBroker.from_env(self.logs / "kafka.log")
+        broker = self._broker()
         if not broker.is_external:
             broker.start()
-            assert broker.proc is not None
-            self._record("kafka", broker.proc, broker.port)
+            for node in broker.nodes:
+                assert node.proc is not None
+                self._record(node.name, node.proc, node.port)
         ep["kafka_bootstrap"] = broker.bootstrap
+        # A cluster's topics keep 3 copies (min.insync.replicas 2: one node may be lost).
+        ep["kafka_replication"] = int(env.get("KAFKA_REPLICATION_FACTOR") or 0) or min(
+            3, len(broker.nodes) or 1
+        )
 
         ep["stripe_webhook_secret"] = env.get("STRIPE_WEBHOOK_SECRET") or (
             "whsec_" + secrets.token_hex(16)
@@ -210,7 +221,12 @@ class Stack:
             for svc in self.services:
                 url = await create_database(server_url, svc.database)
                 self.state.services[svc.name] = {"database_url": url, "prefix": svc.prefix}
-            await ensure_topics(ep["kafka_bootstrap"], all_topics(), partitions=TOPIC_PARTITIONS)
+            await ensure_topics(
+                ep["kafka_bootstrap"],
+                all_topics(),
+                partitions=TOPIC_PARTITIONS,
+                replication=int(ep.get("kafka_replication", 1)),
+            )
 
         run_sync(create_all)
         self.state.save()
@@ -431,6 +447,63 @@ class Stack:
             raise RuntimeError(f"{name} is not running")
         os.killpg(rec.pid, sig)
 
+    def _broker(self) -> ApacheKafka:
+        """The stack's Kafka (not started): $KAFKA_BOOTSTRAP_SERVERS, or the local one whose
+        nodes live in <data>/kafka (the same object can restart one of them later)."""
+        return ApacheKafka.from_env(
+            self.logs / "kafka.log", self.data_dir / "kafka", nodes=self.kafka_nodes
+        )
+
+    def kafka_node_names(self) -> list[str]:
+        return [r.name for r in self.state.processes if r.name.split("-")[0] == "kafka"]
+
+    def busiest_kafka_node(self) -> str:
+        """The running node leading the most partitions (the one a crash hurts most)."""
+        names = [n for n in self.kafka_node_names() if self.record(n).alive]
+        if len(names) == 1:
+            return names[0]
+        counts = cluster_metadata(self.state.endpoints["kafka_bootstrap"]).leader_counts()
+        return max(names, key=lambda n: counts.get(_node_id(n), 0))
+
+    def kill_kafka_node(
+        self, name: str | None = None, timeout: float = 30.0, graceful: bool = False
+    ) -> str:
+        """SIGKILL a broker node (default: the busiest), or stop it cleanly (SIGTERM: it
+        hands its partitions over first); ``restart_kafka_node`` brings it back on the same
+        log dir and ports."""
+        name = name or self.busiest_kafka_node()
+        rec = self.record(name)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(rec.pid, signal.SIGTERM if graceful else signal.SIGKILL)
+        child = self._children.get(rec.pid)
+        wait_groups_gone([rec.pid], timeout, {rec.pid: child} if child is not None else None)
+        return name
+
+    def wait_kafka_in_sync(self, timeout: float = 60.0) -> None:
+        """Until every partition has all its replicas in sync again (after a node came
+        back), so that the next node may go without leaving a partition under its
+        min.insync.replicas."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError, ValueError):
+                meta = cluster_metadata(self.state.endpoints["kafka_bootstrap"])
+                if all(set(p.isr) == set(p.replicas) for p in meta.partitions):
+                    return
+            if time.monotonic() > deadline:
+                raise StartupError(f"kafka partitions not back in sync after {timeout:.0f}s")
+            time.sleep(0.2)
+
+    def restart_kafka_node(self, name: str, timeout: float = 60.0) -> ProcessRecord:
+        """Start a killed broker node again (its log dir kept: topics, offsets and committed
+        group positions survive) and wait until it is a live broker; state.json updated."""
+        rec = self.record(name)
+        if rec.alive:
+            self.kill_kafka_node(name)
+        node = self._broker().restart(_node_id(name), timeout=timeout)
+        assert node.proc is not None
+        self._replace_record(name, node.proc)
+        return self.record(name)
+
     def restart_postgres(self, timeout: float = 60.0) -> ProcessRecord:
         """Fast-stop the private PostgreSQL (SIGINT) and start it again on the same data
         directory and port; state.json is updated."""
@@ -443,14 +516,19 @@ class Stack:
         return self.record("postgres")
 
 
+def _node_id(name: str) -> int:
+    """A broker record's node id: ``kafka`` (a single node) is 1, ``kafka-<id>`` is id."""
+    return int(name.split("-")[1]) if "-" in name else 1
+
+
 @contextlib.contextmanager
 def temporary_stack(
-    prefix: str = "kairos-stack-", env: Mapping[str, str] | None = None
+    prefix: str = "kairos-stack-", env: Mapping[str, str] | None = None, kafka_nodes: int = 1
 ) -> Iterator[StackState]:
     """A whole stack in a new temp folder (under /tmp: short Unix socket paths, parents the
     postgres user can traverse), stopped and removed on exit. env overrides os.environ."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
-    stack = Stack(root, env={**os.environ, **(env or {})})
+    stack = Stack(root, env={**os.environ, **(env or {})}, kafka_nodes=kafka_nodes)
     try:
         yield stack.up()
     finally:

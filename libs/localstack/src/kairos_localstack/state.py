@@ -12,8 +12,12 @@ from typing import Any
 
 from kairos_localstack.proc import pid_alive, signal_group, start_ticks, wait_groups_gone
 
-# Stopped last, after everything that talks to them.
+# Stopped last, after everything that talks to them (a Kafka cluster's nodes: kafka-<id>).
 INFRASTRUCTURE = frozenset({"postgres", "kafka", "localstripe", "radicale", "smtp"})
+
+
+def is_infrastructure(name: str) -> bool:
+    return name in INFRASTRUCTURE or name.startswith("kafka-")
 
 
 @dataclass
@@ -72,8 +76,8 @@ class StackState:
         children: Popen objects of processes this Python process started, so they are reaped.
         """
         children = children or {}
-        late = [r for r in self.processes if r.name in INFRASTRUCTURE]
-        early = [r for r in self.processes if r.name not in INFRASTRUCTURE]
+        late = [r for r in self.processes if is_infrastructure(r.name)]
+        early = [r for r in self.processes if not is_infrastructure(r.name)]
         for phase in (early, late):
             live = [r for r in phase if r.alive]
             for rec in live:

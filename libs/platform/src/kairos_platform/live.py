@@ -94,7 +94,7 @@ class LiveHub:
         max_audiences: int = 10_000,
         queue_size: int = 1_000,
         # a screen can wait a few tens of ms; the local broker's idle polling cannot
-        fetch_max_wait_ms: int = 100,
+        fetch_max_wait_ms: int = 500,
         client_id: str = "kairos-live",
     ) -> None:
         self.bootstrap = bootstrap
@@ -223,11 +223,13 @@ class LiveHub:
         )
         try:
             await consumer.start()
-            await consumer.topics()  # load metadata for every topic
+            # The partitions, from a metadata answer of its own: consumer.topics() does not
+            # keep what it fetched, and a consumer without a subscription asks for no topic.
+            cluster = await consumer._client.fetch_all_metadata()
             partitions = [
                 TopicPartition(topic, p)
                 for topic in self.topics
-                for p in sorted(consumer.partitions_for_topic(topic) or ())
+                for p in sorted(cluster.partitions_for_topic(topic) or ())
             ]
             if not partitions:
                 raise RuntimeError(f"no partitions for {self.topics}")

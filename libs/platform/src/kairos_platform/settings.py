@@ -45,9 +45,13 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_base_s: float = Field(default=0.05, alias="CONSUMER_BACKOFF_BASE_S")
     consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S")
     consumer_max_records: int = Field(default=200, alias="CONSUMER_MAX_RECORDS")
-    consumer_fetch_max_wait_ms: int = Field(default=25, alias="CONSUMER_FETCH_MAX_WAIT_MS")
-    # FastStream's sleep after an empty batch (kairos_platform.messaging.kafka.consumer_router)
-    consumer_batch_timeout_ms: int = Field(default=10, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
+    # How long the broker holds a fetch that finds nothing (it answers as soon as records
+    # arrive), and how long the subscriber waits for a fetch to bring some before it looks
+    # again (kairos_platform.messaging.kafka): both cost nothing while waiting, so neither
+    # adds latency; shorter only costs idle CPU (bench/README.md, "Broker delivery").
+    consumer_fetch_max_wait_ms: int = Field(default=500, alias="CONSUMER_FETCH_MAX_WAIT_MS")
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
+    # A consumer killed without leaving its group gives up its partitions after this long.
     consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 
     @property
@@ -63,13 +67,3 @@ class ServiceSettings(BaseSettings):
     def asyncpg_dsn(self) -> str:
         """The plain libpq-style URL asyncpg's own connect() wants (LISTEN/NOTIFY)."""
         return "postgresql://" + self.sqlalchemy_url.removeprefix("postgresql+asyncpg://")
-
-
-class OffPathServiceSettings(ServiceSettings):
-    """A service whose consumer is off the payment path polls slower: the local broker
-    answers a fetch only when its wait runs out, so every idle consumer at 25 ms costs it
-    ~8% of a core (3% at 100 ms); delivery p50 34 / p99 107 ms at 100 / 100
-    (docs/architecture.md, "Known limits")."""
-
-    consumer_fetch_max_wait_ms: int = Field(default=100, alias="CONSUMER_FETCH_MAX_WAIT_MS")
-    consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")

@@ -194,7 +194,7 @@ async def start_consumer(
             topics=[topic],
             group_id=group,
             max_records=max_records,
-            session_timeout_ms=2000,  # 1 s group joins, 2 s to notice a killed member
+            session_timeout_ms=2000,  # 2 s to notice a killed member
         )
     )
     await broker.start()

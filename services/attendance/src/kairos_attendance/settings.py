@@ -8,10 +8,10 @@ from datetime import timedelta
 from pydantic import Field
 
 from kairos_attendance.domain.window import JoinWindow
-from kairos_platform.settings import OffPathServiceSettings, ServiceSettings
+from kairos_platform.settings import ServiceSettings
 
 
-class AttendanceSettings(OffPathServiceSettings):
+class AttendanceSettings(ServiceSettings):
     join_opens_before_min: float = Field(default=10, ge=0, alias="JOIN_OPENS_BEFORE_MIN")
     join_closes_after_min: float = Field(default=15, ge=0, alias="JOIN_CLOSES_AFTER_MIN")
     # A session that ended more than this long ago with no mark is an absence (the mentor

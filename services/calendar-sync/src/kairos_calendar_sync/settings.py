@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kairos_platform.settings import OffPathServiceSettings, ServiceSettings
+from kairos_platform.settings import ServiceSettings
 
 #: A development-only Fernet key. Anyone reading this source can decrypt what it sealed, so
 #: the service logs a loud warning whenever it is used (see adapters/secrets.py).
 DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
 
 
-class CalendarSettings(OffPathServiceSettings):
+class CalendarSettings(ServiceSettings):
     # The stack's CalDAV server (Radicale locally); users connect their own calendars.
     caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")

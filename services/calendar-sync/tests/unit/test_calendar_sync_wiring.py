@@ -24,5 +24,5 @@ def test_the_consumer_polls_at_its_documented_pace() -> None:
     from kairos_platform.testing import consumer_timing
 
     service = bootstrap()
-    # Off the payment path: slower polls cost the broker and the process less when idle
-    assert consumer_timing(service) == (100, 100)
+    # Every consumer long-polls: the broker answers a waiting fetch when records come
+    assert consumer_timing(service) == (500, 100)

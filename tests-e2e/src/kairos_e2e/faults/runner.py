@@ -193,6 +193,10 @@ async def run_load(
                     await injector.kill(arg or None)
                 elif kind == "pause":
                     await injector.pause_broker(float(arg))
+                elif kind == "broker":
+                    await injector.kill_broker(float(arg))
+                elif kind == "rolling":
+                    await injector.rolling_restart()
                 elif kind == "postgres":
                     await injector.restart_postgres()
                 else:
@@ -232,11 +236,12 @@ def run(
     script: Script | None = None,
     keep: bool = False,
     data_dir: Path | None = None,
+    kafka_nodes: int = 1,
 ) -> Result:
     """Bring a whole stack up in a temp dir, run, check, bring it down (also on failure)."""
     root = data_dir or Path(tempfile.mkdtemp(prefix="kairos-faults-"))
     env = service_env()
-    stack = Stack(root, env={**os.environ, **env})
+    stack = Stack(root, env={**os.environ, **env}, kafka_nodes=kafka_nodes)
     print(f"stack data: {root}", flush=True)
     try:
         t0 = time.monotonic()
@@ -275,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     # 30-odd faults in 10 minutes (5-20 s gave 27)
     r.add_argument("--gap-s", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN", "MAX"))
     r.add_argument("--quiet-timeout", type=float, default=240.0)
+    r.add_argument("--kafka-nodes", type=int, choices=(1, 3), default=1)
     r.add_argument("--keep", action="store_true", help="keep the stack's data dir (logs)")
     r.add_argument("--report", type=Path, help="also write the report to this file")
     args = ap.parse_args(argv)
@@ -286,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         gap_s=tuple(args.gap_s),
         quiet_timeout=args.quiet_timeout,
         keep=args.keep,
+        kafka_nodes=args.kafka_nodes,
     )
     text = result.report()
     print(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -16,18 +17,40 @@ log = logging.getLogger(__name__)
 
 
 def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
-    # acks=all: a row is marked sent only once every in-sync replica has it. No idempotent
-    # or transactional producer: the local broker cannot do InitProducerId, and the inbox
-    # makes duplicates harmless anyway.
+    # acks=all: a row is marked sent only once every in-sync replica has it. Idempotent:
+    # the broker drops a batch the producer resends after a lost answer, and refuses one
+    # out of sequence, so a key's records keep their order across retries. Not
+    # transactional: the outbox and the inbox carry exactly-once.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
         acks="all",
-        enable_idempotence=False,
-        linger_ms=2,
+        enable_idempotence=True,
+        linger_ms=0,  # a relay pass sends its rows together anyway
         max_batch_size=256 * 1024,
         request_timeout_ms=15000,
     )
+
+
+def wait_for_records_without_sleeping() -> None:
+    """FastStream's batch subscriber sleeps ``batch_timeout_ms`` after a ``getmany`` that
+    found nothing, so a record arriving in that sleep waits it out. aiokafka's ``getmany``
+    already waits for records (it returns as soon as a fetch brings some, and Apache Kafka
+    answers a waiting fetch as soon as records arrive), so the sleep only delays: it is
+    left out. Idempotent; tested in test_kafka_wiring.py."""
+    from faststream.kafka.subscriber.usecase import BatchSubscriber
+
+    if getattr(BatchSubscriber.get_msg, "_kairos", False):
+        return
+
+    async def get_msg(self: Any, consumer: Any) -> tuple[Any, ...]:
+        found = await consumer.getmany(
+            timeout_ms=self.batch_timeout_ms, max_records=self.max_records
+        )
+        return tuple(chain.from_iterable(found.values()))
+
+    get_msg._kairos = True  # type: ignore[attr-defined]
+    BatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]
 
 
 def consumer_router(
@@ -36,10 +59,10 @@ def consumer_router(
     topics: Sequence[str],
     group_id: str,
     max_records: int = 200,
-    fetch_max_wait_ms: int = 25,
+    fetch_max_wait_ms: int = 500,
     session_timeout_ms: int = 6000,
     on_batch: Any = None,
-    batch_timeout_ms: int = 10,
+    batch_timeout_ms: int = 100,
 ) -> KafkaRouter:
     """A router with one batch subscriber over ``topics`` that feeds ``dispatcher``.
 
@@ -47,15 +70,13 @@ def consumer_router(
     i.e. after every record's transaction committed; if anything escapes the dispatcher,
     the batch is nacked (sought back) and read again. Never commit-before-handle.
 
-    ``fetch_max_wait_ms`` bounds how long a fetch waits for data: the local broker holds a
-    fetch for the full wait even when records arrive, so it is the floor of delivery
-    latency. ``batch_timeout_ms``: when a batch wait ends empty, FastStream sleeps as long
-    again before it looks at the fetched records, and a record arriving then waits out the
-    sleep; at 100 ms that was most of the delivery tail (`bench/delivery_bench.py`, 25 ms
-    fetch wait: p50 18.4 / p99 111 ms at 100, p50 12.7 / p99 26 ms at 10, for ~1.2% of a
-    core more in an idle consumer). A group's first join on
-    the local broker takes half the session timeout, hence 6 s (3 s joins) instead of 10 s.
+    ``fetch_max_wait_ms``: how long the broker holds a fetch that finds nothing (Apache
+    Kafka answers it as soon as records arrive). ``batch_timeout_ms``: how long the
+    subscriber waits for fetched records before it looks again (never sleeping after an
+    empty wait: ``wait_for_records_without_sleeping``). Neither adds latency; shorter
+    only costs idle CPU (figures: bench/README.md, "Broker delivery").
     """
+    wait_for_records_without_sleeping()
     router = KafkaRouter()
 
     @router.subscriber(
