@@ -36,7 +36,7 @@ from faststream.kafka import KafkaBroker
 
 from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_platform.messaging.consumer import Record
-from kairos_platform.messaging.kafka import consumer_router, make_producer
+from kairos_platform.messaging.kafka import bootstrap_servers, consumer_router, make_producer
 
 
 class Arrivals:
@@ -59,7 +59,7 @@ async def measure(
     bootstrap: str, broker_pid: int | None, topics: list[str], wait: int, timeout: int, n: int
 ) -> tuple[float, float, float, float, int]:
     arrivals = Arrivals()
-    kb = KafkaBroker(bootstrap, log_level=logging.DEBUG)
+    kb = KafkaBroker(bootstrap_servers(bootstrap), log_level=logging.DEBUG)
     kb.include_router(
         consumer_router(
             arrivals,

@@ -4,6 +4,7 @@ again with the same argv/env/port, PostgreSQL restarted on its port, the broker 
 import json
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import asyncpg
@@ -91,6 +92,61 @@ def test_restart_process_postgres_and_broker_pause(monkeypatch: pytest.MonkeyPat
         finally:
             stack.signal_process("kafka", signal.SIGCONT)
         assert _answers(bootstrap)
+    finally:
+        stack.down()
+    assert not (data / "state.json").exists()
+
+
+def test_a_three_node_kafka_stack_loses_its_busiest_node_and_gets_it_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """kafka_nodes=3: three broker processes recorded (stopped after the services), topics
+    with three replicas; the node leading the most partitions SIGKILLed: the others lead
+    its partitions; restarted on its log dir and ports, every partition is in sync again;
+    a clean stop of a node (a rolling restart's step) and its return too."""
+    from kairos_localstack.kafka_metadata import cluster_metadata
+
+    for var in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    data = Path(tempfile.mkdtemp(prefix="kairos-stack3-"))
+    fake = ServiceSpec(
+        "booking", "fake_kairos_svc", "kairos_booking", "/api/booking/",
+        extra_env={"PYTHONPATH": str(FAKE_DIR)},
+    )  # fmt: skip
+    stack = Stack(data, services=[fake], ready_timeout=90, kafka_nodes=3)
+    stack.up()
+    try:
+        assert stack.kafka_node_names() == ["kafka-1", "kafka-2", "kafka-3"]
+        bootstrap = stack.state.endpoints["kafka_bootstrap"]
+        meta = cluster_metadata(bootstrap)
+        assert set(meta.brokers) == {1, 2, 3}
+        kairos = [p for p in meta.partitions if p.topic.startswith("kairos.")]
+        assert kairos and all(len(p.replicas) == 3 for p in kairos)
+
+        victim = stack.kill_kafka_node()
+        assert not stack.record(victim).alive
+        gone = int(victim.split("-")[1])
+
+        def led_elsewhere() -> bool:
+            try:
+                now = cluster_metadata(bootstrap, timeout=2)
+            except OSError:
+                return False
+            return gone not in now.brokers and all(
+                p.leader not in (gone, -1) for p in now.partitions
+            )
+
+        deadline = time.monotonic() + 30
+        while not led_elsewhere():
+            assert time.monotonic() < deadline, "the other nodes never took the leads over"
+            time.sleep(0.2)
+        back = stack.restart_kafka_node(victim)
+        assert back.alive and back.port == stack.record(victim).port
+        stack.wait_kafka_in_sync(60)
+        stack.kill_kafka_node("kafka-2", graceful=True)
+        stack.restart_kafka_node("kafka-2")
+        stack.wait_kafka_in_sync(60)
     finally:
         stack.down()
     assert not (data / "state.json").exists()

@@ -50,7 +50,7 @@ from kairos_localstack.services import (
     all_topics,
 )
 from kairos_localstack.smtp_sink import SmtpSink
-from kairos_localstack.state import ProcessRecord, StackState
+from kairos_localstack.state import ProcessRecord, StackState, is_infrastructure
 from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
 from kairos_localstack.traefik import DEFAULT_RATE_AVERAGE, DEFAULT_RATE_BURST, TraefikGateway
 
@@ -337,8 +337,9 @@ class Stack:
                 else:
                     port = info[f"{role}_metrics_port"]
                     urls[f"{svc.name}-{role}"] = f"http://127.0.0.1:{port}/health/ready"
-        for rec in self.state.processes:  # replicas (add_replica)
-            if rec.name not in urls and rec.port and rec.name.rsplit("-", 1)[-1].isdigit():
+        for rec in self.state.processes:  # replicas (add_replica); not a broker node
+            replica = rec.name.rsplit("-", 1)[-1].isdigit() and not is_infrastructure(rec.name)
+            if rec.name not in urls and rec.port and replica:
                 urls[rec.name] = f"http://127.0.0.1:{rec.port}/health/ready"
         return urls
 

@@ -28,7 +28,7 @@ from kairos_platform.heap import freeze_startup_heap
 from kairos_platform.http import create_app
 from kairos_platform.logging import configure_logging
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
-from kairos_platform.messaging.kafka import consumer_router, make_producer
+from kairos_platform.messaging.kafka import bootstrap_servers, consumer_router, make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.service import Service
 
@@ -124,7 +124,7 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
 
     s = service.settings
     broker = KafkaBroker(
-        s.kafka_bootstrap_servers,
+        bootstrap_servers(s.kafka_bootstrap_servers),
         client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}",
         # FastStream's "Received" / "Processed" line per message at DEBUG: the dispatcher
         # logs what it decided with the correlation id, two more lines per event at INFO

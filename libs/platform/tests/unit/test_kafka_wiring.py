@@ -31,3 +31,10 @@ async def test_an_empty_wait_returns_at_once_instead_of_sleeping_its_timeout() -
     # FastStream's own get_msg would sleep the batch timeout (a minute) here
     found = await asyncio.wait_for(BatchSubscriber.get_msg(subscriber, consumer), 5)
     assert found == () and consumer.asked == 1
+
+
+def test_a_cluster_bootstrap_is_given_to_faststream_as_a_list() -> None:
+    from kairos_platform.messaging.kafka import bootstrap_servers
+
+    # FastStream takes a string for one host: "a:1,b:2" could not reach a cluster
+    assert bootstrap_servers("127.0.0.1:1, 127.0.0.1:2,") == ["127.0.0.1:1", "127.0.0.1:2"]

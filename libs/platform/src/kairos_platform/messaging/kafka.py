@@ -16,6 +16,12 @@ from kairos_platform.messaging.consumer import Dispatcher, Record
 log = logging.getLogger(__name__)
 
 
+def bootstrap_servers(bootstrap: str) -> list[str]:
+    """``host:port,host:port`` as the list FastStream wants: given the string, it takes the
+    whole of it for one host and cannot connect to a cluster (aiokafka splits it itself)."""
+    return [server.strip() for server in bootstrap.split(",") if server.strip()]
+
+
 def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
     # acks=all: a row is marked sent only once every in-sync replica has it. Idempotent:
     # the broker drops a batch the producer resends after a lost answer, and refuses one
