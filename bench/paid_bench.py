@@ -61,6 +61,7 @@ from kairos_contracts.topics import BOOKING_BOOKINGS, PAYMENTS_PAYMENTS
 from kairos_localstack.services import STRIPE_WEBHOOK_PATH
 from kairos_localstack.stack import Stack
 from kairos_localstack.stripe import register_webhook
+from kairos_platform.messaging.kafka import topic_partitions
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e" / "src"))
@@ -116,10 +117,7 @@ class Confirmations:
 
     async def start(self) -> None:
         await self._c.start()
-        parts = [
-            TopicPartition(BOOKING_BOOKINGS, p)
-            for p in self._c.partitions_for_topic(BOOKING_BOOKINGS) or {0}
-        ]
+        parts = await topic_partitions(self._c, [BOOKING_BOOKINGS])
         self._c.assign(parts)
         await self._c.seek_to_end(*parts)
         self._task = asyncio.create_task(self._run())
@@ -169,10 +167,7 @@ async def payments_from_the_start(
     c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await c.start()
     try:
-        parts = [
-            TopicPartition(PAYMENTS_PAYMENTS, p)
-            for p in c.partitions_for_topic(PAYMENTS_PAYMENTS) or {0}
-        ]
+        parts = await topic_partitions(c, [PAYMENTS_PAYMENTS])
         c.assign(parts)
         await c.seek_to_beginning(*parts)
         yield c, parts

@@ -211,7 +211,9 @@ class LiveHub:
                 delay = min(delay * 2, 5.0)
 
     async def _consume(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka import AIOKafkaConsumer
+
+        from kairos_platform.messaging.kafka import topic_partitions
 
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
@@ -223,14 +225,7 @@ class LiveHub:
         )
         try:
             await consumer.start()
-            # The partitions, from a metadata answer of its own: consumer.topics() does not
-            # keep what it fetched, and a consumer without a subscription asks for no topic.
-            cluster = await consumer._client.fetch_all_metadata()
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.topics
-                for p in sorted(cluster.partitions_for_topic(topic) or ())
-            ]
+            partitions = await topic_partitions(consumer, self.topics)
             if not partitions:
                 raise RuntimeError(f"no partitions for {self.topics}")
             consumer.assign(partitions)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter
 
@@ -20,6 +20,21 @@ def bootstrap_servers(bootstrap: str) -> list[str]:
     """``host:port,host:port`` as the list FastStream wants: given the string, it takes the
     whole of it for one host and cannot connect to a cluster (aiokafka splits it itself)."""
     return [server.strip() for server in bootstrap.split(",") if server.strip()]
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[Any]:
+    """Every partition of ``topics``, for a group-less consumer to ``assign``. From a
+    metadata answer of its own: ``consumer.topics()`` does not keep what it fetched, and a
+    consumer without a subscription asks Kafka for no topic, so ``partitions_for_topic``
+    knows none."""
+    from aiokafka import TopicPartition
+
+    cluster = await consumer._client.fetch_all_metadata()
+    return [
+        TopicPartition(topic, p)
+        for topic in topics
+        for p in sorted(cluster.partitions_for_topic(topic) or ())
+    ]
 
 
 def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
