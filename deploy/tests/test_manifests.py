@@ -104,6 +104,15 @@ def test_compose_has_every_process_and_the_infrastructure(compose: dict[str, Any
     assert "controller" in compose["services"]["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
 
 
+def test_deployed_kafka_is_the_version_the_local_stack_and_the_tests_run() -> None:
+    pom = (DEPLOY.parent / "libs/localstack/kafka/pom.xml").read_text()
+    version = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    assert version is not None
+    compose = yaml.safe_load(COMPOSE.read_text())
+    images = {s["image"] for s in compose["services"].values() if "apache/kafka" in s["image"]}
+    assert images == {f"apache/kafka:{version.group(1)}"}
+
+
 def _env(compose: dict[str, Any], name: str) -> dict[str, str]:
     return {k: str(v) for k, v in compose["services"][name]["environment"].items()}
 
