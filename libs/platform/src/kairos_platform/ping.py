@@ -8,6 +8,7 @@ import uuid
 from typing import Any, Protocol
 
 from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.system import Ping, Pong
 from kairos_platform.auth import AdminOnly
-from kairos_platform.problems import not_found
+from kairos_platform.deps import ServiceDep
+from kairos_platform.problem_schema import AUTHENTICATED, problems
+from kairos_platform.refusals import NotFound
 
 
 class PingTables:
@@ -99,22 +102,36 @@ async def on_pong(event: Pong, envelope: Envelope, uow: PingUnitOfWork) -> None:
 HANDLERS: dict[type[Event], Any] = {Ping: on_ping, Pong: on_pong}
 
 
-def ping_router(uow_factory: Any) -> APIRouter:
-    """Admin-only: ``POST /system/pings`` sends, ``GET /system/pings/{id}`` lists answers."""
-    router = APIRouter(prefix="/system/pings", tags=["system"])
+class PingSent(BaseModel):
+    ping_id: uuid.UUID
 
-    @router.post("", status_code=status.HTTP_202_ACCEPTED)
-    async def create_ping(_: AdminOnly) -> dict[str, str]:
-        async with uow_factory() as uow:
-            ping_id = await send_ping(uow)
-        return {"ping_id": str(ping_id)}
 
-    @router.get("/{ping_id}")
-    async def get_ping(ping_id: uuid.UUID, _: AdminOnly) -> dict[str, Any]:
-        async with uow_factory() as uow:
-            answered = await uow.pings.responders(ping_id)
-        if answered is None:
-            raise not_found(f"No ping {ping_id} was sent from here.")
-        return {"ping_id": str(ping_id), "responders": answered}
+class PingAnswers(BaseModel):
+    ping_id: uuid.UUID
+    responders: list[str] = Field(description="The services whose pong came back so far.")
 
+
+#: Admin-only: ``POST /system/pings`` sends, ``GET /system/pings/{id}`` lists answers.
+router = APIRouter(prefix="/system/pings", tags=["system"])
+
+
+@router.post(
+    "", status_code=status.HTTP_202_ACCEPTED, responses=problems(*AUTHENTICATED, 403)
+)
+async def create_ping(_: AdminOnly, service: ServiceDep) -> PingSent:
+    async with service.uow_factory() as uow:
+        return PingSent(ping_id=await send_ping(uow))
+
+
+@router.get("/{ping_id}", responses=problems(*AUTHENTICATED, 403, 404))
+async def get_ping(ping_id: uuid.UUID, _: AdminOnly, service: ServiceDep) -> PingAnswers:
+    async with service.uow_factory() as uow:
+        answered = await uow.pings.responders(ping_id)
+    if answered is None:
+        raise NotFound(f"No ping {ping_id} was sent from here.")
+    return PingAnswers(ping_id=ping_id, responders=answered)
+
+
+def ping_router(uow_factory: Any = None) -> APIRouter:
+    """The module-level router (what routers that still take a factory call)."""
     return router

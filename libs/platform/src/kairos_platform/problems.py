@@ -17,9 +17,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from kairos_platform.refusals import Refusal
 from kairos_platform.transient import is_transient
 
 __all__ = [
@@ -263,6 +265,31 @@ async def _handle_problem(request: Request, exc: Exception) -> Response:
     return exc.to_response()
 
 
+async def _handle_refusal(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refusal)
+    problem = Problem(
+        exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers, **exc.extensions
+    )
+    return await _handle_problem(request, problem)
+
+
+#: a unique (or exclusion) constraint refused a row: another request stored it first
+_RACES = frozenset({"23505", "23P01"})
+
+
+async def _handle_integrity_error(request: Request, exc: Exception) -> Response:
+    """A unique race lost to a concurrent request is a conflict. Any other constraint the
+    database refuses (a null, a check, a reference) is input validation let through: the
+    request is refused as it stands, and the gap is logged to be closed."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RACES:
+        return conflict("This conflicts with a concurrent change.", slug="conflict").to_response()
+    log.error("a constraint refused input that validation let through: %s", orig)
+    detail = "The request breaks a rule of the stored data."
+    return unprocessable(detail, slug="unstorable").to_response()
+
+
 async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     title = _status_title(exc.status_code)
@@ -311,8 +338,15 @@ async def _handle_unhandled(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer every error of ``app`` as problem+json (safe to call once per app)."""
+    """Answer every error of ``app`` as problem+json (safe to call once per app), service
+    layers' refusals (``kairos_platform.refusals``) included, and document every error
+    response of its OpenAPI as the one problem schema."""
+    from kairos_platform.problem_schema import document_problems
+
     app.add_exception_handler(Problem, _handle_problem)
+    app.add_exception_handler(Refusal, _handle_refusal)
+    app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(Exception, _handle_unhandled)
+    document_problems(app)

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from starlette.middleware import Middleware
 
 from kairos_platform import metrics
 from kairos_platform.health import Check, Readiness
 from kairos_platform.heap import freeze_startup_heap
 from kairos_platform.http import create_app
+from kairos_platform.idempotency import IdempotencyMiddleware
 from kairos_platform.logging import configure_logging
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
 from kairos_platform.messaging.kafka import bootstrap_servers, consumer_router, make_producer
@@ -62,6 +64,15 @@ def build_http_app(service: Service) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    # Innermost of the middlewares (inside the request context and the metrics): a kept
+    # answer goes out with this request's id, and refusals are already problem+json here.
+    app.user_middleware.append(
+        Middleware(
+            IdempotencyMiddleware,
+            engine=service.engine,
+            verifier_of=lambda: getattr(app.state, "verifier", None),
+        )
+    )
     return app
 
 

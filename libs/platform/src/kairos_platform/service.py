@@ -45,6 +45,9 @@ class Service(Generic[U]):
     migrations: Path
     #: what the HTTP app's dependencies can reach (``request.app.state.service``)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the service's own typed context (its gateway, mailer...), which its
+    #: ``entrypoints/deps.py`` and jobs read as their own type
+    context: Any = None
     #: scheduled jobs the consumer process runs next to its subscriber; each must be safe
     #: with several replicas running (claim work with ``FOR UPDATE SKIP LOCKED``)
     jobs: Sequence[Job] = ()
@@ -66,10 +69,11 @@ def assemble(
     tables: MessagingTables,
     uow_class: type[U],
     handlers: Mapping[type[Event], Handler],
-    routers: Callable[[Callable[[], U]], Sequence[APIRouter]],
+    routers: Sequence[APIRouter] | Callable[[Callable[[], U]], Sequence[APIRouter]],
     migrations: Path,
     jobs: Sequence[Job] = (),
     batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
+    context: Any = None,
 ) -> Service[U]:
     """Wire a service from its parts; what a service's ``bootstrap()`` calls.
 
@@ -91,8 +95,10 @@ def assemble(
         uow_factory=uow_factory,
         handlers=handlers,
         topics=sorted({cls.TOPIC for cls in handlers}),
-        routers=routers(uow_factory),
+        # module-level routers reach the service through kairos_platform.deps
+        routers=routers(uow_factory) if callable(routers) else list(routers),
         migrations=migrations,
         jobs=jobs,
         batch_handlers=dict(batch_handlers or {}),
+        context=context,
     )

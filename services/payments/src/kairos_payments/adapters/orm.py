@@ -17,11 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from kairos_platform.idempotency import idempotency_table
 from kairos_platform.messaging.tables import MessagingTables
 from kairos_platform.ping import PingTables
 
 metadata = MetaData()
 messaging = MessagingTables(metadata)
+#: Idempotency-Key answers kept per user (kairos_platform.idempotency)
+idempotency_keys = idempotency_table(metadata)
 pings = PingTables(metadata)
 
 

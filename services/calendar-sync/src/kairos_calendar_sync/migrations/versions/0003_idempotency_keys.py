@@ -1,0 +1,22 @@
+"""idempotency_keys: Idempotency-Key answers kept per user (kairos_platform.idempotency)
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from alembic import op
+
+from kairos_calendar_sync.adapters.orm import metadata
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    metadata.tables["idempotency_keys"].create(op.get_bind(), checkfirst=True)
+
+
+def downgrade() -> None:
+    metadata.tables["idempotency_keys"].drop(op.get_bind(), checkfirst=True)
