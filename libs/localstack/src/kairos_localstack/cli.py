@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from kairos_localstack.proc import StartupError
 from kairos_localstack.services import by_name
-from kairos_localstack.stack import AlreadyUp, Stack, default_data_dir
+from kairos_localstack.stack import (
+    DEFAULT_GATEWAY_PORT,
+    AlreadyUp,
+    Stack,
+    default_data_dir,
+    gateway_port_from_env,
+)
 
 
 def _print_status(stack: Stack) -> int:
@@ -46,11 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     names = None if args.services is None else [n for n in args.services.split(",") if n]
+    try:
+        pinned = gateway_port_from_env(os.environ)
+    except StartupError as exc:
+        print(f"kairos-stack: {exc}", file=sys.stderr)
+        return 2
     stack = Stack(
         args.data_dir or default_data_dir(),
         by_name(names),
         ready_timeout=args.timeout,
         kafka_nodes=args.kafka_nodes,
+        # KAIROS_GATEWAY_PORT, else 8080 when free (the same URL every time), else any
+        gateway_port=pinned,
+        preferred_gateway_port=DEFAULT_GATEWAY_PORT,
     )
 
     if args.command == "status":

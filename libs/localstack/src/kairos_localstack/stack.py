@@ -17,6 +17,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,11 +53,58 @@ from kairos_localstack.services import (
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_localstack.state import ProcessRecord, StackState, is_infrastructure
 from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
-from kairos_localstack.traefik import DEFAULT_RATE_AVERAGE, DEFAULT_RATE_BURST, TraefikGateway
+from kairos_localstack.traefik import (
+    CORS_ORIGINS_ENV,
+    DEFAULT_RATE_AVERAGE,
+    DEFAULT_RATE_BURST,
+    TraefikGateway,
+    configured_cors_origins,
+)
 
 TOPIC_PARTITIONS = 3  # >= 2 so two consumer replicas both get work
 #: Kafka nodes of a local stack: 1, or 3 on demand (KAIROS_KAFKA_NODES, `--kafka-nodes`)
 KAFKA_NODES_ENV = "KAIROS_KAFKA_NODES"
+#: `kairos-stack up` (make up) puts the gateway on KAIROS_GATEWAY_PORT, else on 8080 when
+#: that is free (a URL that stays the same from one `make up` to the next), else on any free
+#: port; other stacks (tests, benches, fault runs) take any free port unless told otherwise.
+GATEWAY_PORT_ENV = "KAIROS_GATEWAY_PORT"
+DEFAULT_GATEWAY_PORT = 8080
+
+
+def _port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:port (tried by binding it, as Traefik will: with
+    SO_REUSEADDR, so a port left in TIME_WAIT by a previous gateway counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def gateway_port_from_env(env: Mapping[str, str]) -> int | None:
+    """``KAIROS_GATEWAY_PORT`` as a port number (None when unset or empty)."""
+    raw = (env.get(GATEWAY_PORT_ENV) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise StartupError(f"{GATEWAY_PORT_ENV}={raw!r} is not a port number")
+    return int(raw)
+
+
+def choose_gateway_port(pinned: int | None, preferred: int | None) -> int:
+    """``pinned`` if nothing listens there (else a StartupError naming it); without it,
+    ``preferred`` when free, else any free port. A port is never assumed free."""
+    if pinned:
+        if not _port_free(pinned):
+            raise StartupError(
+                f"gateway port {pinned} ({GATEWAY_PORT_ENV}) is taken: something listens there"
+            )
+        return pinned
+    if preferred and _port_free(preferred):
+        return preferred
+    return free_port()
 
 
 def repo_root() -> Path:
@@ -87,6 +135,8 @@ class Stack:
         env: Mapping[str, str] | None = None,
         ready_timeout: float = 180.0,
         kafka_nodes: int | None = None,
+        gateway_port: int | None = None,
+        preferred_gateway_port: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir or default_data_dir()).resolve()
         self.logs = self.data_dir / "logs"
@@ -94,6 +144,10 @@ class Stack:
         self.env = dict(os.environ if env is None else env)
         self.kafka_nodes = kafka_nodes or int(self.env.get(KAFKA_NODES_ENV) or 1)
         self.ready_timeout = ready_timeout
+        #: the gateway's port: this one (taken = StartupError), else the preferred one when
+        #: free, else any free port (`kairos-stack up`: KAIROS_GATEWAY_PORT, 8080)
+        self.gateway_port = gateway_port
+        self.preferred_gateway_port = preferred_gateway_port
         self.state = StackState(data_dir=str(self.data_dir))
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -305,16 +359,7 @@ class Stack:
         self._record("docs", docs.proc, docs.port)
         routes[DOCS_PREFIX] = docs.port
 
-        gateway = TraefikGateway(
-            self.data_dir / "traefik",
-            routes,
-            log_file=self.logs / "traefik.log",
-            rate_average=int(self.env.get("KAIROS_GATEWAY_RATE_AVERAGE", DEFAULT_RATE_AVERAGE)),
-            rate_burst=int(self.env.get("KAIROS_GATEWAY_RATE_BURST", DEFAULT_RATE_BURST)),
-            unlimited_paths=[STRIPE_WEBHOOK_PATH],
-            problems_port=docs.port,
-        )
-        gateway.start()
+        gateway = self._start_gateway(routes, docs.port)
         assert gateway.proc is not None
         self._record("traefik", gateway.proc, gateway.port)
         self.state.gateway_url = gateway.url
@@ -325,6 +370,34 @@ class Stack:
                 self.state.endpoints["stripe_webhook_secret"],
             )
         self.state.save()
+
+    def _start_gateway(self, routes: Mapping[str, int], problems_port: int) -> TraefikGateway:
+        """Traefik on ``gateway_port``, else the preferred port when free, else any; CORS
+        for KAIROS_CORS_ORIGINS (default http://localhost:5173) and its own origin."""
+        pinned = self.gateway_port
+        port = choose_gateway_port(pinned, self.preferred_gateway_port)
+        while True:
+            gateway = TraefikGateway(
+                self.data_dir / "traefik",
+                routes,
+                port=port,
+                log_file=self.logs / "traefik.log",
+                rate_average=int(self.env.get("KAIROS_GATEWAY_RATE_AVERAGE", DEFAULT_RATE_AVERAGE)),
+                rate_burst=int(self.env.get("KAIROS_GATEWAY_RATE_BURST", DEFAULT_RATE_BURST)),
+                unlimited_paths=[STRIPE_WEBHOOK_PATH],
+                problems_port=problems_port,
+                cors_origins=configured_cors_origins(self.env.get(CORS_ORIGINS_ENV)),
+            )
+            try:
+                gateway.start()
+                return gateway
+            except StartupError:
+                gateway.stop()
+                # Free when looked at, taken before Traefik bound it: any other port will
+                # do, unless that one was asked for.
+                if pinned or _port_free(port):
+                    raise
+                port = free_port()
 
     def _ready_urls(self) -> dict[str, str]:
         """Process name -> the URL that answers 200 once it is ready."""

@@ -28,6 +28,13 @@ Parity with the deployed gateway (``deploy/gateway/``):
   themselves, so their own problem bodies are untouched. Not on event streams (the
   middleware buffers) nor on the Stripe webhook (Stripe retries any non-2xx alike). The
   deployed gateway runs several replicas behind readiness probes instead.
+* ``cors`` (when ``cors_origins`` is given): Traefik's ``headers`` middleware answers a
+  preflight from an allowed origin itself (``Access-Control-Max-Age`` lets the browser cache
+  it) and adds ``Access-Control-Allow-Origin`` (with ``Vary: Origin``) and
+  ``Access-Control-Expose-Headers`` to the answers, on every prefix router, event streams
+  included (this middleware flushes), not on the Stripe webhook. An origin not in the list
+  never gets ``Access-Control-Allow-Origin``, so its scripts cannot read an answer; Traefik
+  still sends the other ``Access-Control-*`` headers to anyone (they grant nothing alone).
 """
 
 from __future__ import annotations
@@ -51,6 +58,50 @@ PLUGINS_SOURCE = Path(__file__).resolve().parents[4] / "deploy" / "gateway" / "p
 REQUEST_ID_PLUGIN = "github.com/kairos-platform/requestid"
 DEFAULT_RATE_AVERAGE = 200
 DEFAULT_RATE_BURST = 400
+
+#: CORS, the same as deploy/gateway/dynamic.yml: what a browser frontend may send and read
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Last-Event-ID",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "Location")
+CORS_MAX_AGE_S = 600
+#: the frontends' origins unless KAIROS_CORS_ORIGINS says otherwise (a Vite dev server)
+DEFAULT_CORS_ORIGINS = ("http://localhost:5173",)
+CORS_ORIGINS_ENV = "KAIROS_CORS_ORIGINS"
+
+
+def configured_cors_origins(env_value: str | None) -> list[str]:
+    """The frontends' origins from ``KAIROS_CORS_ORIGINS`` (comma separated; unset =
+    ``DEFAULT_CORS_ORIGINS``; empty = none but the gateway's own)."""
+    named = DEFAULT_CORS_ORIGINS if env_value is None else env_value.split(",")
+    return [o for o in (n.strip() for n in named) if o]
+
+
+def allowed_cors_origins(configured: Sequence[str], gateway_port: int | None) -> list[str]:
+    """``configured`` plus the gateway's own origin (both names of the loopback address),
+    each without a trailing slash (an ``Origin`` header has none), without duplicates."""
+    own = [f"http://127.0.0.1:{gateway_port}", f"http://localhost:{gateway_port}"]
+    origins = [o.strip().rstrip("/") for o in [*configured, *(own if gateway_port else [])]]
+    return list(dict.fromkeys(o for o in origins if o))
+
+
+def cors_middleware(origins: Sequence[str]) -> dict[str, Any]:
+    """Traefik's ``headers`` middleware answering CORS for ``origins``."""
+    return {
+        "headers": {
+            "accessControlAllowOriginList": list(origins),
+            "accessControlAllowMethods": list(CORS_METHODS),
+            "accessControlAllowHeaders": list(CORS_REQUEST_HEADERS),
+            "accessControlExposeHeaders": list(CORS_EXPOSED_HEADERS),
+            "accessControlMaxAge": CORS_MAX_AGE_S,
+            "addVaryHeader": True,
+        }
+    }
 
 
 def request_id_plugin_available(source: Path = PLUGINS_SOURCE) -> bool:
@@ -80,12 +131,18 @@ def dynamic_config(
     request_id: bool = False,
     unlimited_paths: Sequence[str] = (),
     problems_port: int | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> dict[str, Any]:
     """File-provider config: one router + strip-prefix middleware + service per prefix."""
     routers: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
         "rate-limit": {"rateLimit": {"average": rate_average, "period": "1s", "burst": rate_burst}}
     }
+    # Before the rate limit: a preflight is answered at once, and a 429 carries the CORS
+    # headers, so the browser lets the frontend read its Retry-After.
+    cors = ["cors"] if cors_origins else []
+    if cors_origins:
+        middlewares["cors"] = cors_middleware(cors_origins)
     head = ["request-id"] if request_id else []
     if request_id:
         middlewares["request-id"] = {"plugin": {"requestid": {"headerName": "X-Request-Id"}}}
@@ -111,7 +168,7 @@ def dynamic_config(
         routers[name] = {
             "rule": f"PathPrefix(`{prefix}`)",
             "entryPoints": ["web"],
-            "middlewares": [*head, "rate-limit", *guard, f"{name}-strip"],
+            "middlewares": [*head, *cors, "rate-limit", *guard, f"{name}-strip"],
             "service": name,
         }
         if request_id:
@@ -123,7 +180,7 @@ def dynamic_config(
                 "rule": f"PathPrefix(`{prefix}`) && "
                 "(PathRegexp(`/stream$`) || HeaderRegexp(`Accept`, `text/event-stream`))",
                 "entryPoints": ["web"],
-                "middlewares": ["rate-limit", f"{name}-strip"],
+                "middlewares": [*cors, "rate-limit", f"{name}-strip"],
                 "service": name,
             }
         middlewares[f"{name}-strip"] = {"stripPrefix": {"prefixes": [prefix.rstrip("/")]}}
@@ -191,6 +248,7 @@ class TraefikGateway(ChildServer):
         unlimited_paths: Sequence[str] = (),
         plugins_source: Path | None = PLUGINS_SOURCE,
         problems_port: int | None = None,
+        cors_origins: Sequence[str] | None = None,
     ) -> None:
         super().__init__(port, log_file)
         self.config_dir = Path(config_dir)
@@ -201,10 +259,19 @@ class TraefikGateway(ChildServer):
         self.request_id = plugins_source is not None and request_id_plugin_available(plugins_source)
         self.plugins_source = plugins_source
         self.problems_port = problems_port
+        #: None: no CORS; else these origins and the gateway's own are allowed
+        self.cors_origins = None if cors_origins is None else tuple(cors_origins)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """The origins CORS admits (empty: no CORS middleware at all)."""
+        if self.cors_origins is None:
+            return []
+        return allowed_cors_origins(self.cors_origins, self.port)
 
     def write_config(self) -> Path:
         self.config_dir.mkdir(parents=True, exist_ok=True)
@@ -216,6 +283,7 @@ class TraefikGateway(ChildServer):
             request_id=self.request_id,
             unlimited_paths=self.unlimited_paths,
             problems_port=self.problems_port,
+            cors_origins=self.allowed_origins,
         )
         dynamic.write_text(json.dumps(config, indent=2))
         if self.request_id and self.plugins_source is not None:
