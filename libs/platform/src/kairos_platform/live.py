@@ -19,25 +19,51 @@ Wire format (``text/event-stream``): each event is ``id: <event_id>``, ``event: 
 ``event: reset`` with ``data: {"reason": ...}``; a comment line every ``heartbeat_s`` keeps
 proxies from closing an idle stream. The event id (a UUID) rather than a per-process
 counter is the SSE id so that a client may resume against any replica.
+
+**Browsers.** ``EventSource`` cannot send an ``Authorization`` header. A client first asks
+an authenticated route for a short-lived *stream token* (:class:`StreamTokens`: the caller's
+user id and roles, an expiry, HMAC-SHA256 with a secret every replica shares) and opens the
+stream with ``?token=...``; :func:`stream_caller` accepts that or the usual bearer header.
+The token opens streams only: it is not a JWT and no other route reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
+import math
+import time
+import uuid
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import ValidationError
 from starlette.responses import StreamingResponse
 
 from kairos_contracts import Envelope
+from kairos_platform.auth import KNOWN_ROLES, InvalidToken, OptionalUser, Principal
+from kairos_platform.problems import unauthorized
 
-__all__ = ["LiveEvent", "LiveHub", "Reset", "Subscription", "format_sse", "sse_response"]
+__all__ = [
+    "LiveEvent",
+    "LiveHub",
+    "Reset",
+    "StreamTokens",
+    "Subscription",
+    "format_sse",
+    "sse_response",
+    "stream_caller",
+]
 
 log = logging.getLogger("kairos.live")
 
@@ -297,3 +323,107 @@ async def sse_response(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+# -- stream tokens (EventSource cannot send an Authorization header) --------------------------
+
+_TOKEN_VERSION = "lt1"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class StreamTokens:
+    """Short-lived tokens that open event streams: ``lt1.<claims>.<signature>``.
+
+    The claims (base64url JSON) are the user id (``sub``), the roles and the expiry
+    (``exp``, Unix seconds); the signature is HMAC-SHA256 over ``lt1.<claims>`` with
+    ``secret``, so every replica sharing the secret accepts a token any of them issued.
+    """
+
+    def __init__(
+        self, secret: str | bytes, *, ttl_s: int = 60, clock: Callable[[], float] = time.time
+    ) -> None:
+        key = secret.encode() if isinstance(secret, str) else secret
+        if len(key) < 16:
+            raise ValueError("a stream-token secret needs at least 16 bytes")
+        self._key = key
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    def _sign(self, signed: str) -> str:
+        return _b64(hmac.new(self._key, signed.encode("ascii"), hashlib.sha256).digest())
+
+    def issue(self, principal: Principal, ttl_s: int | None = None) -> tuple[str, datetime]:
+        """A token for ``principal`` (its user id and roles) and when it expires: after
+        ``ttl_s`` seconds when that is shorter than the configured life."""
+        life = self.ttl_s if ttl_s is None else min(ttl_s, self.ttl_s)
+        expires = math.ceil(self._clock() + life)
+        claims = {"sub": str(principal.user_id), "roles": sorted(principal.roles), "exp": expires}
+        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        signed = f"{_TOKEN_VERSION}.{body}"
+        return f"{signed}.{self._sign(signed)}", datetime.fromtimestamp(expires, UTC)
+
+    def verify(self, token: str) -> Principal:
+        """The principal a token speaks for; :class:`InvalidToken` when it is malformed,
+        forged (signed with another secret, or altered) or expired."""
+        version, _, rest = token.partition(".")
+        body, _, signature = rest.partition(".")
+        if version != _TOKEN_VERSION or not body or not signature:
+            raise InvalidToken("The stream token is malformed.")
+        if not hmac.compare_digest(self._sign(f"{version}.{body}"), signature):
+            raise InvalidToken("The stream token's signature is invalid.")
+        try:
+            claims = json.loads(_unb64(body))
+            user_id = uuid.UUID(str(claims["sub"]))
+            roles = claims["roles"]
+            expires = float(claims["exp"])
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            raise InvalidToken("The stream token is malformed.") from exc
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise InvalidToken("The stream token is malformed.")
+        if expires <= self._clock():
+            raise InvalidToken("The stream token has expired; ask for a new one.")
+        return Principal(
+            user_id=user_id,
+            roles=frozenset(roles) & KNOWN_ROLES,
+            claims={"sub": str(user_id), "roles": roles, "exp": expires},
+        )
+
+
+def stream_caller(tokens: StreamTokens) -> Callable[..., Awaitable[Principal]]:
+    """A dependency for stream routes: the caller from ``?token=`` (a stream token from
+    ``tokens``) or, without one, from the bearer header; 401 problem when neither is
+    valid. Roles are checked by the route."""
+
+    async def dependency(
+        bearer: OptionalUser,
+        token: Annotated[
+            str | None,
+            Query(
+                max_length=1024,
+                description="A stream token (POST /live/tokens), for clients that cannot "
+                "send an Authorization header, such as a browser's EventSource.",
+            ),
+        ] = None,
+    ) -> Principal:
+        if token is not None:
+            try:
+                return tokens.verify(token)
+            except InvalidToken as exc:
+                raise unauthorized(
+                    str(exc), slug="invalid-stream-token", error="invalid_token"
+                ) from exc
+        if bearer is None:
+            raise unauthorized(
+                "A bearer token, or a stream token as ?token=, is required.",
+                slug="missing-token",
+            )
+        return bearer
+
+    return dependency

@@ -2,28 +2,62 @@
 schedule, as the events happen. Fed from Kafka by :class:`kairos_platform.live.LiveHub`
 (no consumer group, from the end, a ring per audience for ``Last-Event-ID`` resume).
 
+  POST /live/tokens                        a stream token for the caller (60 s)
   GET /me/bookings/stream                  the caller's holds, bookings and rejections
   GET /providers/{provider_id}/schedule/stream   the same for that provider (its mentor, admin)
+
+A browser's ``EventSource`` cannot send an Authorization header: it first gets a stream
+token with its bearer token (``POST /live/tokens``) and opens the stream as
+``.../stream?token=<token>``. The token carries the caller's id and roles, is signed with
+``LIVE_TOKEN_SECRET`` and expires after ``LIVE_TOKEN_TTL_S``; a stream that is already open
+stays open. The bearer header works as before.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Body, Depends, Header, status
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from kairos_booking.entrypoints.errors import unit_of_work
 from kairos_booking.service_layer.catalog import owned_provider
+from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET, BookingSettings
 from kairos_contracts import Envelope
 from kairos_contracts.topics import BOOKING_BOOKINGS, BOOKING_HOLDS, BOOKING_REJECTIONS
-from kairos_platform.auth import CurrentUser, MenteeOrAdmin
-from kairos_platform.live import LiveHub, sse_response
-from kairos_platform.problems import service_unavailable
+from kairos_platform.auth import CurrentUser, Principal, Role
+from kairos_platform.live import LiveHub, StreamTokens, sse_response, stream_caller
+from kairos_platform.problem_schema import AUTHENTICATED, problems
+from kairos_platform.problems import forbidden, service_unavailable
 
 LIVE_TOPICS = (BOOKING_HOLDS, BOOKING_BOOKINGS, BOOKING_REJECTIONS)
+
+log = logging.getLogger("kairos.booking.live")
+
+
+class LiveTokenIn(BaseModel):
+    """What a stream token is asked with (the body may be left out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ttl_s: int | None = Field(
+        default=None,
+        ge=5,
+        description="A shorter life than the default (seconds); never longer.",
+    )
+
+
+class LiveToken(BaseModel):
+    """A stream token: open a stream with ``?token=<token>`` before ``expires_at``."""
+
+    token: str = Field(description="Pass as the `token` query parameter of a stream.")
+    expires_at: datetime = Field(description="After this instant the token opens nothing.")
+
 
 _SSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -45,9 +79,48 @@ def audiences(env: Envelope) -> Iterable[str]:
         yield f"provider:{provider}"
 
 
-def live_router(uow_factory: Any, hub: LiveHub | None = None) -> APIRouter:
+def stream_tokens(settings: BookingSettings) -> StreamTokens:
+    return StreamTokens(settings.live_token_secret, ttl_s=settings.live_token_ttl_s)
+
+
+def _warn_if_dev_secret(settings: BookingSettings) -> None:
+    if settings.live_token_secret == DEV_LIVE_TOKEN_SECRET:
+        log.warning(
+            "LIVE_TOKEN_SECRET is not set: stream tokens are signed with the PUBLIC "
+            "development secret, so anyone can make one. Set LIVE_TOKEN_SECRET (the same on "
+            "every replica) in any real deployment."
+        )
+
+
+def live_router(
+    uow_factory: Any, hub: LiveHub | None = None, settings: BookingSettings | None = None
+) -> APIRouter:
     hub = hub or LiveHub(None, LIVE_TOPICS, audiences, client_id="booking-live")
+    settings = settings or BookingSettings()
+    tokens = stream_tokens(settings)
+    warned: list[bool] = []
+    caller_of_stream = stream_caller(tokens)  # ?token= or the bearer header
     router = APIRouter(tags=["live"], lifespan=hub.lifespan)
+
+    @router.post(
+        "/live/tokens",
+        status_code=status.HTTP_201_CREATED,
+        summary="A short-lived token that opens your event streams",
+        responses=problems(*AUTHENTICATED),
+    )
+    async def create_live_token(
+        caller: CurrentUser,
+        body: Annotated[LiveTokenIn | None, Body()] = None,
+    ) -> LiveToken:
+        """For clients that cannot send an Authorization header on a stream (a browser's
+        `EventSource`): open `GET /me/bookings/stream?token=...` or
+        `GET /providers/{id}/schedule/stream?token=...` with it. It stands for the caller
+        (same user, same roles) for a minute; ask for a new one to reconnect later."""
+        if not warned:  # once per process, with the app's logging in place
+            warned.append(True)
+            _warn_if_dev_secret(settings)
+        token, expires_at = tokens.issue(caller, body.ttl_s if body is not None else None)
+        return LiveToken(token=token, expires_at=expires_at)
 
     async def stream(audience: str, last_event_id: str | None) -> StreamingResponse:
         try:
@@ -59,21 +132,27 @@ def live_router(uow_factory: Any, hub: LiveHub | None = None) -> APIRouter:
                 retry_after=2,
             ) from exc
 
-    @router.get("/me/bookings/stream", response_class=StreamingResponse, responses=_SSE)
+    @router.get(
+        "/me/bookings/stream",
+        response_class=StreamingResponse,
+        responses={**_SSE, **problems(*AUTHENTICATED, 403)},
+    )
     async def my_bookings_stream(
-        caller: MenteeOrAdmin,
+        caller: Principal = Depends(caller_of_stream),  # noqa: B008 (evaluated here)
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
+        if not caller.has_role(Role.MENTEE, Role.ADMIN):
+            raise forbidden("This requires the admin or mentee role.", slug="missing-role")
         return await stream(f"mentee:{caller.user_id}", last_event_id)
 
     @router.get(
         "/providers/{provider_id}/schedule/stream",
         response_class=StreamingResponse,
-        responses=_SSE,
+        responses={**_SSE, **problems(*AUTHENTICATED, 403, 404)},
     )
     async def schedule_stream(
         provider_id: uuid.UUID,
-        caller: CurrentUser,
+        caller: Principal = Depends(caller_of_stream),  # noqa: B008 (evaluated here)
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
         async with unit_of_work(uow_factory) as uow:

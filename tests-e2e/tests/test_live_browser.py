@@ -1,0 +1,157 @@
+"""Live updates as a browser opens them, through the gateway: EventSource sends no
+Authorization header, so the page asks for a stream token (with its bearer token, from an
+allowed origin) and opens the stream with ``?token=`` only. An expired, forged or altered
+token is a 401 problem; the token carries its user's roles and nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET
+from kairos_e2e.client import Gateway
+from kairos_e2e.market import B, Market, checkout, mentee
+from kairos_platform.auth import Principal
+from kairos_platform.live import StreamTokens
+
+pytestmark = pytest.mark.e2e
+
+FRONTEND = "http://localhost:5173"  # allowed by the local gateway's default CORS origins
+
+
+class Stream:
+    """One SSE connection read in the background: (event, data) pairs into a queue."""
+
+    def __init__(self) -> None:
+        self.messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.opened = asyncio.Event()
+        self.status: int | None = None
+        self.headers: httpx.Headers | None = None
+
+    async def read(self, http: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
+        async with http.stream(
+            "GET", path, headers=headers, timeout=httpx.Timeout(10, read=None)
+        ) as resp:
+            self.status, self.headers = resp.status_code, resp.headers
+            self.opened.set()
+            if resp.status_code != 200:
+                await resp.aread()
+                return
+            fields: dict[str, str] = {}
+            async for line in resp.aiter_lines():
+                if line == "":
+                    if "event" in fields or "data" in fields:
+                        data = json.loads(fields.get("data", "null"))
+                        await self.messages.put((fields.get("event", "message"), data))
+                    fields = {}
+                elif not line.startswith(":"):
+                    name, _, value = line.partition(":")
+                    fields[name] = value.removeprefix(" ")
+
+    async def next(self, event: str, timeout: float = 10.0) -> Any:
+        """The data of the next ``event``, or fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                name, data = await asyncio.wait_for(self.messages.get(), max(left, 0.001))
+            except TimeoutError:
+                raise AssertionError(f"no {event} within {timeout}s") from None
+            if name == event:
+                return data
+
+
+@contextlib.asynccontextmanager
+async def follow(gw: Gateway, path: str, headers: dict[str, str]) -> AsyncIterator[Stream]:
+    stream = Stream()
+    task = asyncio.create_task(stream.read(gw.http, f"{B}{path}", headers))
+    try:
+        await asyncio.wait_for(stream.opened.wait(), 10)
+        yield stream
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await task
+
+
+async def stream_token(gw: Gateway, who: dict[str, str]) -> str:
+    resp = await gw.http.post(f"{B}/live/tokens", headers={**who, "Origin": FRONTEND})
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["access-control-allow-origin"] == FRONTEND
+    body = resp.json()
+    left = datetime.fromisoformat(body["expires_at"]) - datetime.now(UTC)
+    assert 0 < left.total_seconds() <= 61, body
+    return str(body["token"])
+
+
+async def test_a_stream_opened_with_only_a_stream_token_delivers_events(
+    gateway: Gateway,
+) -> None:
+    market = Market(gateway)
+    await market.open()
+    slot = (await market.slots())[0]
+    _, who = mentee(gateway)
+    token = await stream_token(gateway, who)
+    browser = {"Origin": FRONTEND, "Accept": "text/event-stream"}  # no Authorization
+
+    async with follow(gateway, f"/me/bookings/stream?token={token}", browser) as mine:
+        assert mine.status == 200, mine.status
+        assert mine.headers is not None
+        assert mine.headers["access-control-allow-origin"] == FRONTEND
+        hold = await market.hold(who, slot["starts_at"])
+        assert hold.status_code == 201, hold.text
+        placed = await mine.next("HoldPlaced")
+        assert placed["data"]["hold_id"] == hold.json()["hold_id"]
+        paid = await checkout(
+            gateway, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+        )
+        assert paid.status_code == 201, paid.text
+        confirmed = await mine.next("BookingConfirmed")
+        assert confirmed["data"]["hold_id"] == hold.json()["hold_id"]
+
+    # The mentor's schedule the same way; a mentee's token does not open it.
+    schedule = f"/providers/{market.provider_id}/schedule/stream"
+    mentor_token = await stream_token(gateway, market.mentor)
+    async with follow(gateway, f"{schedule}?token={mentor_token}", browser) as sched:
+        assert sched.status == 200, sched.status
+    theirs = await gateway.http.get(f"{B}{schedule}", params={"token": token}, headers=browser)
+    assert theirs.status_code == 403, theirs.text
+
+
+async def test_expired_forged_and_altered_stream_tokens_are_401_problems(
+    gateway: Gateway,
+) -> None:
+    secret = os.environ.get("LIVE_TOKEN_SECRET") or DEV_LIVE_TOKEN_SECRET  # what the stack runs
+    user = Principal(uuid.uuid4(), frozenset({"mentee"}))
+    expired, _ = StreamTokens(secret, clock=lambda: time.time() - 120).issue(user)
+    forged, _ = StreamTokens("not-the-stack-secret-at-all").issue(user)
+    _, who = mentee(gateway)
+    real = await stream_token(gateway, who)
+    version, body, signature = real.split(".")
+    altered = f"{version}.{body[:-1]}{'A' if body[-1] != 'A' else 'B'}.{signature}"
+    browser = {"Origin": FRONTEND, "Accept": "text/event-stream"}
+    for bad, why in ((expired, "expired"), (forged, "signature"), (altered, "")):
+        resp = await gateway.http.get(
+            f"{B}/me/bookings/stream", params={"token": bad}, headers=browser
+        )
+        assert resp.status_code == 401, resp.text
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        problem = resp.json()
+        assert problem["status"] == 401
+        assert problem["type"].endswith("/invalid-stream-token")
+        assert why in problem["detail"]
+        assert resp.headers["access-control-allow-origin"] == FRONTEND  # readable by the page
+    # No token at all: 401 as before; a stream token is no bearer token for other routes.
+    assert (await gateway.http.get(f"{B}/me/bookings/stream")).status_code == 401
+    other = await gateway.http.get(f"{B}/me/bookings", headers={"Authorization": f"Bearer {real}"})
+    assert other.status_code == 401
