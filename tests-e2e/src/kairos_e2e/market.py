@@ -135,9 +135,16 @@ async def _checkout_once(
 
 
 async def my_bookings(gw: Gateway, who: dict[str, str]) -> list[dict[str, Any]]:
-    resp = await gw.http.get(f"{B}/me/bookings", params={"when": "upcoming"}, headers=who)
-    assert resp.status_code == 200, resp.text
-    return list(resp.json())
+    """Every upcoming booking of ``who`` (all pages)."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"when": "upcoming", "limit": 200}
+    while True:
+        resp = await gw.http.get(f"{B}/me/bookings", params=params, headers=who)
+        assert resp.status_code == 200, resp.text
+        found += resp.json()["items"]
+        if not resp.json()["has_more"]:
+            return found
+        params["cursor"] = resp.json()["next_cursor"]
 
 
 async def booking_of(gw: Gateway, who: dict[str, str], starts_at: str) -> Any:

@@ -85,10 +85,21 @@ class Oracle:
             raise AssertionError(f"GET {path}: {resp.status_code} {resp.text[:300]}")
         return resp.json()
 
+    def _all(self, path: str, headers: dict[str, str], **params: Any) -> list[Any]:
+        """Every item of a paged list (following ``next_cursor``)."""
+        found: list[Any] = []
+        params = {**params, "limit": 200}
+        while True:
+            page = self._get(path, headers, **params)
+            found += page["items"]
+            if not page["has_more"]:
+                return found
+            params["cursor"] = page["next_cursor"]
+
     def see(self, headers: dict[str, str]) -> Seen:
         bookings = [
-            *self._get(f"{B}/me/bookings", headers, when="upcoming"),
-            *self._get(f"{B}/me/bookings", headers, when="past"),
+            *self._all(f"{B}/me/bookings", headers, when="upcoming"),
+            *self._all(f"{B}/me/bookings", headers, when="past"),
         ]
         lines = self._get(f"{P}/me/payments", headers, limit=500)["payments"]
         subs = self._get(f"{P}/me/subscriptions", headers)["subscriptions"]
@@ -312,18 +323,17 @@ def _is_live(oracle: Oracle, told: Told, hold_id: str, now: datetime) -> bool:
 
 
 def _confirmed_at(oracle: Oracle, off: OfferingTold, starts: datetime) -> int:
-    day = starts.date()
-    schedule = oracle._get(
-        f"{B}/providers/{off.provider_id}/schedule",
-        off.mentor,
-        **{
-            "from": (day - timedelta(days=1)).isoformat(),
-            "to": (day + timedelta(days=1)).isoformat(),
-        },
-    )
+    params: dict[str, Any] = {**_around(starts.date()), "limit": 200}
+    found: list[dict[str, Any]] = []
+    while True:  # every page of the provider's schedule around that day
+        page = oracle._get(f"{B}/providers/{off.provider_id}/schedule", off.mentor, **params)
+        found += page["bookings"]
+        if not page["has_more"]:
+            break
+        params["cursor"] = page["next_cursor"]
     return sum(
         1
-        for b in schedule["bookings"]
+        for b in found
         if b["offering_id"] == off.offering_id
         and b["status"] == "confirmed"
         and datetime.fromisoformat(b["starts_at"]) == starts

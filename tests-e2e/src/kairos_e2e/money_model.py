@@ -151,10 +151,12 @@ class MoneyModel:
         return hold_id, self.told.people[self.told.holds[hold_id][0]]
 
     def _bookings(self, headers: dict[str, str], programme: bool) -> list[dict[str, Any]]:
-        resp = self._call("GET", f"{B}/me/bookings", "my-bookings", headers=headers)
+        resp = self._call(
+            "GET", f"{B}/me/bookings", "my-bookings", headers=headers, params={"limit": 200}
+        )
         return [
             b
-            for b in resp.json()
+            for b in resp.json()["items"]
             if b["status"] == "confirmed"
             and (b["subscription_id"] is not None) == programme
             and datetime.fromisoformat(b["starts_at"]) > datetime.now(UTC) + timedelta(hours=1)

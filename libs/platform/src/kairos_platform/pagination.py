@@ -74,6 +74,29 @@ class PageRequest:
     #: the sort key to continue after (None: from the start)
     after: list[Any] | None
 
+    def key(self, *types: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+        """The cursor's key with each part made its type (``datetime.fromisoformat``,
+        ``uuid.UUID``, ``str``...); 422 when it does not fit (a cursor of another list)."""
+        if self.after is None:
+            return None
+        try:
+            if len(self.after) != len(types):
+                raise ValueError("wrong length")
+            return tuple(make(part) for make, part in zip(types, self.after, strict=True))
+        except (TypeError, ValueError) as exc:
+            raise Invalid("`cursor` belongs to another list.", slug="bad-cursor") from exc
+
+
+def keyset(columns: Sequence[Any], after: Sequence[Any] | None, descending: bool = False) -> Any:
+    """The SQL condition "after this key" for rows ordered by ``columns`` (all ascending,
+    or all descending); true when there is no key."""
+    from sqlalchemy import true, tuple_
+
+    if after is None:
+        return true()
+    row, key = tuple_(*columns), tuple_(*after)
+    return row < key if descending else row > key
+
 
 def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = (

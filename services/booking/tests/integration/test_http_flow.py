@@ -34,7 +34,11 @@ async def test_slot_hold_release_and_hold_again(api: Any) -> None:
     slots = await api.client.get(
         f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
     )
-    assert starts_at not in [s["starts_at"] for s in slots.json()["slots"]]
+    # a full slot is still listed, with no free seat ("full" is not "not offered")
+    assert {s["starts_at"]: s["free"] for s in slots.json()["slots"]}[starts_at] == 0
+    assert placed.json()["offering_title"] and placed.json()["provider_time_zone"]
+    again = await hold(api, mentee, offering_id, starts_at)
+    assert again.json()["hold_id"] == body["hold_id"]  # a retried hold names the mentee's own
 
     released = await api.client.delete(
         f"/holds/{body['hold_id']}", headers=api.token(mentee, "mentee")
@@ -229,7 +233,7 @@ async def test_slot_query_counts_holds_past_expiry_as_free_seats(api: Any) -> No
         found = {s["starts_at"]: s["free"] for s in got.json()["slots"]}
         return found.get(starts_at)
 
-    assert await free() is None  # full
+    assert await free() == 0  # full, and listed
     overdue = placed[0].json()["hold_id"]
     await api.rows(
         "UPDATE holds SET expires_at = now() - interval '1 second' WHERE hold_id = :h RETURNING 1",
@@ -238,3 +242,27 @@ async def test_slot_query_counts_holds_past_expiry_as_free_seats(api: Any) -> No
     assert await free() == 1  # not swept yet, but the slot query counts it as free
     await api.rows("UPDATE holds SET expires_at = now() - interval '1 second' RETURNING 1")
     assert await free() == 3
+
+
+async def test_my_holds_are_listed_a_page_at_a_time_soonest_first(api: Any) -> None:
+    _, offering_id = await provider_with_offering(api, capacity=2)
+    day = next_weekday(1)
+    got = await api.client.get(
+        f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
+    )
+    starts = [s["starts_at"] for s in got.json()["slots"][:3]]
+    mentee, other = uuid.uuid4(), uuid.uuid4()
+    made = [(await hold(api, mentee, offering_id, at)).json()["hold_id"] for at in reversed(starts)]
+    await hold(api, other, offering_id, starts[0])  # someone else's: not listed
+    me = api.token(mentee, "mentee")
+    first = (await api.client.get("/me/holds", params={"limit": 2}, headers=me)).json()
+    assert [h["starts_at"] for h in first["items"]] == starts[:2] and first["has_more"]
+    rest = await api.client.get(
+        "/me/holds", params={"limit": 2, "cursor": first["next_cursor"]}, headers=me
+    )
+    assert [h["starts_at"] for h in rest.json()["items"]] == starts[2:]
+    assert rest.json() == {**rest.json(), "has_more": False, "next_cursor": None}
+    assert {h["hold_id"] for h in first["items"] + rest.json()["items"]} == set(made)
+    assert first["items"][0]["offering_title"] and first["items"][0]["local_start"]
+    foreign = await api.client.get("/me/holds", params={"cursor": "AAAA"}, headers=me)
+    assert foreign.status_code == 422, foreign.text

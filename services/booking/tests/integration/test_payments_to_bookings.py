@@ -173,7 +173,7 @@ async def test_booked_session_is_listed_rescheduled_and_cancelled(api: Any) -> N
     me = api.token(mentee, "mentee")
     hold_id = (await hold(api, mentee, offering_id, first)).json()["hold_id"]
     await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id)))
-    [booking] = (await api.client.get("/me/bookings", headers=me)).json()
+    [booking] = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     assert booking["starts_at"] == first and booking["status"] == "confirmed"
 
     stranger = api.token(uuid.uuid4(), "mentee")

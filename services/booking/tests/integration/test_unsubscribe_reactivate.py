@@ -68,7 +68,7 @@ async def test_unsubscribe_cancels_and_reactivation_restores_them_visibly_at_onc
     assert await _states(api, mentee) == [("cancelled", "unsubscribed")] * n
     cancelled = await _outbox(api, "BookingCancelled")
     assert {(c["reason"], c["refund_amount_minor"]) for c in cancelled} == {("unsubscribed", 0)}
-    listed = (await api.client.get("/me/bookings", headers=me)).json()
+    listed = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     assert {b["status"] for b in listed} == {"cancelled"}
     [enrollment] = (await api.client.get("/me/enrollments", headers=me)).json()
     assert (enrollment["status"], enrollment["upcoming_sessions"]) == ("unsubscribed", [])
@@ -78,7 +78,7 @@ async def test_unsubscribe_cancels_and_reactivation_restores_them_visibly_at_onc
     assert await deliver(api, react) == "handled"
 
     assert await _states(api, mentee) == [("confirmed", None)] * n
-    listed = (await api.client.get("/me/bookings", headers=me)).json()
+    listed = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     assert [(b["status"], b["sequence"], b["cancelled_at"]) for b in listed] == [
         ("confirmed", 2, None)
     ] * n

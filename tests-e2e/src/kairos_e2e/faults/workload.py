@@ -251,11 +251,12 @@ async def _booking_for(
 
     async def probe() -> dict[str, Any] | None:
         resp = await world.call(
-            "GET", f"{B}/me/bookings", "my_bookings", params={"when": "upcoming"}, headers=who
-        )
+            "GET", f"{B}/me/bookings", "my_bookings",
+            params={"when": "upcoming", "limit": 200}, headers=who,
+        )  # fmt: skip
         if resp is None or resp.status_code != 200:
             return None
-        for b in resp.json():
+        for b in resp.json()["items"]:
             if (
                 b["offering_id"] == offering_id
                 and datetime.fromisoformat(b["starts_at"]) == want
@@ -475,12 +476,15 @@ async def _cancel_a_session(world: World, mentee: uuid.UUID, prog: Offering) -> 
     refund the answer names is what the cycle's card must get back."""
     who = world.auth("mentee", mentee)
     resp = await world.call(
-        "GET", f"{B}/me/bookings", "my_bookings", params={"when": "upcoming"}, headers=who
-    )
+        "GET", f"{B}/me/bookings", "my_bookings",
+        params={"when": "upcoming", "limit": 200}, headers=who,
+    )  # fmt: skip
     if resp is None or resp.status_code != 200:
         return
     sessions = [
-        b for b in resp.json() if b["status"] == "confirmed" and b["subscription_id"] is not None
+        b
+        for b in resp.json()["items"]
+        if b["status"] == "confirmed" and b["subscription_id"] is not None
     ]
     if not sessions:
         return

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kairos_booking.adapters.orm import bookings, payment_decisions, people
 from kairos_booking.adapters.rows import field_names, to_flat_row, to_obj
 from kairos_booking.domain.model import Booking, BookingStatus, Person
+from kairos_platform.pagination import keyset
 
 # Built once (memoised cache keys): run for every payment.
 _DECISION = select(payment_decisions.c.outcome).where(
@@ -168,14 +169,24 @@ class SqlBookingRepository:
         return await self._s.scalar(_BOOKED_BY, params) is not None
 
     async def for_mentee(
-        self, mentee_id: uuid.UUID, *, upcoming: bool, now: datetime, limit: int = 200
+        self,
+        mentee_id: uuid.UUID,
+        *,
+        upcoming: bool,
+        now: datetime,
+        limit: int = 200,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]:
+        """Upcoming soonest first, or past latest first; ``after`` the key of a page's
+        last (starts_at, booking_id)."""
         c = bookings.c
+        key = (c.starts_at, c.booking_id)
         query = select(bookings).where(c.mentee_id == mentee_id)
         if upcoming:
-            query = query.where(c.ends_at > now).order_by(c.starts_at)
+            query = query.where(c.ends_at > now, keyset(key, after)).order_by(*key)
         else:
-            query = query.where(c.ends_at <= now).order_by(c.starts_at.desc())
+            query = query.where(c.ends_at <= now, keyset(key, after, descending=True))
+            query = query.order_by(c.starts_at.desc(), c.booking_id.desc())
         return [_booking(r) for r in await self._s.execute(query.limit(limit))]
 
     async def session_dates(
@@ -266,13 +277,21 @@ class SqlBookingRepository:
         return [_booking(r) for r in await self._s.execute(query)]
 
     async def for_provider(
-        self, provider_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        provider_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        limit: int | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]:
         c = bookings.c
+        key = (c.starts_at, c.booking_id)
         rows = await self._s.execute(
             select(bookings)
             .where(c.provider_id == provider_id, c.starts_at >= start, c.starts_at < end)
-            .order_by(c.starts_at, c.booking_id)
+            .where(keyset(key, after))
+            .order_by(*key)
+            .limit(limit)
         )
         return [_booking(r) for r in rows]
 

@@ -34,6 +34,7 @@ from kairos_booking.domain.model import (
     Provider,
     WeeklyTime,
 )
+from kairos_platform.pagination import keyset
 
 # Built once (memoised cache keys): read on every payment and slot query.
 _GET_PROVIDER = select(providers).where(providers.c.provider_id == bindparam("provider_id"))
@@ -117,9 +118,15 @@ class SqlCatalogRepository:
         ).first()
         return to_obj(Provider, row) if row else None
 
-    async def list_providers(self) -> list[Provider]:
+    async def list_providers(
+        self, limit: int | None = None, after: tuple[str, uuid.UUID] | None = None
+    ) -> list[Provider]:
+        key = (providers.c.display_name, providers.c.provider_id)
         rows = await self._s.execute(
-            select(providers).where(providers.c.active).order_by(providers.c.display_name)
+            select(providers)
+            .where(providers.c.active, keyset(key, after))
+            .order_by(*key)
+            .limit(limit)
         )
         return [to_obj(Provider, r) for r in rows]
 
@@ -176,11 +183,17 @@ class SqlCatalogRepository:
         found = [_offering_and_provider(r) for r in rows]
         return {o.offering_id: (o, p) for o, p in found}
 
-    async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
-        query = select(offerings).where(offerings.c.active).order_by(offerings.c.title)
+    async def list_offerings(
+        self,
+        provider_id: uuid.UUID | None,
+        limit: int | None = None,
+        after: tuple[str, uuid.UUID] | None = None,
+    ) -> list[Offering]:
+        key = (offerings.c.title, offerings.c.offering_id)
+        query = select(offerings).where(offerings.c.active, keyset(key, after)).order_by(*key)
         if provider_id is not None:
             query = query.where(offerings.c.provider_id == provider_id)
-        return [_offering(r) for r in await self._s.execute(query)]
+        return [_offering(r) for r in await self._s.execute(query.limit(limit))]
 
     async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]:
         """All the provider's offerings, inactive too, row-locked (to republish them)."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kairos_booking.adapters.orm import holds
 from kairos_booking.adapters.rows import to_obj, to_row
 from kairos_booking.domain.model import Hold, HoldStatus
+from kairos_platform.pagination import keyset
 
 # Built once: a statement object memoises its cache key, so executing it again skips both
 # building the expression and keying the compiled-statement cache (hot consumer paths).
@@ -83,6 +84,25 @@ class SqlHoldRepository:
             "payment_ids": [p for _, p in ends],
         }
         return len((await self._s.execute(_END_MANY, params)).all())
+
+    async def live_of(
+        self,
+        mentee_id: uuid.UUID,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[Hold]:
+        """The mentee's holds still held and not past expiry, soonest slot first."""
+        c = holds.c
+        key = (c.starts_at, c.hold_id)
+        rows = await self._s.execute(
+            select(holds)
+            .where(c.mentee_id == mentee_id, c.status == "held", c.expires_at > now)
+            .where(keyset(key, after))
+            .order_by(*key)
+            .limit(limit)
+        )
+        return [_hold(r) for r in rows]
 
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID

@@ -1,33 +1,12 @@
-"""What can go wrong in a command, independent of HTTP (routes map these to problems)."""
+"""What can go wrong in a command, independent of HTTP: the platform's refusals (each kind
+with its status and slug), named here as the domain says them. The platform answers them
+as problem+json; routes never translate."""
 
 from __future__ import annotations
 
+from kairos_platform.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal
 
-class DomainError(Exception):
-    slug = "error"
+#: every refusal of the booking domain
+DomainError = Refusal
 
-    def __init__(self, detail: str, *, slug: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        if slug:
-            self.slug = slug
-
-
-class NotFound(DomainError):
-    slug = "not-found"
-
-
-class Forbidden(DomainError):
-    slug = "forbidden"
-
-
-class Conflict(DomainError):
-    slug = "conflict"
-
-
-class Gone(DomainError):
-    slug = "gone"
-
-
-class Invalid(DomainError):
-    slug = "validation-error"
+__all__ = ["Conflict", "DomainError", "Forbidden", "Gone", "Invalid", "NotFound"]

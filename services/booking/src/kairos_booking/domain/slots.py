@@ -122,7 +122,8 @@ def bookable_slots(
     now: datetime,
     occupied: Iterable[Occupied] = (),
 ) -> list[Slot]:
-    """The slots of ``offering`` from ``first`` to ``last`` (local dates) with free seats."""
+    """The slots of ``offering`` from ``first`` to ``last`` (local dates), full ones with
+    ``free`` 0; a time another session of the provider blocks is no slot at all."""
     earliest, latest = bookable_window(offering, now)
     candidates = _candidates(offering, availability, zone, first, last)  # sorted
     window = candidates[bisect_left(candidates, earliest) : bisect_right(candidates, latest)]
@@ -132,7 +133,7 @@ def bookable_slots(
 def _sweep(
     offering: Offering, starts: Sequence[datetime], occupied: Iterable[Occupied]
 ) -> list[Slot]:
-    """The slots with free seats among ``starts`` (ascending), in one pass over the
+    """The slots among ``starts`` (ascending), in one pass over the
     occupied occurrences sorted by block start: O(m log m + n) instead of a search per start.
 
     A start has no seat when another occupied occurrence (any offering of the provider,
@@ -175,9 +176,8 @@ def _sweep(
         other_end = second_end if latest_own == start else latest_end
         if other_end > block_start:
             continue  # another session of the provider overlaps: no seat
-        free = capacity - own.get(start, 0)
-        if free > 0:
-            slots.append(Slot(start, start + duration, capacity, free))
+        # full is still listed (free 0): "full" is not "not offered"
+        slots.append(Slot(start, start + duration, capacity, max(capacity - own.get(start, 0), 0)))
     return slots
 
 

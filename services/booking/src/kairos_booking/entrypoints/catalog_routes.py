@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from kairos_booking.domain.errors import NotFound
 from kairos_booking.domain.model import DateOverride
 from kairos_booking.entrypoints import views
-from kairos_booking.entrypoints.errors import unit_of_work
+from kairos_booking.entrypoints.deps import Uow
+from kairos_booking.entrypoints.models import AvailabilityOut, OfferingOut, ProviderOut, SlotsOut
 from kairos_booking.entrypoints.schemas import (
     LocalDate,
     OfferingIn,
@@ -25,116 +25,135 @@ from kairos_booking.entrypoints.schemas import (
 from kairos_booking.service_layer import catalog
 from kairos_booking.service_layer.slots import list_slots
 from kairos_platform.auth import MentorOrAdmin
+from kairos_platform.pagination import Page, PageQuery, page_of
+from kairos_platform.problem_schema import AUTHENTICATED, problems
+
+router = APIRouter(tags=["catalog"])
+management = APIRouter(tags=["catalog management"])
+#: a mentor acting on a provider or offering not theirs, or one that does not exist
+_OWNED = (*AUTHENTICATED, 403, 404)
 
 
-def catalog_router(uow_factory: Any) -> APIRouter:
-    router = APIRouter(tags=["catalog"])
-
-    @router.get("/providers")
-    async def providers() -> list[dict[str, Any]]:
-        async with unit_of_work(uow_factory) as uow:
-            return [views.provider(p) for p in await uow.catalog.list_providers()]
-
-    @router.get("/providers/{provider_id}")
-    async def get_provider(provider_id: uuid.UUID) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            found = await uow.catalog.get_provider(provider_id)
-            if found is None:
-                raise NotFound(f"No provider {provider_id}.")
-            return views.provider(found)
-
-    @router.get("/providers/{provider_id}/availability")
-    async def get_availability(provider_id: uuid.UUID) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            if await uow.catalog.get_provider(provider_id) is None:
-                raise NotFound(f"No provider {provider_id}.")
-            return views.availability(await uow.catalog.availability(provider_id))
-
-    @router.get("/offerings")
-    async def offerings(provider_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
-        async with unit_of_work(uow_factory) as uow:
-            return [views.offering(o) for o in await uow.catalog.list_offerings(provider_id)]
-
-    @router.get("/offerings/{offering_id}")
-    async def get_offering(offering_id: uuid.UUID) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            found = await uow.catalog.get_offering(offering_id)
-            if found is None:
-                raise NotFound(f"No offering {offering_id}.")
-            return views.offering(found)
-
-    # The answer is plain JSON types already: rendered to bytes as is, skipping the
-    # response-model pass that costs more than the query for hundreds of slots.
-    @router.get("/offerings/{offering_id}/slots", response_model=dict[str, Any])
-    async def slots(
-        offering_id: uuid.UUID,
-        first: Annotated[LocalDate, Query(alias="from")],
-        last: Annotated[LocalDate, Query(alias="to")],
-    ) -> Response:
-        async with unit_of_work(uow_factory) as uow:
-            offering, provider, found = await list_slots(uow, offering_id, first, last)
-        zone = ZoneInfo(provider.time_zone)
-        body = views.slots_json(str(offering.offering_id), provider.time_zone, found, zone)
-        return Response(body, media_type="application/json")
-
-    router.include_router(management_router(uow_factory))
-    return router
+@router.get("/providers")
+async def providers(uow: Uow, page: PageQuery) -> Page[ProviderOut]:
+    """Active providers by name."""
+    found = await catalog.providers(uow, page.limit + 1, page.key(str, uuid.UUID))
+    return page_of([ProviderOut.of(p) for p in found], page.limit, _by_name)
 
 
-def management_router(uow_factory: Any) -> APIRouter:
-    router = APIRouter(tags=["catalog management"])
+def _by_name(p: ProviderOut) -> tuple[str, uuid.UUID]:
+    return p.display_name, p.provider_id
 
-    @router.post("/providers", status_code=status.HTTP_201_CREATED)
-    async def create_provider(body: ProviderIn, caller: MentorOrAdmin) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            made = await catalog.create_provider(uow, caller, **body.model_dump())
-        return views.provider(made)
 
-    @router.patch("/providers/{provider_id}")
-    async def update_provider(
-        provider_id: uuid.UUID, body: ProviderPatch, caller: MentorOrAdmin
-    ) -> dict[str, Any]:
-        changes = body.model_dump(exclude_unset=True)
-        async with unit_of_work(uow_factory) as uow:
-            changed = await catalog.update_provider(uow, caller, provider_id, changes)
-        return views.provider(changed)
+@router.get("/providers/{provider_id}", responses=problems(404))
+async def get_provider(provider_id: uuid.UUID, uow: Uow) -> ProviderOut:
+    return ProviderOut.of(await catalog.provider(uow, provider_id))
 
-    @router.put("/providers/{provider_id}/availability", status_code=204)
-    async def set_weekly(
-        provider_id: uuid.UUID, body: WeeklyHoursIn, caller: MentorOrAdmin
-    ) -> None:
-        async with unit_of_work(uow_factory) as uow:
-            await catalog.set_weekly_hours(uow, caller, provider_id, body.by_day())
 
-    @router.put("/providers/{provider_id}/overrides/{day}", status_code=204)
-    async def put_override(
-        provider_id: uuid.UUID, day: LocalDate, body: OverrideIn, caller: MentorOrAdmin
-    ) -> None:
-        override = DateOverride(day, body.kind, tuple(r.minutes() for r in body.ranges))
-        async with unit_of_work(uow_factory) as uow:
-            await catalog.put_override(uow, caller, provider_id, override)
+@router.get("/providers/{provider_id}/availability", responses=problems(404))
+async def get_availability(provider_id: uuid.UUID, uow: Uow) -> AvailabilityOut:
+    return AvailabilityOut.of(await catalog.availability(uow, provider_id))
 
-    @router.delete("/providers/{provider_id}/overrides/{day}", status_code=204)
-    async def delete_override(
-        provider_id: uuid.UUID, day: LocalDate, caller: MentorOrAdmin
-    ) -> None:
-        async with unit_of_work(uow_factory) as uow:
-            await catalog.delete_override(uow, caller, provider_id, day)
 
-    @router.post("/providers/{provider_id}/offerings", status_code=status.HTTP_201_CREATED)
-    async def create_offering(
-        provider_id: uuid.UUID, body: OfferingIn, caller: MentorOrAdmin
-    ) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            made = await catalog.create_offering(uow, caller, provider_id, body.fields())
-        return views.offering(made, owner=True)
+@router.get("/offerings")
+async def offerings(
+    uow: Uow, page: PageQuery, provider_id: uuid.UUID | None = None
+) -> Page[OfferingOut]:
+    """Active offerings by title (of one provider, if given)."""
+    found = await catalog.offerings(uow, provider_id, page.limit + 1, page.key(str, uuid.UUID))
+    return page_of([OfferingOut.of(o) for o in found], page.limit, _by_title)
 
-    @router.patch("/offerings/{offering_id}")
-    async def update_offering(
-        offering_id: uuid.UUID, body: OfferingPatch, caller: MentorOrAdmin
-    ) -> dict[str, Any]:
-        async with unit_of_work(uow_factory) as uow:
-            changed = await catalog.update_offering(uow, caller, offering_id, body.fields())
-        return views.offering(changed, owner=True)
 
-    return router
+def _by_title(o: OfferingOut) -> tuple[str, uuid.UUID]:
+    return o.title, o.offering_id
+
+
+@router.get("/offerings/{offering_id}", responses=problems(404))
+async def get_offering(offering_id: uuid.UUID, uow: Uow) -> OfferingOut:
+    return OfferingOut.of(await catalog.offering(uow, offering_id))
+
+
+# The answer is written by hand (views.slots_json): hundreds of slots, asked again and
+# again; SlotsOut documents it.
+@router.get(
+    "/offerings/{offering_id}/slots",
+    response_model=SlotsOut,
+    responses=problems(404, 422, s422="Invalid dates, a range over 62 days, a programme."),
+)
+async def slots(
+    offering_id: uuid.UUID,
+    first: Annotated[LocalDate, Query(alias="from")],
+    last: Annotated[LocalDate, Query(alias="to")],
+    uow: Uow,
+) -> Response:
+    """Bookable slots of a one-time offering in a range of the provider's local dates,
+    full ones included (``free: 0``)."""
+    offering, provider, found = await list_slots(uow, offering_id, first, last)
+    zone = ZoneInfo(provider.time_zone)
+    body = views.slots_json(str(offering.offering_id), provider.time_zone, found, zone)
+    return Response(body, media_type="application/json")
+
+
+@management.post(
+    "/providers",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(*AUTHENTICATED, 403, 409, s409="This user has a provider already."),
+)
+async def create_provider(body: ProviderIn, caller: MentorOrAdmin, uow: Uow) -> ProviderOut:
+    return ProviderOut.of(await catalog.create_provider(uow, caller, **body.model_dump()))
+
+
+@management.patch("/providers/{provider_id}", responses=problems(*_OWNED))
+async def update_provider(
+    provider_id: uuid.UUID, body: ProviderPatch, caller: MentorOrAdmin, uow: Uow
+) -> ProviderOut:
+    changes = body.model_dump(exclude_unset=True)
+    return ProviderOut.of(await catalog.update_provider(uow, caller, provider_id, changes))
+
+
+@management.put(
+    "/providers/{provider_id}/availability", status_code=204, responses=problems(*_OWNED)
+)
+async def set_weekly(
+    provider_id: uuid.UUID, body: WeeklyHoursIn, caller: MentorOrAdmin, uow: Uow
+) -> None:
+    await catalog.set_weekly_hours(uow, caller, provider_id, body.by_day())
+
+
+@management.put(
+    "/providers/{provider_id}/overrides/{day}", status_code=204, responses=problems(*_OWNED)
+)
+async def put_override(
+    provider_id: uuid.UUID, day: LocalDate, body: OverrideIn, caller: MentorOrAdmin, uow: Uow
+) -> None:
+    override = DateOverride(day, body.kind, tuple(r.minutes() for r in body.ranges))
+    await catalog.put_override(uow, caller, provider_id, override)
+
+
+@management.delete(
+    "/providers/{provider_id}/overrides/{day}", status_code=204, responses=problems(*_OWNED)
+)
+async def delete_override(
+    provider_id: uuid.UUID, day: LocalDate, caller: MentorOrAdmin, uow: Uow
+) -> None:
+    await catalog.delete_override(uow, caller, provider_id, day)
+
+
+@management.post(
+    "/providers/{provider_id}/offerings",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(*_OWNED),
+)
+async def create_offering(
+    provider_id: uuid.UUID, body: OfferingIn, caller: MentorOrAdmin, uow: Uow
+) -> OfferingOut:
+    made = await catalog.create_offering(uow, caller, provider_id, body.fields())
+    return OfferingOut.of(made, owner=True)
+
+
+@management.patch("/offerings/{offering_id}", responses=problems(*_OWNED))
+async def update_offering(
+    offering_id: uuid.UUID, body: OfferingPatch, caller: MentorOrAdmin, uow: Uow
+) -> OfferingOut:
+    changed = await catalog.update_offering(uow, caller, offering_id, body.fields())
+    return OfferingOut.of(changed, owner=True)

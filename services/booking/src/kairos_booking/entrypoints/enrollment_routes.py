@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from kairos_booking.entrypoints import views
-from kairos_booking.entrypoints.errors import unit_of_work
+from kairos_booking.entrypoints.deps import Uow
+from kairos_booking.entrypoints.models import EnrollmentOut
+from kairos_booking.service_layer.descriptions import Describer
 from kairos_booking.service_layer.enrollments import my_enrollments
 from kairos_platform.auth import MenteeOrAdmin
+from kairos_platform.problem_schema import AUTHENTICATED, problems
+
+router = APIRouter(tags=["enrollments"])
 
 
-def enrollment_router(uow_factory: Any) -> APIRouter:
-    router = APIRouter(tags=["enrollments"])
-
-    @router.get("/me/enrollments")
-    async def mine(caller: MenteeOrAdmin) -> list[dict[str, Any]]:
-        async with unit_of_work(uow_factory) as uow:
-            found = await my_enrollments(uow, caller)
-        return [views.enrollment(e) for e in found]
-
-    return router
+@router.get("/me/enrollments", responses=problems(*AUTHENTICATED, 403))
+async def mine(caller: MenteeOrAdmin, uow: Uow) -> list[EnrollmentOut]:
+    """Your enrollments (one per programme): status, current cycle, upcoming sessions."""
+    describe = Describer(uow)
+    return [
+        EnrollmentOut.of(view, await describe(view.offering.offering_id))
+        for view in await my_enrollments(uow, caller)
+    ]

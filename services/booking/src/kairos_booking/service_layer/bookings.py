@@ -106,12 +106,27 @@ async def reschedule_booking(
     return booking
 
 
-async def my_bookings(uow: BookingUow, caller: Principal, *, upcoming: bool) -> list[Booking]:
-    return await uow.bookings.for_mentee(caller.user_id, upcoming=upcoming, now=uow.now())
+async def my_bookings(
+    uow: BookingUow,
+    caller: Principal,
+    *,
+    upcoming: bool,
+    limit: int = 200,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> list[Booking]:
+    return await uow.bookings.for_mentee(
+        caller.user_id, upcoming=upcoming, now=uow.now(), limit=limit, after=after
+    )
 
 
 async def provider_schedule(
-    uow: BookingUow, caller: Principal, provider_id: uuid.UUID, first: date, last: date
+    uow: BookingUow,
+    caller: Principal,
+    provider_id: uuid.UUID,
+    first: date,
+    last: date,
+    limit: int | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> tuple[Provider, list[Booking]]:
     why = domain.check_range(first, last)
     if why:
@@ -120,4 +135,4 @@ async def provider_schedule(
     zone = ZoneInfo(provider.time_zone)
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(last + timedelta(days=1), time(), zone)
-    return provider, await uow.bookings.for_provider(provider_id, start, end)
+    return provider, await uow.bookings.for_provider(provider_id, start, end, limit, after)

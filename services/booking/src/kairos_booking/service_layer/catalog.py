@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from kairos_booking.domain.model import DateOverride, Minutes, Offering, Provider
+from kairos_booking.domain.model import Availability, DateOverride, Minutes, Offering, Provider
 from kairos_booking.domain.recurring import pattern_problem
 from kairos_booking.service_layer.events import offering_published
 from kairos_booking.service_layer.ports import BookingUow
@@ -137,3 +137,40 @@ async def update_offering(
     uow.emit(offering_published(offering, provider, uow.now()))
     await uow.commit()
     return offering
+
+
+# --- queries (public) -------------------------------------------------------------------
+
+
+async def providers(
+    uow: BookingUow, limit: int, after: tuple[str, uuid.UUID] | None
+) -> list[Provider]:
+    return await uow.catalog.list_providers(limit, after)
+
+
+async def provider(uow: BookingUow, provider_id: uuid.UUID) -> Provider:
+    found = await uow.catalog.get_provider(provider_id)
+    if found is None:
+        raise NotFound(f"No provider {provider_id}.")
+    return found
+
+
+async def availability(uow: BookingUow, provider_id: uuid.UUID) -> Availability:
+    await provider(uow, provider_id)
+    return await uow.catalog.availability(provider_id)
+
+
+async def offerings(
+    uow: BookingUow,
+    provider_id: uuid.UUID | None,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[Offering]:
+    return await uow.catalog.list_offerings(provider_id, limit, after)
+
+
+async def offering(uow: BookingUow, offering_id: uuid.UUID) -> Offering:
+    found = await uow.catalog.get_offering(offering_id)
+    if found is None:
+        raise NotFound(f"No offering {offering_id}.")
+    return found

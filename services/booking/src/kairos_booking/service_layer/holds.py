@@ -44,7 +44,10 @@ async def place_hold(
     now = uow.now()
     existing = await uow.holds.held_by(offering_id, starts_at, mentee.user_id)
     if existing is not None and existing.is_live(now):
-        raise Conflict("You already hold this slot.", slug="hold-taken")
+        # a retried request learns which hold is its own
+        raise Conflict(
+            "You already hold this slot.", slug="hold-taken", hold_id=str(existing.hold_id)
+        )
     if await uow.bookings.booked_by(offering_id, starts_at, mentee.user_id):
         raise Conflict("You already booked this slot.", slug="already-booked")
     # The person's row before any seat lock: a paid cycle writes it before it takes the
@@ -84,6 +87,13 @@ async def place_hold(
     )
     await uow.commit()
     return hold
+
+
+async def my_holds(
+    uow: BookingUow, caller: Principal, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[Hold]:
+    """The caller's holds still held and not run out, soonest slot first."""
+    return await uow.holds.live_of(caller.user_id, uow.now(), limit, after)
 
 
 async def get_own_hold(uow: BookingUow, caller: Principal, hold_id: uuid.UUID) -> Hold:

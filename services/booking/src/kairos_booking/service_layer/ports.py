@@ -40,14 +40,21 @@ class CatalogRepository(Protocol):
         self, offering_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[Offering, Provider | None]]: ...
     async def provider_of_user(self, user_id: uuid.UUID) -> Provider | None: ...
-    async def list_providers(self) -> list[Provider]: ...
+    async def list_providers(
+        self, limit: int | None = None, after: tuple[str, uuid.UUID] | None = None
+    ) -> list[Provider]: ...
     async def lock_provider(self, provider_id: uuid.UUID) -> None: ...
     async def add_offering(self, offering: Offering) -> None: ...
     async def save_offering(self, offering: Offering) -> None: ...
     async def get_offering(
         self, offering_id: uuid.UUID, *, lock: bool = False
     ) -> Offering | None: ...
-    async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]: ...
+    async def list_offerings(
+        self,
+        provider_id: uuid.UUID | None,
+        limit: int | None = None,
+        after: tuple[str, uuid.UUID] | None = None,
+    ) -> list[Offering]: ...
     async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]: ...
     async def availability(self, provider_id: uuid.UUID) -> Availability: ...
     async def set_weekly(
@@ -89,6 +96,13 @@ class HoldRepository(Protocol):
     async def end_many(
         self, status: HoldStatus, at: datetime, ends: Sequence[tuple[uuid.UUID, uuid.UUID]]
     ) -> int: ...
+    async def live_of(
+        self,
+        mentee_id: uuid.UUID,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[Hold]: ...
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
     ) -> Hold | None: ...
@@ -128,10 +142,21 @@ class BookingRepository(Protocol):
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
     ) -> bool: ...
     async def for_mentee(
-        self, mentee_id: uuid.UUID, *, upcoming: bool, now: datetime, limit: int = 200
+        self,
+        mentee_id: uuid.UUID,
+        *,
+        upcoming: bool,
+        now: datetime,
+        limit: int = 200,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]: ...
     async def for_provider(
-        self, provider_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        provider_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        limit: int | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]: ...
     async def session_dates(
         self, offering_id: uuid.UUID, mentee_id: uuid.UUID, dates: Collection[date]

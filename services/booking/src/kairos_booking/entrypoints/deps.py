@@ -1,0 +1,27 @@
+"""What booking's routes reach: an open unit of work and booking's settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+
+from fastapi import Depends
+
+from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_booking.settings import BookingSettings
+from kairos_platform.deps import ServiceDep
+
+
+async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
+    """One unit of work per request, rolled back unless the route committed: a refused
+    request leaves nothing written."""
+    async with service.uow_factory() as uow:
+        yield cast(ServiceUnitOfWork, uow)
+
+
+def _settings(service: ServiceDep) -> BookingSettings:
+    return cast(BookingSettings, service.context)
+
+
+Uow = Annotated[ServiceUnitOfWork, Depends(_uow)]
+Settings = Annotated[BookingSettings, Depends(_settings)]

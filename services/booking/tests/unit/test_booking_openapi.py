@@ -1,0 +1,55 @@
+"""Booking's OpenAPI is what a client generator needs: every operation answers a typed
+body (or nothing, for a 204), every error is the one problem+json schema, and every route
+behind a token says it can answer 401."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kairos_booking.bootstrap import bootstrap
+from kairos_platform.runtime import build_http_app
+
+PUBLIC = {
+    ("get", "/providers"), ("get", "/providers/{provider_id}"),
+    ("get", "/providers/{provider_id}/availability"), ("get", "/offerings"),
+    ("get", "/offerings/{offering_id}"), ("get", "/offerings/{offering_id}/slots"),
+}  # fmt: skip
+PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def _typed(schema: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        return True
+    if schema.get("type") == "array":
+        return _typed(schema.get("items", {}))
+    return (
+        schema.get("type") == "object"
+        and bool(schema.get("properties"))
+        and (schema.get("additionalProperties") is not True)
+    )
+
+
+def test_every_operation_is_typed_and_documents_its_errors() -> None:
+    spec = build_http_app(bootstrap()).openapi()
+    operations = [
+        (method, path, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if not path.endswith("/stream")  # server-sent events: text/event-stream
+    ]
+    assert len(operations) > 20
+    for method, path, op in operations:
+        where = f"{method.upper()} {path}"
+        ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+        assert len(ok) == 1, where
+        ((status, answer),) = ok.items()
+        if status == "204":
+            assert "content" not in answer, where
+        else:
+            schema = answer["content"]["application/json"]["schema"]
+            assert _typed(schema), (where, schema)
+        for status, answer in op["responses"].items():
+            if status[0] in "45":
+                assert answer["content"] == {"application/problem+json": {"schema": PROBLEM}}
+        if (method, path) not in PUBLIC:
+            assert "401" in op["responses"], where
