@@ -3,6 +3,14 @@
 A tiny stdlib HTTP server the local stack starts next to Traefik (route ``/api/docs/``,
 prefix stripped):
 
+  GET /                          one documentation page: Swagger UI over the merged OpenAPI
+                                 document (the HTTP API of every service, "Try it out"
+                                 through the gateway) and, below it, the events each service
+                                 publishes and consumes from their AsyncAPI documents
+                                 (channels, keys, messages and their payload schemas)
+  GET /static/{file}             the page's files: Swagger UI 5 as the ``fastapi-offline``
+                                 package ships it, and the page's own script; nothing is
+                                 loaded from anywhere else
   GET /openapi.json              the services' OpenAPI documents merged into one: each
                                  service's paths under its gateway prefix
                                  (``/holds`` -> ``/api/booking/holds``), fetched live from
@@ -26,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import html
+import importlib.util
 import json
 import re
 import sys
@@ -40,7 +50,16 @@ import httpx
 
 from kairos_localstack.child import ChildServer
 
-__all__ = ["DocsServer", "DocsSource", "asyncapi_document", "main", "merge_openapi"]
+__all__ = [
+    "DocsServer",
+    "DocsSource",
+    "asyncapi_document",
+    "events_html",
+    "main",
+    "merge_openapi",
+    "page_html",
+    "static_file",
+]
 
 UPSTREAM_UNAVAILABLE_PATH = "/problems/upstream-unavailable"
 UPSTREAM_UNAVAILABLE = {
@@ -52,6 +71,145 @@ UPSTREAM_UNAVAILABLE = {
 }
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+#: the package whose Swagger UI files the page loads (as kairos_platform.docs does)
+ASSETS_PACKAGE = "fastapi_offline"
+_CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+}
+#: the page's own script (no inline script: the page works under a strict CSP too)
+PAGE_SCRIPT = """\
+window.addEventListener("load", function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: root.dataset.openapiUrl,
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    displayRequestDuration: true,
+    persistAuthorization: true,
+    validatorUrl: null,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+    layout: "BaseLayout",
+  });
+});
+"""
+PAGE_STYLE = """\
+body { margin: 0; font-family: sans-serif; color: #3b4151; }
+header, section.events { max-width: 1460px; margin: 0 auto; padding: 0 20px; }
+header nav a { margin-right: 1.2em; }
+section.events table { border-collapse: collapse; width: 100%; margin-bottom: 1em; }
+section.events th, section.events td { border-bottom: 1px solid #ddd; padding: 4px 8px;
+  text-align: left; vertical-align: top; }
+section.events pre { background: #f7f7f7; padding: 8px; overflow-x: auto; font-size: 12px; }
+code { font-size: 90%; }
+"""
+
+
+def assets_dir() -> Path:
+    """The folder of Swagger UI's files in the assets package (found without importing it)."""
+    spec = importlib.util.find_spec(ASSETS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the {ASSETS_PACKAGE} package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+def static_file(name: str) -> tuple[bytes, str] | None:
+    """(content, content type) of ``/static/<name>``, or None: the page's script and style,
+    or a file of the assets package's folder (named exactly; no paths)."""
+    if name == "kairos-docs.js":
+        return PAGE_SCRIPT.encode(), _CONTENT_TYPES[".js"]
+    if name == "kairos-docs.css":
+        return PAGE_STYLE.encode(), _CONTENT_TYPES[".css"]
+    folder = assets_dir()
+    suffix = Path(name).suffix
+    if suffix not in _CONTENT_TYPES or name not in {p.name for p in folder.iterdir()}:
+        return None
+    return (folder / name).read_bytes(), _CONTENT_TYPES[suffix]
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def events_html(service: str, doc: Mapping[str, Any]) -> str:
+    """One service's AsyncAPI document as HTML: what it publishes and consumes, on which
+    channel (topic) with which key, and each message's payload schema."""
+    channels = doc.get("channels", {})
+    rows = []
+    for op in sorted(
+        doc.get("operations", {}).values(),
+        key=lambda o: (o.get("action") != "send", o.get("channel", {}).get("$ref", "")),
+    ):
+        channel = channels.get(_ref_name(op.get("channel", {}).get("$ref", "")), {})
+        verb = "publishes" if op.get("action") == "send" else "consumes"
+        messages = ", ".join(
+            f'<a href="#{_e(service)}-{_e(_ref_name(m["$ref"]))}">{_e(_ref_name(m["$ref"]))}</a>'
+            for m in op.get("messages", [])
+            if "$ref" in m
+        )
+        rows.append(
+            f"<tr><td>{verb}</td><td><code>{_e(channel.get('address', ''))}</code></td>"
+            f"<td>{_e(channel.get('x-kairos-key', ''))}</td><td>{messages}</td>"
+            f"<td>{_e(channel.get('description', ''))}</td></tr>"
+        )
+    messages_html = []
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name, message in sorted(doc.get("components", {}).get("messages", {}).items()):
+        payload = schemas.get(name) or message.get("payload", {})
+        messages_html.append(
+            f'<details id="{_e(service)}-{_e(name)}"><summary><code>{_e(name)}</code> '
+            f"{_e(message.get('summary') or message.get('title') or '')}</summary>"
+            f"<pre>{_e(json.dumps(payload, indent=2, sort_keys=True))}</pre></details>"
+        )
+    title = doc.get("info", {}).get("title", service)
+    return (
+        f'<h3 id="events-{_e(service)}">{_e(title)} '
+        f'<small>(<a href="asyncapi/{_e(service)}.json">AsyncAPI document</a>)</small></h3>'
+        "<table><tr><th></th><th>channel (topic)</th><th>key</th><th>messages</th>"
+        "<th>about</th></tr>" + "".join(rows) + "</table>" + "".join(messages_html)
+    )
+
+
+def page_html(sources: Sequence[DocsSource]) -> str:
+    """The documentation page. Every URL in it is relative to ``/api/docs/`` (or is a
+    service's gateway prefix), so it names no other host."""
+    events = []
+    for source in sources:
+        text = asyncapi_document(source.name)
+        if text is not None:
+            events.append(events_html(source.name, json.loads(text)))
+    services = " ".join(f'<a href="{_e(s.prefix)}docs">{_e(s.name)}</a>' for s in sources)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Kairos API</title>"
+        '<link rel="icon" type="image/png" href="static/favicon.png">'
+        '<link rel="stylesheet" href="static/swagger-ui.css">'
+        '<link rel="stylesheet" href="static/kairos-docs.css">'
+        "</head><body><header><h1>Kairos API</h1><nav>"
+        '<a href="#http">HTTP API</a><a href="#events">Events</a>'
+        '<a href="openapi.json">openapi.json</a>'
+        '<a href="asyncapi/">AsyncAPI documents</a>'
+        f"<span>each service's own page: {services}</span></nav>"
+        "<p>Every route as the gateway serves it. Authorize with a token "
+        "(<code>uv run kairos-token mint --sub UUID --role mentee</code>) to try them. "
+        "Browsers open event streams with <code>?token=</code> from "
+        "<code>POST /api/booking/live/tokens</code>.</p></header>"
+        '<section id="http"><div id="swagger-ui" data-openapi-url="openapi.json"></div>'
+        '</section><section class="events" id="events"><h2>Events (Kafka)</h2>'
+        "<p>What each service publishes and consumes, from its AsyncAPI document.</p>"
+        + "".join(events)
+        + "</section>"
+        '<script src="static/swagger-ui-bundle.js"></script>'
+        '<script src="static/kairos-docs.js"></script>'
+        "</body></html>\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -161,13 +319,14 @@ def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
             body: bytes,
             content_type: str,
             headers: Mapping[str, str] | None = None,
+            cache: str = "no-store",
         ) -> None:
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", cache)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -180,7 +339,15 @@ def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/health":
+            if path in ("/", "/index.html"):
+                self._send(200, page_html(sources).encode(), "text/html; charset=utf-8")
+            elif m := re.fullmatch(r"/static/([A-Za-z0-9._-]+)", path):
+                found = static_file(m.group(1))
+                if found is None:
+                    self._problem(404, "Not Found", f"no file at {path}")
+                else:
+                    self._send(200, found[0], found[1], cache="public, max-age=3600")
+            elif path == "/health":
                 self._send(200, b'{"status":"ok"}', "application/json")
             elif path == UPSTREAM_UNAVAILABLE_PATH:
                 self._send(

@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from kairos_platform.auth import TokenVerifier, build_verifier
+from kairos_platform.docs import install_docs
 from kairos_platform.health import Readiness, ReadinessCheck, health_router
 from kairos_platform.logging import bind_context, configure_logging, current_traceparent
 from kairos_platform.metrics import (
@@ -179,4 +180,5 @@ def create_app(
     app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
+    install_docs(app)
     return app
