@@ -2,13 +2,15 @@
 
     kairos-token keygen [--out DIR] [--type rsa|ed25519] [--force]
     kairos-token mint --sub UUID --role mentee [--role ...] [--ttl 3600] [--key PATH]
-                      [--issuer ISS] [--audience AUD]
+                      [--issuer ISS] [--audience AUD] [--email E] [--name N]
     kairos-token jwks [--key PATH]
 
 Keys live in ``$KAIROS_DATA_DIR`` (default ``<repo>/.kairos``): ``jwt_private.pem`` and
 ``jwt_public.pem``. Point services at the public key with ``JWT_PUBLIC_KEY_FILE``, or serve
 the ``jwks`` output and set ``JWKS_URL``. The key id (``kid``) is the RFC 7638 thumbprint of
-the public key, so minted tokens match the JWKS entry.
+the public key, so minted tokens match the JWKS entry. ``--email`` and ``--name`` put the
+``email`` and ``name`` claims in the token: the services keep them as the person's contact
+(mails, calendar invitations, a provider's mentee list).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
+from pydantic import TypeAdapter, ValidationError
 
+from kairos_contracts.types import Email, Label
 from kairos_platform.auth import KNOWN_ROLES
 
 __all__ = [
@@ -181,6 +185,21 @@ def _default_audience() -> str:
     return os.environ.get("JWT_AUDIENCE", "kairos")
 
 
+def _contact_claims(email: str | None, name: str | None) -> dict[str, Any] | None:
+    """The ``email`` and ``name`` claims given; a value the services would not keep as a
+    contact (not an address, an empty name) is refused here rather than ignored there."""
+    claims: dict[str, Any] = {}
+    for claim, value, kind in (("email", email, Email), ("name", name, Label)):
+        if value is None:
+            continue
+        try:
+            claims[claim] = TypeAdapter(kind).validate_python(value)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"]
+            raise ValueError(f"--{claim} {value!r} is not acceptable: {message}") from None
+    return claims or None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kairos-token", description="Local JWT keys and tokens.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -197,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--key", type=Path, default=None, help="private key PEM")
     m.add_argument("--issuer", default=None, help="iss (default $JWT_ISSUER or kairos-local)")
     m.add_argument("--audience", default=None, help="aud (default $JWT_AUDIENCE or kairos)")
+    m.add_argument("--email", default=None, help="the email claim (the person's address)")
+    m.add_argument("--name", default=None, help="the name claim (their display name)")
 
     j = sub.add_parser("jwks", help="print the JWKS for a key")
     j.add_argument("--key", type=Path, default=None, help="public or private key PEM")
@@ -230,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 issuer=args.issuer or _default_issuer(),
                 audience=args.audience or _default_audience(),
                 ttl_s=args.ttl,
+                extra_claims=_contact_claims(args.email, args.name),
             )
             print(token)
             return 0
