@@ -7,7 +7,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 # --frozen when a lock file exists: never re-resolve behind the developer's back.
 SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
 
-.PHONY: up down status test lint sync uv bench
+.PHONY: up down status demo test lint sync uv bench
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install uv
@@ -24,6 +24,11 @@ down: uv
 
 status: uv
 	$(UV) run --no-sync kairos-stack status
+
+# With the stack up: a mentor with offerings, a mentee with credits, a paid booking made
+# through the public API, then printed as the curl commands that do the same.
+demo: uv
+	$(UV) run --no-sync kairos-stack demo
 
 test: sync
 	$(UV) run pytest

@@ -1,4 +1,8 @@
-"""`kairos-stack up|down|status`: the local platform from one command."""
+"""`kairos-stack up|down|status|demo`: the local platform from one command.
+
+`demo` (with the stack up) seeds a mentor, offerings and a mentee and walks a paid booking
+through the public API, then prints the same walkthrough as curl commands
+(kairos_localstack.demo)."""
 
 from __future__ import annotations
 
@@ -31,9 +35,30 @@ def _print_status(stack: Stack) -> int:
     return 0 if all(r.alive for r in state.processes) else 1
 
 
+def _demo(stack: Stack) -> int:
+    import httpx
+
+    from kairos_localstack.demo import DemoError, run_demo
+
+    state = stack.status()
+    if state is None or not state.any_alive() or not state.gateway_url:
+        print(
+            f"the stack is not up (no running stack in {stack.data_dir}): make up", file=sys.stderr
+        )
+        return 1
+    try:
+        result = run_demo(state)
+    except (DemoError, httpx.HTTPError, OSError) as exc:
+        print(f"kairos-stack demo failed: {exc}", file=sys.stderr)
+        return 1
+    status = result.booking.get("status")
+    print(f"\n# done: booking {result.booking.get('booking_id')} is {status}", file=sys.stderr)
+    return 0 if status == "confirmed" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kairos-stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "demo"])
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="default: $KAIROS_DATA_DIR or <repo>/.kairos"
     )
@@ -54,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     names = None if args.services is None else [n for n in args.services.split(",") if n]
     try:
-        pinned = gateway_port_from_env(os.environ)
+        pinned = gateway_port_from_env(os.environ) if args.command == "up" else None
     except StartupError as exc:
         print(f"kairos-stack: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "status":
         return _print_status(stack)
+    if args.command == "demo":
+        return _demo(stack)
     if args.command == "down":
         was_up = stack.is_up()
         stack.down()
