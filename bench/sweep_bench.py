@@ -32,6 +32,7 @@ from sqlalchemy import text
 
 from kairos_attendance.adapters.orm import sessions, standings
 from kairos_attendance.bootstrap import bootstrap
+from kairos_attendance.service_layer.context import context_of
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_attendance.settings import AttendanceSettings
 from kairos_localstack.postgres import PostgresServer, create_database
@@ -126,7 +127,7 @@ async def worker(url: str, batch: int, concurrency: int) -> None:
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     cpu0 = time.process_time()
-    marked = await sweep(service.extras["context"])
+    marked = await sweep(service.uow_factory, context_of(service))
     print(json.dumps({"marked": marked, "cpu_s": time.process_time() - cpu0}), flush=True)
     await asyncio.to_thread(sys.stdin.readline)  # keep the backend until the parent read its CPU
     await service.engine.dispose()

@@ -120,7 +120,7 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     # Every change is kept: who, when, before, after, how; readable by mentee and mentor.
     trail = await gw.http.get(put, headers=who)
     assert trail.status_code == 200, trail.text
-    history = trail.json()["history"]
+    history = trail.json()["items"]
     assert [(h["source"], h["changed_by"], h["before"], h["after"]) for h in history] == [
         ("join", "system", None, True),
         ("mentor", "mentor", True, False),

@@ -4,7 +4,6 @@ clock=...)`` to swap parts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,9 +12,8 @@ from kairos_attendance.adapters import orm
 from kairos_attendance.adapters.smtp import SmtpMailer
 from kairos_attendance.entrypoints import http
 from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
-from kairos_attendance.service_layer.context import Clock, Context, shifted, wall_clock
+from kairos_attendance.service_layer.context import Clock, Context, Mailer, shifted, wall_clock
 from kairos_attendance.service_layer.handlers import event_handlers
-from kairos_attendance.service_layer.mail import Mailer
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
 from kairos_platform.service import Service, assemble
@@ -27,16 +25,14 @@ def bootstrap(
     engine: AsyncEngine | None = None,
     mailer: Mailer | None = None,
     clock: Clock = wall_clock,
-) -> Service:
+) -> Service[ServiceUnitOfWork]:
     conf = AttendanceSettings.from_service_settings(settings)
-    clock = shifted(clock, conf.clock_offset_s)
-    holder: dict[str, Any] = {}
-
-    def routers(uow_factory: Any) -> Any:
-        holder["context"] = Context(uow_factory, conf, clock)
-        return http.routers(holder["context"])
-
-    service = assemble(
+    context = Context(
+        settings=conf,
+        mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),
+        clock=shifted(clock, conf.clock_offset_s),
+    )
+    return assemble(
         name=SERVICE,
         settings=conf,
         engine=engine,
@@ -44,11 +40,9 @@ def bootstrap(
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
-        routers=routers,
+        routers=http.ROUTERS,
         migrations=Path(__file__).parent / "migrations",
         # the consumer process sweeps absences and sends mails (SKIP LOCKED: any replicas)
         jobs=[run_sweep, run_mail_job],
+        context=context,
     )
-    service.extras["context"] = holder["context"]
-    service.extras["mailer"] = mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from)
-    return service

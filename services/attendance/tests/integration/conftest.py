@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from kairos_attendance.adapters.smtp import SmtpMailer
 from kairos_attendance.bootstrap import bootstrap
-from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.context import Context, UowFactory, context_of
 from kairos_attendance.service_layer.mail import send_once
 from kairos_attendance.settings import AttendanceSettings
 from kairos_contracts import Envelope, Event
@@ -57,7 +57,11 @@ class Att:
 
     @property
     def ctx(self) -> Context:
-        return self.service.extras["context"]  # type: ignore[no-any-return]
+        return context_of(self.service)
+
+    @property
+    def uows(self) -> UowFactory:
+        return self.service.uow_factory
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
         s = self.service.settings
@@ -89,7 +93,7 @@ class Att:
         return [Envelope.model_validate(r.payload) for r in rows]
 
     async def send_mails(self) -> None:
-        while await send_once(self.ctx, self.mailer):
+        while await send_once(self.uows, self.ctx, self.mailer):
             pass
 
 

@@ -38,8 +38,8 @@ async def _mails(sink: SmtpSink, address: str, n: int) -> list[EmailMessage]:
 
 
 async def _absent_after(att: Att, s: object) -> int:
-    att.clock.now = s.ends_at + att.ctx.settings.sweep_grace + timedelta(seconds=1)  # type: ignore[attr-defined]
-    return await sweep(att.ctx)
+    att.clock.now = s.ends_at + att.ctx.settings.sweep_grace + timedelta(seconds=1)
+    return await sweep(att.uows, att.ctx)
 
 
 async def test_absent_attended_absent_warns_twice_and_never_reprobates(
@@ -56,7 +56,7 @@ async def test_absent_attended_absent_warns_twice_and_never_reprobates(
     )
     assert joined.status_code == 200
     assert await _absent_after(att, sessions[2]) == 1
-    assert await sweep(att.ctx) == 0  # idempotent: nothing left to mark
+    assert await sweep(att.uows, att.ctx) == 0  # idempotent: nothing left to mark
 
     warned = await att.outbox("MenteeWarned")
     assert [w["booking_id"] for w in warned] == [
@@ -143,7 +143,7 @@ async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
             for week in range(2):
                 await a.deliver(p.session(week))
         clock.now = programmes[0].session(2).starts_at
-        marked = await asyncio.gather(sweep(a.ctx), sweep(b.ctx))
+        marked = await asyncio.gather(sweep(a.uows, a.ctx), sweep(b.uows, b.ctx))
         assert sum(marked) == 60 and all(marked)  # both replicas did part of the work
         audit = await a.rows("SELECT booking_id FROM attendance_audit")
         assert len(audit) == 60 and len({r.booking_id for r in audit}) == 60
@@ -155,9 +155,9 @@ async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
         )
         queued = await a.rows("SELECT dedupe_key, recipient FROM email_outbox")
         before = len(smtp_sink.messages())
-        senders = [send_once(a.ctx, a.mailer), send_once(b.ctx, b.mailer)]
+        senders = [send_once(a.uows, a.ctx, a.mailer), send_once(b.uows, b.ctx, b.mailer)]
         while sum(await asyncio.gather(*senders)):
-            senders = [send_once(a.ctx, a.mailer), send_once(b.ctx, b.mailer)]
+            senders = [send_once(a.uows, a.ctx, a.mailer), send_once(b.uows, b.ctx, b.mailer)]
 
         async def all_arrived() -> bool:
             return len(smtp_sink.messages()) - before >= len(queued)
@@ -264,8 +264,8 @@ async def test_a_batch_failing_midway_writes_nothing_and_the_next_sweep_does_it_
 
     async with att.service.engine.begin() as conn:
         await conn.execute(text("DROP TRIGGER refuse_mail ON email_outbox"))
-    assert await sweep(att.ctx) == 2
-    assert await sweep(att.ctx) == 0
+    assert await sweep(att.uows, att.ctx) == 2
+    assert await sweep(att.uows, att.ctx) == 0
     types = Counter(r.event_type for r in await att.rows("SELECT event_type FROM outbox"))
     assert types == {"AbsenceRecorded": 2, "MenteeWarned": 1, "MenteeReprobated": 1}
     assert len(await att.rows("SELECT 1 FROM attendance_audit")) == 2
@@ -288,8 +288,8 @@ async def test_one_sweeper_with_batches_in_flight_marks_each_session_once(
             for week in range(2):
                 await a.deliver(p.session(week))
         clock.now = programmes[0].session(2).starts_at
-        assert await sweep(a.ctx) == 40
-        assert await sweep(a.ctx) == 0
+        assert await sweep(a.uows, a.ctx) == 40
+        assert await sweep(a.uows, a.ctx) == 0
         audit = await a.rows("SELECT booking_id FROM attendance_audit")
         assert len(audit) == len({r.booking_id for r in audit}) == 40
         absences = await a.outbox("AbsenceRecorded")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import attendance_audit, sessions
 from kairos_attendance.adapters.sql import among
-from kairos_attendance.domain.sessions import BOOKING_FIELDS, Change, Session
+from kairos_attendance.domain.sessions import BOOKING_FIELDS, AuditEntry, Change, Session
 from kairos_attendance.domain.streaks import Mark
 from kairos_platform.db import newer_wins
 
@@ -113,16 +113,23 @@ class SqlSessionRepository:
             },
         )
 
-    async def history(self, booking_id: uuid.UUID) -> list[dict[str, Any]]:
-        """The session's audit trail, oldest first: who changed the mark, when, from what
-        to what, and how (join, sweep, mentor)."""
+    async def history(
+        self, booking_id: uuid.UUID, after: int | None, limit: int
+    ) -> list[AuditEntry]:
+        """The session's audit trail after the entry ``after``, oldest first, at most
+        ``limit``: who changed the mark, when, from what to what, and how (join, sweep,
+        mentor)."""
         a = attendance_audit.c
         stmt = (
-            select(a.changed_by, a.changed_by_user_id, a.changed_at, a.before, a.after, a.source)
+            select(a.id, a.changed_by, a.changed_by_user_id, a.changed_at, a.before, a.after,
+                   a.source)
             .where(a.booking_id == booking_id)
             .order_by(a.id)
-        )
-        return [dict(r._mapping) for r in (await self._s.execute(stmt)).all()]
+            .limit(limit)
+        )  # fmt: skip
+        if after is not None:
+            stmt = stmt.where(a.id > after)
+        return [AuditEntry(*r) for r in (await self._s.execute(stmt)).all()]
 
     async def marks_of(self, enrollment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mark]]:
         """The live sessions of each enrollment with their marks (cancelled ones do not count)."""

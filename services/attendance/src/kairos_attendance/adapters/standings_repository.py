@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,17 +116,24 @@ class SqlStandingRepository:
         rows = [{"enrollment_id": e, "kind": k, "key": key} for e, k, key in wanted]
         return {(r.enrollment_id, r.kind, r.key) for r in await self._s.execute(stmt, rows)}
 
-    async def page_of(
-        self, mentor: uuid.UUID, offset: int, limit: int
-    ) -> tuple[int, list[Enrollment]]:
-        """A mentor's subscribers (by the mentor's user id or provider id), one page."""
+    async def subscribers_of(
+        self,
+        mentor: uuid.UUID,
+        after: tuple[str | None, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Enrollment]:
+        """A mentor's subscribers (by the mentor's user id or provider id), by mentee name
+        (unnamed last), then enrollment id: up to ``limit`` after the key ``after``."""
         mine = or_(E.provider_user_id == mentor, E.provider_id == mentor)
-        total = await self._s.scalar(select(func.count()).select_from(standings).where(mine))
+        query = select(standings).where(mine)
+        if after is not None:
+            name, enrollment_id = after
+            later = and_(E.mentee_name.is_(None), E.enrollment_id > enrollment_id)
+            if name is not None:  # then every named one after it, and every unnamed one
+                same = and_(E.mentee_name == name, E.enrollment_id > enrollment_id)
+                later = or_(E.mentee_name > name, same, E.mentee_name.is_(None))
+            query = query.where(later)
         rows = await self._s.execute(
-            select(standings)
-            .where(mine)
-            .order_by(E.mentee_name.nulls_last(), E.enrollment_id)
-            .offset(offset)
-            .limit(limit)
+            query.order_by(E.mentee_name.nulls_last(), E.enrollment_id).limit(limit)
         )
-        return int(total or 0), [to_enrollment(r) for r in rows]
+        return [to_enrollment(r) for r in rows]

@@ -55,6 +55,19 @@ class Change:
     at: datetime
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change of a session's mark as the audit keeps it (``id`` orders them)."""
+
+    id: int
+    changed_by: str  # system | mentor | admin
+    changed_by_user_id: uuid.UUID | None
+    changed_at: datetime
+    before: bool | None
+    after: bool
+    source: str  # join | sweep | mentor
+
+
 #: the projection's columns that booking's events own (the mark columns are ours)
 BOOKING_FIELDS = (
     "sequence", "status", "cancel_reason", "enrollment_id", "subscription_id", "offering_id",

@@ -10,10 +10,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Any
 
-from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.mail import Mailer, send_once
+from kairos_attendance.service_layer.context import context_of
+from kairos_attendance.service_layer.mail import send_once
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_platform.service import Service
 
@@ -34,20 +34,20 @@ async def _loop(stop: asyncio.Event, step: Callable[[], Awaitable[int]], idle_s:
             await asyncio.wait_for(stop.wait(), idle_s)
 
 
-def _ctx(service: Service) -> Context:
-    return cast(Context, service.extras["context"])
-
-
-async def run_sweep(service: Service, stop: asyncio.Event) -> None:
-    ctx = _ctx(service)
+async def run_sweep(service: Service[Any], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
 
     async def step() -> int:
-        await sweep(ctx)  # drains every overdue batch, then waits the interval
+        await sweep(service.uow_factory, ctx)  # drains every overdue batch, then waits
         return 0
 
     await _loop(stop, step, ctx.settings.sweep_interval_s)
 
 
-async def run_mail_job(service: Service, stop: asyncio.Event) -> None:
-    ctx, mailer = _ctx(service), cast(Mailer, service.extras["mailer"])
-    await _loop(stop, lambda: send_once(ctx, mailer), ctx.settings.mail_poll_interval_s)
+async def run_mail_job(service: Service[Any], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
+    await _loop(
+        stop,
+        lambda: send_once(service.uow_factory, ctx, ctx.mailer),
+        ctx.settings.mail_poll_interval_s,
+    )

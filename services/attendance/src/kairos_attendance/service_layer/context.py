@@ -1,18 +1,27 @@
-"""What routes and jobs share: the unit of work, the settings and the clock.
+"""The attendance service's own parts, besides its unit of work: settings, clock, mailer.
 
-The clock is injected (tests pin it); no code below the entrypoints reads the wall clock.
+One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(context=...)``
+(``Service.context``): routes get it through ``entrypoints/deps.py``, jobs through
+:func:`context_of`. The clock is injected (tests pin it); no code below the entrypoints
+reads the wall clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
+from kairos_attendance.service_layer.templates import Mail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
+from kairos_platform.mail import Delivery
+from kairos_platform.service import Service
 
 Clock = Callable[[], datetime]
+#: opens a unit of work (``Service.uow_factory``): for work of several transactions
+UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 def wall_clock() -> datetime:
@@ -27,8 +36,22 @@ def shifted(clock: Clock, offset_s: float) -> Clock:
     return lambda: clock() + offset
 
 
-@dataclass
+class Mailer(Protocol):
+    async def send(self, mails: Sequence[Mail]) -> Delivery:
+        """Send in order, stopping at the first mail the server does not take."""
+        ...
+
+
+@dataclass(frozen=True)
 class Context:
-    uow_factory: Callable[[], ServiceUnitOfWork]
     settings: AttendanceSettings
+    mailer: Mailer
     clock: Clock = wall_clock
+
+
+def context_of(service: Service[Any]) -> Context:
+    """The attendance context of ``service`` (what ``bootstrap`` passed to ``assemble``)."""
+    ctx = service.context
+    if not isinstance(ctx, Context):
+        raise TypeError(f"{service.name} was not bootstrapped by kairos_attendance")
+    return ctx

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.auth import Principal, is_admin
+from kairos_platform.refusals import Forbidden
 
 LAST_SESSIONS = 5
 
 
-@dataclass(frozen=True)
-class SubscriberPage:
-    total: int
-    items: list[tuple[Enrollment, list[Session]]]
-
-
-async def subscribers(ctx: Context, mentor: uuid.UUID, page: int, size: int) -> SubscriberPage:
-    async with ctx.uow_factory() as uow:
-        total, enrollments = await uow.standings.page_of(mentor, (page - 1) * size, size)
-        recent = await uow.sessions.recent_of(
-            [e.enrollment_id for e in enrollments], ctx.clock(), LAST_SESSIONS
-        )
-    return SubscriberPage(total, [(e, recent.get(e.enrollment_id, [])) for e in enrollments])
+async def subscribers(
+    uow: ServiceUnitOfWork,
+    ctx: Context,
+    caller: Principal,
+    mentor: uuid.UUID,
+    after: tuple[str | None, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[Enrollment, list[Session]]]:
+    """Up to ``limit`` of the mentor's subscribers after the key ``after`` (mentee name,
+    enrollment id), each with their last sessions (newest first): the caller's own, or
+    any mentor's for an admin."""
+    if mentor != caller.user_id and not is_admin(caller):
+        raise Forbidden("This belongs to someone else.", slug="not-owner")
+    enrollments = await uow.standings.subscribers_of(mentor, after, limit)
+    recent = await uow.sessions.recent_of(
+        [e.enrollment_id for e in enrollments], ctx.clock(), LAST_SESSIONS
+    )
+    return [(e, recent.get(e.enrollment_id, [])) for e in enrollments]

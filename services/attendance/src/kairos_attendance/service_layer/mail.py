@@ -10,20 +10,12 @@ again with the same Message-ID, which mail clients fold into one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol
 
-from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.templates import Mail
-from kairos_platform.mail import Delivery
+from kairos_attendance.service_layer.context import Context, Mailer, UowFactory
+
+__all__ = ["Mailer", "backoff_s", "send_once"]
 
 log = logging.getLogger(__name__)
-
-
-class Mailer(Protocol):
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
-        """Send in order, stopping at the first mail the server does not take."""
-        ...
 
 
 def backoff_s(ctx: Context, attempts: int) -> float:
@@ -31,9 +23,10 @@ def backoff_s(ctx: Context, attempts: int) -> float:
     return float(min(s.mail_backoff_max_s, s.mail_backoff_base_s * 2 ** max(0, attempts - 1)))
 
 
-async def send_once(ctx: Context, mailer: Mailer) -> int:
-    """One batch; returns how many mails were claimed (0: nothing due, or SMTP down)."""
-    async with ctx.uow_factory() as uow:
+async def send_once(uow_factory: UowFactory, ctx: Context, mailer: Mailer) -> int:
+    """One batch through ``mailer``; returns how many mails were claimed (0: nothing due,
+    or SMTP down)."""
+    async with uow_factory() as uow:
         batch = await uow.mails.claim(ctx.settings.mail_batch_size, ctx.settings.mail_lease_s)
         await uow.commit()
     if not batch:
@@ -44,7 +37,7 @@ async def send_once(ctx: Context, mailer: Mailer) -> int:
         failed = batch[delivery.sent]
         log.warning("mail %s not sent yet: %s", failed.id, delivery.error)
         wait_s = backoff_s(ctx, failed.attempts + 1)
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         await uow.mails.settle([q.id for q in batch], delivery.sent, delivery.error, wait_s)
         await uow.commit()
     return 0 if delivery.error is not None else len(batch)

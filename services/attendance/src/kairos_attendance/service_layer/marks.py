@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from kairos_attendance.domain.sessions import Change, Session
+from kairos_attendance.domain.sessions import AuditEntry, Change, Session
 from kairos_attendance.domain.window import JoinRefusal
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.errors import NotFound, NotYours, Refused
 from kairos_attendance.service_layer.rules import evaluate
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts import Event
 from kairos_contracts.events.attendance import AbsenceRecorded, AttendanceRecorded, MarkedBy
 from kairos_platform.auth import Principal, is_admin
+from kairos_platform.refusals import Conflict, Forbidden, NotFound
 
 
 async def record(
@@ -50,76 +50,97 @@ async def record(
     uow.emit_many(events)  # a sweep batch: thousands, one outbox statement
 
 
-def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Refused:
+def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Conflict:
     w = ctx.settings.window
     if why is JoinRefusal.CANCELLED:
-        return Refused("This session is cancelled; there is nothing to join.", "session-cancelled")
+        return Conflict(
+            "This session is cancelled; there is nothing to join.", slug="session-cancelled"
+        )
     if why is JoinRefusal.TOO_EARLY:
         opens = w.opens_at(s.starts_at).isoformat()
-        return Refused(f"Too early: the join window opens at {opens}.", "too-early", opens_at=opens)
+        return Conflict(
+            f"Too early: the join window opens at {opens}.", slug="too-early", opens_at=opens
+        )
     closes = w.closes_at(s.starts_at).isoformat()
-    return Refused(f"Too late: the join window closed at {closes}.", "too-late", closed_at=closes)
+    return Conflict(
+        f"Too late: the join window closed at {closes}.", slug="too-late", closed_at=closes
+    )
 
 
-async def history(
-    ctx: Context, caller: Principal, booking_id: uuid.UUID
-) -> tuple[Session, list[dict[str, Any]]]:
-    """The session's mark and every change of it, for its mentee, its mentor or an admin."""
-    async with ctx.uow_factory() as uow:
-        s = await uow.sessions.get(booking_id)
-        if s is None:
-            raise NotFound("No such session.")
-        if caller.user_id not in (s.mentee_user_id, s.provider_user_id) and not is_admin(caller):
-            raise NotYours("Only the session's mentee or mentor can read its attendance.")
-        return s, await uow.sessions.history(booking_id)
-
-
-async def join(ctx: Context, caller: Principal, booking_id: uuid.UUID) -> Session:
-    """The mentee joins: inside the window they are marked attended by the system."""
-    now = ctx.clock()
-    async with ctx.uow_factory() as uow:
-        s = await uow.sessions.get(booking_id, lock=True)
-        if s is None:
-            raise NotFound("No such session.")
-        if s.mentee_user_id != caller.user_id:
-            raise NotYours("Only the session's mentee can join it.")
-        why = ctx.settings.window.refusal(s.starts_at, now, cancelled=s.cancelled)
-        if why is not None:
-            raise _refusal(ctx, s, why)
-        if s.attended is not True:  # joining twice changes nothing more
-            await uow.sessions.mark(booking_id, True, "system", None, now)
-            change = Change(s, s.attended, True, "system", None, "join", now)
-            await record(uow, [change], now, ctx.settings.app_url)
-            await uow.commit()
+async def _session(uow: ServiceUnitOfWork, booking_id: uuid.UUID, *, lock: bool) -> Session:
+    s = await uow.sessions.get(booking_id, lock=lock)
+    if s is None:
+        raise NotFound("No such session.")
     return s
 
 
-async def mark_by_mentor(
-    ctx: Context, caller: Principal, booking_id: uuid.UUID, attended: bool
-) -> tuple[Session, bool]:
-    """The session's mentor (or an admin) marks or corrects attendance once it started."""
+async def history(
+    uow: ServiceUnitOfWork,
+    caller: Principal,
+    booking_id: uuid.UUID,
+    after: int | None,
+    limit: int,
+) -> tuple[Session, list[AuditEntry]]:
+    """The session's mark and its changes after the change ``after``, oldest first (up to
+    ``limit``), for its mentee, its mentor or an admin."""
+    s = await _session(uow, booking_id, lock=False)
+    if caller.user_id not in (s.mentee_user_id, s.provider_user_id) and not is_admin(caller):
+        raise Forbidden(
+            "Only the session's mentee or mentor can read its attendance.", slug="not-owner"
+        )
+    return s, await uow.sessions.history(booking_id, after, limit)
+
+
+async def join(
+    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, booking_id: uuid.UUID
+) -> Session:
+    """The mentee joins: inside the window they are marked attended by the system. The
+    session as it stands after (joining twice changes nothing more)."""
     now = ctx.clock()
-    async with ctx.uow_factory() as uow:
-        s = await uow.sessions.get(booking_id, lock=True)
-        if s is None:
-            raise NotFound("No such session.")
-        admin = is_admin(caller)
-        if not admin and s.provider_user_id != caller.user_id:
-            raise NotYours("Only the session's mentor can mark its attendance.")
-        if s.cancelled:
-            raise Refused(
-                "This session is cancelled; attendance cannot be marked.", "session-cancelled"
-            )
-        if now < s.starts_at:
-            raise Refused(
-                f"This session starts at {s.starts_at.isoformat()}; mark it once it started.",
-                "not-started",
-            )
-        if s.attended is attended:
-            return s, False  # same mark again: nothing changes, nothing is audited
-        by = "admin" if admin and s.provider_user_id != caller.user_id else "mentor"
-        await uow.sessions.mark(booking_id, attended, by, caller.user_id, now)
-        change = Change(s, s.attended, attended, by, caller.user_id, "mentor", now)
-        await record(uow, [change], now, ctx.settings.app_url)
-        await uow.commit()
-    return s, True
+    s = await _session(uow, booking_id, lock=True)
+    if s.mentee_user_id != caller.user_id:
+        raise Forbidden("Only the session's mentee can join it.", slug="not-owner")
+    why = ctx.settings.window.refusal(s.starts_at, now, cancelled=s.cancelled)
+    if why is not None:
+        raise _refusal(ctx, s, why)
+    if s.attended is True:
+        return s
+    await uow.sessions.mark(booking_id, True, "system", None, now)
+    change = Change(s, s.attended, True, "system", None, "join", now)
+    await record(uow, [change], now, ctx.settings.app_url)
+    await uow.commit()
+    return replace(s, attended=True, marked_by="system", marked_by_user_id=None, marked_at=now)
+
+
+async def mark_by_mentor(
+    uow: ServiceUnitOfWork,
+    ctx: Context,
+    caller: Principal,
+    booking_id: uuid.UUID,
+    attended: bool,
+) -> tuple[Session, bool]:
+    """The session's mentor (or an admin) marks or corrects attendance once it started.
+    The session as it stands after, and whether the mark changed."""
+    now = ctx.clock()
+    s = await _session(uow, booking_id, lock=True)
+    admin = is_admin(caller)
+    if not admin and s.provider_user_id != caller.user_id:
+        raise Forbidden("Only the session's mentor can mark its attendance.", slug="not-owner")
+    if s.cancelled:
+        raise Conflict(
+            "This session is cancelled; attendance cannot be marked.", slug="session-cancelled"
+        )
+    if now < s.starts_at:
+        raise Conflict(
+            f"This session starts at {s.starts_at.isoformat()}; mark it once it started.",
+            slug="not-started",
+        )
+    if s.attended is attended:
+        return s, False  # same mark again: nothing changes, nothing is audited
+    by = "admin" if admin and s.provider_user_id != caller.user_id else "mentor"
+    await uow.sessions.mark(booking_id, attended, by, caller.user_id, now)
+    change = Change(s, s.attended, attended, by, caller.user_id, "mentor", now)
+    await record(uow, [change], now, ctx.settings.app_url)
+    await uow.commit()
+    marked = replace(s, attended=attended, marked_by=by, marked_by_user_id=caller.user_id)
+    return replace(marked, marked_at=now), True

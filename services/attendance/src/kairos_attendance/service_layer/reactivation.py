@@ -14,47 +14,49 @@ from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.streaks import Standing
 from kairos_attendance.service_layer import notifications as n
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.errors import NotFound, Refused
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts.events.attendance import MenteeReactivated
 from kairos_contracts.types import Actor
 from kairos_platform.auth import Principal, is_admin
+from kairos_platform.refusals import Conflict, NotFound
 
 
-async def reactivate(ctx: Context, caller: Principal, enrollment_id: uuid.UUID) -> Enrollment:
+async def reactivate(
+    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, enrollment_id: uuid.UUID
+) -> Enrollment:
     now = ctx.clock()
-    async with ctx.uow_factory() as uow:
-        e = await uow.standings.get(enrollment_id, lock=True)
-        admin = is_admin(caller)
-        # another mentor learns nothing about this enrollment, not even that it exists
-        if e is None or (not admin and e.provider_user_id != caller.user_id):
-            raise NotFound("No such subscriber of yours.")
-        if e.reprobated_at is None:
-            raise Refused("This subscriber is not reprobated.", "not-reprobated")
-        latest = (await uow.sessions.latest_of([enrollment_id])).get(enrollment_id)
-        if latest is None:
-            raise Refused("No cycle is known for this subscriber yet.", "no-cycle")
-        undone = e.reprobated_at
-        uow.emit(
-            MenteeReactivated(
-                enrollment_id=e.enrollment_id,
-                subscription_id=e.subscription_id,
-                offering_id=e.offering_id,
-                mentee=n.mentee_of(e),
-                provider=n.provider_of(e),
-                cycle=n.cycle_of(latest),
-                undoes_reprobated_at=undone,
-                reactivated_by=Actor.ADMIN if admin else Actor.MENTOR,
-                reactivated_by_user_id=caller.user_id,
-                reactivated_at=now,
-            )
+    e = await uow.standings.get(enrollment_id, lock=True)
+    admin = is_admin(caller)
+    # another mentor learns nothing about this enrollment, not even that it exists
+    if e is None or (not admin and e.provider_user_id != caller.user_id):
+        raise NotFound("No such subscriber of yours.")
+    if e.reprobated_at is None:
+        raise Conflict("This subscriber is not reprobated.", slug="not-reprobated")
+    latest = (await uow.sessions.latest_of([enrollment_id])).get(enrollment_id)
+    if latest is None:
+        raise Conflict("No cycle is known for this subscriber yet.", slug="no-cycle")
+    undone = e.reprobated_at
+    uow.emit(
+        MenteeReactivated(
+            enrollment_id=e.enrollment_id,
+            subscription_id=e.subscription_id,
+            offering_id=e.offering_id,
+            mentee=n.mentee_of(e),
+            provider=n.provider_of(e),
+            cycle=n.cycle_of(latest),
+            undoes_reprobated_at=undone,
+            reactivated_by=Actor.ADMIN if admin else Actor.MENTOR,
+            reactivated_by_user_id=caller.user_id,
+            reactivated_at=now,
         )
-        e.reprobated_at, e.reactivated_at = None, now
-        e.streak, e.status = 0, Standing.ACTIVE
-        await uow.standings.save_many([e])
-        await uow.mails.add(
-            n.mails(
-                "reactivation", e, latest, undone.isoformat(), ctx.settings.app_url, to_mentor=False
-            )
+    )
+    e.reprobated_at, e.reactivated_at = None, now
+    e.streak, e.status = 0, Standing.ACTIVE
+    await uow.standings.save_many([e])
+    await uow.mails.add(
+        n.mails(
+            "reactivation", e, latest, undone.isoformat(), ctx.settings.app_url, to_mentor=False
         )
-        await uow.commit()
+    )
+    await uow.commit()
     return e

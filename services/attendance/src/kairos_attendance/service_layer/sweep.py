@@ -13,21 +13,21 @@ from __future__ import annotations
 import asyncio
 
 from kairos_attendance.domain.sessions import Change
-from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.context import Context, UowFactory
 from kairos_attendance.service_layer.marks import record
 from kairos_platform.heap import cyclic_gc_paused
 
 
-async def sweep_batch(ctx: Context) -> int:
+async def sweep_batch(uow_factory: UowFactory, ctx: Context) -> int:
     """Mark one batch; returns how many sessions it marked (0: nothing overdue)."""
     with cyclic_gc_paused():
-        return await _batch(ctx)
+        return await _batch(uow_factory, ctx)
 
 
-async def _batch(ctx: Context) -> int:
+async def _batch(uow_factory: UowFactory, ctx: Context) -> int:
     now = ctx.clock()
     cutoff = now - ctx.settings.sweep_grace
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         marked = await uow.sessions.mark_overdue_absent(cutoff, ctx.settings.sweep_batch_size, now)
         if not marked:
             return 0
@@ -37,14 +37,14 @@ async def _batch(ctx: Context) -> int:
     return len(marked)
 
 
-async def sweep(ctx: Context) -> int:
+async def sweep(uow_factory: UowFactory, ctx: Context) -> int:
     """Batches until nothing is overdue, ``SWEEP_CONCURRENCY`` of them in flight at once
     (disjoint, like replicas'); returns the total marked. A failing batch cancels the
     others (each rolls back) and the error propagates."""
 
     async def drain() -> int:
         total = 0
-        while found := await sweep_batch(ctx):
+        while found := await sweep_batch(uow_factory, ctx):
             total += found
         return total
 
