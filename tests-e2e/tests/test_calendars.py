@@ -202,7 +202,7 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     assert after.headers["content-type"].startswith("application/problem+json")
 
     # The connection is healthy, and the mentee (who has a calendar) got no mail at all.
-    (connection,) = (await gateway.http.get(f"{C}/connections", headers=who)).json()
+    (connection,) = (await gateway.http.get(f"{C}/connections", headers=who)).json()["items"]
     assert connection["status"] == "active" and connection["failures"] == 0, connection
     assert mails_to(maildir, mentee_address) == []
     # Still exactly one copy per booking in the calendar.

@@ -4,7 +4,6 @@ mailer=...)`` to swap parts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,9 +20,8 @@ from kairos_calendar_sync.entrypoints.jobs import (
     run_sync_worker,
 )
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
-from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.context import Context, Mailer
 from kairos_calendar_sync.service_layer.handlers import event_handlers
-from kairos_calendar_sync.service_layer.mail import Mailer
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform.service import Service, assemble
@@ -35,26 +33,20 @@ def bootstrap(
     engine: AsyncEngine | None = None,
     clients: ClientFactory | None = None,
     mailer: Mailer | None = None,
-) -> Service:
+) -> Service[ServiceUnitOfWork]:
     conf = CalendarSettings.from_service_settings(settings)
-    box = SecretBox(conf.calendar_secret_key)
-    policy = RetryPolicy(
-        conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
+    context = Context(
+        settings=conf,
+        clients=clients or client_factory(conf),
+        box=SecretBox(conf.calendar_secret_key),
+        policy=RetryPolicy(
+            conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
+        ),
+        mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),
+        batch_size=conf.sync_batch_size,
+        lease_s=conf.sync_lease_s,
     )
-    holder: dict[str, Any] = {}
-
-    def routers(uow_factory: Any) -> Any:
-        holder["context"] = Context(
-            uow_factory,
-            clients or client_factory(conf),
-            box,
-            policy,
-            conf.sync_batch_size,
-            conf.sync_lease_s,
-        )
-        return http.routers(cast(Context, holder["context"]))
-
-    service = assemble(
+    return assemble(
         name=SERVICE,
         settings=conf,
         engine=engine,
@@ -62,10 +54,8 @@ def bootstrap(
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(),
-        routers=routers,
+        routers=http.ROUTERS,
         migrations=Path(__file__).parent / "migrations",
         jobs=[run_sync_worker, run_mail_job, run_reconciliation],
+        context=context,
     )
-    service.extras["context"] = holder["context"]
-    service.extras["mailer"] = mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from)
-    return service

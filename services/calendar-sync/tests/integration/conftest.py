@@ -22,7 +22,7 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from kairos_calendar_sync.bootstrap import bootstrap
-from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.context import Context, UowFactory, context_of
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed
@@ -115,7 +115,11 @@ class Cal:
 
     @property
     def ctx(self) -> Context:
-        return self.service.extras["context"]  # type: ignore[no-any-return]
+        return context_of(self.service)
+
+    @property
+    def uows(self) -> UowFactory:
+        return self.service.uow_factory
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
         s = self.service.settings

@@ -64,9 +64,9 @@ async def test_every_event_twice_and_shuffled_still_gives_one_event_per_booking(
         for d in deliveries:
             if step < len(d):
                 await cal.deliver(d[step])
-        await sync_once(cal.ctx)
+        await sync_once(cal.uows, cal.ctx)
     # Two workers (as two replicas would) drain what is left at the same time.
-    await asyncio.gather(sync_until_idle(cal.ctx), sync_until_idle(cal.ctx))
+    await asyncio.gather(sync_until_idle(cal.uows, cal.ctx), sync_until_idle(cal.uows, cal.ctx))
 
     events = await dav.events(url, "shuffle")
     assert sorted(str(e["UID"]) for e in events) == sorted(
@@ -93,7 +93,7 @@ async def test_a_calendar_server_down_for_a_while_is_caught_up_without_loss_or_d
         await cal.connect_caldav(provider.user_id, url, "down")
         first = confirmed(provider, mentee)
         await cal.deliver(first)
-        await sync_until_idle(cal.ctx)
+        await sync_until_idle(cal.uows, cal.ctx)
 
         own.stop()
         second = confirmed(provider, mentee)
@@ -101,23 +101,27 @@ async def test_a_calendar_server_down_for_a_while_is_caught_up_without_loss_or_d
         for e in (second, moved, second):
             await cal.deliver(e)
         # Fails: the connection backs off (its entries wait), nothing is lost.
-        await sync_once(cal.ctx)
-        await sync_once(cal.ctx)
+        await sync_once(cal.uows, cal.ctx)
+        await sync_once(cal.uows, cal.ctx)
         entries = await cal.rows("SELECT pending, last_error FROM calendar_entries")
         assert sum(r.pending for r in entries) == 2
-        conn = (await cal.client.get("/connections", headers=cal.auth(provider.user_id))).json()
+        conn = (await cal.client.get("/connections", headers=cal.auth(provider.user_id))).json()[
+            "items"
+        ]
         assert conn[0]["failures"] >= 1 and "unreachable" in conn[0]["last_error"]
         failed = await cal.outbox("CalendarSyncFailed")
         assert failed and all(f["retryable"] for f in failed)
 
         own.start()  # same port, same data dir
-        await sync_until_idle(cal.ctx)
+        await sync_until_idle(cal.uows, cal.ctx)
         events = {str(e["UID"]): e for e in await Dav(own).events(url, "down")}
         assert len(await Dav(own).events(url, "down")) == 2
         assert str(events[f"{first.booking_id}@kairos"]["STATUS"]) == "CANCELLED"
         assert int(events[f"{first.booking_id}@kairos"]["SEQUENCE"]) == 1
         assert str(events[f"{second.booking_id}@kairos"]["STATUS"]) == "CONFIRMED"
-        conn = (await cal.client.get("/connections", headers=cal.auth(provider.user_id))).json()
+        conn = (await cal.client.get("/connections", headers=cal.auth(provider.user_id))).json()[
+            "items"
+        ]
         assert conn[0]["failures"] == 0 and conn[0]["status"] == "active"
     finally:
         own.stop()
@@ -144,9 +148,11 @@ async def test_a_connection_failing_again_and_again_is_marked_broken_and_others_
         await dav.delete(urlsplit(gone).path, "gone")
         for _ in range(3):
             await c.deliver(confirmed(provider, mentee))
-            await sync_until_idle(c.ctx)
+            await sync_until_idle(c.uows, c.ctx)
         assert len(await dav.events(good, "good")) == 3  # the mentor's calendar is not held up
-        listed = (await c.client.get("/connections", headers=c.auth(mentee.user_id))).json()
+        listed = (await c.client.get("/connections", headers=c.auth(mentee.user_id))).json()[
+            "items"
+        ]
         assert listed[0]["connection_id"] == broken["connection_id"]
         assert listed[0]["status"] == "broken" and listed[0]["last_error"]
         failed = await c.outbox("CalendarSyncFailed")
@@ -163,12 +169,12 @@ async def test_an_event_deleted_by_hand_is_reported_and_recreated(cal: Cal, dav:
     kept, lost = confirmed(provider, mentee), confirmed(provider, mentee)
     for e in (kept, lost):
         await cal.deliver(e)
-    await sync_until_idle(cal.ctx)
+    await sync_until_idle(cal.uows, cal.ctx)
     by_uid = {str(e["UID"]): e for e in await dav.events(url, "hand")}
     await dav.delete(by_uid[f"{lost.booking_id}@kairos"].href, "hand")
     assert len(await dav.events(url, "hand")) == 1
 
-    drifts = await reconcile_once(cal.ctx, interval_s=60)
+    drifts = await reconcile_once(cal.uows, cal.ctx, interval_s=60)
     assert [(d.kind.value, d.uid) for d in drifts] == [
         ("deleted_outside", f"{lost.booking_id}@kairos")
     ]
@@ -179,9 +185,9 @@ async def test_an_event_deleted_by_hand_is_reported_and_recreated(cal: Cal, dav:
     reported = await cal.outbox("CalendarSyncFailed")
     assert [r["booking_id"] for r in reported] == [str(lost.booking_id)]
     # Reconciling again right away is a no-op (this connection's next run is later).
-    assert await reconcile_once(cal.ctx, interval_s=60) == []
+    assert await reconcile_once(cal.uows, cal.ctx, interval_s=60) == []
 
-    await sync_until_idle(cal.ctx)
+    await sync_until_idle(cal.uows, cal.ctx)
     events = await dav.events(url, "hand")
     assert sorted(str(e["UID"]) for e in events) == sorted(
         f"{b.booking_id}@kairos" for b in (kept, lost)
@@ -198,7 +204,7 @@ async def test_a_foreign_copy_of_our_uid_is_removed_and_ours_written_again(
     await cal.connect_caldav(provider.user_id, url, "copy")
     b = confirmed(provider, mentee)
     await cal.deliver(b)
-    await sync_until_idle(cal.ctx)
+    await sync_until_idle(cal.uows, cal.ctx)
     [ours] = await dav.events(url, "copy")
     await dav.delete(ours.href, "copy")
     wrapped = (
@@ -210,9 +216,9 @@ async def test_a_foreign_copy_of_our_uid_is_removed_and_ours_written_again(
         )
         assert put.status_code == 201, put.text
 
-    drifts = await reconcile_once(cal.ctx, interval_s=60)
+    drifts = await reconcile_once(cal.uows, cal.ctx, interval_s=60)
     assert sorted(d.kind.value for d in drifts) == ["duplicate", "moved"]
-    await sync_until_idle(cal.ctx)
+    await sync_until_idle(cal.uows, cal.ctx)
     [again] = await dav.events(url, "copy")
     assert again.href == ours.href and str(again["UID"]) == f"{b.booking_id}@kairos"
 
@@ -224,6 +230,6 @@ async def test_a_foreign_copy_of_our_uid_is_removed_and_ours_written_again(
         )
         assert put.status_code == 201, put.text
     await cal.deliver(follow(BookingCancelled, b, 1))
-    await sync_until_idle(cal.ctx)
+    await sync_until_idle(cal.uows, cal.ctx)
     [last] = await dav.events(url, "copy")
     assert last.href == ours.href and str(last["STATUS"]) == "CANCELLED"

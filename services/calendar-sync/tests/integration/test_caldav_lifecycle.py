@@ -72,7 +72,7 @@ async def test_confirm_reschedule_cancel_restore_keeps_one_event_with_growing_se
     ]
     for event, status, start in steps:
         await cal.deliver(event)
-        await sync_until_idle(cal.ctx)
+        await sync_until_idle(cal.uows, cal.ctx)
         for url, user in ((mentor_url, "mentor"), (mentee_url, "mentee")):
             events = await dav.events(url, user)
             assert len(events) == 1, (event.TYPE, user, events)
@@ -123,10 +123,10 @@ async def test_connecting_refuses_what_is_not_a_calendar(cal: Cal, dav: Dav) -> 
     assert missing.status_code == 400, missing.text
     assert missing.headers["content-type"].startswith("application/problem+json")
     url = await dav.make_calendar("owner")
-    assert (await cal.client.get("/connections", headers=cal.auth(user))).json() == []
+    assert (await cal.client.get("/connections", headers=cal.auth(user))).json()["items"] == []
     # Secrets are sealed: the password never sits in the table in clear.
     ok = await cal.connect_caldav(user, url, "owner")
-    listed = (await cal.client.get("/connections", headers=cal.auth(user))).json()
+    listed = (await cal.client.get("/connections", headers=cal.auth(user))).json()["items"]
     assert [c["connection_id"] for c in listed] == [ok["connection_id"]]
     assert "password" not in str(listed)
     rows = await cal.rows("SELECT secret FROM connections")
@@ -141,7 +141,7 @@ async def test_connecting_refuses_what_is_not_a_calendar(cal: Cal, dav: Dav) -> 
     assert (
         await cal.client.delete(f"/connections/{cid}", headers=cal.auth(user))
     ).status_code == 204
-    assert (await cal.client.get("/connections", headers=cal.auth(user))).json() == []
+    assert (await cal.client.get("/connections", headers=cal.auth(user))).json()["items"] == []
 
 
 async def test_a_server_refusing_the_password_is_a_400_and_nothing_is_stored(
@@ -159,3 +159,41 @@ async def test_a_server_refusing_the_password_is_a_400_and_nothing_is_stored(
     body["password"] = "secret"
     ok = await cal.client.post("/connections", json=body, headers=cal.auth(user))
     assert ok.status_code == 201, ok.text
+
+
+async def test_connections_are_listed_page_by_page_oldest_first(cal: Cal, dav: Dav) -> None:
+    user = uuid.uuid4()
+    made = [
+        (await cal.connect_caldav(user, await dav.make_calendar("pager"), "pager"))["connection_id"]
+        for _ in range(5)
+    ]
+    await cal.connect_caldav(uuid.uuid4(), await dav.make_calendar("else"), "else")  # not listed
+    seen, cursor, pages = [], None, 0
+    while True:
+        params: dict[str, str | int] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        resp = await cal.client.get("/connections", params=params, headers=cal.auth(user))
+        assert resp.status_code == 200, resp.text
+        seen += [c["connection_id"] for c in resp.json()["items"]]
+        pages += 1
+        cursor = resp.json()["next_cursor"]
+        assert resp.json()["has_more"] is (cursor is not None)
+        if cursor is None:
+            break
+    assert (seen, pages) == (made, 3)
+    # an admin reads anyone's; anyone else gets a 403
+    as_admin = await cal.client.get(
+        "/connections", params={"user_id": str(user)}, headers=cal.auth(uuid.uuid4(), "admin")
+    )
+    assert [c["connection_id"] for c in as_admin.json()["items"]] == made
+    other = await cal.client.get(
+        "/connections", params={"user_id": str(user)}, headers=cal.auth(uuid.uuid4())
+    )
+    assert other.status_code == 403 and other.json()["type"].endswith("/not-owner")
+    # a cursor of another list (another key shape) is a 422, not a 500
+    from kairos_platform.pagination import encode_cursor
+
+    for foreign in (encode_cursor([7]), encode_cursor(["not a time", str(uuid.uuid4())])):
+        bad = await cal.client.get(
+            "/connections", params={"cursor": foreign}, headers=cal.auth(user)
+        )
+        assert bad.status_code == 422 and bad.json()["type"].endswith("/bad-cursor"), bad.text

@@ -68,7 +68,7 @@ async def test_google_lifecycle_insert_patch_delete_restore_one_event(
 
     b = confirmed(provider, mentee)
     await gcal.deliver(b)
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     [ev] = google.live()
     assert ev["iCalUID"] == f"{b.booking_id}@kairos" and ev["sequence"] == 0
     assert ev["start"] == {"dateTime": b.starts_at.isoformat(), "timeZone": "Europe/Madrid"}
@@ -90,17 +90,17 @@ async def test_google_lifecycle_insert_patch_delete_restore_one_event(
     )
     await gcal.deliver(moved)
     await gcal.deliver(b)  # stale replay: ignored
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     [ev] = google.live()
     assert ev["sequence"] == 1 and ev["start"]["dateTime"] == start.isoformat()
     assert len(google.events) == 1 and google.calls("PATCH")
 
     await gcal.deliver(follow(BookingCancelled, b, 2, **times))
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     assert google.live() == [] and google.calls("DELETE")
 
     await gcal.deliver(follow(BookingRestored, b, 3, **times))
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     [ev] = google.live()
     assert len(google.events) == 1  # the deleted copy came back; no second event
     assert ev["status"] == "confirmed" and ev["sequence"] == 3
@@ -120,20 +120,20 @@ async def test_google_duplicates_are_removed_and_hand_deletes_repaired(
     await _connect(gcal, provider.user_id, access_token="ya29.valid", expires_at=None)
     b = confirmed(provider, mentee)
     await gcal.deliver(b)
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     [ours] = google.live()
     # Another app imported a copy of our event: same iCalUID, another id.
     google._insert({k: v for k, v in ours.items() if k not in ("id", "status")})
     assert len(google.live()) == 2
-    drifts = await reconcile_once(gcal.ctx, interval_s=60)
+    drifts = await reconcile_once(gcal.uows, gcal.ctx, interval_s=60)
     assert [d.kind.value for d in drifts] == ["duplicate"]
     assert [e["id"] for e in google.live()] == [ours["id"]]
 
     google._delete(ours["id"])  # deleted by hand in Google Calendar
     await gcal.execute("UPDATE connections SET reconcile_at = now()")  # due again now
-    drifts = await reconcile_once(gcal.ctx, interval_s=60)
+    drifts = await reconcile_once(gcal.uows, gcal.ctx, interval_s=60)
     assert [d.kind.value for d in drifts] == ["deleted_outside"]
-    await sync_until_idle(gcal.ctx)
+    await sync_until_idle(gcal.uows, gcal.ctx)
     assert [e["id"] for e in google.live()] == [ours["id"]]
 
 

@@ -35,7 +35,7 @@ def _invite(m: EmailMessage) -> tuple[str, Calendar]:
 
 
 async def _send_all(cal: Cal, mailer: SmtpMailer) -> None:
-    while await send_once(cal.ctx, mailer):
+    while await send_once(cal.uows, cal.ctx, mailer):
         pass
 
 
@@ -101,7 +101,7 @@ async def test_smtp_down_then_up_sends_each_mail_once(cal: Cal) -> None:
         provider, mentee = people()
         await cal.deliver(confirmed(provider, mentee))
         mailer = SmtpMailer("127.0.0.1", port, "Kairos <calendar@kairos.local>")
-        assert await send_once(cal.ctx, mailer) == 2  # tried both, SMTP is down
+        assert await send_once(cal.uows, cal.ctx, mailer) == 2  # tried both, SMTP is down
         rows = await cal.rows("SELECT sent_at, attempts, last_error FROM email_outbox")
         assert len(rows) == 2 and all(r.sent_at is None for r in rows)
         assert any(r.attempts == 1 and r.last_error for r in rows)
@@ -137,7 +137,7 @@ async def test_a_batch_stopped_midway_marks_what_went_and_retries_the_rest(cal: 
     for _ in range(2):  # two bookings, two participants each: four mails, one batch
         await cal.deliver(confirmed(*people()))
     mailer = _StopsAfter(1)
-    assert await send_once(cal.ctx, mailer) == 4
+    assert await send_once(cal.uows, cal.ctx, mailer) == 4
     rows = await cal.rows(
         "SELECT id, sent_at, attempts, last_error, lease_until FROM email_outbox ORDER BY id"
     )
@@ -151,9 +151,11 @@ async def test_a_batch_stopped_midway_marks_what_went_and_retries_the_rest(cal: 
         for r in untried
     )  # not tried: free for the next pass, no attempt counted
     mailer.n = 10
-    assert await send_once(cal.ctx, mailer) == 3  # the failed one is due again at once here
+    assert (
+        await send_once(cal.uows, cal.ctx, mailer) == 3
+    )  # the failed one is due again at once here
     assert mailer.batches[1] == [r.id for r in (failed, *untried)]
-    assert await send_once(cal.ctx, mailer) == 0
+    assert await send_once(cal.uows, cal.ctx, mailer) == 0
 
 
 async def test_the_feed_holds_exactly_the_users_live_sessions_until_revoked(cal: Cal) -> None:

@@ -2,6 +2,7 @@
 
 from kairos_calendar_sync import SERVICE
 from kairos_calendar_sync.bootstrap import bootstrap
+from kairos_calendar_sync.service_layer.context import context_of
 from kairos_contracts import catalog
 
 
@@ -17,7 +18,8 @@ def test_the_consumer_process_runs_the_sync_mail_and_reconciliation_jobs() -> No
     service = bootstrap()
     names = {job.__name__ for job in service.jobs}
     assert names == {"run_sync_worker", "run_mail_job", "run_reconciliation"}
-    assert {"context", "mailer"} <= set(service.extras)
+    ctx = context_of(service)
+    assert ctx.mailer is not None and ctx.settings is service.settings
 
 
 def test_the_consumer_polls_at_its_documented_pace() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters.orm import calendar_entries, connections
@@ -65,6 +65,18 @@ class SqlConnectionRepository:
             .where(connections.c.user_id.in_(user_ids))
             .order_by(connections.c.created_at)
         )
+        return [to_connection(r) for r in await self._s.execute(q)]
+
+    async def of_user(
+        self, user_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[Connection]:
+        """A user's connections by creation, then id: up to ``limit`` after the key
+        ``after``."""
+        c = connections.c
+        q = select(connections).where(c.user_id == user_id)
+        if after is not None:
+            q = q.where(tuple_(c.created_at, c.connection_id) > tuple_(*after))
+        q = q.order_by(c.created_at, c.connection_id).limit(limit)
         return [to_connection(r) for r in await self._s.execute(q)]
 
     async def remove(self, connection_id: uuid.UUID) -> None:

@@ -10,13 +10,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Any
 
-from kairos_calendar_sync.service_layer.context import Context
-from kairos_calendar_sync.service_layer.mail import Mailer, send_once
+from kairos_calendar_sync.service_layer.context import context_of
+from kairos_calendar_sync.service_layer.mail import send_once
 from kairos_calendar_sync.service_layer.reconcile import reconcile_once
 from kairos_calendar_sync.service_layer.sync import sync_once
-from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform.service import Service
 
 log = logging.getLogger(__name__)
@@ -36,28 +35,28 @@ async def _loop(stop: asyncio.Event, step: Callable[[], Awaitable[int]], idle_s:
             await asyncio.wait_for(stop.wait(), idle_s)
 
 
-def _ctx(service: Service) -> Context:
-    return cast(Context, service.extras["context"])
+async def run_sync_worker(service: Service[Any], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
+    await _loop(
+        stop, lambda: sync_once(service.uow_factory, ctx), ctx.settings.sync_poll_interval_s
+    )
 
 
-async def run_sync_worker(service: Service, stop: asyncio.Event) -> None:
-    settings = cast(CalendarSettings, service.settings)
-    ctx = _ctx(service)
-    await _loop(stop, lambda: sync_once(ctx), settings.sync_poll_interval_s)
+async def run_mail_job(service: Service[Any], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
+    await _loop(
+        stop,
+        lambda: send_once(service.uow_factory, ctx, ctx.mailer),
+        ctx.settings.sync_poll_interval_s,
+    )
 
 
-async def run_mail_job(service: Service, stop: asyncio.Event) -> None:
-    settings = cast(CalendarSettings, service.settings)
-    ctx, mailer = _ctx(service), cast(Mailer, service.extras["mailer"])
-    await _loop(stop, lambda: send_once(ctx, mailer), settings.sync_poll_interval_s)
-
-
-async def run_reconciliation(service: Service, stop: asyncio.Event) -> None:
-    settings = cast(CalendarSettings, service.settings)
-    ctx = _ctx(service)
+async def run_reconciliation(service: Service[Any], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
+    interval_s = ctx.settings.reconcile_interval_s
 
     async def step() -> int:
-        await reconcile_once(ctx, interval_s=settings.reconcile_interval_s)
+        await reconcile_once(service.uow_factory, ctx, interval_s=interval_s)
         return 0  # at most one pass per wake-up; due connections are spread by reconcile_at
 
-    await _loop(stop, step, min(30.0, settings.reconcile_interval_s))
+    await _loop(stop, step, min(30.0, interval_s))

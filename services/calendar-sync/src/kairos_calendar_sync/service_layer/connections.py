@@ -1,25 +1,33 @@
 """Commands on calendar connections: connect (tested first), list, test, remove.
 
-A calendar is tested before anything is stored, with no transaction open. A new
-connection gets entries for its owner's live bookings, so it starts complete.
+A calendar is tested with no transaction open: before anything is stored on connect, and
+after the connection was read (that read's transaction ended) on test. A new connection
+gets entries for its owner's live bookings, so it starts complete. Refusals are
+``kairos_platform.refusals`` (the platform answers them as problem+json).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from kairos_calendar_sync.domain.connections import Connection, Kind
-from kairos_calendar_sync.service_layer.calendars import CalendarError
+from kairos_calendar_sync.service_layer.calendars import CalendarError, CalendarRefused
 from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.auth import Principal, is_admin
+from kairos_platform.refusals import BadRequest, Forbidden, NotFound
 
 
-class NotFound(Exception):
-    pass
+class CalendarNotUsable(BadRequest):
+    """The calendar given refused us (``calendar-refused``: credentials, not a calendar)
+    or could not be reached (``calendar-unreachable``); nothing was stored."""
 
-
-class NotYours(Exception):
-    pass
+    @classmethod
+    def of(cls, exc: CalendarError) -> CalendarNotUsable:
+        refused = isinstance(exc, CalendarRefused)
+        return cls(str(exc), slug="calendar-refused" if refused else "calendar-unreachable")
 
 
 async def _check(ctx: Context, conn: Connection, secret: dict[str, Any]) -> dict[str, Any] | None:
@@ -33,62 +41,79 @@ async def _check(ctx: Context, conn: Connection, secret: dict[str, Any]) -> dict
 
 
 async def connect(
-    ctx: Context, user_id: uuid.UUID, kind: Kind, calendar_url: str, secret: dict[str, Any]
+    uow: ServiceUnitOfWork,
+    ctx: Context,
+    user_id: uuid.UUID,
+    kind: Kind,
+    calendar_url: str,
+    secret: dict[str, Any],
 ) -> Connection:
     conn = Connection(uuid.uuid4(), user_id, kind, calendar_url, ctx.box.seal(secret))
-    refreshed = await _check(ctx, conn, secret)
+    try:
+        refreshed = await _check(ctx, conn, secret)
+    except CalendarError as exc:
+        raise CalendarNotUsable.of(exc) from exc
     if refreshed:
         conn = Connection(conn.connection_id, user_id, kind, calendar_url, ctx.box.seal(refreshed))
-    async with ctx.uow_factory() as uow:
-        await uow.connections.add(conn)
-        for b in await uow.bookings.live_for_user(user_id):
-            await uow.entries.want(b, conn.connection_id, user_id)
-        await uow.commit()
-        stored = await _get(ctx, conn.connection_id)
-    return stored
+    await uow.connections.add(conn)
+    for b in await uow.bookings.live_for_user(user_id):
+        await uow.entries.want(b, conn.connection_id, user_id)
+    await uow.commit()
+    return await _get(uow, conn.connection_id)
 
 
-async def _get(ctx: Context, connection_id: uuid.UUID) -> Connection:
-    async with ctx.uow_factory() as uow:
-        conn = await uow.connections.get(connection_id)
+async def _get(uow: ServiceUnitOfWork, connection_id: uuid.UUID) -> Connection:
+    conn = await uow.connections.get(connection_id)
     if conn is None:
-        raise NotFound(str(connection_id))
+        raise NotFound("There is no such calendar connection.")
     return conn
 
 
-async def owned(
-    ctx: Context, connection_id: uuid.UUID, user_id: uuid.UUID, admin: bool
-) -> Connection:
-    conn = await _get(ctx, connection_id)
-    if conn.user_id != user_id and not admin:
-        raise NotYours(str(connection_id))
+async def owned(uow: ServiceUnitOfWork, caller: Principal, connection_id: uuid.UUID) -> Connection:
+    """The connection, if it is the caller's (or the caller is an admin)."""
+    conn = await _get(uow, connection_id)
+    if conn.user_id != caller.user_id and not is_admin(caller):
+        raise Forbidden("This calendar connection belongs to someone else.")
     return conn
 
 
-async def listing(ctx: Context, user_id: uuid.UUID) -> list[Connection]:
-    async with ctx.uow_factory() as uow:
-        return await uow.connections.for_users([user_id])
+async def listing(
+    uow: ServiceUnitOfWork,
+    caller: Principal,
+    owner: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Connection]:
+    """Up to ``limit`` of ``owner``'s connections, oldest first, after the key ``after``
+    (created at, connection id): the caller's own, or anyone's for an admin."""
+    if owner != caller.user_id and not is_admin(caller):
+        raise Forbidden("This belongs to someone else.", slug="not-owner")
+    return await uow.connections.of_user(owner, after, limit)
 
 
-async def test(ctx: Context, conn: Connection) -> tuple[Connection, str | None]:
-    """Try the calendar now. Success clears a broken state, so its backlog resumes."""
+async def test(
+    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, connection_id: uuid.UUID
+) -> tuple[Connection, str | None]:
+    """Try the caller's calendar now. Success clears a broken state, so its backlog
+    resumes; a failure is recorded (not counted towards broken) and returned."""
+    conn = await owned(uow, caller, connection_id)
+    await uow.rollback()  # the read is over: no transaction open while the calendar answers
     error: str | None = None
     try:
         refreshed = await _check(ctx, conn, ctx.box.open(conn.secret))
     except CalendarError as exc:
         error, refreshed = str(exc), None
-    async with ctx.uow_factory() as uow:
-        if error is None:
-            await uow.connections.succeeded(
-                conn.connection_id, ctx.box.seal(refreshed) if refreshed else None
-            )
-        else:
-            await uow.connections.failed(conn.connection_id, error, 0.0, broken=False)
-        await uow.commit()
-    return await _get(ctx, conn.connection_id), error
+    if error is None:
+        await uow.connections.succeeded(
+            conn.connection_id, ctx.box.seal(refreshed) if refreshed else None
+        )
+    else:
+        await uow.connections.failed(conn.connection_id, error, 0.0, broken=False)
+    await uow.commit()
+    return await _get(uow, conn.connection_id), error
 
 
-async def remove(ctx: Context, conn: Connection) -> None:
-    async with ctx.uow_factory() as uow:
-        await uow.connections.remove(conn.connection_id)
-        await uow.commit()
+async def remove(uow: ServiceUnitOfWork, caller: Principal, connection_id: uuid.UUID) -> None:
+    conn = await owned(uow, caller, connection_id)
+    await uow.connections.remove(conn.connection_id)
+    await uow.commit()

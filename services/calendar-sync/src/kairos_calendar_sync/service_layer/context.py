@@ -1,14 +1,27 @@
-"""What the jobs and commands share: the unit of work, calendar clients, sealed secrets."""
+"""The calendar-sync service's own parts, besides its unit of work: settings, calendar
+clients, sealed secrets, the retry policy and the mailer.
+
+One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(context=...)``
+(``Service.context``): routes get it through ``entrypoints/deps.py``, jobs through
+:func:`context_of`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.settings import CalendarSettings
+from kairos_platform.mail import Delivery
+from kairos_platform.service import Service
+
+#: opens a unit of work (``Service.uow_factory``): for work of several transactions
+UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 class Box(Protocol):
@@ -17,11 +30,26 @@ class Box(Protocol):
     def open(self, sealed: bytes) -> dict[str, Any]: ...
 
 
+class Mailer(Protocol):
+    async def send(self, mails: Sequence[Mail]) -> Delivery:
+        """Send in order, stopping at the first mail the server does not take."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
-    uow_factory: Callable[[], ServiceUnitOfWork]
+    settings: CalendarSettings
     clients: ClientFactory
     box: Box
     policy: RetryPolicy
+    mailer: Mailer
     batch_size: int = 50
     lease_s: float = 60.0
+
+
+def context_of(service: Service[Any]) -> Context:
+    """The calendar-sync context of ``service`` (what ``bootstrap`` passed to ``assemble``)."""
+    ctx = service.context
+    if not isinstance(ctx, Context):
+        raise TypeError(f"{service.name} was not bootstrapped by kairos_calendar_sync")
+    return ctx

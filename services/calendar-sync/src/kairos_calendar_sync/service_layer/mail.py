@@ -9,25 +9,17 @@ marked them: those go again, with the same Message-ID, which mail clients fold i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol
 
-from kairos_calendar_sync.adapters.mail_repository import Mail
-from kairos_calendar_sync.service_layer.context import Context
-from kairos_platform.mail import Delivery
+from kairos_calendar_sync.service_layer.context import Context, Mailer, UowFactory
+
+__all__ = ["Mailer", "send_once"]
 
 log = logging.getLogger(__name__)
 
 
-class Mailer(Protocol):
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
-        """Send in order, stopping at the first mail the server does not take."""
-        ...
-
-
-async def send_once(ctx: Context, mailer: Mailer) -> int:
-    """One batch; returns how many mails were claimed (0: nothing due)."""
-    async with ctx.uow_factory() as uow:
+async def send_once(uow_factory: UowFactory, ctx: Context, mailer: Mailer) -> int:
+    """One batch through ``mailer``; returns how many mails were claimed (0: nothing due)."""
+    async with uow_factory() as uow:
         mails = await uow.mails.claim(ctx.batch_size, ctx.lease_s)
         await uow.commit()
     if not mails:
@@ -38,7 +30,7 @@ async def send_once(ctx: Context, mailer: Mailer) -> int:
         failed = mails[delivery.sent]
         log.warning("invitation %s not sent yet: %s", failed.id, delivery.error)
         backoff_s = ctx.policy.backoff_s(failed.attempts + 1)
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         await uow.mails.settle([m.id for m in mails], delivery.sent, delivery.error, backoff_s)
         await uow.commit()
     return len(mails)

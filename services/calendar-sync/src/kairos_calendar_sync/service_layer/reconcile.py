@@ -16,7 +16,7 @@ from kairos_calendar_sync.domain.bookings import Status
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
 from kairos_calendar_sync.domain.drift import Drift, DriftKind, Expected, Found, classify
 from kairos_calendar_sync.service_layer.calendars import CalendarError
-from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.context import Context, UowFactory
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts.events.calendar import CalendarAction, CalendarSyncFailed, CalendarTarget
 
@@ -33,24 +33,26 @@ def expected(e: Entry) -> Expected:
     )
 
 
-async def reconcile_once(ctx: Context, *, interval_s: float, limit: int = 10) -> list[Drift]:
-    async with ctx.uow_factory() as uow:
+async def reconcile_once(
+    uow_factory: UowFactory, ctx: Context, *, interval_s: float, limit: int = 10
+) -> list[Drift]:
+    async with uow_factory() as uow:
         due = await uow.connections.claim_for_reconcile(limit, interval_s)
         await uow.commit()
     found: list[Drift] = []
     for conn in due:
         try:
-            found += await _reconcile(ctx, conn)
+            found += await _reconcile(uow_factory, ctx, conn)
         except CalendarError as exc:
             log.warning("reconciliation of %s skipped: %s", conn.connection_id, exc)
     return found
 
 
-async def _reconcile(ctx: Context, conn: Connection) -> list[Drift]:
+async def _reconcile(uow_factory: UowFactory, ctx: Context, conn: Connection) -> list[Drift]:
     client = ctx.clients(conn, ctx.box.open(conn.secret))
     try:
         remote = await client.events()
-        async with ctx.uow_factory() as uow:
+        async with uow_factory() as uow:
             entries = await uow.entries.for_connection(conn.connection_id)
         drifts = classify(
             [expected(e) for e in entries],
@@ -63,14 +65,14 @@ async def _reconcile(ctx: Context, conn: Connection) -> list[Drift]:
     finally:
         await client.aclose()
     if drifts:
-        await _record(ctx, conn, {e.ical_uid: e for e in entries}, drifts)
+        await _record(uow_factory, conn, {e.ical_uid: e for e in entries}, drifts)
     return drifts
 
 
 async def _record(
-    ctx: Context, conn: Connection, by_uid: dict[str, Entry], drifts: list[Drift]
+    uow_factory: UowFactory, conn: Connection, by_uid: dict[str, Entry], drifts: list[Drift]
 ) -> None:
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         for d in drifts:
             e = by_uid[d.uid]
             action = {DriftKind.DUPLICATE: "removed", DriftKind.STALE: "rewritten"}.get(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
 from kairos_calendar_sync.service_layer.calendars import CalendarError, Stored, Written
-from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.context import Context, UowFactory
 from kairos_contracts.events.calendar import (
     CalendarAction,
     CalendarEventSynced,
@@ -28,9 +28,9 @@ from kairos_contracts.events.calendar import (
 log = logging.getLogger(__name__)
 
 
-async def sync_once(ctx: Context) -> int:
+async def sync_once(uow_factory: UowFactory, ctx: Context) -> int:
     """One batch; the number of entries claimed (0: nothing to do now)."""
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         claimed = await uow.entries.claim(ctx.batch_size, ctx.lease_s)
         bookings = await uow.bookings.many(list({e.booking_id for e in claimed}))
         connections = await uow.connections.many(list({e.connection_id for e in claimed}))
@@ -39,40 +39,41 @@ async def sync_once(ctx: Context) -> int:
     for entry in claimed:
         conn, booking = connections.get(entry.connection_id), bookings.get(entry.booking_id)
         if conn is None or booking is None or entry.connection_id in failed:
-            await _release(ctx, entry)  # this connection just failed: back off as a whole
+            await _release(uow_factory, entry)  # this connection just failed: back off as a whole
             continue
-        if not await _push(ctx, conn, booking, entry):
+        if not await _push(uow_factory, ctx, conn, booking, entry):
             failed.add(entry.connection_id)
     return len(claimed)
 
 
-async def sync_until_idle(ctx: Context, max_rounds: int = 100) -> None:
+async def sync_until_idle(uow_factory: UowFactory, ctx: Context, max_rounds: int = 100) -> None:
     for _ in range(max_rounds):
-        if await sync_once(ctx) == 0:
+        if await sync_once(uow_factory, ctx) == 0:
             return
 
 
-async def _release(ctx: Context, entry: Entry) -> None:
-    async with ctx.uow_factory() as uow:
+async def _release(uow_factory: UowFactory, entry: Entry) -> None:
+    async with uow_factory() as uow:
         await uow.entries.release(entry)
         await uow.commit()
 
 
-async def _push(ctx: Context, conn: Connection, booking: Booking, entry: Entry) -> bool:
+async def _push(
+    uow_factory: UowFactory, ctx: Context, conn: Connection, booking: Booking, entry: Entry
+) -> bool:
     secret = ctx.box.open(conn.secret)
     client = ctx.clients(conn, secret)
     stored = Stored(entry.href, entry.etag, entry.external_id)
     try:
         written = await client.write(booking, stored)
     except CalendarError as exc:
-        await _record_failure(ctx, conn, booking, entry, str(exc))
+        await _record_failure(uow_factory, ctx, conn, booking, entry, str(exc))
         return False
     finally:
         await client.aclose()
     refreshed = client.refreshed_secret()
-    await _record_success(
-        ctx, conn, booking, entry, written, ctx.box.seal(refreshed) if refreshed else None
-    )
+    sealed = ctx.box.seal(refreshed) if refreshed else None
+    await _record_success(uow_factory, conn, booking, entry, written, sealed)
     return True
 
 
@@ -89,14 +90,14 @@ def _target(conn: Connection) -> CalendarTarget:
 
 
 async def _record_success(
-    ctx: Context,
+    uow_factory: UowFactory,
     conn: Connection,
     booking: Booking,
     entry: Entry,
     written: Written,
     secret: bytes | None,
 ) -> None:
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         await uow.entries.synced(
             entry,
             booking.sequence,
@@ -123,9 +124,14 @@ async def _record_success(
 
 
 async def _record_failure(
-    ctx: Context, conn: Connection, booking: Booking, entry: Entry, error: str
+    uow_factory: UowFactory,
+    ctx: Context,
+    conn: Connection,
+    booking: Booking,
+    entry: Entry,
+    error: str,
 ) -> None:
-    async with ctx.uow_factory() as uow:
+    async with uow_factory() as uow:
         attempt = await uow.entries.failed(entry, error)
         failures = await uow.connections.count_failure(conn.connection_id) or 1
         broken = ctx.policy.is_broken(failures)
