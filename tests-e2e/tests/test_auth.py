@@ -150,7 +150,13 @@ async def test_requests_without_a_valid_token_are_refused_and_write_nothing(
     basic = {"Authorization": "Basic " + base64.b64encode(b"admin:admin").decode()}
     assert_problem(await http.post(f"{B}/providers", json=provider, headers=basic), 401)
     # Nothing was written: no provider with that email exists.
-    listed = (await http.get(f"{B}/providers")).json()
+    listed, params = [], {"limit": 200}
+    while True:  # every page of the catalog
+        page = (await http.get(f"{B}/providers", params=params)).json()
+        listed += page["items"]
+        if not page["has_more"]:
+            break
+        params["cursor"] = page["next_cursor"]
     assert all(p.get("email") != email for p in listed), "a refused request created a provider"
 
 
@@ -190,7 +196,7 @@ async def test_another_users_data_is_refused_and_left_unchanged(
     assert_problem(await http.delete(f"{B}/holds/{hold_id}", headers=b), 403)
     assert all(x["booking_id"] != booking_id for x in await my_bookings(gateway, b))
     # B cannot pay for (and so turn into a booking) A's hold.
-    paid = await checkout(gateway, b, hold_id, method="card", payment_method="pm_card_visa")
+    paid = await checkout(gateway, b, hold_id, method="card", payment_method_id="pm_card_visa")
     assert_problem(paid, 403)
     # A mentor on A's booking who is not its mentor; and a mentee on a mentor's routes.
     assert_problem(

@@ -166,7 +166,9 @@ def create_app(
             if owned and verifier is not None:
                 await verifier.aclose()
 
-    app = FastAPI(title=title, version=version, lifespan=_lifespan)
+    # operation ids are the routes' function names: a generated client's method names
+    app = FastAPI(title=title, version=version, lifespan=_lifespan,
+                  generate_unique_id_function=lambda route: route.name)  # fmt: skip
     app.state.settings = settings
     app.state.verifier = verifier
     app.state.readiness = Readiness(readiness_checks, timeout_s=readiness_timeout_s)

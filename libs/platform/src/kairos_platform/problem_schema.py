@@ -88,6 +88,29 @@ def problems(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]
     return found
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Send the request again with the same key and it is done once: the first answer "
+        "comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours."
+    ),
+}
+
+
+def _idempotent(operation: dict[str, Any]) -> None:
+    """Every POST takes an Idempotency-Key (kairos_platform.idempotency) and can answer
+    its 409 (the first request still running) and 422 (the key used for another body)."""
+    params = operation.setdefault("parameters", [])
+    if not any(p.get("name") == "Idempotency-Key" for p in params):
+        params.append(IDEMPOTENCY_KEY)
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("409", {"description": "A request with this Idempotency-Key runs."})
+    responses.setdefault("422", {"description": MEANINGS[422]})
+
+
 def document_problems(app: FastAPI) -> None:
     """Make every error response of ``app``'s OpenAPI the problem+json schema."""
     build: Callable[[], dict[str, Any]] = app.openapi
@@ -99,7 +122,9 @@ def document_problems(app: FastAPI) -> None:
         components = spec.setdefault("components", {}).setdefault("schemas", {})
         ref = {"$ref": "#/components/schemas/ProblemDetails"}
         for path in spec.get("paths", {}).values():
-            for operation in path.values():
+            for method, operation in path.items():
+                if method == "post":
+                    _idempotent(operation)
                 for status, response in operation.get("responses", {}).items():
                     if status[:1] in ("4", "5"):
                         response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": ref}}
