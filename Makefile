@@ -39,6 +39,12 @@ lint: sync
 	$(UV) run python -m kairos_contracts.schemas check
 	$(UV) run python -m kairos_contracts.asyncapi check
 	$(UV) run mypy libs/*/src services/*/src
+	$(UV) run python -m kairos_localstack.api_document check
+	cd clients/typescript && npx --no-install tsc --noEmit
+
+# The merged OpenAPI (clients/openapi.json) and the TypeScript client generated from it.
+clients: sync
+	$(UV) run python -m kairos_localstack.api_document write
 
 # Benchmarks print figures and write a report under reports/ (not part of `make test`).
 bench: sync

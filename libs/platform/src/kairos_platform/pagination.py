@@ -42,11 +42,6 @@ class Page(BaseModel, Generic[T]):
     )
     has_more: bool
 
-    @classmethod
-    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
-        """``Page[HoldOut]`` is ``HoldOutPage`` in the OpenAPI (a client's type name)."""
-        return f"{getattr(params[0], '__name__', 'Item')}Page"
-
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):

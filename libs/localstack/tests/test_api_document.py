@@ -1,0 +1,56 @@
+"""The merged OpenAPI, as a client generator reads it: every operation answers a typed body
+(or nothing), documents its errors as the one problem schema, says 401 when it needs a
+token, and has a unique, readable operation id; no whole answer is a free-form object."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kairos_localstack.api_document import merged_document
+
+#: no token needed: the catalog, the Stripe webhook (signed), the ICS feed (its token)
+PUBLIC = {
+    "/api/booking/providers", "/api/booking/providers/{provider_id}",
+    "/api/booking/providers/{provider_id}/availability", "/api/booking/offerings",
+    "/api/booking/offerings/{offering_id}", "/api/booking/offerings/{offering_id}/slots",
+    "/api/payments/webhooks/stripe", "/api/calendar/feeds/{token}.ics",
+}  # fmt: skip
+PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def _typed(schema: dict[str, Any], spec: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        target = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        return target.get("additionalProperties") is not True and bool(
+            target.get("properties") or target.get("enum") or target.get("anyOf")
+        )
+    if schema.get("type") == "array":
+        return _typed(schema.get("items", {}), spec)
+    return schema.get("type") == "string"  # text/calendar, text/event-stream
+
+
+def test_every_operation_of_the_merged_document_is_typed_and_documents_its_errors() -> None:
+    spec = merged_document()
+    operations = [
+        (method, path, op) for path, item in spec["paths"].items() for method, op in item.items()
+    ]
+    assert len(operations) > 50
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z-]+\.[a-z_]+", i) for i in ids), ids  # service.route_name
+    for method, path, op in operations:
+        where = f"{method.upper()} {path}"
+        ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+        assert ok, where
+        for status, answer in ok.items():
+            if status == "204":
+                assert "content" not in answer, where
+                continue
+            ((kind, media),) = answer["content"].items()
+            assert _typed(media["schema"], spec), (where, kind, media["schema"])
+        for code, answer in op["responses"].items():
+            if code[0] in "45":
+                assert answer["content"] == {"application/problem+json": {"schema": PROBLEM}}
+        if path not in PUBLIC:
+            assert "401" in op["responses"], where
