@@ -121,7 +121,7 @@ async def test_a_booking_appears_within_a_second_and_resume_loses_nothing(
         assert hold.status_code == 201, hold.text
         sent = time.monotonic()
         paid = await checkout(
-            gateway, a, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+            gateway, a, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
         )
         authorized = time.monotonic()  # the checkout answers once the card is authorized
         assert paid.status_code == 201, paid.text

@@ -113,7 +113,7 @@ async def test_a_stream_opened_with_only_a_stream_token_delivers_events(
         placed = await mine.next("HoldPlaced")
         assert placed["data"]["hold_id"] == hold.json()["hold_id"]
         paid = await checkout(
-            gateway, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+            gateway, who, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
         )
         assert paid.status_code == 201, paid.text
         confirmed = await mine.next("BookingConfirmed")

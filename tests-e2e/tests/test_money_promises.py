@@ -41,9 +41,9 @@ def browser_confirms(gw: Gateway, intent_id: str, card: str = "pm_card_visa") ->
 
 
 async def statement(gw: Gateway, who: dict[str, str]) -> dict[str, dict[str, Any]]:
-    resp = await gw.http.get(f"{P}/me/payments", headers=who)
+    resp = await gw.http.get(f"{P}/me/payments", params={"limit": 200}, headers=who)
     assert resp.status_code == 200, resp.text
-    return {line["payment_id"]: line for line in resp.json()["payments"]}
+    return {line["payment_id"]: line for line in resp.json()["items"]}
 
 
 async def one_hold(gateway: Gateway) -> tuple[Market, str, dict[str, str], dict[str, Any]]:
@@ -90,7 +90,7 @@ async def test_a_declined_card_keeps_the_hold_and_another_card_pays_for_it(
     market, slot, who, hold = await one_hold(gateway)
     hold_id = hold["hold_id"]
     refused = await checkout(
-        gateway, who, hold_id, method="card", payment_method="pm_card_chargeCustomerFail"
+        gateway, who, hold_id, method="card", payment_method_id="pm_card_chargeCustomerFail"
     )
     assert refused.status_code == 402, refused.text
     problem = refused.json()
@@ -101,7 +101,7 @@ async def test_a_declined_card_keeps_the_hold_and_another_card_pays_for_it(
     _, other = mentee(gateway)
     assert (await market.hold(other, slot)).status_code == 409
 
-    paid = await checkout(gateway, who, hold_id, method="card", payment_method="pm_card_visa")
+    paid = await checkout(gateway, who, hold_id, method="card", payment_method_id="pm_card_visa")
     assert paid.status_code == 200, paid.text
     assert paid.json()["payment_id"] == problem["payment_id"]
     assert paid.json()["status"] == "verified"

@@ -26,7 +26,7 @@ async def test_paid_session_is_booked_once_and_captured(gateway: Gateway) -> Non
     assert await market.free_seats(slot["starts_at"]) == 0  # a hold takes the seat
 
     paid = await checkout(
-        gateway, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+        gateway, who, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
     )
     assert paid.status_code == 201, paid.text
     assert paid.json()["amount_minor"] == 4500 and paid.json()["currency"] == "EUR"
@@ -69,7 +69,7 @@ async def test_abandoned_and_failed_payments_leave_the_slot_bookable_at_once(
         second,
         declined_hold.json()["hold_id"],
         method="card",
-        payment_method="pm_card_chargeCustomerFail",
+        payment_method_id="pm_card_chargeCustomerFail",
     )
     # A refused card keeps the hold for another card (test_money_promises); the payer who
     # gives up releases it, and the slot is bookable at once.
@@ -86,7 +86,7 @@ async def test_abandoned_and_failed_payments_leave_the_slot_bookable_at_once(
     retry = await market.hold(third, slot["starts_at"])
     assert retry.status_code == 201, retry.text
     paid = await checkout(
-        gateway, third, retry.json()["hold_id"], method="card", payment_method="pm_card_visa"
+        gateway, third, retry.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
     )
     assert paid.status_code == 201, paid.text
     await eventually(
@@ -101,7 +101,7 @@ async def test_credits_pay_for_a_session_and_too_few_is_a_402(gateway: Gateway) 
     user, who = mentee(gateway)
     bought = await gateway.http.post(
         f"{P}/credits/purchases",
-        json={"pack": "starter", "payment_method": "pm_card_visa"},
+        json={"pack": "starter", "payment_method_id": "pm_card_visa"},
         headers=who,
     )
     assert bought.status_code == 201, bought.text
@@ -151,7 +151,7 @@ async def test_payers_racing_for_the_last_seat_never_overbook_or_pay_for_nothing
         if hold.status_code != 201:
             return hold.status_code, None
         paid = await checkout(
-            gateway, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+            gateway, who, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
         )
         return paid.status_code, paid.json().get("payment_intent_id")
 

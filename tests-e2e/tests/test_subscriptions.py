@@ -105,7 +105,7 @@ async def test_a_paid_cycle_books_one_session_per_occurrence(gateway: Gateway) -
     assert not [b for b in await my_bookings(gateway, stranger) if b["booking_id"] in sessions]
     again = await gateway.http.post(
         f"{P}/subscriptions",
-        json={"offering_id": sub.market.offering_id, "payment_method": "pm_card_visa"},
+        json={"offering_id": sub.market.offering_id, "payment_method_id": "pm_card_visa"},
         headers=sub.who,
     )
     assert again.status_code == 409, again.text

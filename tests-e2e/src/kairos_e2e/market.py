@@ -105,7 +105,7 @@ class Market:
         hold = await self.hold(who, starts_at)
         assert hold.status_code == 201, hold.text
         paid = await checkout(
-            self.gw, who, hold.json()["hold_id"], method="card", payment_method="pm_card_visa"
+            self.gw, who, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
         )
         assert paid.status_code == 201, paid.text
         booked = await eventually(
@@ -130,7 +130,8 @@ async def _checkout_once(
     gw: Gateway, who: dict[str, str], hold_id: str, body: dict[str, Any]
 ) -> Any:
     resp = await gw.http.post(f"{P}/checkouts", json={"hold_id": hold_id, **body}, headers=who)
-    # 409 with Retry-After: payments has not heard of the hold yet (it travels by event).
+    # 409 with Retry-After: another checkout of this hold is running (a hold payments has
+    # not heard of yet is waited for, not refused).
     return None if resp.status_code == 409 and resp.headers.get("Retry-After") else resp
 
 
@@ -185,10 +186,11 @@ class Subscriber:
         async def accepted() -> httpx.Response | None:
             resp = await self.gw.http.post(
                 f"{P}/subscriptions",
-                json={"offering_id": self.market.offering_id, "payment_method": "pm_card_visa"},
+                json={"offering_id": self.market.offering_id, "payment_method_id": "pm_card_visa"},
                 headers=self.who,
             )
-            # 409 + Retry-After: payments has not heard of the offering yet (by event).
+            # 409 + Retry-After: the service is busy (an offering payments has not heard of
+            # yet is waited for, not refused).
             return None if resp.status_code == 409 and resp.headers.get("Retry-After") else resp
 
         resp = await eventually(accepted, timeout=20, what="the subscription accepted")
@@ -200,9 +202,7 @@ class Subscriber:
     async def subscription(self) -> dict[str, Any]:
         resp = await self.gw.http.get(f"{P}/me/subscriptions", headers=self.who)
         assert resp.status_code == 200, resp.text
-        (only,) = [
-            s for s in resp.json()["subscriptions"] if s["subscription_id"] == self.subscription_id
-        ]
+        (only,) = [s for s in resp.json()["items"] if s["subscription_id"] == self.subscription_id]
         return dict(only)
 
     async def enrollment(self) -> dict[str, Any] | None:

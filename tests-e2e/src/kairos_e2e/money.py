@@ -101,15 +101,31 @@ class Oracle:
             *self._all(f"{B}/me/bookings", headers, when="upcoming"),
             *self._all(f"{B}/me/bookings", headers, when="past"),
         ]
-        lines = self._get(f"{P}/me/payments", headers, limit=500)["payments"]
-        subs = self._get(f"{P}/me/subscriptions", headers)["subscriptions"]
+        lines = self._pages(f"{P}/me/payments", headers)
+        subs = self._pages(f"{P}/me/subscriptions", headers)
         customers = set()
         for s in subs:
             if s.get("stripe_subscription_id"):
                 found = self.stripe.get(f"/v1/subscriptions/{s['stripe_subscription_id']}")
                 customers.add(found.json()["customer"])
-        credits = self._get(f"{P}/credits", headers)
+        credits = {
+            "balance": self._get(f"{P}/credits", headers)["balance"],
+            "ledger": self._pages(f"{P}/credits", headers, part="ledger"),
+        }
         return Seen(bookings, lines, credits, customers)
+
+    def _pages(self, path: str, headers: dict[str, str], part: str | None = None) -> list[Any]:
+        """Every item of a list payments answers a page at a time (the page is the body,
+        or its member ``part``), following ``next_cursor``."""
+        params: dict[str, Any] = {"limit": 200}
+        found: list[Any] = []
+        while True:
+            body = self._get(path, headers, **params)
+            page = body[part] if part else body
+            found += page["items"]
+            if page["next_cursor"] is None:
+                return found
+            params["cursor"] = page["next_cursor"]
 
     def intents(self) -> list[dict[str, Any]]:
         """Every PaymentIntent Stripe holds (the local one serves all tests: filter after)."""

@@ -94,7 +94,8 @@ class MoneyModel:
         return resp
 
     def _retrying(self, method: str, path: str, what: str, **kw: Any) -> httpx.Response:
-        """409 + Retry-After: the other service has not heard of it yet (by event)."""
+        """409 + Retry-After: a concurrent request for the same thing is running (what
+        payments has not heard of yet by event is waited for there, not refused)."""
         until = time.monotonic() + 15
         while True:
             resp = self._call(method, path, what, **kw)
@@ -190,7 +191,7 @@ class MoneyModel:
         hold_id, headers = self._hold_of(which)
         resp = self._retrying(
             "POST", f"{P}/checkouts", "checkout-card", headers=headers,
-            json={"hold_id": hold_id, "payment_method": card},
+            json={"hold_id": hold_id, "payment_method_id": card},
         )  # fmt: skip
         assert resp.status_code in (200, 201, 402, 409, 410), resp.text
         if resp.status_code == 402:
@@ -229,7 +230,7 @@ class MoneyModel:
         _, headers = self._who(who)
         resp = self._call(
             "POST", f"{P}/credits/purchases", "credit-pack", headers=headers,
-            json={"pack": "starter", "payment_method": "pm_card_visa"},
+            json={"pack": "starter", "payment_method_id": "pm_card_visa"},
         )  # fmt: skip
         assert resp.status_code == 201, resp.text
         self.told.packs[resp.json()["purchase_id"]] = resp.json()["credits"]
@@ -270,7 +271,7 @@ class MoneyModel:
         m, headers = self._who(who)
         resp = self._retrying(
             "POST", f"{P}/subscriptions", "subscribe", headers=headers,
-            json={"offering_id": self.programme, "payment_method": "pm_card_visa"},
+            json={"offering_id": self.programme, "payment_method_id": "pm_card_visa"},
         )  # fmt: skip
         assert resp.status_code in (201, 409), resp.text
         if resp.status_code == 201:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kairos_payments import SERVICE
 from kairos_payments.adapters import orm
 from kairos_payments.adapters.stripe_gateway import SdkStripeGateway
+from kairos_payments.context import PaymentsContext
 from kairos_payments.entrypoints import http
 from kairos_payments.entrypoints.jobs import run_reconciliation
 from kairos_payments.service_layer.gateway import StripeGateway
@@ -24,10 +25,10 @@ def bootstrap(
     settings: ServiceSettings | None = None,
     engine: AsyncEngine | None = None,
     gateway: StripeGateway | None = None,
-) -> Service:
+) -> Service[ServiceUnitOfWork]:
     conf = PaymentsSettings.from_service_settings(settings)
     stripe = gateway or SdkStripeGateway(conf)  # no I/O until the first call
-    service = assemble(
+    return assemble(
         name=SERVICE,
         settings=conf,
         engine=engine,
@@ -35,9 +36,8 @@ def bootstrap(
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
         handlers=event_handlers(stripe),
-        routers=lambda uow_factory: http.routers(uow_factory, stripe, conf),
+        routers=http.ROUTERS,
         migrations=Path(__file__).parent / "migrations",
         jobs=[run_reconciliation],
+        context=PaymentsContext(gateway=stripe, settings=conf),
     )
-    service.extras["gateway"] = stripe
-    return service

@@ -140,9 +140,7 @@ def settings_for(url: str, api_base: str, **extra: Any) -> PaymentsSettings:
         STRIPE_API_BASE=api_base,
         STRIPE_API_KEY=LOCAL_API_KEY,
         STRIPE_WEBHOOK_SECRET=SECRET,
-        HOLD_WAIT_S=0.3,
-        PAYMENT_STALE_AFTER_S=0.0,
-        **extra,
+        **({"HOLD_WAIT_S": 0.3, "OFFERING_WAIT_S": 0.3, "PAYMENT_STALE_AFTER_S": 0.0} | extra),
     )
 
 

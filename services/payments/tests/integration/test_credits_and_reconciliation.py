@@ -14,6 +14,7 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import PaymentMethod
 from kairos_localstack.ports import free_port
 from kairos_localstack.stripe import LocalStripe, register_webhook
+from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
 
 from .conftest import SECRET, Payments, eventually, open_payments
@@ -51,7 +52,7 @@ async def test_fifty_concurrent_credit_payments_against_ten_credits(payments: Pa
     assert await payments.scalar("SELECT min(balance_after) FROM credit_ledger") >= 0
     assert await payments.scalar("SELECT count(*) FROM payments") == 10  # refusals left nothing
     got = await payments.client.get("/credits", headers=payments.auth(mentee))
-    assert got.json()["balance"] == 0 and len(got.json()["ledger"]) == 11
+    assert got.json()["balance"] == 0 and len(got.json()["ledger"]["items"]) == 11
 
 
 async def test_credits_come_back_on_rejection_and_refundable_cancellation(
@@ -102,7 +103,7 @@ async def test_card_refund_on_cancellation_is_exact_and_once(
     body = (
         await payments.client.post(
             "/checkouts",
-            json={"hold_id": str(hold.hold_id), "payment_method": "pm_card_visa"},
+            json={"hold_id": str(hold.hold_id), "payment_method_id": "pm_card_visa"},
             headers=payments.auth(mentee),
         )
     ).json()
@@ -140,7 +141,7 @@ async def test_credit_purchase_missed_webhook_is_recovered_by_reconciliation(
     assert stripe_client.v1.payment_intents.confirm(intent_id).status == "succeeded"
     assert await payments.outbox("CreditsPurchased") == []
 
-    gateway = payments.service.extras["gateway"]
+    gateway = payments_context(payments.service).gateway
     factory = payments.service.uow_factory
     applied = await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     assert applied >= 1
@@ -177,7 +178,7 @@ async def test_localstripe_sends_a_signed_webhook_that_we_verify(
         buyer = uuid.uuid4()
         resp = await p.client.post(
             "/credits/purchases",
-            json={"pack": "standard", "payment_method": "pm_card_visa"},
+            json={"pack": "standard", "payment_method_id": "pm_card_visa"},
             headers=p.auth(buyer),
         )
         assert resp.status_code == 201 and resp.json()["status"] == "credited", resp.text

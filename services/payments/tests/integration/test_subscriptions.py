@@ -26,6 +26,7 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import Person
 from kairos_localstack.ports import free_port
 from kairos_localstack.stripe import LocalStripe, register_webhook
+from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
 
 from .conftest import SECRET, Payments, eventually, open_payments, sign
@@ -48,7 +49,7 @@ async def _subscribe(
 ) -> Any:
     return await p.client.post(
         "/subscriptions",
-        json={"offering_id": str(offering_id), "payment_method": pm},
+        json={"offering_id": str(offering_id), "payment_method_id": pm},
         headers=p.auth(mentee, **claims),
     )
 
@@ -90,7 +91,7 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
         "/subscriptions",
         json={
             "offering_id": str(offering.offering_id),
-            "payment_method": "pm_card_visa",
+            "payment_method_id": "pm_card_visa",
             "amount_minor": 1,
         },
         headers=payments.auth(mentee),
@@ -133,7 +134,7 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
     assert await payments.scalar("SELECT count(*) FROM subscription_cycles") == 1
 
     mine = await payments.client.get("/me/subscriptions", headers=payments.auth(mentee))
-    (listed,) = mine.json()["subscriptions"]
+    (listed,) = mine.json()["items"]
     assert listed["offering_title"] == offering.title and listed["status"] == "active"
     assert _same_instant(listed["current_period"]["ends_at"], verified["cycle"]["ends_at"])
 
@@ -250,8 +251,9 @@ async def test_a_second_round_works_and_reactivating_an_active_one_is_409(
 
 async def test_refusals_write_nothing_or_free_the_row(payments: Payments) -> None:
     mentee, other = uuid.uuid4(), uuid.uuid4()
-    unknown = await _subscribe(payments, mentee, uuid.uuid4())
-    assert unknown.status_code == 409 and unknown.headers["Retry-After"] == "1"
+    unknown = await _subscribe(payments, mentee, uuid.uuid4())  # waited for, then 404
+    assert unknown.status_code == 404 and "Retry-After" not in unknown.headers
+    assert unknown.json()["type"].endswith("/unknown-offering")
     one_time = await _offering(payments, kind="one_time", interval=None)
     assert (await _subscribe(payments, mentee, one_time.offering_id)).status_code == 422
     closed = await _offering(payments, active=False)
@@ -298,7 +300,7 @@ async def test_unavailable_occurrence_delivered_twice_gives_credits_once(
     await payments.deliver(example(BookingRejected, **rejected.model_dump()))  # a new envelope
     got = (await payments.client.get("/credits", headers=payments.auth(mentee))).json()
     assert got["balance"] == 2
-    (entry,) = got["ledger"]
+    (entry,) = got["ledger"]["items"]
     assert entry["reason"] == "occurrence_unavailable"
     assert entry["reference"] == str(rejected.rejection_id)
     assert (
@@ -364,7 +366,7 @@ async def test_a_missed_invoice_webhook_is_recovered_by_reconciliation(
     )
     stripe_client.v1.invoices.pay(draft.id)  # no webhook registered: it never reaches us
     assert len(await payments.outbox("PaymentVerified")) == 1
-    gateway, factory = payments.service.extras["gateway"], payments.service.uow_factory
+    gateway, factory = payments_context(payments.service).gateway, payments.service.uow_factory
     await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     _, second = await payments.outbox("PaymentVerified")

@@ -129,7 +129,7 @@ async def test_a_second_subscribe_is_refused_and_a_refused_card_frees_the_row() 
 async def test_offering_rules_unknown_one_time_and_stale_versions() -> None:
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     kw = {"mentee_id": uuid.uuid4(), "payment_method": "pm_card_visa", "wait_s": 0}
-    with pytest.raises(sub.OfferingNotYetKnown):
+    with pytest.raises(sub.OfferingUnknown):
         await sub.subscribe(uow, stripe, offering_id=uuid.uuid4(), **kw)  # type: ignore[arg-type]
     one_time = await _offering(uow, stripe, kind="one_time", interval=None)
     with pytest.raises(sub.NotRecurring):

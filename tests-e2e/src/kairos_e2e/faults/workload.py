@@ -222,8 +222,10 @@ async def setup(world: World) -> None:
 
 
 async def _checkout(world: World, who: dict[str, str], hold_id: str, **body: Any) -> int | None:
-    """POST /checkouts, retried while payments has not heard of the hold (409 +
-    Retry-After) or is unreachable; the final status code (None: gave up)."""
+    """POST /checkouts, retried while payments has not heard of the hold (404
+    hold-unknown: it waited HOLD_WAIT_S, but a fault may hold HoldPlaced back longer), while
+    another checkout of it runs (409 + Retry-After) or while payments is unreachable; the
+    final status code (None: gave up)."""
     resp = await _checkout_answer(world, who, hold_id, **body)
     return resp.status_code if resp is not None else None
 
@@ -239,6 +241,8 @@ async def _checkout_answer(
             return None
         if resp.status_code == 409 and resp.headers.get("Retry-After"):
             return None
+        if resp.status_code == 404 and resp.json()["type"].endswith("/hold-unknown"):
+            return None  # the hold exists (booking answered it): its event is late
         return resp
 
     return await poll(once, timeout=45)
@@ -329,10 +333,10 @@ async def _pay_after_a_decline_or_in_the_browser(
     who, rng = world.auth("mentee", mentee), world.rng
     if rng.random() < 0.5:
         declined = await _checkout(
-            world, who, hold_id, method="card", payment_method="pm_card_chargeCustomerFail"
+            world, who, hold_id, method="card", payment_method_id="pm_card_chargeCustomerFail"
         )
         world.stats[f"declined_card:{declined}"] += 1
-        return await _checkout(world, who, hold_id, method="card", payment_method="pm_card_visa")
+        return await _checkout(world, who, hold_id, method="card", payment_method_id="pm_card_visa")
     opened = await _checkout_answer(world, who, hold_id, method="card")
     if opened is None or opened.status_code not in (200, 201):
         return opened.status_code if opened is not None else None
@@ -370,7 +374,7 @@ async def booker(world: World, until: float, max_ops: int) -> None:
             code = await _pay_after_a_decline_or_in_the_browser(world, mentee, hold_id)
         else:
             code = await _checkout(
-                world, who, hold_id, method="card", payment_method="pm_card_visa"
+                world, who, hold_id, method="card", payment_method_id="pm_card_visa"
             )
         world.stats[f"card_checkout_final:{code}"] += 1
         if code in (200, 201):
@@ -393,7 +397,7 @@ async def creditor(world: World, until: float, max_ops: int) -> None:
         who = world.auth("mentee", mentee)
         bought = await world.call(
             "POST", f"{P}/credits/purchases", "credit_purchase",
-            json={"pack": "starter", "payment_method": "pm_card_visa"}, headers=who,
+            json={"pack": "starter", "payment_method_id": "pm_card_visa"}, headers=who,
         )  # fmt: skip
         if bought is None or bought.status_code != 201:
             await asyncio.sleep(1.0)  # pacing
@@ -436,10 +440,13 @@ async def subscriber(world: World, until: float, rounds: int) -> None:
     async def subscribe() -> httpx.Response | None:
         resp = await world.call(
             "POST", f"{P}/subscriptions", "subscribe",
-            json={"offering_id": prog.offering_id, "payment_method": "pm_card_visa"}, headers=who,
+            json={"offering_id": prog.offering_id, "payment_method_id": "pm_card_visa"},
+            headers=who,
         )  # fmt: skip
         if resp is None or resp.status_code >= 500:
             return None
+        if resp.status_code == 404 and resp.json()["type"].endswith("/unknown-offering"):
+            return None  # the programme is on sale: its OfferingPublished is late (a fault)
         return None if resp.status_code == 409 and resp.headers.get("Retry-After") else resp
 
     resp = await poll(subscribe, timeout=60)

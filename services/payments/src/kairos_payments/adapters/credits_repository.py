@@ -17,7 +17,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_payments.adapters.orm import credit_balances, credit_ledger, credit_purchases
-from kairos_payments.domain.credits import CreditPurchase, InsufficientCredits
+from kairos_payments.domain.credits import (
+    CreditPurchase,
+    InsufficientCredits,
+    LedgerEntry,
+    LedgerReason,
+)
 
 _PURCHASE_FIELDS = [f.name for f in dataclasses.fields(CreditPurchase)]
 
@@ -48,7 +53,7 @@ class SqlCreditRepository:
         after = (await self._s.execute(stmt)).scalar()
         if after is None:
             raise InsufficientCredits(credits, await self.balance(user_id))
-        await self._entry(user_id, -credits, int(after), "payment", reference)
+        await self._entry(user_id, -credits, int(after), LedgerReason.PAYMENT, reference)
         return int(after)
 
     async def credit(
@@ -84,14 +89,26 @@ class SqlCreditRepository:
         stmt = stmt.on_conflict_do_nothing(constraint="uq_credit_ledger_cause")
         return (await self._s.execute(stmt.returning(credit_ledger.c.entry_id))).scalar()
 
-    async def ledger(self, user_id: uuid.UUID, limit: int = 100) -> list[dict[str, Any]]:
-        q = (
-            select(credit_ledger)
-            .where(credit_ledger.c.user_id == user_id)
-            .order_by(credit_ledger.c.entry_id.desc())
-            .limit(limit)
-        )
-        return [dict(r._mapping) for r in await self._s.execute(q)]
+    async def ledger(
+        self, user_id: uuid.UUID, *, before: int | None = None, limit: int = 100
+    ) -> list[LedgerEntry]:
+        """The user's entries, newest first, older than entry ``before`` when given."""
+        lg = credit_ledger
+        q = select(lg).where(lg.c.user_id == user_id)
+        if before is not None:
+            q = q.where(lg.c.entry_id < before)
+        rows = await self._s.execute(q.order_by(lg.c.entry_id.desc()).limit(limit))
+        return [
+            LedgerEntry(
+                entry_id=r.entry_id,
+                delta=r.delta,
+                balance_after=r.balance_after,
+                reason=LedgerReason(r.reason),
+                reference=r.reference,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
 
     # --- purchases -----------------------------------------------------------------------
 

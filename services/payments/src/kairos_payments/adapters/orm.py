@@ -77,6 +77,8 @@ payments = Table(
     _now("created_at"),
     _now("updated_at"),
     Index("ix_payments_status_updated", "status", "updated_at"),
+    # a mentee's statement, newest first, page after page (GET /me/payments)
+    Index("ix_payments_mentee_created", "mentee_id", "created_at", "payment_id"),
 )
 
 # Refunds after a capture (or of credits). refund_id is derived from its cause, so a

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_payments.domain.statement import LineKind, StatementLine
 
+# Newest first; lines made in the same instant in payment_id order, downwards, so a page
+# continues strictly after the (created_at, payment_id) of the last line given.
 # Money refunds carry Stripe's refund id; credit returns carry a credit count instead.
-_STATEMENT = text(
-    """
+_STATEMENT = """
     WITH back AS (
         SELECT payment_id,
                sum(amount_minor) FILTER (WHERE stripe_refund_id IS NOT NULL)::bigint AS money,
@@ -46,9 +48,15 @@ _STATEMENT = text(
         FROM credit_purchases
         WHERE user_id = :user_id
     ) lines
-    ORDER BY created_at DESC, payment_id
+    {after}
+    ORDER BY created_at DESC, payment_id DESC
     LIMIT :limit
     """
+
+
+_FIRST = text(_STATEMENT.format(after=""))
+_NEXT = text(_STATEMENT.format(after="WHERE (created_at, payment_id) < (:at, :pid)")).bindparams(
+    bindparam("at", type_=DateTime(timezone=True)), bindparam("pid", type_=Uuid())
 )
 
 
@@ -56,6 +64,18 @@ class SqlStatementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def lines(self, user_id: uuid.UUID, limit: int) -> list[StatementLine]:
-        rows = await self._s.execute(_STATEMENT, {"user_id": user_id, "limit": limit})
+    async def lines(
+        self,
+        user_id: uuid.UUID,
+        limit: int,
+        before: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[StatementLine]:
+        """The user's lines, newest first, older than the (created_at, payment_id) key
+        ``before`` when given."""
+        values: dict[str, object] = {"user_id": user_id, "limit": limit}
+        query = _FIRST
+        if before is not None:
+            query = _NEXT
+            values |= {"at": before[0], "pid": before[1]}
+        rows = await self._s.execute(query, values)
         return [StatementLine(**{**r._mapping, "kind": LineKind(r._mapping["kind"])}) for r in rows]

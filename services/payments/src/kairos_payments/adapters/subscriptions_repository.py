@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, update
+from sqlalchemy import func, literal_column, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from kairos_payments.adapters.orm import (
 )
 from kairos_payments.domain.subscriptions import (
     Cycle,
+    Listed,
     Offering,
     Subscription,
     SubscriptionStatus,
@@ -122,13 +123,30 @@ class SqlSubscriptionRepository:
         )
         return _sub((await self._s.execute(q)).first())
 
-    async def of_mentee(self, mentee_id: uuid.UUID) -> list[Subscription]:
+    async def of_mentee(
+        self,
+        mentee_id: uuid.UUID,
+        *,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int = 100,
+    ) -> list[Listed]:
+        """The mentee's subscriptions, oldest first (creation time, then id), after the
+        (created_at, subscription_id) key ``after`` when given; with offering titles."""
+        s, o = subscriptions, offerings
         q = (
-            select(subscriptions)
-            .where(subscriptions.c.mentee_id == mentee_id)
-            .order_by(subscriptions.c.created_at)
+            select(s, o.c.title.label("offering_title"))
+            .select_from(s.outerjoin(o, o.c.offering_id == s.c.offering_id))
+            .where(s.c.mentee_id == mentee_id)
         )
-        return [s for s in map(_sub, await self._s.execute(q)) if s is not None]
+        if after is not None:
+            q = q.where(tuple_(s.c.created_at, s.c.subscription_id) > tuple_(*after))
+        q = q.order_by(s.c.created_at, s.c.subscription_id).limit(limit)
+        found = []
+        for row in await self._s.execute(q):
+            sub = _sub(row)
+            assert sub is not None
+            found.append(Listed(sub, row.offering_title, row.created_at))
+        return found
 
     async def transition(
         self,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from kairos_platform.refusals import PaymentRequired
 
 
 @dataclass(frozen=True)
@@ -25,13 +29,27 @@ PACKS: dict[str, CreditPack] = {
 }
 
 
-class LedgerReason:
+class LedgerReason(StrEnum):
+    """Why a ledger entry moved the balance."""
+
     PURCHASE = "purchase"
     PAYMENT = "payment"
     RETURN = "return"
     # A paid subscription occurrence booking could not seat: credits instead of money
     # (billing continues per the contract, so nothing is refunded).
     OCCURRENCE_UNAVAILABLE = "occurrence_unavailable"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One move of a balance; ``entry_id`` orders them (a later entry, a higher id)."""
+
+    entry_id: int
+    delta: int
+    balance_after: int
+    reason: LedgerReason
+    reference: uuid.UUID
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -46,8 +64,16 @@ class CreditPurchase:
     stripe_payment_intent_id: str | None = None
 
 
-class InsufficientCredits(Exception):
+class InsufficientCredits(PaymentRequired):
+    """Too few credits for a payment (402 ``insufficient-credits``, with both counts)."""
+
+    default_slug = "insufficient-credits"
+
     def __init__(self, needed: int, balance: int) -> None:
-        super().__init__(f"{needed} credits are needed; the balance is {balance}.")
+        super().__init__(
+            f"{needed} credits are needed; the balance is {balance}.",
+            needed=needed,
+            balance=balance,
+        )
         self.needed = needed
         self.balance = balance

@@ -158,6 +158,16 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A subscription as its mentee's list shows it: with its offering's title (None
+    while the offering is not known here) and when it was made (the list's order)."""
+
+    subscription: Subscription
+    offering_title: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Cycle:
     """One paid invoice of a subscription row: a unique row per invoice."""
 

@@ -6,20 +6,19 @@ Replicas may all run them: reconciliation leases its cursor and every row it act
 from __future__ import annotations
 
 import asyncio
-from typing import cast
+from typing import Any
 
+from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
-from kairos_payments.service_layer.gateway import StripeGateway
-from kairos_payments.settings import PaymentsSettings
 from kairos_platform.service import Service
 
 
-async def run_reconciliation(service: Service, stop: asyncio.Event) -> None:
-    settings = cast(PaymentsSettings, service.settings)
+async def run_reconciliation(service: Service[Any], stop: asyncio.Event) -> None:
+    context = payments_context(service)
     await reconcile.run_forever(
-        cast("reconcile.UowFactory", service.uow_factory),
-        cast(StripeGateway, service.extras["gateway"]),
+        service.uow_factory,
+        context.gateway,
         stop,
-        interval_s=settings.reconcile_interval_s,
-        stale_after_s=settings.stale_after_s,
+        interval_s=context.settings.reconcile_interval_s,
+        stale_after_s=context.settings.stale_after_s,
     )

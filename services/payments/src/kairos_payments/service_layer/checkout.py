@@ -26,46 +26,114 @@ from kairos_payments.service_layer.gateway import (
 )
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.refusals import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    PaymentRequired,
+)
 
 UowFactory = Callable[[], ServiceUnitOfWork]
 POLL_S = 0.05
+#: a hold not known yet is looked for again after these pauses (the last one repeats):
+#: soon at first, since HoldPlaced usually arrives within milliseconds
+WAIT_PAUSES_S = (0.01, 0.02, 0.05, 0.05, 0.1, 0.1, 0.2)
 
 
-class HoldNotYetKnown(Exception):
-    """HoldPlaced has not reached us yet: retry shortly (409)."""
+class HoldUnknown(NotFound):
+    """No HoldPlaced for it reached us within the wait: no such hold, or not yet known
+    (404). A hold placed a moment ago is waited for, so this is not a retry-me answer."""
+
+    default_slug = "hold-unknown"
+
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__(f"No hold {hold_id} is known here: no such hold, or not yet known.")
 
 
-class HoldGone(Exception):
+class HoldGone(Gone):
     """The hold expired or was released (410)."""
 
+    default_slug = "hold-gone"
 
-class NotYourHold(Exception):
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__("The hold has expired or was released.")
+        self.hold_id = hold_id
+
+
+class NotYourHold(Forbidden):
     """Someone else's hold (403)."""
 
+    default_slug = "not-owner"
 
-class HoldAlreadyPaid(Exception):
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__("This hold belongs to someone else.")
+
+
+class HoldAlreadyPaid(Conflict):
     """The hold has a payment of another method, or one that ended (409)."""
 
+    default_slug = "hold-taken"
 
-class CreditsNotAccepted(Exception):
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__("This hold already has a payment.")
+
+
+class CreditsNotAccepted(Conflict):
     """The offering has no price in credits (409)."""
 
+    default_slug = "no-credit-price"
 
-class CheckoutInProgress(Exception):
-    """Another request is opening this hold's PaymentIntent right now (409, retry)."""
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__("This session cannot be paid with credits.")
 
 
-class CardDeclined(Exception):
+class CheckoutInProgress(Conflict):
+    """Another request is opening this hold's PaymentIntent right now and did not finish
+    within the wait (409 with Retry-After: two requests for one hold at once)."""
+
+    default_slug = "checkout-in-progress"
+
+    def __init__(self, hold_id: uuid.UUID) -> None:
+        super().__init__(
+            "A checkout for this hold is in progress; retry in a moment.", retry_after_s=1
+        )
+
+
+class CardDeclined(PaymentRequired):
     """The card was refused (402). The payment stays open and the hold stays the payer's
     until it expires: a checkout with another card pays the same PaymentIntent."""
 
+    title = "Card declined"
+    default_slug = "card-declined"
+
     def __init__(self, payment: Payment, hold: Hold) -> None:
-        super().__init__(payment.decline_message or "The card was declined.")
+        said = payment.decline_message or "The card was declined."
+        super().__init__(
+            f"{said} The hold stays yours until it expires: pay again with another card.",
+            decline_code=payment.decline_code,
+            payment_id=str(payment.payment_id),
+            hold_id=str(payment.hold_id),
+            hold_expires_at=hold.expires_at.isoformat(),
+        )
         self.payment, self.hold = payment, hold
 
 
-class UnknownPayment(Exception):
+class UnknownPayment(NotFound):
     """No such payment, or not the caller's (404: another's is not revealed)."""
+
+    default_slug = "unknown-checkout"
+
+    def __init__(self, payment_id: uuid.UUID) -> None:
+        super().__init__(f"There is no checkout {payment_id} of yours.")
+
+
+class CreditsTakeNoCard(BadRequest):
+    """A credit payment given a card (400)."""
+
+    def __init__(self) -> None:
+        super().__init__("A credit payment takes no payment_method_id.")
 
 
 @dataclass(frozen=True)
@@ -89,20 +157,23 @@ def _deadline(seconds: float) -> float:
 async def payable_hold(
     uow_factory: UowFactory, hold_id: uuid.UUID, caller: Caller, wait_s: float
 ) -> Hold:
-    """The hold, waiting up to ``wait_s`` for its HoldPlaced to arrive."""
+    """The hold, waiting up to ``wait_s`` for its HoldPlaced to arrive: a checkout sent
+    right after the hold was placed succeeds, however the event travels (HOLD_WAIT_S)."""
     until = _deadline(wait_s)
+    pauses = iter(WAIT_PAUSES_S)
     while True:
         async with uow_factory() as uow:
             hold = await uow.holds.get(hold_id)
-        if hold is not None or time.monotonic() >= until:
+        left = until - time.monotonic()
+        if hold is not None or left <= 0:
             break
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(min(next(pauses, WAIT_PAUSES_S[-1]), left))
     if hold is None:
-        raise HoldNotYetKnown(str(hold_id))
+        raise HoldUnknown(hold_id)
     if not caller.is_admin and hold.mentee_id != caller.user_id:
-        raise NotYourHold(str(hold_id))
+        raise NotYourHold(hold_id)
     if not hold.payable_at(events.now()):
-        raise HoldGone(str(hold_id))
+        raise HoldGone(hold_id)
     return hold
 
 
@@ -113,7 +184,7 @@ async def _still_payable(uow: ServiceUnitOfWork, hold_id: uuid.UUID) -> None:
     ended between that read and the payment's insert left an open payment nobody cancels."""
     hold = await uow.holds.get(hold_id, lock=True)
     if hold is None or not hold.payable_at(events.now()):
-        raise HoldGone(str(hold_id))
+        raise HoldGone(hold_id)
 
 
 def _new_payment(hold: Hold, method: PaymentMethod, status: S) -> Payment:
@@ -188,7 +259,7 @@ async def _confirm(
         await settle_intent(uow, intent)
         await uow.commit()
     if intent.status == IntentStatus.CANCELED:
-        raise HoldGone(str(payment.hold_id))  # the hold ended while we were at Stripe
+        raise HoldGone(payment.hold_id)  # the hold ended while we were at Stripe
     return intent
 
 
@@ -196,7 +267,7 @@ async def own_payment(uow_factory: UowFactory, payment_id: uuid.UUID, caller: Ca
     async with uow_factory() as uow:
         payment = await uow.payments.get(payment_id)
     if payment is None or not (caller.is_admin or payment.mentee_id == caller.user_id):
-        raise UnknownPayment(str(payment_id))
+        raise UnknownPayment(payment_id)
     return payment
 
 
@@ -233,16 +304,16 @@ async def _reserve_card_payment(
             found = await uow.payments.by_hold(hold.hold_id)
             assert found is not None
             if found.method != PaymentMethod.CARD:
-                raise HoldAlreadyPaid(str(hold.hold_id))
+                raise HoldAlreadyPaid(hold.hold_id)
             if await uow.payments.take_over_creation(found.payment_id, takeover_s):
                 await uow.commit()
                 return found, True
         if found.stripe_payment_intent_id is not None:
             return found, False
         if found.status is not S.CREATING:
-            raise HoldAlreadyPaid(str(hold.hold_id))
+            raise HoldAlreadyPaid(hold.hold_id)
         if time.monotonic() >= until:
-            raise CheckoutInProgress(str(hold.hold_id))
+            raise CheckoutInProgress(hold.hold_id)
         await asyncio.sleep(POLL_S)
 
 
@@ -279,8 +350,8 @@ async def _open_intent(
         async with uow_factory() as uow:
             now = await uow.payments.get(payment.payment_id)
         if now is not None and now.status is S.CANCELLED:
-            raise HoldGone(str(hold.hold_id))
-        raise CheckoutInProgress(str(hold.hold_id))
+            raise HoldGone(hold.hold_id)
+        raise CheckoutInProgress(hold.hold_id)
     return intent
 
 
@@ -290,17 +361,45 @@ async def checkout_credits(
     """Debit the hold's price in credits and emit PaymentVerified, in one transaction."""
     hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
     if hold.price_in_credits is None:
-        raise CreditsNotAccepted(str(hold_id))
+        raise CreditsNotAccepted(hold_id)
     payment = _new_payment(hold, PaymentMethod.CREDITS, S.VERIFIED)
     async with uow_factory() as uow:
         await _still_payable(uow, hold_id)
         if not await uow.payments.reserve(payment):
             found = await uow.payments.by_hold(hold_id)
             if found is None or found.method != PaymentMethod.CREDITS:
-                raise HoldAlreadyPaid(str(hold_id))
+                raise HoldAlreadyPaid(hold_id)
             return CheckoutResult(found, created=False)
         # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
         after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)
         uow.emit(events.verified(payment))
         await uow.commit()
     return CheckoutResult(payment, created=True, balance_after=after)
+
+
+async def checkout(
+    uow_factory: UowFactory,
+    gateway: StripeGateway,
+    *,
+    hold_id: uuid.UUID,
+    method: PaymentMethod,
+    payment_method: str | None,
+    caller: Caller,
+    wait_s: float,
+    takeover_s: float,
+) -> CheckoutResult:
+    """Pay for a hold by card (``payment_method``: a Stripe payment method to confirm
+    with, else the browser confirms) or with credits (no payment method)."""
+    if method is PaymentMethod.CREDITS:
+        if payment_method:
+            raise CreditsTakeNoCard()
+        return await checkout_credits(uow_factory, hold_id=hold_id, caller=caller, wait_s=wait_s)
+    return await checkout_card(
+        uow_factory,
+        gateway,
+        hold_id=hold_id,
+        caller=caller,
+        payment_method=payment_method,
+        wait_s=wait_s,
+        takeover_s=takeover_s,
+    )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from kairos_payments.domain.credits import PACKS, CreditPurchase
+from kairos_payments.domain.credits import PACKS, CreditPurchase, LedgerEntry
 from kairos_payments.service_layer.gateway import (
     Intent,
     StripeGateway,
@@ -16,16 +15,27 @@ from kairos_payments.service_layer.gateway import (
 )
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.refusals import Forbidden, NotFound
 
 UowFactory = Callable[[], ServiceUnitOfWork]
 
 
-class UnknownPack(Exception):
-    pass
+class UnknownPack(NotFound):
+    """No pack of that name is on sale (404)."""
+
+    default_slug = "unknown-pack"
+
+    def __init__(self, pack: str) -> None:
+        super().__init__(f"There is no credit pack {pack}.")
 
 
-class PurchaseNotYours(Exception):
-    pass
+class PurchaseNotYours(Forbidden):
+    """A purchase id of someone else's (403)."""
+
+    default_slug = "not-owner"
+
+    def __init__(self, purchase_id: uuid.UUID) -> None:
+        super().__init__("This purchase belongs to someone else.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ async def purchase_pack(
         await uow.commit()
     assert found is not None
     if found.user_id != user_id:
-        raise PurchaseNotYours(str(found.purchase_id))
+        raise PurchaseNotYours(found.purchase_id)
     if not created and found.stripe_payment_intent_id:  # a retry of the same purchase
         return PurchaseResult(found, await gateway.retrieve_intent(found.stripe_payment_intent_id))
     intent = await _open(uow_factory, gateway, found, payment_method)
@@ -106,19 +116,21 @@ async def _open(
     return intent
 
 
-async def balance_and_ledger(uow_factory: UowFactory, user_id: uuid.UUID) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Balance:
+    user_id: uuid.UUID
+    balance: int
+    #: one page of the ledger, newest first (``limit + 1`` entries read: the extra one
+    #: says another page follows)
+    ledger: list[LedgerEntry]
+
+
+async def balance_and_ledger(
+    uow_factory: UowFactory, user_id: uuid.UUID, *, before: int | None, limit: int
+) -> Balance:
+    """The balance and the ledger entries older than entry ``before`` (None: the newest),
+    read in one transaction."""
     async with uow_factory() as uow:
-        return {
-            "user_id": str(user_id),
-            "balance": await uow.credits.balance(user_id),
-            "ledger": [
-                {
-                    "delta": e["delta"],
-                    "balance_after": e["balance_after"],
-                    "reason": e["reason"],
-                    "reference": str(e["reference"]),
-                    "at": e["created_at"].isoformat(),
-                }
-                for e in await uow.credits.ledger(user_id)
-            ],
-        }
+        balance = await uow.credits.balance(user_id)
+        entries = await uow.credits.ledger(user_id, before=before, limit=limit)
+    return Balance(user_id, balance, entries)

@@ -9,22 +9,41 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kairos_payments.domain.payments import Observation
+from kairos_platform.refusals import BadRequest, PaymentRequired, Unavailable
 
 
-class StripeUnavailable(Exception):
-    """Stripe could not be reached or answered 5xx/429: try again later (HTTP 503)."""
+class StripeUnavailable(Unavailable):
+    """Stripe could not be reached or answered 5xx/429: try again later (503 with
+    Retry-After). ``str()`` keeps the cause for the logs; the answer does not show it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Payments are unavailable; retry shortly.", retry_after_s=5)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
-class StripeRejected(Exception):
-    """Stripe refused the request (4xx): the object is not in a state that allows it."""
+class PaymentRefused(PaymentRequired):
+    """The money was refused (402 ``payment-refused``)."""
+
+    title = "Payment refused"
+    default_slug = "payment-refused"
+
+
+class StripeRejected(PaymentRefused):
+    """Stripe refused the request (4xx): the object is not in a state that allows it.
+    Answered as Stripe worded it."""
 
     def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
 
 
-class InvalidSignature(Exception):
-    """A webhook whose signature is missing, forged or too old."""
+class InvalidSignature(BadRequest):
+    """A webhook whose signature is missing, forged or too old (400)."""
+
+    default_slug = "invalid-signature"
 
 
 @dataclass(frozen=True)

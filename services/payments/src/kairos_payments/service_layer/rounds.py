@@ -13,14 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.subscriptions import Subscription, first_payment_refused
-from kairos_payments.service_layer.gateway import StripeGateway, StripeInvoice, StripeSubscription
+from kairos_payments.service_layer.gateway import (
+    PaymentRefused,
+    StripeGateway,
+    StripeInvoice,
+    StripeSubscription,
+)
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 UowFactory = Callable[[], ServiceUnitOfWork]
 
 
-class CardRefused(Exception):
+class CardRefused(PaymentRefused):
     """The first invoice of a new Stripe subscription was not paid (402)."""
+
+    def __init__(self, stripe_subscription_id: str) -> None:
+        super().__init__("The card was refused.")
+        self.stripe_subscription_id = stripe_subscription_id
 
 
 @dataclass(frozen=True)

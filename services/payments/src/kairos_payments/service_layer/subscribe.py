@@ -5,7 +5,7 @@ One live row per (offering, mentee): it is inserted *before* Stripe is called, s
 concurrent requests open one Stripe subscription. A refused card frees the row (failed)
 so the mentee may try another card. If Stripe goes away half-way the row stays
 ``creating`` and reconciliation finishes it (adopts the tagged Stripe subscription or
-fails the row); meanwhile a retry answers 409.
+fails the row); meanwhile a retry answers 409 ``already-subscribed``.
 """
 
 from __future__ import annotations
@@ -19,37 +19,62 @@ from dataclasses import dataclass
 
 from kairos_payments.domain.subscriptions import Offering, Subscription, first_payment_refused
 from kairos_payments.domain.subscriptions import SubscriptionStatus as S
+from kairos_payments.service_layer.checkout import WAIT_PAUSES_S
 from kairos_payments.service_layer.cycles import settle_invoice
 from kairos_payments.service_layer.gateway import StripeGateway, StripeRejected
 from kairos_payments.service_layer.rounds import CardRefused, Opened, customer_for, open_round
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.refusals import Conflict, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], ServiceUnitOfWork]
-POLL_S = 0.05
 #: How long a subscribe request owns its new row before reconciliation may finish it:
 #: longer than the few Stripe calls it makes, each bounded by STRIPE_TIMEOUT_S.
 CREATION_LEASE_S = 120.0
 
 
-class OfferingNotYetKnown(Exception):
-    """No OfferingPublished for it has reached us (yet): retry shortly (409)."""
+class OfferingUnknown(NotFound):
+    """No OfferingPublished for it reached us within the wait: no such offering, or not
+    yet known (404). One published a moment ago is waited for."""
+
+    default_slug = "unknown-offering"
+
+    def __init__(self, offering_id: uuid.UUID) -> None:
+        super().__init__(
+            f"No offering {offering_id} is known here: no such offering, or not yet known."
+        )
 
 
-class OfferingUnavailable(Exception):
+class OfferingUnavailable(NotFound):
     """Known but not on sale (inactive) (404)."""
 
+    default_slug = "unknown-offering"
 
-class NotRecurring(Exception):
+    def __init__(self, offering_id: uuid.UUID) -> None:
+        super().__init__("The offering is not on sale.")
+
+
+class NotRecurring(Invalid):
     """A one-time offering cannot be subscribed to (422)."""
 
+    default_slug = "not-recurring"
 
-class AlreadySubscribed(Exception):
-    """The mentee has a subscription to this offering (409); a cancelled one is
-    reactivated, not subscribed to again."""
+    def __init__(self, offering_id: uuid.UUID) -> None:
+        super().__init__("Only a recurring offering can be subscribed to.")
+
+
+class AlreadySubscribed(Conflict):
+    """The mentee has a subscription to this offering (409, naming it); a cancelled one
+    is reactivated, not subscribed to again."""
+
+    default_slug = "already-subscribed"
 
     def __init__(self, existing: Subscription) -> None:
-        super().__init__(str(existing.subscription_id))
+        super().__init__(
+            "You have a subscription to this offering.",
+            subscription_id=str(existing.subscription_id),
+            subscription_status=existing.status.value,
+        )
         self.existing = existing
 
 
@@ -62,20 +87,23 @@ class SubscribeResult:
 async def subscribable_offering(
     uow_factory: UowFactory, offering_id: uuid.UUID, wait_s: float
 ) -> Offering:
-    """The offering, waiting up to ``wait_s`` for its OfferingPublished to arrive."""
+    """The offering, waiting up to ``wait_s`` for its OfferingPublished to arrive: a
+    subscription sent right after the offering was published succeeds (OFFERING_WAIT_S)."""
     until = time.monotonic() + wait_s
+    pauses = iter(WAIT_PAUSES_S)
     while True:
         async with uow_factory() as uow:
             offering = await uow.offerings.get(offering_id)
-        if offering is not None or time.monotonic() >= until:
+        left = until - time.monotonic()
+        if offering is not None or left <= 0:
             break
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(min(next(pauses, WAIT_PAUSES_S[-1]), left))
     if offering is None:
-        raise OfferingNotYetKnown(str(offering_id))
+        raise OfferingUnknown(offering_id)
     if not offering.active:
-        raise OfferingUnavailable(str(offering_id))
+        raise OfferingUnavailable(offering_id)
     if not offering.recurring:
-        raise NotRecurring(str(offering_id))
+        raise NotRecurring(offering_id)
     return offering
 
 

@@ -26,12 +26,14 @@ from kairos_payments.service_layer import events
 from kairos_payments.service_layer.checkout import Caller
 from kairos_payments.service_layer.cycles import settle_invoice
 from kairos_payments.service_layer.gateway import (
+    PaymentRefused,
     StripeGateway,
     StripeRejected,
     StripeUnavailable,
 )
 from kairos_payments.service_layer.rounds import CardRefused, Opened, open_round
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform.refusals import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], ServiceUnitOfWork]
@@ -40,24 +42,50 @@ LEASE_S = 30.0
 MIN_TRIAL = timedelta(minutes=5)
 
 
-class Refused(Exception):
+class Refused(PaymentRefused):
     """Stripe refused the new subscription (its first payment, or the request) (402)."""
 
+    def __init__(self, reason: str) -> None:
+        super().__init__("The card was refused.")
+        self.reason = reason
 
-class UnknownSubscription(Exception):
+
+class UnknownSubscription(NotFound):
     """404."""
 
+    default_slug = "unknown-subscription"
 
-class NotYourSubscription(Exception):
+    def __init__(self, subscription_id: uuid.UUID) -> None:
+        super().__init__("There is no such subscription.")
+
+
+class NotYourSubscription(Forbidden):
     """403."""
 
+    default_slug = "not-owner"
 
-class NotCancellable(Exception):
+    def __init__(self, subscription_id: uuid.UUID) -> None:
+        super().__init__("This subscription belongs to someone else.")
+
+
+class NotCancellable(Conflict):
     """Only an active subscription can be cancelled (409)."""
 
+    default_slug = "not-active"
 
-class NotCancelled(Exception):
+    def __init__(self, status: S) -> None:
+        super().__init__(f"A subscription that is {status.value} cannot be cancelled.")
+
+
+class NotCancelled(Conflict):
     """Only a cancelled subscription can be reactivated (409)."""
+
+    default_slug = "not-cancelled"
+
+    def __init__(self, status: S) -> None:
+        super().__init__(
+            f"Only a cancelled subscription can be reactivated; this one is {status.value}."
+        )
 
 
 def actor_of(caller: Caller) -> Actor:
@@ -69,9 +97,9 @@ async def _owned(
 ) -> Subscription:
     row = await uow.subscriptions.get(subscription_id)
     if row is None:
-        raise UnknownSubscription(str(subscription_id))
+        raise UnknownSubscription(subscription_id)
     if not caller.is_admin and row.mentee_id != caller.user_id:
-        raise NotYourSubscription(str(subscription_id))
+        raise NotYourSubscription(subscription_id)
     return row
 
 
@@ -91,7 +119,7 @@ async def unsubscribe(
             cancelled_by=actor_of(caller).value,
         )
         if moved is None:
-            raise NotCancellable(row.status.value)
+            raise NotCancellable(row.status)
         await uow.commit()
     return await drive_subscription(uow_factory, gateway, subscription_id)
 
@@ -110,7 +138,7 @@ async def reactivate(
             round=row.round + 1,
         )
         if moved is None:
-            raise NotCancelled(row.status.value)
+            raise NotCancelled(row.status)
         await uow.commit()
     return await drive_subscription(uow_factory, gateway, subscription_id, raise_refusal=True)
 

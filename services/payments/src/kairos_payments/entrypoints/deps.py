@@ -1,0 +1,71 @@
+"""What payments routes declare they need, as typed ``Annotated`` aliases over the
+service their process runs (``kairos_platform.deps.ServiceDep``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from kairos_payments.context import PaymentsContext, payments_context
+from kairos_payments.service_layer.checkout import Caller
+from kairos_payments.service_layer.gateway import StripeGateway
+from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.settings import PaymentsSettings
+from kairos_platform.auth import CurrentUser, Principal, ensure_owner, is_admin
+from kairos_platform.deps import ServiceDep
+
+UowFactory = Callable[[], ServiceUnitOfWork]
+
+
+async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
+    async with service.uow_factory() as uow:
+        yield uow  # rolled back unless the route committed
+
+
+def _uow_factory(service: ServiceDep) -> UowFactory:
+    factory: UowFactory = service.uow_factory
+    return factory
+
+
+def _context(service: ServiceDep) -> PaymentsContext:
+    return payments_context(service)
+
+
+def _settings(context: Context) -> PaymentsSettings:
+    return context.settings
+
+
+def _gateway(context: Context) -> StripeGateway:
+    return context.gateway
+
+
+#: an open unit of work (one transaction: reads)
+Uow = Annotated[ServiceUnitOfWork, Depends(_uow)]
+#: units of work to open, for what calls Stripe between its transactions
+Uows = Annotated[UowFactory, Depends(_uow_factory)]
+Context = Annotated[PaymentsContext, Depends(_context)]
+Settings = Annotated[PaymentsSettings, Depends(_settings)]
+Gateway = Annotated[StripeGateway, Depends(_gateway)]
+
+
+def _owner(
+    user: CurrentUser,
+    user_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Whose (an admin may name anyone); yours when left out."),
+    ] = None,
+) -> uuid.UUID:
+    owner = user_id or user.user_id
+    ensure_owner(user, owner)  # 403 for anyone else's
+    return owner
+
+
+#: the user whose money a read shows: the caller, or the one an admin names
+Owner = Annotated[uuid.UUID, Depends(_owner)]
+
+
+def caller(user: Principal) -> Caller:
+    return Caller(user.user_id, is_admin=is_admin(user))
