@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AttendanceAttendanceOfData, AttendanceAttendanceOfErrors, AttendanceAttendanceOfResponses, AttendanceCreatePingData, AttendanceCreatePingErrors, AttendanceCreatePingResponses, AttendanceGetPingData, AttendanceGetPingErrors, AttendanceGetPingResponses, AttendanceJoinData, AttendanceJoinErrors, AttendanceJoinResponses, AttendanceMarkData, AttendanceMarkErrors, AttendanceMarkResponses, AttendanceMySubscribersData, AttendanceMySubscribersErrors, AttendanceMySubscribersResponses, AttendanceReactivateData, AttendanceReactivateErrors, AttendanceReactivateResponses, AttendanceSubscribersOfData, AttendanceSubscribersOfErrors, AttendanceSubscribersOfResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateLiveTokenData, BookingCreateLiveTokenErrors, BookingCreateLiveTokenResponses, BookingCreateOfferingData, BookingCreateOfferingErrors, BookingCreateOfferingResponses, BookingCreatePingData, BookingCreatePingErrors, BookingCreatePingResponses, BookingCreateProviderData, BookingCreateProviderErrors, BookingCreateProviderResponses, BookingDeleteOverrideData, BookingDeleteOverrideErrors, BookingDeleteOverrideResponses, BookingGetAvailabilityData, BookingGetAvailabilityErrors, BookingGetAvailabilityResponses, BookingGetHoldData, BookingGetHoldErrors, BookingGetHoldResponses, BookingGetOfferingData, BookingGetOfferingErrors, BookingGetOfferingResponses, BookingGetPingData, BookingGetPingErrors, BookingGetPingResponses, BookingGetProviderData, BookingGetProviderErrors, BookingGetProviderResponses, BookingMineData, BookingMineErrors, BookingMineResponses, BookingMyBookingsData, BookingMyBookingsErrors, BookingMyBookingsResponses, BookingMyBookingsStreamData, BookingMyBookingsStreamErrors, BookingMyBookingsStreamResponse, BookingMyBookingsStreamResponses, BookingMyHoldsData, BookingMyHoldsErrors, BookingMyHoldsResponses, BookingOfferingsData, BookingOfferingsErrors, BookingOfferingsResponses, BookingPlaceHoldData, BookingPlaceHoldErrors, BookingPlaceHoldResponses, BookingProvidersData, BookingProvidersErrors, BookingProvidersResponses, BookingPutOverrideData, BookingPutOverrideErrors, BookingPutOverrideResponses, BookingReleaseHoldData, BookingReleaseHoldErrors, BookingReleaseHoldResponses, BookingRescheduleData, BookingRescheduleErrors, BookingRescheduleResponses, BookingScheduleData, BookingScheduleErrors, BookingScheduleResponses, BookingScheduleStreamData, BookingScheduleStreamErrors, BookingScheduleStreamResponse, BookingScheduleStreamResponses, BookingSetWeeklyData, BookingSetWeeklyErrors, BookingSetWeeklyResponses, BookingSlotsData, BookingSlotsErrors, BookingSlotsResponses, BookingUpdateOfferingData, BookingUpdateOfferingErrors, BookingUpdateOfferingResponses, BookingUpdateProviderData, BookingUpdateProviderErrors, BookingUpdateProviderResponses, CalendarSyncConnectData, CalendarSyncConnectErrors, CalendarSyncConnectResponses, CalendarSyncCreateData, CalendarSyncCreateErrors, CalendarSyncCreatePingData, CalendarSyncCreatePingErrors, CalendarSyncCreatePingResponses, CalendarSyncCreateResponses, CalendarSyncFeedData, CalendarSyncFeedErrors, CalendarSyncFeedResponses, CalendarSyncGetPingData, CalendarSyncGetPingErrors, CalendarSyncGetPingResponses, CalendarSyncListingData, CalendarSyncListingErrors, CalendarSyncListingResponses, CalendarSyncRemoveData, CalendarSyncRemoveErrors, CalendarSyncRemoveResponses, CalendarSyncRevokeData, CalendarSyncRevokeErrors, CalendarSyncRevokeResponses, CalendarSyncTestData, CalendarSyncTestErrors, CalendarSyncTestResponses, PaymentsBuyData, PaymentsBuyErrors, PaymentsBuyResponses, PaymentsCancelData, PaymentsCancelErrors, PaymentsCancelResponses, PaymentsConfirmedInBrowserData, PaymentsConfirmedInBrowserErrors, PaymentsConfirmedInBrowserResponses, PaymentsCreateCheckoutData, PaymentsCreateCheckoutErrors, PaymentsCreateCheckoutResponses, PaymentsCreateData, PaymentsCreateErrors, PaymentsCreatePingData, PaymentsCreatePingErrors, PaymentsCreatePingResponses, PaymentsCreateResponses, PaymentsGetCreditsData, PaymentsGetCreditsErrors, PaymentsGetCreditsResponses, PaymentsGetPingData, PaymentsGetPingErrors, PaymentsGetPingResponses, PaymentsMineData, PaymentsMineErrors, PaymentsMineResponses, PaymentsMyPaymentsData, PaymentsMyPaymentsErrors, PaymentsMyPaymentsResponses, PaymentsReactivateAsAdminData, PaymentsReactivateAsAdminErrors, PaymentsReactivateAsAdminResponses, PaymentsReactivateOwnData, PaymentsReactivateOwnErrors, PaymentsReactivateOwnResponses, PaymentsReadCheckoutData, PaymentsReadCheckoutErrors, PaymentsReadCheckoutResponses, PaymentsStripeWebhookData, PaymentsStripeWebhookErrors, PaymentsStripeWebhookResponses } from './types.gen';
+import type { AttendanceAttendanceOfData, AttendanceAttendanceOfErrors, AttendanceAttendanceOfResponses, AttendanceCreatePingData, AttendanceCreatePingErrors, AttendanceCreatePingResponses, AttendanceGetPingData, AttendanceGetPingErrors, AttendanceGetPingResponses, AttendanceJoinData, AttendanceJoinErrors, AttendanceJoinResponses, AttendanceMarkData, AttendanceMarkErrors, AttendanceMarkResponses, AttendanceMySubscribersData, AttendanceMySubscribersErrors, AttendanceMySubscribersResponses, AttendanceReactivateData, AttendanceReactivateErrors, AttendanceReactivateResponses, AttendanceSubscribersOfData, AttendanceSubscribersOfErrors, AttendanceSubscribersOfResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateLiveTokenData, BookingCreateLiveTokenErrors, BookingCreateLiveTokenResponses, BookingCreateOfferingData, BookingCreateOfferingErrors, BookingCreateOfferingResponses, BookingCreatePingData, BookingCreatePingErrors, BookingCreatePingResponses, BookingCreateProviderData, BookingCreateProviderErrors, BookingCreateProviderResponses, BookingDeleteOverrideData, BookingDeleteOverrideErrors, BookingDeleteOverrideResponses, BookingGetAvailabilityData, BookingGetAvailabilityErrors, BookingGetAvailabilityResponses, BookingGetHoldData, BookingGetHoldErrors, BookingGetHoldResponses, BookingGetOfferingData, BookingGetOfferingErrors, BookingGetOfferingResponses, BookingGetPingData, BookingGetPingErrors, BookingGetPingResponses, BookingGetProviderData, BookingGetProviderErrors, BookingGetProviderResponses, BookingMineData, BookingMineErrors, BookingMineResponses, BookingMyBookingsData, BookingMyBookingsErrors, BookingMyBookingsResponses, BookingMyBookingsStreamData, BookingMyBookingsStreamErrors, BookingMyBookingsStreamResponse, BookingMyBookingsStreamResponses, BookingMyHoldsData, BookingMyHoldsErrors, BookingMyHoldsResponses, BookingOfferingsData, BookingOfferingsErrors, BookingOfferingsResponses, BookingPlaceHoldData, BookingPlaceHoldErrors, BookingPlaceHoldResponses, BookingProvidersData, BookingProvidersErrors, BookingProvidersResponses, BookingPutOverrideData, BookingPutOverrideErrors, BookingPutOverrideResponses, BookingReleaseHoldData, BookingReleaseHoldErrors, BookingReleaseHoldResponses, BookingRescheduleData, BookingRescheduleErrors, BookingRescheduleResponses, BookingScheduleData, BookingScheduleErrors, BookingScheduleResponses, BookingScheduleStreamData, BookingScheduleStreamErrors, BookingScheduleStreamResponse, BookingScheduleStreamResponses, BookingSetWeeklyData, BookingSetWeeklyErrors, BookingSetWeeklyResponses, BookingSlotsData, BookingSlotsErrors, BookingSlotsResponses, BookingUpdateOfferingData, BookingUpdateOfferingErrors, BookingUpdateOfferingResponses, BookingUpdateProviderData, BookingUpdateProviderErrors, BookingUpdateProviderResponses, CalendarSyncConnectData, CalendarSyncConnectErrors, CalendarSyncConnectResponses, CalendarSyncCreateData, CalendarSyncCreateErrors, CalendarSyncCreatePingData, CalendarSyncCreatePingErrors, CalendarSyncCreatePingResponses, CalendarSyncCreateResponses, CalendarSyncFeedData, CalendarSyncFeedErrors, CalendarSyncFeedResponses, CalendarSyncGetPingData, CalendarSyncGetPingErrors, CalendarSyncGetPingResponses, CalendarSyncListingData, CalendarSyncListingErrors, CalendarSyncListingResponses, CalendarSyncRemoveData, CalendarSyncRemoveErrors, CalendarSyncRemoveResponses, CalendarSyncRevokeData, CalendarSyncRevokeErrors, CalendarSyncRevokeResponses, CalendarSyncTestData, CalendarSyncTestErrors, CalendarSyncTestResponses, PaymentsAdminReactivateSubscriptionData, PaymentsAdminReactivateSubscriptionErrors, PaymentsAdminReactivateSubscriptionResponses, PaymentsBuyCreditPackData, PaymentsBuyCreditPackErrors, PaymentsBuyCreditPackResponses, PaymentsConfirmCheckoutData, PaymentsConfirmCheckoutErrors, PaymentsConfirmCheckoutResponses, PaymentsCreateCheckoutData, PaymentsCreateCheckoutErrors, PaymentsCreateCheckoutResponses, PaymentsCreatePingData, PaymentsCreatePingErrors, PaymentsCreatePingResponses, PaymentsGetCheckoutData, PaymentsGetCheckoutErrors, PaymentsGetCheckoutResponses, PaymentsGetCreditsData, PaymentsGetCreditsErrors, PaymentsGetCreditsResponses, PaymentsGetPingData, PaymentsGetPingErrors, PaymentsGetPingResponses, PaymentsMyPaymentsData, PaymentsMyPaymentsErrors, PaymentsMyPaymentsResponses, PaymentsMySubscriptionsData, PaymentsMySubscriptionsErrors, PaymentsMySubscriptionsResponses, PaymentsReactivateSubscriptionData, PaymentsReactivateSubscriptionErrors, PaymentsReactivateSubscriptionResponses, PaymentsStripeWebhookData, PaymentsStripeWebhookErrors, PaymentsStripeWebhookResponses, PaymentsSubscribeData, PaymentsSubscribeErrors, PaymentsSubscribeResponses, PaymentsUnsubscribeData, PaymentsUnsubscribeErrors, PaymentsUnsubscribeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -498,11 +498,11 @@ export const calendarSyncGetPing = <ThrowOnError extends boolean = false>(option
 });
 
 /**
- * Reactivate As Admin
+ * Admin Reactivate Subscription
  *
  * The same as the mentee's reactivation, by an admin.
  */
-export const paymentsReactivateAsAdmin = <ThrowOnError extends boolean = false>(options: Options<PaymentsReactivateAsAdminData, ThrowOnError>): RequestResult<PaymentsReactivateAsAdminResponses, PaymentsReactivateAsAdminErrors, ThrowOnError> => (options.client ?? client).post<PaymentsReactivateAsAdminResponses, PaymentsReactivateAsAdminErrors, ThrowOnError>({
+export const paymentsAdminReactivateSubscription = <ThrowOnError extends boolean = false>(options: Options<PaymentsAdminReactivateSubscriptionData, ThrowOnError>): RequestResult<PaymentsAdminReactivateSubscriptionResponses, PaymentsAdminReactivateSubscriptionErrors, ThrowOnError> => (options.client ?? client).post<PaymentsAdminReactivateSubscriptionResponses, PaymentsAdminReactivateSubscriptionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/admin/subscriptions/{subscription_id}/reactivate',
     ...options
@@ -526,24 +526,24 @@ export const paymentsCreateCheckout = <ThrowOnError extends boolean = false>(opt
 });
 
 /**
- * Read Checkout
+ * Get Checkout
  *
  * The checkout as payments has it (no call to Stripe).
  */
-export const paymentsReadCheckout = <ThrowOnError extends boolean = false>(options: Options<PaymentsReadCheckoutData, ThrowOnError>): RequestResult<PaymentsReadCheckoutResponses, PaymentsReadCheckoutErrors, ThrowOnError> => (options.client ?? client).get<PaymentsReadCheckoutResponses, PaymentsReadCheckoutErrors, ThrowOnError>({
+export const paymentsGetCheckout = <ThrowOnError extends boolean = false>(options: Options<PaymentsGetCheckoutData, ThrowOnError>): RequestResult<PaymentsGetCheckoutResponses, PaymentsGetCheckoutErrors, ThrowOnError> => (options.client ?? client).get<PaymentsGetCheckoutResponses, PaymentsGetCheckoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/checkouts/{payment_id}',
     ...options
 });
 
 /**
- * Confirmed In Browser
+ * Confirm Checkout
  *
  * The browser confirmed the PaymentIntent (Stripe.js): payments re-fetches it now
  * and answers the checkout as it is then (`verified` once authorized), instead of
  * waiting for Stripe's event.
  */
-export const paymentsConfirmedInBrowser = <ThrowOnError extends boolean = false>(options: Options<PaymentsConfirmedInBrowserData, ThrowOnError>): RequestResult<PaymentsConfirmedInBrowserResponses, PaymentsConfirmedInBrowserErrors, ThrowOnError> => (options.client ?? client).post<PaymentsConfirmedInBrowserResponses, PaymentsConfirmedInBrowserErrors, ThrowOnError>({
+export const paymentsConfirmCheckout = <ThrowOnError extends boolean = false>(options: Options<PaymentsConfirmCheckoutData, ThrowOnError>): RequestResult<PaymentsConfirmCheckoutResponses, PaymentsConfirmCheckoutErrors, ThrowOnError> => (options.client ?? client).post<PaymentsConfirmCheckoutResponses, PaymentsConfirmCheckoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/checkouts/{payment_id}/confirmation',
     ...options
@@ -562,13 +562,13 @@ export const paymentsGetCredits = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Buy
+ * Buy Credit Pack
  *
  * Buy a credit pack: a PaymentIntent (captured at once) for the pack's price. With
  * `payment_method_id` it is confirmed here (`credited` when paid); else the browser
  * confirms it with `client_secret`. The same `purchase_id` again is the same purchase.
  */
-export const paymentsBuy = <ThrowOnError extends boolean = false>(options: Options<PaymentsBuyData, ThrowOnError>): RequestResult<PaymentsBuyResponses, PaymentsBuyErrors, ThrowOnError> => (options.client ?? client).post<PaymentsBuyResponses, PaymentsBuyErrors, ThrowOnError>({
+export const paymentsBuyCreditPack = <ThrowOnError extends boolean = false>(options: Options<PaymentsBuyCreditPackData, ThrowOnError>): RequestResult<PaymentsBuyCreditPackResponses, PaymentsBuyCreditPackErrors, ThrowOnError> => (options.client ?? client).post<PaymentsBuyCreditPackResponses, PaymentsBuyCreditPackErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/credits/purchases',
     ...options,
@@ -591,23 +591,23 @@ export const paymentsMyPayments = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Mine
+ * My Subscriptions
  *
  * The user's subscriptions, oldest first, with their offerings' titles.
  */
-export const paymentsMine = <ThrowOnError extends boolean = false>(options?: Options<PaymentsMineData, ThrowOnError>): RequestResult<PaymentsMineResponses, PaymentsMineErrors, ThrowOnError> => (options?.client ?? client).get<PaymentsMineResponses, PaymentsMineErrors, ThrowOnError>({
+export const paymentsMySubscriptions = <ThrowOnError extends boolean = false>(options?: Options<PaymentsMySubscriptionsData, ThrowOnError>): RequestResult<PaymentsMySubscriptionsResponses, PaymentsMySubscriptionsErrors, ThrowOnError> => (options?.client ?? client).get<PaymentsMySubscriptionsResponses, PaymentsMySubscriptionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/me/subscriptions',
     ...options
 });
 
 /**
- * Create
+ * Subscribe
  *
  * Subscribe to a recurring offering at its price: the first cycle is paid now
  * (`active`).
  */
-export const paymentsCreate = <ThrowOnError extends boolean = false>(options: Options<PaymentsCreateData, ThrowOnError>): RequestResult<PaymentsCreateResponses, PaymentsCreateErrors, ThrowOnError> => (options.client ?? client).post<PaymentsCreateResponses, PaymentsCreateErrors, ThrowOnError>({
+export const paymentsSubscribe = <ThrowOnError extends boolean = false>(options: Options<PaymentsSubscribeData, ThrowOnError>): RequestResult<PaymentsSubscribeResponses, PaymentsSubscribeErrors, ThrowOnError> => (options.client ?? client).post<PaymentsSubscribeResponses, PaymentsSubscribeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/subscriptions',
     ...options,
@@ -618,24 +618,24 @@ export const paymentsCreate = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Cancel
+ * Unsubscribe
  *
  * Unsubscribe: the Stripe subscription is cancelled at once and nothing paid is
  * refunded. A repeat answers the same.
  */
-export const paymentsCancel = <ThrowOnError extends boolean = false>(options: Options<PaymentsCancelData, ThrowOnError>): RequestResult<PaymentsCancelResponses, PaymentsCancelErrors, ThrowOnError> => (options.client ?? client).post<PaymentsCancelResponses, PaymentsCancelErrors, ThrowOnError>({
+export const paymentsUnsubscribe = <ThrowOnError extends boolean = false>(options: Options<PaymentsUnsubscribeData, ThrowOnError>): RequestResult<PaymentsUnsubscribeResponses, PaymentsUnsubscribeErrors, ThrowOnError> => (options.client ?? client).post<PaymentsUnsubscribeResponses, PaymentsUnsubscribeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/subscriptions/{subscription_id}/cancel',
     ...options
 });
 
 /**
- * Reactivate Own
+ * Reactivate Subscription
  *
  * Billing resumes (after the paid cycle, if one still runs) and the sessions
  * cancelled by the unsubscribe come back.
  */
-export const paymentsReactivateOwn = <ThrowOnError extends boolean = false>(options: Options<PaymentsReactivateOwnData, ThrowOnError>): RequestResult<PaymentsReactivateOwnResponses, PaymentsReactivateOwnErrors, ThrowOnError> => (options.client ?? client).post<PaymentsReactivateOwnResponses, PaymentsReactivateOwnErrors, ThrowOnError>({
+export const paymentsReactivateSubscription = <ThrowOnError extends boolean = false>(options: Options<PaymentsReactivateSubscriptionData, ThrowOnError>): RequestResult<PaymentsReactivateSubscriptionResponses, PaymentsReactivateSubscriptionErrors, ThrowOnError> => (options.client ?? client).post<PaymentsReactivateSubscriptionResponses, PaymentsReactivateSubscriptionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/subscriptions/{subscription_id}/reactivate',
     ...options

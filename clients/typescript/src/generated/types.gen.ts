@@ -1187,7 +1187,7 @@ export type OverrideOut = {
 };
 
 /**
- * BookingOutPage
+ * Page[BookingOut]
  */
 export type PageBookingOut = {
     /**
@@ -1207,7 +1207,7 @@ export type PageBookingOut = {
 };
 
 /**
- * HoldOutPage
+ * Page[HoldOut]
  */
 export type PageHoldOut = {
     /**
@@ -1227,7 +1227,7 @@ export type PageHoldOut = {
 };
 
 /**
- * LedgerEntryOutPage
+ * Page[LedgerEntryOut]
  */
 export type PageLedgerEntryOut = {
     /**
@@ -1247,7 +1247,7 @@ export type PageLedgerEntryOut = {
 };
 
 /**
- * OfferingOutPage
+ * Page[OfferingOut]
  */
 export type PageOfferingOut = {
     /**
@@ -1267,7 +1267,7 @@ export type PageOfferingOut = {
 };
 
 /**
- * ProviderOutPage
+ * Page[ProviderOut]
  */
 export type PageProviderOut = {
     /**
@@ -1287,7 +1287,7 @@ export type PageProviderOut = {
 };
 
 /**
- * StatementLineOutPage
+ * Page[StatementLineOut]
  */
 export type PageStatementLineOut = {
     /**
@@ -1307,7 +1307,7 @@ export type PageStatementLineOut = {
 };
 
 /**
- * SubscriptionOutPage
+ * Page[SubscriptionOut]
  */
 export type PageSubscriptionOut = {
     /**
@@ -4215,7 +4215,7 @@ export type CalendarSyncGetPingResponses = {
 
 export type CalendarSyncGetPingResponse = CalendarSyncGetPingResponses[keyof CalendarSyncGetPingResponses];
 
-export type PaymentsReactivateAsAdminData = {
+export type PaymentsAdminReactivateSubscriptionData = {
     body?: never;
     headers?: {
         /**
@@ -4233,7 +4233,7 @@ export type PaymentsReactivateAsAdminData = {
     url: '/api/payments/admin/subscriptions/{subscription_id}/reactivate';
 };
 
-export type PaymentsReactivateAsAdminErrors = {
+export type PaymentsAdminReactivateSubscriptionErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4264,9 +4264,9 @@ export type PaymentsReactivateAsAdminErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsReactivateAsAdminError = PaymentsReactivateAsAdminErrors[keyof PaymentsReactivateAsAdminErrors];
+export type PaymentsAdminReactivateSubscriptionError = PaymentsAdminReactivateSubscriptionErrors[keyof PaymentsAdminReactivateSubscriptionErrors];
 
-export type PaymentsReactivateAsAdminResponses = {
+export type PaymentsAdminReactivateSubscriptionResponses = {
     /**
      * Successful Response
      */
@@ -4277,7 +4277,7 @@ export type PaymentsReactivateAsAdminResponses = {
     202: SubscriptionOut;
 };
 
-export type PaymentsReactivateAsAdminResponse = PaymentsReactivateAsAdminResponses[keyof PaymentsReactivateAsAdminResponses];
+export type PaymentsAdminReactivateSubscriptionResponse = PaymentsAdminReactivateSubscriptionResponses[keyof PaymentsAdminReactivateSubscriptionResponses];
 
 export type PaymentsCreateCheckoutData = {
     body: CheckoutIn;
@@ -4346,7 +4346,7 @@ export type PaymentsCreateCheckoutResponses = {
 
 export type PaymentsCreateCheckoutResponse = PaymentsCreateCheckoutResponses[keyof PaymentsCreateCheckoutResponses];
 
-export type PaymentsReadCheckoutData = {
+export type PaymentsGetCheckoutData = {
     body?: never;
     path: {
         /**
@@ -4358,7 +4358,7 @@ export type PaymentsReadCheckoutData = {
     url: '/api/payments/checkouts/{payment_id}';
 };
 
-export type PaymentsReadCheckoutErrors = {
+export type PaymentsGetCheckoutErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4377,18 +4377,18 @@ export type PaymentsReadCheckoutErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsReadCheckoutError = PaymentsReadCheckoutErrors[keyof PaymentsReadCheckoutErrors];
+export type PaymentsGetCheckoutError = PaymentsGetCheckoutErrors[keyof PaymentsGetCheckoutErrors];
 
-export type PaymentsReadCheckoutResponses = {
+export type PaymentsGetCheckoutResponses = {
     /**
      * Successful Response
      */
     200: CheckoutOut;
 };
 
-export type PaymentsReadCheckoutResponse = PaymentsReadCheckoutResponses[keyof PaymentsReadCheckoutResponses];
+export type PaymentsGetCheckoutResponse = PaymentsGetCheckoutResponses[keyof PaymentsGetCheckoutResponses];
 
-export type PaymentsConfirmedInBrowserData = {
+export type PaymentsConfirmCheckoutData = {
     body?: never;
     headers?: {
         /**
@@ -4406,7 +4406,7 @@ export type PaymentsConfirmedInBrowserData = {
     url: '/api/payments/checkouts/{payment_id}/confirmation';
 };
 
-export type PaymentsConfirmedInBrowserErrors = {
+export type PaymentsConfirmCheckoutErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4433,16 +4433,16 @@ export type PaymentsConfirmedInBrowserErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsConfirmedInBrowserError = PaymentsConfirmedInBrowserErrors[keyof PaymentsConfirmedInBrowserErrors];
+export type PaymentsConfirmCheckoutError = PaymentsConfirmCheckoutErrors[keyof PaymentsConfirmCheckoutErrors];
 
-export type PaymentsConfirmedInBrowserResponses = {
+export type PaymentsConfirmCheckoutResponses = {
     /**
      * Successful Response
      */
     200: CheckoutOut;
 };
 
-export type PaymentsConfirmedInBrowserResponse = PaymentsConfirmedInBrowserResponses[keyof PaymentsConfirmedInBrowserResponses];
+export type PaymentsConfirmCheckoutResponse = PaymentsConfirmCheckoutResponses[keyof PaymentsConfirmCheckoutResponses];
 
 export type PaymentsGetCreditsData = {
     body?: never;
@@ -4500,7 +4500,7 @@ export type PaymentsGetCreditsResponses = {
 
 export type PaymentsGetCreditsResponse = PaymentsGetCreditsResponses[keyof PaymentsGetCreditsResponses];
 
-export type PaymentsBuyData = {
+export type PaymentsBuyCreditPackData = {
     body: PurchaseIn;
     headers?: {
         /**
@@ -4513,7 +4513,7 @@ export type PaymentsBuyData = {
     url: '/api/payments/credits/purchases';
 };
 
-export type PaymentsBuyErrors = {
+export type PaymentsBuyCreditPackErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4544,16 +4544,16 @@ export type PaymentsBuyErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsBuyError = PaymentsBuyErrors[keyof PaymentsBuyErrors];
+export type PaymentsBuyCreditPackError = PaymentsBuyCreditPackErrors[keyof PaymentsBuyCreditPackErrors];
 
-export type PaymentsBuyResponses = {
+export type PaymentsBuyCreditPackResponses = {
     /**
      * Successful Response
      */
     201: PurchaseOut;
 };
 
-export type PaymentsBuyResponse = PaymentsBuyResponses[keyof PaymentsBuyResponses];
+export type PaymentsBuyCreditPackResponse = PaymentsBuyCreditPackResponses[keyof PaymentsBuyCreditPackResponses];
 
 export type PaymentsMyPaymentsData = {
     body?: never;
@@ -4611,7 +4611,7 @@ export type PaymentsMyPaymentsResponses = {
 
 export type PaymentsMyPaymentsResponse = PaymentsMyPaymentsResponses[keyof PaymentsMyPaymentsResponses];
 
-export type PaymentsMineData = {
+export type PaymentsMySubscriptionsData = {
     body?: never;
     path?: never;
     query?: {
@@ -4637,7 +4637,7 @@ export type PaymentsMineData = {
     url: '/api/payments/me/subscriptions';
 };
 
-export type PaymentsMineErrors = {
+export type PaymentsMySubscriptionsErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4656,18 +4656,18 @@ export type PaymentsMineErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsMineError = PaymentsMineErrors[keyof PaymentsMineErrors];
+export type PaymentsMySubscriptionsError = PaymentsMySubscriptionsErrors[keyof PaymentsMySubscriptionsErrors];
 
-export type PaymentsMineResponses = {
+export type PaymentsMySubscriptionsResponses = {
     /**
      * Successful Response
      */
     200: PageSubscriptionOut;
 };
 
-export type PaymentsMineResponse = PaymentsMineResponses[keyof PaymentsMineResponses];
+export type PaymentsMySubscriptionsResponse = PaymentsMySubscriptionsResponses[keyof PaymentsMySubscriptionsResponses];
 
-export type PaymentsCreateData = {
+export type PaymentsSubscribeData = {
     body: SubscribeIn;
     headers?: {
         /**
@@ -4680,7 +4680,7 @@ export type PaymentsCreateData = {
     url: '/api/payments/subscriptions';
 };
 
-export type PaymentsCreateErrors = {
+export type PaymentsSubscribeErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4711,18 +4711,18 @@ export type PaymentsCreateErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsCreateError = PaymentsCreateErrors[keyof PaymentsCreateErrors];
+export type PaymentsSubscribeError = PaymentsSubscribeErrors[keyof PaymentsSubscribeErrors];
 
-export type PaymentsCreateResponses = {
+export type PaymentsSubscribeResponses = {
     /**
      * Successful Response
      */
     201: SubscriptionOut;
 };
 
-export type PaymentsCreateResponse = PaymentsCreateResponses[keyof PaymentsCreateResponses];
+export type PaymentsSubscribeResponse = PaymentsSubscribeResponses[keyof PaymentsSubscribeResponses];
 
-export type PaymentsCancelData = {
+export type PaymentsUnsubscribeData = {
     body?: never;
     headers?: {
         /**
@@ -4740,7 +4740,7 @@ export type PaymentsCancelData = {
     url: '/api/payments/subscriptions/{subscription_id}/cancel';
 };
 
-export type PaymentsCancelErrors = {
+export type PaymentsUnsubscribeErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4767,9 +4767,9 @@ export type PaymentsCancelErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsCancelError = PaymentsCancelErrors[keyof PaymentsCancelErrors];
+export type PaymentsUnsubscribeError = PaymentsUnsubscribeErrors[keyof PaymentsUnsubscribeErrors];
 
-export type PaymentsCancelResponses = {
+export type PaymentsUnsubscribeResponses = {
     /**
      * Successful Response
      */
@@ -4780,9 +4780,9 @@ export type PaymentsCancelResponses = {
     202: SubscriptionOut;
 };
 
-export type PaymentsCancelResponse = PaymentsCancelResponses[keyof PaymentsCancelResponses];
+export type PaymentsUnsubscribeResponse = PaymentsUnsubscribeResponses[keyof PaymentsUnsubscribeResponses];
 
-export type PaymentsReactivateOwnData = {
+export type PaymentsReactivateSubscriptionData = {
     body?: never;
     headers?: {
         /**
@@ -4800,7 +4800,7 @@ export type PaymentsReactivateOwnData = {
     url: '/api/payments/subscriptions/{subscription_id}/reactivate';
 };
 
-export type PaymentsReactivateOwnErrors = {
+export type PaymentsReactivateSubscriptionErrors = {
     /**
      * No token, or a token that is invalid or expired.
      */
@@ -4831,9 +4831,9 @@ export type PaymentsReactivateOwnErrors = {
     503: ProblemDetails;
 };
 
-export type PaymentsReactivateOwnError = PaymentsReactivateOwnErrors[keyof PaymentsReactivateOwnErrors];
+export type PaymentsReactivateSubscriptionError = PaymentsReactivateSubscriptionErrors[keyof PaymentsReactivateSubscriptionErrors];
 
-export type PaymentsReactivateOwnResponses = {
+export type PaymentsReactivateSubscriptionResponses = {
     /**
      * Successful Response
      */
@@ -4844,7 +4844,7 @@ export type PaymentsReactivateOwnResponses = {
     202: SubscriptionOut;
 };
 
-export type PaymentsReactivateOwnResponse = PaymentsReactivateOwnResponses[keyof PaymentsReactivateOwnResponses];
+export type PaymentsReactivateSubscriptionResponse = PaymentsReactivateSubscriptionResponses[keyof PaymentsReactivateSubscriptionResponses];
 
 export type PaymentsCreatePingData = {
     body?: never;

@@ -115,9 +115,7 @@ class PingAnswers(BaseModel):
 router = APIRouter(prefix="/system/pings", tags=["system"])
 
 
-@router.post(
-    "", status_code=status.HTTP_202_ACCEPTED, responses=problems(*AUTHENTICATED, 403)
-)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=problems(*AUTHENTICATED, 403))
 async def create_ping(_: AdminOnly, service: ServiceDep) -> PingSent:
     async with service.uow_factory() as uow:
         return PingSent(ping_id=await send_ping(uow))
