@@ -2109,6 +2109,10 @@ export type AttendanceReactivateErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2158,6 +2162,10 @@ export type AttendanceMySubscribersErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2213,6 +2221,10 @@ export type AttendanceSubscribersOfErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2273,6 +2285,10 @@ export type AttendanceAttendanceOfErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2322,6 +2338,10 @@ export type AttendanceMarkErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2379,6 +2399,10 @@ export type AttendanceJoinErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2426,6 +2450,10 @@ export type AttendanceCreatePingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2471,6 +2499,10 @@ export type AttendanceGetPingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2528,6 +2560,10 @@ export type BookingCancelErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2584,6 +2620,10 @@ export type BookingRescheduleErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2634,6 +2674,10 @@ export type BookingPlaceHoldErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2689,6 +2733,10 @@ export type BookingReleaseHoldErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2735,6 +2783,10 @@ export type BookingGetHoldErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2780,6 +2832,10 @@ export type BookingCreateLiveTokenErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2835,6 +2891,10 @@ export type BookingMyBookingsErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2885,6 +2945,10 @@ export type BookingMyBookingsStreamErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -2917,6 +2981,10 @@ export type BookingMineErrors = {
      * Not yours, or your role may not do this.
      */
     403: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -2970,6 +3038,10 @@ export type BookingMyHoldsErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3015,6 +3087,14 @@ export type BookingOfferingsErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingOfferingsError = BookingOfferingsErrors[keyof BookingOfferingsErrors];
@@ -3049,6 +3129,14 @@ export type BookingGetOfferingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingGetOfferingError = BookingGetOfferingErrors[keyof BookingGetOfferingErrors];
@@ -3091,6 +3179,10 @@ export type BookingUpdateOfferingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -3142,6 +3234,14 @@ export type BookingSlotsErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingSlotsError = BookingSlotsErrors[keyof BookingSlotsErrors];
@@ -3180,6 +3280,14 @@ export type BookingProvidersErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingProvidersError = BookingProvidersErrors[keyof BookingProvidersErrors];
@@ -3224,6 +3332,10 @@ export type BookingCreateProviderErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3261,6 +3373,14 @@ export type BookingGetProviderErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingGetProviderError = BookingGetProviderErrors[keyof BookingGetProviderErrors];
@@ -3304,6 +3424,10 @@ export type BookingUpdateProviderErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3341,6 +3465,14 @@ export type BookingGetAvailabilityErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * The service is unavailable; retry after `Retry-After`.
+     */
+    503: ProblemDetails;
 };
 
 export type BookingGetAvailabilityError = BookingGetAvailabilityErrors[keyof BookingGetAvailabilityErrors];
@@ -3383,6 +3515,10 @@ export type BookingSetWeeklyErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -3440,6 +3576,10 @@ export type BookingCreateOfferingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3492,6 +3632,10 @@ export type BookingDeleteOverrideErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3543,6 +3687,10 @@ export type BookingPutOverrideErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -3615,6 +3763,10 @@ export type BookingScheduleErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3674,6 +3826,10 @@ export type BookingScheduleStreamErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3721,6 +3877,10 @@ export type BookingCreatePingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3766,6 +3926,10 @@ export type BookingGetPingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -3823,6 +3987,10 @@ export type CalendarSyncListingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3877,6 +4045,10 @@ export type CalendarSyncConnectErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -3922,6 +4094,10 @@ export type CalendarSyncRemoveErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -3979,6 +4155,10 @@ export type CalendarSyncTestErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4021,6 +4201,10 @@ export type CalendarSyncCreateErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4068,6 +4252,10 @@ export type CalendarSyncRevokeErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4105,6 +4293,10 @@ export type CalendarSyncFeedErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4153,6 +4345,10 @@ export type CalendarSyncCreatePingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4198,6 +4394,10 @@ export type CalendarSyncGetPingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4258,6 +4458,10 @@ export type PaymentsAdminReactivateSubscriptionErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4326,6 +4530,10 @@ export type PaymentsCreateCheckoutErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * Stripe or the database is unavailable; retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4371,6 +4579,10 @@ export type PaymentsGetCheckoutErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4428,6 +4640,10 @@ export type PaymentsConfirmCheckoutErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * Stripe or the database is unavailable; retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4484,6 +4700,10 @@ export type PaymentsGetCreditsErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4538,6 +4758,10 @@ export type PaymentsBuyCreditPackErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * Stripe or the database is unavailable; retry after `Retry-After`.
      */
@@ -4595,6 +4819,10 @@ export type PaymentsMyPaymentsErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4651,6 +4879,10 @@ export type PaymentsMySubscriptionsErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4705,6 +4937,10 @@ export type PaymentsSubscribeErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * Stripe or the database is unavailable; retry after `Retry-After`.
      */
@@ -4761,6 +4997,10 @@ export type PaymentsUnsubscribeErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4826,6 +5066,10 @@ export type PaymentsReactivateSubscriptionErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4877,6 +5121,10 @@ export type PaymentsCreatePingErrors = {
      */
     422: ProblemDetails;
     /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
     503: ProblemDetails;
@@ -4922,6 +5170,10 @@ export type PaymentsGetPingErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
      */
@@ -4969,6 +5221,10 @@ export type PaymentsStripeWebhookErrors = {
      * Invalid input: each field in `errors`.
      */
     422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
     /**
      * Stripe or the database is unavailable: Stripe sends the event again.
      */

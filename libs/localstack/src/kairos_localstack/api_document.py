@@ -45,12 +45,31 @@ def merged_document() -> dict[str, Any]:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     docs = [(s.name, s.prefix, service_document(s.module)) for s in SERVICES]
     merged = merge_openapi(docs)
+    _gateway_answers(merged)
     merged["info"] = {
         "title": "Kairos",
         "version": "1",
         "description": "The public API of the four Kairos services, through the gateway.",
     }
     return merged
+
+
+def _gateway_answers(spec: dict[str, Any]) -> None:
+    """What the gateway itself may answer for any route: 429 past its rate limit, and 503
+    while the service behind it is down (the platform's problem+json, as the services')."""
+    problem = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
+    said = {
+        "429": "Too many requests from this address (the gateway's rate limit).",
+        "503": "The service is unavailable; retry after `Retry-After`.",
+    }
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for status, description in said.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": problem}
+                )
 
 
 def _write_json(path: Path, spec: dict[str, Any]) -> None:

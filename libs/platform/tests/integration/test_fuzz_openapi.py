@@ -2,8 +2,8 @@
 
 Bounded: ``FUZZ_MAX_EXAMPLES`` (10; 25 takes several minutes) examples per operation with
 an admin token, a fifth as many with a mentee token. Asserts no 5xx and that every
-response conforms to the operation's own documented schema (``not_a_server_error``,
-``response_schema_conformance``). Event streams (``.../stream``) are left out: an open
+status is one the operation documents and every response conforms to its documented
+schema (``not_a_server_error``, ``status_code_conformance``, ``response_schema_conformance``). Event streams (``.../stream``) are left out: an open
 stream never ends, so there is no response to check.
 """
 
@@ -19,7 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_asgi
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from kairos_localstack.keys import ensure_jwt_keys
 from kairos_localstack.ports import free_port
@@ -48,7 +51,8 @@ def _fuzzer(op: Any, headers: dict[str, str], examples: int) -> Any:
     @given(case=op.as_strategy())
     def run(case: Any) -> None:
         case.call_and_validate(
-            headers=headers, checks=[not_a_server_error, response_schema_conformance]
+            headers=headers,
+            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
         )
 
     return run
@@ -76,6 +80,10 @@ def test_fuzz_finds_no_5xx_and_no_schema_break(
     closed = f"http://127.0.0.1:{free_port()}/"
     monkeypatch.setenv("GOOGLE_TOKEN_URI", closed + "token")
     monkeypatch.setenv("GOOGLE_API_BASE", closed)
+    # Made-up hold and offering ids are waited for (an event may be late) before a 404:
+    # a short wait here, or the fuzzer spends a minute waiting.
+    monkeypatch.setenv("HOLD_WAIT_S", "0.1")
+    monkeypatch.setenv("OFFERING_WAIT_S", "0.1")
     private, public = ensure_jwt_keys(tmp_path)
     conf = ServiceSettings(
         SERVICE_NAME=name,
