@@ -128,8 +128,3 @@ async def get_ping(ping_id: uuid.UUID, _: AdminOnly, service: ServiceDep) -> Pin
     if answered is None:
         raise NotFound(f"No ping {ping_id} was sent from here.")
     return PingAnswers(ping_id=ping_id, responders=answered)
-
-
-def ping_router(uow_factory: Any = None) -> APIRouter:
-    """The module-level router (what routers that still take a factory call)."""
-    return router

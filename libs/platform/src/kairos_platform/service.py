@@ -43,8 +43,6 @@ class Service(Generic[U]):
     topics: Sequence[str]
     routers: Sequence[APIRouter]
     migrations: Path
-    #: what the HTTP app's dependencies can reach (``request.app.state.service``)
-    extras: dict[str, Any] = field(default_factory=dict)
     #: the service's own typed context (its gateway, mailer...), which its
     #: ``entrypoints/deps.py`` and jobs read as their own type
     context: Any = None
@@ -95,7 +93,8 @@ def assemble(
         uow_factory=uow_factory,
         handlers=handlers,
         topics=sorted({cls.TOPIC for cls in handlers}),
-        # module-level routers reach the service through kairos_platform.deps
+        # module-level routers reach the service through kairos_platform.deps; a factory
+        # is for a router that owns a part of its own (booking's live feed and its hub)
         routers=routers(uow_factory) if callable(routers) else list(routers),
         migrations=migrations,
         jobs=jobs,

@@ -3,7 +3,8 @@
 Bounded: ``FUZZ_MAX_EXAMPLES`` (10; 25 takes several minutes) examples per operation with
 an admin token, a fifth as many with a mentee token. Asserts no 5xx and that every
 status is one the operation documents and every response conforms to its documented
-schema (``not_a_server_error``, ``status_code_conformance``, ``response_schema_conformance``). Event streams (``.../stream``) are left out: an open
+schema (``not_a_server_error``, ``status_code_conformance``,
+``response_schema_conformance``). Event streams (``.../stream``) are left out: an open
 stream never ends, so there is no response to check.
 """
 

@@ -7,21 +7,21 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
-from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.settings import BookingSettings
 from kairos_platform.deps import ServiceDep
 
 
-async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
+async def _uow(service: ServiceDep) -> AsyncIterator[BookingUow]:
     """One unit of work per request, rolled back unless the route committed: a refused
     request leaves nothing written."""
     async with service.uow_factory() as uow:
-        yield cast(ServiceUnitOfWork, uow)
+        yield cast(BookingUow, uow)
 
 
 def _settings(service: ServiceDep) -> BookingSettings:
     return cast(BookingSettings, service.context)
 
 
-Uow = Annotated[ServiceUnitOfWork, Depends(_uow)]
+Uow = Annotated[BookingUow, Depends(_uow)]
 Settings = Annotated[BookingSettings, Depends(_settings)]

@@ -25,7 +25,6 @@ from fastapi import APIRouter, Body, Depends, Header, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from kairos_booking.entrypoints.errors import unit_of_work
 from kairos_booking.service_layer.catalog import owned_provider
 from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET, BookingSettings
 from kairos_contracts import Envelope
@@ -155,7 +154,7 @@ def live_router(
         caller: Principal = Depends(caller_of_stream),  # noqa: B008 (evaluated here)
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
-        async with unit_of_work(uow_factory) as uow:
+        async with uow_factory() as uow:
             await owned_provider(uow, provider_id, caller)  # 404 unknown, 403 not theirs
         return await stream(f"provider:{provider_id}", last_event_id)
 
