@@ -8,27 +8,30 @@ extra row off and makes the next cursor from the last row kept.
 
     @router.get("/things")
     async def things(page: PageQuery) -> Page[ThingOut]:
-        rows = await repo.after(page.after, page.limit + 1)
-        return page_of([ThingOut.of(r) for r in rows], page.limit, lambda t: (t.at, t.id))
+        rows = await repo.after(page.key(AwareDatetime, UUID), page.limit + 1)
+        return page_of(rows, page.limit, lambda t: (t.at, t.id), ThingOut.of)
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, overload
 from uuid import UUID
 
+from annotated_types import Ge, Lt
 from fastapi import Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from kairos_platform.refusals import Invalid
 
 T = TypeVar("T")
+X = TypeVar("X")
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
@@ -74,17 +77,25 @@ class PageRequest:
     #: the sort key to continue after (None: from the start)
     after: list[Any] | None
 
-    def key(self, *types: Callable[[Any], Any]) -> tuple[Any, ...] | None:
-        """The cursor's key with each part made its type (``datetime.fromisoformat``,
-        ``uuid.UUID``, ``str``...); 422 when it does not fit (a cursor of another list)."""
+    def key(self, *types: Any) -> tuple[Any, ...] | None:
+        """The cursor's key read as a tuple of ``types`` (pydantic types: ``str``,
+        ``uuid.UUID``, ``AwareDatetime``, :data:`Serial`, ``str | None``...); None on the
+        first page, 422 ``bad-cursor`` when it does not fit (a cursor of another list)."""
         if self.after is None:
             return None
         try:
-            if len(self.after) != len(types):
-                raise ValueError("wrong length")
-            return tuple(make(part) for make, part in zip(types, self.after, strict=True))
-        except (TypeError, ValueError) as exc:
+            return _key_shape(types).validate_python(tuple(self.after))
+        except ValidationError as exc:
             raise Invalid("`cursor` belongs to another list.", slug="bad-cursor") from exc
+
+
+#: a serial id in a cursor: what a PostgreSQL bigint holds
+Serial = Annotated[int, Ge(0), Lt(2**63)]
+
+
+@functools.cache
+def _key_shape(types: tuple[Any, ...]) -> TypeAdapter[tuple[Any, ...]]:
+    return TypeAdapter(tuple[types])  # type: ignore[valid-type]
 
 
 def keyset(columns: Sequence[Any], after: Sequence[Any] | None, descending: bool = False) -> Any:
@@ -113,12 +124,24 @@ def page_request(
 PageQuery = Annotated[PageRequest, Depends(page_request)]
 
 
-def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) -> Page[T]:
-    """The page of ``rows`` (read ``limit + 1`` of them) and the cursor after its last."""
+@overload
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) -> Page[T]: ...
+@overload
+def page_of(
+    rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]], out: Callable[[T], X]
+) -> Page[X]: ...
+def page_of(
+    rows: Sequence[Any],
+    limit: int,
+    key: Callable[[Any], Sequence[Any]],
+    out: Callable[[Any], Any] | None = None,
+) -> Page[Any]:
+    """The page of ``rows`` (read ``limit + 1`` of them) and the cursor after its last,
+    each kept row made an answer by ``out`` when given."""
     kept = list(rows[:limit])
     more = len(rows) > limit
-    return Page[T](
-        items=kept,
+    return Page[Any](
+        items=[out(r) for r in kept] if out else kept,
         has_more=more,
         next_cursor=encode_cursor(key(kept[-1])) if more and kept else None,
     )

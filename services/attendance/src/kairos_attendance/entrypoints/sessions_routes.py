@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-from pydantic import TypeAdapter
 
-from kairos_attendance.entrypoints.deps import Ctx, Uow, cursor_key
+from kairos_attendance.entrypoints.deps import Ctx, Uow
 from kairos_attendance.entrypoints.schemas import (
     AttendanceChangeOut,
     AttendanceIn,
@@ -18,13 +17,12 @@ from kairos_attendance.entrypoints.schemas import (
 )
 from kairos_attendance.service_layer import marks
 from kairos_platform.auth import CurrentUser, MentorOrAdmin
-from kairos_platform.pagination import PageQuery, page_of
+from kairos_platform.pagination import PageQuery, Serial, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
 
 router = APIRouter(tags=["attendance"])
 
 #: the audit trail's sort key: the change's id
-_CHANGE_KEY = TypeAdapter(tuple[int])
 
 
 @router.post(
@@ -85,7 +83,7 @@ async def attendance_of(
 ) -> AttendanceTrail:
     """The session's mark and its audit trail (who, when, before, after, how), oldest
     change first, for the session's mentee and mentor (and admins)."""
-    after = cursor_key(page, _CHANGE_KEY)
+    after = page.key(Serial)
     s, changes = await marks.history(
         uow, user, booking_id, after[0] if after else None, page.limit + 1
     )

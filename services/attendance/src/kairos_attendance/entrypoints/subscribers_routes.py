@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-from pydantic import TypeAdapter
 
-from kairos_attendance.entrypoints.deps import Ctx, Uow, cursor_key
+from kairos_attendance.entrypoints.deps import Ctx, Uow
 from kairos_attendance.entrypoints.schemas import ReactivatedOut, SubscriberOut, SubscribersPage
 from kairos_attendance.service_layer import dashboard, reactivation
 from kairos_attendance.service_layer.context import Context
@@ -19,14 +18,14 @@ from kairos_platform.problem_schema import AUTHENTICATED, problems
 router = APIRouter(tags=["subscribers"])
 
 #: the dashboard's sort key: the mentee's name (unnamed last), then the enrollment id
-_SUBSCRIBER_KEY = TypeAdapter(tuple[str | None, uuid.UUID])
+_SUBSCRIBER_KEY = (str | None, uuid.UUID)
 
 
 async def _dashboard(
     uow: ServiceUnitOfWork, ctx: Context, caller: Principal, mentor: uuid.UUID, page: PageRequest
 ) -> SubscribersPage:
     rows = await dashboard.subscribers(
-        uow, ctx, caller, mentor, cursor_key(page, _SUBSCRIBER_KEY), page.limit + 1
+        uow, ctx, caller, mentor, page.key(*_SUBSCRIBER_KEY), page.limit + 1
     )
     got = page_of(rows, page.limit, lambda row: (row[0].mentee_name, row[0].enrollment_id))
     return SubscribersPage(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
 from kairos_booking.domain.model import Person
 from kairos_booking.entrypoints.deps import Settings, Uow
@@ -53,9 +54,7 @@ async def place_hold(body: HoldIn, caller: MenteeOrAdmin, uow: Uow, settings: Se
 @router.get("/me/holds", responses=problems(*AUTHENTICATED, 403))
 async def my_holds(caller: MenteeOrAdmin, uow: Uow, page: PageQuery) -> Page[HoldOut]:
     """Your holds still held and not run out, soonest slot first."""
-    found = await holds.my_holds(
-        uow, caller, page.limit + 1, page.key(datetime.fromisoformat, uuid.UUID)
-    )
+    found = await holds.my_holds(uow, caller, page.limit + 1, page.key(AwareDatetime, uuid.UUID))
     describe = Describer(uow)
     out = [HoldOut.of(h, await describe(h.offering_id)) for h in found]
     return page_of(out, page.limit, _by_start)
@@ -111,7 +110,7 @@ async def my_bookings(
     first."""
     found = await bookings.my_bookings(
         uow, caller, upcoming=when == "upcoming", limit=page.limit + 1,
-        after=page.key(datetime.fromisoformat, uuid.UUID),
+        after=page.key(AwareDatetime, uuid.UUID),
     )  # fmt: skip
     describe = Describer(uow)
     out = [BookingOut.of(b, await describe(b.offering_id)) for b in found]
@@ -130,7 +129,7 @@ async def schedule(
     """The provider's bookings in a range of their local dates, soonest first."""
     provider, found = await bookings.provider_schedule(
         uow, caller, provider_id, first, last, page.limit + 1,
-        page.key(datetime.fromisoformat, uuid.UUID),
+        page.key(AwareDatetime, uuid.UUID),
     )  # fmt: skip
     describe = Describer(uow)
     out = page_of([BookingOut.of(b, await describe(b.offering_id)) for b in found], page.limit,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import TypeAdapter
+from pydantic import AwareDatetime
 
-from kairos_calendar_sync.entrypoints.deps import Ctx, Uow, cursor_key
+from kairos_calendar_sync.entrypoints.deps import Ctx, Uow
 from kairos_calendar_sync.entrypoints.schemas import (
     ConnectionIn,
     ConnectionOut,
@@ -25,7 +24,6 @@ from kairos_platform.problem_schema import AUTHENTICATED, problems
 router = APIRouter(tags=["connections"])
 
 #: the listing's sort key: when the connection was made, then its id
-_CONNECTION_KEY = TypeAdapter(tuple[datetime, uuid.UUID])
 _S403 = "Another user's connection (`forbidden`, or `not-owner` for another user's list)."
 
 
@@ -66,7 +64,7 @@ async def listing(
     need a test or a new connection)."""
     owner = user_id or user.user_id
     found = await connections.listing(
-        uow, user, owner, cursor_key(page, _CONNECTION_KEY), page.limit + 1
+        uow, user, owner, page.key(AwareDatetime, uuid.UUID), page.limit + 1
     )
     got = page_of(found, page.limit, lambda c: (c.created_at, c.connection_id))
     return ConnectionsPage(

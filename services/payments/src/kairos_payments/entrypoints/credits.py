@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from kairos_payments.entrypoints import paging
 from kairos_payments.entrypoints.deps import Gateway, Owner, Uows
 from kairos_payments.entrypoints.schemas import (
     CreditsOut,
@@ -14,7 +13,7 @@ from kairos_payments.entrypoints.schemas import (
 )
 from kairos_payments.service_layer import credits
 from kairos_platform.auth import CurrentUser
-from kairos_platform.pagination import Page, PageQuery
+from kairos_platform.pagination import PageQuery, Serial, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
 
 router = APIRouter(prefix="/credits", tags=["credits"])
@@ -24,13 +23,11 @@ router = APIRouter(prefix="/credits", tags=["credits"])
 async def get_credits(owner: Owner, page: PageQuery, uows: Uows) -> CreditsOut:
     """The credit balance and its ledger, newest entry first; `limit` and `cursor` page
     the ledger (`ledger.next_cursor`)."""
+    before = page.key(Serial)
     found = await credits.balance_and_ledger(
-        uows, owner, before=paging.serial(page), limit=page.limit + 1
+        uows, owner, before=before[0] if before else None, limit=page.limit + 1
     )
-    items, cursor, more = paging.page_out(
-        found.ledger, page.limit, lambda e: [e.entry_id], LedgerEntryOut.of
-    )
-    ledger = Page[LedgerEntryOut](items=items, next_cursor=cursor, has_more=more)
+    ledger = page_of(found.ledger, page.limit, lambda e: [e.entry_id], LedgerEntryOut.of)
     return CreditsOut.of(found, ledger)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
 
-from kairos_payments.entrypoints import paging
+from fastapi import APIRouter
+from pydantic import AwareDatetime
+
 from kairos_payments.entrypoints.deps import Owner, Uow
 from kairos_payments.entrypoints.schemas import StatementLineOut
-from kairos_platform.pagination import Page, PageQuery
+from kairos_platform.pagination import Page, PageQuery, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
 
 router = APIRouter(tags=["statement"])
@@ -17,8 +19,7 @@ router = APIRouter(tags=["statement"])
 async def my_payments(owner: Owner, page: PageQuery, uow: Uow) -> Page[StatementLineOut]:
     """Every payment of the user, newest first: checkouts, subscription cycles and
     credit packs, with the money taken from the card and given back to it."""
-    lines = await uow.statements.lines(owner, page.limit + 1, before=paging.instant_and_id(page))
-    items, cursor, more = paging.page_out(
-        lines, page.limit, lambda x: [x.created_at, x.payment_id], StatementLineOut.of
+    lines = await uow.statements.lines(
+        owner, page.limit + 1, before=page.key(AwareDatetime, uuid.UUID)
     )
-    return Page[StatementLineOut](items=items, next_cursor=cursor, has_more=more)
+    return page_of(lines, page.limit, lambda x: [x.created_at, x.payment_id], StatementLineOut.of)

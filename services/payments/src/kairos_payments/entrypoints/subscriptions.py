@@ -7,15 +7,15 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from pydantic import AwareDatetime
 
 from kairos_payments.domain.subscriptions import Subscription, SubscriptionStatus
-from kairos_payments.entrypoints import paging
 from kairos_payments.entrypoints.deps import Gateway, Owner, Settings, Uow, Uows, caller
 from kairos_payments.entrypoints.schemas import SubscribeIn, SubscriptionOut
 from kairos_payments.service_layer import subscribe as sub
 from kairos_payments.service_layer import subscription_changes as changes
 from kairos_platform.auth import AdminOnly, MenteeOrAdmin, Principal
-from kairos_platform.pagination import Page, PageQuery
+from kairos_platform.pagination import Page, PageQuery, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
 
 router = APIRouter(tags=["subscriptions"])
@@ -155,12 +155,11 @@ async def admin_reactivate_subscription(
 async def my_subscriptions(owner: Owner, page: PageQuery, uow: Uow) -> Page[SubscriptionOut]:
     """The user's subscriptions, oldest first, with their offerings' titles."""
     rows = await uow.subscriptions.of_mentee(
-        owner, after=paging.instant_and_id(page), limit=page.limit + 1
+        owner, after=page.key(AwareDatetime, uuid.UUID), limit=page.limit + 1
     )
-    items, cursor, more = paging.page_out(
+    return page_of(
         rows,
         page.limit,
         lambda x: [x.created_at, x.subscription.subscription_id],
         lambda x: SubscriptionOut.of(x.subscription, x.offering_title),
     )
-    return Page[SubscriptionOut](items=items, next_cursor=cursor, has_more=more)
