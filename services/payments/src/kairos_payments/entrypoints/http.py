@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kairos_payments.entrypoints import checkouts, credits, statement, subscriptions, webhooks
+from kairos_payments.entrypoints import (
+    checkouts_routes,
+    credits_routes,
+    statement_routes,
+    subscriptions_routes,
+    webhooks_routes,
+)
 from kairos_platform import ping
 
 ROUTERS: list[APIRouter] = [
     ping.router,
-    checkouts.router,
-    credits.router,
-    webhooks.router,
-    statement.router,
-    subscriptions.router,
+    checkouts_routes.router,
+    credits_routes.router,
+    webhooks_routes.router,
+    statement_routes.router,
+    subscriptions_routes.router,
 ]
