@@ -28,6 +28,7 @@ Job = Callable[["Service[Any]", asyncio.Event], Coroutine[Any, Any, None]]
 
 #: the service's own unit of work (the platform's plus its repositories)
 U = TypeVar("U", bound=UnitOfWork)
+C = TypeVar("C")
 
 
 @dataclass
@@ -56,6 +57,13 @@ class Service(Generic[U]):
     @property
     def consumer_group(self) -> str:
         return self.name
+
+    def context_as(self, kind: type[C]) -> C:
+        """The service's context as its own type (what its ``bootstrap`` gave ``assemble``);
+        a TypeError for a service another package bootstrapped."""
+        if not isinstance(self.context, kind):
+            raise TypeError(f"{self.name}'s context is not a {kind.__qualname__}")
+        return self.context
 
 
 def assemble(

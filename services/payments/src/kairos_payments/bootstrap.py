@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kairos_payments import SERVICE
 from kairos_payments.adapters import orm
 from kairos_payments.adapters.stripe_gateway import SdkStripeGateway
-from kairos_payments.context import PaymentsContext
 from kairos_payments.entrypoints import http
 from kairos_payments.entrypoints.jobs import run_reconciliation
+from kairos_payments.service_layer.context import Context
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
@@ -39,5 +39,5 @@ def bootstrap(
         routers=http.ROUTERS,
         migrations=Path(__file__).parent / "migrations",
         jobs=[run_reconciliation],
-        context=PaymentsContext(gateway=stripe, settings=conf),
+        context=Context(gateway=stripe, settings=conf),
     )

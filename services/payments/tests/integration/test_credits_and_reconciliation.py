@@ -14,8 +14,8 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import PaymentMethod
 from kairos_localstack.ports import free_port
 from kairos_localstack.stripe import LocalStripe, register_webhook
-from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
+from kairos_payments.service_layer.context import context_of
 
 from .conftest import SECRET, Payments, eventually, open_payments
 
@@ -141,7 +141,7 @@ async def test_credit_purchase_missed_webhook_is_recovered_by_reconciliation(
     assert stripe_client.v1.payment_intents.confirm(intent_id).status == "succeeded"
     assert await payments.outbox("CreditsPurchased") == []
 
-    gateway = payments_context(payments.service).gateway
+    gateway = context_of(payments.service).gateway
     factory = payments.service.uow_factory
     applied = await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     assert applied >= 1

@@ -26,8 +26,8 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import Person
 from kairos_localstack.ports import free_port
 from kairos_localstack.stripe import LocalStripe, register_webhook
-from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
+from kairos_payments.service_layer.context import context_of
 
 from .conftest import SECRET, Payments, eventually, open_payments, sign
 
@@ -366,7 +366,7 @@ async def test_a_missed_invoice_webhook_is_recovered_by_reconciliation(
     )
     stripe_client.v1.invoices.pay(draft.id)  # no webhook registered: it never reaches us
     assert len(await payments.outbox("PaymentVerified")) == 1
-    gateway, factory = payments_context(payments.service).gateway, payments.service.uow_factory
+    gateway, factory = context_of(payments.service).gateway, payments.service.uow_factory
     await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
     _, second = await payments.outbox("PaymentVerified")

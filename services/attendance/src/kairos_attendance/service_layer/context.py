@@ -50,8 +50,5 @@ class Context:
 
 
 def context_of(service: Service[Any]) -> Context:
-    """The attendance context of ``service`` (what ``bootstrap`` passed to ``assemble``)."""
-    ctx = service.context
-    if not isinstance(ctx, Context):
-        raise TypeError(f"{service.name} was not bootstrapped by kairos_attendance")
-    return ctx
+    """The context of ``service`` (what ``bootstrap`` passed to ``assemble``)."""
+    return service.context_as(Context)

@@ -20,7 +20,7 @@ async def _uow(service: ServiceDep) -> AsyncIterator[BookingUow]:
 
 
 def _settings(service: ServiceDep) -> BookingSettings:
-    return cast(BookingSettings, service.context)
+    return service.context_as(BookingSettings)
 
 
 Uow = Annotated[BookingUow, Depends(_uow)]

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from kairos_payments.context import PaymentsContext, payments_context
 from kairos_payments.service_layer.checkout import Caller
+from kairos_payments.service_layer.context import Context, context_of
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_payments.settings import PaymentsSettings
@@ -30,15 +30,18 @@ def _uow_factory(service: ServiceDep) -> UowFactory:
     return factory
 
 
-def _context(service: ServiceDep) -> PaymentsContext:
-    return payments_context(service)
+def _context(service: ServiceDep) -> Context:
+    return context_of(service)
 
 
-def _settings(context: Context) -> PaymentsSettings:
+Ctx = Annotated[Context, Depends(_context)]
+
+
+def _settings(context: Ctx) -> PaymentsSettings:
     return context.settings
 
 
-def _gateway(context: Context) -> StripeGateway:
+def _gateway(context: Ctx) -> StripeGateway:
     return context.gateway
 
 
@@ -46,7 +49,6 @@ def _gateway(context: Context) -> StripeGateway:
 Uow = Annotated[ServiceUnitOfWork, Depends(_uow)]
 #: units of work to open, for what calls Stripe between its transactions
 Uows = Annotated[UowFactory, Depends(_uow_factory)]
-Context = Annotated[PaymentsContext, Depends(_context)]
 Settings = Annotated[PaymentsSettings, Depends(_settings)]
 Gateway = Annotated[StripeGateway, Depends(_gateway)]
 

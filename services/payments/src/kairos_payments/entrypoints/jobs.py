@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from kairos_payments.context import payments_context
 from kairos_payments.service_layer import reconcile
+from kairos_payments.service_layer.context import context_of
 from kairos_platform.service import Service
 
 
 async def run_reconciliation(service: Service[Any], stop: asyncio.Event) -> None:
-    context = payments_context(service)
+    context = context_of(service)
     await reconcile.run_forever(
         service.uow_factory,
         context.gateway,

@@ -1,6 +1,6 @@
 """What the payments processes share besides the unit of work: the Stripe gateway and the
 settings, as one typed object (``Service.context``). Routes reach it through
-``entrypoints/deps.py``, jobs through :func:`payments_context`."""
+``entrypoints/deps.py``, jobs through :func:`context_of`."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from kairos_platform.service import Service
 
 
 @dataclass(frozen=True)
-class PaymentsContext:
+class Context:
     gateway: StripeGateway
     settings: PaymentsSettings
 
 
-def payments_context(service: Service[Any]) -> PaymentsContext:
-    """The payments context of ``service`` (what ``bootstrap`` gave ``assemble``)."""
-    context = service.context
-    if not isinstance(context, PaymentsContext):
-        raise TypeError(f"{service.name} was not bootstrapped by kairos_payments")
-    return context
+def context_of(service: Service[Any]) -> Context:
+    """The context of ``service`` (what ``bootstrap`` passed to ``assemble``)."""
+    return service.context_as(Context)
