@@ -31,7 +31,7 @@ def test_the_demo_books_a_paid_session_and_prints_working_curl(local_stack: Stac
     assert f"GATEWAY={local_stack.gateway_url}\n" in script
     for step in ("/api/booking/providers", "/api/booking/holds", "/api/payments/checkouts"):
         assert f'"$GATEWAY{step}' in script, step
-    assert '"payment_method": "pm_card_visa"' in script
+    assert '"payment_method_id": "pm_card_visa"' in script
     assert '"kind": "recurring"' in script  # the programme
     assert "/api/payments/credits/purchases" in script
     last = script.rstrip().splitlines()[-1]

@@ -6,8 +6,8 @@ stack's key, a mentor (a provider in Europe/Madrid open 08:00-20:00 every day) w
 one-time offering and a programme (a recurring offering, three sessions a week), and a
 mentee who buys a pack of credits with a test card. Then the mentee books a session the
 way a frontend does: a hold on the first free slot two days ahead, a card checkout with
-Stripe's test card ``pm_card_visa`` (retried while payments has not yet heard of the hold:
-409 with Retry-After), and ``GET /me/bookings`` polled until the booking is confirmed.
+Stripe's test card ``pm_card_visa`` (payments waits for the hold's event if it has not
+heard of it yet), and ``GET /me/bookings`` polled until the booking is confirmed.
 
 Everything it did is printed as a shell walkthrough (the real gateway URL, the real tokens
 as variables, the real ids) that can be pasted into a terminal to do it again by hand.
@@ -240,7 +240,7 @@ def _walkthrough(walk: _Walk, result: DemoResult, mentor_email: str, timeout: fl
     line(f"# -> programme {result.programme_id}")
 
     comment("The mentee buys a pack of credits with Stripe's test card.")
-    purchase = {"pack": "starter", "payment_method": TEST_CARD}
+    purchase = {"pack": "starter", "payment_method_id": TEST_CARD}
     walk.call("POST", f"{P}/credits/purchases", "mentee", purchase, expect=201)
     walk.curl("GET", f"{P}/credits", "mentee")
 
@@ -277,24 +277,10 @@ def _walkthrough(walk: _Walk, result: DemoResult, mentor_email: str, timeout: fl
     )
     line('curl -N "$GATEWAY/api/booking/me/bookings/stream?token=$TOKEN"')
 
-    comment("Pay by card (a 409 with Retry-After: payments has not heard of the hold yet;")
-    line("# send it again).")
-    checkout = {"hold_id": result.hold_id, "method": "card", "payment_method": TEST_CARD}
-    walk.curl("POST", f"{P}/checkouts", "mentee", checkout)
-
-    def paid() -> httpx.Response | None:
-        resp = walk.http.post(
-            f"{P}/checkouts",
-            json=checkout,
-            headers={"Authorization": f"Bearer {walk.tokens['mentee']}"},
-        )
-        if resp.status_code == 409 and resp.headers.get("Retry-After"):
-            return None
-        if resp.status_code != 201:
-            raise DemoError(f"POST {P}/checkouts answered {resp.status_code}: {resp.text}")
-        return resp
-
-    payment = walk.until("the checkout accepted", paid, timeout).json()
+    comment("Pay by card: the card is authorized now and charged once the booking is")
+    line("# confirmed (payments waits a few seconds for the hold's event if it is new to it).")
+    checkout = {"hold_id": result.hold_id, "method": "card", "payment_method_id": TEST_CARD}
+    payment = walk.call("POST", f"{P}/checkouts", "mentee", checkout, expect=201).json()
     line(f"# -> payment {payment.get('payment_id', '')} {payment.get('status', '')}".rstrip())
 
     comment("The booking, confirmed once booking has the verified payment.")
