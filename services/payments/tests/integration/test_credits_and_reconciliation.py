@@ -91,6 +91,10 @@ async def test_credits_come_back_on_rejection_and_refundable_cancellation(
     assert [v["reason"] for v in await payments.outbox("PaymentVoided")] == ["booking_rejected"]
     (refund,) = await payments.outbox("PaymentRefunded")
     assert refund["credits_returned"] == 2 and refund["amount_minor"] == 3000
+    statement = await payments.client.get("/me/payments", headers=payments.auth(mentee))
+    lines = {x["payment_id"]: x for x in statement.json()["items"]}
+    back = lines[paid[1]["payment_id"]]  # the cancelled one: its credits, no money
+    assert (back["credits_spent"], back["credits_returned"], back["refunded_minor"]) == (2, 2, 0)
 
 
 async def test_card_refund_on_cancellation_is_exact_and_once(

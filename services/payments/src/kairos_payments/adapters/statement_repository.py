@@ -11,46 +11,54 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kairos_payments.domain.statement import LineKind, StatementLine
 
 # Newest first; lines made in the same instant in payment_id order, downwards, so a page
-# continues strictly after the (created_at, payment_id) of the last line given.
+# continues strictly after the (created_at, payment_id) of the last line given. The page is
+# cut first and only its lines' refunds are summed (by refunds.payment_id), so a statement
+# costs its own page, not the whole refunds table.
 # Money refunds carry Stripe's refund id; credit returns carry a credit count instead.
 _STATEMENT = """
-    WITH back AS (
-        SELECT payment_id,
-               sum(amount_minor) FILTER (WHERE stripe_refund_id IS NOT NULL)::bigint AS money,
+    SELECT l.*,
+           CASE WHEN l.kind = 'credit_pack' THEN 0 ELSE coalesce(b.money, 0) END
+               AS refunded_minor,
+           CASE WHEN l.kind = 'checkout' THEN coalesce(b.credits, 0) ELSE 0 END
+               AS credits_returned
+    FROM (
+        SELECT * FROM (
+            SELECT p.payment_id, 'checkout' AS kind, p.method, p.status, p.amount_minor,
+                   p.currency,
+                   CASE WHEN p.method = 'card' AND p.status = 'captured'
+                        THEN p.amount_minor ELSE 0 END AS charged_minor,
+                   p.credits_spent, p.hold_id, p.booking_id,
+                   NULL::uuid AS subscription_id, NULL::int AS cycle_number,
+                   CASE WHEN p.status = 'open' THEN p.decline_code END AS decline_code,
+                   CASE WHEN p.status = 'open' THEN p.decline_message END AS decline_message,
+                   p.stripe_payment_intent_id AS payment_intent_id, p.created_at
+            FROM payments p
+            WHERE p.mentee_id = :user_id
+            UNION ALL
+            SELECT c.payment_id, 'cycle', 'subscription', 'paid', c.amount_minor, c.currency,
+                   c.amount_minor, NULL, NULL, NULL, c.subscription_id, c.number, NULL, NULL,
+                   NULL, c.created_at
+            FROM subscription_cycles c
+            JOIN subscriptions s USING (subscription_id)
+            WHERE s.mentee_id = :user_id
+            UNION ALL
+            SELECT purchase_id, 'credit_pack', 'card', status, amount_minor, currency,
+                   CASE WHEN status = 'credited' THEN amount_minor ELSE 0 END, NULL,
+                   NULL, NULL, NULL, NULL, NULL, NULL, stripe_payment_intent_id, created_at
+            FROM credit_purchases
+            WHERE user_id = :user_id
+        ) lines
+        {after}
+        ORDER BY created_at DESC, payment_id DESC
+        LIMIT :limit
+    ) l
+    LEFT JOIN LATERAL (
+        SELECT sum(amount_minor) FILTER (WHERE stripe_refund_id IS NOT NULL)::bigint AS money,
                sum(credits_returned)::int AS credits
-        FROM refunds WHERE status = 'succeeded' GROUP BY payment_id
-    )
-    SELECT * FROM (
-        SELECT p.payment_id, 'checkout' AS kind, p.method, p.status, p.amount_minor,
-               p.currency,
-               CASE WHEN p.method = 'card' AND p.status = 'captured'
-                    THEN p.amount_minor ELSE 0 END AS charged_minor,
-               coalesce(b.money, 0) AS refunded_minor, p.credits_spent,
-               coalesce(b.credits, 0) AS credits_returned, p.hold_id, p.booking_id,
-               NULL::uuid AS subscription_id, NULL::int AS cycle_number,
-               CASE WHEN p.status = 'open' THEN p.decline_code END AS decline_code,
-               CASE WHEN p.status = 'open' THEN p.decline_message END AS decline_message,
-               p.stripe_payment_intent_id AS payment_intent_id, p.created_at
-        FROM payments p LEFT JOIN back b USING (payment_id)
-        WHERE p.mentee_id = :user_id
-        UNION ALL
-        SELECT c.payment_id, 'cycle', 'subscription', 'paid', c.amount_minor, c.currency,
-               c.amount_minor, coalesce(b.money, 0), NULL, 0, NULL, NULL,
-               c.subscription_id, c.number, NULL, NULL, NULL, c.created_at
-        FROM subscription_cycles c
-        JOIN subscriptions s USING (subscription_id)
-        LEFT JOIN back b USING (payment_id)
-        WHERE s.mentee_id = :user_id
-        UNION ALL
-        SELECT purchase_id, 'credit_pack', 'card', status, amount_minor, currency,
-               CASE WHEN status = 'credited' THEN amount_minor ELSE 0 END, 0, NULL, 0,
-               NULL, NULL, NULL, NULL, NULL, NULL, stripe_payment_intent_id, created_at
-        FROM credit_purchases
-        WHERE user_id = :user_id
-    ) lines
-    {after}
-    ORDER BY created_at DESC, payment_id DESC
-    LIMIT :limit
+        FROM refunds r
+        WHERE r.payment_id = l.payment_id AND r.status = 'succeeded'
+    ) b ON true
+    ORDER BY l.created_at DESC, l.payment_id DESC
     """
 
 
