@@ -13,8 +13,9 @@ what this writes. Per service:
 * ``relay.yaml``        Deployment + HorizontalPodAutoscaler (1..2) + PodDisruptionBudget.
 
 Settings shared by every process come from the ``kairos-common`` ConfigMap (base/common.yaml);
-secrets (database URL per service, Stripe keys, the JWT public key) are created by the
-operator (see deploy/k8s/secrets.example.yaml).
+secrets (database URL per service, Stripe keys, the JWT public key, and each service's own
+secrets named in ``ServiceSpec.secrets`` from ``kairos-<service>-secrets``) are created by
+the operator (see deploy/k8s/secrets.example.yaml).
 """
 
 from __future__ import annotations
@@ -105,7 +106,16 @@ def env(svc: ServiceSpec, role: str) -> list[dict[str, Any]]:
             out.append(
                 {"name": var, "valueFrom": {"secretKeyRef": {"name": "kairos-stripe", "key": var}}}
             )
+    for var in svc.secrets:  # the service's own secrets, the same for every role
+        out.append(
+            {"name": var, "valueFrom": {"secretKeyRef": {"name": secrets_name(svc), "key": var}}}
+        )
     return out
+
+
+def secrets_name(svc: ServiceSpec) -> str:
+    """The Secret holding the service's own secrets (ServiceSpec.secrets), one key each."""
+    return f"kairos-{svc.name}-secrets"
 
 
 def container_security() -> dict[str, Any]:

@@ -36,6 +36,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 
 from kairos_contracts import topics
 from kairos_localstack.ports import free_port
@@ -138,6 +139,11 @@ def test_compose_processes_get_the_settings_they_read(
         assert env["HTTP_HOST"] == "0.0.0.0"  # else health is unreachable from outside
         stripe = {"STRIPE_API_BASE", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"}
         assert (stripe <= set(env)) == svc.needs_stripe
+        for var in svc.secrets:  # overridable, with a default good for compose only
+            default = re.fullmatch(rf"\$\{{{var}:-(.+)\}}", env.get(var, ""))
+            assert default, f"{name} lacks {var} (as ${{{var}:-...}})"
+            if var == "CALENDAR_SECRET_KEY":
+                Fernet(default.group(1))  # a valid Fernet key
         if role in ROLES:
             assert env[PORT_VAR[role]] == ("8000" if role == "http" else "9000")
             other = "METRICS_PORT" if role == "http" else "HTTP_PORT"
@@ -531,6 +537,9 @@ def test_service_probes_hit_platform_endpoints_on_the_process_port(
         assert init["args"] == ["migrate"] and init["image"] == c["image"]
         if svc.needs_stripe:
             assert {"STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"} <= set(env)
+        for var in svc.secrets:
+            ref = env[var]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": f"kairos-{svc.name}-secrets", "key": var}, (role, var)
     job = objects[("Job", f"{svc.name}-migrate")]
     (c,) = job["spec"]["template"]["spec"]["containers"]
     assert c["args"] == ["migrate"]

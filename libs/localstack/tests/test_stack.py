@@ -1,16 +1,23 @@
 """The stack end to end with a stand-in service (the real ones are launched the same way)."""
 
 import json
+import stat
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kairos_localstack.cli import main as cli_main
-from kairos_localstack.keys import ensure_jwt_keys
+from kairos_localstack.keys import (
+    ensure_calendar_key,
+    ensure_jwt_keys,
+    live_token_secret,
+    service_secrets,
+)
 from kairos_localstack.proc import pid_alive
-from kairos_localstack.services import ServiceSpec, all_topics
+from kairos_localstack.services import ServiceSpec, all_topics, by_name
 from kairos_localstack.stack import AlreadyUp, Stack
 
 pytestmark = pytest.mark.integration
@@ -34,6 +41,53 @@ def test_jwt_keys_created_once(tmp_path: Path) -> None:
     assert private.read_bytes() == before
 
 
+def test_service_secrets_are_made_once_owner_only(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    made = service_secrets(tmp_path, ("LIVE_TOKEN_SECRET", "CALENDAR_SECRET_KEY"))
+    for name in ("live_token.secret", "calendar_secret.key"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert made["LIVE_TOKEN_SECRET"] == live_token_secret(tmp_path)
+    assert len(made["LIVE_TOKEN_SECRET"]) >= 32
+    assert made["CALENDAR_SECRET_KEY"] == ensure_calendar_key(tmp_path)
+    Fernet(made["CALENDAR_SECRET_KEY"])  # a valid key
+    assert service_secrets(tmp_path, ("LIVE_TOKEN_SECRET", "CALENDAR_SECRET_KEY")) == made
+    assert service_secrets(tmp_path / "other", ("LIVE_TOKEN_SECRET",)) != {
+        "LIVE_TOKEN_SECRET": made["LIVE_TOKEN_SECRET"]
+    }
+    with pytest.raises(KeyError):
+        service_secrets(tmp_path, ("NO_SUCH_SECRET",))
+
+
+def test_service_env_gives_each_service_its_own_secrets_unless_set(tmp_path: Path) -> None:
+    def env_of(name: str, env: dict[str, str]) -> dict[str, str]:
+        stack = Stack(tmp_path, env=env)
+        stack.state.endpoints.update(
+            kafka_bootstrap="127.0.0.1:9092",
+            jwt_public_key_file="jwt_public.pem",
+            jwt_issuer="kairos-local",
+            jwt_audience="kairos",
+            caldav_url="http://127.0.0.1:5232/",
+            smtp_host="127.0.0.1",
+            smtp_port=25,
+            stripe_api_base="http://127.0.0.1:8420",
+            stripe_api_key="sk_test_x",
+            stripe_webhook_secret="whsec_x",
+        )
+        (svc,) = by_name([name])
+        stack.state.services[name] = {"database_url": "postgresql://x/y"}
+        return stack._service_env(svc, {})
+
+    made = env_of("booking", {})["LIVE_TOKEN_SECRET"]
+    assert made == live_token_secret(tmp_path)
+    assert env_of("booking", {})["LIVE_TOKEN_SECRET"] == made  # the same for every process
+    assert env_of("calendar-sync", {})["CALENDAR_SECRET_KEY"] == ensure_calendar_key(tmp_path)
+    assert "LIVE_TOKEN_SECRET" not in env_of("payments", {})  # only the service naming it
+    assert "CALENDAR_SECRET_KEY" not in env_of("booking", {})
+    given = {"LIVE_TOKEN_SECRET": "set-by-the-operator-0123456789"}
+    assert env_of("booking", given)["LIVE_TOKEN_SECRET"] == given["LIVE_TOKEN_SECRET"]
+
+
 def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in (
         "DATABASE_URL",
@@ -41,14 +95,16 @@ def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPa
         "STRIPE_API_BASE",
         "CALDAV_URL",
         "SMTP_HOST",
+        "LIVE_TOKEN_SECRET",
     ):
         monkeypatch.delenv(var, raising=False)
     data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
-    fake = ServiceSpec(
-        "booking",
-        "fake_kairos_svc",
-        "kairos_booking",
-        "/api/booking/",
+    # booking as registered (its secrets too), run by the stand-in module
+    (booking,) = by_name(["booking"])
+    assert booking.secrets == ("LIVE_TOKEN_SECRET",)
+    fake = replace(
+        booking,
+        module="fake_kairos_svc",
         needs_stripe=True,
         extra_env={"PYTHONPATH": str(FAKE_DIR)},
     )
@@ -69,6 +125,16 @@ def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPa
         assert env["DATABASE_URL"].endswith("/kairos_booking")
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == state.endpoints["kafka_bootstrap"]
         assert httpx.get(f"{state.gateway_url}/api/bookingX/env").status_code == 404
+
+        # booking's stream-token secret: made by the stack (not the public development
+        # default), owner-only on disk, the same one in every booking process.
+        secret = env["LIVE_TOKEN_SECRET"]
+        assert secret == live_token_secret(data) and len(secret) >= 32  # made, not the default
+        assert stat.S_IMODE((data / "live_token.secret").stat().st_mode) == 0o600
+        info = state.services["booking"]
+        for role in ("consumer", "relay"):
+            port = info[f"{role}_metrics_port"]
+            assert httpx.get(f"http://127.0.0.1:{port}/env").json()["LIVE_TOKEN_SECRET"] == secret
 
         with pytest.raises(AlreadyUp):
             Stack(data, services=[fake]).up()

@@ -25,15 +25,31 @@ class ServiceSpec:
     roles: tuple[str, ...] = ROLES
     needs_stripe: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The service's own secrets, by environment variable, given to every one of its
+    # processes: the local stack makes each once (kairos_localstack.keys.SECRET_MAKERS),
+    # Kubernetes reads them from the Secret kairos-<name>-secrets, compose sets them.
+    secrets: tuple[str, ...] = ()
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("booking", "kairos_booking", "kairos_booking", "/api/booking/"),
+    ServiceSpec(
+        "booking",
+        "kairos_booking",
+        "kairos_booking",
+        "/api/booking/",
+        secrets=("LIVE_TOKEN_SECRET",),  # signs browser stream tokens; shared by replicas
+    ),
     ServiceSpec(
         "payments", "kairos_payments", "kairos_payments", "/api/payments/", needs_stripe=True
     ),
     ServiceSpec("attendance", "kairos_attendance", "kairos_attendance", "/api/attendance/"),
-    ServiceSpec("calendar-sync", "kairos_calendar_sync", "kairos_calendar_sync", "/api/calendar/"),
+    ServiceSpec(
+        "calendar-sync",
+        "kairos_calendar_sync",
+        "kairos_calendar_sync",
+        "/api/calendar/",
+        secrets=("CALENDAR_SECRET_KEY",),  # the Fernet key sealing calendar credentials
+    ),
 )
 
 # Where the stack points localstripe's webhook: the payments service behind the gateway.

@@ -31,7 +31,7 @@ import httpx
 from kairos_localstack.docs_server import DocsServer, DocsSource
 from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_localstack.kafka_metadata import cluster_metadata
-from kairos_localstack.keys import ensure_calendar_key, ensure_jwt_keys
+from kairos_localstack.keys import ensure_jwt_keys, ensure_secret
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_localstack.proc import (
@@ -326,8 +326,9 @@ class Stack:
                 STRIPE_API_KEY=ep["stripe_api_key"],
                 STRIPE_WEBHOOK_SECRET=ep["stripe_webhook_secret"],
             )
-        if svc.name == "calendar-sync" and "CALENDAR_SECRET_KEY" not in env:
-            env["CALENDAR_SECRET_KEY"] = ensure_calendar_key(self.data_dir)
+        for var in svc.secrets:  # the environment's own value wins, else the stack's
+            if not env.get(var):
+                env[var] = ensure_secret(self.data_dir, var)
         env.update(svc.extra_env)
         env.update(extra)
         return env

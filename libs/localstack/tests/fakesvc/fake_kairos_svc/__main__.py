@@ -23,7 +23,13 @@ def migrate() -> None:
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path in ("/health/ready", "/health/live", "/env"):
-            keys = ("SERVICE_NAME", "DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SMTP_PORT")
+            keys = (
+                "SERVICE_NAME",
+                "DATABASE_URL",
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "SMTP_PORT",
+                "LIVE_TOKEN_SECRET",
+            )
             body = json.dumps({k: os.environ.get(k) for k in keys}).encode()
             self.send_response(200)
         else:
