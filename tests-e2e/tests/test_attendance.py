@@ -19,9 +19,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from kairos_client.api.attendance import (
+    attendance_attendance_of,
+    attendance_join,
+    attendance_mark,
+    attendance_my_subscribers,
+    attendance_reactivate,
+)
+from kairos_client.api.booking import (
+    booking_get_offering,
+    booking_set_weekly,
+    booking_update_offering,
+)
+from kairos_client.models import AttendanceIn, JoinedOut, MarkedOut, OfferingPatch, SubscriberOut
 
-from kairos_e2e.client import Gateway, eventually
-from kairos_e2e.market import ZONE, B, Market, Subscriber, instant, mentee
+from kairos_e2e.client import Answer, Gateway, answer, eventually
+from kairos_e2e.market import ZONE, Market, Subscriber, Who, mentee, weekly
 from kairos_e2e.observe import mails_to
 from kairos_localstack.stack import temporary_stack
 
@@ -56,23 +69,20 @@ async def _open_at(market: Market, start: datetime, minutes: int) -> None:
     await market.open()
     local = _local(start)
     end = local + timedelta(minutes=minutes)
-    resp = await market.gw.http.put(
-        f"{B}/providers/{market.provider_id}/availability",
-        json={
-            "weekly": [
-                {"weekday": local.weekday(), "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}
-            ]
-        },
-        headers=market.mentor,
+    hours = weekly([{"weekday": local.weekday(), "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}])
+    resp = await answer(
+        booking_set_weekly.asyncio_detailed(
+            market.provider_id, client=market.gw.api(market.mentor), body=hours
+        )
     )
     assert resp.status_code == 204, resp.text
 
 
-async def _session_known(gw: Gateway, who: dict[str, str], booking_id: str) -> Any:
+async def _session_known(gw: Gateway, who: Who, booking_id: uuid.UUID) -> Answer[JoinedOut]:
     """Join until attendance has heard of the booking (it travels by event)."""
 
-    async def probe() -> Any:
-        resp = await gw.http.post(f"{A}/sessions/{booking_id}/join", headers=who)
+    async def probe() -> Answer[JoinedOut] | None:
+        resp = await answer(attendance_join.asyncio_detailed(booking_id, client=gw.api(who)))
         return None if resp.status_code == 404 else resp
 
     return await eventually(probe, timeout=30, what="attendance's copy of the session")
@@ -84,61 +94,66 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     market = Market(gw)
     await _open_at(market, start, 60)
     room = f"https://meet.example.org/{uuid.uuid4().hex[:8]}"
-    patched = await gw.http.patch(
-        f"{B}/offerings/{market.offering_id}", json={"meeting_url": room}, headers=market.mentor
+    patched = await answer(
+        booking_update_offering.asyncio_detailed(
+            market.offering_id,
+            client=gw.api(market.mentor),
+            body=OfferingPatch(meeting_url=room),
+        )
     )
-    assert patched.status_code == 200 and patched.json()["meeting_url"] == room, patched.text
-    public = await gw.http.get(f"{B}/offerings/{market.offering_id}")
-    assert public.status_code == 200 and public.json()["meeting_url"] is None  # booked ones only
-    slots = [s["starts_at"] for s in (await _slots_around(market, start))]
-    assert [instant(s) for s in slots] == [start], slots
+    assert patched.status_code == 200 and patched.model.meeting_url == room, patched.text
+    public = await answer(
+        booking_get_offering.asyncio_detailed(market.offering_id, client=gw.public)
+    )
+    assert public.status_code == 200 and public.model.meeting_url is None  # booked ones only
+    slots = [s.starts_at for s in await market.slots(_local(start).date())]
+    assert slots == [start], slots
     _, who = mentee(gw, email=f"mentee-{uuid.uuid4().hex[:8]}@example.org")
     booked = await market.book(who, slots[0])
-    booking_id = booked["booking_id"]
+    booking_id = booked.booking_id
 
     joined = await _session_known(gw, who, booking_id)
     assert joined.status_code == 200, joined.text
-    body = joined.json()
-    assert (body["attended"], body["marked_by"]) == (True, "system")
-    assert body["booking_id"] == booking_id and body["meeting_url"] == room
+    body = joined.model
+    assert (body.attended, body.marked_by) == (True, "system")
+    assert body.booking_id == booking_id and body.meeting_url == room
 
     # Another mentee may not join it; another mentor may not mark it.
     _, stranger = mentee(gw)
-    foreign = await gw.http.post(f"{A}/sessions/{booking_id}/join", headers=stranger)
+    foreign = await answer(attendance_join.asyncio_detailed(booking_id, client=gw.api(stranger)))
     assert foreign.status_code == 403, foreign.text
     other = gw.as_user("mentor", user_id=uuid.uuid4())
-    put = f"{A}/sessions/{booking_id}/attendance"
-    assert (await gw.http.put(put, json={"attended": False}, headers=other)).status_code == 403
+
+    async def mark(who: Who, attended: bool) -> Answer[MarkedOut]:
+        body = AttendanceIn(attended=attended)
+        return await answer(
+            attendance_mark.asyncio_detailed(booking_id, client=gw.api(who), body=body)
+        )
+
+    assert (await mark(other, False)).status_code == 403
 
     # The session's mentor corrects the mark; the same mark again changes nothing.
-    corrected = await gw.http.put(put, json={"attended": False}, headers=market.mentor)
+    corrected = await mark(market.mentor, False)
     assert corrected.status_code == 200, corrected.text
-    assert (corrected.json()["attended"], corrected.json()["marked_by"]) == (False, "mentor")
-    assert corrected.json()["changed"] is True
-    again = await gw.http.put(put, json={"attended": False}, headers=market.mentor)
-    assert again.status_code == 200 and again.json()["changed"] is False
+    assert (corrected.model.attended, corrected.model.marked_by) == (False, "mentor")
+    assert corrected.model.changed is True
+    again = await mark(market.mentor, False)
+    assert again.status_code == 200 and again.model.changed is False
     # Every change is kept: who, when, before, after, how; readable by mentee and mentor.
-    trail = await gw.http.get(put, headers=who)
+    trail = await answer(attendance_attendance_of.asyncio_detailed(booking_id, client=gw.api(who)))
     assert trail.status_code == 200, trail.text
-    history = trail.json()["items"]
-    assert [(h["source"], h["changed_by"], h["before"], h["after"]) for h in history] == [
+    history = trail.model.items
+    assert [(h.source, h.changed_by, h.before, h.after) for h in history] == [
         ("join", "system", None, True),
         ("mentor", "mentor", True, False),
     ], history
-    assert history[1]["changed_by_user_id"] == str(market.mentor_id)
-    assert (await gw.http.get(put, headers=stranger)).status_code == 403
+    assert history[1].changed_by_user_id == market.mentor_id
+    foreign_trail = attendance_attendance_of.asyncio_detailed(booking_id, client=gw.api(stranger))
+    assert (await answer(foreign_trail)).status_code == 403
+    # A body the document refuses cannot be built with the typed client: sent as raw JSON.
+    put = f"{A}/sessions/{booking_id}/attendance"
     bad = await gw.http.put(put, json={"attended": "maybe"}, headers=market.mentor)
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
-
-
-async def _slots_around(market: Market, start: datetime) -> list[dict[str, Any]]:
-    day = _local(start).date()
-    resp = await market.gw.http.get(
-        f"{B}/offerings/{market.offering_id}/slots",
-        params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
-    )
-    assert resp.status_code == 200, resp.text
-    return list(resp.json()["slots"])
 
 
 async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gateway) -> None:
@@ -148,36 +163,37 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     pattern = [{"weekday": d, "time": f"{at:%H:%M}"} for d in range(7)]
     market = Market(gw, pattern=pattern, title="Daily practice")
     await market.open()
-    week = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
-    hours = await gw.http.put(
-        f"{B}/providers/{market.provider_id}/availability", json={"weekly": week},
-        headers=market.mentor,
-    )  # fmt: skip
+    week = weekly([{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)])
+    hours = await answer(
+        booking_set_weekly.asyncio_detailed(
+            market.provider_id, client=gw.api(market.mentor), body=week
+        )
+    )
     assert hours.status_code == 204, hours.text
     address = f"mentee-{uuid.uuid4().hex[:8]}@example.org"
     sub = Subscriber(gw, market, mentee(gw, email=address, name="Mia Mentee"))
     await sub.subscribe()
     sessions = await sub.sessions_when(lambda s: len(s) >= 28, "the first cycle's sessions")
-    by_start = sorted(sessions.values(), key=lambda b: instant(b["starts_at"]))
-    first_two = {b["booking_id"] for b in by_start[:2]}
+    by_start = sorted(sessions.values(), key=lambda b: b.starts_at)
+    first_two = {b.booking_id for b in by_start[:2]}
     reprobation_time = datetime.now(UTC) + AHEAD  # attendance's now, roughly
 
     # The sweep marks the two past sessions absent: a warning, then the reprobation, which
     # booking carries out by cancelling every later session of the cycle (reason reprobated).
-    later = {b["booking_id"] for b in by_start if instant(b["starts_at"]) > reprobation_time}
+    later = {b.booking_id for b in by_start if b.starts_at > reprobation_time}
     assert len(later) >= 26, len(later)
     gone = await sub.sessions_when(
-        lambda s: all(s[b]["status"] == "cancelled" for b in later), "the reprobation in booking"
+        lambda s: all(s[b].status == "cancelled" for b in later), "the reprobation in booking"
     )
-    assert {gone[b]["cancel_reason"] for b in later} == {"reprobated"}
-    assert {gone[b]["status"] for b in first_two} == {"confirmed"}  # missed, not cancelled
+    assert {gone[b].cancel_reason for b in later} == {"reprobated"}
+    assert {gone[b].status for b in first_two} == {"confirmed"}  # missed, not cancelled
 
     # The mentor's dashboard: two absences, reprobated; nobody else's dashboard shows it.
     row = await _dashboard_row(gw, market.mentor, sub.user_id)
-    assert (row["status"], row["absences"]) == ("reprobated", 2), row
-    assert row["reprobated_at"] is not None
-    missed = {s["booking_id"]: s for s in row["last_sessions"] if s["booking_id"] in first_two}
-    assert all(s["attended"] is False and s["marked_by"] == "system" for s in missed.values())
+    assert (row.status, row.absences) == ("reprobated", 2), row
+    assert row.reprobated_at is not None
+    missed = {s.booking_id: s for s in row.last_sessions if s.booking_id in first_two}
+    assert all(s.attended is False and s.marked_by == "system" for s in missed.values())
 
     # Mails: a warning and a reprobation notice, to the mentee and to the mentor, once each.
     subjects = await eventually(
@@ -192,19 +208,21 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     assert "Mia Mentee is reprobated: Daily practice" in mentor_subjects, mentor_subjects
 
     # Only that mentor (or an admin) may reactivate; to another mentor it does not exist.
-    enrollment = row["enrollment_id"]
+    enrollment = row.enrollment_id
     other = gw.as_user("mentor", user_id=uuid.uuid4())
-    refused = await gw.http.post(f"{A}/enrollments/{enrollment}/reactivate", headers=other)
+    refused = await answer(attendance_reactivate.asyncio_detailed(enrollment, client=gw.api(other)))
     assert refused.status_code == 404, refused.text
-    done = await gw.http.post(f"{A}/enrollments/{enrollment}/reactivate", headers=market.mentor)
+    done = await answer(
+        attendance_reactivate.asyncio_detailed(enrollment, client=gw.api(market.mentor))
+    )
     assert done.status_code == 200, done.text
-    assert done.json()["status"] == "active"
+    assert done.model.status == "active"
 
     # Booking brings the cancelled sessions back; the mentee is told.
     back = await sub.sessions_when(
-        lambda s: all(s[b]["status"] == "confirmed" for b in later), "the sessions restored"
+        lambda s: all(s[b].status == "confirmed" for b in later), "the sessions restored"
     )
-    assert {back[b]["sequence"] for b in later} == {2}  # cancelled (1), then restored (2)
+    assert {back[b].sequence for b in later} == {2}  # cancelled (1), then restored (2)
     subjects = await eventually(
         lambda: _subjects_when(gw, address, 3), timeout=30, what="the reactivation mail"
     )
@@ -212,15 +230,15 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     assert len(subjects) == 3, subjects  # warning, reprobation, reactivation: once each
 
 
-async def _dashboard_row(gw: Gateway, mentor: dict[str, str], user: uuid.UUID) -> dict[str, Any]:
+async def _dashboard_row(gw: Gateway, mentor: Who, user: uuid.UUID) -> SubscriberOut:
     seen: list[Any] = []
 
-    async def probe() -> dict[str, Any] | None:
-        resp = await gw.http.get(f"{A}/mentors/me/subscribers", headers=mentor)
+    async def probe() -> SubscriberOut | None:
+        resp = await answer(attendance_my_subscribers.asyncio_detailed(client=gw.api(mentor)))
         assert resp.status_code == 200, resp.text
-        seen[:] = [resp.json()]
-        rows = [r for r in resp.json()["items"] if r["mentee"]["user_id"] == str(user)]
-        return rows[0] if rows and rows[0]["status"] == "reprobated" else None
+        seen[:] = [resp.text]
+        rows = [r for r in resp.model.items if r.mentee.user_id == user]
+        return rows[0] if rows and rows[0].status == "reprobated" else None
 
     try:
         return await eventually(probe, timeout=30, what="the dashboard row")

@@ -13,6 +13,7 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from kairos_e2e.client import Gateway, eventually
+from kairos_e2e.client import Answer, Gateway, eventually
 from kairos_e2e.market import B, Market, P, checkout, mentee, my_bookings
 from kairos_platform.tokens_cli import key_id, load_private_key, mint_token
 
@@ -117,8 +118,9 @@ def bad_tokens(gw: Gateway, local_stack: Any) -> dict[str, str]:
     }
 
 
-def assert_problem(resp: httpx.Response, status: int) -> dict[str, Any]:
-    assert resp.status_code == status, (resp.request.method, resp.request.url, resp.text)
+def assert_problem(resp: httpx.Response | Answer[Any], status: int) -> dict[str, Any]:
+    sent = (resp.request.method, resp.request.url) if isinstance(resp, httpx.Response) else ()
+    assert resp.status_code == status, (*sent, resp.text)
     assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers
     body = resp.json()
     assert body["status"] == status and body["title"] and body["detail"], body
@@ -172,11 +174,11 @@ async def test_another_users_data_is_refused_and_left_unchanged(
     slots = await market.slots()
     a_id, a = mentee(gateway)
     _, b = mentee(gateway)
-    booked = await market.book(a, slots[0]["starts_at"])
-    booking_id = booked["booking_id"]
-    hold = await market.hold(a, slots[1]["starts_at"])
+    booked = await market.book(a, slots[0].starts_at)
+    booking_id = booked.booking_id
+    hold = await market.hold(a, slots[1].starts_at)
     assert hold.status_code == 201, hold.text
-    hold_id = hold.json()["hold_id"]
+    hold_id = hold.model.hold_id
     other_mentor = Market(gateway)
     await other_mentor.open()
     offering_before = (await http.get(f"{B}/offerings/{market.offering_id}")).json()
@@ -187,18 +189,19 @@ async def test_another_users_data_is_refused_and_left_unchanged(
     assert_problem(
         await http.post(
             f"{B}/bookings/{booking_id}/reschedule",
-            json={"starts_at": slots[2]["starts_at"]},
+            json={"starts_at": slots[2].starts_at.isoformat()},
             headers=b,
         ),
         403,
     )
     assert_problem(await http.get(f"{B}/holds/{hold_id}", headers=b), 403)
     assert_problem(await http.delete(f"{B}/holds/{hold_id}", headers=b), 403)
-    assert all(x["booking_id"] != booking_id for x in await my_bookings(gateway, b))
+    assert all(x.booking_id != booking_id for x in await my_bookings(gateway, b))
     # B cannot pay for (and so turn into a booking) A's hold.
     paid = await checkout(gateway, b, hold_id, method="card", payment_method_id="pm_card_visa")
     assert_problem(paid, 403)
     # A mentor on A's booking who is not its mentor; and a mentee on a mentor's routes.
+    day_of_first = slots[0].starts_at.astimezone(UTC).date().isoformat()
     assert_problem(
         await http.post(f"{B}/bookings/{booking_id}/cancel", json={}, headers=other_mentor.mentor),
         403,
@@ -206,7 +209,7 @@ async def test_another_users_data_is_refused_and_left_unchanged(
     assert_problem(
         await http.get(
             f"{B}/providers/{market.provider_id}/schedule",
-            params={"from": slots[0]["starts_at"][:10], "to": slots[0]["starts_at"][:10]},
+            params={"from": day_of_first, "to": day_of_first},
             headers=other_mentor.mentor,
         ),
         403,
@@ -266,8 +269,8 @@ async def test_another_users_data_is_refused_and_left_unchanged(
 
     # Nothing changed: A's booking is still confirmed (same sequence), the hold still A's and
     # held, the offering, provider and hours as they were.
-    mine = {x["booking_id"]: x for x in await my_bookings(gateway, a)}
-    assert mine[booking_id]["status"] == "confirmed"
+    mine = {x.booking_id: x for x in await my_bookings(gateway, a)}
+    assert mine[booking_id].status == "confirmed"
     assert mine[booking_id] == booked
     still = await http.get(f"{B}/holds/{hold_id}", headers=a)
     assert still.status_code == 200 and still.json()["status"] == "held", still.text

@@ -69,8 +69,8 @@ async def feed_uids(gateway: Gateway, path: str) -> set[str]:
     return set(uids)
 
 
-def same_instant(event_start: datetime, iso: str) -> bool:
-    return event_start == datetime.fromisoformat(iso)
+def same_instant(event_start: datetime, at: datetime) -> bool:
+    return event_start == at
 
 
 async def mentee_with_calendar(
@@ -106,8 +106,8 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     await market.open()
     maildir = gateway.maildir
     slots = await market.slots()
-    first = await market.book(who, slots[0]["starts_at"])
-    a_uid = uid_of(first["booking_id"])
+    first = await market.book(who, slots[0].starts_at)
+    a_uid = uid_of(first.booking_id)
 
     events = await calendar_when(
         calendar, lambda found: copies(found, a_uid), "the booking's event in the calendar"
@@ -115,8 +115,8 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     assert len(events) == 1, events  # exactly one event, ours
     (event,) = events
     assert event.uid == a_uid and event.sequence == 0 and event.status == "CONFIRMED"
-    assert same_instant(event.start, first["starts_at"]), (event, first)
-    assert same_instant(event.end, first["ends_at"]), (event, first)
+    assert same_instant(event.start, first.starts_at), (event, first)
+    assert same_instant(event.end, first.ends_at), (event, first)
     assert event.organizer == market.email and mentee_address in event.attendees
 
     invited = await invitations_when(
@@ -127,11 +127,11 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     assert invitation.method == "REQUEST" and invitation.content_method == "REQUEST"
     (mailed,) = invitation.events
     assert (mailed.uid, mailed.sequence, mailed.status) == (a_uid, 0, "CONFIRMED")
-    assert same_instant(mailed.start, first["starts_at"])
+    assert same_instant(mailed.start, first.starts_at)
 
     # A second session, which will stay live.
-    second = await market.book(who, slots[1]["starts_at"])
-    b_uid = uid_of(second["booking_id"])
+    second = await market.book(who, slots[1].starts_at)
+    b_uid = uid_of(second.booking_id)
     events = await calendar_when(
         calendar, lambda found: copies(found, b_uid), "the second booking's event"
     )
@@ -149,7 +149,7 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
 
     # The mentee cancels the first session.
     cancelled = await gateway.http.post(
-        f"{B}/bookings/{first['booking_id']}/cancel",
+        f"{B}/bookings/{first.booking_id}/cancel",
         json={"reason": "cannot make it"},
         headers=who,
     )
@@ -167,7 +167,7 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     assert len(copies(events, a_uid)) == 1, events
     (gone,) = copies(events, a_uid)
     assert gone.sequence == cancelled_sequence > event.sequence, gone
-    assert same_instant(gone.start, first["starts_at"])
+    assert same_instant(gone.start, first.starts_at)
     (live,) = copies(events, b_uid)
     assert (live.status, live.sequence) == ("CONFIRMED", 0), live
     assert len(events) == 2, events

@@ -117,12 +117,11 @@ async def test_a_booking_appears_within_a_second_and_resume_loses_nothing(
         assert mine.status == 200, mine.status
         assert mine.headers is not None
         assert mine.headers["content-type"].startswith("text/event-stream")
-        hold = await market.hold(a, slots[0]["starts_at"])
+        hold = await market.hold(a, slots[0].starts_at)
         assert hold.status_code == 201, hold.text
+        hold_id = hold.model.hold_id
         sent = time.monotonic()
-        paid = await checkout(
-            gateway, a, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
-        )
+        paid = await checkout(gateway, a, hold_id, method="card", payment_method_id="pm_card_visa")
         authorized = time.monotonic()  # the checkout answers once the card is authorized
         assert paid.status_code == 201, paid.text
         confirmed = await mine.next(authorized + 5, "BookingConfirmed")
@@ -133,15 +132,16 @@ async def test_a_booking_appears_within_a_second_and_resume_loses_nothing(
         )
         booking_id = confirmed.data["data"]["booking_id"]
         assert confirmed.id == confirmed.data["event_id"]
-        assert confirmed.data["data"]["hold_id"] == hold.json()["hold_id"]
+        assert confirmed.data["data"]["hold_id"] == str(hold_id)
         seen_ids = [confirmed.id]
         # The mentor's schedule stream has it too.
         on_schedule = await sched.next(time.monotonic() + 5, "BookingConfirmed")
         assert on_schedule.data["data"]["booking_id"] == booking_id
-        assert (await booking_of(gateway, a, slots[0]["starts_at"]))["booking_id"] == booking_id
+        booked = await booking_of(gateway, a, slots[0].starts_at)
+        assert booked is not None and str(booked.booking_id) == booking_id
 
     # Disconnected. A second booking is made meanwhile.
-    second = await market.book(a, slots[1]["starts_at"])
+    second = await market.book(a, slots[1].starts_at)
 
     async with follow(gateway, "/me/bookings/stream", a, last_event_id=seen_ids[-1]) as again:
         replay = []
@@ -149,7 +149,7 @@ async def test_a_booking_appears_within_a_second_and_resume_loses_nothing(
         while not any(m.event == "BookingConfirmed" for m in replay):
             replay.append(await again.next(deadline))
         assert [m.event for m in replay] == ["HoldPlaced", "BookingConfirmed"], replay
-        assert replay[-1].data["data"]["booking_id"] == second["booking_id"]
+        assert replay[-1].data["data"]["booking_id"] == str(second.booking_id)
         assert not {m.id for m in replay} & set(seen_ids)  # nothing seen twice
         assert again.messages.empty()
 

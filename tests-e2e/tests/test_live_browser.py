@@ -21,6 +21,8 @@ import pytest
 from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET
 from kairos_e2e.client import Gateway
 from kairos_e2e.market import B, Market, checkout, mentee
+from kairos_localstack.keys import live_token_secret
+from kairos_localstack.state import StackState
 from kairos_platform.auth import Principal
 from kairos_platform.live import StreamTokens
 
@@ -108,16 +110,17 @@ async def test_a_stream_opened_with_only_a_stream_token_delivers_events(
         assert mine.status == 200, mine.status
         assert mine.headers is not None
         assert mine.headers["access-control-allow-origin"] == FRONTEND
-        hold = await market.hold(who, slot["starts_at"])
+        hold = await market.hold(who, slot.starts_at)
         assert hold.status_code == 201, hold.text
+        hold_id = hold.model.hold_id
         placed = await mine.next("HoldPlaced")
-        assert placed["data"]["hold_id"] == hold.json()["hold_id"]
+        assert placed["data"]["hold_id"] == str(hold_id)
         paid = await checkout(
-            gateway, who, hold.json()["hold_id"], method="card", payment_method_id="pm_card_visa"
+            gateway, who, hold_id, method="card", payment_method_id="pm_card_visa"
         )
         assert paid.status_code == 201, paid.text
         confirmed = await mine.next("BookingConfirmed")
-        assert confirmed["data"]["hold_id"] == hold.json()["hold_id"]
+        assert confirmed["data"]["hold_id"] == str(hold_id)
 
     # The mentor's schedule the same way; a mentee's token does not open it.
     schedule = f"/providers/{market.provider_id}/schedule/stream"
@@ -129,18 +132,24 @@ async def test_a_stream_opened_with_only_a_stream_token_delivers_events(
 
 
 async def test_expired_forged_and_altered_stream_tokens_are_401_problems(
-    gateway: Gateway,
+    gateway: Gateway, local_stack: StackState
 ) -> None:
-    secret = os.environ.get("LIVE_TOKEN_SECRET") or DEV_LIVE_TOKEN_SECRET  # what the stack runs
+    # What the stack's booking runs: the environment's LIVE_TOKEN_SECRET, else the one the
+    # stack made in its data dir (never the public development default).
+    secret = os.environ.get("LIVE_TOKEN_SECRET") or live_token_secret(local_stack.data_dir)
     user = Principal(uuid.uuid4(), frozenset({"mentee"}))
     expired, _ = StreamTokens(secret, clock=lambda: time.time() - 120).issue(user)
     forged, _ = StreamTokens("not-the-stack-secret-at-all").issue(user)
+    public, _ = StreamTokens(DEV_LIVE_TOKEN_SECRET).issue(user)
     _, who = mentee(gateway)
     real = await stream_token(gateway, who)
     version, body, signature = real.split(".")
     altered = f"{version}.{body[:-1]}{'A' if body[-1] != 'A' else 'B'}.{signature}"
     browser = {"Origin": FRONTEND, "Accept": "text/event-stream"}
-    for bad, why in ((expired, "expired"), (forged, "signature"), (altered, "")):
+    bad_tokens = [(expired, "expired"), (forged, "signature"), (altered, "")]
+    if secret != DEV_LIVE_TOKEN_SECRET:  # a token made with the public default is forged too
+        bad_tokens.append((public, "signature"))
+    for bad, why in bad_tokens:
         resp = await gateway.http.get(
             f"{B}/me/bookings/stream", params={"token": bad}, headers=browser
         )

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.e2e
 async def test_one_idempotency_key_one_hold(gateway: Gateway) -> None:
     market = Market(gateway, capacity=3)
     await market.open()
-    first, second = [s["starts_at"] for s in (await market.slots())[:2]]
+    first, second = [s.starts_at.isoformat() for s in (await market.slots())[:2]]
     _, who = mentee(gateway)
-    body = {"offering_id": market.offering_id, "starts_at": first}
+    body = {"offering_id": str(market.offering_id), "starts_at": first}
     key = {"Idempotency-Key": f"hold-{uuid.uuid4()}"}
 
     made = await gateway.http.post(f"{B}/holds", json=body, headers={**who, **key})

@@ -1,14 +1,17 @@
 """The merged OpenAPI of the four services, as the gateway serves it, and the clients
 generated from it (checked in under ``clients/``).
 
-    python -m kairos_localstack.api_document write   # clients/openapi.json + TypeScript
-    python -m kairos_localstack.api_document check   # fails if either is stale
+    python -m kairos_localstack.api_document write   # clients/openapi.json, TypeScript, Python
+    python -m kairos_localstack.api_document check   # fails if any of them is stale
 
 Each service's document comes from its own app (``bootstrap()`` then ``build_http_app``;
 nothing connects), merged the way the docs server merges the live ones
 (``docs_server.merge_openapi``: paths under their gateway prefix, clashing schema names
 qualified; operation ids ``<service>.<route name>``). The TypeScript client is made by
-``@hey-api/openapi-ts`` (clients/typescript, its version pinned in package-lock.json).
+``@hey-api/openapi-ts`` (clients/typescript, its version pinned in package-lock.json); the
+Python one (``kairos_client``, a workspace package under clients/python: httpx, attrs models,
+sync and async calls) by ``openapi-python-client``, a dev dependency pinned in uv.lock, with
+its settings in clients/python/generator.yaml.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from kairos_localstack.services import SERVICES
 from kairos_localstack.stack import repo_root
 
 TS_OUTPUT = "src/generated"
+PY_PACKAGE = "kairos_client"
 
 
 def service_document(module: str) -> dict[str, Any]:
@@ -85,6 +89,30 @@ def generate_typescript(clients: Path, document: Path, out: Path) -> None:
     subprocess.run(cmd, cwd=ts, check=True, capture_output=True)
 
 
+def generate_python(clients: Path, document: Path, out: Path) -> None:
+    """Run the locked generator into ``out`` (the package directory, replaced). Its hooks call
+    ruff by name: the workspace's, found next to this interpreter."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    cmd = [
+        str(bin_dir / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(document),
+        "--meta",
+        "none",
+        "--config",
+        str(clients / "python" / "generator.yaml"),
+        "--output-path",
+        str(out),
+        "--overwrite",
+        "--fail-on-warning",
+    ]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"openapi-python-client failed:\n{done.stdout}{done.stderr}")
+
+
 def write(root: Path) -> None:
     clients = root / "clients"
     document = clients / "openapi.json"
@@ -92,7 +120,9 @@ def write(root: Path) -> None:
     out = clients / "typescript" / TS_OUTPUT
     shutil.rmtree(out, ignore_errors=True)
     generate_typescript(clients, document, out)
-    print(f"wrote {document} and {out}")
+    py_out = clients / "python" / PY_PACKAGE
+    generate_python(clients, document, py_out)
+    print(f"wrote {document}, {out} and {py_out}")
 
 
 def check(root: Path) -> int:
@@ -109,8 +139,17 @@ def check(root: Path) -> int:
         if _differs(diff):
             print("clients/typescript is stale: run `make clients`", file=sys.stderr)
             return 1
+        py_out = Path(tmp) / PY_PACKAGE
+        generate_python(clients, fresh, py_out)
+        if _differs(filecmp.dircmp(py_out, clients / "python" / PY_PACKAGE, ignore=_PY_IGNORE)):
+            print("clients/python is stale: run `make clients`", file=sys.stderr)
+            return 1
     print("clients up to date")
     return 0
+
+
+# What running the package leaves beside it, never generated.
+_PY_IGNORE = [*filecmp.DEFAULT_IGNORES, ".mypy_cache", ".ruff_cache", ".pytest_cache"]
 
 
 def _differs(diff: filecmp.dircmp[str]) -> bool:

@@ -1,0 +1,238 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.booking_my_bookings_when import BookingMyBookingsWhen
+from ...models.page_booking_out import PageBookingOut
+from ...models.problem_details import ProblemDetails
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    when: BookingMyBookingsWhen | Unset = "upcoming",
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_when: str | Unset = UNSET
+    if not isinstance(when, Unset):
+        json_when = when
+
+    params["when"] = json_when
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/booking/me/bookings",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> PageBookingOut | ProblemDetails | None:
+    if response.status_code == 200:
+        response_200 = PageBookingOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = ProblemDetails.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[PageBookingOut | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    when: BookingMyBookingsWhen | Unset = "upcoming",
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+) -> Response[PageBookingOut | ProblemDetails]:
+    """My Bookings
+
+     Your bookings (programme sessions included): upcoming soonest first, or past latest
+    first.
+
+    Args:
+        when (BookingMyBookingsWhen | Unset):  Default: 'upcoming'.
+        limit (int | Unset): Items per page. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageBookingOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        when=when,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    when: BookingMyBookingsWhen | Unset = "upcoming",
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+) -> PageBookingOut | ProblemDetails | None:
+    """My Bookings
+
+     Your bookings (programme sessions included): upcoming soonest first, or past latest
+    first.
+
+    Args:
+        when (BookingMyBookingsWhen | Unset):  Default: 'upcoming'.
+        limit (int | Unset): Items per page. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageBookingOut | ProblemDetails
+    """
+
+    return sync_detailed(
+        client=client,
+        when=when,
+        limit=limit,
+        cursor=cursor,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    when: BookingMyBookingsWhen | Unset = "upcoming",
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+) -> Response[PageBookingOut | ProblemDetails]:
+    """My Bookings
+
+     Your bookings (programme sessions included): upcoming soonest first, or past latest
+    first.
+
+    Args:
+        when (BookingMyBookingsWhen | Unset):  Default: 'upcoming'.
+        limit (int | Unset): Items per page. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageBookingOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        when=when,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    when: BookingMyBookingsWhen | Unset = "upcoming",
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+) -> PageBookingOut | ProblemDetails | None:
+    """My Bookings
+
+     Your bookings (programme sessions included): upcoming soonest first, or past latest
+    first.
+
+    Args:
+        when (BookingMyBookingsWhen | Unset):  Default: 'upcoming'.
+        limit (int | Unset): Items per page. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageBookingOut | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            when=when,
+            limit=limit,
+            cursor=cursor,
+        )
+    ).parsed

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="PatternEntryOut")
+
+
+@_attrs_define
+class PatternEntryOut:
+    """
+    Attributes:
+        time (str): HH:MM in the provider's zone
+        weekday (int): 0 = Monday
+    """
+
+    time: str
+    weekday: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        time = self.time
+
+        weekday = self.weekday
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "time": time,
+                "weekday": weekday,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        time = d.pop("time")
+
+        weekday = d.pop("weekday")
+
+        pattern_entry_out = cls(
+            time=time,
+            weekday=weekday,
+        )
+
+        pattern_entry_out.additional_properties = d
+        return pattern_entry_out
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="PingAnswers")
+
+
+@_attrs_define
+class PingAnswers:
+    """
+    Attributes:
+        ping_id (UUID):
+        responders (list[str]): The services whose pong came back so far.
+    """
+
+    ping_id: UUID
+    responders: list[str]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        ping_id = str(self.ping_id)
+
+        responders = self.responders
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "ping_id": ping_id,
+                "responders": responders,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        ping_id = UUID(d.pop("ping_id"))
+
+        responders = cast(list[str], d.pop("responders"))
+
+        ping_answers = cls(
+            ping_id=ping_id,
+            responders=responders,
+        )
+
+        ping_answers.additional_properties = d
+        return ping_answers
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
