@@ -23,7 +23,7 @@ counter is the SSE id so that a client may resume against any replica.
 **Browsers.** ``EventSource`` cannot send an ``Authorization`` header. A client first asks
 an authenticated route for a short-lived *stream token* (:class:`StreamTokens`: the caller's
 user id and roles, an expiry, HMAC-SHA256 with a secret every replica shares) and opens the
-stream with ``?token=...``; :func:`stream_caller` accepts that or the usual bearer header.
+stream with ``?token=...``; :func:`stream_principal` accepts that or the usual bearer header.
 The token opens streams only: it is not a JWT and no other route reads it.
 """
 
@@ -41,7 +41,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -51,18 +51,19 @@ from pydantic import ValidationError
 from starlette.responses import StreamingResponse
 
 from kairos_contracts import Envelope
-from kairos_platform.auth import KNOWN_ROLES, InvalidToken, OptionalUser, Principal
+from kairos_platform.auth import KNOWN_ROLES, InvalidToken, Principal
 from kairos_platform.problems import unauthorized
 
 __all__ = [
     "LiveEvent",
     "LiveHub",
     "Reset",
+    "StreamToken",
     "StreamTokens",
     "Subscription",
     "format_sse",
     "sse_response",
-    "stream_caller",
+    "stream_principal",
 ]
 
 log = logging.getLogger("kairos.live")
@@ -396,34 +397,36 @@ class StreamTokens:
         )
 
 
-def stream_caller(tokens: StreamTokens) -> Callable[..., Awaitable[Principal]]:
-    """A dependency for stream routes: the caller from ``?token=`` (a stream token from
-    ``tokens``) or, without one, from the bearer header; 401 problem when neither is
-    valid. Roles are checked by the route."""
+#: The ``?token=`` query parameter of a stream route.
+StreamToken = Annotated[
+    str | None,
+    Query(
+        max_length=1024,
+        description="A stream token (POST /live/tokens), for clients that cannot "
+        "send an Authorization header, such as a browser's EventSource.",
+    ),
+]
 
-    async def dependency(
-        bearer: OptionalUser,
-        token: Annotated[
-            str | None,
-            Query(
-                max_length=1024,
-                description="A stream token (POST /live/tokens), for clients that cannot "
-                "send an Authorization header, such as a browser's EventSource.",
-            ),
-        ] = None,
-    ) -> Principal:
-        if token is not None:
-            try:
-                return tokens.verify(token)
-            except InvalidToken as exc:
-                raise unauthorized(
-                    str(exc), slug="invalid-stream-token", error="invalid_token"
-                ) from exc
-        if bearer is None:
+
+def stream_principal(
+    tokens: StreamTokens, token: str | None, bearer: Principal | None
+) -> Principal:
+    """The caller of a stream route: from ``token`` (a stream token made by ``tokens``) or,
+    without one, from the bearer header; a 401 problem when neither is valid. Roles are
+    checked by the route. A service's dependency calls it with its own ``StreamTokens``:
+
+        async def _stream_caller(ctx: Ctx, bearer: OptionalUser, token: StreamToken = None):
+            return stream_principal(ctx.stream_tokens, token, bearer)
+    """
+    if token is not None:
+        try:
+            return tokens.verify(token)
+        except InvalidToken as exc:
             raise unauthorized(
-                "A bearer token, or a stream token as ?token=, is required.",
-                slug="missing-token",
-            )
-        return bearer
-
-    return dependency
+                str(exc), slug="invalid-stream-token", error="invalid_token"
+            ) from exc
+    if bearer is None:
+        raise unauthorized(
+            "A bearer token, or a stream token as ?token=, is required.", slug="missing-token"
+        )
+    return bearer

@@ -75,7 +75,7 @@ def assemble(
     tables: MessagingTables,
     uow_class: type[U],
     handlers: Mapping[type[Event], Handler],
-    routers: Sequence[APIRouter] | Callable[[Callable[[], U]], Sequence[APIRouter]],
+    routers: Sequence[APIRouter],
     migrations: Path,
     jobs: Sequence[Job] = (),
     batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
@@ -101,9 +101,8 @@ def assemble(
         uow_factory=uow_factory,
         handlers=handlers,
         topics=sorted({cls.TOPIC for cls in handlers}),
-        # module-level routers reach the service through kairos_platform.deps; a factory
-        # is for a router that owns a part of its own (booking's live feed and its hub)
-        routers=routers(uow_factory) if callable(routers) else list(routers),
+        # module-level routers: they reach the service through kairos_platform.deps
+        routers=list(routers),
         migrations=migrations,
         jobs=jobs,
         batch_handlers=dict(batch_handlers or {}),

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends
 
-from kairos_platform.auth import InvalidToken, Principal
+from kairos_platform.auth import InvalidToken, OptionalUser, Principal
 from kairos_platform.http import create_app
-from kairos_platform.live import StreamTokens, stream_caller
+from kairos_platform.live import StreamToken, StreamTokens, stream_principal
 from kairos_platform.problems import PROBLEM_CONTENT_TYPE
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.tokens_cli import generate_keypair, mint_token
@@ -72,7 +72,9 @@ def app_and_keys() -> tuple[httpx.AsyncClient, StreamTokens, bytes]:
     private, public = generate_keypair("rsa")
     tokens = StreamTokens(SECRET)
     router = APIRouter()
-    caller_dep = stream_caller(tokens)
+
+    async def caller_dep(bearer: OptionalUser, token: StreamToken = None) -> Principal:
+        return stream_principal(tokens, token, bearer)
 
     @router.get("/stream")
     async def stream(caller: Principal = Depends(caller_dep)) -> dict[str, str]:  # noqa: B008

@@ -10,7 +10,8 @@ from kairos_booking import SERVICE
 from kairos_booking.adapters import orm
 from kairos_booking.entrypoints import http
 from kairos_booking.entrypoints.jobs import hold_expiry_job
-from kairos_booking.entrypoints.live_routes import live_router
+from kairos_booking.entrypoints.live_routes import live_hub, stream_tokens
+from kairos_booking.service_layer.context import Context
 from kairos_booking.service_layer.handlers import event_batch_handlers, event_handlers
 from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_booking.settings import BookingSettings
@@ -34,8 +35,8 @@ def bootstrap(
         handlers=event_handlers(),
         # PaymentVerified runs: the common case set-based, the rest per record (above)
         batch_handlers=event_batch_handlers(),
-        routers=lambda uow_factory: [*http.ROUTERS, live_router(uow_factory, settings=booking)],
-        context=booking,
+        routers=http.ROUTERS,
+        context=Context(settings=booking, live=live_hub(), stream_tokens=stream_tokens(booking)),
         migrations=Path(__file__).parent / "migrations",
         # the consumer process expires holds (one job per replica, SKIP LOCKED batches)
         jobs=[hold_expiry_job(booking)],

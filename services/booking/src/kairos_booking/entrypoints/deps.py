@@ -1,4 +1,5 @@
-"""What booking's routes reach: an open unit of work and booking's settings."""
+"""What booking's routes reach: an open unit of work, booking's settings and its context
+(the live feed and the stream tokens)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
+from kairos_booking.service_layer.context import Context, context_of
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.settings import BookingSettings
 from kairos_platform.deps import ServiceDep
@@ -20,8 +22,13 @@ async def _uow(service: ServiceDep) -> AsyncIterator[BookingUow]:
 
 
 def _settings(service: ServiceDep) -> BookingSettings:
-    return service.context_as(BookingSettings)
+    return context_of(service).settings
+
+
+def _context(service: ServiceDep) -> Context:
+    return context_of(service)
 
 
 Uow = Annotated[BookingUow, Depends(_uow)]
 Settings = Annotated[BookingSettings, Depends(_settings)]
+Ctx = Annotated[Context, Depends(_context)]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kairos_booking.entrypoints import booking_routes, catalog_routes, enrollment_routes
+from kairos_booking.entrypoints import (
+    booking_routes,
+    catalog_routes,
+    enrollment_routes,
+    live_routes,
+)
 from kairos_platform import ping
 
 ROUTERS: list[APIRouter] = [
@@ -13,4 +18,5 @@ ROUTERS: list[APIRouter] = [
     catalog_routes.management,
     booking_routes.router,
     enrollment_routes.router,
+    live_routes.router,
 ]

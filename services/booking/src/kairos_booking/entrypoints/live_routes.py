@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -25,12 +26,21 @@ from fastapi import APIRouter, Body, Depends, Header, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from kairos_booking.entrypoints.deps import Ctx
 from kairos_booking.service_layer.catalog import owned_provider
+from kairos_booking.service_layer.context import context_of
 from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET, BookingSettings
 from kairos_contracts import Envelope
 from kairos_contracts.topics import BOOKING_BOOKINGS, BOOKING_HOLDS, BOOKING_REJECTIONS
-from kairos_platform.auth import CurrentUser, Principal, Role
-from kairos_platform.live import LiveHub, StreamTokens, sse_response, stream_caller
+from kairos_platform.auth import CurrentUser, OptionalUser, Principal, Role
+from kairos_platform.deps import ServiceDep
+from kairos_platform.live import (
+    LiveHub,
+    StreamToken,
+    StreamTokens,
+    sse_response,
+    stream_principal,
+)
 from kairos_platform.problem_schema import AUTHENTICATED, problems
 from kairos_platform.problems import forbidden, service_unavailable
 
@@ -78,6 +88,11 @@ def audiences(env: Envelope) -> Iterable[str]:
         yield f"provider:{provider}"
 
 
+def live_hub() -> LiveHub:
+    """The http process's feed of booking's events (it follows the app's broker)."""
+    return LiveHub(None, LIVE_TOPICS, audiences, client_id="booking-live")
+
+
 def stream_tokens(settings: BookingSettings) -> StreamTokens:
     return StreamTokens(settings.live_token_secret, ttl_s=settings.live_token_ttl_s)
 
@@ -91,71 +106,85 @@ def _warn_if_dev_secret(settings: BookingSettings) -> None:
         )
 
 
-def live_router(
-    uow_factory: Any, hub: LiveHub | None = None, settings: BookingSettings | None = None
-) -> APIRouter:
-    hub = hub or LiveHub(None, LIVE_TOPICS, audiences, client_id="booking-live")
-    settings = settings or BookingSettings()
-    tokens = stream_tokens(settings)
-    warned: list[bool] = []
-    caller_of_stream = stream_caller(tokens)  # ?token= or the bearer header
-    router = APIRouter(tags=["live"], lifespan=hub.lifespan)
+@asynccontextmanager
+async def _live_lifespan(app: Any) -> AsyncIterator[None]:
+    """The feed runs while the app serves (FastAPI merges a router's lifespan into the
+    app's); the warning is logged once, with the app's logging in place."""
+    context = context_of(app.state.service)
+    _warn_if_dev_secret(context.settings)
+    async with context.live.lifespan(app):
+        yield
 
-    @router.post(
-        "/live/tokens",
-        status_code=status.HTTP_201_CREATED,
-        summary="A short-lived token that opens your event streams",
-        responses=problems(*AUTHENTICATED),
-    )
-    async def create_live_token(
-        caller: CurrentUser,
-        body: Annotated[LiveTokenIn | None, Body()] = None,
-    ) -> LiveToken:
-        """For clients that cannot send an Authorization header on a stream (a browser's
-        `EventSource`): open `GET /me/bookings/stream?token=...` or
-        `GET /providers/{id}/schedule/stream?token=...` with it. It stands for the caller
-        (same user, same roles) for a minute; ask for a new one to reconnect later."""
-        if not warned:  # once per process, with the app's logging in place
-            warned.append(True)
-            _warn_if_dev_secret(settings)
-        token, expires_at = tokens.issue(caller, body.ttl_s if body is not None else None)
-        return LiveToken(token=token, expires_at=expires_at)
 
-    async def stream(audience: str, last_event_id: str | None) -> StreamingResponse:
-        try:
-            return await sse_response(hub, audience, last_event_id)
-        except TimeoutError as exc:
-            raise service_unavailable(
-                "Live updates are not available right now.",
-                slug="live-unavailable",
-                retry_after=2,
-            ) from exc
+async def _stream_caller(ctx: Ctx, bearer: OptionalUser, token: StreamToken = None) -> Principal:
+    return stream_principal(ctx.stream_tokens, token, bearer)
 
-    @router.get(
-        "/me/bookings/stream",
-        response_class=StreamingResponse,
-        responses={**_SSE, **problems(*AUTHENTICATED, 403)},
-    )
-    async def my_bookings_stream(
-        caller: Principal = Depends(caller_of_stream),  # noqa: B008 (evaluated here)
-        last_event_id: Annotated[str | None, Header()] = None,
-    ) -> StreamingResponse:
-        if not caller.has_role(Role.MENTEE, Role.ADMIN):
-            raise forbidden("This requires the admin or mentee role.", slug="missing-role")
-        return await stream(f"mentee:{caller.user_id}", last_event_id)
 
-    @router.get(
-        "/providers/{provider_id}/schedule/stream",
-        response_class=StreamingResponse,
-        responses={**_SSE, **problems(*AUTHENTICATED, 403, 404)},
-    )
-    async def schedule_stream(
-        provider_id: uuid.UUID,
-        caller: Principal = Depends(caller_of_stream),  # noqa: B008 (evaluated here)
-        last_event_id: Annotated[str | None, Header()] = None,
-    ) -> StreamingResponse:
-        async with uow_factory() as uow:
-            await owned_provider(uow, provider_id, caller)  # 404 unknown, 403 not theirs
-        return await stream(f"provider:{provider_id}", last_event_id)
+#: The caller of a stream: from ``?token=`` (a stream token) or the bearer header.
+StreamCaller = Annotated[Principal, Depends(_stream_caller)]
 
-    return router
+router = APIRouter(tags=["live"], lifespan=_live_lifespan)
+
+
+@router.post(
+    "/live/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="A short-lived token that opens your event streams",
+    responses=problems(*AUTHENTICATED),
+)
+async def create_live_token(
+    caller: CurrentUser,
+    ctx: Ctx,
+    body: Annotated[LiveTokenIn | None, Body()] = None,
+) -> LiveToken:
+    """For clients that cannot send an Authorization header on a stream (a browser's
+    `EventSource`): open `GET /me/bookings/stream?token=...` or
+    `GET /providers/{id}/schedule/stream?token=...` with it. It stands for the caller
+    (same user, same roles) for a minute; ask for a new one to reconnect later."""
+    token, expires_at = ctx.stream_tokens.issue(caller, body.ttl_s if body is not None else None)
+    return LiveToken(token=token, expires_at=expires_at)
+
+
+async def _stream(hub: LiveHub, audience: str, last_event_id: str | None) -> StreamingResponse:
+    try:
+        return await sse_response(hub, audience, last_event_id)
+    except TimeoutError as exc:
+        raise service_unavailable(
+            "Live updates are not available right now.",
+            slug="live-unavailable",
+            retry_after=2,
+        ) from exc
+
+
+@router.get(
+    "/me/bookings/stream",
+    response_class=StreamingResponse,
+    responses={**_SSE, **problems(*AUTHENTICATED, 403)},
+)
+async def my_bookings_stream(
+    caller: StreamCaller,
+    ctx: Ctx,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    if not caller.has_role(Role.MENTEE, Role.ADMIN):
+        raise forbidden("This requires the admin or mentee role.", slug="missing-role")
+    return await _stream(ctx.live, f"mentee:{caller.user_id}", last_event_id)
+
+
+@router.get(
+    "/providers/{provider_id}/schedule/stream",
+    response_class=StreamingResponse,
+    responses={**_SSE, **problems(*AUTHENTICATED, 403, 404)},
+)
+async def schedule_stream(
+    provider_id: uuid.UUID,
+    caller: StreamCaller,
+    ctx: Ctx,
+    service: ServiceDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    # Its own short unit of work, not the request's Uow: that would hold a database
+    # connection for as long as the stream stays open.
+    async with service.uow_factory() as uow:
+        await owned_provider(uow, provider_id, caller)  # 404 unknown, 403 not theirs
+    return await _stream(ctx.live, f"provider:{provider_id}", last_event_id)
