@@ -22,8 +22,7 @@ T = TypeVar("T", bound="SubscriptionOut")
 @_attrs_define
 class SubscriptionOut:
     """A subscription to a recurring offering. ``current_period`` is the last paid cycle;
-    ``offering_title`` is given in lists (null elsewhere, or while the offering is not
-    known here).
+    ``offering_title`` is null only while the offering is not known here.
 
         Attributes:
             amount_minor (int):

@@ -1946,8 +1946,7 @@ export type SubscribersPage = {
  * SubscriptionOut
  *
  * A subscription to a recurring offering. ``current_period`` is the last paid cycle;
- * ``offering_title`` is given in lists (null elsewhere, or while the offering is not
- * known here).
+ * ``offering_title`` is null only while the offering is not known here.
  */
 export type SubscriptionOut = {
     /**

@@ -103,6 +103,7 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert body["status"] == "active" and body["amount_minor"] == 4500
+    assert body["offering_title"] == offering.title
     sub = stripe_client.v1.subscriptions.retrieve(body["stripe_subscription_id"]).to_dict()
     assert sub["status"] == "active" and sub["plan"]["amount"] == 4500
     assert sub["metadata"]["subscription_id"] == body["subscription_id"]
@@ -173,6 +174,7 @@ async def _round(
     sid = body["subscription_id"]
     cancelled = await _cancel(p, sid, mentee)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["offering_title"] == offering.title
     again = await _cancel(p, sid, mentee)
     assert again.json() == cancelled.json()  # the same answer, no second event
     old = stripe_client.v1.subscriptions.retrieve(body["stripe_subscription_id"])
@@ -183,6 +185,7 @@ async def _round(
         url, headers = f"/subscriptions/{sid}/reactivate", p.auth(mentee)
     back = await p.client.post(url, headers=headers)
     assert back.status_code == 200, back.text
+    assert back.json()["offering_title"] == offering.title
     return {"sid": sid, "cancel": cancelled.json(), "back": back.json(), "old": old.id}
 
 

@@ -360,8 +360,7 @@ class PeriodOut(BaseModel):
 
 class SubscriptionOut(BaseModel):
     """A subscription to a recurring offering. ``current_period`` is the last paid cycle;
-    ``offering_title`` is given in lists (null elsewhere, or while the offering is not
-    known here)."""
+    ``offering_title`` is null only while the offering is not known here."""
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Response, status
 from pydantic import AwareDatetime
 
 from kairos_payments.domain.subscriptions import Subscription, SubscriptionStatus
-from kairos_payments.entrypoints.deps import Gateway, Owner, Settings, Uow, Uows, caller
+from kairos_payments.entrypoints.deps import (
+    Gateway,
+    Owner,
+    Settings,
+    Uow,
+    UowFactory,
+    Uows,
+    caller,
+)
 from kairos_payments.entrypoints.schemas import SubscribeIn, SubscriptionOut
 from kairos_payments.service_layer import subscribe as sub
 from kairos_payments.service_layer import subscription_changes as changes
@@ -67,14 +75,21 @@ async def subscribe(
         wait_s=settings.offering_wait_s,
         contact=user.contact(),
     )
-    return SubscriptionOut.of(r.subscription)
+    return await _answer(uows, r.subscription)
 
 
-def _settled(response: Response, s: Subscription) -> SubscriptionOut:
+async def _answer(uows: UowFactory, s: Subscription) -> SubscriptionOut:
+    """The subscription with its offering's title, as the list gives it."""
+    async with uows() as uow:
+        offering = await uow.offerings.get(s.offering_id)
+    return SubscriptionOut.of(s, offering.title if offering is not None else None)
+
+
+async def _settled(response: Response, s: Subscription, uows: UowFactory) -> SubscriptionOut:
     # Still waiting for Stripe (it was away): accepted, reconciliation finishes it.
     if s.status in (SubscriptionStatus.CANCELLING, SubscriptionStatus.REACTIVATING):
         response.status_code = status.HTTP_202_ACCEPTED
-    return SubscriptionOut.of(s)
+    return await _answer(uows, s)
 
 
 @router.post(
@@ -101,14 +116,14 @@ async def unsubscribe(
     """Unsubscribe: the Stripe subscription is cancelled at once and nothing paid is
     refunded. A repeat answers the same."""
     s = await changes.unsubscribe(uows, gateway, subscription_id, caller(user))
-    return _settled(response, s)
+    return await _settled(response, s, uows)
 
 
 async def _reactivate(
     subscription_id: uuid.UUID, user: Principal, response: Response, uows: Uows, gateway: Gateway
 ) -> SubscriptionOut:
     s = await changes.reactivate(uows, gateway, subscription_id, caller(user))
-    return _settled(response, s)
+    return await _settled(response, s, uows)
 
 
 _REACTIVATE = {
