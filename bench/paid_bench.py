@@ -48,6 +48,7 @@ from benchlib import (  # type: ignore[import-not-found]
     report_path,
     table,
 )
+from profiling import Profiler  # type: ignore[import-not-found]
 from sampling import (  # type: ignore[import-not-found]
     Sampler,
     Watched,
@@ -80,18 +81,18 @@ async def prepare(gw: Gateway, market: Market, n: int) -> list[str]:
     stripe = httpx.AsyncClient(
         base_url=gw.stripe_api_base, auth=(gw.stripe_api_key, ""), timeout=30
     )
-    slots = [s for s in await market.slots() if s["free"] > 0]
+    slots = [s for s in await market.slots() if s.free > 0]
     intents: list[str] = []
     sem = asyncio.Semaphore(8)
 
     async def one(i: int) -> None:
         async with sem:
             _, who = mentee(gw)
-            hold = await market.hold(who, slots[i % len(slots)]["starts_at"])
+            hold = await market.hold(who, slots[i % len(slots)].starts_at)
             assert hold.status_code == 201, hold.text
-            paid = await checkout(gw, who, hold.json()["hold_id"], method="card")
+            paid = await checkout(gw, who, hold.model.hold_id, method="card")
             assert paid.status_code == 201, paid.text
-            pi = paid.json()["payment_intent_id"]
+            pi = paid.model.payment_intent_id
             resp = await stripe.post(
                 f"/v1/payment_intents/{pi}", data={"payment_method": "pm_card_visa"}
             )
@@ -271,6 +272,23 @@ async def stages(
     return [(k, percentile(v, 50), percentile(v, 99)) for k, v in steps.items()], bc
 
 
+def _profiles_section(
+    profiler: Profiler | None, profiles: dict[str, tuple[int, list[tuple[str, float, float]]]]
+) -> str:
+    """Per process: its flame graph and the frames it spends its time in (--profile)."""
+    if profiler is None:
+        return ""
+    out = "\n## Profiles (py-spy, non-blocking; CPU figures of this run are not the result)\n"
+    for name, (samples, hot) in sorted(profiles.items()):
+        svg = profiler.paths(name)[0]
+        out += f"\n### {name}: {samples} samples, [flame graph]({svg.name})\n\n"
+        out += table(
+            ("frame", "self %", "total %"),
+            [(f"`{f}`", f"{a:.1f}", f"{b:.1f}") for f, a, b in hot],
+        )
+    return out
+
+
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kairos-paid-bench-"))
     # Reconciliation off: the prepared PaymentIntents are minutes old when their webhooks
@@ -359,6 +377,12 @@ async def run(args: argparse.Namespace) -> None:
         print(f"firing {n} webhooks at {args.rate}/s ...", flush=True)
         roots = {rec.name: rec.pid for rec in stack.state.processes if rec.alive}
         cpu_before = cpu_seconds(roots)
+        path = report_path(ROOT / "reports", f"paid-x{args.replicas}")
+        profiler = None
+        if args.profile:
+            services = {w.name: w.pid for w in watched_processes(stack)}
+            profiler = Profiler(services, path)
+            profiler.start(args.seconds + 2)
         load_started = time.time()
         start = time.perf_counter()
         tasks = []
@@ -388,6 +412,7 @@ async def run(args: argparse.Namespace) -> None:
         )
         stop_sampling.set()
         await sampling
+        profiles = profiler.finish() if profiler is not None else {}
         ordered_keys, order_bad = await per_key_order(bootstrap, payment_keys)
         urls = {name: info["database_url"] for name, info in stack.state.services.items()}
         steps, published = await stages(urls, sent_at, conf.seen)
@@ -411,7 +436,6 @@ async def run(args: argparse.Namespace) -> None:
             f"p99 {w99:.0f} ms), {len(lat)} confirmed; "
             f"webhook -> BookingConfirmed p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
         )
-        path = report_path(ROOT / "reports", f"paid-x{args.replicas}")
         offset = load_started - sampling_started
         charts = [
             latency_chart(
@@ -479,6 +503,7 @@ async def run(args: argparse.Namespace) -> None:
             + "\n## Peak resident memory per process (target: under 150 MB)\n\n"
             + table(("process", "MB"), sorted((k, f"{v:.0f}") for k, v in peak.items()))
             + ("\nOut of order: " + "; ".join(order_bad[:10]) + "\n" if order_bad else "")
+            + _profiles_section(profiler, profiles)
             + "\n## Charts\n\n"
             + "".join(f"![{c.stem}]({c.name})\n\n" for c in charts)
         )
@@ -498,5 +523,10 @@ if __name__ == "__main__":
         type=int,
         default=1,
         help="processes per consumer and relay of every service (2: work shared, order kept)",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy every service process during the load: flame graphs and hot frames",
     )
     asyncio.run(run(ap.parse_args()))
