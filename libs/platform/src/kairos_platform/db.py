@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, event, exc
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,14 +20,29 @@ from kairos_platform.settings import ServiceSettings
 
 
 def make_engine(settings: ServiceSettings, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        # A restarted database leaves dead connections in the pool; check before use.
-        pool_pre_ping=True,
         pool_recycle=1800,
     )
+    drop_closed_connections(engine)
+    return engine
+
+
+def drop_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection the server closed (a restarted or failed-over database) is
+    replaced at checkout, without a round trip: the driver saw the socket close. SQLAlchemy's
+    ``pool_pre_ping`` asks the server instead (BEGIN, a statement, ROLLBACK with asyncpg)
+    on every checkout, three round trips per transaction of every process. A connection
+    lost without the socket closing fails its statement; the error invalidates the pool
+    and the caller's retry (a consumer's, a relay's) or a 503 covers it."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "_connection", None)  # asyncpg's, under the adapter
+        if driver is not None and driver.is_closed():
+            raise exc.DisconnectionError("the server closed this connection")
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

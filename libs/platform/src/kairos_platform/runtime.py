@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+import uvloop
 from fastapi import FastAPI
 from sqlalchemy import text
 from starlette.middleware import Middleware
@@ -305,8 +306,10 @@ def main(bootstrap: Bootstrap, argv: list[str] | None = None) -> None:
         run_migrations(service)
     elif args.process == "http":
         serve_http(bootstrap, service)
-    elif args.process == "consumer":
-        asyncio.run(_run_until_signalled(run_consumer, service))
     else:
-        asyncio.run(_run_until_signalled(run_relay, service))
+        runner = run_consumer if args.process == "consumer" else run_relay
+        # uvloop, as uvicorn's HTTP processes use: a consumer or relay spends much of its
+        # CPU in the event loop's socket and scheduling work (bench/README.md).
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
+            loop.run(_run_until_signalled(runner, service))
     sys.exit(0)
