@@ -31,7 +31,12 @@ from kairos_platform.http import create_app
 from kairos_platform.idempotency import IdempotencyMiddleware
 from kairos_platform.logging import configure_logging
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
-from kairos_platform.messaging.kafka import bootstrap_servers, consumer_router, make_producer
+from kairos_platform.messaging.kafka import (
+    HandledOffsets,
+    bootstrap_servers,
+    consumer_router,
+    make_producer,
+)
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.service import Service
 
@@ -99,9 +104,10 @@ def build_dispatcher(service: Service) -> Dispatcher:
     )
 
 
-def build_consumer_router(service: Service) -> KafkaRouter:
+def build_consumer_router(service: Service, offsets: HandledOffsets | None = None) -> KafkaRouter:
     """The service's batch subscriber over its topics, feeding its dispatcher, with the
-    consumer settings (records per batch, fetch wait, batch timeout, session timeout)."""
+    consumer settings (records per batch, fetch wait, batch timeout, session timeout) and
+    ``offsets`` committing what is handled."""
     s = service.settings
 
     def on_batch(msg: Any) -> None:
@@ -128,6 +134,7 @@ def build_consumer_router(service: Service) -> KafkaRouter:
         batch_timeout_ms=s.consumer_batch_timeout_ms,
         session_timeout_ms=s.consumer_session_timeout_ms,
         on_batch=on_batch,
+        offsets=offsets,
     )
 
 
@@ -143,7 +150,9 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
         # only cost CPU under load
         log_level=logging.DEBUG,
     )
-    broker.include_router(build_consumer_router(service))
+    interval_ms = s.consumer_commit_interval_ms
+    offsets = HandledOffsets(interval_ms / 1000) if interval_ms > 0 else None
+    broker.include_router(build_consumer_router(service, offsets))
     readiness = Readiness(
         [database_check(service), Check("broker", lambda: broker.ping(timeout=2.0))]
     )
@@ -159,6 +168,8 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
         for task in jobs:
             task.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
+        if offsets is not None:
+            await offsets.stop()
         await broker.stop()
         await server.stop()
         await service.engine.dispose()

@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     # adds latency; shorter only costs idle CPU (bench/README.md, "Broker delivery").
     consumer_fetch_max_wait_ms: int = Field(default=500, alias="CONSUMER_FETCH_MAX_WAIT_MS")
     consumer_batch_timeout_ms: int = Field(default=100, ge=1, alias="CONSUMER_BATCH_TIMEOUT_MS")
+    # Handled batches' offsets are committed together this often (0: after every batch);
+    # a crash makes the consumer read at most this much again, which its inbox drops.
+    consumer_commit_interval_ms: int = Field(default=500, ge=0, alias="CONSUMER_COMMIT_INTERVAL_MS")
     # A consumer killed without leaving its group gives up its partitions after this long.
     consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 

@@ -2,18 +2,87 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter
+from faststream.message import AckStatus
 
 from kairos_platform.messaging.consumer import Dispatcher, Record
 
 log = logging.getLogger(__name__)
+
+
+class HandledOffsets(ConsumerRebalanceListener):
+    """Commits the group's offsets of handled batches every ``interval_s`` rather than
+    after each batch: at a few events a second a batch is one record, and its commit was a
+    broker round trip (and a replicated write) per event per group. Only offsets of batches
+    whose transactions committed are ever committed, so nothing unhandled is skipped; what
+    a crash leaves uncommitted (at most ``interval_s`` of handled events) is read again and
+    dropped by the inbox. Partitions taken away by a rebalance get theirs committed first
+    (the listener), so their next owner does not redo them."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.commits = 0  # made, for tests and metrics
+        self._pending: dict[TopicPartition, int] = {}
+        self._consumer: Any = None
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def handled(self, consumer: Any, records: Sequence[Any]) -> None:
+        """Every one of ``records`` is handled (its transaction committed)."""
+        self._consumer = consumer
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            self._pending[tp] = max(self._pending.get(tp, 0), r.offset + 1)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self.interval_s)
+            await self.flush()
+
+    async def flush(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Commit what is handled and not committed yet (of ``partitions`` only, if given)."""
+        async with self._lock:
+            wanted = None if partitions is None else set(partitions)
+            offsets = {tp: o for tp, o in self._pending.items() if wanted is None or tp in wanted}
+            if not offsets or self._consumer is None:
+                return
+            try:
+                await self._consumer.commit(offsets)
+                self.commits += 1
+            except (CommitFailedError, IllegalStateError) as exc:
+                # no longer this member's partitions: their next owner reads them again
+                log.info("handled offsets not committed (%s): %s", type(exc).__name__, exc)
+            except KafkaError as exc:
+                log.warning("offset commit failed, retried next time: %r", exc)
+                return
+            for tp, offset in offsets.items():
+                if self._pending.get(tp) == offset:  # nothing newer handled meanwhile
+                    del self._pending[tp]
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self.flush(revoked)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        pass
 
 
 def bootstrap_servers(bootstrap: str) -> list[str]:
@@ -27,8 +96,6 @@ async def topic_partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) ->
     metadata answer of its own: ``consumer.topics()`` does not keep what it fetched, and a
     consumer without a subscription asks Kafka for no topic, so ``partitions_for_topic``
     knows none."""
-    from aiokafka import TopicPartition
-
     cluster = await consumer._client.fetch_all_metadata()
     return [
         TopicPartition(topic, p)
@@ -84,12 +151,15 @@ def consumer_router(
     session_timeout_ms: int = 6000,
     on_batch: Any = None,
     batch_timeout_ms: int = 100,
+    offsets: HandledOffsets | None = None,
 ) -> KafkaRouter:
     """A router with one batch subscriber over ``topics`` that feeds ``dispatcher``.
 
     AckPolicy.NACK_ON_ERROR: the offsets are committed only after the handler returned,
     i.e. after every record's transaction committed; if anything escapes the dispatcher,
-    the batch is nacked (sought back) and read again. Never commit-before-handle.
+    the batch is nacked (sought back) and read again. Never commit-before-handle. With
+    ``offsets``, a handled batch's offsets are committed by it a moment later, together
+    with the next batches' (``HandledOffsets``), instead of at once.
 
     ``fetch_max_wait_ms``: how long the broker holds a fetch that finds nothing (Apache
     Kafka answers it as soon as records arrive). ``batch_timeout_ms``: how long the
@@ -111,12 +181,17 @@ def consumer_router(
         heartbeat_interval_ms=max(300, session_timeout_ms // 5),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        listener=offsets,
         title=f"{group_id}.consumer",
     )
     async def consume(msg: KafkaMessage) -> None:
         # the whole batch to the dispatcher: runs of a type with a batch handler are handled
         # together, everything else record by record, in order
         await dispatcher.handle_batch(_records(msg.raw_message))
+        if offsets is not None:
+            raw = msg.raw_message
+            offsets.handled(msg.consumer, raw if isinstance(raw, tuple | list) else [raw])
+            msg.committed = AckStatus.ACKED  # FastStream's ack commits nothing more
         if on_batch is not None:
             on_batch(msg)
 
