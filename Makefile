@@ -41,6 +41,7 @@ lint: sync
 	$(UV) run mypy libs/*/src services/*/src
 	$(UV) run python -m kairos_localstack.api_document check
 	cd clients/typescript && npx --no-install tsc --noEmit
+	cd web && npx --no-install tsc --noEmit
 
 # The merged OpenAPI (clients/openapi.json) and the TypeScript client generated from it.
 clients: sync

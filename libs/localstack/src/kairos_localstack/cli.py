@@ -28,6 +28,8 @@ def _print_status(stack: Stack) -> int:
         print(f"not running (no state in {stack.data_dir})")
         return 1
     print(f"gateway: {state.gateway_url}")
+    if state.endpoints.get("web_url"):
+        print(f"web app: {state.endpoints['web_url']}")
     print(f"{'process':<24}{'pid':>8}  {'alive':<6}{'port':>7}  log")
     for rec in state.processes:
         alive = "yes" if rec.alive else "NO"
@@ -106,12 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         state = stack.up()
     except AlreadyUp as exc:
         print(f"already up: {exc.state.gateway_url}  (kairos-stack status for details)")
+        if exc.state.endpoints.get("web_url"):
+            print(f"web app: {exc.state.endpoints['web_url']}")
         return 0
     except StartupError as exc:
         print(f"kairos-stack up failed: {exc}", file=sys.stderr)
         print(f"logs: {stack.logs}", file=sys.stderr)
         return 1
     print(state.gateway_url or "(no gateway)")
+    if state.endpoints.get("web_url"):
+        print(f"web app: {state.endpoints['web_url']}  (sign in at /signin)")
     print(f"logs: {stack.logs}")
     print(f"state: {state.path}")
     return 0

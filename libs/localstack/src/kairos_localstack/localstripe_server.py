@@ -18,7 +18,18 @@ a second. ``index_by_type`` keeps the objects per type and lists from there.
 authorization sends ``payment_intent.amount_capturable_updated`` (localstripe sends
 nothing, so a card confirmed in the browser was seen only by reconciliation), and
 ``confirm`` takes a ``payment_method`` (localstripe answers 500), so a declined card can be
-replaced by another on the same PaymentIntent.
+replaced by another on the same PaymentIntent; and Stripe's generic decline card
+(4000000000000002) is declined when charged, as Stripe does (localstripe declines it only when
+attached to a customer).
+
+``serve_stripe_js`` completes localstripe's Stripe.js stand-in (``/js.stripe.com/v3/``, what
+the web app loads locally instead of Stripe's script) where it is a stub: its
+``createPaymentMethod`` does nothing and its ``confirmCardPayment`` ignores the card. The
+script served is localstripe's own followed by ``stripe_js_extension.js``, which creates the
+payment method from the card element (``POST /v1/payment_methods``) and confirms the
+PaymentIntent with it (``POST /v1/payment_intents/<id>/confirm`` with its client secret), as
+Stripe.js does; both are allowed with a publishable key (``pk_...``), the confirmation only
+with the PaymentIntent's own client secret, as on Stripe.
 
 We serve localstripe's own aiohttp ``app`` but bind 127.0.0.1 ourselves: its ``start()``
 listens on every interface (``::``) and parses argv we do not control.
@@ -31,9 +42,13 @@ import asyncio
 import logging
 import os
 import pickle
+import re
 import socket
 from pathlib import Path
 from typing import Any
+
+#: Stripe's test card that is always declined (``card_declined``, a generic decline)
+GENERIC_DECLINE_CARD = "4000000000000002"
 
 
 def patch_store(state_file: Path | None, dump_interval: float = 1.0) -> None:
@@ -135,7 +150,17 @@ def act_like_stripe() -> None:
             event = resources.Event("payment_intent.amount_capturable_updated", self)
             resources.schedule_webhook(event)
 
-    def confirm_with_method(cls: Any, id: Any, payment_method: Any = None, **kwargs: Any) -> Any:
+    def confirm_with_method(
+        cls: Any,
+        id: Any,
+        payment_method: Any = None,
+        client_secret: Any = None,
+        use_stripe_sdk: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if client_secret is not None:  # from the browser (Stripe.js): its own secret only
+            if client_secret != cls._api_retrieve(id).client_secret:
+                raise resources.UserError(401, "Unauthorized")
         if payment_method is not None:
             intent = cls._api_retrieve(id)
             if intent.status not in ("requires_payment_method", "requires_confirmation"):
@@ -146,14 +171,56 @@ def act_like_stripe() -> None:
             intent._authentication_failed = False
         return confirm(cls, id, **kwargs)
 
+    method_cls: Any = resources.PaymentMethod
+    charging_is_declined = method_cls._charging_is_declined
+
+    def declined_like_stripe(self: Any) -> bool:
+        generic = self.type == "card" and self._card_number == GENERIC_DECLINE_CARD
+        return generic or charging_is_declined(self)
+
     intent_cls._create_charge = create_charge_and_tell
     intent_cls._api_confirm = classmethod(confirm_with_method)
+    method_cls._charging_is_declined = declined_like_stripe
     # The routes are made from this list when localstripe's server module is imported.
     confirm_url = "/v1/payment_intents/{id}/confirm"
     resources.extra_apis[:] = [
         (method, url, intent_cls._api_confirm if url == confirm_url else func)
         for method, url, func in resources.extra_apis
     ]
+
+
+#: what the browser may call with a publishable key (besides localstripe's own list)
+PUBLISHABLE_PATHS = re.compile(r"^/v1/(payment_methods|payment_intents/\w+/confirm)$")
+STRIPE_JS_PATH = "/js.stripe.com/v3/"
+STRIPE_JS_EXTENSION = Path(__file__).with_name("stripe_js_extension.js")
+
+
+def serve_stripe_js(app: Any) -> None:
+    """localstripe's Stripe.js stand-in, completed (module docstring); before ``app`` runs."""
+    from aiohttp import web
+    from localstripe import server
+
+    script = Path(server.__file__).with_name("localstripe-v3.js").read_text()
+    script += "\n" + STRIPE_JS_EXTENSION.read_text()
+
+    @web.middleware
+    async def stripe_js(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "GET" and request.path == STRIPE_JS_PATH:
+            return web.Response(text=script, content_type="application/javascript")
+        return await handler(request)
+
+    @web.middleware
+    async def publishable_key(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "POST" and PUBLISHABLE_PATHS.match(request.path):
+            data = await server.get_post_data(request, remove_auth=False)
+            key = data.get("key") if isinstance(data, dict) else None
+            if isinstance(key, str) and key.startswith("pk_") and len(key) > 5:
+                return await handler(request)
+        return await server.auth_middleware(request, handler)
+
+    middlewares = app.middlewares
+    middlewares[middlewares.index(server.auth_middleware)] = publishable_key
+    middlewares.insert(0, stripe_js)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -178,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             resources.Store._kairos_flush(resources.store)
 
     server.app.on_cleanup.append(flush)
+    serve_stripe_js(server.app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

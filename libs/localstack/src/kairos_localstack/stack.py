@@ -4,10 +4,12 @@
 PostgreSQL, Apache Kafka (one node, or three with ``kafka_nodes=3``), localstripe, Radicale,
 the SMTP sink; creates each service's
 database and every topic (plus its .dlq); runs each service's migrations; starts each
-service's http/consumer/relay processes and Traefik; waits until everything is ready through
-the gateway; and records it all in <data>/state.json. Every process runs detached in its own
-session with output in <data>/logs/<name>.log, so it outlives the `kairos-stack up` command.
-``down()`` stops whatever state.json lists. A failed ``up()`` stops what it started.
+service's http/consumer/relay processes, the docs and web servers (the web app's production
+build, ``web/dist``, made first when missing or stale) and Traefik; waits until everything is
+ready through the gateway; and records it all in <data>/state.json. Every process runs
+detached in its own session with output in <data>/logs/<name>.log, so it outlives the
+`kairos-stack up` command. ``down()`` stops whatever state.json lists. A failed ``up()``
+stops what it started.
 """
 
 from __future__ import annotations
@@ -52,7 +54,12 @@ from kairos_localstack.services import (
 )
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_localstack.state import ProcessRecord, StackState, is_infrastructure
-from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
+from kairos_localstack.stripe import (
+    LOCAL_API_KEY,
+    LOCAL_PUBLISHABLE_KEY,
+    LocalStripe,
+    register_webhook,
+)
 from kairos_localstack.traefik import (
     CORS_ORIGINS_ENV,
     DEFAULT_RATE_AVERAGE,
@@ -60,6 +67,7 @@ from kairos_localstack.traefik import (
     TraefikGateway,
     configured_cors_origins,
 )
+from kairos_localstack.web_server import CHECKOUT, WebServer, ensure_web_build
 
 TOPIC_PARTITIONS = 3  # >= 2 so two consumer replicas both get work
 #: Kafka nodes of a local stack: 1, or 3 on demand (KAIROS_KAFKA_NODES, `--kafka-nodes`)
@@ -360,10 +368,28 @@ class Stack:
         self._record("docs", docs.proc, docs.port)
         routes[DOCS_PREFIX] = docs.port
 
-        gateway = self._start_gateway(routes, docs.port)
+        # The web app (web/dist, built when stale) and the local sign-in, at / (lowest
+        # priority: every /api/ prefix wins).
+        ep = self.state.endpoints
+        stripe_js_url, stripe_publishable_key = self._stripe_js()
+        web = WebServer(
+            ensure_web_build(CHECKOUT, self.logs / "web-build.log"),
+            Path(ep["jwt_private_key_file"]),
+            ep["jwt_issuer"],
+            ep["jwt_audience"],
+            log_file=self.logs / "web.log",
+            stripe_js_url=stripe_js_url,
+            stripe_publishable_key=stripe_publishable_key,
+        )
+        web.start()
+        assert web.proc is not None and web.port is not None
+        self._record("web", web.proc, web.port)
+
+        gateway = self._start_gateway(routes, docs.port, web.port)
         assert gateway.proc is not None
         self._record("traefik", gateway.proc, gateway.port)
         self.state.gateway_url = gateway.url
+        ep["web_url"] = gateway.url + "/"
         if self.state.endpoints.get("stripe_local") and any(s.needs_stripe for s in self.services):
             register_webhook(
                 self.state.endpoints["stripe_api_base"],
@@ -372,7 +398,20 @@ class Stack:
             )
         self.state.save()
 
-    def _start_gateway(self, routes: Mapping[str, int], problems_port: int) -> TraefikGateway:
+    def _stripe_js(self) -> tuple[str, str]:
+        """Where the web app loads Stripe.js and with which publishable key: localstripe's
+        stand-in (served at ``<localstripe>/js.stripe.com/v3/``) with a local test key, or
+        Stripe's own script with STRIPE_PUBLISHABLE_KEY when a real Stripe is named."""
+        ep = self.state.endpoints
+        if ep.get("stripe_local"):
+            base = str(ep["stripe_api_base"]).rstrip("/")
+            return f"{base}/js.stripe.com/v3/", LOCAL_PUBLISHABLE_KEY
+        js_url = self.env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
+        return js_url, self.env.get("STRIPE_PUBLISHABLE_KEY", "")
+
+    def _start_gateway(
+        self, routes: Mapping[str, int], problems_port: int, root_port: int | None = None
+    ) -> TraefikGateway:
         """Traefik on ``gateway_port``, else the preferred port when free, else any; CORS
         for KAIROS_CORS_ORIGINS (default http://localhost:5173) and its own origin."""
         pinned = self.gateway_port
@@ -388,6 +427,7 @@ class Stack:
                 unlimited_paths=[STRIPE_WEBHOOK_PATH],
                 problems_port=problems_port,
                 cors_origins=configured_cors_origins(self.env.get(CORS_ORIGINS_ENV)),
+                root_port=root_port,
             )
             try:
                 gateway.start()

@@ -10,6 +10,8 @@ import httpx
 from kairos_localstack.child import ChildServer
 
 LOCAL_API_KEY = "sk_test_kairos_local"
+#: what the web app gives Stripe.js locally (localstripe takes any ``pk_`` key)
+LOCAL_PUBLISHABLE_KEY = "pk_test_kairos_local"
 
 
 def register_webhook(

@@ -35,6 +35,9 @@ Parity with the deployed gateway (``deploy/gateway/``):
   included (this middleware flushes), not on the Stripe webhook. An origin not in the list
   never gets ``Access-Control-Allow-Origin``, so its scripts cannot read an answer; Traefik
   still sends the other ``Access-Control-*`` headers to anyone (they grant nothing alone).
+* ``root_port`` (the local stack's web server, ``web_server.py``): the web app at ``/``,
+  nothing stripped, on a router of the lowest priority, so every ``/api/...`` prefix wins
+  over it. Deployed, the same build is served by a CDN or the ingress.
 """
 
 from __future__ import annotations
@@ -132,8 +135,10 @@ def dynamic_config(
     unlimited_paths: Sequence[str] = (),
     problems_port: int | None = None,
     cors_origins: Sequence[str] = (),
+    root_port: int | None = None,
 ) -> dict[str, Any]:
-    """File-provider config: one router + strip-prefix middleware + service per prefix."""
+    """File-provider config: one router + strip-prefix middleware + service per prefix,
+    and the web app at ``/`` when ``root_port`` is given."""
     routers: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
         "rate-limit": {"rateLimit": {"average": rate_average, "period": "1s", "burst": rate_burst}}
@@ -196,6 +201,17 @@ def dynamic_config(
             "middlewares": [*head, f"{_name(owner)}-strip"],
             "service": _name(owner),
         }
+    if root_port is not None:
+        routers["web-app"] = {
+            "rule": "PathPrefix(`/`)",
+            "priority": 1,  # below every prefix router (their default priority is longer)
+            "entryPoints": ["web"],
+            "middlewares": [*head, "rate-limit", *guard],
+            "service": "web-app",
+        }
+        services["web-app"] = {
+            "loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{root_port}"}]}
+        }
     return {"http": {"routers": routers, "middlewares": middlewares, "services": services}}
 
 
@@ -249,8 +265,10 @@ class TraefikGateway(ChildServer):
         plugins_source: Path | None = PLUGINS_SOURCE,
         problems_port: int | None = None,
         cors_origins: Sequence[str] | None = None,
+        root_port: int | None = None,
     ) -> None:
         super().__init__(port, log_file)
+        self.root_port = root_port
         self.config_dir = Path(config_dir)
         self.routes = dict(routes)
         self.ping_port: int | None = None
@@ -284,6 +302,7 @@ class TraefikGateway(ChildServer):
             unlimited_paths=self.unlimited_paths,
             problems_port=self.problems_port,
             cors_origins=self.allowed_origins,
+            root_port=self.root_port,
         )
         dynamic.write_text(json.dumps(config, indent=2))
         if self.request_id and self.plugins_source is not None:
