@@ -9,6 +9,8 @@ const reports = process.env.KAIROS_WEB_REPORTS ?? "../reports/web";
 
 export default defineConfig({
   testDir: "./tests",
+  // A session booked to begin during the run, for started.spec.ts.
+  globalSetup: "./tests/global-setup.ts",
   outputDir: `${reports}/test-results`,
   reporter: [["list"], ["html", { outputFolder: `${reports}/playwright`, open: "never" }]],
   timeout: 90_000,

@@ -69,10 +69,10 @@ function Session({ b }: { b: BookingOut }) {
   return (
     <li className="card">
       <h3>
-        {dateTime(b.starts_at)} · {b.offering_title}
+        {dateTime(b.starts_at, b.provider_time_zone)} · {b.offering_title}
       </h3>
       <p>
-        {time(b.starts_at, b.provider_time_zone)} in {b.provider_time_zone} ·{" "}
+        {b.provider_time_zone !== viewerZone ? `${time(b.starts_at)} where this browser is (${viewerZone}) · ` : ""}
         <span className={`badge ${b.status}`}>{b.status}</span>
       </p>
       {mark.isSuccess ? (
