@@ -4,8 +4,11 @@ token, and has a unique, readable operation id; no whole answer is a free-form o
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
+
+import pytest
 
 from kairos_localstack.api_document import merged_document
 
@@ -30,8 +33,12 @@ def _typed(schema: dict[str, Any], spec: dict[str, Any]) -> bool:
     return schema.get("type") == "string"  # text/calendar, text/event-stream
 
 
-def test_every_operation_of_the_merged_document_is_typed_and_documents_its_errors() -> None:
+def test_every_operation_of_the_merged_document_is_typed_and_documents_its_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
     spec = merged_document()
+    assert "LOG_LEVEL" not in os.environ  # the test process's own logging left as it was
     operations = [
         (method, path, op) for path, item in spec["paths"].items() for method, op in item.items()
     ]

@@ -17,6 +17,7 @@ its settings in clients/python/generator.yaml.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
 import importlib
 import json
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,22 @@ def service_document(module: str) -> dict[str, Any]:
     return spec
 
 
-def merged_document() -> dict[str, Any]:
+@contextlib.contextmanager
+def _quiet_services() -> Iterator[None]:
+    """The services built to read their documents log at WARNING unless told otherwise;
+    the environment is left as it was (a test process goes on with it)."""
+    before = os.environ.get("LOG_LEVEL")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    docs = [(s.name, s.prefix, service_document(s.module)) for s in SERVICES]
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("LOG_LEVEL", None)
+
+
+def merged_document() -> dict[str, Any]:
+    with _quiet_services():
+        docs = [(s.name, s.prefix, service_document(s.module)) for s in SERVICES]
     merged = merge_openapi(docs)
     _gateway_answers(merged)
     merged["info"] = {
