@@ -36,6 +36,7 @@ from kairos_client.models import AttendanceIn, JoinedOut, MarkedOut, OfferingPat
 from kairos_e2e.client import Answer, Gateway, answer, eventually
 from kairos_e2e.market import ZONE, Market, Subscriber, Who, mentee, weekly
 from kairos_e2e.observe import mails_to
+from kairos_e2e.web import failure, run_playwright
 from kairos_localstack.stack import temporary_stack
 
 pytestmark = pytest.mark.e2e
@@ -255,3 +256,13 @@ async def _subjects_when(gw: Gateway, address: str, n: int) -> list[str] | None:
         and not str(m["Subject"]).strip().startswith(("Invitation:", "Cancelled:", "Updated:"))
     ]
     return subjects if len(subjects) >= n else None
+
+
+@pytest.mark.timeout(360)
+def test_the_mentor_dashboard_in_a_browser(ahead_stack: Any) -> None:
+    """The same flow in the web app (``web/tests/dashboard.spec.ts``, tagged
+    ``@ahead-clock``), in Chromium against this module's stack: a mentee subscribes, the
+    sweep reprobates them for tomorrow's missed sessions, the mentor corrects a mark (the
+    dashboard's absences change) and reactivates them."""
+    run = run_playwright(ahead_stack, ahead_clock=True, timeout_s=300)
+    assert run.returncode == 0, failure(run, ahead_clock=True)

@@ -5,63 +5,30 @@ desktop widths and the traces of failures are written under ``reports/web/``; a 
 browser test fails this one with Playwright's own account of it.
 
 Playwright never downloads a browser here (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1): it runs
-``CHROMIUM_PATH`` or /usr/bin/chromium (``.ci/run`` installs Debian's ``chromium``)."""
+``CHROMIUM_PATH`` or /usr/bin/chromium (``.ci/run`` installs Debian's ``chromium``). The
+tests tagged ``@ahead-clock`` run in ``test_attendance.py`` instead (``kairos_e2e.web``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from kairos_e2e.web import WEB, failure, run_playwright
 from kairos_localstack.state import StackState
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
-REPORTS = ROOT / "reports" / "web"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 #: the whole browser suite (its own per-test timeout is in playwright.config.ts)
 SUITE_TIMEOUT_S = 540
 
 
 @pytest.mark.timeout(SUITE_TIMEOUT_S + 60)
 def test_the_web_app_in_a_browser(local_stack: StackState) -> None:
-    npx = shutil.which("npx")
-    assert npx, "Node.js (npx) is needed for the browser tests"
-    assert Path(CHROMIUM).is_file(), f"no Chromium at {CHROMIUM}: install Debian's chromium"
-    assert (WEB / "node_modules" / ".bin" / "playwright").is_file(), (
-        "web/node_modules is missing: run `npm ci` in web/"
-    )
-    web_url = local_stack.endpoints.get("web_url") or f"{local_stack.gateway_url}/"
-    assert (WEB / "dist" / "index.html").is_file(), "the stack did not build web/dist"
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "KAIROS_WEB_URL": web_url,
-        "KAIROS_WEB_REPORTS": str(REPORTS),
-        "CHROMIUM_PATH": CHROMIUM,
-        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-        "CI": os.environ.get("CI", "1"),  # test.only is refused
-    }
-    run = subprocess.run(
-        [npx, "--no-install", "playwright", "test"],
-        cwd=WEB,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_S,
-        check=False,
-    )
-    (REPORTS / "playwright.log").write_text(run.stdout + run.stderr)
-    assert run.returncode == 0, (
-        f"Playwright failed (report: {REPORTS}/playwright/index.html)\n"
-        + run.stdout[-12000:]
-        + run.stderr[-4000:]
-    )
+    """Every browser test but those needing attendance's clock ahead (test_attendance.py)."""
+    run = run_playwright(local_stack, timeout_s=SUITE_TIMEOUT_S)
+    assert run.returncode == 0, failure(run)
 
 
 def test_the_first_page_javascript_is_within_budget(local_stack: StackState) -> None:

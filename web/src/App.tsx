@@ -1,8 +1,10 @@
 import { useEffect, useState } from "react";
 
+import { Calendar } from "./pages/Calendar";
 import { Credits } from "./pages/Credits";
 import { Hold } from "./pages/Hold";
 import { Mentor } from "./pages/Mentor";
+import { MentorSetup } from "./pages/MentorSetup";
 import { MyBookings } from "./pages/MyBookings";
 import { MyProgrammes } from "./pages/MyProgrammes";
 import { Offering } from "./pages/Offering";
@@ -35,7 +37,9 @@ function Page({ path }: { path: string }) {
   if (match("/signin", path)) return <SignIn />;
   if (match("/bookings", path)) return <MyBookings />;
   if (match("/credits", path)) return <Credits />;
+  if (match("/calendar", path)) return <Calendar />;
   if (match("/mentor", path)) return <Mentor />;
+  if (match("/mentor/setup", path)) return <MentorSetup />;
   if (match("/programmes", path)) return <MyProgrammes />;
   if ((p = match("/programmes/:id", path))) return <Programme id={p.id} />;
   if ((p = match("/providers/:id", path))) return <Provider id={p.id} />;
@@ -68,8 +72,10 @@ export function App() {
           <Link href="/">Mentors</Link>
           {session && session.role !== "mentor" ? <Link href="/bookings">My bookings</Link> : null}
           {session?.role === "mentor" ? <Link href="/mentor">My schedule</Link> : null}
+          {session?.role === "mentor" ? <Link href="/mentor/setup">Hours and offerings</Link> : null}
           {session && session.role !== "mentor" ? <Link href="/programmes">My programmes</Link> : null}
           {session && session.role !== "mentor" ? <Link href="/credits">Credits</Link> : null}
+          {session ? <Link href="/calendar">Calendars</Link> : null}
           {session ? (
             <button
               type="button"

@@ -64,3 +64,9 @@ export function idempotencyKey(): string {
 export function apiUrl(url: string, query: Record<string, string>): string {
   return client.buildUrl({ url, query });
 }
+
+/** The public address of a calendar feed (the token is its only credential), through the
+ * gateway: the feed operation's own URL (calendarSyncFeed), not the service-relative path. */
+export function feedUrl(token: string): string {
+  return client.buildUrl({ url: "/api/calendar/feeds/{token}.ics", path: { token } });
+}

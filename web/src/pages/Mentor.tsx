@@ -3,8 +3,11 @@
 // session marking or correcting attendance (once it started) with its audit trail.
 import {
   type BookingOut,
+  type SubscriberOut,
   attendanceAttendanceOf,
   attendanceMark,
+  attendanceMySubscribers,
+  attendanceReactivate,
   bookingCreateProvider,
   bookingProviders,
   bookingSchedule,
@@ -64,7 +67,10 @@ function Session({ b }: { b: BookingOut }) {
           headers: { "Idempotency-Key": idempotencyKey() },
         }),
       ),
-    onSuccess: () => queries.invalidateQueries({ queryKey: ["trail", b.booking_id] }),
+    onSuccess: () => {
+      queries.invalidateQueries({ queryKey: ["trail", b.booking_id] });
+      queries.invalidateQueries({ queryKey: ["subscribers"] });
+    },
   });
   return (
     <li className="card">
@@ -94,6 +100,83 @@ function Session({ b }: { b: BookingOut }) {
       ) : null}
       {showTrail ? <Trail bookingId={b.booking_id} /> : null}
     </li>
+  );
+}
+
+function Subscriber({ sub }: { sub: SubscriberOut }) {
+  const queries = useQueryClient();
+  const reactivate = useMutation({
+    mutationFn: () =>
+      call(
+        attendanceReactivate({
+          path: { enrollment_id: sub.enrollment_id },
+          headers: { "Idempotency-Key": idempotencyKey() },
+        }),
+      ),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ["subscribers"] }),
+  });
+  const who = sub.mentee.display_name ?? sub.mentee.email ?? sub.mentee.user_id;
+  const badge = sub.status === "active" ? "confirmed" : "cancelled";
+  return (
+    <tr>
+      <th scope="row">{who}</th>
+      <td>
+        <span className={`badge ${badge}`}>{sub.status}</span>
+        {sub.reprobated_at ? <span className="muted"> since {dateTime(sub.reprobated_at)}</span> : null}
+      </td>
+      <td>{sub.absences}</td>
+      <td>{sub.current_streak}</td>
+      <td>
+        {sub.status === "reprobated" ? (
+          <button type="button" onClick={() => reactivate.mutate()} disabled={reactivate.isPending}>
+            Reactivate {who}
+          </button>
+        ) : null}
+        <Problem error={reactivate.error} />
+      </td>
+    </tr>
+  );
+}
+
+/** The mentor's subscribers: standing (active, warned, reprobated), absences and the
+ * current run of absences, with reactivation of a reprobated mentee. The marks behind it
+ * move by events (joins, the sweep, the mentor's own marks): it is looked at again often. */
+function Subscribers() {
+  const subscribers = useQuery({
+    queryKey: ["subscribers"],
+    queryFn: () => call(attendanceMySubscribers({ query: { limit: 200 } })),
+    refetchInterval: 2000,
+  });
+  const items = subscribers.data?.items ?? [];
+  return (
+    <section aria-labelledby="subscribers">
+      <h2 id="subscribers">Subscribers</h2>
+      {subscribers.isPending ? <Loading what="your subscribers" /> : null}
+      <Problem error={subscribers.error} />
+      {subscribers.isSuccess && items.length === 0 ? <Empty>No one subscribes to your programmes yet.</Empty> : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table aria-label="Subscribers">
+            <thead>
+              <tr>
+                <th scope="col">Mentee</th>
+                <th scope="col">Standing</th>
+                <th scope="col">Absences</th>
+                <th scope="col">Absent in a row</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((sub) => (
+                <Subscriber key={sub.enrollment_id} sub={sub} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
   );
 }
 
@@ -190,6 +273,7 @@ export function Mentor() {
               <Session key={b.booking_id} b={b} />
             ))}
           </ul>
+          <Subscribers />
         </>
       ) : null}
     </>
