@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kairos_localstack.api_document import merged_document
+from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 
 #: no token needed: the catalog, the Stripe webhook (signed), the ICS feed (its token)
 PUBLIC = {
@@ -19,18 +20,11 @@ PUBLIC = {
     "/api/booking/offerings/{offering_id}", "/api/booking/offerings/{offering_id}/slots",
     "/api/payments/webhooks/stripe", "/api/calendar/feeds/{token}.ics",
 }  # fmt: skip
-PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
 
 
 def _typed(schema: dict[str, Any], spec: dict[str, Any]) -> bool:
-    if "$ref" in schema:
-        target = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-        return target.get("additionalProperties") is not True and bool(
-            target.get("properties") or target.get("enum") or target.get("anyOf")
-        )
-    if schema.get("type") == "array":
-        return _typed(schema.get("items", {}), spec)
-    return schema.get("type") == "string"  # text/calendar, text/event-stream
+    # a model, or text (text/calendar, text/event-stream)
+    return is_typed(schema, spec) or schema.get("type") == "string"
 
 
 def test_every_operation_of_the_merged_document_is_typed_and_documents_its_errors(
@@ -39,14 +33,12 @@ def test_every_operation_of_the_merged_document_is_typed_and_documents_its_error
     monkeypatch.delenv("LOG_LEVEL", raising=False)
     spec = merged_document()
     assert "LOG_LEVEL" not in os.environ  # the test process's own logging left as it was
-    operations = [
-        (method, path, op) for path, item in spec["paths"].items() for method, op in item.items()
-    ]
-    assert len(operations) > 50
-    ids = [op["operationId"] for _, _, op in operations]
+    found = operations(spec)
+    assert len(found) > 50
+    ids = [op["operationId"] for _, _, op in found]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[a-z-]+\.[a-z_]+", i) for i in ids), ids  # service.route_name
-    for method, path, op in operations:
+    for method, path, op in found:
         where = f"{method.upper()} {path}"
         ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
         assert ok, where
@@ -58,6 +50,6 @@ def test_every_operation_of_the_merged_document_is_typed_and_documents_its_error
             assert _typed(media["schema"], spec), (where, kind, media["schema"])
         for code, answer in op["responses"].items():
             if code[0] in "45":
-                assert answer["content"] == {"application/problem+json": {"schema": PROBLEM}}
+                assert answer["content"] == PROBLEM_CONTENT
         if path not in PUBLIC:
             assert "401" in op["responses"], where

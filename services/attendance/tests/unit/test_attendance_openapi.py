@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from kairos_attendance.bootstrap import bootstrap
+from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
 
-PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
 #: routes anyone may call (none in attendance)
 PUBLIC: set[tuple[str, str]] = set()
 
@@ -28,29 +28,8 @@ def spec(app: Any) -> dict[str, Any]:
     return app.openapi()  # type: ignore[no-any-return]
 
 
-def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (method, path, op)
-        for path, item in spec["paths"].items()
-        for method, op in item.items()
-        if method in ("get", "put", "post", "patch", "delete")
-    ]
-
-
-def _typed(schema: dict[str, Any], spec: dict[str, Any]) -> bool:
-    """A ``$ref`` to a model with properties, or a typed array/object; never a free-form one."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        return _typed(spec["components"]["schemas"][name], spec)
-    if schema.get("additionalProperties") is True:
-        return False
-    if schema.get("type") == "array":
-        return _typed(schema.get("items", {}), spec)
-    return schema.get("type") == "object" and bool(schema.get("properties"))
-
-
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
-    for method, path, op in _operations(spec):
+    for method, path, op in operations(spec):
         ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
         assert len(ok) == 1, (method, path, ok)
         [(status, answer)] = ok.items()
@@ -59,16 +38,14 @@ def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
             continue
         assert list(answer["content"]) == ["application/json"], (method, path)
         schema = answer["content"]["application/json"]["schema"]
-        assert _typed(schema, spec), (method, path, schema)
+        assert is_typed(schema, spec), (method, path, schema)
 
 
 def test_every_error_is_the_problem_schema_and_401_is_documented(spec: dict[str, Any]) -> None:
-    for method, path, op in _operations(spec):
+    for method, path, op in operations(spec):
         errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
         for status, answer in errors.items():
-            assert answer["content"] == {"application/problem+json": {"schema": PROBLEM}}, (
-                method, path, status,
-            )  # fmt: skip
+            assert answer["content"] == PROBLEM_CONTENT, (method, path, status)
         if (method, path) not in PUBLIC:
             assert {"401", "503"} <= set(errors), (method, path, sorted(errors))
 
@@ -94,7 +71,7 @@ async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     app: Any, spec: dict[str, Any]
 ) -> None:
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a")
-    for method, path, _ in _operations(spec):
+    for method, path, _ in operations(spec):
         if (method, path) in PUBLIC:
             continue
         url = path.replace("{booking_id}", str(uuid.uuid4()))

@@ -4,9 +4,8 @@ behind a token says it can answer 401."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from kairos_booking.bootstrap import bootstrap
+from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
 
 PUBLIC = {
@@ -14,31 +13,17 @@ PUBLIC = {
     ("get", "/providers/{provider_id}/availability"), ("get", "/offerings"),
     ("get", "/offerings/{offering_id}"), ("get", "/offerings/{offering_id}/slots"),
 }  # fmt: skip
-PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
-
-
-def _typed(schema: dict[str, Any]) -> bool:
-    if "$ref" in schema:
-        return True
-    if schema.get("type") == "array":
-        return _typed(schema.get("items", {}))
-    return (
-        schema.get("type") == "object"
-        and bool(schema.get("properties"))
-        and (schema.get("additionalProperties") is not True)
-    )
 
 
 def test_every_operation_is_typed_and_documents_its_errors() -> None:
     spec = build_http_app(bootstrap()).openapi()
-    operations = [
+    found = [
         (method, path, op)
-        for path, item in spec["paths"].items()
-        for method, op in item.items()
+        for method, path, op in operations(spec)
         if not path.endswith("/stream")  # server-sent events: text/event-stream
     ]
-    assert len(operations) > 20
-    for method, path, op in operations:
+    assert len(found) > 20
+    for method, path, op in found:
         where = f"{method.upper()} {path}"
         ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
         assert len(ok) == 1, where
@@ -47,9 +32,9 @@ def test_every_operation_is_typed_and_documents_its_errors() -> None:
             assert "content" not in answer, where
         else:
             schema = answer["content"]["application/json"]["schema"]
-            assert _typed(schema), (where, schema)
+            assert is_typed(schema, spec), (where, schema)
         for status, answer in op["responses"].items():
             if status[0] in "45":
-                assert answer["content"] == {"application/problem+json": {"schema": PROBLEM}}
+                assert answer["content"] == PROBLEM_CONTENT
         if (method, path) not in PUBLIC:
             assert "401" in op["responses"], where
