@@ -5,22 +5,17 @@ token is a 401 problem; the token carries its user's roles and nothing more."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
 
 from kairos_booking.settings import DEV_LIVE_TOKEN_SECRET
 from kairos_e2e.client import Gateway
 from kairos_e2e.market import B, Market, checkout, mentee
+from kairos_e2e.sse import data_of, follow
 from kairos_localstack.keys import live_token_secret
 from kairos_localstack.state import StackState
 from kairos_platform.auth import Principal
@@ -29,61 +24,6 @@ from kairos_platform.live import StreamTokens
 pytestmark = pytest.mark.e2e
 
 FRONTEND = "http://localhost:5173"  # allowed by the local gateway's default CORS origins
-
-
-class Stream:
-    """One SSE connection read in the background: (event, data) pairs into a queue."""
-
-    def __init__(self) -> None:
-        self.messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        self.opened = asyncio.Event()
-        self.status: int | None = None
-        self.headers: httpx.Headers | None = None
-
-    async def read(self, http: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
-        async with http.stream(
-            "GET", path, headers=headers, timeout=httpx.Timeout(10, read=None)
-        ) as resp:
-            self.status, self.headers = resp.status_code, resp.headers
-            self.opened.set()
-            if resp.status_code != 200:
-                await resp.aread()
-                return
-            fields: dict[str, str] = {}
-            async for line in resp.aiter_lines():
-                if line == "":
-                    if "event" in fields or "data" in fields:
-                        data = json.loads(fields.get("data", "null"))
-                        await self.messages.put((fields.get("event", "message"), data))
-                    fields = {}
-                elif not line.startswith(":"):
-                    name, _, value = line.partition(":")
-                    fields[name] = value.removeprefix(" ")
-
-    async def next(self, event: str, timeout: float = 10.0) -> Any:
-        """The data of the next ``event``, or fail after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                name, data = await asyncio.wait_for(self.messages.get(), max(left, 0.001))
-            except TimeoutError:
-                raise AssertionError(f"no {event} within {timeout}s") from None
-            if name == event:
-                return data
-
-
-@contextlib.asynccontextmanager
-async def follow(gw: Gateway, path: str, headers: dict[str, str]) -> AsyncIterator[Stream]:
-    stream = Stream()
-    task = asyncio.create_task(stream.read(gw.http, f"{B}{path}", headers))
-    try:
-        await asyncio.wait_for(stream.opened.wait(), 10)
-        yield stream
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-            await task
 
 
 async def stream_token(gw: Gateway, who: dict[str, str]) -> str:
@@ -113,13 +53,13 @@ async def test_a_stream_opened_with_only_a_stream_token_delivers_events(
         hold = await market.hold(who, slot.starts_at)
         assert hold.status_code == 201, hold.text
         hold_id = hold.model.hold_id
-        placed = await mine.next("HoldPlaced")
+        placed = await data_of(mine, "HoldPlaced")
         assert placed["data"]["hold_id"] == str(hold_id)
         paid = await checkout(
             gateway, who, hold_id, method="card", payment_method_id="pm_card_visa"
         )
         assert paid.status_code == 201, paid.text
-        confirmed = await mine.next("BookingConfirmed")
+        confirmed = await data_of(mine, "BookingConfirmed")
         assert confirmed["data"]["hold_id"] == str(hold_id)
 
     # The mentor's schedule the same way; a mentee's token does not open it.
