@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 
+import { Admin } from "./pages/Admin";
 import { Calendar } from "./pages/Calendar";
 import { Credits } from "./pages/Credits";
 import { Hold } from "./pages/Hold";
@@ -38,6 +39,7 @@ function Page({ path }: { path: string }) {
   if (match("/bookings", path)) return <MyBookings />;
   if (match("/credits", path)) return <Credits />;
   if (match("/calendar", path)) return <Calendar />;
+  if (match("/admin", path)) return <Admin />;
   if (match("/mentor", path)) return <Mentor />;
   if (match("/mentor/setup", path)) return <MentorSetup />;
   if (match("/programmes", path)) return <MyProgrammes />;
@@ -76,6 +78,7 @@ export function App() {
           {session && session.role !== "mentor" ? <Link href="/programmes">My programmes</Link> : null}
           {session && session.role !== "mentor" ? <Link href="/credits">Credits</Link> : null}
           {session ? <Link href="/calendar">Calendars</Link> : null}
+          {session?.role === "admin" ? <Link href="/admin">Admin</Link> : null}
           {session ? (
             <button
               type="button"

@@ -2,9 +2,20 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
 
 const listeners = new Set<() => void>();
-window.addEventListener("popstate", () => listeners.forEach((l) => l()));
+let moved = false;
+window.addEventListener("popstate", () => {
+  moved = true;
+  listeners.forEach((l) => l());
+});
+
+/** Whether the app has changed pages since it loaded (the first page keeps the browser's
+ * own focus order, the skip link first; later ones move the focus to their heading). */
+export function hasNavigated(): boolean {
+  return moved;
+}
 
 export function navigate(to: string, replace = false): void {
+  moved = true;
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
   listeners.forEach((l) => l());

@@ -2,6 +2,7 @@
 import { type ReactNode, useEffect, useRef } from "react";
 
 import { ApiProblem } from "./api";
+import { hasNavigated } from "./router";
 
 /** An error as the API said it: its problem title and detail (never a blank page). */
 export function Problem({ error }: { error: unknown }) {
@@ -30,12 +31,13 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
-/** The page's heading, focused when the page opens (keyboard and screen-reader users
- * start reading there after a navigation). */
+/** The page's heading, focused when the app moves to the page (keyboard and
+ * screen-reader users start reading there after a navigation; on the first page the
+ * browser's order stands, the skip link first). */
 export function PageTitle({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    if (hasNavigated()) ref.current?.focus({ preventScroll: true });
   }, []);
   return (
     <h1 tabIndex={-1} ref={ref}>

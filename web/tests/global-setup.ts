@@ -1,4 +1,4 @@
-// Before the browser tests: a session that starts about 90 seconds from now, booked and
+// Before the browser tests: a session that starts one to two minutes from now, booked and
 // paid through the API, so that by the time `started.spec.ts` runs (late in the run) it has
 // begun and its mentor may mark it. Written to <reports>/started-session.json (null when the
 // session would cross midnight in Madrid).
@@ -27,7 +27,7 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
   const baseURL = config.projects[0].use.baseURL;
   mkdirSync(STARTED_FILE.replace(/\/[^/]+$/, ""), { recursive: true });
   if (process.env.KAIROS_WEB_AHEAD_CLOCK === "1") return; // started.spec.ts does not run there
-  const start = new Date(Math.ceil((Date.now() + 90_000) / 60_000) * 60_000);
+  const start = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
   const from = wallClock(start, MENTOR_ZONE);
   const to = wallClock(new Date(start.getTime() + 30 * 60_000), MENTOR_ZONE);
   if (from.weekday !== to.weekday) {
