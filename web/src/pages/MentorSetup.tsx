@@ -24,12 +24,6 @@ import { Empty, Loading, PageTitle, Problem } from "../ui";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
-/** A wall time as the API takes it: "HH:MM". The OpenAPI document (so the generated
- * client's types) says an integer for these fields (weekly ranges, override ranges, pattern
- * times), but booking answers 422 "must be a time written HH:MM" to one: the document is
- * wrong there, and this cast carries the string the API reads. */
-const minutes = (hhmm: string) => hhmm as unknown as number;
-
 async function myProvider(userId: string) {
   let cursor: string | undefined;
   for (;;) {
@@ -66,7 +60,7 @@ function WeeklyHours({ providerId }: { providerId: string }) {
           path: { provider_id: providerId },
           body: {
             weekly: (days ?? []).flatMap((d, weekday) =>
-              d.open ? [{ weekday, start: minutes(d.start), end: minutes(d.end) }] : [],
+              d.open ? [{ weekday, start: d.start, end: d.end }] : [],
             ),
           },
         }),
@@ -128,7 +122,7 @@ function Overrides({ providerId }: { providerId: string }) {
       call(
         bookingPutOverride({
           path: { provider_id: providerId, day: date },
-          body: kind === "closed" ? { kind } : { kind, ranges: [{ start: minutes(start), end: minutes(end) }] },
+          body: kind === "closed" ? { kind } : { kind, ranges: [{ start, end }] },
         }),
       ),
     onSuccess: done,
@@ -257,7 +251,7 @@ function Offerings({ providerId }: { providerId: string }) {
             price_minor: Math.round(Number(price) * 100),
             currency: "EUR",
             kind,
-            ...(kind === "recurring" ? { pattern: [{ weekday: Number(weekday), time: minutes(time) }] } : {}),
+            ...(kind === "recurring" ? { pattern: [{ weekday: Number(weekday), time }] } : {}),
           },
           headers: { "Idempotency-Key": idempotencyKey() },
         }),

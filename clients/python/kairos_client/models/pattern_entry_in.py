@@ -13,11 +13,11 @@ class PatternEntryIn:
     """One weekly session of a recurring offering, in the provider's zone.
 
     Attributes:
-        time (int):
+        time (str): a time written HH:MM, 00:00 to 24:00
         weekday (int): 0 = Monday ... 6 = Sunday
     """
 
-    time: int
+    time: str
     weekday: int
 
     def to_dict(self) -> dict[str, Any]:

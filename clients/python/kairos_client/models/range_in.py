@@ -12,12 +12,12 @@ T = TypeVar("T", bound="RangeIn")
 class RangeIn:
     """
     Attributes:
-        end (int):
-        start (int):
+        end (str): a time written HH:MM, 00:00 to 24:00
+        start (str): a time written HH:MM, 00:00 to 24:00
     """
 
-    end: int
-    start: int
+    end: str
+    start: str
 
     def to_dict(self) -> dict[str, Any]:
         end = self.end

@@ -12,13 +12,13 @@ T = TypeVar("T", bound="WeeklyRangeIn")
 class WeeklyRangeIn:
     """
     Attributes:
-        end (int):
-        start (int):
+        end (str): a time written HH:MM, 00:00 to 24:00
+        start (str): a time written HH:MM, 00:00 to 24:00
         weekday (int): 0 = Monday ... 6 = Sunday
     """
 
-    end: int
-    start: int
+    end: str
+    start: str
     weekday: int
 
     def to_dict(self) -> dict[str, Any]:

@@ -1334,8 +1334,10 @@ export type PageSubscriptionOut = {
 export type PatternEntryIn = {
     /**
      * Time
+     *
+     * a time written HH:MM, 00:00 to 24:00
      */
-    time: number;
+    time: string;
     /**
      * Weekday
      *
@@ -1606,12 +1608,16 @@ export type PurchaseOut = {
 export type RangeIn = {
     /**
      * End
+     *
+     * a time written HH:MM, 00:00 to 24:00
      */
-    end: number;
+    end: string;
     /**
      * Start
+     *
+     * a time written HH:MM, 00:00 to 24:00
      */
-    start: number;
+    start: string;
 };
 
 /**
@@ -2030,12 +2036,16 @@ export type WeeklyHoursIn = {
 export type WeeklyRangeIn = {
     /**
      * End
+     *
+     * a time written HH:MM, 00:00 to 24:00
      */
-    end: number;
+    end: string;
     /**
      * Start
+     *
+     * a time written HH:MM, 00:00 to 24:00
      */
-    start: number;
+    start: string;
     /**
      * Weekday
      *

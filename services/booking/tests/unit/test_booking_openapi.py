@@ -38,3 +38,15 @@ def test_every_operation_is_typed_and_documents_its_errors() -> None:
                 assert answer["content"] == PROBLEM_CONTENT
         if (method, path) not in PUBLIC:
             assert "401" in op["responses"], where
+
+
+def test_times_of_day_are_documented_as_the_strings_they_are_sent_as() -> None:
+    """Weekly hours, override ranges and a programme's pattern take "HH:MM": a generated
+    client must be told a string, not the minutes they are parsed to."""
+    schemas = build_http_app(bootstrap()).openapi()["components"]["schemas"]
+    for model, field in (
+        ("RangeIn", "start"), ("RangeIn", "end"), ("WeeklyRangeIn", "start"),
+        ("WeeklyRangeIn", "end"), ("PatternEntryIn", "time"),
+    ):  # fmt: skip
+        prop = schemas[model]["properties"][field]
+        assert prop["type"] == "string" and prop["pattern"], (model, field, prop)

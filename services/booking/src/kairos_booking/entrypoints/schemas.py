@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -64,8 +65,19 @@ def _without_null(schema: dict[str, Any]) -> None:
 
 #: a calendar date, exactly YYYY-MM-DD, in the accepted range
 LocalDate = Annotated[AcceptedDate, BeforeValidator(_strict_date)]
-#: a wall-clock time HH:MM, as minutes past midnight
-HHMM = Annotated[int, BeforeValidator(_minutes)]
+#: a wall-clock time HH:MM, as minutes past midnight; documented as the string it is sent as
+HHMM = Annotated[
+    int,
+    BeforeValidator(_minutes),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _TIME.pattern,
+            "description": "a time written HH:MM, 00:00 to 24:00",
+            "examples": ["09:00"],
+        }
+    ),
+]
 Duration = Annotated[int, Field(ge=15, le=180, description="minutes, 15 to 180")]
 Note = Annotated[str, StringConstraints(max_length=500)]
 T = TypeVar("T")
