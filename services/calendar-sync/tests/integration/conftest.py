@@ -40,6 +40,10 @@ from kairos_platform.tokens_cli import mint_token
 _offsets = itertools.count()
 
 
+#: long enough that finding it in sealed bytes by chance is out of the question
+CALDAV_PASSWORD = "caldav-password-7d41c2"
+
+
 @pytest.fixture(scope="session")
 def radicale() -> Iterator[RadicaleServer]:
     root = Path(tempfile.mkdtemp(prefix="kairos-radicale-"))
@@ -140,7 +144,12 @@ class Cal:
     async def connect_caldav(self, user_id: uuid.UUID, url: str, user: str) -> dict[str, Any]:
         resp = await self.client.post(
             "/connections",
-            json={"kind": "caldav", "calendar_url": url, "username": user, "password": "pw"},
+            json={
+                "kind": "caldav",
+                "calendar_url": url,
+                "username": user,
+                "password": CALDAV_PASSWORD,
+            },
             headers=self.auth(user_id),
         )
         assert resp.status_code == 201, resp.text

@@ -16,7 +16,7 @@ from kairos_contracts.events.booking import (
 )
 from kairos_localstack.radicale import RadicaleServer
 
-from .conftest import Cal, Dav, confirmed, follow, people
+from .conftest import CALDAV_PASSWORD, Cal, Dav, confirmed, follow, people
 
 pytestmark = pytest.mark.integration
 
@@ -130,7 +130,8 @@ async def test_connecting_refuses_what_is_not_a_calendar(cal: Cal, dav: Dav) -> 
     assert [c["connection_id"] for c in listed] == [ok["connection_id"]]
     assert "password" not in str(listed)
     rows = await cal.rows("SELECT secret FROM connections")
-    assert b"pw" not in bytes(rows[0].secret) and b"owner" not in bytes(rows[0].secret)
+    sealed = bytes(rows[0].secret)
+    assert CALDAV_PASSWORD.encode() not in sealed and b"owner" not in sealed
     # Only the owner sees, tests or removes it.
     other = cal.auth(uuid.uuid4())
     cid = ok["connection_id"]
