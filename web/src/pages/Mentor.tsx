@@ -9,29 +9,18 @@ import {
   attendanceMySubscribers,
   attendanceReactivate,
   bookingCreateProvider,
-  bookingProviders,
   bookingSchedule,
 } from "@kairos/client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
 import { call, idempotencyKey } from "../api";
+import { myProvider } from "../catalog";
 import { addDays, dateTime, localDate, time, viewerZone } from "../format";
 import { useLiveBookings } from "../live";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Empty, Loading, PageTitle, Problem } from "../ui";
-
-async function myProvider(userId: string) {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await call(bookingProviders({ query: { limit: 200, cursor } }));
-    const mine = page.items.find((p) => p.user_id === userId);
-    if (mine) return mine;
-    if (!page.has_more || !page.next_cursor) return null;
-    cursor = page.next_cursor;
-  }
-}
 
 function Trail({ bookingId }: { bookingId: string }) {
   const trail = useQuery({

@@ -8,7 +8,6 @@ import {
   bookingDeleteOverride,
   bookingGetAvailability,
   bookingOfferings,
-  bookingProviders,
   bookingPutOverride,
   bookingSetWeekly,
   bookingUpdateOffering,
@@ -17,23 +16,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 
 import { call, idempotencyKey } from "../api";
+import { myProvider } from "../catalog";
 import { addDays, localDate, money } from "../format";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Empty, Loading, PageTitle, Problem } from "../ui";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
-async function myProvider(userId: string) {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await call(bookingProviders({ query: { limit: 200, cursor } }));
-    const mine = page.items.find((p) => p.user_id === userId);
-    if (mine) return mine;
-    if (!page.has_more || !page.next_cursor) return null;
-    cursor = page.next_cursor;
-  }
-}
 
 type Day = { open: boolean; start: string; end: string };
 

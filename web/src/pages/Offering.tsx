@@ -1,10 +1,11 @@
 // The slot picker: a week of slots with their free seats, in the viewer's own zone, the
 // provider's zone named beside each time. Picking one places a hold.
-import { type SlotOut, bookingGetOffering, bookingGetProvider, bookingPlaceHold, bookingSlots } from "@kairos/client";
+import { type SlotOut, bookingPlaceHold, bookingSlots } from "@kairos/client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { call, idempotencyKey } from "../api";
+import { useOfferingWithProvider } from "../catalog";
 import { addDays, dateTime, day, localDate, money, time, viewerZone } from "../format";
 import { Link, navigate } from "../router";
 import { useSession } from "../session";
@@ -25,16 +26,7 @@ export function Offering({ id }: { id: string }) {
   const asked = new URLSearchParams(window.location.search).get("from") ?? "";
   const [from, setFrom] = useState(/^\d{4}-\d{2}-\d{2}$/.test(asked) && asked > today ? asked : today);
   const to = addDays(from, WEEK - 1);
-  const offering = useQuery({
-    queryKey: ["offering", id],
-    queryFn: () => call(bookingGetOffering({ path: { offering_id: id } })),
-  });
-  const providerId = offering.data?.provider_id;
-  const provider = useQuery({
-    queryKey: ["provider", providerId],
-    queryFn: () => call(bookingGetProvider({ path: { provider_id: providerId! } })),
-    enabled: !!providerId,
-  });
+  const { offering, provider } = useOfferingWithProvider(id);
   const slots = useQuery({
     queryKey: ["slots", id, from],
     queryFn: () => call(bookingSlots({ path: { offering_id: id }, query: { from, to } })),

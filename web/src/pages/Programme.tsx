@@ -1,11 +1,12 @@
 // A recurring programme: what it is (its weekly times in the viewer's zone and the
 // provider's), subscribing by card (Stripe.js makes the payment method from the card typed
 // into its element; the first cycle is paid at once), then its sessions on "My programmes".
-import { bookingGetOffering, bookingGetProvider, paymentsSubscribe } from "@kairos/client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { paymentsSubscribe } from "@kairos/client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 
 import { ApiProblem, call, idempotencyKey } from "../api";
+import { useOfferingWithProvider } from "../catalog";
 import { CardFields, cardProblem, useCardElement } from "../card";
 import { money } from "../format";
 import { Link, navigate } from "../router";
@@ -17,16 +18,7 @@ const WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "
 export function Programme({ id }: { id: string }) {
   const session = useSession();
   const queries = useQueryClient();
-  const offering = useQuery({
-    queryKey: ["offering", id],
-    queryFn: () => call(bookingGetOffering({ path: { offering_id: id } })),
-  });
-  const providerId = offering.data?.provider_id;
-  const provider = useQuery({
-    queryKey: ["provider", providerId],
-    queryFn: () => call(bookingGetProvider({ path: { provider_id: providerId! } })),
-    enabled: !!providerId,
-  });
+  const { offering, provider } = useOfferingWithProvider(id);
   const cardForm = useCardElement(!!session && offering.isSuccess);
   const subscribe = useMutation({
     mutationFn: async () => {

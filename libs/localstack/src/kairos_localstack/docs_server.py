@@ -49,6 +49,7 @@ from typing import Any
 import httpx
 
 from kairos_localstack.child import ChildServer
+from kairos_localstack.http_handler import LocalHandler
 
 __all__ = [
     "DocsServer",
@@ -312,31 +313,7 @@ def _fetch_openapi(source: DocsSource) -> dict[str, Any]:
 
 
 def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _send(
-            self,
-            status: int,
-            body: bytes,
-            content_type: str,
-            headers: Mapping[str, str] | None = None,
-            cache: str = "no-store",
-        ) -> None:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", cache)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def _problem(self, status: int, title: str, detail: str) -> None:
-            body = json.dumps(
-                {"type": "about:blank", "title": title, "status": status, "detail": detail}
-            ).encode()
-            self._send(status, body, "application/problem+json")
-
+    class Handler(LocalHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path in ("/", "/index.html"):
@@ -354,7 +331,7 @@ def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
                     503,
                     json.dumps(UPSTREAM_UNAVAILABLE).encode(),
                     "application/problem+json",
-                    {"Retry-After": "1"},
+                    headers={"Retry-After": "1"},
                 )
             elif path == "/openapi.json":
                 try:
@@ -377,9 +354,6 @@ def _handler(sources: Sequence[DocsSource]) -> type[BaseHTTPRequestHandler]:
                 self._problem(404, "Not Found", f"no document at {path}")
 
         do_HEAD = do_GET
-
-        def log_message(self, *args: Any) -> None:
-            pass
 
     return Handler
 

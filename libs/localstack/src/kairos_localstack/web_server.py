@@ -53,6 +53,7 @@ from typing import Any
 import httpx
 
 from kairos_localstack.child import ChildServer
+from kairos_localstack.http_handler import LocalHandler
 
 __all__ = [
     "CHECKOUT",
@@ -218,30 +219,7 @@ def _handler(
     root = dist.resolve() if dist is not None else None
     config_body = json.dumps(config or web_config("", "")).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(
-            self,
-            status: int,
-            body: bytes,
-            content_type: str,
-            cache: str = "no-store",
-            headers: Mapping[str, str] | None = None,
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", cache)
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def _problem(self, status: int, title: str, detail: str) -> None:
-            body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-            self._send(status, json.dumps(body).encode(), "application/problem+json")
-
+    class Handler(LocalHandler):
         def _file(self, path: str) -> Path | None:
             if root is None:
                 return None
@@ -307,9 +285,6 @@ def _handler(
             expires = datetime.fromtimestamp(now + TOKEN_TTL_S, UTC).isoformat()
             answer = {"token": token, "sub": str(sub), "roles": [role], "expires_at": expires}
             self._send(201, json.dumps(answer).encode(), "application/json")
-
-        def log_message(self, *args: Any) -> None:
-            pass
 
     return Handler
 

@@ -75,7 +75,7 @@ async def subscribe(
         wait_s=settings.offering_wait_s,
         contact=user.contact(),
     )
-    return await _answer(uows, r.subscription)
+    return SubscriptionOut.of(r.subscription, r.offering_title)
 
 
 async def _answer(uows: UowFactory, s: Subscription) -> SubscriptionOut:

@@ -82,6 +82,7 @@ class AlreadySubscribed(Conflict):
 class SubscribeResult:
     subscription: Subscription
     created: bool
+    offering_title: str
 
 
 async def subscribable_offering(
@@ -134,7 +135,8 @@ async def subscribe(
         await _fail(uow_factory, row.subscription_id)
         raise
     # StripeUnavailable propagates (503) and leaves the row for reconciliation.
-    return SubscribeResult(await finish_creation(uow_factory, gateway, row, opened), True)
+    subscription = await finish_creation(uow_factory, gateway, row, opened)
+    return SubscribeResult(subscription, True, offering.title)
 
 
 async def _reserve(
