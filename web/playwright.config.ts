@@ -6,14 +6,17 @@
 import { defineConfig } from "@playwright/test";
 
 const reports = process.env.KAIROS_WEB_REPORTS ?? "../reports/web";
-// Tests tagged @ahead-clock need a stack whose attendance clock runs two days ahead
-// (sessions booked for tomorrow are over to it): tests-e2e/tests/test_attendance.py runs
-// them against its own such stack with KAIROS_WEB_AHEAD_CLOCK=1; every other run skips them.
-const aheadClock = process.env.KAIROS_WEB_AHEAD_CLOCK === "1";
+// Suites (KAIROS_WEB_SUITE): "main", every untagged test, against the test session's stack;
+// "ahead-clock", the tests tagged @ahead-clock, which need a stack whose attendance clock
+// runs two days ahead (sessions booked for tomorrow are over to it:
+// tests-e2e/tests/test_attendance.py); "oidc", the tests tagged @oidc, which need a stack
+// signing people in at an OpenID Connect issuer (tests-e2e/tests/test_web_oidc.py).
+const suite = process.env.KAIROS_WEB_SUITE ?? "main";
+const tagged = /@ahead-clock|@oidc/;
 
 export default defineConfig({
   testDir: "./tests",
-  ...(aheadClock ? { grep: /@ahead-clock/ } : { grepInvert: /@ahead-clock/ }),
+  ...(suite === "main" ? { grepInvert: tagged } : { grep: new RegExp(`@${suite}\\b`) }),
   // A session booked to begin during the run, for started.spec.ts.
   globalSetup: "./tests/global-setup.ts",
   outputDir: `${reports}/test-results`,

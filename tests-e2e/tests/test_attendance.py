@@ -264,5 +264,5 @@ def test_the_mentor_dashboard_in_a_browser(ahead_stack: Any) -> None:
     ``@ahead-clock``), in Chromium against this module's stack: a mentee subscribes, the
     sweep reprobates them for tomorrow's missed sessions, the mentor corrects a mark (the
     dashboard's absences change) and reactivates them."""
-    run = run_playwright(ahead_stack, ahead_clock=True, timeout_s=300)
-    assert run.returncode == 0, failure(run, ahead_clock=True)
+    run = run_playwright(ahead_stack, suite="ahead-clock", timeout_s=300)
+    assert run.returncode == 0, failure(run, suite="ahead-clock")

@@ -12,9 +12,10 @@ import { Offering } from "./pages/Offering";
 import { Provider } from "./pages/Provider";
 import { Programme } from "./pages/Programme";
 import { Providers } from "./pages/Providers";
-import { SignIn } from "./pages/SignIn";
-import { Link, match, navigate, usePath } from "./router";
-import { signOut, useSession } from "./session";
+import { SignIn, SignInCallback } from "./pages/SignIn";
+import { Link, match, usePath } from "./router";
+import { useSession } from "./session";
+import { signOutEverywhere } from "./signout";
 import { PageTitle } from "./ui";
 
 function useOnline(): boolean {
@@ -36,6 +37,7 @@ function Page({ path }: { path: string }) {
   let p: Record<string, string> | null;
   if (match("/", path)) return <Providers />;
   if (match("/signin", path)) return <SignIn />;
+  if (match("/signin/callback", path)) return <SignInCallback />;
   if (match("/bookings", path)) return <MyBookings />;
   if (match("/credits", path)) return <Credits />;
   if (match("/calendar", path)) return <Calendar />;
@@ -83,10 +85,7 @@ export function App() {
             <button
               type="button"
               className="link"
-              onClick={() => {
-                signOut();
-                navigate("/");
-              }}
+              onClick={() => void signOutEverywhere(session)}
             >
               Sign out {session.name}
             </button>

@@ -3,8 +3,22 @@
 // publishable key. Locally the stack's web server answers it (localstripe's Stripe.js
 // stand-in, a local sign-in); deployed, the deployment's own config.json (Stripe's script
 // from https://js.stripe.com/v3/, the account's publishable key, an OIDC issuer).
+export interface LocalSignIn {
+  kind: "local";
+  tokens_url: string;
+}
+/** An OpenID Connect issuer where this app is a public client (authorization code + PKCE).
+ * `resource` (RFC 8707) names the API the access token is for; `scope` defaults to
+ * "openid profile email". */
+export interface OidcSignIn {
+  kind: "oidc";
+  issuer: string;
+  client_id: string;
+  resource?: string;
+  scope?: string;
+}
 export interface WebConfig {
-  sign_in: { kind: "local"; tokens_url: string } | { kind: "oidc"; issuer: string; client_id: string };
+  sign_in: LocalSignIn | OidcSignIn;
   stripe: { js_url: string; publishable_key: string };
 }
 

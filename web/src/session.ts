@@ -9,6 +9,8 @@ export interface Session {
   name: string;
   email: string;
   expires_at: string;
+  /** OIDC sign-in only: the ID token, a hint for the issuer when signing out there too */
+  id_token?: string;
 }
 
 const KEY = "kairos.session";

@@ -17,6 +17,7 @@ import jwt
 import pytest
 
 from kairos_localstack.keys import ensure_jwt_keys
+from kairos_localstack.oidc import sign_in_from_env
 from kairos_localstack.web_server import (
     STAMP,
     TokenRequestError,
@@ -128,3 +129,31 @@ def test_a_local_token_is_the_stacks_or_a_problem(served: tuple[str, Path]) -> N
         )
         assert garbage.status_code == 422
         assert http.post("/local/other", json=GOOD).status_code == 404
+
+
+def test_signing_in_at_an_oidc_issuer_leaves_no_local_token_route(tmp_path: Path) -> None:
+    """KAIROS_OIDC_ISSUER: config.json sends the app to the issuer, /local/tokens is gone."""
+    env = {"KAIROS_OIDC_ISSUER": "https://id.example.org/", "KAIROS_OIDC_RESOURCE": "urn:k"}
+    sign_in = sign_in_from_env(env)
+    assert sign_in == {
+        "kind": "oidc",
+        "issuer": "https://id.example.org",
+        "client_id": "kairos-web",
+        "resource": "urn:k",
+    }
+    assert sign_in_from_env({"KAIROS_OIDC_ISSUER": " "}) is None
+    private, _ = ensure_jwt_keys(tmp_path)
+    config = web_config("", "", sign_in)
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), _handler(None, private.read_bytes(), "i", "a", config)
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert httpx.get(f"{url}/config.json").json()["sign_in"] == sign_in
+        minted = httpx.post(f"{url}/local/tokens", json=GOOD)
+        assert minted.status_code == 404
+        assert minted.headers["content-type"] == "application/problem+json"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,13 +1,85 @@
-// Local sign-in: the local stack mints a token for the person described here
-// (POST /local/tokens, which exists only on the local stack; production signs in with an
-// OIDC issuer instead).
-import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+// Sign-in, as the deployment's config.json says: "local", the local stack mints a token
+// for the person described here (POST /local/tokens, which exists only on the local
+// stack); "oidc", the deployment's OpenID Connect issuer (authorization code with PKCE,
+// src/oidc.ts, loaded only then), which comes back to /signin/callback.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 
 import { ApiProblem } from "../api";
+import { type OidcSignIn, webConfig } from "../config";
 import { navigate } from "../router";
 import { type Role, type Session, signIn } from "../session";
-import { PageTitle, Problem } from "../ui";
+import { Loading, PageTitle, Problem } from "../ui";
+
+/** Where to go after signing in: a path of this app only (never another site). */
+function nextPath(): string {
+  const next = new URLSearchParams(window.location.search).get("next") || "/";
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function SignIn() {
+  const config = useQuery({ queryKey: ["web-config"], queryFn: webConfig, staleTime: Infinity });
+  if (config.isPending) return <Loading what="sign-in" />;
+  if (config.isError) {
+    return (
+      <>
+        <PageTitle>Sign in</PageTitle>
+        <Problem error={config.error} />
+      </>
+    );
+  }
+  const how = config.data.sign_in;
+  return how.kind === "oidc" ? <OidcSignInPage how={how} /> : <LocalSignIn />;
+}
+
+function OidcSignInPage({ how }: { how: OidcSignIn }) {
+  const leaving = useMutation({
+    mutationFn: async () => (await import("../oidc")).beginSignIn(how, nextPath()),
+  });
+  return (
+    <>
+      <PageTitle>Sign in</PageTitle>
+      <p>You sign in with your organisation's account at {new URL(how.issuer).host}.</p>
+      <Problem error={leaving.error} />
+      <button type="button" disabled={leaving.isPending} onClick={() => leaving.mutate()}>
+        {leaving.isPending ? "Going to sign in…" : "Sign in"}
+      </button>
+    </>
+  );
+}
+
+/** /signin/callback: the issuer sends the browser back here with a code (or an error). */
+export function SignInCallback() {
+  const started = useRef(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (started.current) return; // a code is redeemed once (React may run effects twice)
+    started.current = true;
+    (async () => {
+      const { sign_in: how } = await webConfig();
+      if (how.kind !== "oidc") throw new Error("This deployment does not sign in with OIDC.");
+      const { completeSignIn } = await import("../oidc");
+      const { session, next } = await completeSignIn(how, new URL(window.location.href));
+      signIn(session);
+      navigate(next, true);
+    })().catch(setError);
+  }, []);
+  return (
+    <>
+      <PageTitle>Signing in</PageTitle>
+      {error ? (
+        <>
+          <Problem error={error} />
+          <p>
+            <a href="/signin">Try again</a>
+          </p>
+        </>
+      ) : (
+        <Loading what="your account" />
+      )}
+    </>
+  );
+}
 
 async function mint(role: Role, name: string, email: string): Promise<Session> {
   let resp: Response;
@@ -33,16 +105,16 @@ async function mint(role: Role, name: string, email: string): Promise<Session> {
   return { ...(body as Omit<Session, "name" | "email">), role, name, email };
 }
 
-export function SignIn() {
+function LocalSignIn() {
   const [role, setRole] = useState<Role>("mentee");
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
-  const next = new URLSearchParams(window.location.search).get("next") || "/";
+  const next = nextPath();
   const signing = useMutation({
     mutationFn: () => mint(role, name.trim(), email.trim()),
     onSuccess: (session) => {
       signIn(session);
-      navigate(next.startsWith("/") ? next : "/", true);
+      navigate(next, true);
     },
   });
   const submit = (e: FormEvent) => {

@@ -34,6 +34,7 @@ from kairos_localstack.docs_server import DocsServer, DocsSource
 from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_localstack.kafka_metadata import cluster_metadata
 from kairos_localstack.keys import ensure_jwt_keys, ensure_secret
+from kairos_localstack.oidc import discover_jwks_uri, sign_in_from_env
 from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_localstack.proc import (
@@ -213,6 +214,11 @@ class Stack:
         ep["jwt_private_key_file"], ep["jwt_public_key_file"] = str(private_key), str(public_key)
         ep["jwt_issuer"] = env.get("JWT_ISSUER", "kairos-local")
         ep["jwt_audience"] = env.get("JWT_AUDIENCE", "kairos")
+        sign_in = sign_in_from_env(env)
+        if sign_in is not None:  # people sign in at an OIDC issuer, as deployed
+            ep["web_sign_in"] = sign_in
+            ep["jwt_issuer"] = sign_in["issuer"]
+            ep["jwks_url"] = discover_jwks_uri(sign_in["issuer"])
 
         if env.get("DATABASE_URL"):
             pg = PostgresServer.external(env["DATABASE_URL"])
@@ -326,8 +332,10 @@ class Stack:
             LOG_JSON=self.env.get("LOG_JSON", "true"),
             PYTHONUNBUFFERED="1",
         )
-        for var in ("HTTP_PORT", "METRICS_PORT", "STRIPE_API_BASE", "STRIPE_API_KEY"):
+        for var in ("HTTP_PORT", "METRICS_PORT", "STRIPE_API_BASE", "STRIPE_API_KEY", "JWKS_URL"):
             env.pop(var, None)  # only what we set below may reach the process
+        if ep.get("jwks_url"):
+            env["JWKS_URL"] = ep["jwks_url"]  # the OIDC issuer's keys, not the stack's
         if svc.needs_stripe:
             env.update(
                 STRIPE_API_BASE=ep["stripe_api_base"],
@@ -380,6 +388,7 @@ class Stack:
             log_file=self.logs / "web.log",
             stripe_js_url=stripe_js_url,
             stripe_publishable_key=stripe_publishable_key,
+            sign_in=ep.get("web_sign_in"),
         )
         web.start()
         assert web.proc is not None and web.port is not None
@@ -638,12 +647,23 @@ def _node_id(name: str) -> int:
 
 @contextlib.contextmanager
 def temporary_stack(
-    prefix: str = "kairos-stack-", env: Mapping[str, str] | None = None, kafka_nodes: int = 1
+    prefix: str = "kairos-stack-",
+    env: Mapping[str, str] | None = None,
+    kafka_nodes: int = 1,
+    services: Sequence[ServiceSpec] | None = None,
+    gateway_port: int | None = None,
 ) -> Iterator[StackState]:
-    """A whole stack in a new temp folder (under /tmp: short Unix socket paths, parents the
-    postgres user can traverse), stopped and removed on exit. env overrides os.environ."""
+    """A stack (every service unless told) in a new temp folder (under /tmp: short Unix
+    socket paths, parents the postgres user can traverse), stopped and removed on exit.
+    env overrides os.environ."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
-    stack = Stack(root, env={**os.environ, **(env or {})}, kafka_nodes=kafka_nodes)
+    stack = Stack(
+        root,
+        services=services,
+        env={**os.environ, **(env or {})},
+        kafka_nodes=kafka_nodes,
+        gateway_port=gateway_port,
+    )
     try:
         yield stack.up()
     finally:

@@ -15,7 +15,9 @@ priority route, ``/``, nothing stripped; ``/api/<service>/`` and ``/api/docs/`` 
                         it. The deployed configuration has no such route
                         (``deploy/tests/test_no_local_routes.py``).
   GET /config.json      the app's runtime configuration: how people sign in (``local``: the
-                        route below) and where Stripe.js comes from with which publishable
+                        route below; ``oidc``: an OpenID Connect issuer, when the stack runs
+                        with ``KAIROS_OIDC_ISSUER``, and then there is no /local/tokens)
+                        and where Stripe.js comes from with which publishable
                         key (locally localstripe's stand-in; deployed, Stripe's own script
                         and the account's key, from the deployment's config.json)
   GET /health           200 (readiness probe)
@@ -25,7 +27,8 @@ priority route, ``/``, nothing stripped; ``/api/<service>/`` and ``/api/docs/`` 
 per checkout. Without Node the stack still starts; ``/`` then says how to build the app.
 
 Run: ``python -m kairos_localstack.web_server --port P --dist web/dist --private-key K
---issuer I --audience A``.
+--issuer I --audience A`` (local sign-in), or ``... --oidc-issuer URL --oidc-client-id C
+[--oidc-resource R]`` (sign-in at that issuer, as deployed).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ __all__ = [
     "WebServer",
     "ensure_web_build",
     "main",
+    "oidc_sign_in",
     "web_config",
     "web_sources_digest",
 ]
@@ -199,10 +203,18 @@ def token_request(body: Any) -> tuple[uuid.UUID, str, str, str]:
     return sub, role, name.strip(), email
 
 
-def web_config(stripe_js_url: str, stripe_publishable_key: str) -> dict[str, Any]:
-    """What ``/config.json`` answers on the local stack."""
+def oidc_sign_in(issuer: str, client_id: str, resource: str | None = None) -> dict[str, Any]:
+    """``config.json``'s ``sign_in`` for an OpenID Connect issuer (as deployed)."""
+    how: dict[str, Any] = {"kind": "oidc", "issuer": issuer, "client_id": client_id}
+    return how | ({"resource": resource} if resource else {})
+
+
+def web_config(
+    stripe_js_url: str, stripe_publishable_key: str, sign_in: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What ``/config.json`` answers on the local stack: the local sign-in unless told."""
     return {
-        "sign_in": {"kind": "local", "tokens_url": LOCAL_TOKENS_PATH},
+        "sign_in": dict(sign_in or {"kind": "local", "tokens_url": LOCAL_TOKENS_PATH}),
         "stripe": {"js_url": stripe_js_url, "publishable_key": stripe_publishable_key},
     }
 
@@ -217,7 +229,10 @@ def _handler(
     from kairos_platform.tokens_cli import mint_token
 
     root = dist.resolve() if dist is not None else None
-    config_body = json.dumps(config or web_config("", "")).encode()
+    config = config or web_config("", "")
+    config_body = json.dumps(config).encode()
+    #: the local sign-in route exists only while the app is told to sign in that way
+    local_sign_in = config["sign_in"]["kind"] == "local"
 
     class Handler(LocalHandler):
         def _file(self, path: str) -> Path | None:
@@ -261,7 +276,7 @@ def _handler(
 
         def do_POST(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path != LOCAL_TOKENS_PATH:
+            if path != LOCAL_TOKENS_PATH or not local_sign_in:
                 self._problem(404, "Not Found", f"nothing at {path}")
                 return
             length = int(self.headers.get("Content-Length") or 0)
@@ -313,8 +328,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--audience", default="kairos")
     parser.add_argument("--stripe-js-url", default="", help="where the app loads Stripe.js")
     parser.add_argument("--stripe-publishable-key", default="")
+    parser.add_argument("--oidc-issuer", help="sign in at this issuer, not locally")
+    parser.add_argument("--oidc-client-id", default="kairos-web")
+    parser.add_argument("--oidc-resource", default=None, help="the API's resource indicator")
     args = parser.parse_args(argv)
-    config = web_config(args.stripe_js_url, args.stripe_publishable_key)
+    sign_in = (
+        oidc_sign_in(args.oidc_issuer, args.oidc_client_id, args.oidc_resource)
+        if args.oidc_issuer
+        else None
+    )
+    config = web_config(args.stripe_js_url, args.stripe_publishable_key, sign_in)
     key = args.private_key.read_bytes()
     serve(args.port, args.dist, key, args.issuer, args.audience, config=config)
 
@@ -334,8 +357,10 @@ class WebServer(ChildServer):
         log_file: Path | None = None,
         stripe_js_url: str = "",
         stripe_publishable_key: str = "",
+        sign_in: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(port, log_file)
+        self.sign_in = dict(sign_in) if sign_in else None
         self.stripe_js_url, self.stripe_publishable_key = stripe_js_url, stripe_publishable_key
         self.dist = dist
         self.private_key_file = private_key_file
@@ -357,6 +382,13 @@ class WebServer(ChildServer):
             f"--stripe-js-url={self.stripe_js_url}",
             f"--stripe-publishable-key={self.stripe_publishable_key}",
         ]
+        if self.sign_in and self.sign_in.get("kind") == "oidc":
+            argv += [
+                f"--oidc-issuer={self.sign_in['issuer']}",
+                f"--oidc-client-id={self.sign_in['client_id']}",
+            ]
+            if self.sign_in.get("resource"):
+                argv.append(f"--oidc-resource={self.sign_in['resource']}")
         return argv + ([f"--dist={self.dist}"] if self.dist is not None else [])
 
     def ready(self) -> bool:
