@@ -6,10 +6,15 @@ payments that leave the slot bookable at once, and paying with credits.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
-from kairos_client.api.booking import booking_release_hold
-from kairos_client.api.payments import payments_buy_credit_pack, payments_get_credits
+from kairos_client.api.booking import booking_get_booking, booking_my_provider, booking_release_hold
+from kairos_client.api.payments import (
+    payments_booking_payments,
+    payments_buy_credit_pack,
+    payments_get_credits,
+)
 from kairos_client.models import PurchaseIn
 
 from kairos_e2e.client import Gateway, answer, eventually
@@ -47,6 +52,52 @@ async def test_paid_session_is_booked_once_and_captured(gateway: Gateway) -> Non
     # Someone else cannot take the seat now, and cannot read the mentee's bookings.
     _, other = mentee(gateway)
     assert (await market.hold(other, slot.starts_at)).status_code == 409
+
+    # The booking read by id, and its payment, by the mentee, its mentor and an admin;
+    # another mentee is refused both.
+    admin = gateway.as_user("admin")
+    for reader in (who, market.mentor, admin):
+        read = await answer(
+            booking_get_booking.asyncio_detailed(booked.booking_id, client=gateway.api(reader))
+        )
+        assert read.status_code == 200, read.text
+        assert (read.model.hold_id, read.model.payment_id) == (
+            hold.model.hold_id,
+            paid.model.payment_id,
+        )
+        assert read.model.booked_by.user_id == booked.mentee_id
+    for reader in (who, admin):
+
+        async def its_payment(reader: Who = reader) -> Any:
+            got = await answer(
+                payments_booking_payments.asyncio_detailed(
+                    booked.booking_id, client=gateway.api(reader)
+                )
+            )
+            # 404 until payments has heard booking confirm it
+            return (
+                got
+                if got.status_code == 200 and got.model.payments[0].status == "captured"
+                else None
+            )
+
+        [line] = (await eventually(its_payment, what="the booking's payment")).model.payments
+        assert (line.payment_id, line.method, line.amount_minor) == (
+            paid.model.payment_id,
+            "card",
+            4500,
+        )
+        assert (line.charged_minor, line.refunds) == (4500, [])
+    refused = await answer(
+        booking_get_booking.asyncio_detailed(booked.booking_id, client=gateway.api(other))
+    )
+    assert refused.status_code == 403, refused.text
+    refused = await answer(
+        payments_booking_payments.asyncio_detailed(booked.booking_id, client=gateway.api(other))
+    )
+    assert refused.status_code == 403, refused.text
+    mine = await answer(booking_my_provider.asyncio_detailed(client=gateway.api(market.mentor)))
+    assert mine.status_code == 200 and mine.model.provider_id == market.provider_id, mine.text
 
 
 async def test_abandoned_and_failed_payments_leave_the_slot_bookable_at_once(

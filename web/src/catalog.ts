@@ -1,9 +1,9 @@
 // Catalog reads more than one page needs: an offering with its provider, and the signed-in
 // mentor's own provider.
-import { bookingGetOffering, bookingGetProvider, bookingProviders } from "@kairos/client";
+import { bookingGetOffering, bookingGetProvider, bookingMyProvider } from "@kairos/client";
 import { useQuery } from "@tanstack/react-query";
 
-import { call } from "./api";
+import { ApiProblem, call } from "./api";
 
 /** The offering and, once it is known, its provider (two queries, cached by id). */
 export function useOfferingWithProvider(id: string) {
@@ -20,15 +20,13 @@ export function useOfferingWithProvider(id: string) {
   return { offering, provider };
 }
 
-/** The provider the user runs, or null: the API has no read by user, so the catalog is
- * paged until it is found. */
-export async function myProvider(userId: string) {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await call(bookingProviders({ query: { limit: 200, cursor } }));
-    const mine = page.items.find((p) => p.user_id === userId);
-    if (mine) return mine;
-    if (!page.has_more || !page.next_cursor) return null;
-    cursor = page.next_cursor;
+/** The provider the signed-in mentor runs (`GET /me/provider`), or null while they have
+ * none (its 404); any other refusal is thrown as the API's problem. */
+export async function myProvider() {
+  try {
+    return await call(bookingMyProvider());
+  } catch (err) {
+    if (err instanceof ApiProblem && err.status === 404) return null;
+    throw err;
   }
 }

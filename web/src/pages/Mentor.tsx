@@ -212,7 +212,7 @@ export function Mentor() {
   const queries = useQueryClient();
   const provider = useQuery({
     queryKey: ["my-provider", session?.sub],
-    queryFn: () => myProvider(session!.sub),
+    queryFn: () => myProvider(),
     enabled: !!session,
   });
   const providerId = provider.data?.provider_id;

@@ -318,7 +318,7 @@ export function MentorSetup() {
   const session = useSession();
   const provider = useQuery({
     queryKey: ["my-provider", session?.sub],
-    queryFn: () => myProvider(session!.sub),
+    queryFn: () => myProvider(),
     enabled: !!session,
   });
   if (!session)

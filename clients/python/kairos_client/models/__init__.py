@@ -7,10 +7,16 @@ from .attendance_change_out_source import AttendanceChangeOutSource
 from .attendance_in import AttendanceIn
 from .attendance_trail import AttendanceTrail
 from .availability_out import AvailabilityOut
+from .booker_out import BookerOut
+from .booking_detail_out import BookingDetailOut
+from .booking_detail_out_payment_method import BookingDetailOutPaymentMethod
+from .booking_detail_out_status import BookingDetailOutStatus
 from .booking_my_bookings_when import BookingMyBookingsWhen
 from .booking_out import BookingOut
 from .booking_out_payment_method import BookingOutPaymentMethod
 from .booking_out_status import BookingOutStatus
+from .booking_payment_out import BookingPaymentOut
+from .booking_payments_out import BookingPaymentsOut
 from .cal_dav_in import CalDavIn
 from .cancel_in import CancelIn
 from .checkout_in import CheckoutIn
@@ -81,6 +87,8 @@ from .purchase_out_status import PurchaseOutStatus
 from .range_in import RangeIn
 from .range_out import RangeOut
 from .reactivated_out import ReactivatedOut
+from .refund_out import RefundOut
+from .refund_out_status import RefundOutStatus
 from .reschedule_in import RescheduleIn
 from .schedule_out import ScheduleOut
 from .session_out import SessionOut
@@ -108,10 +116,16 @@ __all__ = (
     "AttendanceIn",
     "AttendanceTrail",
     "AvailabilityOut",
+    "BookerOut",
+    "BookingDetailOut",
+    "BookingDetailOutPaymentMethod",
+    "BookingDetailOutStatus",
     "BookingMyBookingsWhen",
     "BookingOut",
     "BookingOutPaymentMethod",
     "BookingOutStatus",
+    "BookingPaymentOut",
+    "BookingPaymentsOut",
     "CalDavIn",
     "CancelIn",
     "CheckoutIn",
@@ -182,6 +196,8 @@ __all__ = (
     "RangeIn",
     "RangeOut",
     "ReactivatedOut",
+    "RefundOut",
+    "RefundOutStatus",
     "RescheduleIn",
     "ScheduleOut",
     "SessionOut",

@@ -97,6 +97,160 @@ export type AvailabilityOut = {
 };
 
 /**
+ * BookerOut
+ *
+ * Who booked: their user id, and the name and e-mail their token carried when booking
+ * last heard of them (null when it carried none).
+ */
+export type BookerOut = {
+    /**
+     * Display Name
+     */
+    display_name: string | null;
+    /**
+     * Email
+     */
+    email: string | null;
+    /**
+     * User Id
+     */
+    user_id: string;
+};
+
+/**
+ * BookingDetailOut
+ *
+ * One booking read by id: what ``BookingOut`` says, and who booked it.
+ */
+export type BookingDetailOut = {
+    /**
+     * Amount Minor
+     */
+    amount_minor: number;
+    booked_by: BookerOut;
+    /**
+     * Booking Id
+     */
+    booking_id: string;
+    /**
+     * Cancel Note
+     */
+    cancel_note?: string | null;
+    /**
+     * Cancel Reason
+     */
+    cancel_reason?: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at?: string | null;
+    /**
+     * Cancelled By
+     */
+    cancelled_by?: string | null;
+    /**
+     * Currency
+     */
+    currency: string;
+    /**
+     * Cycle Ends At
+     */
+    cycle_ends_at?: string | null;
+    /**
+     * Cycle Number
+     */
+    cycle_number?: number | null;
+    /**
+     * Cycle Starts At
+     */
+    cycle_starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Enrollment Id
+     */
+    enrollment_id?: string | null;
+    /**
+     * Hold Id
+     */
+    hold_id?: string | null;
+    /**
+     * Local Date
+     */
+    local_date?: string | null;
+    /**
+     * Local Start
+     *
+     * The start in the provider's zone.
+     */
+    local_start: string;
+    /**
+     * Mentee Id
+     */
+    mentee_id: string;
+    /**
+     * Offering Id
+     */
+    offering_id: string;
+    /**
+     * Offering Title
+     */
+    offering_title: string;
+    /**
+     * Payment Id
+     */
+    payment_id: string;
+    /**
+     * Payment Method
+     */
+    payment_method: 'card' | 'credits' | 'subscription';
+    /**
+     * Provider Id
+     */
+    provider_id: string;
+    /**
+     * Provider Name
+     */
+    provider_name: string;
+    /**
+     * Provider Time Zone
+     */
+    provider_time_zone: string;
+    /**
+     * Refund
+     *
+     * In a cancellation's answer: the refund is made by payments after it.
+     */
+    refund?: 'pending' | null;
+    /**
+     * Refund Amount Minor
+     *
+     * What the cancellation gives back: exactly what moves.
+     */
+    refund_amount_minor?: number | null;
+    /**
+     * Sequence
+     *
+     * Grows with each change (calendars use it).
+     */
+    sequence: number;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Status
+     */
+    status: 'confirmed' | 'cancelled';
+    /**
+     * Subscription Id
+     */
+    subscription_id?: string | null;
+};
+
+/**
  * BookingOut
  */
 export type BookingOut = {
@@ -224,6 +378,102 @@ export type BookingOut = {
      * Subscription Id
      */
     subscription_id?: string | null;
+};
+
+/**
+ * BookingPaymentOut
+ *
+ * A payment of a booking: its checkout (``card`` or ``credits``), or the subscription
+ * cycle that paid a programme session (``kind: cycle``; its amount is the whole cycle's).
+ * ``refunds`` are those made for this booking; ``refunded_minor`` and
+ * ``credits_returned`` sum the ones made already.
+ */
+export type BookingPaymentOut = {
+    /**
+     * Amount Minor
+     */
+    amount_minor: number;
+    /**
+     * Booking Id
+     */
+    booking_id: string | null;
+    /**
+     * Charged Minor
+     */
+    charged_minor: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Credits Returned
+     */
+    credits_returned: number;
+    /**
+     * Credits Spent
+     */
+    credits_spent: number | null;
+    /**
+     * Currency
+     */
+    currency: string;
+    /**
+     * Cycle Number
+     */
+    cycle_number: number | null;
+    decline: DeclineOut | null;
+    /**
+     * Hold Id
+     */
+    hold_id: string | null;
+    kind: LineKind;
+    method: PaymentMethod;
+    /**
+     * Payer Id
+     */
+    payer_id: string;
+    /**
+     * Payment Id
+     */
+    payment_id: string;
+    /**
+     * Payment Intent Id
+     *
+     * The PaymentIntent of a checkout or credit pack (null for a cycle).
+     */
+    payment_intent_id: string | null;
+    /**
+     * Refunded Minor
+     */
+    refunded_minor: number;
+    /**
+     * Refunds
+     */
+    refunds: Array<RefundOut>;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Subscription Id
+     */
+    subscription_id: string | null;
+};
+
+/**
+ * BookingPaymentsOut
+ *
+ * What paid a booking (one payment: its checkout or its cycle) and its refunds.
+ */
+export type BookingPaymentsOut = {
+    /**
+     * Booking Id
+     */
+    booking_id: string;
+    /**
+     * Payments
+     */
+    payments: Array<BookingPaymentOut>;
 };
 
 /**
@@ -1656,6 +1906,39 @@ export type ReactivatedOut = {
 };
 
 /**
+ * RefundOut
+ *
+ * Given back for the booking: money to the card, or (a credit payment) credits, whose
+ * count is ``credits_returned``. ``pending`` until Stripe (or the ledger) has made it.
+ */
+export type RefundOut = {
+    /**
+     * Amount Minor
+     */
+    amount_minor: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Credits Returned
+     */
+    credits_returned: number | null;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Refund Id
+     */
+    refund_id: string;
+    /**
+     * Status
+     */
+    status: 'pending' | 'succeeded';
+};
+
+/**
  * RescheduleIn
  */
 export type RescheduleIn = {
@@ -2529,6 +2812,56 @@ export type AttendanceGetPingResponses = {
 
 export type AttendanceGetPingResponse = AttendanceGetPingResponses[keyof AttendanceGetPingResponses];
 
+export type BookingGetBookingData = {
+    body?: never;
+    path: {
+        /**
+         * Booking Id
+         */
+        booking_id: string;
+    };
+    query?: never;
+    url: '/api/booking/bookings/{booking_id}';
+};
+
+export type BookingGetBookingErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not its mentee, the mentor of its provider or an admin (`not-owner`).
+     */
+    403: ProblemDetails;
+    /**
+     * No such booking (`unknown-booking`).
+     */
+    404: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type BookingGetBookingError = BookingGetBookingErrors[keyof BookingGetBookingErrors];
+
+export type BookingGetBookingResponses = {
+    /**
+     * Successful Response
+     */
+    200: BookingDetailOut;
+};
+
+export type BookingGetBookingResponse = BookingGetBookingResponses[keyof BookingGetBookingResponses];
+
 export type BookingCancelData = {
     body: CancelIn;
     headers?: {
@@ -3066,6 +3399,47 @@ export type BookingMyHoldsResponses = {
 };
 
 export type BookingMyHoldsResponse = BookingMyHoldsResponses[keyof BookingMyHoldsResponses];
+
+export type BookingMyProviderData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/booking/me/provider';
+};
+
+export type BookingMyProviderErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not a mentor or an admin.
+     */
+    403: ProblemDetails;
+    /**
+     * You have no provider yet (`no-provider`): create one with `POST /providers`.
+     */
+    404: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type BookingMyProviderError = BookingMyProviderErrors[keyof BookingMyProviderErrors];
+
+export type BookingMyProviderResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProviderOut;
+};
+
+export type BookingMyProviderResponse = BookingMyProviderResponses[keyof BookingMyProviderResponses];
 
 export type BookingOfferingsData = {
     body?: never;
@@ -4491,6 +4865,56 @@ export type PaymentsAdminReactivateSubscriptionResponses = {
 };
 
 export type PaymentsAdminReactivateSubscriptionResponse = PaymentsAdminReactivateSubscriptionResponses[keyof PaymentsAdminReactivateSubscriptionResponses];
+
+export type PaymentsBookingPaymentsData = {
+    body?: never;
+    path: {
+        /**
+         * Booking Id
+         */
+        booking_id: string;
+    };
+    query?: never;
+    url: '/api/payments/bookings/{booking_id}/payments';
+};
+
+export type PaymentsBookingPaymentsErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Paid by someone else (`not-owner`): the payer or an admin only.
+     */
+    403: ProblemDetails;
+    /**
+     * No payment of this booking is known here (`unknown-booking-payment`): no such booking, or its confirmation has not reached payments yet.
+     */
+    404: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type PaymentsBookingPaymentsError = PaymentsBookingPaymentsErrors[keyof PaymentsBookingPaymentsErrors];
+
+export type PaymentsBookingPaymentsResponses = {
+    /**
+     * Successful Response
+     */
+    200: BookingPaymentsOut;
+};
+
+export type PaymentsBookingPaymentsResponse = PaymentsBookingPaymentsResponses[keyof PaymentsBookingPaymentsResponses];
 
 export type PaymentsCreateCheckoutData = {
     body: CheckoutIn;

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid
+from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from kairos_booking.domain.model import HoldStatus, Offering, Person, Provider
-from kairos_booking.service_layer import bookings, holds, payment_events
+from kairos_booking.service_layer import bookings, catalog, holds, payment_events
 from kairos_contracts import Envelope
 from kairos_contracts.catalog import consumers_of
 from kairos_contracts.events.booking import (
@@ -195,3 +195,53 @@ async def test_cancellation_refunds_by_the_offering_policy(
     [event] = uow.events(BookingCancelled)
     assert (event.cancelled_by, event.refund_amount_minor, event.sequence) == (who, refund, 1)  # type: ignore[attr-defined]
     assert uow.seats.taken(offering.offering_id, SLOT) == 0
+
+
+async def test_a_booking_is_read_by_its_mentee_its_mentor_or_an_admin_only() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    await uow.people.remember(mentee)
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    [booking_id] = uow.bookings.bookings
+    for who, role in ((mentee.user_id, "mentee"), (MENTOR, "mentor"), (uuid.uuid4(), "admin")):
+        found, booker = await bookings.booking_for(
+            uow, Principal(who, frozenset({role})), booking_id
+        )
+        assert (found.booking_id, found.hold_id, found.amount_minor) == (
+            booking_id,
+            hold.hold_id,
+            5000,
+        )
+        assert (booker.user_id, booker.email, booker.display_name) == (
+            mentee.user_id,
+            "m@example.com",
+            "Mo",
+        )
+    for role in ("mentee", "mentor"):
+        with pytest.raises(Forbidden):
+            await bookings.booking_for(uow, Principal(uuid.uuid4(), frozenset({role})), booking_id)
+    with pytest.raises(NotFound):
+        await bookings.booking_for(
+            uow, Principal(mentee.user_id, frozenset({"admin"})), uuid.uuid4()
+        )
+
+
+async def test_a_cancelled_booking_is_still_read() -> None:
+    uow, offering = await _world()
+    mentee = _mentee()
+    hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
+    await _deliver(uow, _verified(hold.hold_id, mentee, offering))
+    [booking_id] = uow.bookings.bookings
+    caller = Principal(mentee.user_id, frozenset({"mentee"}))
+    await bookings.cancel_booking(uow, caller, booking_id, None)
+    found, _ = await bookings.booking_for(uow, caller, booking_id)
+    assert (found.status.value, found.refund_amount_minor) == ("cancelled", 5000)
+
+
+async def test_a_mentor_finds_their_own_provider_or_a_404() -> None:
+    uow, _ = await _world()
+    found = await catalog.my_provider(uow, Principal(MENTOR, frozenset({"mentor"})))
+    assert found.user_id == MENTOR
+    with pytest.raises(NotFound, match="no provider"):
+        await catalog.my_provider(uow, Principal(uuid.uuid4(), frozenset({"mentor"})))

@@ -152,6 +152,7 @@ class FakePayments:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Payment] = {}
         self.leased: set[uuid.UUID] = set()
+        self.sessions: dict[uuid.UUID, uuid.UUID] = {}  # programme session -> cycle payment
 
     async def reserve(self, p: Payment) -> bool:
         if any(r.hold_id == p.hold_id for r in self.rows.values()):
@@ -208,6 +209,9 @@ class FakePayments:
     async def add_refunded(self, pid: uuid.UUID, amount: int) -> None:
         p = self.rows[pid]
         self.rows[pid] = dataclasses.replace(p, refunded_minor=p.refunded_minor + amount)
+
+    async def link_session(self, booking_id: uuid.UUID, payment_id: uuid.UUID) -> None:
+        self.sessions.setdefault(booking_id, payment_id)
 
 
 class FakeRefunds:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 
 from kairos_booking.domain.model import Person
 from kairos_booking.entrypoints.deps import Settings, Uow
-from kairos_booking.entrypoints.models import BookingOut, HoldOut, ScheduleOut
+from kairos_booking.entrypoints.models import BookingDetailOut, BookingOut, HoldOut, ScheduleOut
 from kairos_booking.entrypoints.schemas import CancelIn, HoldIn, LocalDate, RescheduleIn
 from kairos_booking.service_layer import bookings, holds
 from kairos_booking.service_layer.descriptions import Describer
@@ -76,6 +76,22 @@ async def get_hold(hold_id: uuid.UUID, caller: CurrentUser, uow: Uow) -> HoldOut
 async def release_hold(hold_id: uuid.UUID, caller: CurrentUser, uow: Uow) -> None:
     """Give the seat back: it is never charged."""
     await holds.release_hold(uow, caller, hold_id)
+
+
+@router.get(
+    "/bookings/{booking_id}",
+    responses=problems(
+        *AUTHENTICATED, 403, 404,
+        s403="Not its mentee, the mentor of its provider or an admin (`not-owner`).",
+        s404="No such booking (`unknown-booking`).",
+        s422="The id is not a UUID.",
+    ),
+)  # fmt: skip
+async def get_booking(booking_id: uuid.UUID, caller: CurrentUser, uow: Uow) -> BookingDetailOut:
+    """One booking, confirmed or cancelled: its slot, price, payment and hold, and who
+    booked it. For the mentee who booked it, the mentor of its provider, or an admin."""
+    found, booker = await bookings.booking_for(uow, caller, booking_id)
+    return BookingDetailOut.of_read(found, await Describer(uow)(found.offering_id), booker)
 
 
 @router.post("/bookings/{booking_id}/cancel", responses=problems(*_ON_BOOKING))

@@ -103,6 +103,19 @@ async def create_provider(body: ProviderIn, caller: MentorOrAdmin, uow: Uow) -> 
     return ProviderOut.of(await catalog.create_provider(uow, caller, **body.model_dump()))
 
 
+@management.get(
+    "/me/provider",
+    responses=problems(
+        *AUTHENTICATED, 403, 404,
+        s403="Not a mentor or an admin.",
+        s404="You have no provider yet (`no-provider`): create one with `POST /providers`.",
+    ),
+)  # fmt: skip
+async def my_provider(caller: MentorOrAdmin, uow: Uow) -> ProviderOut:
+    """The provider you run (a mentor has at most one)."""
+    return ProviderOut.of(await catalog.my_provider(uow, caller))
+
+
 @management.patch("/providers/{provider_id}", responses=problems(*_OWNED))
 async def update_provider(
     provider_id: uuid.UUID, body: ProviderPatch, caller: MentorOrAdmin, uow: Uow

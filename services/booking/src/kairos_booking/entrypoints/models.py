@@ -6,9 +6,17 @@ import uuid
 from datetime import date
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from kairos_booking.domain.model import Availability, Booking, Hold, Minutes, Offering, Provider
+from kairos_booking.domain.model import (
+    Availability,
+    Booking,
+    Hold,
+    Minutes,
+    Offering,
+    Person,
+    Provider,
+)
 from kairos_booking.service_layer.descriptions import Described
 from kairos_booking.service_layer.enrollments import EnrollmentView
 from kairos_platform.api_types import Instant
@@ -206,23 +214,18 @@ class HoldOut(_Placed):
         )  # fmt: skip
 
 
+_BOOKING_EXAMPLE: dict[str, JsonValue] = {
+    "booking_id": _ID, "offering_id": _ID, "offering_title": "Career mentoring",
+    "provider_id": _ID, "provider_name": "Ada Mentor", "provider_time_zone": "Europe/Madrid",
+    "mentee_id": _ID, "starts_at": _AT, "ends_at": "2030-01-03T11:00:00+00:00",
+    "local_start": "2030-01-03T11:00:00+01:00", "payment_id": _ID, "payment_method": "card",
+    "amount_minor": 4500, "currency": "EUR", "hold_id": _ID, "status": "confirmed",
+    "sequence": 0, "refund_amount_minor": None, "refund": None,
+}  # fmt: skip
+
+
 class BookingOut(_Placed):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "booking_id": _ID, "offering_id": _ID, "offering_title": "Career mentoring",
-                    "provider_id": _ID, "provider_name": "Ada Mentor",
-                    "provider_time_zone": "Europe/Madrid", "mentee_id": _ID,
-                    "starts_at": _AT, "ends_at": "2030-01-03T11:00:00+00:00",
-                    "local_start": "2030-01-03T11:00:00+01:00", "payment_id": _ID,
-                    "payment_method": "card", "amount_minor": 4500, "currency": "EUR",
-                    "hold_id": _ID, "status": "confirmed", "sequence": 0,
-                    "refund_amount_minor": None, "refund": None,
-                }
-            ]
-        }
-    )  # fmt: skip
+    model_config = ConfigDict(json_schema_extra={"examples": [_BOOKING_EXAMPLE]})
 
     booking_id: uuid.UUID
     mentee_id: uuid.UUID
@@ -268,6 +271,40 @@ class BookingOut(_Placed):
             cycle_number=b.cycle_number, cycle_starts_at=b.cycle_starts_at,
             cycle_ends_at=b.cycle_ends_at, local_date=b.local_date,
         )  # fmt: skip
+
+
+class BookerOut(BaseModel):
+    """Who booked: their user id, and the name and e-mail their token carried when booking
+    last heard of them (null when it carried none)."""
+
+    user_id: uuid.UUID
+    display_name: str | None
+    email: str | None
+
+
+class BookingDetailOut(BookingOut):
+    """One booking read by id: what ``BookingOut`` says, and who booked it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_BOOKING_EXAMPLE,
+                    "booked_by": {
+                        "user_id": _ID, "display_name": "Nia Mentee", "email": "nia@example.org"
+                    },
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    booked_by: BookerOut
+
+    @classmethod
+    def of_read(cls, b: Booking, d: Described, who: Person) -> Self:
+        out = BookingOut.of(b, d).model_dump()
+        booker = BookerOut(user_id=who.user_id, display_name=who.display_name, email=who.email)
+        return cls(**out, booked_by=booker)
 
 
 class ScheduleOut(BaseModel):

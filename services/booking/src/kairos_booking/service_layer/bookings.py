@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kairos_booking.domain import slots as domain
 from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from kairos_booking.domain.model import Booking, BookingStatus, Offering, Provider
+from kairos_booking.domain.model import Booking, BookingStatus, Offering, Person, Provider
 from kairos_booking.domain.policy import actor_for, refund_for
 from kairos_booking.service_layer.catalog import owned_provider
 from kairos_booking.service_layer.events import booking_fields
@@ -104,6 +104,22 @@ async def reschedule_booking(
     )
     await uow.commit()
     return booking
+
+
+async def booking_for(
+    uow: BookingUow, caller: Principal, booking_id: uuid.UUID
+) -> tuple[Booking, Person]:
+    """One booking, whatever its status, and who booked it (their name and e-mail as booking
+    last heard them): for its mentee, the mentor of its provider, or an admin (403 for
+    anyone else, 404 when there is no such booking)."""
+    booking = await uow.bookings.get(booking_id)
+    if booking is None:
+        raise NotFound(f"No booking {booking_id}.", slug="unknown-booking")
+    provider = await uow.catalog.get_provider(booking.provider_id)
+    assert provider is not None  # foreign key
+    if actor_for(caller.user_id, is_admin(caller), booking, provider) is None:
+        raise Forbidden("This booking belongs to someone else.", slug="not-owner")
+    return booking, await uow.people.get(booking.mentee_id)
 
 
 async def my_bookings(

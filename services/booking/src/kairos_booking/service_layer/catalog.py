@@ -155,6 +155,14 @@ async def provider(uow: BookingUow, provider_id: uuid.UUID) -> Provider:
     return found
 
 
+async def my_provider(uow: BookingUow, caller: Principal) -> Provider:
+    """The provider the caller runs (404 while they have none)."""
+    found = await uow.catalog.provider_of_user(caller.user_id)
+    if found is None:
+        raise NotFound("You have no provider yet: create one.", slug="no-provider")
+    return found
+
+
 async def availability(uow: BookingUow, provider_id: uuid.UUID) -> Availability:
     await provider(uow, provider_id)
     return await uow.catalog.availability(provider_id)

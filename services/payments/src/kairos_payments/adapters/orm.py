@@ -79,6 +79,8 @@ payments = Table(
     Index("ix_payments_status_updated", "status", "updated_at"),
     # a mentee's statement, newest first, page after page (GET /me/payments)
     Index("ix_payments_mentee_created", "mentee_id", "created_at", "payment_id"),
+    # a booking's payment (GET /bookings/{booking_id}/payments)
+    Index("ix_payments_booking", "booking_id"),
 )
 
 # Refunds after a capture (or of credits). refund_id is derived from its cause, so a
@@ -97,6 +99,8 @@ refunds = Table(
     Column("lease_until", DateTime(timezone=True), nullable=True),
     _now("created_at"),
     _now("updated_at"),
+    # a booking's refunds (GET /bookings/{booking_id}/payments)
+    Index("ix_refunds_booking", "booking_id"),
 )
 
 credit_purchases = Table(
@@ -238,6 +242,16 @@ subscription_cycles = Table(
     Column("stripe_subscription_id", Text, nullable=False),
     _now("created_at"),
     UniqueConstraint("subscription_id", "number", name="uq_subscription_cycles_number"),
+)
+
+# Which cycle paid a programme session, from BookingConfirmed (a one-time session's payment
+# names its booking in payments.booking_id instead): how a booking's payment is found.
+session_payments = Table(
+    "session_payments",
+    metadata,
+    Column("booking_id", UUID(as_uuid=True), primary_key=True),
+    Column("payment_id", UUID(as_uuid=True), nullable=False),
+    _now("created_at"),
 )
 
 SUBSCRIPTION_TABLES = ("offerings", "stripe_customers", "subscriptions", "subscription_cycles")

@@ -17,7 +17,7 @@ from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_payments.adapters.orm import payments, refunds
+from kairos_payments.adapters.orm import payments, refunds, session_payments
 from kairos_payments.domain.payments import Payment, PaymentStatus, RefundOrder
 
 _PAYMENT_FIELDS = [f.name for f in dataclasses.fields(Payment)]
@@ -158,6 +158,11 @@ class SqlPaymentRepository:
             .where(payments.c.payment_id == payment_id)
             .values(refunded_minor=payments.c.refunded_minor + amount_minor, updated_at=func.now())
         )
+
+    async def link_session(self, booking_id: uuid.UUID, payment_id: uuid.UUID) -> None:
+        """Remember the cycle payment that paid a programme session (once per booking)."""
+        stmt = insert(session_payments).values(booking_id=booking_id, payment_id=payment_id)
+        await self._s.execute(stmt.on_conflict_do_nothing(index_elements=["booking_id"]))
 
 
 class SqlRefundRepository:

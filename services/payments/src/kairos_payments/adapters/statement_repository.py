@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_payments.domain.statement import LineKind, StatementLine
+from kairos_payments.domain.statement import BookingPayment, LineKind, RefundLine, StatementLine
 
 # Newest first; lines made in the same instant in payment_id order, downwards, so a page
 # continues strictly after the (created_at, payment_id) of the last line given. The page is
@@ -67,6 +67,39 @@ _NEXT = text(_STATEMENT.format(after="WHERE (created_at, payment_id) < (:at, :pi
     bindparam("at", type_=DateTime(timezone=True)), bindparam("pid", type_=Uuid())
 )
 
+# A booking's payment: the checkout that names it (set when booking confirmed it), the
+# cycle that paid it (a programme session), or a payment whose refund names it.
+_OF_BOOKING = text("""
+    WITH linked AS (
+        SELECT payment_id FROM payments WHERE booking_id = :booking_id
+        UNION SELECT payment_id FROM session_payments WHERE booking_id = :booking_id
+        UNION SELECT payment_id FROM refunds WHERE booking_id = :booking_id
+    )
+    SELECT p.payment_id, 'checkout' AS kind, p.method, p.status, p.amount_minor, p.currency,
+           CASE WHEN p.method = 'card' AND p.status = 'captured'
+                THEN p.amount_minor ELSE 0 END AS charged_minor,
+           p.credits_spent, p.hold_id, NULL::uuid AS subscription_id,
+           NULL::int AS cycle_number,
+           CASE WHEN p.status = 'open' THEN p.decline_code END AS decline_code,
+           CASE WHEN p.status = 'open' THEN p.decline_message END AS decline_message,
+           p.stripe_payment_intent_id AS payment_intent_id, p.created_at,
+           p.mentee_id AS payer_id
+    FROM payments p JOIN linked USING (payment_id)
+    UNION ALL
+    SELECT c.payment_id, 'cycle', 'subscription', 'paid', c.amount_minor, c.currency,
+           c.amount_minor, NULL, NULL, c.subscription_id, c.number, NULL, NULL, NULL,
+           c.created_at, s.mentee_id
+    FROM subscription_cycles c
+    JOIN linked USING (payment_id)
+    JOIN subscriptions s ON s.subscription_id = c.subscription_id
+    ORDER BY created_at, payment_id
+    """)
+_REFUNDS_OF_BOOKING = text("""
+    SELECT refund_id, payment_id, amount_minor, reason, status, credits_returned, created_at
+    FROM refunds WHERE booking_id = :booking_id
+    ORDER BY created_at, refund_id
+    """)
+
 
 class SqlStatementRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -87,3 +120,28 @@ class SqlStatementRepository:
             values |= {"at": before[0], "pid": before[1]}
         rows = await self._s.execute(query, values)
         return [StatementLine(**{**r._mapping, "kind": LineKind(r._mapping["kind"])}) for r in rows]
+
+    async def of_booking(self, booking_id: uuid.UUID) -> list[BookingPayment]:
+        """The payments that paid ``booking_id`` (none when payments does not know it),
+        each with the refunds made for that booking, oldest first."""
+        values = {"booking_id": booking_id}
+        rows = [r._mapping for r in await self._s.execute(_OF_BOOKING, values)]
+        if not rows:
+            return []
+        refunds: dict[uuid.UUID, list[RefundLine]] = {}
+        for r in await self._s.execute(_REFUNDS_OF_BOOKING, values):
+            m = dict(r._mapping)
+            refunds.setdefault(m.pop("payment_id"), []).append(RefundLine(**m))
+        found = []
+        for row in rows:
+            back = refunds.get(row["payment_id"], [])
+            done = [x for x in back if x.status == "succeeded"]
+            line = StatementLine(
+                **{k: v for k, v in row.items() if k not in ("payer_id", "kind")},
+                kind=LineKind(row["kind"]),
+                refunded_minor=sum(x.amount_minor for x in done),
+                credits_returned=sum(x.credits_returned or 0 for x in done),
+                booking_id=booking_id,
+            )
+            found.append(BookingPayment(line, row["payer_id"], tuple(back)))
+        return found

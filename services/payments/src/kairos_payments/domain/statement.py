@@ -39,3 +39,25 @@ class StatementLine:
     #: the PaymentIntent of a checkout or credit pack (a cycle's is its invoice's)
     payment_intent_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """Money (or, for a credit payment, credits) given back for a booking."""
+
+    refund_id: uuid.UUID
+    amount_minor: int
+    reason: str
+    status: str  # pending | succeeded
+    credits_returned: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BookingPayment:
+    """A payment that paid a booking (its checkout, or the subscription cycle that paid a
+    programme session), who paid it, and the refunds made for the booking."""
+
+    line: StatementLine
+    payer_id: uuid.UUID
+    refunds: tuple[RefundLine, ...]

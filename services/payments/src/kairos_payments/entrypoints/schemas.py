@@ -12,12 +12,12 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
 
 from kairos_contracts.types import Actor, PaymentMethod
 from kairos_payments.domain.credits import CreditPurchase, LedgerEntry, LedgerReason
 from kairos_payments.domain.payments import PaymentStatus
-from kairos_payments.domain.statement import LineKind, StatementLine
+from kairos_payments.domain.statement import BookingPayment, LineKind, RefundLine, StatementLine
 from kairos_payments.domain.subscriptions import Subscription, SubscriptionStatus
 from kairos_payments.service_layer.checkout import CheckoutResult
 from kairos_payments.service_layer.credits import Balance, PurchaseResult
@@ -274,6 +274,27 @@ class CreditsOut(BaseModel):
         return cls(user_id=b.user_id, balance=b.balance, ledger=ledger)
 
 
+_LINE_EXAMPLE: dict[str, JsonValue] = {
+    "payment_id": _UUID,
+    "kind": "checkout",
+    "method": "card",
+    "status": "captured",
+    "amount_minor": 4500,
+    "currency": "EUR",
+    "charged_minor": 4500,
+    "refunded_minor": 1000,
+    "credits_spent": None,
+    "credits_returned": 0,
+    "hold_id": _UUID,
+    "booking_id": _UUID,
+    "subscription_id": None,
+    "cycle_number": None,
+    "decline": None,
+    "payment_intent_id": "pi_123",
+    "created_at": _AT,
+}
+
+
 class StatementLineOut(BaseModel):
     """One payment of a person's statement. ``charged_minor`` is money taken from the card
     (an authorization not captured, a void or a credit payment take none);
@@ -281,31 +302,7 @@ class StatementLineOut(BaseModel):
     back for a credit payment. ``status`` is the payment's (checkout), ``paid`` (cycle)
     or the purchase's (credit pack)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "payment_id": _UUID,
-                    "kind": "checkout",
-                    "method": "card",
-                    "status": "captured",
-                    "amount_minor": 4500,
-                    "currency": "EUR",
-                    "charged_minor": 4500,
-                    "refunded_minor": 1000,
-                    "credits_spent": None,
-                    "credits_returned": 0,
-                    "hold_id": _UUID,
-                    "booking_id": _UUID,
-                    "subscription_id": None,
-                    "cycle_number": None,
-                    "decline": None,
-                    "payment_intent_id": "pi_123",
-                    "created_at": _AT,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_LINE_EXAMPLE]})
 
     payment_id: uuid.UUID
     kind: LineKind
@@ -351,6 +348,72 @@ class StatementLineOut(BaseModel):
             payment_intent_id=line.payment_intent_id,
             created_at=line.created_at,
         )
+
+
+class RefundOut(BaseModel):
+    """Given back for the booking: money to the card, or (a credit payment) credits, whose
+    count is ``credits_returned``. ``pending`` until Stripe (or the ledger) has made it."""
+
+    refund_id: uuid.UUID
+    amount_minor: int
+    reason: str = Field(examples=["booking_cancelled"])
+    status: Literal["pending", "succeeded"]
+    credits_returned: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: RefundLine) -> RefundOut:
+        return cls(
+            refund_id=r.refund_id,
+            amount_minor=r.amount_minor,
+            reason=r.reason,
+            status=cast(Literal["pending", "succeeded"], r.status),
+            credits_returned=r.credits_returned,
+            created_at=r.created_at,
+        )
+
+
+class BookingPaymentOut(StatementLineOut):
+    """A payment of a booking: its checkout (``card`` or ``credits``), or the subscription
+    cycle that paid a programme session (``kind: cycle``; its amount is the whole cycle's).
+    ``refunds`` are those made for this booking; ``refunded_minor`` and
+    ``credits_returned`` sum the ones made already."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_LINE_EXAMPLE,
+                    "payer_id": _UUID,
+                    "refunds": [
+                        {
+                            "refund_id": _UUID,
+                            "amount_minor": 1000,
+                            "reason": "booking_cancelled",
+                            "status": "succeeded",
+                            "credits_returned": None,
+                            "created_at": _AT,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    payer_id: uuid.UUID
+    refunds: list[RefundOut]
+
+    @classmethod
+    def of_booking(cls, p: BookingPayment) -> BookingPaymentOut:
+        line = StatementLineOut.of(p.line).model_dump()
+        return cls(**line, payer_id=p.payer_id, refunds=[RefundOut.of(r) for r in p.refunds])
+
+
+class BookingPaymentsOut(BaseModel):
+    """What paid a booking (one payment: its checkout or its cycle) and its refunds."""
+
+    booking_id: uuid.UUID
+    payments: list[BookingPaymentOut]
 
 
 class PeriodOut(BaseModel):

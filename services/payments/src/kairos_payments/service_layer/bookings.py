@@ -36,8 +36,13 @@ async def _payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, what: str) -> 
 async def on_booking_confirmed(
     event: BookingConfirmed, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
 ) -> None:
-    p = await _payment(uow, event.payment_id, "BookingConfirmed")
+    p = await uow.payments.get(event.payment_id)
     if p is None:
+        if event.payment_method == PaymentMethod.SUBSCRIPTION:
+            # a programme session: its cycle was paid already; remember which one paid it
+            await uow.payments.link_session(event.booking_id, event.payment_id)
+        else:
+            log.info("BookingConfirmed for payment %s that is not ours; skipped", event.payment_id)
         return
     if p.method == PaymentMethod.CREDITS:
         # Credits were taken at checkout; confirming settles them for good.
