@@ -4,7 +4,13 @@ behind a token says it can answer 401."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from pydantic import ValidationError
+
 from kairos_booking.bootstrap import bootstrap
+from kairos_booking.entrypoints.schemas import RangeIn, WeeklyRangeIn
 from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
 
@@ -50,3 +56,26 @@ def test_times_of_day_are_documented_as_the_strings_they_are_sent_as() -> None:
     ):  # fmt: skip
         prop = schemas[model]["properties"][field]
         assert prop["type"] == "string" and prop["pattern"], (model, field, prop)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["00:00", "09:30", "23:59", "24:00", "9:30", "09:3", "24:01", "25:00", "12:60", "0930",
+     " 09:30", "09:30:00", "", 570, None],
+)  # fmt: skip
+def test_the_documented_time_pattern_is_exactly_what_the_api_accepts(value: object) -> None:
+    """The document's pattern and the API's reading agree value by value: what matches is
+    taken (as its minutes), anything else (an integer included) is refused."""
+    schemas = build_http_app(bootstrap()).openapi()["components"]["schemas"]
+    pattern = schemas["WeeklyRangeIn"]["properties"]["start"]["pattern"]
+    documented = isinstance(value, str) and re.search(pattern, value) is not None
+    try:
+        taken = WeeklyRangeIn(weekday=0, start=value, end="24:00") if value != "24:00" else None
+        accepted = True
+    except ValidationError:
+        accepted = False
+    if value == "24:00":  # an end only: accepted as one, refused as a start (end after it)
+        accepted = RangeIn(start="23:00", end=value).end == 24 * 60
+    elif accepted:
+        assert taken is not None and value == f"{taken.start // 60:02d}:{taken.start % 60:02d}"
+    assert accepted == documented, (value, pattern)
