@@ -45,3 +45,18 @@ test("a mentor sees a booking appear live on the schedule", async ({ page, brows
   await expect(session.getByText("Not marked yet.")).toBeVisible();
   await mentee.context().close();
 });
+
+test("a new mentor has no profile yet and creates it on their schedule", async ({ page }) => {
+  const id = Date.now().toString(36);
+  await signInAs(page, "mentor", `Noor ${id}`, `noor-${id}@example.org`);
+  await page.getByRole("link", { name: "My schedule" }).click();
+  // GET /me/provider answers 404: the page offers to create the profile
+  await expect(page.getByText("You have no mentor profile yet.")).toBeVisible();
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  await page.getByLabel("Your time zone").fill("Europe/Madrid");
+  await page.getByRole("button", { name: "Create my profile" }).click();
+  await expect(page.getByText(`Noor ${id} · times in your zone, Europe/Madrid`)).toBeVisible();
+  await expect(page.getByText("No sessions booked yet.")).toBeVisible();
+  await page.reload(); // found again by GET /me/provider, not created twice
+  await expect(page.getByText(`Noor ${id} · times in your zone, Europe/Madrid`)).toBeVisible();
+});
