@@ -3,6 +3,7 @@
 // payment(s) and refunds (payments' read of the booking), a payment by its id (method,
 // amount, status), and reactivate a subscription by its id.
 import {
+  type BookerOut,
   type BookingPaymentOut,
   bookingGetBooking,
   paymentsAdminReactivateSubscription,
@@ -57,6 +58,10 @@ function paymentFacts(p: BookingPaymentOut): Facts {
   return facts;
 }
 
+function bookedBy(who: BookerOut): string {
+  return [who.display_name, who.email].filter(Boolean).join(", ") || who.user_id;
+}
+
 /** A booking (booking's read by id) and what paid it (payments' read of that booking):
  * two answers, each shown or refused on its own. */
 function BookingLookup() {
@@ -102,8 +107,8 @@ function BookingLookup() {
             ["Status", b.status],
             ["Price", money(b.amount_minor, b.currency)],
             ["Paid by", b.payment_method],
-            ["Refund", b.refund_amount_minor === null || b.refund_amount_minor === undefined ? "none" : money(b.refund_amount_minor, b.currency)],
-            ["Booked by", [b.booked_by.display_name, b.booked_by.email].filter(Boolean).join(", ") || b.booked_by.user_id],
+            ["Refund", b.refund_amount_minor == null ? "none" : money(b.refund_amount_minor, b.currency)],
+            ["Booked by", bookedBy(b.booked_by)],
             ["Hold", b.hold_id ?? "none (a programme session)"],
             ["Payment id", b.payment_id],
           ]}
