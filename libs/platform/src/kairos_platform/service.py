@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_contracts import Event
+from kairos_platform.clock import Clock, system_clock
 from kairos_platform.db import make_engine, make_session_factory
 from kairos_platform.messaging.consumer import BatchHandler, Handler
 from kairos_platform.messaging.tables import MessagingTables
@@ -80,18 +81,20 @@ def assemble(
     jobs: Sequence[Job] = (),
     batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
     context: Any = None,
+    clock: Clock = system_clock,
 ) -> Service[U]:
     """Wire a service from its parts; what a service's ``bootstrap()`` calls.
 
     ``settings`` and ``engine`` default to the ones the environment describes; tests pass
-    their own. Nothing connects here: the engine opens connections on first use.
+    their own, and may pin ``clock`` (what every unit of work answers as ``now()``).
+    Nothing connects here: the engine opens connections on first use.
     """
     settings = settings or ServiceSettings(SERVICE_NAME=name)
     engine = engine or make_engine(settings)
     sessions = make_session_factory(engine)
 
     def uow_factory() -> U:
-        return uow_class(sessions, tables, source=name)
+        return uow_class(sessions, tables, source=name, clock=clock)
 
     return Service(
         name=name,

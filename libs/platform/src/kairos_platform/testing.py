@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from kairos_contracts import Envelope, Event
+from kairos_platform.clock import Clock, system_clock
 
 if TYPE_CHECKING:
     from kairos_platform.service import Service
@@ -36,8 +38,9 @@ class FakeUnitOfWork:
     Services subclass it to add their fake repositories next to ``pings``.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, clock: Clock = system_clock) -> None:
         self.source = source
+        self._clock = clock
         self.cause: Envelope | None = None
         self.pings = FakePingRepository()
         self.inbox: set[tuple[str, uuid.UUID]] = set()
@@ -56,6 +59,9 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._pending = []
+
+    def now(self) -> datetime:
+        return self._clock()
 
     def caused_by(self, envelope: Envelope) -> None:
         self.cause = envelope

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kairos_contracts import Envelope, Event
+from kairos_platform.clock import Clock, system_clock
 from kairos_platform.logging import current_correlation_uuid, current_trace_context
 from kairos_platform.messaging import inbox, outbox
 from kairos_platform.messaging.tables import MessagingTables
@@ -29,10 +31,12 @@ class UnitOfWork:
         tables: MessagingTables,
         *,
         source: str,
+        clock: Clock = system_clock,
     ) -> None:
         self._session_factory = session_factory
         self.tables = tables
         self.source = source
+        self._clock = clock
         self.cause: Envelope | None = None
         self.correlation_id: uuid.UUID | None = None
         # what was emitted, in order: envelopes (emit) and ready rows (emit_many)
@@ -65,6 +69,10 @@ class UnitOfWork:
 
     def _open(self, session: AsyncSession) -> None:
         """Hook for subclasses: build repositories on the session."""
+
+    def now(self) -> datetime:
+        """The service's clock (``assemble(clock=...)``): what handlers read as now."""
+        return self._clock()
 
     def caused_by(self, envelope: Envelope) -> None:
         """Events emitted from now on are caused by ``envelope`` (same correlation id)."""

@@ -12,10 +12,11 @@ from kairos_attendance.adapters import orm
 from kairos_attendance.adapters.smtp import SmtpMailer
 from kairos_attendance.entrypoints import http
 from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
-from kairos_attendance.service_layer.context import Clock, Context, Mailer, shifted, wall_clock
+from kairos_attendance.service_layer.context import Context, Mailer
 from kairos_attendance.service_layer.handlers import event_handlers
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
+from kairos_platform.clock import Clock, offset_clock, system_clock
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
@@ -24,13 +25,12 @@ def bootstrap(
     settings: ServiceSettings | None = None,
     engine: AsyncEngine | None = None,
     mailer: Mailer | None = None,
-    clock: Clock = wall_clock,
+    clock: Clock = system_clock,
 ) -> Service[ServiceUnitOfWork]:
     conf = AttendanceSettings.from_service_settings(settings)
     context = Context(
         settings=conf,
         mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),
-        clock=shifted(clock, conf.clock_offset_s),
     )
     return assemble(
         name=SERVICE,
@@ -45,4 +45,6 @@ def bootstrap(
         # the consumer process sweeps absences and sends mails (SKIP LOCKED: any replicas)
         jobs=[run_sweep, run_mail_job],
         context=context,
+        # ATTENDANCE_CLOCK_OFFSET_S moves "now" ahead (demos, the end-to-end suite)
+        clock=offset_clock(clock, conf.clock_offset_s),
     )

@@ -1,5 +1,5 @@
 """The composition root. Tests call ``bootstrap(settings=..., engine=..., clients=...,
-mailer=...)`` to swap parts."""
+mailer=..., clock=...)`` to swap parts."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from kairos_calendar_sync.service_layer.context import Context, Mailer
 from kairos_calendar_sync.service_layer.handlers import event_handlers
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
+from kairos_platform.clock import Clock, system_clock
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
@@ -33,11 +34,12 @@ def bootstrap(
     engine: AsyncEngine | None = None,
     clients: ClientFactory | None = None,
     mailer: Mailer | None = None,
+    clock: Clock = system_clock,
 ) -> Service[ServiceUnitOfWork]:
     conf = CalendarSettings.from_service_settings(settings)
     context = Context(
         settings=conf,
-        clients=clients or client_factory(conf),
+        clients=clients or client_factory(conf, clock),
         box=SecretBox(conf.calendar_secret_key),
         policy=RetryPolicy(
             conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
@@ -58,4 +60,5 @@ def bootstrap(
         migrations=Path(__file__).parent / "migrations",
         jobs=[run_sync_worker, run_mail_job, run_reconciliation],
         context=context,
+        clock=clock,
     )

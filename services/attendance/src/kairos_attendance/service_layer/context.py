@@ -1,16 +1,15 @@
-"""The attendance service's own parts, besides its unit of work: settings, clock, mailer.
+"""The attendance service's own parts, besides its unit of work: settings and mailer.
 
 One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(context=...)``
 (``Service.context``): routes get it through ``entrypoints/deps.py``, jobs through
-:func:`context_of`. The clock is injected (tests pin it); no code below the entrypoints
-reads the wall clock.
+:func:`context_of`. The clock is the platform's (``kairos_platform.clock``), given to
+``assemble`` and read as ``uow.now()``: no code below the entrypoints reads the wall clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from kairos_attendance.service_layer.templates import Mail
@@ -19,21 +18,8 @@ from kairos_attendance.settings import AttendanceSettings
 from kairos_platform.mail import Delivery
 from kairos_platform.service import Service
 
-Clock = Callable[[], datetime]
 #: opens a unit of work (``Service.uow_factory``): for work of several transactions
 UowFactory = Callable[[], ServiceUnitOfWork]
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def shifted(clock: Clock, offset_s: float) -> Clock:
-    """``clock`` moved ``offset_s`` seconds ahead (ATTENDANCE_CLOCK_OFFSET_S)."""
-    if not offset_s:
-        return clock
-    offset = timedelta(seconds=offset_s)
-    return lambda: clock() + offset
 
 
 class Mailer(Protocol):
@@ -46,7 +32,6 @@ class Mailer(Protocol):
 class Context:
     settings: AttendanceSettings
     mailer: Mailer
-    clock: Clock = wall_clock
 
 
 def context_of(service: Service[Any]) -> Context:

@@ -29,6 +29,6 @@ async def subscribers(
         raise Forbidden("This belongs to someone else.", slug="not-owner")
     enrollments = await uow.standings.subscribers_of(mentor, after, limit)
     recent = await uow.sessions.recent_of(
-        [e.enrollment_id for e in enrollments], ctx.clock(), LAST_SESSIONS
+        [e.enrollment_id for e in enrollments], uow.now(), LAST_SESSIONS
     )
     return [(e, recent.get(e.enrollment_id, [])) for e in enrollments]

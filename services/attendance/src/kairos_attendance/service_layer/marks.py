@@ -96,7 +96,7 @@ async def join(
 ) -> Session:
     """The mentee joins: inside the window they are marked attended by the system. The
     session as it stands after (joining twice changes nothing more)."""
-    now = ctx.clock()
+    now = uow.now()
     s = await _session(uow, booking_id, lock=True)
     if s.mentee_user_id != caller.user_id:
         raise Forbidden("Only the session's mentee can join it.", slug="not-owner")
@@ -121,7 +121,7 @@ async def mark_by_mentor(
 ) -> tuple[Session, bool]:
     """The session's mentor (or an admin) marks or corrects attendance once it started.
     The session as it stands after, and whether the mark changed."""
-    now = ctx.clock()
+    now = uow.now()
     s = await _session(uow, booking_id, lock=True)
     admin = is_admin(caller)
     if not admin and s.provider_user_id != caller.user_id:

@@ -24,7 +24,7 @@ from kairos_platform.refusals import Conflict, NotFound
 async def reactivate(
     uow: ServiceUnitOfWork, ctx: Context, caller: Principal, enrollment_id: uuid.UUID
 ) -> Enrollment:
-    now = ctx.clock()
+    now = uow.now()
     e = await uow.standings.get(enrollment_id, lock=True)
     admin = is_admin(caller)
     # another mentor learns nothing about this enrollment, not even that it exists

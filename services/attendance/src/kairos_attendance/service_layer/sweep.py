@@ -25,9 +25,9 @@ async def sweep_batch(uow_factory: UowFactory, ctx: Context) -> int:
 
 
 async def _batch(uow_factory: UowFactory, ctx: Context) -> int:
-    now = ctx.clock()
-    cutoff = now - ctx.settings.sweep_grace
     async with uow_factory() as uow:
+        now = uow.now()
+        cutoff = now - ctx.settings.sweep_grace
         marked = await uow.sessions.mark_overdue_absent(cutoff, ctx.settings.sweep_batch_size, now)
         if not marked:
             return 0

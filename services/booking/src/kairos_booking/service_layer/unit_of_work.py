@@ -1,6 +1,6 @@
-"""The booking unit of work: the platform's, plus this service's repositories."""
-
-from datetime import UTC, datetime
+"""The booking unit of work: the platform's, plus this service's repositories. Its
+``now()`` is the platform's: the clock ``assemble`` was given (domain code gets ``now``
+passed in; fakes pin it)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,3 @@ class ServiceUnitOfWork(UnitOfWork):
         self.bookings = SqlBookingRepository(session)
         self.enrollments = SqlEnrollmentRepository(session)
         self.people = SqlPeopleRepository(session)
-
-    def now(self) -> datetime:
-        """The clock handlers read (domain code gets ``now`` passed in); fakes pin it."""
-        return datetime.now(UTC)

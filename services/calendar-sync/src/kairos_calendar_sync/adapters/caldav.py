@@ -10,7 +10,6 @@ look at what is there now and write again.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -26,6 +25,7 @@ from kairos_calendar_sync.service_layer.calendars import (
     Stored,
     Written,
 )
+from kairos_platform.clock import Clock, system_clock
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
 _PROPFIND = (
@@ -41,8 +41,17 @@ _QUERY = (
 
 
 class CalDavClient:
-    def __init__(self, url: str, username: str, password: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        timeout_s: float = 10.0,
+        clock: Clock = system_clock,
+    ) -> None:
         self.url = url if url.endswith("/") else url + "/"
+        self._clock = clock  # the DTSTAMP of what we write
         self._http = httpx.AsyncClient(auth=(username, password), timeout=timeout_s)
 
     async def aclose(self) -> None:
@@ -80,7 +89,7 @@ class CalDavClient:
     async def write(self, booking: Booking, stored: Stored) -> Written:
         href = self.href_for(booking.uid)
         url = urljoin(self.url, href)
-        body = ics.event_document(booking, stamp=datetime.now(UTC))
+        body = ics.event_document(booking, stamp=self._clock())
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
         if stored.etag and stored.href == href:
             resp = await self._send(

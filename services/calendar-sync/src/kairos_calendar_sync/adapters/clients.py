@@ -9,9 +9,10 @@ from kairos_calendar_sync.adapters.google import GoogleCalendarClient
 from kairos_calendar_sync.domain.connections import Connection, Kind
 from kairos_calendar_sync.service_layer.calendars import CalendarClient, ClientFactory
 from kairos_calendar_sync.settings import CalendarSettings
+from kairos_platform.clock import Clock, system_clock
 
 
-def client_factory(settings: CalendarSettings) -> ClientFactory:
+def client_factory(settings: CalendarSettings, clock: Clock = system_clock) -> ClientFactory:
     def make(connection: Connection, secret: dict[str, Any]) -> CalendarClient:
         if connection.kind is Kind.CALDAV:
             return CalDavClient(
@@ -19,6 +20,7 @@ def client_factory(settings: CalendarSettings) -> ClientFactory:
                 secret.get("username", ""),
                 secret.get("password", ""),
                 timeout_s=settings.calendar_timeout_s,
+                clock=clock,
             )
         return GoogleCalendarClient(
             connection.calendar_url,

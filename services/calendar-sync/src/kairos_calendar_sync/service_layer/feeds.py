@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime
 
 from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
@@ -35,7 +34,7 @@ async def render(uow: ServiceUnitOfWork, token: str) -> bytes:
     if user_id is None:
         raise _no_feed()
     live = await uow.bookings.live_for_user(user_id)
-    return ics.document(live, stamp=datetime.now(UTC))
+    return ics.document(live, stamp=uow.now())
 
 
 async def revoke(uow: ServiceUnitOfWork, caller: Principal, token: str) -> None:

@@ -7,7 +7,6 @@ nothing, so duplicates and reordering within a booking's key cannot add or undo 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TypeAlias
 
 from kairos_calendar_sync.domain.bookings import Booking, Participant, Status
@@ -52,7 +51,7 @@ async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork) -> None:
         b,
         [p for p in b.participants if p.user_id not in with_calendar],
         first=isinstance(e, BookingConfirmed | BookingRestored),
-        stamp=datetime.now(UTC),
+        stamp=uow.now(),
     )
     for mail in mails:
         await uow.mails.add(

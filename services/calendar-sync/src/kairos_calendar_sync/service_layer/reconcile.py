@@ -10,7 +10,6 @@ deleted outside Kairos). The sync worker then re-writes them. Policy: domain/dri
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from kairos_calendar_sync.domain.bookings import Status
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
@@ -101,6 +100,6 @@ def _report_deleted(uow: ServiceUnitOfWork, conn: Connection, e: Entry) -> None:
             error="The event was deleted outside Kairos; it is re-created (the session is on).",
             retryable=True,
             attempt=1,
-            failed_at=datetime.now(UTC),
+            failed_at=uow.now(),
         )
     )

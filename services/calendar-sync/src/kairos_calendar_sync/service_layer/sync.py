@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 
 from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
@@ -117,7 +116,7 @@ async def _record_success(
                 ical_uid=booking.uid,
                 ical_sequence=booking.sequence,
                 external_event_id=written.href or written.external_id,
-                synced_at=datetime.now(UTC),
+                synced_at=uow.now(),
             )
         )
         await uow.commit()
@@ -150,7 +149,7 @@ async def _record_failure(
                 error=error[:1000] or "calendar error",
                 retryable=not broken,
                 attempt=max(1, attempt),
-                failed_at=datetime.now(UTC),
+                failed_at=uow.now(),
             )
         )
         await uow.commit()
