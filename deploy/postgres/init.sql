@@ -1,6 +1,7 @@
 -- Runs once, when the compose PostgreSQL volume is first created
 -- (/docker-entrypoint-initdb.d). One database per service, each owned by its own role, and
--- no role may connect to another service's database (DESIGN.md section 1).
+-- no role may connect to another service's database: a service owns its data and others
+-- learn of it only through its events and its API.
 -- The passwords are for the local compose stack only.
 
 CREATE ROLE booking LOGIN PASSWORD 'booking';

@@ -1,4 +1,4 @@
-"""DESIGN.md flow 6 end to end, through the gateway: joining in the window, the mentor's
+"""Attendance end to end, through the gateway: joining in the window, the mentor's
 marks, the sweep's absences, warning and reprobation mails, the reprobated sessions
 cancelled in booking, the mentor dashboard, and the mentor's reactivation bringing them back.
 

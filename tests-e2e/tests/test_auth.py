@@ -1,4 +1,5 @@
-"""Auth through the gateway: who may call what (DESIGN.md section 4, issue 7).
+"""Auth through the gateway: who may call what (a JWT with the caller's roles; people see and
+change only their own data, an admin anyone's).
 
 Requests without a token, with an expired, forged or tampered token, a token for another
 issuer or audience, and requests for another user's data are refused with the right status

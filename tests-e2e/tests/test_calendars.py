@@ -1,4 +1,4 @@
-"""DESIGN.md flow 7 end to end: a mentee with a CalDAV calendar (the stack's Radicale) and a
+"""Calendars end to end: a mentee with a CalDAV calendar (the stack's Radicale) and a
 mentor without one (so invited by e-mail, read from the stack's Maildir), one-time paid
 bookings through the gateway, a cancellation, and the mentee's private ICS feed.
 
@@ -213,8 +213,9 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
 
 
 async def test_restored_subscription_sessions_get_fresh_events(gateway: Gateway) -> None:
-    """Flow 5's calendar half: unsubscribing cancels every session's event, reactivating
-    brings each back CONFIRMED with a higher SEQUENCE, still one event per session."""
+    """Unsubscribe and reactivation, the calendar's half: unsubscribing cancels every
+    session's event, reactivating brings each back CONFIRMED with a higher SEQUENCE, still
+    one event per session."""
     mentee_address, calendar, user = await mentee_with_calendar(gateway)
     today = datetime.now(ZoneInfo(ZONE)).weekday()
     market = Market(gateway, pattern=[{"weekday": (today + 2) % 7, "time": "10:00"}])

@@ -1,4 +1,4 @@
-"""DESIGN.md flows 1-3 end to end, through the gateway, with real tokens, the real
+"""Paid one-time sessions end to end, through the gateway, with real tokens, the real
 localstripe and every service process: a paid one-time session, abandoned and failed
 payments that leave the slot bookable at once, and paying with credits.
 """
@@ -193,7 +193,8 @@ async def test_credits_pay_for_a_session_and_too_few_is_a_402(gateway: Gateway) 
 async def test_payers_racing_for_the_last_seat_never_overbook_or_pay_for_nothing(
     gateway: Gateway,
 ) -> None:
-    """DESIGN.md flow 2: ten payers at once for the last seat of a capacity-3 slot."""
+    """Ten payers at once for the last seat of a capacity-3 slot: one holds it, pays and is
+    booked; the nine others are refused their hold (409) and pay nothing."""
     import asyncio
 
     market = Market(gateway, capacity=3)

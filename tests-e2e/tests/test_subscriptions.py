@@ -1,7 +1,7 @@
-"""DESIGN.md flows 4 and 5 end to end, through the gateway with real tokens, the real
-localstripe and every service process: a mentee subscribes to a mentor's weekly programme
-(Europe/Madrid), the paid first cycle books one session per occurrence of the pattern,
-unsubscribing cancels every future session as `unsubscribed` at that time, and
+"""Subscriptions, unsubscribe and reactivation end to end, through the gateway with real
+tokens, the real localstripe and every service process: a mentee subscribes to a mentor's
+weekly programme (Europe/Madrid), the paid first cycle books one session per occurrence of
+the pattern, unsubscribing cancels every future session as `unsubscribed` at that time, and
 reactivating (the mentee's route, then the admin's) restores exactly those sessions.
 """
 

@@ -1,4 +1,5 @@
-"""Registry, topics and catalog agree with each other and with DESIGN.md section 2."""
+"""Registry, topics and catalog agree with each other and with the list of events below:
+who publishes each event and who consumes it."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ from kairos_contracts.topics import (
     is_dlq,
 )
 
-# DESIGN.md's events, and ours: OfferingPublished (payments bills at booking's price).
-DESIGN_EVENTS = """
+# Every event that crosses a service boundary; OfferingPublished because payments bills a
+# subscription at the price booking decides.
+EVENTS = """
 HoldPlaced HoldReleased HoldExpired BookingConfirmed BookingRejected BookingCancelled
 BookingRestored BookingRescheduled PaymentVerified PaymentCancelled PaymentFailed
 PaymentCaptured PaymentVoided PaymentRefunded CreditsPurchased SubscriptionCancelled
@@ -41,8 +43,8 @@ MenteeReactivated CalendarEventSynced CalendarSyncFailed Ping Pong OfferingPubli
 """.split()
 
 
-def test_every_design_event_is_registered():
-    assert {c.TYPE for c in all_events()} == set(DESIGN_EVENTS)
+def test_exactly_these_events_are_registered():
+    assert {c.TYPE for c in all_events()} == set(EVENTS)
 
 
 def test_type_version_pairs_are_unique():
@@ -141,7 +143,7 @@ def test_every_topic_has_one_producing_service():
     assert all(len(s) == 1 for s in owners.values()), owners
 
 
-def test_design_table():
+def test_who_publishes_and_consumes_what():
     names = lambda evs: {c.TYPE for c in evs} - {"Ping", "Pong"}  # noqa: E731
     assert names(published_by("booking")) == {
         "OfferingPublished", "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed",

@@ -1,8 +1,8 @@
 """Which service publishes and which services consume each event type.
 
-This is DESIGN.md section 2 as data, so that wiring (which topics a service subscribes
-to), the AsyncAPI documents and the tests all come from one table. Additions to the
-DESIGN examples, and why:
+One table, so that wiring (which topics a service subscribes to), the AsyncAPI documents
+and the tests all come from it. The entries that are not the obvious "the service that owns
+the fact publishes it, the services that react consume it", and why:
 
 * payments also consumes HoldPlaced (to learn the amount booking decided: the client
   never sends it) and HoldReleased (to cancel the PaymentIntent of a hold the mentee
@@ -10,7 +10,7 @@ DESIGN examples, and why:
 * booking also consumes PaymentCancelled (a payment that ended unpaid releases its hold
   at once); PaymentFailed (a declined card) it does not: the payer keeps the hold until it
   expires and may pay with another card;
-* OfferingPublished (booking -> payments) is new: payments bills a subscription at the
+* OfferingPublished (booking -> payments): payments bills a subscription at the
   recurring offering's price, which only booking decides.
 
 A consumer subscribes to whole topics, so it also receives the other types on them; it

@@ -1,9 +1,9 @@
-"""Flow 6 across both services, each on its own real database, events carried from one's
-outbox to the other's Dispatcher as the relay and consumer would: booking's sessions reach
-attendance; two absences reprobate; booking cancels the rest of the cycle (reason
-reprobated, nothing refunded, subscription untouched); only the subscriber's mentor sees
-and reactivates them; booking restores the future sessions within the cycle; the mentee is
-mailed. Both services read the same pinned clock."""
+"""Reprobation and reactivation across both services, each on its own real database,
+events carried from one's outbox to the other's Dispatcher as the relay and consumer would:
+booking's sessions reach attendance; two absences reprobate; booking cancels the rest of
+the cycle (reason reprobated, nothing refunded, subscription untouched); only the
+subscriber's mentor sees and reactivates them; booking restores the future sessions within
+the cycle; the mentee is mailed. Both services read the same pinned clock."""
 
 from __future__ import annotations
 

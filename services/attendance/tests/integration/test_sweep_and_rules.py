@@ -1,4 +1,4 @@
-"""The absence sweep and seed 002's rules on real PostgreSQL, mails through the real SMTP
+"""The absence sweep and the absence rules on real PostgreSQL, mails through the real SMTP
 sink: absent/attended/absent warns only; absent/absent reprobates; two sweeps at once mark
 each session once and send each mail once."""
 

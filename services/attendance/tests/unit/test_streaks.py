@@ -1,4 +1,5 @@
-"""Seed 002's rules as a pure function over an enrollment's ordered marks."""
+"""The absence rules (the absence opening a run warns, two in a row reprobate, an attended
+session ends the run) as a pure function over an enrollment's ordered marks."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Seed 000 through the real Dispatcher and PostgreSQL: unsubscribe cancels the future
-sessions; reactivation restores exactly those in one transaction (a failure in the middle
-restores none), visible at once in the mentee's upcoming sessions."""
+"""Unsubscribe and reactivation through the real Dispatcher and PostgreSQL: unsubscribe
+cancels the future sessions; reactivation restores exactly those in one transaction (a
+failure in the middle restores none), visible at once in the mentee's upcoming sessions."""
 
 from __future__ import annotations
 

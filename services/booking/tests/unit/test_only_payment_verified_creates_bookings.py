@@ -1,4 +1,4 @@
-"""DESIGN 1: PaymentVerified is the only trigger for creating a booking.
+"""PaymentVerified is the only trigger for creating a booking.
 
 Scans the package source: the ``bookings`` table is inserted into in exactly two places:
 ``SqlBookingRepository.add``, which only two functions call: ``payment_events._confirm``
@@ -120,7 +120,7 @@ def test_only_the_payment_verified_batch_handler_adds_bookings_in_bulk() -> None
 
 
 def test_subscription_handlers_never_insert() -> None:
-    """Unsubscribe and reactivation only update rows (seed 000: restore, never re-create)."""
+    """Unsubscribe and reactivation only update rows (a session is restored, never re-created)."""
     here = "service_layer/subscriptions.py"
     assert all(path != here for path, _ in _where(_calls("bookings.add")))
     assert all(path != here for path, _ in _where(_is_bookings_insert))

@@ -1,6 +1,7 @@
-"""Seed 002, booking's side, with fakes and a pinned clock: a reprobation cancels the rest
-of the cycle (billing untouched), a cycle paid while reprobated stays cancelled, and a
-reactivation restores the future sessions by UPDATE, never beyond the paid cycle."""
+"""Reprobation and reactivation, booking's side, with fakes and a pinned clock: a
+reprobation cancels the rest of the cycle (billing untouched), a cycle paid while reprobated
+stays cancelled, and a reactivation restores the future sessions by UPDATE, never beyond the
+paid cycle."""
 
 from __future__ import annotations
 

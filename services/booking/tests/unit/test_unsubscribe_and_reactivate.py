@@ -1,5 +1,5 @@
-"""Seed 000 with fakes and a pinned clock: unsubscribe cancels the future sessions;
-reactivation restores exactly those, and nothing else."""
+"""Unsubscribe and reactivation with fakes and a pinned clock: unsubscribe cancels the
+future sessions; reactivation restores exactly those, and nothing else."""
 
 from __future__ import annotations
 

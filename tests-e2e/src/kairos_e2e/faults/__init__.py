@@ -1,2 +1,3 @@
 """Fault injection: a mixed workload on the whole local stack while processes die, the
-broker freezes, PostgreSQL restarts and webhooks misbehave; then invariants (issue 8)."""
+broker freezes, PostgreSQL restarts and webhooks misbehave; then the invariants
+(``invariants``) are checked straight from each service's database."""

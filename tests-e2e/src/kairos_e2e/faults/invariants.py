@@ -292,7 +292,7 @@ async def check_projections(
     return _check("projections caught up with booking", len(truth), bad)
 
 
-# -- seed 000 ---------------------------------------------------------------------------
+# -- restores: a reactivation brings back only what its unsubscribe cancelled -------------
 
 
 async def check_restores(booking: asyncpg.Connection, payments: asyncpg.Connection) -> Check:
@@ -352,7 +352,7 @@ async def check_restores(booking: asyncpg.Connection, payments: asyncpg.Connecti
                                WHERE r.booking_id = b.booking_id)"""
     )
     bad += [f"{r['booking_id']}: still unsubscribed-cancelled, enrollment active" for r in missed]
-    return _check("restored bookings follow seed 000's rule", len(rows), bad)
+    return _check("restored bookings follow the restore rule", len(rows), bad)
 
 
 # -- mail -------------------------------------------------------------------------------

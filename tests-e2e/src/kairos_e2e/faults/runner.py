@@ -79,7 +79,7 @@ class Result:
         out.append("== workload (request:status -> count)")
         out += [f"  {k}: {v}" for k, v in sorted(self.stats.items())]
         fives = {k: v for k, v in self.stats.items() if k.split(":")[-1].startswith("5")}
-        # not an invariant; DESIGN wants 503 while a dependency is lost: a 500 or 502 here is
+        # not an invariant; a lost dependency must answer 503 (Retry-After): a 500 or 502 here is
         # a bug to look at (services map transient database errors, the gateway a down process)
         out.append(f"== 5xx answers seen: {fives}")
         out.append(f"== quiet: {'yes' if self.quiet else 'NO'} {self.quiet_note}")

@@ -1,4 +1,5 @@
-"""Absence streaks per enrollment, in session order (seed 002). Pure; no I/O.
+"""Absence streaks per enrollment, in session order, and the warnings and reprobations they
+call for. Pure; no I/O.
 
 The input is the enrollment's sessions that were not cancelled, each with its mark
 (attended, absent, or not marked yet), ordered by start. Unmarked sessions (in the future,

@@ -1,4 +1,5 @@
-"""Apply seed 002's rules after marks change, for a whole batch of enrollments at once.
+"""Apply the absence rules after marks change, for a whole batch of enrollments at once:
+the absence opening a run warns, two absences in a row reprobate.
 
 In the transaction that changed the marks: lock the enrollments' standing rows (id order),
 judge each enrollment's ordered history (domain.streaks.judge), announce what is new

@@ -222,7 +222,7 @@ class SqlBookingRepository:
     async def restorable(
         self, enrollment_id: uuid.UUID, undoes: datetime, today: date, now: datetime
     ) -> list[Booking]:
-        """Seed 000's rule (domain.recurring.restorable), row-locked: cancelled as
+        """The restore rule (domain.recurring.restorable), row-locked: cancelled as
         unsubscribed at or after ``undoes``, dated ``today`` or later, not yet started."""
         c = bookings.c
         query = (

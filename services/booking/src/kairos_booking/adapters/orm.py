@@ -214,8 +214,8 @@ bookings = Table(
         unique=True,
         postgresql_where=text("subscription_id IS NULL"),
     ),
-    # seed 000: one session per offering, mentee and date; a cancelled one keeps its row,
-    # so restoring it is an UPDATE (never a second row)
+    # one session per offering, mentee and date; a cancelled one keeps its row, so a
+    # reactivation restores it by UPDATE (never a second row)
     Index(
         "ux_bookings_session_per_day",
         "offering_id",

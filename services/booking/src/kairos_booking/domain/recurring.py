@@ -97,10 +97,10 @@ def closed_for(session: PlannedSession, offering: Offering, availability: Availa
 
 
 def restorable(booking: Booking, undoes: datetime, now: datetime, zone: ZoneInfo) -> bool:
-    """Seed 000's rule: cancelled because of *this* unsubscribe (reason unsubscribed,
-    cancelled at or after its time), dated today or later in the provider's zone, and not
-    yet started (a session earlier today stays cancelled). The SQL query applies the
-    same rule; this is its reference."""
+    """The restore rule of a reactivation: cancelled because of *this* unsubscribe (reason
+    unsubscribed, cancelled at or after its time), dated today or later in the provider's
+    zone, and not yet started (a session earlier today stays cancelled). The SQL query
+    applies the same rule; this is its reference."""
     today = now.astimezone(zone).date()
     return (
         booking.status is BookingStatus.CANCELLED

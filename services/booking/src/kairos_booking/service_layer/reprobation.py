@@ -1,4 +1,5 @@
-"""Attendance's reprobation and reactivation (seed 002), in the Dispatcher's transaction.
+"""Attendance's reprobation (two absences in a row) and reactivation, in the Dispatcher's
+transaction.
 
 MenteeReprobated: the enrollment remembers the reprobation (``reprobated_at``) and every
 confirmed session of its current subscription that starts after that time is cancelled:

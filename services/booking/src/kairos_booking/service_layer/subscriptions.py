@@ -1,4 +1,6 @@
-"""Unsubscribe and reactivation (seed 000), in the Dispatcher's transaction.
+"""Unsubscribe and reactivation, in the Dispatcher's transaction: a reactivation restores,
+by UPDATE and never by creating one, the sessions its unsubscribe cancelled that have not
+started.
 
 SubscriptionCancelled cancels every confirmed session of that subscription starting after
 ``unsubscribed_at`` (reason ``unsubscribed``, cancelled at that time, refund 0: billing is
