@@ -3,9 +3,14 @@
 Each process (HTTP, consumer, relay) of a service gets its own environment from whoever
 starts it (the local stack, compose, Kubernetes), so names are unprefixed: ``DATABASE_URL``
 is *this service's* database.
+
+A service's settings extend :class:`ServiceSettings` (and :class:`MailSettings` when it sends
+mail) with its own fields; its ``bootstrap`` reads them with ``from_service_settings``.
 """
 
 from __future__ import annotations
+
+from typing import Self
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +62,17 @@ class ServiceSettings(BaseSettings):
     # A consumer killed without leaving its group gives up its partitions after this long.
     consumer_session_timeout_ms: int = Field(default=6000, alias="CONSUMER_SESSION_TIMEOUT_MS")
 
+    @classmethod
+    def from_service_settings(cls, settings: ServiceSettings | None, *, service: str) -> Self:
+        """This service's settings from what ``bootstrap`` was handed: those themselves when
+        they already are, the environment's when none (SERVICE_NAME ``service``), or plain
+        ServiceSettings (tests, the platform) kept and completed with our own fields."""
+        if isinstance(settings, cls):
+            return settings
+        if settings is None:
+            return cls(SERVICE_NAME=service)
+        return cls.model_validate(settings.model_dump(by_alias=True))
+
     @property
     def sqlalchemy_url(self) -> str:
         """The URL with the asyncpg driver, whatever scheme the operator gave."""
@@ -70,3 +86,13 @@ class ServiceSettings(BaseSettings):
     def asyncpg_dsn(self) -> str:
         """The plain libpq-style URL asyncpg's own connect() wants (LISTEN/NOTIFY)."""
         return "postgresql://" + self.sqlalchemy_url.removeprefix("postgresql+asyncpg://")
+
+
+class MailSettings(ServiceSettings):
+    """Settings of a service that sends mail (``kairos_platform.mail``): where its SMTP
+    server is and who the mails are from (each service gives its own default sender)."""
+
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_from: str = Field(default="Kairos <noreply@kairos.local>", alias="SMTP_FROM")
+    mail_batch_size: int = Field(default=50, ge=1, alias="MAIL_BATCH_SIZE")

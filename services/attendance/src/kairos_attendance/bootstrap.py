@@ -27,7 +27,7 @@ def bootstrap(
     mailer: Mailer | None = None,
     clock: Clock = system_clock,
 ) -> Service[ServiceUnitOfWork]:
-    conf = AttendanceSettings.from_service_settings(settings)
+    conf = AttendanceSettings.from_service_settings(settings, service=SERVICE)
     context = Context(
         settings=conf,
         mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),

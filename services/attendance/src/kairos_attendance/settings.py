@@ -8,10 +8,10 @@ from datetime import timedelta
 from pydantic import Field
 
 from kairos_attendance.domain.window import JoinWindow
-from kairos_platform.settings import ServiceSettings
+from kairos_platform.settings import MailSettings
 
 
-class AttendanceSettings(ServiceSettings):
+class AttendanceSettings(MailSettings):
     join_opens_before_min: float = Field(default=10, ge=0, alias="JOIN_OPENS_BEFORE_MIN")
     join_closes_after_min: float = Field(default=15, ge=0, alias="JOIN_CLOSES_AFTER_MIN")
     # A session that ended more than this long ago with no mark is an absence (the mentor
@@ -27,10 +27,8 @@ class AttendanceSettings(ServiceSettings):
     # Python work overlaps PostgreSQL's; SKIP LOCKED keeps them apart as it does replicas.
     sweep_concurrency: int = Field(default=2, ge=1, le=8, alias="SWEEP_CONCURRENCY")
 
-    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
-    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    # SMTP_HOST, SMTP_PORT and MAIL_BATCH_SIZE: MailSettings
     smtp_from: str = Field(default="Kairos <attendance@kairos.local>", alias="SMTP_FROM")
-    mail_batch_size: int = Field(default=50, ge=1, alias="MAIL_BATCH_SIZE")
     mail_poll_interval_s: float = Field(default=2.0, gt=0, alias="MAIL_POLL_INTERVAL_S")
     mail_lease_s: float = Field(default=60.0, gt=0, alias="MAIL_LEASE_S")
     mail_backoff_base_s: float = Field(default=5.0, ge=0, alias="MAIL_BACKOFF_BASE_S")
@@ -48,10 +46,3 @@ class AttendanceSettings(ServiceSettings):
     @property
     def sweep_grace(self) -> timedelta:
         return timedelta(minutes=self.sweep_grace_min)
-
-    @classmethod
-    def from_service_settings(cls, settings: ServiceSettings | None) -> AttendanceSettings:
-        """Tests and the platform may hand plain ServiceSettings: keep them, add ours."""
-        if settings is None or isinstance(settings, AttendanceSettings):
-            return settings or cls(SERVICE_NAME="attendance")
-        return cls.model_validate(settings.model_dump(by_alias=True))

@@ -36,7 +36,7 @@ def bootstrap(
     mailer: Mailer | None = None,
     clock: Clock = system_clock,
 ) -> Service[ServiceUnitOfWork]:
-    conf = CalendarSettings.from_service_settings(settings)
+    conf = CalendarSettings.from_service_settings(settings, service=SERVICE)
     context = Context(
         settings=conf,
         clients=clients or client_factory(conf, clock),

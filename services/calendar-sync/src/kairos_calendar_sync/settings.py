@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kairos_platform.settings import ServiceSettings
+from kairos_platform.settings import MailSettings
 
 #: A development-only Fernet key. Anyone reading this source can decrypt what it sealed, so
 #: the service logs a loud warning whenever it is used (see adapters/secrets.py).
 DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
 
 
-class CalendarSettings(ServiceSettings):
+class CalendarSettings(MailSettings):
     # The stack's CalDAV server (Radicale locally); users connect their own calendars.
     caldav_url: str | None = Field(default=None, alias="CALDAV_URL")
-    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
-    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    # SMTP_HOST, SMTP_PORT and MAIL_BATCH_SIZE: MailSettings
     smtp_from: str = Field(default="Kairos <calendar@kairos.local>", alias="SMTP_FROM")
     # Fernet key for connection credentials at rest.
     calendar_secret_key: str = Field(default=DEV_SECRET_KEY, alias="CALENDAR_SECRET_KEY")
@@ -37,11 +36,3 @@ class CalendarSettings(ServiceSettings):
     # This many failures in a row mark a connection broken (the user must test/reconnect).
     broken_after_failures: int = Field(default=8, alias="CALENDAR_BROKEN_AFTER_FAILURES")
     reconcile_interval_s: float = Field(default=300.0, alias="CALENDAR_RECONCILE_INTERVAL_S")
-    mail_batch_size: int = Field(default=50, alias="MAIL_BATCH_SIZE")
-
-    @classmethod
-    def from_service_settings(cls, settings: ServiceSettings | None) -> CalendarSettings:
-        """Tests and the platform may hand plain ServiceSettings: keep them, add ours."""
-        if settings is None or isinstance(settings, CalendarSettings):
-            return settings or cls(SERVICE_NAME="calendar-sync")
-        return cls.model_validate(settings.model_dump(by_alias=True))

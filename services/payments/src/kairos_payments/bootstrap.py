@@ -26,7 +26,7 @@ def bootstrap(
     engine: AsyncEngine | None = None,
     gateway: StripeGateway | None = None,
 ) -> Service[ServiceUnitOfWork]:
-    conf = PaymentsSettings.from_service_settings(settings)
+    conf = PaymentsSettings.from_service_settings(settings, service=SERVICE)
     stripe = gateway or SdkStripeGateway(conf)  # no I/O until the first call
     return assemble(
         name=SERVICE,

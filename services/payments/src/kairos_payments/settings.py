@@ -29,10 +29,3 @@ class PaymentsSettings(ServiceSettings):
     checkout_takeover_s: float = Field(default=30.0, alias="CHECKOUT_TAKEOVER_S")
     # A payment waiting for a Stripe call (or an authorization) this long is re-checked.
     stale_after_s: float = Field(default=15.0, alias="PAYMENT_STALE_AFTER_S")
-
-    @classmethod
-    def from_service_settings(cls, settings: ServiceSettings | None) -> PaymentsSettings:
-        """Tests and the platform may hand plain ServiceSettings: keep them, add ours."""
-        if settings is None or isinstance(settings, PaymentsSettings):
-            return settings or cls(SERVICE_NAME="payments")
-        return cls.model_validate(settings.model_dump(by_alias=True))
