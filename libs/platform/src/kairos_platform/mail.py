@@ -10,20 +10,34 @@ since smtplib blocks.
 ``deliver`` reports how far it got: the server accepted the first ``sent`` mails of the
 batch, in order, and ``error`` says why the next one was not taken (the server is down or
 refused it). The job marks what was sent and retries the rest later.
+
+The mail job (:func:`send_once`, :func:`run_mail_job`) is the same for every service: rows
+of its ``email_outbox`` (a ``kairos_platform.leased_queue``) are claimed with SKIP LOCKED
+and a lease, so replicas never send the same row at the same time; a batch goes out over
+one SMTP session (:class:`SmtpMailer`) and its outcome is recorded in one transaction. The
+one window left is a crash after the SMTP server accepted mails of a batch and before they
+were marked: those go again with the same Message-ID, which mail clients fold into one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formatdate, parseaddr
-from typing import cast
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar, cast
+
+from kairos_platform.jobs import run_loop
+from kairos_platform.settings import MailSettings
+
+log = logging.getLogger(__name__)
 
 # SMTP wants CRLF line ends, and smtplib leaves bytes as they are
 _WIRE = compat32.clone(linesep="\r\n")
@@ -101,3 +115,130 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as exc:
             return Delivery(sent, f"SMTP: {type(exc).__name__}: {exc}")
         return Delivery(sent)
+
+
+M = TypeVar("M", contravariant=True)
+Q = TypeVar("Q", bound="Queued")
+
+
+class Mailer(Protocol[M]):
+    async def send(self, mails: Sequence[M]) -> Delivery:
+        """Send in order, stopping at the first mail the server does not take."""
+        ...
+
+
+class SmtpMailer(Generic[M]):
+    """A service's mails over SMTP, a batch per session: ``outgoing`` makes each mail the
+    message it is (the service's templates, attachments, Message-ID)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        outgoing: Callable[[M], Outgoing],
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._smtp = SmtpSender(host, port, sender, timeout_s)
+        self._outgoing = outgoing
+
+    @classmethod
+    def of(cls, settings: MailSettings, outgoing: Callable[[M], Outgoing]) -> SmtpMailer[M]:
+        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_from, outgoing)
+
+    async def send(self, mails: Sequence[M]) -> Delivery:
+        return await self._smtp.deliver([self._outgoing(m) for m in mails])
+
+
+class Queued(Protocol):
+    """A claimed row of a service's mail queue."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+class MailQueue(Protocol[Q]):
+    """The mail queue's repository (a ``LeasedQueue``): what the mail job needs of it."""
+
+    async def claim(self, limit: int, lease_s: float) -> list[Q]: ...
+    async def settle(
+        self, ids: Sequence[int], done: int, error: str | None, backoff_s: float
+    ) -> None: ...
+
+
+class MailUow(Protocol[Q]):
+    """A unit of work with the service's mail queue as ``mails``."""
+
+    @property
+    def mails(self) -> MailQueue[Q]: ...
+    async def commit(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    """How a service's mail job paces itself."""
+
+    batch_size: int
+    #: a claimed row is the worker's this long (longer than a batch's SMTP session)
+    lease_s: float
+    #: the job looks for due mails this often when it found none (or SMTP refused)
+    poll_interval_s: float
+    #: seconds before a mail the server did not take is tried again, by its attempts so far
+    backoff_s: Callable[[int], float]
+
+
+def exponential_backoff(base_s: float, max_s: float) -> Callable[[int], float]:
+    """``base_s``, twice that, four times... after the 1st, 2nd, 3rd... failure, capped."""
+
+    def backoff_s(failures: int) -> float:
+        if failures <= 0:
+            return 0.0
+        return float(min(max_s, base_s * 2 ** (failures - 1)))
+
+    return backoff_s
+
+
+async def send_once(
+    uow_factory: Callable[[], MailUow[Q]], mailer: Mailer[Q], policy: MailPolicy
+) -> int:
+    """One batch through ``mailer``; how many mails were claimed (0: nothing due, or the
+    server did not take one: the job waits before it tries again)."""
+    async with uow_factory() as uow:
+        batch = await uow.mails.claim(policy.batch_size, policy.lease_s)
+        await uow.commit()
+    if not batch:
+        return 0
+    delivery = await mailer.send(batch)
+    wait_s = 0.0
+    if delivery.error is not None and delivery.sent < len(batch):
+        failed = batch[delivery.sent]
+        log.warning("mail %s not sent yet: %s", failed.id, delivery.error)
+        wait_s = policy.backoff_s(failed.attempts + 1)
+    async with uow_factory() as uow:
+        await uow.mails.settle([q.id for q in batch], delivery.sent, delivery.error, wait_s)
+        await uow.commit()
+    return 0 if delivery.error is not None else len(batch)
+
+
+async def run_mail_job(
+    stop: asyncio.Event,
+    uow_factory: Callable[[], MailUow[Q]],
+    mailer: Mailer[Q],
+    policy: MailPolicy,
+) -> None:
+    """The mail job: a batch at a time while mails are due, until ``stop``."""
+    await run_loop(
+        stop,
+        lambda: send_once(uow_factory, mailer, policy),
+        policy.poll_interval_s,
+        name="mail job",
+    )

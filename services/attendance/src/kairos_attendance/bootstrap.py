@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_attendance import SERVICE
 from kairos_attendance.adapters import orm
-from kairos_attendance.adapters.smtp import SmtpMailer
+from kairos_attendance.adapters.smtp import outgoing
 from kairos_attendance.entrypoints import http
 from kairos_attendance.entrypoints.jobs import run_mail_job, run_sweep
 from kairos_attendance.service_layer.context import Context, Mailer
@@ -17,6 +17,7 @@ from kairos_attendance.service_layer.handlers import event_handlers
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
 from kairos_platform.clock import Clock, offset_clock, system_clock
+from kairos_platform.mail import SmtpMailer
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
@@ -30,7 +31,7 @@ def bootstrap(
     conf = AttendanceSettings.from_service_settings(settings, service=SERVICE)
     context = Context(
         settings=conf,
-        mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),
+        mailer=mailer or SmtpMailer.of(conf, outgoing),
     )
     return assemble(
         name=SERVICE,

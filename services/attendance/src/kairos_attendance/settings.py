@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic import Field
 
 from kairos_attendance.domain.window import JoinWindow
+from kairos_platform.mail import MailPolicy, exponential_backoff
 from kairos_platform.settings import MailSettings
 
 
@@ -46,3 +47,12 @@ class AttendanceSettings(MailSettings):
     @property
     def sweep_grace(self) -> timedelta:
         return timedelta(minutes=self.sweep_grace_min)
+
+    @property
+    def mail_policy(self) -> MailPolicy:
+        return MailPolicy(
+            batch_size=self.mail_batch_size,
+            lease_s=self.mail_lease_s,
+            poll_interval_s=self.mail_poll_interval_s,
+            backoff_s=exponential_backoff(self.mail_backoff_base_s, self.mail_backoff_max_s),
+        )

@@ -17,16 +17,17 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from kairos_attendance.adapters.smtp import SmtpMailer
+from kairos_attendance.adapters.smtp import outgoing
 from kairos_attendance.bootstrap import bootstrap
 from kairos_attendance.service_layer.context import Context, UowFactory, context_of
-from kairos_attendance.service_layer.mail import send_once
+from kairos_attendance.service_layer.templates import QueuedMail
 from kairos_attendance.settings import AttendanceSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed
 from kairos_contracts.types import BillingCycle, Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.auth import JWTVerifier, StaticKeySource
+from kairos_platform.mail import SmtpMailer, send_once
 from kairos_platform.messaging.consumer import Dispatcher, Record
 from kairos_platform.migrations import upgrade
 from kairos_platform.runtime import build_dispatcher, build_http_app
@@ -53,7 +54,7 @@ class Att:
     dispatcher: Dispatcher
     private_key: bytes
     clock: Clock
-    mailer: SmtpMailer
+    mailer: SmtpMailer[QueuedMail]
 
     @property
     def ctx(self) -> Context:
@@ -92,8 +93,12 @@ class Att:
         )
         return [Envelope.model_validate(r.payload) for r in rows]
 
+    async def send_once(self) -> int:
+        """One pass of the mail job (kairos_platform.mail.send_once)."""
+        return await send_once(self.uows, self.mailer, self.ctx.settings.mail_policy)
+
     async def send_mails(self) -> None:
-        while await send_once(self.uows, self.ctx, self.mailer):
+        while await self.send_once():
             pass
 
 
@@ -108,7 +113,7 @@ async def open_att(
     url: str, keypair: tuple[bytes, bytes], smtp_port: int, clock: Clock, **extra: Any
 ) -> Att:
     settings = settings_for(url, smtp_port, **extra)
-    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.smtp_from)
+    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.smtp_from, outgoing)
     service = bootstrap(settings, mailer=mailer, clock=clock)
     await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
     app = build_http_app(service)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from kairos_attendance.adapters.smtp import SmtpMailer
-from kairos_attendance.service_layer.mail import send_once
+from kairos_attendance.adapters.smtp import outgoing
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_localstack.smtp_sink import SmtpSink
+from kairos_platform.mail import SmtpMailer, send_once
 
 from .conftest import Att, Programme, eventually, mentee, mentor
 
@@ -31,8 +31,9 @@ async def test_a_mail_waits_while_smtp_is_down_and_goes_once_when_it_is_back(
     await att.deliver(s)
     att.clock.now = s.ends_at + timedelta(hours=1)
     await sweep(att.uows, att.ctx)  # one absence: a warning to mentee and mentor
-    down = SmtpMailer("127.0.0.1", _closed_port(), "Kairos <a@kairos.local>", timeout_s=1)
-    assert await send_once(att.uows, att.ctx, down) == 0  # SMTP down: the job backs off
+    down = SmtpMailer("127.0.0.1", _closed_port(), "Kairos <a@kairos.local>", outgoing, timeout_s=1)
+    # SMTP down: the job backs off
+    assert await send_once(att.uows, down, att.ctx.settings.mail_policy) == 0
     rows = await att.rows("SELECT attempts, sent_at, last_error FROM email_outbox ORDER BY id")
     assert [r.sent_at for r in rows] == [None, None]
     assert rows[0].attempts == 1 and "SMTP" in rows[0].last_error

@@ -13,7 +13,6 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import text
 
-from kairos_attendance.service_layer.mail import send_once
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_contracts import Envelope
 from kairos_contracts.events.attendance import AbsenceRecorded, MenteeReprobated, MenteeWarned
@@ -155,9 +154,9 @@ async def test_two_sweeps_at_once_mark_each_session_once_and_mail_once(
         )
         queued = await a.rows("SELECT dedupe_key, recipient FROM email_outbox")
         before = len(smtp_sink.messages())
-        senders = [send_once(a.uows, a.ctx, a.mailer), send_once(b.uows, b.ctx, b.mailer)]
+        senders = [a.send_once(), b.send_once()]
         while sum(await asyncio.gather(*senders)):
-            senders = [send_once(a.uows, a.ctx, a.mailer), send_once(b.uows, b.ctx, b.mailer)]
+            senders = [a.send_once(), b.send_once()]
 
         async def all_arrived() -> bool:
             return len(smtp_sink.messages()) - before >= len(queued)

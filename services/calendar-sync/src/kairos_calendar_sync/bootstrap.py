@@ -11,7 +11,7 @@ from kairos_calendar_sync import SERVICE
 from kairos_calendar_sync.adapters import orm
 from kairos_calendar_sync.adapters.clients import client_factory
 from kairos_calendar_sync.adapters.secrets import SecretBox
-from kairos_calendar_sync.adapters.smtp import SmtpMailer
+from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.entrypoints import http
 from kairos_calendar_sync.entrypoints.jobs import (
@@ -25,6 +25,7 @@ from kairos_calendar_sync.service_layer.handlers import event_handlers
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform.clock import Clock, system_clock
+from kairos_platform.mail import SmtpMailer
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
 
@@ -44,7 +45,7 @@ def bootstrap(
         policy=RetryPolicy(
             conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
         ),
-        mailer=mailer or SmtpMailer(conf.smtp_host, conf.smtp_port, conf.smtp_from),
+        mailer=mailer or SmtpMailer.of(conf, outgoing),
         batch_size=conf.sync_batch_size,
         lease_s=conf.sync_lease_s,
     )

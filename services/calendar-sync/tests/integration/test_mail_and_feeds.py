@@ -14,11 +14,10 @@ import pytest
 from icalendar import Calendar
 
 from kairos_calendar_sync.adapters.mail_repository import Mail
-from kairos_calendar_sync.adapters.smtp import SmtpMailer
-from kairos_calendar_sync.service_layer.mail import send_once
+from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled, BookingRestored
 from kairos_localstack.smtp_sink import SmtpSink, read_messages
-from kairos_platform.mail import Delivery
+from kairos_platform.mail import Delivery, Mailer, SmtpMailer, send_once
 
 from .conftest import Cal, Dav, confirmed, eventually, follow, people
 
@@ -34,8 +33,8 @@ def _invite(m: EmailMessage) -> tuple[str, Calendar]:
     return part.get_param("method"), Calendar.from_ical(part.get_payload(decode=True))
 
 
-async def _send_all(cal: Cal, mailer: SmtpMailer) -> None:
-    while await send_once(cal.uows, cal.ctx, mailer):
+async def _send_all(cal: Cal, mailer: Mailer[Mail]) -> None:
+    while await send_once(cal.uows, mailer, cal.ctx.mail_policy):
         pass
 
 
@@ -61,7 +60,8 @@ async def test_a_participant_without_a_calendar_gets_one_mail_per_change(
         follow(BookingCancelled, b, 2, **times),
         follow(BookingRestored, b, 3, **times),
     ]
-    mailer = SmtpMailer("127.0.0.1", smtp_sink.port or 0, "Kairos <calendar@kairos.local>")
+    sender = "Kairos <calendar@kairos.local>"
+    mailer = SmtpMailer("127.0.0.1", smtp_sink.port or 0, sender, outgoing)
     for e in history:
         await cal.deliver(e)
         await cal.deliver(e)  # a duplicate delivery queues nothing more
@@ -100,8 +100,9 @@ async def test_smtp_down_then_up_sends_each_mail_once(cal: Cal) -> None:
     try:
         provider, mentee = people()
         await cal.deliver(confirmed(provider, mentee))
-        mailer = SmtpMailer("127.0.0.1", port, "Kairos <calendar@kairos.local>")
-        assert await send_once(cal.uows, cal.ctx, mailer) == 2  # tried both, SMTP is down
+        mailer = SmtpMailer("127.0.0.1", port, "Kairos <calendar@kairos.local>", outgoing)
+        # SMTP is down: the first is tried and backs off, the other goes back; the job waits
+        assert await send_once(cal.uows, mailer, cal.ctx.mail_policy) == 0
         rows = await cal.rows("SELECT sent_at, attempts, last_error FROM email_outbox")
         assert len(rows) == 2 and all(r.sent_at is None for r in rows)
         assert any(r.attempts == 1 and r.last_error for r in rows)
@@ -137,7 +138,8 @@ async def test_a_batch_stopped_midway_marks_what_went_and_retries_the_rest(cal: 
     for _ in range(2):  # two bookings, two participants each: four mails, one batch
         await cal.deliver(confirmed(*people()))
     mailer = _StopsAfter(1)
-    assert await send_once(cal.uows, cal.ctx, mailer) == 4
+    # the server refused one: the job waits before its next pass
+    assert await send_once(cal.uows, mailer, cal.ctx.mail_policy) == 0
     rows = await cal.rows(
         "SELECT id, sent_at, attempts, last_error, lease_until FROM email_outbox ORDER BY id"
     )
@@ -152,10 +154,10 @@ async def test_a_batch_stopped_midway_marks_what_went_and_retries_the_rest(cal: 
     )  # not tried: free for the next pass, no attempt counted
     mailer.n = 10
     assert (
-        await send_once(cal.uows, cal.ctx, mailer) == 3
+        await send_once(cal.uows, mailer, cal.ctx.mail_policy) == 3
     )  # the failed one is due again at once here
     assert mailer.batches[1] == [r.id for r in (failed, *untried)]
-    assert await send_once(cal.uows, cal.ctx, mailer) == 0
+    assert await send_once(cal.uows, mailer, cal.ctx.mail_policy) == 0
 
 
 async def test_the_feed_holds_exactly_the_users_live_sessions_until_revoked(cal: Cal) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import email_outbox
-from kairos_attendance.service_layer.templates import Mail
+from kairos_attendance.service_layer.templates import Mail, QueuedMail
 from kairos_platform.leased_queue import LeasedQueue
 
 _ADD = text(
@@ -23,13 +22,6 @@ _ADD = text(
     ON CONFLICT (dedupe_key) DO NOTHING
     """
 )
-
-
-@dataclass(frozen=True)
-class QueuedMail:
-    id: int
-    mail: Mail
-    attempts: int
 
 
 def _queued(row: Any) -> QueuedMail:

@@ -1,16 +1,16 @@
-"""Mails over SMTP: text + HTML alternatives, a batch per SMTP session."""
+"""Attendance's mails as SMTP messages (``kairos_platform.mail.SmtpMailer`` sends them):
+text + HTML alternatives, rendered from their template only now."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
-from kairos_attendance.service_layer.templates import Mail, rendered
-from kairos_platform.mail import Delivery, Outgoing, SmtpSender
+from kairos_attendance.service_layer.templates import QueuedMail, rendered
+from kairos_platform.mail import Outgoing
 
 
-def outgoing(mail: Mail) -> Outgoing:
-    r = rendered(mail)
+def outgoing(queued: QueuedMail) -> Outgoing:
+    r = rendered(queued.mail)
     return Outgoing(
         recipient=r.recipient,
         subject=r.subject,
@@ -18,11 +18,3 @@ def outgoing(mail: Mail) -> Outgoing:
         text=r.body_text,
         html=r.body_html,
     )
-
-
-class SmtpMailer:
-    def __init__(self, host: str, port: int, sender: str, timeout_s: float = 10.0) -> None:
-        self._smtp = SmtpSender(host, port, sender, timeout_s)
-
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
-        return await self._smtp.deliver([outgoing(m) for m in mails])

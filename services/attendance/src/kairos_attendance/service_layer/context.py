@@ -8,24 +8,22 @@ One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from kairos_attendance.service_layer.templates import Mail
+from kairos_attendance.service_layer.templates import QueuedMail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
-from kairos_platform.mail import Delivery
+from kairos_platform import mail
 from kairos_platform.service import Service
 
 #: opens a unit of work (``Service.uow_factory``): for work of several transactions
 UowFactory = Callable[[], ServiceUnitOfWork]
 
 
-class Mailer(Protocol):
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
-        """Send in order, stopping at the first mail the server does not take."""
-        ...
+#: sends queued mails (kairos_platform.mail.SmtpMailer with adapters.smtp.outgoing)
+Mailer = mail.Mailer[QueuedMail]
 
 
 @dataclass(frozen=True)

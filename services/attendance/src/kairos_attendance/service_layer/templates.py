@@ -34,6 +34,15 @@ class Mail:
 
 
 @dataclass(frozen=True)
+class QueuedMail:
+    """A mail as its queue hands it to the mail job (``kairos_platform.mail``)."""
+
+    id: int
+    mail: Mail
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Rendered:
     dedupe_key: str
     recipient: str

@@ -1,16 +1,14 @@
-"""Scheduled jobs; they run in the consumer process (``Service.jobs``)."""
+"""Scheduled jobs; they run in the consumer process (``Service.jobs``), in the platform's
+job loop (``kairos_platform.jobs``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
 from kairos_booking.service_layer.holds import expire_due_holds
 from kairos_booking.settings import BookingSettings
+from kairos_platform.jobs import draining, run_loop
 from kairos_platform.service import Job, Service
-
-log = logging.getLogger(__name__)
 
 
 def hold_expiry_job(settings: BookingSettings) -> Job:
@@ -18,13 +16,8 @@ def hold_expiry_job(settings: BookingSettings) -> Job:
     due. Replicas may all run it: each batch claims its holds with SKIP LOCKED."""
 
     async def run(service: Service, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await expire_until_done(service, settings.hold_expiry_batch)
-            except Exception:
-                log.exception("hold expiry pass failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.hold_expiry_interval_s)
+        step = draining(lambda: expire_until_done(service, settings.hold_expiry_batch))
+        await run_loop(stop, step, settings.hold_expiry_interval_s, name="hold expiry")
 
     return run
 

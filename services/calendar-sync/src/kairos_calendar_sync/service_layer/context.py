@@ -8,7 +8,7 @@ One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +17,7 @@ from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
-from kairos_platform.mail import Delivery
+from kairos_platform import mail
 from kairos_platform.service import Service
 
 #: opens a unit of work (``Service.uow_factory``): for work of several transactions
@@ -30,10 +30,8 @@ class Box(Protocol):
     def open(self, sealed: bytes) -> dict[str, Any]: ...
 
 
-class Mailer(Protocol):
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
-        """Send in order, stopping at the first mail the server does not take."""
-        ...
+#: sends queued invitations (kairos_platform.mail.SmtpMailer with adapters.smtp.outgoing)
+Mailer = mail.Mailer[Mail]
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,16 @@ class Context:
     mailer: Mailer
     batch_size: int = 50
     lease_s: float = 60.0
+
+    @property
+    def mail_policy(self) -> mail.MailPolicy:
+        """Invitations are claimed, leased and retried as calendar entries are."""
+        return mail.MailPolicy(
+            batch_size=self.batch_size,
+            lease_s=self.lease_s,
+            poll_interval_s=self.settings.sync_poll_interval_s,
+            backoff_s=self.policy.backoff_s,
+        )
 
 
 def context_of(service: Service[Any]) -> Context:

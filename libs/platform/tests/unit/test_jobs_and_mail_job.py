@@ -1,0 +1,115 @@
+"""The one job loop and the one mail job, with an in-memory queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from kairos_platform.jobs import draining, run_loop
+from kairos_platform.mail import Delivery, MailPolicy, exponential_backoff, send_once
+
+
+async def test_the_loop_runs_back_to_back_while_there_is_work_and_survives_a_failure() -> None:
+    stop = asyncio.Event()
+    found = [3, 2, 0]
+    calls: list[str] = []
+
+    async def step() -> int:
+        calls.append("step")
+        if len(calls) == 4:
+            raise RuntimeError("one bad pass")
+        if len(calls) >= 5:
+            stop.set()
+            return 0
+        return found[len(calls) - 1]
+
+    await asyncio.wait_for(run_loop(stop, step, 0.01, name="test job"), 5)
+    assert len(calls) == 5
+
+
+async def test_a_draining_step_always_waits() -> None:
+    ran: list[int] = []
+
+    async def work() -> None:
+        ran.append(1)
+
+    assert await draining(work)() == 0 and ran == [1]
+
+
+def test_exponential_backoff() -> None:
+    b = exponential_backoff(1.0, 10.0)
+    assert [b(n) for n in range(6)] == [0.0, 1.0, 2.0, 4.0, 8.0, 10.0]
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    attempts: int = 0
+
+
+class Queue:
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.settled: list[tuple[list[int], int, str | None, float]] = []
+
+    async def claim(self, limit: int, lease_s: float) -> list[Row]:
+        batch, self.rows = self.rows[:limit], self.rows[limit:]
+        return batch
+
+    async def settle(
+        self, ids: Sequence[int], done: int, error: str | None, backoff_s: float
+    ) -> None:
+        self.settled.append((list(ids), done, error, backoff_s))
+
+
+class Uow:
+    def __init__(self, queue: Queue) -> None:
+        self.mails = queue
+
+    async def commit(self) -> None:
+        pass
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass
+
+
+class Refuses:
+    def __init__(self, after: int | None) -> None:
+        self.after = after
+
+    async def send(self, mails: Sequence[Row]) -> Delivery:
+        if self.after is None or len(mails) <= self.after:
+            return Delivery(len(mails))
+        return Delivery(self.after, "SMTP: 451 try later")
+
+
+POLICY = MailPolicy(batch_size=3, lease_s=60, poll_interval_s=1, backoff_s=lambda n: 5.0 * n)
+
+
+async def test_a_batch_sent_whole_counts_as_work_found() -> None:
+    queue = Queue([Row(1), Row(2), Row(3), Row(4)])
+    assert await send_once(lambda: Uow(queue), Refuses(None), POLICY) == 3
+    assert queue.settled == [([1, 2, 3], 3, None, 0.0)]
+
+
+async def test_a_refused_mail_backs_off_by_its_attempts_and_the_job_waits() -> None:
+    queue = Queue([Row(1), Row(2, attempts=1), Row(3)])
+    assert await send_once(lambda: Uow(queue), Refuses(1), POLICY) == 0
+    assert queue.settled == [([1, 2, 3], 1, "SMTP: 451 try later", 10.0)]
+
+
+async def test_nothing_due_sends_nothing() -> None:
+    queue = Queue([])
+    assert await send_once(lambda: Uow(queue), Refuses(None), POLICY) == 0
+    assert queue.settled == []
