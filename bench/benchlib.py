@@ -26,7 +26,6 @@ from typing import Any
 import asyncpg
 
 from kairos_localstack.kafka import ApacheKafka, ensure_topics
-from kairos_localstack.ports import free_port
 from kairos_localstack.postgres import PostgresServer, create_database, db_url
 from kairos_localstack.proc import spawn, stop_group
 from kairos_platform.migrations import upgrade
@@ -194,20 +193,17 @@ def terminate_on_sigterm() -> None:
 
 
 async def wait_for_log(
-    log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float
+    log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float, every: float = 0.02
 ) -> float:
-    """Wait until ``text`` appears in a child's log; fail early if the child died."""
+    """Wait until ``text`` appears in a child's log (returns when it was seen); fail early
+    if the child died."""
 
     async def seen() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited ({proc.returncode}); see {log}")
+            raise RuntimeError(f"{proc.args!r} exited ({proc.returncode}); see {log}")
         return log.exists() and text in log.read_text(errors="replace")
 
-    return await wait_until(seen, timeout, f"{text!r} in {log}", every=0.02)
-
-
-def http_port() -> int:
-    return free_port()
+    return await wait_until(seen, timeout, f"{text!r} in {log}", every=every)
 
 
 def machine_header(settings: str) -> str:

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchlib import (  # type: ignore[import-not-found]
+from benchlib import (
     ROOT,
     cpu_seconds,
     machine_header,
@@ -96,7 +96,7 @@ def _broker_cpu(pid: int | None) -> float:
     return cpu_seconds({"broker": pid})["broker"] if pid else 0.0
 
 
-async def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--pairs",
@@ -106,40 +106,36 @@ async def main() -> None:
     ap.add_argument("--topics", type=int, default=4)
     ap.add_argument("--records", type=int, default=200)
     ap.add_argument("--reports", default=str(ROOT / "reports"))
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+async def each_pair(broker: ApacheKafka, args: argparse.Namespace) -> list[tuple[object, ...]]:
+    """One measurement per (fetch wait, batch timeout) pair, on the same topics."""
     pairs = [tuple(int(x) for x in p.split(":")) for p in args.pairs.split(",")]
-    tmp = Path(tempfile.mkdtemp(prefix="kairos-delivery-bench-"))
-    broker = ApacheKafka.from_env(tmp / "broker.log", tmp / "kafka")
-    broker.start()
-    try:
-        topics = [f"bench.delivery.{i}" for i in range(args.topics)]
-        await ensure_topics(broker.bootstrap, topics, partitions=3)
-        pid = None if broker.is_external or broker.proc is None else broker.proc.pid
-        rows = []
-        for wait, timeout in pairs:
-            p50, p90, p99, cpu, got = await measure(
-                broker.bootstrap, pid, topics, wait, timeout, args.records
-            )
-            print(
-                f"fetch wait {wait} ms, batch timeout {timeout} ms: delivery p50 {p50:.1f}, "
-                f"p90 {p90:.1f}, p99 {p99:.1f} ms ({got}/{args.records}); broker {cpu:.1f}% "
-                "of a core",
-                flush=True,
-            )
-            rows.append(
-                (
-                    wait,
-                    timeout,
-                    f"{p50:.1f}",
-                    f"{p90:.1f}",
-                    f"{p99:.1f}",
-                    f"{cpu:.1f}%",
-                    f"{got}/{args.records}",
-                )
-            )
-    finally:
-        broker.stop()
+    topics = [f"bench.delivery.{i}" for i in range(args.topics)]
+    await ensure_topics(broker.bootstrap, topics, partitions=3)
+    pid = None if broker.is_external or broker.proc is None else broker.proc.pid
+    rows: list[tuple[object, ...]] = []
+    for wait, timeout in pairs:
+        p50, p90, p99, cpu, got = await measure(
+            broker.bootstrap, pid, topics, wait, timeout, args.records
+        )
+        print(
+            f"fetch wait {wait} ms, batch timeout {timeout} ms: delivery p50 {p50:.1f}, "
+            f"p90 {p90:.1f}, p99 {p99:.1f} ms ({got}/{args.records}); broker {cpu:.1f}% "
+            "of a core",
+            flush=True,
+        )
+        rows.append(
+            (wait, timeout, f"{p50:.1f}", f"{p90:.1f}", f"{p99:.1f}", f"{cpu:.1f}%",
+             f"{got}/{args.records}")
+        )  # fmt: skip
+    return rows
+
+
+def write_report(args: argparse.Namespace, rows: list[tuple[object, ...]]) -> None:
     path = report_path(Path(args.reports), "delivery")
+    header = ("fetch wait ms", "batch timeout ms", "p50 ms", "p90 ms", "p99 ms", "broker CPU")
     path.write_text(
         "# Broker delivery benchmark\n\n"
         + machine_header(
@@ -147,20 +143,21 @@ async def main() -> None:
             f"{args.records} records per pair at random gaps of 50-350 ms"
         )
         + "\n"
-        + table(
-            (
-                "fetch wait ms",
-                "batch timeout ms",
-                "p50 ms",
-                "p90 ms",
-                "p99 ms",
-                "broker CPU",
-                "delivered",
-            ),
-            rows,
-        )
+        + table((*header, "delivered"), rows)
     )
     print(f"report: {path}")
+
+
+async def main() -> None:
+    args = parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="kairos-delivery-bench-"))
+    broker = ApacheKafka.from_env(tmp / "broker.log", tmp / "kafka")
+    broker.start()
+    try:
+        rows = await each_pair(broker, args)
+    finally:
+        broker.stop()
+    write_report(args, rows)
 
 
 if __name__ == "__main__":

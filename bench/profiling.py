@@ -18,7 +18,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Profiler", "hot_frames"]
+from benchlib import table
+
+__all__ = ["Profiler", "hot_frames", "profiles_section"]
 
 
 @dataclass
@@ -166,3 +168,19 @@ def hot_frames(collapsed: str, top: int) -> tuple[int, list[tuple[str, float, fl
 
 def _is_ours(frame: str) -> bool:
     return "kairos_" in frame
+
+
+def profiles_section(
+    profiler: Profiler, profiles: dict[str, tuple[int, list[tuple[str, float, float]]]]
+) -> str:
+    """A report section: per process, a link to its flame graph (written beside the report)
+    and the frames it spends its time in."""
+    out = "\n## Profiles (py-spy, non-blocking; CPU figures of this run are not the result)\n"
+    for name, (samples, hot) in sorted(profiles.items()):
+        svg = profiler.paths(name)[0]
+        out += f"\n### {name}: {samples} samples, [flame graph]({svg.name})\n\n"
+        out += table(
+            ("frame", "self %", "total %"),
+            [(f"`{f}`", f"{a:.1f}", f"{b:.1f}") for f, a, b in hot],
+        )
+    return out

@@ -14,38 +14,41 @@ import argparse
 import asyncio
 import json
 import os
-import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy.ext.asyncio import create_async_engine
+from benchlib import (
+    ROOT,
+    Stack,
+    async_url,
+    machine_header,
+    percentile,
+    report_path,
+    table,
+    terminate_on_sigterm,
+    wait_for_log,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from kairos_booking.adapters.orm import messaging
 from kairos_booking.bootstrap import bootstrap
 from kairos_contracts import Envelope
 from kairos_contracts.events.system import Ping
 from kairos_contracts.topics import SYSTEM
-from kairos_localstack.kafka import ApacheKafka, ensure_topics
-from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_platform.messaging.outbox import add_rows, envelope_row
-from kairos_platform.migrations import upgrade
+from kairos_platform.messaging.relay import RelayConfig
 from kairos_platform.settings import ServiceSettings
 
-ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS = 6
-FETCH_WAIT_MS = int(os.environ.get("FETCH_WAIT_MS", "25"))  # as the services' consumers
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+# How long the broker may hold this bench's own fetches when it has nothing: it answers
+# as soon as a record arrives, so a short wait only costs the broker CPU.
+FETCH_WAIT_MS = int(os.environ.get("FETCH_WAIT_MS", "25"))
+READY = "metrics server listening"
 
 
 class Tail:
@@ -72,53 +75,27 @@ class Tail:
                 for r in records:
                     self.arrivals.setdefault(json.loads(r.value)["event_id"], now)
 
+    async def wait_for(self, count: int, timeout: float) -> float:
+        """Until ``count`` events arrived (or ``timeout``); returns the last arrival."""
+        deadline = time.time() + timeout
+        while len(self.arrivals) < count and time.time() < deadline:
+            await asyncio.sleep(0.01)
+        return max(self.arrivals.values(), default=time.time())
+
     async def stop(self) -> None:
         self._task.cancel()
         await self._consumer.stop()
 
 
-async def wait_for(count: int, tail: Tail, timeout: float) -> float:
-    deadline = time.time() + timeout
-    while len(tail.arrivals) < count and time.time() < deadline:
-        await asyncio.sleep(0.01)
-    return max(tail.arrivals.values(), default=time.time())
-
-
-def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "SERVICE_NAME": "booking",
-        "METRICS_PORT": "0",
-        "LOG_JSON": "true",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "kairos_booking", "relay"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-async def relay_ready(log: Path) -> float:
-    while "metrics server listening" not in (log.read_text() if log.exists() else ""):
-        await asyncio.sleep(0.01)
-    return time.time()
-
-
 async def preload(service_url: str, n: int) -> None:
+    """``n`` Ping events in the outbox, unsent, in one transaction."""
     engine = create_async_engine(service_url)
+    rows = [
+        envelope_row(Envelope.wrap(Ping(ping_id=uuid.uuid4(), origin="bench"), source="bench"))
+        for _ in range(n)
+    ]
     async with engine.begin() as conn:
-        rows = [
-            envelope_row(Envelope.wrap(Ping(ping_id=uuid.uuid4(), origin="bench"), source="bench"))
-            for _ in range(n)
-        ]
         for i in range(0, n, 2000):
-            from sqlalchemy.ext.asyncio import AsyncSession
-
-            from kairos_booking.adapters.orm import messaging
-
             async with AsyncSession(bind=conn) as session:
                 await add_rows(session, messaging, rows[i : i + 2000])
                 await session.flush()
@@ -154,19 +131,14 @@ async def produce(service_url: str, rate: int, seconds: float, out: Path) -> Non
 async def steady(
     service_url: str, rate: int, seconds: float, tail: Tail, tmp: Path
 ) -> tuple[list[float], float]:
+    """Commits at ``rate`` from a process of their own (``--produce``), so that the
+    producer does not share this process's event loop with the tail; returns commit ->
+    consumer latencies (ms) and the rate achieved."""
     out = tmp / "committed.json"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--produce",
-        service_url,
-        "--rate",
-        str(rate),
-        "--seconds",
-        str(seconds),
-        "--out",
-        str(out),
-    )
+        sys.executable, __file__, "--produce", service_url, "--rate", str(rate),
+        "--seconds", str(seconds), "--out", str(out),
+    )  # fmt: skip
     await proc.wait()
     result = json.loads(out.read_text())
     committed: dict[str, float] = result["committed"]
@@ -175,6 +147,69 @@ async def steady(
         await asyncio.sleep(0.05)
     lat = [(tail.arrivals[k] - t) * 1000 for k, t in committed.items() if k in tail.arrivals]
     return lat, float(result["achieved"])
+
+
+async def drain(stack: Stack, db: str, tail: Tail, preloaded: int, tmp: Path) -> float:
+    """The relay process on the pre-loaded outbox; seconds from its being ready (start-up
+    is not relaying) to the last event's arrival."""
+    log = tmp / "relay.log"
+    relay = stack.service_process("kairos_booking", "relay", db, log)
+    t0 = await wait_for_log(log, READY, relay, timeout=120, every=0.01)
+    t1 = await tail.wait_for(preloaded, timeout=300)
+    return t1 - t0
+
+
+async def bench(stack: Stack, args: argparse.Namespace, tmp: Path) -> None:
+    db = await stack.migrated_database("bench_relay", Path(bootstrap().migrations))
+    await stack.topics([SYSTEM], PARTITIONS)
+    tail = Tail(stack.kafka.bootstrap)
+    await tail.start()
+    await preload(async_url(db), args.preload)
+    secs = await drain(stack, db, tail, args.preload, tmp)
+    drained = len(tail.arrivals)
+    print(
+        f"relay drain: {drained} events in {secs:.2f}s = {drained / secs:.0f} events/s "
+        "(from the relay process being ready)"
+    )
+    lat, achieved = await steady(async_url(db), args.rate, args.seconds, tail, tmp)
+    await tail.stop()
+    p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99))
+    print(
+        f"steady {achieved:.0f} events/s for {args.seconds:.0f}s: {len(lat)} delivered; "
+        f"commit->consumer p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {max(lat):.1f} ms"
+    )
+    write_report(Path(args.reports), args, drained, secs, achieved, lat)
+
+
+def write_report(
+    folder: Path, args: argparse.Namespace, drained: int, secs: float, achieved: float,
+    lat: list[float],
+) -> None:  # fmt: skip
+    path = report_path(folder, "relay")
+    settings = ServiceSettings(SERVICE_NAME="booking", DATABASE_URL="postgresql://unused")
+    rows = [
+        ("relay throughput (pre-loaded outbox drained)",
+         f"{drained / secs:.0f} events/s ({drained} in {secs:.2f} s)"),
+        ("steady rate achieved", f"{achieved:.0f} events/s"),
+        ("commit -> consumer p50", f"{statistics.median(lat):.1f} ms"),
+        ("commit -> consumer p95", f"{percentile(lat, 95):.1f} ms"),
+        ("commit -> consumer p99", f"{percentile(lat, 99):.1f} ms"),
+        ("max", f"{max(lat):.1f} ms"),
+        ("delivered / committed", f"{len(lat)} / {int(args.rate * args.seconds)}"),
+    ]  # fmt: skip
+    path.write_text(
+        f"# Relay benchmark ({path.stem.removeprefix('relay-')})\n\n"
+        + machine_header(
+            f"preload {args.preload}, rate {args.rate}/s for {args.seconds}s, {PARTITIONS} "
+            f"partitions, one relay process (`python -m kairos_booking relay`, batch "
+            f"{settings.relay_batch_size}, up to {RelayConfig.claim_buckets} buckets per "
+            f"claim); the bench's consumer fetch wait {FETCH_WAIT_MS} ms"
+        )
+        + "\n"
+        + table(("figure", "value"), rows)
+    )
+    print(f"report: {path}")
 
 
 async def main() -> None:
@@ -189,87 +224,14 @@ async def main() -> None:
     if args.produce:
         await produce(args.produce, args.rate, args.seconds, Path(args.out))
         return
-
+    terminate_on_sigterm()
     tmp = Path(tempfile.mkdtemp(prefix="kairos-bench-"))
-    pg = (
-        PostgresServer.external(os.environ["DATABASE_URL"])
-        if os.environ.get("DATABASE_URL")
-        else PostgresServer(tmp / "pg")
-    )
-    kafka = ApacheKafka.from_env(tmp / "kafka.log", tmp / "kafka")
-    pg.start()
-    kafka.start()
-    relay = None
+    stack = Stack(tmp)
     try:
-        db = await create_database(pg.url(), f"bench_relay_{uuid.uuid4().hex[:6]}")
-        service_url = "postgresql+asyncpg://" + db.split("://", 1)[1]
-        await asyncio.to_thread(upgrade, Path(bootstrap().migrations), service_url)
-        await ensure_topics(kafka.bootstrap, [SYSTEM], partitions=PARTITIONS)
-
-        tail = Tail(kafka.bootstrap)
-        await tail.start()
-        await preload(service_url, args.preload)
-        relay = start_relay(db, kafka.bootstrap, tmp / "relay.log")
-        # The clock starts when the relay's process answers ready: start-up is not relaying.
-        t0 = await relay_ready(tmp / "relay.log")
-        t1 = await wait_for(args.preload, tail, timeout=300)
-        drained = len(tail.arrivals)
-        throughput = drained / (t1 - t0)
-        print(
-            f"relay drain: {drained} events in {t1 - t0:.2f}s = {throughput:.0f} events/s "
-            "(from the relay process being ready)"
-        )
-
-        lat, achieved = await steady(service_url, args.rate, args.seconds, tail, tmp)
-        await tail.stop()
-        p50, p95, p99 = (percentile(lat, p) for p in (50, 95, 99))
-        print(
-            f"steady {achieved:.0f} events/s for {args.seconds:.0f}s: {len(lat)} delivered; "
-            f"commit->consumer p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max(lat):.1f} ms"
-        )
-        write_report(Path(args.reports), args, drained, t1 - t0, throughput, achieved, lat)
+        stack.start()
+        await bench(stack, args, tmp)
     finally:
-        if relay is not None:
-            relay.send_signal(signal.SIGTERM)
-            relay.wait(15)
-        kafka.stop()
-        if not pg.is_external:
-            pg.stop()
-
-
-def write_report(
-    folder: Path,
-    args: argparse.Namespace,
-    drained: int,
-    secs: float,
-    throughput: float,
-    achieved: float,
-    lat: list[float],
-) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"relay-{stamp}.md"
-    import aiokafka
-    import sqlalchemy
-
-    path.write_text(f"""# Relay benchmark ({stamp})
-
-Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},
-SQLAlchemy {sqlalchemy.__version__}, aiokafka {aiokafka.__version__}; broker {os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "local Apache Kafka")}.
-Settings: preload {args.preload}, rate {args.rate}/s for {args.seconds}s, {PARTITIONS} partitions,
-one relay process (`python -m kairos_booking relay`, batch 500, up to 64 buckets per claim).
-
-| figure | value |
-|---|---|
-| relay throughput (pre-loaded outbox drained) | {throughput:.0f} events/s ({drained} in {secs:.2f} s) |
-| steady rate achieved | {achieved:.0f} events/s |
-| commit -> consumer p50 | {statistics.median(lat):.1f} ms |
-| commit -> consumer p95 | {percentile(lat, 95):.1f} ms |
-| commit -> consumer p99 | {percentile(lat, 99):.1f} ms |
-| max | {max(lat):.1f} ms |
-| delivered / committed | {len(lat)} / {int(args.rate * args.seconds)} |
-""")
-    print(f"report: {path}")
+        stack.stop()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from benchlib import percentile
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ _WANTED = ("outbox_backlog", "consumer_lag", "consumer_messages_total")
 
 def _scrape(text: str) -> dict[str, float]:
     """backlog, lag and handled (ok) totals of one process's exposition. Read line by line
-    for the three families only: prometheus_client's full parser over every process's
-    exposition twice a second took most of a core from the load generator itself."""
+    for the three families only: prometheus_client's full parser, over every process's
+    exposition twice a second, took the CPU the load generator needs."""
     out: dict[str, float] = defaultdict(float)
     for line in text.splitlines():
         if not line.startswith(_WANTED):
@@ -143,13 +144,12 @@ def _plot(
 
 def latency_chart(path: Path, points: Sequence[tuple[float, float]]) -> Path:
     """p50/p95/p99 per one-second window of (sent at s, latency ms) points."""
-    from benchlib import percentile  # type: ignore[import-not-found]
-
     windows: dict[int, list[float]] = defaultdict(list)
     for at, ms in points:
         windows[int(at)].append(ms)
-    xs = sorted(windows)
-    series = {f"p{p}": (xs, [percentile(windows[x], p) for x in xs]) for p in (50, 95, 99)}
+    seconds = sorted(windows)
+    xs = [float(x) for x in seconds]
+    series = {f"p{p}": (xs, [percentile(windows[x], p) for x in seconds]) for p in (50, 95, 99)}
     return _plot(path, "webhook accepted -> BookingConfirmed, per second", "ms", series)
 
 

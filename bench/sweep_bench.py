@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import cpu_seconds  # type: ignore[import-not-found]
+from benchlib import ROOT, cpu_seconds, report_path
 from sqlalchemy import text
 
 from kairos_attendance.adapters.orm import sessions, standings
@@ -39,7 +39,6 @@ from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_platform.migrations import upgrade
 from kairos_platform.service import Service
 
-ROOT = Path(__file__).resolve().parent.parent
 PER_ENROLLMENT = 4
 FIRST = datetime(2030, 1, 7, 17, tzinfo=UTC)
 NOW = FIRST + timedelta(weeks=PER_ENROLLMENT + 1)  # every session ended long ago
@@ -133,10 +132,8 @@ async def worker(url: str, batch: int, concurrency: int) -> None:
     await service.engine.dispose()
 
 
-async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]]:
-    service = _service(url, args.batch, args.concurrency)
-    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
-    await preload(service, args.sessions)
+async def start_sweepers(url: str, args: argparse.Namespace) -> list[asyncio.subprocess.Process]:
+    """``--replicas`` worker processes, each connected and waiting for "go"."""
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--worker", url, "--batch", str(args.batch),
@@ -147,8 +144,15 @@ async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]
     ]  # fmt: skip
     for p in procs:  # start-up (imports, connecting) is not sweeping
         assert p.stdout is not None and (await p.stdout.readline()).strip() == b"ready"
-    args.load_at_start = os.getloadavg()
-    started, pg0 = time.perf_counter(), server_cpu_s(args.data_dir)
+    return procs
+
+
+async def sweep_all(
+    procs: list[asyncio.subprocess.Process], data_dir: Path | None
+) -> tuple[float, list[dict[str, Any]], float | None]:
+    """ "go" to every sweeper; returns the seconds until the last one is done, what each
+    reported, and PostgreSQL's CPU seconds meanwhile (None for an external server)."""
+    started, pg0 = time.perf_counter(), server_cpu_s(data_dir)
     for p in procs:
         assert p.stdin is not None
         p.stdin.write(b"go\n")
@@ -158,14 +162,25 @@ async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]
         assert p.stdout is not None
         results.append(json.loads(await p.stdout.readline()))
     elapsed = time.perf_counter() - started
-    pg1 = server_cpu_s(args.data_dir)  # before the workers disconnect (backends exit)
+    pg1 = server_cpu_s(data_dir)  # before the workers disconnect (backends exit)
+    pg_cpu = pg1 - pg0 if pg0 is not None and pg1 is not None else None
     for p in procs:
         await p.communicate(b"bye\n")
+    return elapsed, results, pg_cpu
+
+
+async def run(url: str, args: argparse.Namespace) -> tuple[float, dict[str, int]]:
+    service = _service(url, args.batch, args.concurrency)
+    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
+    await preload(service, args.sessions)
+    procs = await start_sweepers(url, args)
+    args.load_at_start = os.getloadavg()
+    elapsed, results, pg_cpu = await sweep_all(procs, args.data_dir)
     found = await counts(service)
     found["marked, per replica"] = [r["marked"] for r in results]  # type: ignore[assignment]
     found["CPU ms, Python (all replicas)"] = round(sum(r["cpu_s"] for r in results) * 1000)
-    if pg0 is not None and pg1 is not None:
-        found["CPU ms, PostgreSQL (all backends)"] = round((pg1 - pg0) * 1000)
+    if pg_cpu is not None:
+        found["CPU ms, PostgreSQL (all backends)"] = round(pg_cpu * 1000)
     await service.engine.dispose()
     return elapsed, found
 
@@ -175,9 +190,8 @@ def write_report(
 ) -> Path:
     import sqlalchemy
 
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"sweep-{stamp}.md"
+    path = report_path(folder, "sweep")
+    stamp = path.stem.removeprefix("sweep-")
     lines = "\n".join(f"| {k} | {v} |" for k, v in found.items())
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     load0 = " / ".join(f"{x:.2f}" for x in args.load_at_start)
