@@ -623,8 +623,8 @@ def _write(path: Path, text: str) -> None:
 
 def ensure_cds_archive(dist: KafkaDist, timeout: float = 120.0) -> Path | None:
     """A class-data-sharing archive of the broker's classes, made once per resolved Kafka
-    and java (a training run: one node started and stopped). JVMs that map it start in
-    ~2 s instead of ~3.5 s. None if it could not be made (the broker runs without it)."""
+    and java (a training run: one node started and stopped). JVMs that map it start
+    faster (bench/README.md). None if it could not be made (the broker runs without it)."""
     java = Path(dist.java).resolve()
     stamps = [f"{j}:{j.stat().st_mtime_ns}" for j in (java, *dist.jars)]
     key = hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]

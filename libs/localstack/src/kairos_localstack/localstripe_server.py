@@ -228,8 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--state-file", type=Path, default=None)
-    # each write pickles the whole state: at a few thousand payments, every 0.2 s took half
-    # a core; a crash loses at most this much of the fake's state (an exit flushes it)
+    # each write pickles the whole state, which grows with every payment, so writing often
+    # costs the paid bench's CPU (bench/README.md); a crash loses at most this much of the
+    # fake's state (an exit flushes it)
     parser.add_argument("--dump-interval", type=float, default=1.0)
     args = parser.parse_args(argv)
 

@@ -53,8 +53,8 @@ def newer_wins(table: Table, key: str, version: str, fields: Iterable[str]) -> R
     """``INSERT .. ON CONFLICT (key) DO UPDATE SET fields WHERE stored version < new version
     RETURNING key``, for a projection that keeps the highest version of each row: a row
     comes back only when this write won. Built once (at import, it holds no connection) and
-    executed with a dict of values: building the ``excluded`` columns on every write took a
-    tenth of a consumer's CPU."""
+    executed with a dict of values: building the ``excluded`` columns on every write was a
+    visible share of a consumer's CPU (bench/README.md)."""
     stmt = insert(table)
     return stmt.on_conflict_do_update(
         index_elements=[key],

@@ -3,13 +3,13 @@
 * Batch transactions (the consumer's batch handlers, attendance's sweep) allocate tens to
   hundreds of objects per record that all live until the transaction ends, and reference
   counting frees them then. The cyclic collector would keep promoting and rescanning them
-  in full collections: a third of the sweep's CPU, and booking's PaymentVerified batches
-  ran at 2,100-2,300/s with it against 2,770/s without (bench/README.md). It is paused
-  while such a batch runs and runs as usual in between.
+  in full collections, a large share of the sweep's and of booking's PaymentVerified
+  batches' CPU (bench/README.md). It is paused while such a batch runs and runs as usual
+  in between.
 * An HTTP process's start-up objects (modules, ORM and pydantic schemas, routes) never die;
   frozen out of the collector's generations, a full collection scans only what requests
-  made. Unfrozen, each full collection paused booking's HTTP process ~100 ms (the whole p99
-  of the slot query).
+  made. Unfrozen, each full collection paused booking's HTTP process long enough to set
+  the slot query's p99 (bench/README.md).
 """
 
 from __future__ import annotations

@@ -276,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--minutes", type=float, default=10.0)
     r.add_argument("--seed", type=int, default=int(time.time()))
     r.add_argument("--pause-s", type=float, default=30.0, help="broker SIGSTOP duration")
-    # faults come one after another (a broker pause lasts --pause-s): gaps of 3-12 s give
-    # 30-odd faults in 10 minutes (5-20 s gave 27)
+    # faults come one after another (a broker pause lasts --pause-s): the gaps set how many
+    # faults a run gets (how many the default gives: bench/README.md)
     r.add_argument("--gap-s", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN", "MAX"))
     r.add_argument("--quiet-timeout", type=float, default=240.0)
     r.add_argument("--kafka-nodes", type=int, choices=(1, 3), default=1)

@@ -149,7 +149,7 @@ class Relay:
             while not stop.is_set():
                 # Cleared before the pass, not after it: a NOTIFY for a row committed after
                 # the pass's claim must wake the next pass, or that row would wait for the
-                # next NOTIFY or the poll interval (this was the relays' ~100 ms p99).
+                # next NOTIFY or the poll interval (it set the relays' p99: bench/README.md).
                 self._wake.clear()
                 sent = await self._relay_guarded()
                 if sent >= self.config.batch_size:

@@ -32,5 +32,6 @@ def to_row(obj: Any) -> dict[str, Any]:
 
 def to_flat_row(obj: Any) -> dict[str, Any]:
     """Shallow, for dataclasses whose fields are all flat values: ``asdict`` deep-copies
-    every UUID and datetime (a third of booking's batch handler's Python went there)."""
+    every UUID and datetime, which cost booking's batch handler much of its Python
+    (bench/README.md, consumer)."""
     return {n: getattr(obj, n) for n in field_names(type(obj))}

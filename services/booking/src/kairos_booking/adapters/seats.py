@@ -73,7 +73,8 @@ _TAKE_MANY = text(
 # Run on the driver's connection, not through SQLAlchemy: the slot query reads one row per
 # occupied occurrence (720 for 30 busy days) and the result layer's rows cost more than
 # the query. The block comes back as two offsets from the start in microseconds, not as
-# two more timestamps: asyncpg decodes a timestamptz in ~1.3 us, an integer in ~0.05 us.
+# two more timestamps: asyncpg decodes an integer far faster than a timestamptz
+# (bench/README.md).
 _OCCUPIED = """
 SELECT s.offering_id, s.starts_at,
        CAST(extract(epoch FROM s.block_start - s.starts_at) * 1000000 AS bigint),

@@ -59,8 +59,9 @@ def document(bookings: Iterable[Booking], *, stamp: datetime, method: str | None
     """A VCALENDAR with ``bookings`` and one VTIMEZONE per zone they use, as icalendar's
     add_missing_timezones makes them (zones first, sorted by TZID).
 
-    The zones are spliced in as bytes serialized once per process: their transition lists
-    made the serialization of every invitation and calendar write (3.5 ms a document)."""
+    The zones are spliced in as bytes serialized once per process: serializing their
+    transition lists again made most of the cost of every invitation and calendar write
+    (bench/README.md)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
