@@ -27,9 +27,10 @@ class ServiceSettings(BaseSettings):
 
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8000, alias="HTTP_PORT")
-    # uvicorn worker processes of the HTTP process (~110 MB each). More than one lets
-    # concurrent requests run in parallel on a multi-core host; each worker keeps its own
-    # /metrics, so a scrape sees one worker's counters: prefer replicas where they exist.
+    # uvicorn worker processes of the HTTP process (each a whole process in memory:
+    # bench/README.md). More than one lets concurrent requests run in parallel on a
+    # multi-core host; each worker keeps its own /metrics, so a scrape sees one worker's
+    # counters: prefer replicas where they exist.
     http_workers: int = Field(default=1, ge=1, le=16, alias="HTTP_WORKERS")
     # Consumer and relay processes expose /metrics and health on their own small port.
     metrics_port: int = Field(default=0, alias="METRICS_PORT")

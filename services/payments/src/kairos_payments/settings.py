@@ -16,10 +16,9 @@ class PaymentsSettings(ServiceSettings):
     stripe_timeout_s: float = Field(default=10.0, alias="STRIPE_TIMEOUT_S")
 
     # A checkout sent right after its hold was placed may arrive before HoldPlaced does:
-    # it waits this long for the hold, then answers 404 hold-unknown. Measured on the
-    # local stack (booking's hold row -> payments' projection, both databases' clocks):
-    # p50 25 / p99 384 ms idle, 66 / 365 ms with 8 concurrent hold + card checkouts,
-    # 108 / 1407 ms (max 1.9 s) with 32 on a saturated 2-core VM; 5 s is well past that.
+    # it waits this long for the hold, then answers 404 hold-unknown. Well past the
+    # slowest hold -> projection delay measured on a saturated local stack
+    # (bench/README.md).
     hold_wait_s: float = Field(default=5.0, alias="HOLD_WAIT_S")
     # The same for a subscription and its offering's OfferingPublished (then 404).
     offering_wait_s: float = Field(default=5.0, alias="OFFERING_WAIT_S")
