@@ -1,8 +1,9 @@
 """The web app's image, offline: deploy/web/nginx.conf read by a small model of nginx
 (nginx_conf.py: which location a path selects, what it answers given a build's files), the
 entry point that writes the Content-Security-Policy from config.json (run with sh), and
-deploy/docker/Dockerfile.web. Where an nginx binary is installed, the same config also runs
-for real in front of a small build. The Kubernetes objects, compose service and gateway
+deploy/docker/Dockerfile.web. The same config also runs in a real nginx (Debian's package,
+unpacked into a cache by kairos_localstack.nginx_dist) in front of the real build of web/,
+which must answer as the model says. The Kubernetes objects, compose service and gateway
 route are checked in test_manifests.py with the rest."""
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
 
+from kairos_localstack import nginx_dist
 from kairos_localstack.ports import free_port
+from kairos_localstack.web_server import CHECKOUT, ensure_web_build
 
 DEPLOY = Path(__file__).resolve().parents[1]
 WEB = DEPLOY / "web"
@@ -320,91 +326,298 @@ def test_dockerfile_builds_with_node_20_and_serves_with_unprivileged_nginx() -> 
     assert "web/dist" in ignore
 
 
-# --- the real nginx, where installed -------------------------------------------------------
+# --- the real nginx ------------------------------------------------------------------------
+#
+# deploy/web/nginx.conf in a real nginx (Debian's package unpacked into a cache by
+# kairos_localstack.nginx_dist, never installed), started through the entry point (which
+# writes the Content-Security-Policy from config.json), in front of the real build
+# (web/dist, built when stale), on a free port. Only what a container's filesystem provides
+# is changed, in a temporary copy: the paths of the build, the config, the runtime folder,
+# the pid and temp files, mime.types, and the listen address. In CI it must run: a machine
+# where nginx or the build cannot be had fails there, and only skips elsewhere.
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="no nginx binary on this machine")
-def test_the_config_in_a_real_nginx(tmp_path: Path) -> None:
-    dist, etc, run = tmp_path / "dist", tmp_path / "etc", tmp_path / "run"
-    (dist / "assets").mkdir(parents=True)
-    etc.mkdir()
-    (dist / "index.html").write_text("<!doctype html><title>Kairos</title>")
-    (dist / "assets" / "index-Ab12Cd34.js").write_text("console.log(1)")
-    (dist / "assets" / "index-Ef56Gh78.css").write_text("body{}")
-    shutil.copy(PRODUCTION_CONFIG, etc / "config.json")
-    port = free_port()
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if _in_ci():
+        pytest.fail(f"{reason} (CI runs the config in a real nginx: it is never skipped there)")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class RealNginx:
+    base: str
+    dist: Path  # the build it serves (a copy of web/dist)
+    config: Path  # the config.json it serves
+    issuer: str  # the origin of config.json's sign_in.issuer
+    log: Path
+    version: str
+
+    def files(self) -> set[str]:
+        """The build as URI paths ("/index.html", "/assets/...", "/.kairos-build")."""
+        return {"/" + str(p.relative_to(self.dist)) for p in self.dist.rglob("*") if p.is_file()}
+
+
+def _test_conf(tmp: Path, dist: Path, etc: Path, run: Path, port: int, mime: Path) -> str:
     text = NGINX_CONF.read_text()
-    mime = Path("/etc/nginx/mime.types")
     for old, new in (
-        ("/usr/share/nginx/html", str(dist)),
+        ("root /usr/share/nginx/html;", f"root {dist};"),
         ("/etc/kairos/web", str(etc)),
-        ("pid /tmp/", f"pid {tmp_path}/"),
-        ("_temp_path /tmp/", f"_temp_path {tmp_path}/"),
+        ("pid /tmp/", f"pid {tmp}/"),
+        ("_temp_path /tmp/", f"_temp_path {tmp}/"),
         ("/tmp/kairos-web", str(run)),
         ("listen 8080 ", f"listen 127.0.0.1:{port} "),
-        ("/etc/nginx/mime.types", str(mime) if mime.exists() else str(tmp_path / "mime.types")),
+        ("/etc/nginx/mime.types", str(mime)),
     ):
         assert old in text, old
         text = text.replace(old, new)
-    if not mime.exists():
-        (tmp_path / "mime.types").write_text(
-            "types { text/html html; text/css css; application/javascript js;"
-            " application/json json; }"
-        )
-    (tmp_path / "nginx.conf").write_text(text)
-    env = {
-        "PATH": os.environ["PATH"],
-        "KAIROS_WEB_CONFIG": str(etc / "config.json"),
-        "KAIROS_WEB_RUNTIME": str(run),
-    }
-    argv = ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "stderr"]
-    # As root, nginx's workers would switch to an unprivileged user that cannot read the
-    # test's private temporary directory; the image runs as a plain user anyway.
-    globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
-    log_path = tmp_path / "nginx.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        ["sh", str(ENTRYPOINT), *argv, "-g", globals_],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        with httpx.Client(base_url=base) as client:
-            for path in SPA_PATHS:
-                resp = client.get(path)
-                assert resp.status_code == 200 and "<title>Kairos</title>" in resp.text, path
-                assert resp.headers["cache-control"] == "no-cache"
-                assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
-                assert resp.headers["x-content-type-options"] == "nosniff"
-            asset = client.get("/assets/index-Ab12Cd34.js")
-            assert asset.text == "console.log(1)"
-            assert "immutable" in asset.headers["cache-control"]
-            assert "javascript" in asset.headers["content-type"]
-            config = client.get("/config.json")
-            assert config.json()["sign_in"]["kind"] == "oidc"
-            assert config.headers["cache-control"] == "no-cache"
-            for path in ("/api/booking/x", "/api/", "/local/tokens", "/assets/gone.js"):
-                resp = client.get(path)
-                assert resp.status_code == 404, path
-                assert "content-security-policy" in resp.headers, path
-            assert client.post("/local/tokens", json={}).status_code == 404
-    finally:
-        proc.terminate()
+    return text
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the nginx this test started: SIGQUIT (as the image's STOPSIGNAL) to its master,
+    by pid; SIGKILL to its process group if it does not stop."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGQUIT)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        log.close()
+
+
+@pytest.fixture(scope="module")
+def real_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealNginx]:
+    try:
+        found = nginx_dist.resolve()
+    except nginx_dist.NginxUnavailable as exc:
+        _unavailable(f"no nginx binary: {exc}")
+    built = ensure_web_build(CHECKOUT)
+    if built is None or not (built / "index.html").is_file():
+        _unavailable("web/dist is not built and cannot be (npm: cd web && npm ci && npm run build)")
+    tmp = tmp_path_factory.mktemp("nginx")
+    dist, etc, run = tmp / "html", tmp / "etc", tmp / "run"
+    shutil.copytree(built, dist)  # a rebuild of web/dist meanwhile cannot empty it under us
+    etc.mkdir()
+    shutil.copy(PRODUCTION_CONFIG, etc / "config.json")
+    issuer = re.match(
+        r"https?://[^/]+", json.loads(PRODUCTION_CONFIG.read_text())["sign_in"]["issuer"]
+    )
+    assert issuer
+    mime = found.mime_types
+    if mime is None:  # an nginx without its mime.types: just what the build has
+        mime = tmp / "mime.types"
+        mime.write_text(
+            "types { text/html html; text/css css; application/javascript js;"
+            " application/json json; image/svg+xml svg; }"
+        )
+    env = found.environ(
+        {
+            "PATH": os.environ["PATH"],
+            "KAIROS_WEB_CONFIG": str(etc / "config.json"),
+            "KAIROS_WEB_RUNTIME": str(run),
+        }
+    )
+    # As root, nginx's workers would switch to an unprivileged user that cannot read the
+    # test's private temporary directory; the image runs as a plain user anyway.
+    globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    log_path = tmp / "nginx.log"
+    for _attempt in range(3):  # the port may be taken between free_port() and nginx's bind
+        port = free_port()
+        conf = tmp / "nginx.conf"
+        conf.write_text(_test_conf(tmp, dist, etc, run, port, mime))
+        argv = [str(found.binary), "-p", str(tmp), "-c", str(conf), "-e", "stderr", "-g", globals_]
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                ["sh", str(ENTRYPOINT), *argv],  # the entry point execs nginx: same pid
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            if proc.poll() is not None and "Address already in use" in log_path.read_text():
+                continue
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"nginx not ready: {log_path.read_text()}"
+            assert int((tmp / "nginx.pid").read_text()) == proc.pid  # we stop the master
+            yield RealNginx(
+                base, dist, etc / "config.json", issuer.group(0), log_path, found.version
+            )
+            return
+        finally:
+            _stop(proc)
+    pytest.fail(f"nginx found no free port in 3 tries: {log_path.read_text()}")
+
+
+def _headers_of_every_answer(resp: httpx.Response, issuer: str) -> None:
+    csp = resp.headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in csp, resp.url
+    assert re.search(rf"connect-src 'self' {re.escape(issuer)}[ ;]", csp), csp
+    assert f"form-action 'self' {issuer}" in csp, csp
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["x-frame-options"] == "DENY"
+    assert "server" not in resp.headers or resp.headers["server"] == "nginx"  # no version
+
+
+def test_real_nginx_answers_app_paths_with_index_html(real_nginx: RealNginx) -> None:
+    index = (real_nginx.dist / "index.html").read_text()
+    assert '<div id="root">' in index or "<script" in index  # the real build, not a stand-in
+    with httpx.Client(base_url=real_nginx.base) as client:
+        for path in (
+            *SPA_PATHS,
+            "/index.html",
+            "/bookings/3f0c2b9e-5d1a-4c47-9a0e-2b6f1c9d8e7a",
+            "/signin/callback?code=abc&state=xyz",
+            "/x/y/z",
+        ):
+            resp = client.get(path)
+            assert resp.status_code == 200, path
+            assert resp.text == index, path
+            assert resp.headers["content-type"].startswith("text/html"), path
+            assert resp.headers["cache-control"] == "no-cache", path
+            _headers_of_every_answer(resp, real_nginx.issuer)
+
+
+def test_real_nginx_serves_the_build_assets_for_a_year(real_nginx: RealNginx) -> None:
+    assets = sorted((real_nginx.dist / "assets").iterdir())
+    assert {p.suffix for p in assets} >= {".js", ".css"}, assets
+    types = {".js": "application/javascript", ".css": "text/css"}
+    with httpx.Client(base_url=real_nginx.base) as client:
+        for asset in assets:
+            resp = client.get(f"/assets/{asset.name}")
+            assert resp.status_code == 200, asset.name
+            assert resp.content == asset.read_bytes(), asset.name
+            assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
+            if asset.suffix in types:
+                assert resp.headers["content-type"].startswith(types[asset.suffix]), asset.name
+            if asset.stat().st_size >= 1024 and asset.suffix in types:
+                assert resp.headers.get("content-encoding") == "gzip", asset.name
+            _headers_of_every_answer(resp, real_nginx.issuer)
+
+
+def test_real_nginx_config_json_and_health(real_nginx: RealNginx) -> None:
+    with httpx.Client(base_url=real_nginx.base) as client:
+        config = client.get("/config.json")
+        assert config.status_code == 200
+        assert config.json() == json.loads(real_nginx.config.read_text())
+        assert config.headers["content-type"].startswith("application/json")
+        assert config.headers["cache-control"] == "no-cache"
+        _headers_of_every_answer(config, real_nginx.issuer)
+        health = client.get("/health")
+        assert (health.status_code, health.json()) == (200, {"status": "ok"})
+
+
+def test_real_nginx_never_answers_api_local_missing_assets_or_dot_files(
+    real_nginx: RealNginx,
+) -> None:
+    assert (real_nginx.dist / ".kairos-build").is_file()  # the build stamp: a real dot file
+    problems = (
+        "/api",
+        "/api/",
+        "/api/booking/health/ready",
+        "/api/bookingX/x",
+        "/local",
+        "/local/",
+        "/local/tokens",
+        "/local/anything/else",
+    )
+    missing = (
+        "/assets/index-old.js",
+        "/assets/nothing",
+        "/assets/",
+        "/missing.js",
+        "/favicon.ico",
+        "/x/y/z.json",
+        "/.kairos-build",
+        "/.env",
+        "/assets/.hidden",
+    )
+    with httpx.Client(base_url=real_nginx.base) as client:
+        for path in problems:
+            for resp in (
+                client.get(path),
+                client.post(path, json={"role": "admin", "name": "x", "email": "a@b.co"}),
+                client.request("PUT", path, content=b"{}"),
+            ):
+                assert resp.status_code == 404, (resp.request.method, path)
+                assert resp.headers["content-type"].startswith("application/problem+json")
+                assert resp.json()["status"] == 404
+                assert "cache-control" not in resp.headers  # errors are not cached
+                _headers_of_every_answer(resp, real_nginx.issuer)
+        for path in missing:
+            resp = client.get(path)
+            assert resp.status_code == 404, path
+            assert "<title>" not in resp.text or "Kairos" not in resp.text, path  # not the app
+            assert "cache-control" not in resp.headers, path
+            _headers_of_every_answer(resp, real_nginx.issuer)
+
+
+def test_the_model_agrees_with_the_real_nginx(real_nginx: RealNginx, conf: Any) -> None:
+    """nginx_conf.py's answer for each path is what the real nginx answers: the status, the
+    file served (compared by content) and the Cache-Control of a 200."""
+    server = conf.child("http").child("server")
+    variable = next(
+        d.args[1] for d in server.children("add_header") if d.args[0] == "Cache-Control"
+    )
+    files = real_nginx.files()
+    paths = [
+        *sorted(files),
+        *SPA_PATHS,
+        "/api",
+        "/api/",
+        "/api/booking/x",
+        "/api/docs/",
+        "/local",
+        "/local/tokens",
+        "/config.json",
+        "/health",
+        "/assets/",
+        "/assets/index-old.js",
+        "/assets/nothing",
+        "/missing.js",
+        "/missing.css",
+        "/favicon.ico",
+        "/robots.txt",
+        "/x/y/z",
+        "/x/y/z.json",
+        "/.env",
+        "/a/.git/config",
+        "/index.htm",
+        "/INDEX.JS",
+    ]
+    mismatches = []
+    with httpx.Client(base_url=real_nginx.base) as client:
+        for path in paths:
+            model = nginx.get(server, path, files)
+            resp = client.get(path)
+            if resp.status_code != model.status:
+                mismatches.append(f"{path}: model {model.status}, nginx {resp.status_code}")
+                continue
+            if model.status != 200:
+                continue
+            if model.file == "/etc/kairos/web/config.json":
+                expected = real_nginx.config.read_bytes()
+            elif model.file is not None:
+                expected = (real_nginx.dist / model.file.lstrip("/")).read_bytes()
+            else:  # return 200 '...'
+                expected = resp.content
+            if resp.content != expected:
+                mismatches.append(f"{path}: nginx served another file than {model.file}")
+            cache = nginx.map_value(conf.child("http"), variable, model.uri)
+            if model.location is not None and not model.location.directive.children("return"):
+                if resp.headers.get("cache-control") != cache:
+                    got = resp.headers.get("cache-control")
+                    mismatches.append(f"{path}: model Cache-Control {cache}, nginx {got}")
+    assert not mismatches, "\n".join(mismatches)
