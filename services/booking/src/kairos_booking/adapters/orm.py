@@ -5,7 +5,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -14,13 +13,13 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
-    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 
 from kairos_platform.idempotency import idempotency_table
 from kairos_platform.messaging.tables import MessagingTables
+from kairos_platform.orm import stamped, timestamp, uuid_column
 from kairos_platform.ping import PingTables
 
 metadata = MetaData()
@@ -30,31 +29,23 @@ idempotency_keys = idempotency_table(metadata)
 pings = PingTables(metadata)
 
 
-def _at(name: str, nullable: bool = False) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
-
-def _created() -> Column:
-    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
-
-
 providers = Table(
     "providers",
     metadata,
-    Column("provider_id", UUID(as_uuid=True), primary_key=True),
-    Column("user_id", UUID(as_uuid=True), nullable=False, unique=True),
+    uuid_column("provider_id", primary_key=True),
+    uuid_column("user_id", nullable=False, unique=True),
     Column("display_name", Text, nullable=False),
     Column("email", Text),
     Column("time_zone", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    _created(),
+    stamped("created_at"),
 )
 
 offerings = Table(
     "offerings",
     metadata,
-    Column("offering_id", UUID(as_uuid=True), primary_key=True),
-    Column("provider_id", UUID(as_uuid=True), ForeignKey("providers.provider_id"), nullable=False),
+    uuid_column("offering_id", primary_key=True),
+    uuid_column("provider_id", ForeignKey("providers.provider_id"), nullable=False),
     Column("title", Text, nullable=False),
     Column("duration_min", SmallInteger, nullable=False),
     Column("price_minor", Integer, nullable=False),
@@ -73,7 +64,7 @@ offerings = Table(
     Column("pattern", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("version", Integer, nullable=False, server_default=text("0")),
     Column("meeting_url", Text),  # migration 0005
-    _created(),
+    stamped("created_at"),
     CheckConstraint("duration_min BETWEEN 15 AND 180", name="ck_offerings_duration"),
     CheckConstraint("capacity >= 1", name="ck_offerings_capacity"),
     Index("ix_offerings_provider", "provider_id"),
@@ -83,7 +74,7 @@ offerings = Table(
 weekly_hours = Table(
     "weekly_hours",
     metadata,
-    Column("provider_id", UUID(as_uuid=True), ForeignKey("providers.provider_id"), nullable=False),
+    uuid_column("provider_id", ForeignKey("providers.provider_id"), nullable=False),
     Column("weekday", SmallInteger, nullable=False),
     Column("start_min", SmallInteger, nullable=False),
     Column("end_min", SmallInteger, nullable=False),
@@ -93,7 +84,7 @@ weekly_hours = Table(
 date_overrides = Table(
     "date_overrides",
     metadata,
-    Column("provider_id", UUID(as_uuid=True), ForeignKey("providers.provider_id"), nullable=False),
+    uuid_column("provider_id", ForeignKey("providers.provider_id"), nullable=False),
     Column("day", Date, nullable=False),
     Column("kind", Text, nullable=False),
     Column("ranges", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
@@ -106,12 +97,12 @@ date_overrides = Table(
 slot_seats = Table(
     "slot_seats",
     metadata,
-    Column("offering_id", UUID(as_uuid=True), ForeignKey("offerings.offering_id"), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("provider_id", UUID(as_uuid=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
-    Column("block_start", DateTime(timezone=True), nullable=False),
-    Column("block_end", DateTime(timezone=True), nullable=False),
+    uuid_column("offering_id", ForeignKey("offerings.offering_id"), nullable=False),
+    timestamp("starts_at", nullable=False),
+    uuid_column("provider_id", nullable=False),
+    timestamp("ends_at", nullable=False),
+    timestamp("block_start", nullable=False),
+    timestamp("block_end", nullable=False),
     Column("taken", Integer, nullable=False, server_default=text("0")),
     PrimaryKeyConstraint("offering_id", "starts_at", name="pk_slot_seats"),
     CheckConstraint("taken >= 0", name="ck_slot_seats_taken"),
@@ -121,29 +112,29 @@ slot_seats = Table(
 people = Table(
     "people",
     metadata,
-    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    uuid_column("user_id", primary_key=True),
     Column("email", Text),
     Column("display_name", Text),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamped("updated_at"),
 )
 
 holds = Table(
     "holds",
     metadata,
-    Column("hold_id", UUID(as_uuid=True), primary_key=True),
-    Column("offering_id", UUID(as_uuid=True), ForeignKey("offerings.offering_id"), nullable=False),
-    Column("provider_id", UUID(as_uuid=True), nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
-    _at("starts_at"),
-    _at("ends_at"),
+    uuid_column("hold_id", primary_key=True),
+    uuid_column("offering_id", ForeignKey("offerings.offering_id"), nullable=False),
+    uuid_column("provider_id", nullable=False),
+    uuid_column("mentee_id", nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     Column("amount_minor", Integer, nullable=False),
     Column("currency", Text, nullable=False),
     Column("price_in_credits", Integer),
-    _at("expires_at"),
+    timestamp("expires_at", nullable=False),
     Column("status", Text, nullable=False),
-    Column("payment_id", UUID(as_uuid=True)),
-    _at("ended_at", nullable=True),
-    _created(),
+    uuid_column("payment_id"),
+    timestamp("ended_at", nullable=True),
+    stamped("created_at"),
     # One mentee cannot stack live holds on one slot.
     Index(
         "ux_holds_one_live_per_mentee",
@@ -162,49 +153,44 @@ holds = Table(
 payment_decisions = Table(
     "payment_decisions",
     metadata,
-    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    uuid_column("payment_id", primary_key=True),
     Column("outcome", Text, nullable=False),
     Column("reason", Text),
-    Column("booking_id", UUID(as_uuid=True)),
-    _created(),
+    uuid_column("booking_id"),
+    stamped("created_at"),
 )
 
 bookings = Table(
     "bookings",
     metadata,
-    Column("booking_id", UUID(as_uuid=True), primary_key=True),
-    Column("offering_id", UUID(as_uuid=True), ForeignKey("offerings.offering_id"), nullable=False),
-    Column("provider_id", UUID(as_uuid=True), nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
-    _at("starts_at"),
-    _at("ends_at"),
+    uuid_column("booking_id", primary_key=True),
+    uuid_column("offering_id", ForeignKey("offerings.offering_id"), nullable=False),
+    uuid_column("provider_id", nullable=False),
+    uuid_column("mentee_id", nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     # one booking per one-time payment; a subscription cycle's payment pays for all the
     # cycle's sessions (ux_bookings_one_per_payment below)
-    Column(
-        "payment_id",
-        UUID(as_uuid=True),
-        ForeignKey("payment_decisions.payment_id"),
-        nullable=False,
-    ),
+    uuid_column("payment_id", ForeignKey("payment_decisions.payment_id"), nullable=False),
     Column("payment_method", Text, nullable=False),
     Column("amount_minor", Integer, nullable=False),
     Column("currency", Text, nullable=False),
-    Column("hold_id", UUID(as_uuid=True)),
+    uuid_column("hold_id"),
     Column("status", Text, nullable=False),
     Column("sequence", Integer, nullable=False, server_default=text("0")),
-    _at("cancelled_at", nullable=True),
+    timestamp("cancelled_at", nullable=True),
     Column("cancelled_by", Text),
     Column("cancel_reason", Text),
     Column("cancel_note", Text),
     Column("refund_amount_minor", Integer),
     # subscription sessions (migration 0003)
-    Column("enrollment_id", UUID(as_uuid=True)),
-    Column("subscription_id", UUID(as_uuid=True)),
+    uuid_column("enrollment_id"),
+    uuid_column("subscription_id"),
     Column("cycle_number", Integer),
-    _at("cycle_starts_at", nullable=True),
-    _at("cycle_ends_at", nullable=True),
+    timestamp("cycle_starts_at", nullable=True),
+    timestamp("cycle_ends_at", nullable=True),
     Column("local_date", Date),
-    _created(),
+    stamped("created_at"),
     Index("ix_bookings_mentee_start", "mentee_id", "starts_at"),
     Index("ix_bookings_provider_start", "provider_id", "starts_at"),
     Index("ix_bookings_occurrence", "offering_id", "starts_at"),
@@ -233,21 +219,21 @@ bookings = Table(
 enrollments = Table(
     "enrollments",
     metadata,
-    Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
-    Column("offering_id", UUID(as_uuid=True), ForeignKey("offerings.offering_id"), nullable=False),
-    Column("provider_id", UUID(as_uuid=True), nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
-    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("enrollment_id", primary_key=True),
+    uuid_column("offering_id", ForeignKey("offerings.offering_id"), nullable=False),
+    uuid_column("provider_id", nullable=False),
+    uuid_column("mentee_id", nullable=False),
+    uuid_column("subscription_id", nullable=False),
     Column("status", Text, nullable=False),
-    _at("unsubscribed_at", nullable=True),
+    timestamp("unsubscribed_at", nullable=True),
     Column("unsubscribed_by", Text),
     Column("cycle_number", Integer),
-    _at("cycle_starts_at", nullable=True),
-    _at("cycle_ends_at", nullable=True),
+    timestamp("cycle_starts_at", nullable=True),
+    timestamp("cycle_ends_at", nullable=True),
     # set by MenteeReprobated, cleared by MenteeReactivated (migration 0004)
-    _at("reprobated_at", nullable=True),
-    _created(),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    timestamp("reprobated_at", nullable=True),
+    stamped("created_at"),
+    stamped("updated_at"),
     Index("ux_enrollments_offering_mentee", "offering_id", "mentee_id", unique=True),
     Index("ix_enrollments_mentee", "mentee_id"),
 )
@@ -256,14 +242,14 @@ enrollments = Table(
 enrollment_cycles = Table(
     "enrollment_cycles",
     metadata,
-    Column("enrollment_id", UUID(as_uuid=True), nullable=False),
-    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("enrollment_id", nullable=False),
+    uuid_column("subscription_id", nullable=False),
     Column("number", Integer, nullable=False),
-    Column("payment_id", UUID(as_uuid=True), nullable=False),
-    _at("starts_at"),
-    _at("ends_at"),
+    uuid_column("payment_id", nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     Column("occurrences", Integer, nullable=False),
-    _created(),
+    stamped("created_at"),
     PrimaryKeyConstraint("enrollment_id", "subscription_id", "number", name="pk_enrollment_cycles"),
 )
 
@@ -273,15 +259,15 @@ enrollment_cycles = Table(
 occurrence_rejections = Table(
     "occurrence_rejections",
     metadata,
-    Column("rejection_id", UUID(as_uuid=True), primary_key=True),
-    Column("payment_id", UUID(as_uuid=True), nullable=False),
-    Column("enrollment_id", UUID(as_uuid=True), nullable=False),
-    Column("booking_id", UUID(as_uuid=True)),
+    uuid_column("rejection_id", primary_key=True),
+    uuid_column("payment_id", nullable=False),
+    uuid_column("enrollment_id", nullable=False),
+    uuid_column("booking_id"),
     Column("local_date", Date, nullable=False),
-    _at("starts_at"),
-    _at("ends_at"),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     Column("detail", Text, nullable=False),
     Column("amount_minor", Integer, nullable=False),
-    _created(),
+    stamped("created_at"),
     Index("ix_occurrence_rejections_enrollment", "enrollment_id", "local_date"),
 )

@@ -3,7 +3,6 @@
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -11,13 +10,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
 
 from kairos_platform.idempotency import idempotency_table
 from kairos_platform.messaging.tables import MessagingTables
+from kairos_platform.orm import stamped, timestamp, uuid_column
 from kairos_platform.ping import PingTables
 
 metadata = MetaData()
@@ -27,34 +25,26 @@ idempotency_keys = idempotency_table(metadata)
 pings = PingTables(metadata)
 
 
-def _now(name: str, nullable: bool = False) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
-
-
-def _uuid(name: str, **kw: object) -> Column:
-    return Column(name, UUID(as_uuid=True), **kw)  # type: ignore[arg-type]
-
-
 # Booking's bookings as we learned them from Booking* events. ``sequence`` is the highest
 # seen; an event with a lower or equal one is stale and changes nothing.
 bookings = Table(
     "bookings",
     metadata,
-    _uuid("booking_id", primary_key=True),
+    uuid_column("booking_id", primary_key=True),
     Column("sequence", Integer, nullable=False),
     Column("status", Text, nullable=False),  # confirmed | cancelled
     Column("title", Text, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     Column("time_zone", Text, nullable=False),
-    _uuid("provider_user_id", nullable=False),
+    uuid_column("provider_user_id", nullable=False),
     Column("provider_email", Text),
     Column("provider_name", Text),
-    _uuid("mentee_user_id", nullable=False),
+    uuid_column("mentee_user_id", nullable=False),
     Column("mentee_email", Text),
     Column("mentee_name", Text),
     Column("meeting_url", Text),
-    _now("updated_at"),
+    stamped("updated_at"),
     Index("ix_bookings_provider", "provider_user_id"),
     Index("ix_bookings_mentee", "mentee_user_id"),
 )
@@ -64,21 +54,21 @@ bookings = Table(
 connections = Table(
     "connections",
     metadata,
-    _uuid("connection_id", primary_key=True),
-    _uuid("user_id", nullable=False, index=True),
+    uuid_column("connection_id", primary_key=True),
+    uuid_column("user_id", nullable=False, index=True),
     Column("kind", Text, nullable=False),  # caldav | google
     Column("calendar_url", Text, nullable=False),  # CalDAV collection URL or Google calendar id
     Column("secret", LargeBinary, nullable=False),
     Column("status", Text, nullable=False, server_default=text("'active'")),  # active | broken
     Column("failures", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("last_error_at", DateTime(timezone=True)),
+    timestamp("last_error_at", nullable=True),
     # Backoff per connection: its entries wait until then after a failure.
-    Column("retry_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("last_synced_at", DateTime(timezone=True)),
+    stamped("retry_at"),
+    timestamp("last_synced_at", nullable=True),
     # Reconciliation takes a connection for a while; replicas skip it meanwhile.
-    Column("reconcile_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    _now("created_at"),
+    stamped("reconcile_at"),
+    stamped("created_at"),
 )
 
 # One row per (booking, connection): what the calendar should show (desired_*), what we
@@ -87,9 +77,9 @@ connections = Table(
 calendar_entries = Table(
     "calendar_entries",
     metadata,
-    _uuid("booking_id", primary_key=True),
-    _uuid("connection_id", primary_key=True),
-    _uuid("user_id", nullable=False),
+    uuid_column("booking_id", primary_key=True),
+    uuid_column("connection_id", primary_key=True),
+    uuid_column("user_id", nullable=False),
     Column("ical_uid", Text, nullable=False),
     Column("desired_sequence", Integer, nullable=False),
     Column("desired_status", Text, nullable=False),
@@ -101,8 +91,8 @@ calendar_entries = Table(
     Column("external_id", Text),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("lease_until", DateTime(timezone=True)),
-    _now("updated_at"),
+    timestamp("lease_until", nullable=True),
+    stamped("updated_at"),
     Index("ix_calendar_entries_pending", "pending", postgresql_where=text("pending")),
     Index("ix_calendar_entries_connection", "connection_id"),
 )
@@ -113,7 +103,7 @@ email_outbox = Table(
     "email_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    _uuid("booking_id", nullable=False),
+    uuid_column("booking_id", nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("recipient", Text, nullable=False),
     Column("method", Text, nullable=False),  # REQUEST | CANCEL
@@ -121,12 +111,12 @@ email_outbox = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False),
     Column("ics", LargeBinary, nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    timestamp("sent_at", nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("retry_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("lease_until", DateTime(timezone=True)),
-    _now("created_at"),
+    stamped("retry_at"),
+    timestamp("lease_until", nullable=True),
+    stamped("created_at"),
     UniqueConstraint("booking_id", "sequence", "recipient", "method", name="uq_email_once"),
     Index("ix_email_outbox_unsent", "retry_at", postgresql_where=text("sent_at IS NULL")),
 )
@@ -136,9 +126,9 @@ feeds = Table(
     "feeds",
     metadata,
     Column("token_hash", Text, primary_key=True),
-    _uuid("user_id", nullable=False, index=True),
-    _now("created_at"),
-    Column("revoked_at", DateTime(timezone=True)),
+    uuid_column("user_id", nullable=False, index=True),
+    stamped("created_at"),
+    timestamp("revoked_at", nullable=True),
 )
 
 # What reconciliation found in calendars that Kairos did not put there (or lost).
@@ -146,13 +136,13 @@ calendar_drift = Table(
     "calendar_drift",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    _uuid("connection_id", nullable=False),
-    _uuid("booking_id"),
+    uuid_column("connection_id", nullable=False),
+    uuid_column("booking_id"),
     Column("ical_uid", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("detail", Text),
     Column("action", Text, nullable=False),  # recreated | removed | rewritten
-    _now("found_at"),
+    stamped("found_at"),
 )
 
 CALENDAR_TABLES = (

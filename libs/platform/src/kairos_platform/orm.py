@@ -1,0 +1,29 @@
+"""Column helpers every service's ``adapters/orm.py`` builds its tables with.
+
+Each says what the column is (a UUID, a point in time, a time the database stamps) and
+nothing the table should decide: whether a point in time may be missing is always said
+where the column is declared (``nullable=``), never a default that differs by service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, DateTime, func
+from sqlalchemy.dialects.postgresql import UUID
+
+
+def uuid_column(name: str, *args: Any, **kw: Any) -> Column[Any]:
+    """A ``uuid`` column read as :class:`uuid.UUID` (``args``: a ForeignKey, say)."""
+    return Column(name, UUID(as_uuid=True), *args, **kw)
+
+
+def timestamp(name: str, *, nullable: bool, **kw: Any) -> Column[Any]:
+    """A ``timestamptz`` column."""
+    return Column(name, DateTime(timezone=True), nullable=nullable, **kw)
+
+
+def stamped(name: str, *, nullable: bool = False) -> Column[Any]:
+    """A ``timestamptz`` column the database fills with ``now()`` when a row is inserted
+    without it (``created_at``, ``updated_at``, a queue's ``retry_at``)."""
+    return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
