@@ -2,6 +2,7 @@
 
 from kairos_attendance import SERVICE
 from kairos_attendance.bootstrap import bootstrap
+from kairos_attendance.service_layer.context import context_of
 from kairos_contracts import catalog
 
 
@@ -18,7 +19,7 @@ def test_the_consumer_process_runs_the_sweep_and_the_mail_job() -> None:
 
     service = bootstrap()
     assert list(service.jobs) == [run_sweep, run_mail_job]
-    assert service.settings.sweep_interval_s == 300  # type: ignore[attr-defined]
+    assert context_of(service).settings.sweep_interval_s == 300
     assert {cls.TYPE for cls in service.handlers} >= {
         "BookingConfirmed", "BookingCancelled", "BookingRestored", "BookingRescheduled",
     }  # fmt: skip

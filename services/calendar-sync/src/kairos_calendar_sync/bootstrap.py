@@ -46,8 +46,6 @@ def bootstrap(
             conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
         ),
         mailer=mailer or SmtpMailer.of(conf, outgoing),
-        batch_size=conf.sync_batch_size,
-        lease_s=conf.sync_lease_s,
     )
     return assemble(
         name=SERVICE,

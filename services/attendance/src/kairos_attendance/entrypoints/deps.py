@@ -4,7 +4,7 @@ unit of work, the typed settings and the service's context (``Service.context``)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
@@ -20,7 +20,7 @@ async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
 
 
 def _settings(service: ServiceDep) -> AttendanceSettings:
-    return cast(AttendanceSettings, service.settings)
+    return context_of(service).settings
 
 
 def _context(service: ServiceDep) -> Context:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from kairos_attendance.service_layer.templates import QueuedMail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
@@ -23,7 +23,7 @@ UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 #: sends queued mails (kairos_platform.mail.SmtpMailer with adapters.smtp.outgoing)
-Mailer = mail.Mailer[QueuedMail]
+Mailer: TypeAlias = mail.Mailer[QueuedMail]
 
 
 @dataclass(frozen=True)

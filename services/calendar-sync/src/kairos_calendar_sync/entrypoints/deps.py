@@ -4,7 +4,7 @@ open unit of work, the typed settings and the service's context (``Service.conte
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
@@ -20,7 +20,7 @@ async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
 
 
 def _settings(service: ServiceDep) -> CalendarSettings:
-    return cast(CalendarSettings, service.settings)
+    return context_of(service).settings
 
 
 def _context(service: ServiceDep) -> Context:

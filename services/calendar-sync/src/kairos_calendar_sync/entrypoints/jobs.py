@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
 
 from kairos_calendar_sync.service_layer.context import context_of
 from kairos_calendar_sync.service_layer.reconcile import reconcile_once
 from kairos_calendar_sync.service_layer.sync import sync_once
+from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform import mail
 from kairos_platform.jobs import draining, run_loop
 from kairos_platform.service import Service
 
 
-async def run_sync_worker(service: Service[Any], stop: asyncio.Event) -> None:
+async def run_sync_worker(service: Service[ServiceUnitOfWork], stop: asyncio.Event) -> None:
     ctx = context_of(service)
     step = partial(sync_once, service.uow_factory, ctx)
     await run_loop(stop, step, ctx.settings.sync_poll_interval_s, name="calendar sync")
 
 
-async def run_mail_job(service: Service[Any], stop: asyncio.Event) -> None:
+async def run_mail_job(service: Service[ServiceUnitOfWork], stop: asyncio.Event) -> None:
     ctx = context_of(service)
     await mail.run_mail_job(stop, service.uow_factory, ctx.mailer, ctx.mail_policy)
 
 
-async def run_reconciliation(service: Service[Any], stop: asyncio.Event) -> None:
+async def run_reconciliation(service: Service[ServiceUnitOfWork], stop: asyncio.Event) -> None:
     ctx = context_of(service)
     interval_s = ctx.settings.reconcile_interval_s
     # at most one pass per wake-up; due connections are spread by reconcile_at

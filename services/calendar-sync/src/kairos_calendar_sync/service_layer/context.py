@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.domain.rules import RetryPolicy
@@ -31,7 +31,7 @@ class Box(Protocol):
 
 
 #: sends queued invitations (kairos_platform.mail.SmtpMailer with adapters.smtp.outgoing)
-Mailer = mail.Mailer[Mail]
+Mailer: TypeAlias = mail.Mailer[Mail]
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,16 @@ class Context:
     box: Box
     policy: RetryPolicy
     mailer: Mailer
-    batch_size: int = 50
-    lease_s: float = 60.0
+
+    @property
+    def batch_size(self) -> int:
+        """Entries (and invitations) a worker claims at a time."""
+        return self.settings.sync_batch_size
+
+    @property
+    def lease_s(self) -> float:
+        """A claimed row is its worker's this long (longer than any calendar call)."""
+        return self.settings.sync_lease_s
 
     @property
     def mail_policy(self) -> mail.MailPolicy:
