@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Self
 
 from kairos_platform.jobs import draining, run_loop
 from kairos_platform.mail import Delivery, MailPolicy, exponential_backoff, send_once
+from kairos_platform.testing import FakeUnitOfWork
 
 
 async def test_the_loop_runs_back_to_back_while_there_is_work_and_survives_a_failure() -> None:
@@ -65,23 +64,10 @@ class Queue:
         self.settled.append((list(ids), done, error, backoff_s))
 
 
-class Uow:
+class Uow(FakeUnitOfWork):
     def __init__(self, queue: Queue) -> None:
+        super().__init__("attendance")
         self.mails = queue
-
-    async def commit(self) -> None:
-        pass
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        pass
 
 
 class Refuses:
