@@ -54,9 +54,10 @@ class Context:
 
     @property
     def mail_policy(self) -> mail.MailPolicy:
-        """Invitations are claimed, leased and retried as calendar entries are."""
+        """Invitations go MAIL_BATCH_SIZE at a time; they are leased, retried and polled
+        for as calendar entries are."""
         return mail.MailPolicy(
-            batch_size=self.batch_size,
+            batch_size=self.settings.mail_batch_size,
             lease_s=self.lease_s,
             poll_interval_s=self.settings.sync_poll_interval_s,
             backoff_s=self.policy.backoff_s,
