@@ -22,12 +22,11 @@ from kairos_platform.settings import ServiceSettings
 def bootstrap(
     settings: ServiceSettings | None = None,
     engine: AsyncEngine | None = None,
-    booking: BookingSettings | None = None,
-) -> Service:
-    booking = booking or BookingSettings()
+) -> Service[ServiceUnitOfWork]:
+    booking = BookingSettings.from_service_settings(settings, service=SERVICE)
     return assemble(
         name=SERVICE,
-        settings=settings,
+        settings=booking,
         engine=engine,
         metadata=orm.metadata,
         tables=orm.messaging,

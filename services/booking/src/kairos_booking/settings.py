@@ -1,11 +1,12 @@
-"""Booking's own knobs, read from the environment next to the platform's settings."""
+"""Settings of the booking processes: the platform's, plus hold expiry and stream tokens."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kairos_platform.settings import ServiceSettings
 
 #: The stream-token secret used when LIVE_TOKEN_SECRET is unset: public (it is in the
 #: source), so anyone can make stream tokens with it; the HTTP process logs a warning when it
@@ -13,9 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_LIVE_TOKEN_SECRET = "kairos-dev-only-live-token-secret-000"
 
 
-class BookingSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", env_file=None)
-
+class BookingSettings(ServiceSettings):
     hold_ttl_s: int = Field(default=600, ge=30, alias="HOLD_TTL_S")
     hold_expiry_interval_s: float = Field(default=2.0, gt=0, alias="HOLD_EXPIRY_INTERVAL_S")
     hold_expiry_batch: int = Field(default=500, ge=1, alias="HOLD_EXPIRY_BATCH")

@@ -14,10 +14,13 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
 
 
 def test_the_consumer_process_runs_the_hold_expiry_job() -> None:
+    from kairos_booking.service_layer.context import context_of
     from kairos_booking.settings import BookingSettings
 
-    service = bootstrap(booking=BookingSettings(HOLD_TTL_S=120))
+    service = bootstrap(BookingSettings(SERVICE_NAME=SERVICE, HOLD_TTL_S=120))
     assert len(service.jobs) == 1
+    assert context_of(service).settings is service.settings
+    assert context_of(service).settings.hold_ttl_s == 120
     assert BookingSettings().hold_ttl_s == 600  # the documented default
 
 
