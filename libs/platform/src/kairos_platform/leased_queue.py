@@ -3,7 +3,8 @@
 ``claim`` takes due rows with ``FOR UPDATE SKIP LOCKED`` and stamps a lease, so replicas
 never take the same row and a worker that dies lets its rows come back when the lease ends.
 The table needs the columns ``id``, ``sent_at``, ``retry_at``, ``lease_until``,
-``attempts`` and ``last_error``; services add their own ``add`` and row conversion.
+``attempts``, ``last_error`` and ``created_at``; services add their own ``add`` and row
+conversion.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ class LeasedQueue(Generic[T]):
         )
         rows = sorted(await self._s.execute(stmt), key=lambda r: r._mapping["id"])
         return [self._to_item(r) for r in rows]
+
+    async def oldest_unsent_age_s(self) -> float | None:
+        """Seconds since the oldest row not yet sent was queued (None: nothing waiting)."""
+        c = self._t.c
+        oldest = func.extract("epoch", func.now() - func.min(c.created_at))
+        age = (await self._s.execute(select(oldest).where(c.sent_at.is_(None)))).scalar()
+        return None if age is None else float(age)
 
     async def settle(
         self, ids: Sequence[int], done: int, error: str | None, backoff_s: float

@@ -37,25 +37,33 @@ from kairos_platform.health import Readiness, ReadinessCheck, health_router
 from kairos_platform.problems import install_problem_handlers
 
 __all__ = [
+    "CALENDAR_CONNECTIONS_BROKEN",
     "CONSUMER_LAG",
     "CONSUMER_MESSAGES",
     "CONSUMER_OUTCOMES",
     "HANDLER_DURATION",
     "HTTP_REQUEST_DURATION",
+    "MAIL_QUEUE_OLDEST_AGE",
     "OUTBOX_BACKLOG",
     "OUTBOX_OLDEST_AGE",
+    "RECONCILIATION_REPAIRS",
     "RELAY_PUBLISHED",
     "UNMATCHED_ROUTE",
+    "WEBHOOK_SIGNATURE_FAILURES",
     "ConsumerOutcome",
     "MetricsMiddleware",
     "MetricsServer",
+    "count_calendar_connection_broken",
     "count_consumer_message",
+    "count_reconciliation_repairs",
     "count_relay_published",
+    "count_webhook_signature_failure",
     "metrics_response",
     "metrics_router",
     "observe_handler",
     "route_template",
     "set_consumer_lag",
+    "set_mail_queue_oldest_age",
     "set_outbox_backlog",
     "start_metrics_server",
     "time_handler",
@@ -103,6 +111,28 @@ CONSUMER_MESSAGES = Counter(
     ["service", "consumer", "event_type", "outcome"],
 )
 
+WEBHOOK_SIGNATURE_FAILURES = Counter(
+    "webhook_signature_failures_total",
+    "Webhook deliveries refused because their signature is missing, forged or too old.",
+    ["service", "provider"],
+)
+RECONCILIATION_REPAIRS = Counter(
+    "reconciliation_repairs_total",
+    "Things a reconciliation pass found missed and repaired (a webhook that never came, "
+    "a Stripe call left half-way, a calendar entry drifted), by kind.",
+    ["service", "kind"],
+)
+CALENDAR_CONNECTIONS_BROKEN = Counter(
+    "calendar_connections_broken_total",
+    "Calendar connections marked broken after failing too many times in a row.",
+    ["service"],
+)
+MAIL_QUEUE_OLDEST_AGE = Gauge(
+    "mail_queue_oldest_age_seconds",
+    "Age of the oldest mail of the mail queue not yet sent (0 when none is waiting).",
+    ["service"],
+)
+
 ConsumerOutcome = Literal["ok", "duplicate", "retried", "dead_lettered"]
 CONSUMER_OUTCOMES: frozenset[str] = frozenset({"ok", "duplicate", "retried", "dead_lettered"})
 
@@ -127,6 +157,24 @@ def set_consumer_lag(service: str, group: str, topic: str, partition: int, lag: 
 def count_relay_published(service: str, topic: str, n: int = 1) -> None:
     if n:
         RELAY_PUBLISHED.labels(service=service, topic=topic).inc(n)
+
+
+def count_webhook_signature_failure(service: str, provider: str) -> None:
+    WEBHOOK_SIGNATURE_FAILURES.labels(service=service, provider=provider).inc()
+
+
+def count_reconciliation_repairs(service: str, kind: str, n: int = 1) -> None:
+    if n > 0:
+        RECONCILIATION_REPAIRS.labels(service=service, kind=kind).inc(n)
+
+
+def count_calendar_connection_broken(service: str) -> None:
+    CALENDAR_CONNECTIONS_BROKEN.labels(service=service).inc()
+
+
+def set_mail_queue_oldest_age(service: str, oldest_age_seconds: float | None) -> None:
+    """Record the mail queue's oldest unsent mail's age (None = nothing waiting)."""
+    MAIL_QUEUE_OLDEST_AGE.labels(service=service).set(oldest_age_seconds or 0.0)
 
 
 def _check_outcome(outcome: str) -> None:

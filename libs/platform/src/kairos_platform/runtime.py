@@ -160,6 +160,7 @@ async def run_consumer(service: Service, stop: asyncio.Event) -> None:
         s.metrics_port, readiness, host=s.http_host, service=service.name
     )
     jobs = [asyncio.create_task(job(service, stop)) for job in service.jobs]
+    jobs.append(asyncio.create_task(watch_mail_queue(service, stop)))
     try:
         await _start_with_retry(broker.start, stop, "broker")
         log.info("consumer of %s started on %s", service.name, ", ".join(service.topics))
@@ -231,6 +232,28 @@ async def _watch_backlog(service: Service, relay: Relay, stop: asyncio.Event) ->
         passes += 1
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 2.0)
+
+
+#: how often the consumer measures its service's mail queue
+MAIL_QUEUE_WATCH_S = 15.0
+
+
+async def watch_mail_queue(
+    service: Service, stop: asyncio.Event, interval_s: float = MAIL_QUEUE_WATCH_S
+) -> None:
+    """The oldest unsent mail's age for /metrics, for a service whose unit of work has a mail
+    queue (``uow.mails``, see ``kairos_platform.mail.MailUow``); returns at once otherwise."""
+    while not stop.is_set():
+        try:
+            async with service.uow_factory() as uow:
+                measure = getattr(getattr(uow, "mails", None), "oldest_unsent_age_s", None)
+                if measure is None:
+                    return
+                metrics.set_mail_queue_oldest_age(service.name, await measure())
+        except Exception:
+            log.debug("mail queue not measured", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
 
 
 async def _start_with_retry(start: Callable[[], Any], stop: asyncio.Event, what: str) -> None:

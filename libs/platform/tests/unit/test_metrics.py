@@ -15,10 +15,14 @@ from kairos_platform.http import create_app
 from kairos_platform.metrics import (
     UNMATCHED_ROUTE,
     ConsumerOutcome,
+    count_calendar_connection_broken,
     count_consumer_message,
+    count_reconciliation_repairs,
     count_relay_published,
+    count_webhook_signature_failure,
     observe_handler,
     set_consumer_lag,
+    set_mail_queue_oldest_age,
     set_outbox_backlog,
     start_metrics_server,
     time_handler,
@@ -175,3 +179,65 @@ async def test_metrics_server_port_in_use_raises() -> None:
     finally:
         taken.close()
     await asyncio.sleep(0)
+
+
+def test_alerted_counters_and_the_mail_queue_gauge() -> None:
+    svc = _service()
+    count_webhook_signature_failure(svc, "stripe")
+    count_webhook_signature_failure(svc, "stripe")
+    count_reconciliation_repairs(svc, "missed_event", 3)
+    count_reconciliation_repairs(svc, "refund", 0)  # nothing repaired: no series
+    count_calendar_connection_broken(svc)
+    set_mail_queue_oldest_age(svc, 42.5)
+    assert _value("webhook_signature_failures_total", service=svc, provider="stripe") == 2
+    assert _value("reconciliation_repairs_total", service=svc, kind="missed_event") == 3
+    assert _value("reconciliation_repairs_total", service=svc, kind="refund") is None
+    assert _value("calendar_connections_broken_total", service=svc) == 1
+    assert _value("mail_queue_oldest_age_seconds", service=svc) == 42.5
+    set_mail_queue_oldest_age(svc, None)  # the queue emptied
+    assert _value("mail_queue_oldest_age_seconds", service=svc) == 0
+
+
+class _Mails:
+    """Answers ``ages`` in turn, noting the gauge as each measure starts."""
+
+    def __init__(self, service: str, ages: list[float | None]) -> None:
+        self.service, self.ages, self.gauge_seen = service, ages, list[float | None]()
+
+    async def oldest_unsent_age_s(self) -> float | None:
+        self.gauge_seen.append(_value("mail_queue_oldest_age_seconds", service=self.service))
+        return self.ages.pop(0)
+
+
+class _Uow:
+    def __init__(self, mails: object) -> None:
+        if mails is not None:
+            self.mails = mails
+
+    async def __aenter__(self) -> _Uow:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+async def test_the_consumer_measures_its_mail_queue_and_skips_a_service_without_one() -> None:
+    from types import SimpleNamespace
+
+    from kairos_platform.runtime import watch_mail_queue
+
+    svc, stop = _service(), asyncio.Event()
+    mails = _Mails(svc, [120.0, None])
+
+    def uow() -> _Uow:
+        if len(mails.ages) == 1:
+            stop.set()  # the second pass is the last
+        return _Uow(mails)
+
+    service = cast(Any, SimpleNamespace(name=svc, uow_factory=uow))
+    await asyncio.wait_for(watch_mail_queue(service, stop, interval_s=0.01), 5)
+    assert mails.gauge_seen == [None, 120.0]
+    assert _value("mail_queue_oldest_age_seconds", service=svc) == 0  # emptied
+
+    other = cast(Any, SimpleNamespace(name=_service(), uow_factory=lambda: _Uow(None)))
+    await asyncio.wait_for(watch_mail_queue(other, asyncio.Event(), interval_s=0.01), 5)

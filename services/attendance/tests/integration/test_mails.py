@@ -38,6 +38,8 @@ async def test_a_mail_waits_while_smtp_is_down_and_goes_once_when_it_is_back(
     assert [r.sent_at for r in rows] == [None, None]
     assert rows[0].attempts == 1 and "SMTP" in rows[0].last_error
     assert rows[1].attempts == 0  # released untried: no point while the server is down
+    waiting = await _oldest_unsent_age_s(att)  # what mail_queue_oldest_age_seconds shows
+    assert waiting is not None and 0 <= waiting < 600
 
     await att.send_mails()  # back up (backoff is 0 in tests)
     await att.send_mails()  # nothing more to send
@@ -51,6 +53,12 @@ async def test_a_mail_waits_while_smtp_is_down_and_goes_once_when_it_is_back(
         True,
         True,
     ]
+    assert await _oldest_unsent_age_s(att) is None  # nothing waiting any more
+
+
+async def _oldest_unsent_age_s(att: Att) -> float | None:
+    async with att.uows() as uow:
+        return await uow.mails.oldest_unsent_age_s()
 
 
 async def _at_least(check: object, n: int) -> list[object] | None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from kairos_calendar_sync.service_layer.reconcile import reconcile_once
 from kairos_calendar_sync.service_layer.sync import sync_once, sync_until_idle
@@ -128,6 +129,10 @@ async def test_a_calendar_server_down_for_a_while_is_caught_up_without_loss_or_d
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, {"service": "calendar-sync", **labels}) or 0.0
+
+
 async def test_a_connection_failing_again_and_again_is_marked_broken_and_others_go_on(
     fresh_database: str, keypair: tuple[bytes, bytes], dav: Dav
 ) -> None:
@@ -146,6 +151,7 @@ async def test_a_connection_failing_again_and_again_is_marked_broken_and_others_
         broken = await c.connect_caldav(mentee.user_id, gone, "gone")
         # The mentee's calendar disappears (deleted in their app).
         await dav.delete(urlsplit(gone).path, "gone")
+        before = _sample("calendar_connections_broken_total")
         for _ in range(3):
             await c.deliver(confirmed(provider, mentee))
             await sync_until_idle(c.uows, c.ctx)
@@ -155,6 +161,8 @@ async def test_a_connection_failing_again_and_again_is_marked_broken_and_others_
         ]
         assert listed[0]["connection_id"] == broken["connection_id"]
         assert listed[0]["status"] == "broken" and listed[0]["last_error"]
+        # counted once, when it broke (the alert on broken calendars watches it)
+        assert _sample("calendar_connections_broken_total") - before == 1
         failed = await c.outbox("CalendarSyncFailed")
         assert failed[-1]["retryable"] is False
     finally:
@@ -174,10 +182,13 @@ async def test_an_event_deleted_by_hand_is_reported_and_recreated(cal: Cal, dav:
     await dav.delete(by_uid[f"{lost.booking_id}@kairos"].href, "hand")
     assert len(await dav.events(url, "hand")) == 1
 
+    repaired = _sample("reconciliation_repairs_total", kind="calendar_deleted_outside")
     drifts = await reconcile_once(cal.uows, cal.ctx, interval_s=60)
     assert [(d.kind.value, d.uid) for d in drifts] == [
         ("deleted_outside", f"{lost.booking_id}@kairos")
     ]
+    after = _sample("reconciliation_repairs_total", kind="calendar_deleted_outside")
+    assert after - repaired == 1
     rows = await cal.rows("SELECT kind, action, booking_id FROM calendar_drift")
     assert [(r.kind, r.action, r.booking_id) for r in rows] == [
         ("deleted_outside", "recreated", lost.booking_id)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from kairos_contracts import Envelope
@@ -120,11 +121,18 @@ async def test_forged_or_stale_signature_is_400_and_writes_nothing(
         "tampered": sign(payload.replace(b"payment_intent", b"payment_intent ", 1)),
         "missing": None,
     }
+    failures = {"service": "payments", "provider": "stripe"}
+
+    def refused() -> float:
+        return REGISTRY.get_sample_value("webhook_signature_failures_total", failures) or 0.0
+
+    before = refused()
     for name, header in attempts.items():
         headers = {"Stripe-Signature": header} if header else {}
         resp = await payments.client.post("/webhooks/stripe", content=payload, headers=headers)
         assert resp.status_code == 400, (name, resp.text)
         assert resp.headers["content-type"].startswith("application/problem+json")
+    assert refused() - before == len(attempts)  # what the signature alert watches
     assert await payments.scalar("SELECT count(*) FROM webhook_events") == 0
     assert await payments.outbox("PaymentVerified") == []
     ok = await payments.client.post(

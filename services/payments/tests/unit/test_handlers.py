@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from kairos_contracts import Envelope
 from kairos_contracts.events.booking import (
@@ -153,8 +154,12 @@ async def test_capture_with_stripe_down_is_recorded_and_the_sweeper_finishes_it(
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURING  # the wish is durable
     assert uow.events(PaymentCaptured) == []
     stripe.down = False
-    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    report = await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
     assert stripe.count("capture") == 1 and len(uow.events(PaymentCaptured)) == 1
+    service = f"payments-{uuid.uuid4().hex[:8]}"  # a label of its own in the global registry
+    report.count(service)
+    repairs = {"service": service, "kind": "payment"}
+    assert REGISTRY.get_sample_value("reconciliation_repairs_total", repairs) == 1
 
 
 async def test_rejection_voids_and_a_late_duplicate_changes_nothing() -> None:

@@ -9,6 +9,7 @@ deleted outside Kairos). The sync worker then re-writes them. Policy: domain/dri
 
 from __future__ import annotations
 
+import collections
 import logging
 
 from kairos_calendar_sync.domain.bookings import Status
@@ -18,6 +19,7 @@ from kairos_calendar_sync.service_layer.calendars import CalendarError
 from kairos_calendar_sync.service_layer.context import Context, UowFactory
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts.events.calendar import CalendarAction, CalendarSyncFailed, CalendarTarget
+from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,13 @@ async def reconcile_once(
     found: list[Drift] = []
     for conn in due:
         try:
-            found += await _reconcile(uow_factory, ctx, conn)
+            drifts = await _reconcile(uow_factory, ctx, conn)
         except CalendarError as exc:
             log.warning("reconciliation of %s skipped: %s", conn.connection_id, exc)
+            continue
+        found += drifts
+        for kind, n in collections.Counter(d.kind.value for d in drifts).items():
+            metrics.count_reconciliation_repairs(ctx.settings.service_name, f"calendar_{kind}", n)
     return found
 
 

@@ -23,6 +23,7 @@ from kairos_contracts.events.calendar import (
     CalendarSyncFailed,
     CalendarTarget,
 )
+from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ async def _record_failure(
         attempt = await uow.entries.failed(entry, error)
         failures = await uow.connections.count_failure(conn.connection_id) or 1
         broken = ctx.policy.is_broken(failures)
+        if broken and not ctx.policy.is_broken(failures - 1):  # broken by this failure
+            metrics.count_calendar_connection_broken(ctx.settings.service_name)
         await uow.connections.failed(
             conn.connection_id, error, ctx.policy.backoff_s(failures), broken
         )

@@ -21,4 +21,5 @@ async def run_reconciliation(service: Service[Any], stop: asyncio.Event) -> None
         stop,
         interval_s=context.settings.reconcile_interval_s,
         stale_after_s=context.settings.stale_after_s,
+        service=service.name,
     )

@@ -31,6 +31,7 @@ from kairos_payments.service_layer.stripe_events import handle_stripe_event
 from kairos_payments.service_layer.subscribe import resolve_creation
 from kairos_payments.service_layer.subscription_changes import drive_subscription
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], ServiceUnitOfWork]
@@ -46,6 +47,14 @@ class PassReport:
     refunds_driven: int = 0
     intents_checked: int = 0
     subscriptions_driven: int = 0
+
+    def count(self, service: str) -> None:
+        """``reconciliation_repairs_total`` by kind: what this pass found missed and repaired
+        (``intents_checked`` is every open intent looked at, not a repair)."""
+        metrics.count_reconciliation_repairs(service, "missed_event", self.events_applied)
+        metrics.count_reconciliation_repairs(service, "payment", self.payments_driven)
+        metrics.count_reconciliation_repairs(service, "refund", self.refunds_driven)
+        metrics.count_reconciliation_repairs(service, "subscription", self.subscriptions_driven)
 
 
 async def reconcile_once(
@@ -141,11 +150,13 @@ async def run_forever(
     *,
     interval_s: float,
     stale_after_s: float,
+    service: str = "payments",
 ) -> None:
     """The job loop; a failed pass is logged and the next one tries again."""
     while not stop.is_set():
         try:
-            await reconcile_once(uow_factory, gateway, stale_after_s)
+            report = await reconcile_once(uow_factory, gateway, stale_after_s)
+            report.count(service)
         except StripeUnavailable as exc:
             log.warning("reconciliation: Stripe unavailable (%s)", exc)
         except Exception:
