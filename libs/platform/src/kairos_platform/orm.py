@@ -1,4 +1,5 @@
-"""Column helpers every service's ``adapters/orm.py`` builds its tables with.
+"""What every service's ``adapters/orm.py`` builds its tables with: the tables every
+service has (:func:`service_tables`) and the column helpers.
 
 Each says what the column is (a UUID, a point in time, a time the database stamps) and
 nothing the table should decide: whether a point in time may be missing is always said
@@ -7,10 +8,31 @@ where the column is declared (``nullable=``), never a default that differs by se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, DateTime, func
+from sqlalchemy import Column, DateTime, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import UUID
+
+from kairos_platform.idempotency import idempotency_table
+from kairos_platform.messaging.tables import MessagingTables
+from kairos_platform.ping import PingTables
+
+
+class ServiceTables(NamedTuple):
+    metadata: MetaData
+    #: outbox, outbox_bucket, inbox
+    messaging: MessagingTables
+    #: Idempotency-Key answers kept per user (kairos_platform.idempotency)
+    idempotency_keys: Table
+    pings: PingTables
+
+
+def service_tables() -> ServiceTables:
+    """A service's own MetaData, holding the tables every service has; the service adds
+    its tables to ``metadata``."""
+    metadata = MetaData()
+    messaging = MessagingTables(metadata)
+    return ServiceTables(metadata, messaging, idempotency_table(metadata), PingTables(metadata))
 
 
 def uuid_column(name: str, *args: Any, **kw: Any) -> Column[Any]:

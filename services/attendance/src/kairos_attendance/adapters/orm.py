@@ -5,23 +5,15 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
-    MetaData,
     Table,
     Text,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kairos_platform.idempotency import idempotency_table
-from kairos_platform.messaging.tables import MessagingTables
-from kairos_platform.orm import stamped, timestamp, uuid_column
-from kairos_platform.ping import PingTables
+from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
 
-metadata = MetaData()
-messaging = MessagingTables(metadata)
-#: Idempotency-Key answers kept per user (kairos_platform.idempotency)
-idempotency_keys = idempotency_table(metadata)
-pings = PingTables(metadata)
+metadata, messaging, idempotency_keys, pings = service_tables()
 
 
 # Booking's sessions as learned from Booking* events (highest ``sequence`` wins), plus the
