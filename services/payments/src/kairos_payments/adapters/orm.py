@@ -5,31 +5,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     Index,
     Integer,
-    MetaData,
     Table,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
 
-from kairos_platform.idempotency import idempotency_table
-from kairos_platform.messaging.tables import MessagingTables
-from kairos_platform.ping import PingTables
+from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
 
-metadata = MetaData()
-messaging = MessagingTables(metadata)
-#: Idempotency-Key answers kept per user (kairos_platform.idempotency)
-idempotency_keys = idempotency_table(metadata)
-pings = PingTables(metadata)
-
-
-def _now(name: str, nullable: bool = False) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
+metadata, messaging, idempotency_keys, pings = service_tables()
 
 
 # Booking's holds as we learned them from HoldPlaced / HoldReleased / HoldExpired. The price
@@ -37,16 +23,16 @@ def _now(name: str, nullable: bool = False) -> Column:
 holds = Table(
     "holds",
     metadata,
-    Column("hold_id", UUID(as_uuid=True), primary_key=True),
-    Column("offering_id", UUID(as_uuid=True), nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
+    uuid_column("hold_id", primary_key=True),
+    uuid_column("offering_id", nullable=False),
+    uuid_column("mentee_id", nullable=False),
+    timestamp("starts_at", nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("price_in_credits", Integer, nullable=True),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    timestamp("expires_at", nullable=False),
     Column("state", Text, nullable=False),
-    _now("updated_at"),
+    stamped("updated_at"),
 )
 
 # One payment per hold (card or credits): the unique hold_id is what stops a second
@@ -54,17 +40,17 @@ holds = Table(
 payments = Table(
     "payments",
     metadata,
-    Column("payment_id", UUID(as_uuid=True), primary_key=True),
-    Column("hold_id", UUID(as_uuid=True), nullable=False, unique=True),
+    uuid_column("payment_id", primary_key=True),
+    uuid_column("hold_id", nullable=False, unique=True),
     Column("method", Text, nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
-    Column("offering_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("mentee_id", nullable=False),
+    uuid_column("offering_id", nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("credits_spent", Integer, nullable=True),
     Column("status", Text, nullable=False),
     Column("stripe_payment_intent_id", Text, nullable=True, unique=True),
-    Column("booking_id", UUID(as_uuid=True), nullable=True),
+    uuid_column("booking_id", nullable=True),
     # Why a pending cancel was asked for (hold_expired / hold_released).
     Column("cancel_reason", Text, nullable=True),
     Column("refunded_minor", BigInteger, nullable=False, server_default=text("0")),
@@ -73,9 +59,9 @@ payments = Table(
     Column("decline_message", Text, nullable=True),
     Column("declined_charge", Text, nullable=True),
     # Whoever calls Stripe for this row owns it until then (replicas never call twice).
-    Column("lease_until", DateTime(timezone=True), nullable=True),
-    _now("created_at"),
-    _now("updated_at"),
+    timestamp("lease_until", nullable=True),
+    stamped("created_at"),
+    stamped("updated_at"),
     Index("ix_payments_status_updated", "status", "updated_at"),
     # a mentee's statement, newest first, page after page (GET /me/payments)
     Index("ix_payments_mentee_created", "mentee_id", "created_at", "payment_id"),
@@ -88,17 +74,17 @@ payments = Table(
 refunds = Table(
     "refunds",
     metadata,
-    Column("refund_id", UUID(as_uuid=True), primary_key=True),
-    Column("payment_id", UUID(as_uuid=True), nullable=False, index=True),
-    Column("booking_id", UUID(as_uuid=True), nullable=True),
+    uuid_column("refund_id", primary_key=True),
+    uuid_column("payment_id", nullable=False, index=True),
+    uuid_column("booking_id", nullable=True),
     Column("amount_minor", BigInteger, nullable=False),
     Column("reason", Text, nullable=False),
     Column("status", Text, nullable=False),  # pending | succeeded
     Column("stripe_refund_id", Text, nullable=True),
     Column("credits_returned", Integer, nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
-    _now("created_at"),
-    _now("updated_at"),
+    timestamp("lease_until", nullable=True),
+    stamped("created_at"),
+    stamped("updated_at"),
     # a booking's refunds (GET /bookings/{booking_id}/payments)
     Index("ix_refunds_booking", "booking_id"),
 )
@@ -106,16 +92,16 @@ refunds = Table(
 credit_purchases = Table(
     "credit_purchases",
     metadata,
-    Column("purchase_id", UUID(as_uuid=True), primary_key=True),
-    Column("user_id", UUID(as_uuid=True), nullable=False, index=True),
+    uuid_column("purchase_id", primary_key=True),
+    uuid_column("user_id", nullable=False, index=True),
     Column("pack", Text, nullable=False),
     Column("credits", Integer, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("status", Text, nullable=False),  # creating | open | credited | failed | cancelled
     Column("stripe_payment_intent_id", Text, nullable=True, unique=True),
-    _now("created_at"),
-    _now("updated_at"),
+    stamped("created_at"),
+    stamped("updated_at"),
 )
 
 # The balance is a row updated with a conditional UPDATE (never below zero; the CHECK is
@@ -123,7 +109,7 @@ credit_purchases = Table(
 credit_balances = Table(
     "credit_balances",
     metadata,
-    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    uuid_column("user_id", primary_key=True),
     Column("balance", Integer, nullable=False),
     CheckConstraint("balance >= 0", name="ck_credit_balances_not_negative"),
 )
@@ -132,12 +118,12 @@ credit_ledger = Table(
     "credit_ledger",
     metadata,
     Column("entry_id", BigInteger, primary_key=True, autoincrement=True),
-    Column("user_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("user_id", nullable=False),
     Column("delta", Integer, nullable=False),
     Column("balance_after", Integer, nullable=False),
     Column("reason", Text, nullable=False),  # purchase | payment | return
-    Column("reference", UUID(as_uuid=True), nullable=False),
-    _now("created_at"),
+    uuid_column("reference", nullable=False),
+    stamped("created_at"),
     # One entry per cause: a replayed purchase or return cannot count twice.
     UniqueConstraint("reason", "reference", name="uq_credit_ledger_cause"),
     Index("ix_credit_ledger_user", "user_id", "entry_id"),
@@ -152,7 +138,7 @@ webhook_events = Table(
     Column("created", BigInteger, nullable=False),
     Column("object_id", Text, nullable=True),
     Column("via", Text, nullable=False),  # webhook | reconciliation
-    _now("received_at"),
+    stamped("received_at"),
 )
 
 # Reconciliation's cursor over Stripe's event list, leased by one replica at a time.
@@ -161,7 +147,7 @@ stripe_cursor = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("last_created", BigInteger, nullable=False, server_default=text("0")),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    timestamp("lease_until", nullable=True),
 )
 
 # Booking's offerings as OfferingPublished tells them (the latest version wins): the price
@@ -169,7 +155,7 @@ stripe_cursor = Table(
 offerings = Table(
     "offerings",
     metadata,
-    Column("offering_id", UUID(as_uuid=True), primary_key=True),
+    uuid_column("offering_id", primary_key=True),
     Column("version", Integer, nullable=False),
     Column("kind", Text, nullable=False),
     Column("title", Text, nullable=False),
@@ -178,16 +164,16 @@ offerings = Table(
     Column("price_in_credits", Integer, nullable=True),
     Column("interval", Text, nullable=True),
     Column("active", Boolean, nullable=False),
-    _now("updated_at"),
+    stamped("updated_at"),
 )
 
 # One Stripe customer per user, made on the first subscription.
 stripe_customers = Table(
     "stripe_customers",
     metadata,
-    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    uuid_column("user_id", primary_key=True),
     Column("stripe_customer_id", Text, nullable=False, unique=True),
-    _now("created_at"),
+    stamped("created_at"),
 )
 
 # One row per (offering, mentee) while it is live (the partial unique index is what stops
@@ -195,9 +181,9 @@ stripe_customers = Table(
 subscriptions = Table(
     "subscriptions",
     metadata,
-    Column("subscription_id", UUID(as_uuid=True), primary_key=True),
-    Column("offering_id", UUID(as_uuid=True), nullable=False),
-    Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("subscription_id", primary_key=True),
+    uuid_column("offering_id", nullable=False),
+    uuid_column("mentee_id", nullable=False),
     Column("status", Text, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
@@ -206,16 +192,16 @@ subscriptions = Table(
     Column("stripe_customer_id", Text, nullable=True),
     Column("stripe_subscription_id", Text, nullable=True, unique=True),
     Column("payment_method", Text, nullable=True),
-    Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    timestamp("unsubscribed_at", nullable=True),
     Column("cancelled_by", Text, nullable=True),
     Column("reactivated_by", Text, nullable=True),
-    Column("current_period_start", DateTime(timezone=True), nullable=True),
-    Column("current_period_end", DateTime(timezone=True), nullable=True),
+    timestamp("current_period_start", nullable=True),
+    timestamp("current_period_end", nullable=True),
     Column("mentee_email", Text, nullable=True),
     Column("mentee_name", Text, nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
-    _now("created_at"),
-    _now("updated_at"),
+    timestamp("lease_until", nullable=True),
+    stamped("created_at"),
+    stamped("updated_at"),
     Index(
         "uq_subscriptions_live",
         "offering_id",
@@ -232,15 +218,15 @@ subscription_cycles = Table(
     "subscription_cycles",
     metadata,
     Column("stripe_invoice_id", Text, primary_key=True),
-    Column("subscription_id", UUID(as_uuid=True), nullable=False),
-    Column("payment_id", UUID(as_uuid=True), nullable=False, unique=True),
+    uuid_column("subscription_id", nullable=False),
+    uuid_column("payment_id", nullable=False, unique=True),
     Column("number", Integer, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("ends_at", nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("stripe_subscription_id", Text, nullable=False),
-    _now("created_at"),
+    stamped("created_at"),
     UniqueConstraint("subscription_id", "number", name="uq_subscription_cycles_number"),
 )
 
@@ -249,9 +235,9 @@ subscription_cycles = Table(
 session_payments = Table(
     "session_payments",
     metadata,
-    Column("booking_id", UUID(as_uuid=True), primary_key=True),
-    Column("payment_id", UUID(as_uuid=True), nullable=False),
-    _now("created_at"),
+    uuid_column("booking_id", primary_key=True),
+    uuid_column("payment_id", nullable=False),
+    stamped("created_at"),
 )
 
 SUBSCRIPTION_TABLES = ("offerings", "stripe_customers", "subscriptions", "subscription_cycles")
