@@ -32,6 +32,7 @@ from .connection_test_out_status import ConnectionTestOutStatus
 from .connections_page import ConnectionsPage
 from .credits_out import CreditsOut
 from .cycle_out import CycleOut
+from .dead_letter_out import DeadLetterOut
 from .decline_out import DeclineOut
 from .enrolled_offering_out import EnrolledOfferingOut
 from .enrollment_out import EnrollmentOut
@@ -64,6 +65,7 @@ from .override_kind import OverrideKind
 from .override_out import OverrideOut
 from .override_out_kind import OverrideOutKind
 from .page_booking_out import PageBookingOut
+from .page_dead_letter_out import PageDeadLetterOut
 from .page_hold_out import PageHoldOut
 from .page_ledger_entry_out import PageLedgerEntryOut
 from .page_offering_out import PageOfferingOut
@@ -87,6 +89,8 @@ from .purchase_out_status import PurchaseOutStatus
 from .range_in import RangeIn
 from .range_out import RangeOut
 from .reactivated_out import ReactivatedOut
+from .redrive_all_out import RedriveAllOut
+from .redriven_out import RedrivenOut
 from .refund_out import RefundOut
 from .refund_out_status import RefundOutStatus
 from .reschedule_in import RescheduleIn
@@ -141,6 +145,7 @@ __all__ = (
     "ConnectionTestOutStatus",
     "CreditsOut",
     "CycleOut",
+    "DeadLetterOut",
     "DeclineOut",
     "EnrolledOfferingOut",
     "EnrollmentOut",
@@ -173,6 +178,7 @@ __all__ = (
     "OverrideOut",
     "OverrideOutKind",
     "PageBookingOut",
+    "PageDeadLetterOut",
     "PageHoldOut",
     "PageLedgerEntryOut",
     "PageOfferingOut",
@@ -196,6 +202,8 @@ __all__ = (
     "RangeIn",
     "RangeOut",
     "ReactivatedOut",
+    "RedriveAllOut",
+    "RedrivenOut",
     "RefundOut",
     "RefundOutStatus",
     "RescheduleIn",

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AttendanceAttendanceOfData, AttendanceAttendanceOfErrors, AttendanceAttendanceOfResponses, AttendanceCreatePingData, AttendanceCreatePingErrors, AttendanceCreatePingResponses, AttendanceGetPingData, AttendanceGetPingErrors, AttendanceGetPingResponses, AttendanceJoinData, AttendanceJoinErrors, AttendanceJoinResponses, AttendanceMarkData, AttendanceMarkErrors, AttendanceMarkResponses, AttendanceMySubscribersData, AttendanceMySubscribersErrors, AttendanceMySubscribersResponses, AttendanceReactivateData, AttendanceReactivateErrors, AttendanceReactivateResponses, AttendanceSubscribersOfData, AttendanceSubscribersOfErrors, AttendanceSubscribersOfResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateLiveTokenData, BookingCreateLiveTokenErrors, BookingCreateLiveTokenResponses, BookingCreateOfferingData, BookingCreateOfferingErrors, BookingCreateOfferingResponses, BookingCreatePingData, BookingCreatePingErrors, BookingCreatePingResponses, BookingCreateProviderData, BookingCreateProviderErrors, BookingCreateProviderResponses, BookingDeleteOverrideData, BookingDeleteOverrideErrors, BookingDeleteOverrideResponses, BookingGetAvailabilityData, BookingGetAvailabilityErrors, BookingGetAvailabilityResponses, BookingGetBookingData, BookingGetBookingErrors, BookingGetBookingResponses, BookingGetHoldData, BookingGetHoldErrors, BookingGetHoldResponses, BookingGetOfferingData, BookingGetOfferingErrors, BookingGetOfferingResponses, BookingGetPingData, BookingGetPingErrors, BookingGetPingResponses, BookingGetProviderData, BookingGetProviderErrors, BookingGetProviderResponses, BookingMineData, BookingMineErrors, BookingMineResponses, BookingMyBookingsData, BookingMyBookingsErrors, BookingMyBookingsResponses, BookingMyBookingsStreamData, BookingMyBookingsStreamErrors, BookingMyBookingsStreamResponse, BookingMyBookingsStreamResponses, BookingMyHoldsData, BookingMyHoldsErrors, BookingMyHoldsResponses, BookingMyProviderData, BookingMyProviderErrors, BookingMyProviderResponses, BookingOfferingsData, BookingOfferingsErrors, BookingOfferingsResponses, BookingPlaceHoldData, BookingPlaceHoldErrors, BookingPlaceHoldResponses, BookingProvidersData, BookingProvidersErrors, BookingProvidersResponses, BookingPutOverrideData, BookingPutOverrideErrors, BookingPutOverrideResponses, BookingReleaseHoldData, BookingReleaseHoldErrors, BookingReleaseHoldResponses, BookingRescheduleData, BookingRescheduleErrors, BookingRescheduleResponses, BookingScheduleData, BookingScheduleErrors, BookingScheduleResponses, BookingScheduleStreamData, BookingScheduleStreamErrors, BookingScheduleStreamResponse, BookingScheduleStreamResponses, BookingSetWeeklyData, BookingSetWeeklyErrors, BookingSetWeeklyResponses, BookingSlotsData, BookingSlotsErrors, BookingSlotsResponses, BookingUpdateOfferingData, BookingUpdateOfferingErrors, BookingUpdateOfferingResponses, BookingUpdateProviderData, BookingUpdateProviderErrors, BookingUpdateProviderResponses, CalendarSyncConnectData, CalendarSyncConnectErrors, CalendarSyncConnectResponses, CalendarSyncCreateData, CalendarSyncCreateErrors, CalendarSyncCreatePingData, CalendarSyncCreatePingErrors, CalendarSyncCreatePingResponses, CalendarSyncCreateResponses, CalendarSyncFeedData, CalendarSyncFeedErrors, CalendarSyncFeedResponses, CalendarSyncGetPingData, CalendarSyncGetPingErrors, CalendarSyncGetPingResponses, CalendarSyncListingData, CalendarSyncListingErrors, CalendarSyncListingResponses, CalendarSyncRemoveData, CalendarSyncRemoveErrors, CalendarSyncRemoveResponses, CalendarSyncRevokeData, CalendarSyncRevokeErrors, CalendarSyncRevokeResponses, CalendarSyncTestData, CalendarSyncTestErrors, CalendarSyncTestResponses, PaymentsAdminReactivateSubscriptionData, PaymentsAdminReactivateSubscriptionErrors, PaymentsAdminReactivateSubscriptionResponses, PaymentsBookingPaymentsData, PaymentsBookingPaymentsErrors, PaymentsBookingPaymentsResponses, PaymentsBuyCreditPackData, PaymentsBuyCreditPackErrors, PaymentsBuyCreditPackResponses, PaymentsConfirmCheckoutData, PaymentsConfirmCheckoutErrors, PaymentsConfirmCheckoutResponses, PaymentsCreateCheckoutData, PaymentsCreateCheckoutErrors, PaymentsCreateCheckoutResponses, PaymentsCreatePingData, PaymentsCreatePingErrors, PaymentsCreatePingResponses, PaymentsGetCheckoutData, PaymentsGetCheckoutErrors, PaymentsGetCheckoutResponses, PaymentsGetCreditsData, PaymentsGetCreditsErrors, PaymentsGetCreditsResponses, PaymentsGetPingData, PaymentsGetPingErrors, PaymentsGetPingResponses, PaymentsMyPaymentsData, PaymentsMyPaymentsErrors, PaymentsMyPaymentsResponses, PaymentsMySubscriptionsData, PaymentsMySubscriptionsErrors, PaymentsMySubscriptionsResponses, PaymentsReactivateSubscriptionData, PaymentsReactivateSubscriptionErrors, PaymentsReactivateSubscriptionResponses, PaymentsStripeWebhookData, PaymentsStripeWebhookErrors, PaymentsStripeWebhookResponses, PaymentsSubscribeData, PaymentsSubscribeErrors, PaymentsSubscribeResponses, PaymentsUnsubscribeData, PaymentsUnsubscribeErrors, PaymentsUnsubscribeResponses } from './types.gen';
+import type { AttendanceAttendanceOfData, AttendanceAttendanceOfErrors, AttendanceAttendanceOfResponses, AttendanceCreatePingData, AttendanceCreatePingErrors, AttendanceCreatePingResponses, AttendanceGetPingData, AttendanceGetPingErrors, AttendanceGetPingResponses, AttendanceJoinData, AttendanceJoinErrors, AttendanceJoinResponses, AttendanceListDeadLettersData, AttendanceListDeadLettersErrors, AttendanceListDeadLettersResponses, AttendanceMarkData, AttendanceMarkErrors, AttendanceMarkResponses, AttendanceMySubscribersData, AttendanceMySubscribersErrors, AttendanceMySubscribersResponses, AttendanceReactivateData, AttendanceReactivateErrors, AttendanceReactivateResponses, AttendanceRedriveDeadLetterData, AttendanceRedriveDeadLetterErrors, AttendanceRedriveDeadLetterResponses, AttendanceRedriveDeadLettersData, AttendanceRedriveDeadLettersErrors, AttendanceRedriveDeadLettersResponses, AttendanceSubscribersOfData, AttendanceSubscribersOfErrors, AttendanceSubscribersOfResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateLiveTokenData, BookingCreateLiveTokenErrors, BookingCreateLiveTokenResponses, BookingCreateOfferingData, BookingCreateOfferingErrors, BookingCreateOfferingResponses, BookingCreatePingData, BookingCreatePingErrors, BookingCreatePingResponses, BookingCreateProviderData, BookingCreateProviderErrors, BookingCreateProviderResponses, BookingDeleteOverrideData, BookingDeleteOverrideErrors, BookingDeleteOverrideResponses, BookingGetAvailabilityData, BookingGetAvailabilityErrors, BookingGetAvailabilityResponses, BookingGetBookingData, BookingGetBookingErrors, BookingGetBookingResponses, BookingGetHoldData, BookingGetHoldErrors, BookingGetHoldResponses, BookingGetOfferingData, BookingGetOfferingErrors, BookingGetOfferingResponses, BookingGetPingData, BookingGetPingErrors, BookingGetPingResponses, BookingGetProviderData, BookingGetProviderErrors, BookingGetProviderResponses, BookingListDeadLettersData, BookingListDeadLettersErrors, BookingListDeadLettersResponses, BookingMineData, BookingMineErrors, BookingMineResponses, BookingMyBookingsData, BookingMyBookingsErrors, BookingMyBookingsResponses, BookingMyBookingsStreamData, BookingMyBookingsStreamErrors, BookingMyBookingsStreamResponse, BookingMyBookingsStreamResponses, BookingMyHoldsData, BookingMyHoldsErrors, BookingMyHoldsResponses, BookingMyProviderData, BookingMyProviderErrors, BookingMyProviderResponses, BookingOfferingsData, BookingOfferingsErrors, BookingOfferingsResponses, BookingPlaceHoldData, BookingPlaceHoldErrors, BookingPlaceHoldResponses, BookingProvidersData, BookingProvidersErrors, BookingProvidersResponses, BookingPutOverrideData, BookingPutOverrideErrors, BookingPutOverrideResponses, BookingRedriveDeadLetterData, BookingRedriveDeadLetterErrors, BookingRedriveDeadLetterResponses, BookingRedriveDeadLettersData, BookingRedriveDeadLettersErrors, BookingRedriveDeadLettersResponses, BookingReleaseHoldData, BookingReleaseHoldErrors, BookingReleaseHoldResponses, BookingRescheduleData, BookingRescheduleErrors, BookingRescheduleResponses, BookingScheduleData, BookingScheduleErrors, BookingScheduleResponses, BookingScheduleStreamData, BookingScheduleStreamErrors, BookingScheduleStreamResponse, BookingScheduleStreamResponses, BookingSetWeeklyData, BookingSetWeeklyErrors, BookingSetWeeklyResponses, BookingSlotsData, BookingSlotsErrors, BookingSlotsResponses, BookingUpdateOfferingData, BookingUpdateOfferingErrors, BookingUpdateOfferingResponses, BookingUpdateProviderData, BookingUpdateProviderErrors, BookingUpdateProviderResponses, CalendarSyncConnectData, CalendarSyncConnectErrors, CalendarSyncConnectResponses, CalendarSyncCreateData, CalendarSyncCreateErrors, CalendarSyncCreatePingData, CalendarSyncCreatePingErrors, CalendarSyncCreatePingResponses, CalendarSyncCreateResponses, CalendarSyncFeedData, CalendarSyncFeedErrors, CalendarSyncFeedResponses, CalendarSyncGetPingData, CalendarSyncGetPingErrors, CalendarSyncGetPingResponses, CalendarSyncListDeadLettersData, CalendarSyncListDeadLettersErrors, CalendarSyncListDeadLettersResponses, CalendarSyncListingData, CalendarSyncListingErrors, CalendarSyncListingResponses, CalendarSyncRedriveDeadLetterData, CalendarSyncRedriveDeadLetterErrors, CalendarSyncRedriveDeadLetterResponses, CalendarSyncRedriveDeadLettersData, CalendarSyncRedriveDeadLettersErrors, CalendarSyncRedriveDeadLettersResponses, CalendarSyncRemoveData, CalendarSyncRemoveErrors, CalendarSyncRemoveResponses, CalendarSyncRevokeData, CalendarSyncRevokeErrors, CalendarSyncRevokeResponses, CalendarSyncTestData, CalendarSyncTestErrors, CalendarSyncTestResponses, PaymentsAdminReactivateSubscriptionData, PaymentsAdminReactivateSubscriptionErrors, PaymentsAdminReactivateSubscriptionResponses, PaymentsBookingPaymentsData, PaymentsBookingPaymentsErrors, PaymentsBookingPaymentsResponses, PaymentsBuyCreditPackData, PaymentsBuyCreditPackErrors, PaymentsBuyCreditPackResponses, PaymentsConfirmCheckoutData, PaymentsConfirmCheckoutErrors, PaymentsConfirmCheckoutResponses, PaymentsCreateCheckoutData, PaymentsCreateCheckoutErrors, PaymentsCreateCheckoutResponses, PaymentsCreatePingData, PaymentsCreatePingErrors, PaymentsCreatePingResponses, PaymentsGetCheckoutData, PaymentsGetCheckoutErrors, PaymentsGetCheckoutResponses, PaymentsGetCreditsData, PaymentsGetCreditsErrors, PaymentsGetCreditsResponses, PaymentsGetPingData, PaymentsGetPingErrors, PaymentsGetPingResponses, PaymentsListDeadLettersData, PaymentsListDeadLettersErrors, PaymentsListDeadLettersResponses, PaymentsMyPaymentsData, PaymentsMyPaymentsErrors, PaymentsMyPaymentsResponses, PaymentsMySubscriptionsData, PaymentsMySubscriptionsErrors, PaymentsMySubscriptionsResponses, PaymentsReactivateSubscriptionData, PaymentsReactivateSubscriptionErrors, PaymentsReactivateSubscriptionResponses, PaymentsRedriveDeadLetterData, PaymentsRedriveDeadLetterErrors, PaymentsRedriveDeadLetterResponses, PaymentsRedriveDeadLettersData, PaymentsRedriveDeadLettersErrors, PaymentsRedriveDeadLettersResponses, PaymentsStripeWebhookData, PaymentsStripeWebhookErrors, PaymentsStripeWebhookResponses, PaymentsSubscribeData, PaymentsSubscribeErrors, PaymentsSubscribeResponses, PaymentsUnsubscribeData, PaymentsUnsubscribeErrors, PaymentsUnsubscribeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -90,6 +90,41 @@ export const attendanceMark = <ThrowOnError extends boolean = false>(options: Op
 export const attendanceJoin = <ThrowOnError extends boolean = false>(options: Options<AttendanceJoinData, ThrowOnError>): RequestResult<AttendanceJoinResponses, AttendanceJoinErrors, ThrowOnError> => (options.client ?? client).post<AttendanceJoinResponses, AttendanceJoinErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/attendance/sessions/{booking_id}/join',
+    ...options
+});
+
+/**
+ * List Dead Letters
+ *
+ * This service's dead letters not re-driven yet, oldest first.
+ */
+export const attendanceListDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<AttendanceListDeadLettersData, ThrowOnError>): RequestResult<AttendanceListDeadLettersResponses, AttendanceListDeadLettersErrors, ThrowOnError> => (options?.client ?? client).get<AttendanceListDeadLettersResponses, AttendanceListDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/attendance/system/dead-letters',
+    ...options
+});
+
+/**
+ * Redrive Dead Letters
+ *
+ * Re-drive every pending dead letter of this service, in one transaction.
+ */
+export const attendanceRedriveDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<AttendanceRedriveDeadLettersData, ThrowOnError>): RequestResult<AttendanceRedriveDeadLettersResponses, AttendanceRedriveDeadLettersErrors, ThrowOnError> => (options?.client ?? client).post<AttendanceRedriveDeadLettersResponses, AttendanceRedriveDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/attendance/system/dead-letters/redrive',
+    ...options
+});
+
+/**
+ * Redrive Dead Letter
+ *
+ * Write the dead letter back to its topic and release its dead-letter claim, in one
+ * transaction: this service's consumer handles it again, once; services that handled it
+ * before skip it.
+ */
+export const attendanceRedriveDeadLetter = <ThrowOnError extends boolean = false>(options: Options<AttendanceRedriveDeadLetterData, ThrowOnError>): RequestResult<AttendanceRedriveDeadLetterResponses, AttendanceRedriveDeadLetterErrors, ThrowOnError> => (options.client ?? client).post<AttendanceRedriveDeadLetterResponses, AttendanceRedriveDeadLetterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/attendance/system/dead-letters/{event_id}/redrive',
     ...options
 });
 
@@ -404,6 +439,41 @@ export const bookingScheduleStream = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
+ * List Dead Letters
+ *
+ * This service's dead letters not re-driven yet, oldest first.
+ */
+export const bookingListDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<BookingListDeadLettersData, ThrowOnError>): RequestResult<BookingListDeadLettersResponses, BookingListDeadLettersErrors, ThrowOnError> => (options?.client ?? client).get<BookingListDeadLettersResponses, BookingListDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/booking/system/dead-letters',
+    ...options
+});
+
+/**
+ * Redrive Dead Letters
+ *
+ * Re-drive every pending dead letter of this service, in one transaction.
+ */
+export const bookingRedriveDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<BookingRedriveDeadLettersData, ThrowOnError>): RequestResult<BookingRedriveDeadLettersResponses, BookingRedriveDeadLettersErrors, ThrowOnError> => (options?.client ?? client).post<BookingRedriveDeadLettersResponses, BookingRedriveDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/booking/system/dead-letters/redrive',
+    ...options
+});
+
+/**
+ * Redrive Dead Letter
+ *
+ * Write the dead letter back to its topic and release its dead-letter claim, in one
+ * transaction: this service's consumer handles it again, once; services that handled it
+ * before skip it.
+ */
+export const bookingRedriveDeadLetter = <ThrowOnError extends boolean = false>(options: Options<BookingRedriveDeadLetterData, ThrowOnError>): RequestResult<BookingRedriveDeadLetterResponses, BookingRedriveDeadLetterErrors, ThrowOnError> => (options.client ?? client).post<BookingRedriveDeadLetterResponses, BookingRedriveDeadLetterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/booking/system/dead-letters/{event_id}/redrive',
+    ...options
+});
+
+/**
  * Create Ping
  */
 export const bookingCreatePing = <ThrowOnError extends boolean = false>(options?: Options<BookingCreatePingData, ThrowOnError>): RequestResult<BookingCreatePingResponses, BookingCreatePingErrors, ThrowOnError> => (options?.client ?? client).post<BookingCreatePingResponses, BookingCreatePingErrors, ThrowOnError>({
@@ -501,6 +571,41 @@ export const calendarSyncRevoke = <ThrowOnError extends boolean = false>(options
  * The feed (public: the token in the path is the credential).
  */
 export const calendarSyncFeed = <ThrowOnError extends boolean = false>(options: Options<CalendarSyncFeedData, ThrowOnError>): RequestResult<CalendarSyncFeedResponses, CalendarSyncFeedErrors, ThrowOnError> => (options.client ?? client).get<CalendarSyncFeedResponses, CalendarSyncFeedErrors, ThrowOnError>({ url: '/api/calendar/feeds/{token}.ics', ...options });
+
+/**
+ * List Dead Letters
+ *
+ * This service's dead letters not re-driven yet, oldest first.
+ */
+export const calendarSyncListDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<CalendarSyncListDeadLettersData, ThrowOnError>): RequestResult<CalendarSyncListDeadLettersResponses, CalendarSyncListDeadLettersErrors, ThrowOnError> => (options?.client ?? client).get<CalendarSyncListDeadLettersResponses, CalendarSyncListDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/calendar/system/dead-letters',
+    ...options
+});
+
+/**
+ * Redrive Dead Letters
+ *
+ * Re-drive every pending dead letter of this service, in one transaction.
+ */
+export const calendarSyncRedriveDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<CalendarSyncRedriveDeadLettersData, ThrowOnError>): RequestResult<CalendarSyncRedriveDeadLettersResponses, CalendarSyncRedriveDeadLettersErrors, ThrowOnError> => (options?.client ?? client).post<CalendarSyncRedriveDeadLettersResponses, CalendarSyncRedriveDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/calendar/system/dead-letters/redrive',
+    ...options
+});
+
+/**
+ * Redrive Dead Letter
+ *
+ * Write the dead letter back to its topic and release its dead-letter claim, in one
+ * transaction: this service's consumer handles it again, once; services that handled it
+ * before skip it.
+ */
+export const calendarSyncRedriveDeadLetter = <ThrowOnError extends boolean = false>(options: Options<CalendarSyncRedriveDeadLetterData, ThrowOnError>): RequestResult<CalendarSyncRedriveDeadLetterResponses, CalendarSyncRedriveDeadLetterErrors, ThrowOnError> => (options.client ?? client).post<CalendarSyncRedriveDeadLetterResponses, CalendarSyncRedriveDeadLetterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/calendar/system/dead-letters/{event_id}/redrive',
+    ...options
+});
 
 /**
  * Create Ping
@@ -674,6 +779,41 @@ export const paymentsUnsubscribe = <ThrowOnError extends boolean = false>(option
 export const paymentsReactivateSubscription = <ThrowOnError extends boolean = false>(options: Options<PaymentsReactivateSubscriptionData, ThrowOnError>): RequestResult<PaymentsReactivateSubscriptionResponses, PaymentsReactivateSubscriptionErrors, ThrowOnError> => (options.client ?? client).post<PaymentsReactivateSubscriptionResponses, PaymentsReactivateSubscriptionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/payments/subscriptions/{subscription_id}/reactivate',
+    ...options
+});
+
+/**
+ * List Dead Letters
+ *
+ * This service's dead letters not re-driven yet, oldest first.
+ */
+export const paymentsListDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<PaymentsListDeadLettersData, ThrowOnError>): RequestResult<PaymentsListDeadLettersResponses, PaymentsListDeadLettersErrors, ThrowOnError> => (options?.client ?? client).get<PaymentsListDeadLettersResponses, PaymentsListDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/payments/system/dead-letters',
+    ...options
+});
+
+/**
+ * Redrive Dead Letters
+ *
+ * Re-drive every pending dead letter of this service, in one transaction.
+ */
+export const paymentsRedriveDeadLetters = <ThrowOnError extends boolean = false>(options?: Options<PaymentsRedriveDeadLettersData, ThrowOnError>): RequestResult<PaymentsRedriveDeadLettersResponses, PaymentsRedriveDeadLettersErrors, ThrowOnError> => (options?.client ?? client).post<PaymentsRedriveDeadLettersResponses, PaymentsRedriveDeadLettersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/payments/system/dead-letters/redrive',
+    ...options
+});
+
+/**
+ * Redrive Dead Letter
+ *
+ * Write the dead letter back to its topic and release its dead-letter claim, in one
+ * transaction: this service's consumer handles it again, once; services that handled it
+ * before skip it.
+ */
+export const paymentsRedriveDeadLetter = <ThrowOnError extends boolean = false>(options: Options<PaymentsRedriveDeadLetterData, ThrowOnError>): RequestResult<PaymentsRedriveDeadLetterResponses, PaymentsRedriveDeadLetterErrors, ThrowOnError> => (options.client ?? client).post<PaymentsRedriveDeadLetterResponses, PaymentsRedriveDeadLetterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/payments/system/dead-letters/{event_id}/redrive',
     ...options
 });
 

@@ -768,6 +768,62 @@ export type CycleOut = {
 };
 
 /**
+ * DeadLetterOut
+ *
+ * A record this service's consumer gave up on (also parked on ``<topic>.dlq``).
+ */
+export type DeadLetterOut = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Dead Lettered At
+     */
+    dead_lettered_at: string;
+    /**
+     * Error
+     *
+     * The last failure, as the consumer logged it.
+     */
+    error: string;
+    /**
+     * Event Id
+     */
+    event_id: string;
+    /**
+     * Event Type
+     *
+     * Null when the record could not be read.
+     */
+    event_type: string | null;
+    /**
+     * Key
+     *
+     * The record's Kafka key.
+     */
+    key: string | null;
+    /**
+     * Offset
+     */
+    offset: number;
+    /**
+     * Partition
+     */
+    partition: number;
+    /**
+     * Redrivable
+     *
+     * False for a record that is not a readable envelope: re-driving it would only fail again.
+     */
+    redrivable: boolean;
+    /**
+     * Topic
+     */
+    topic: string;
+};
+
+/**
  * DeclineOut
  *
  * The last card refusal, as Stripe worded it.
@@ -1457,6 +1513,26 @@ export type PageBookingOut = {
 };
 
 /**
+ * Page[DeadLetterOut]
+ */
+export type PageDeadLetterOut = {
+    /**
+     * Has More
+     */
+    has_more: boolean;
+    /**
+     * Items
+     */
+    items: Array<DeadLetterOut>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` for the next page; null on the last.
+     */
+    next_cursor?: string | null;
+};
+
+/**
  * Page[HoldOut]
  */
 export type PageHoldOut = {
@@ -1903,6 +1979,46 @@ export type ReactivatedOut = {
      */
     reactivated_at: string;
     status: Standing;
+};
+
+/**
+ * RedriveAllOut
+ *
+ * What re-driving every pending dead letter did (both lists empty: there were none).
+ */
+export type RedriveAllOut = {
+    /**
+     * Left
+     *
+     * Unreadable records left pending: re-driving them would only fail again.
+     */
+    left: Array<RedrivenOut>;
+    /**
+     * Redriven
+     *
+     * Written back to their topics.
+     */
+    redriven: Array<RedrivenOut>;
+};
+
+/**
+ * RedrivenOut
+ *
+ * A dead letter written back to its topic: the consumer takes it again shortly.
+ */
+export type RedrivenOut = {
+    /**
+     * Event Id
+     */
+    event_id: string;
+    /**
+     * Event Type
+     */
+    event_type: string | null;
+    /**
+     * Topic
+     */
+    topic: string;
 };
 
 /**
@@ -2710,6 +2826,171 @@ export type AttendanceJoinResponses = {
 };
 
 export type AttendanceJoinResponse = AttendanceJoinResponses[keyof AttendanceJoinResponses];
+
+export type AttendanceListDeadLettersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page.
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/attendance/system/dead-letters';
+};
+
+export type AttendanceListDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type AttendanceListDeadLettersError = AttendanceListDeadLettersErrors[keyof AttendanceListDeadLettersErrors];
+
+export type AttendanceListDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeadLetterOut;
+};
+
+export type AttendanceListDeadLettersResponse = AttendanceListDeadLettersResponses[keyof AttendanceListDeadLettersResponses];
+
+export type AttendanceRedriveDeadLettersData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/attendance/system/dead-letters/redrive';
+};
+
+export type AttendanceRedriveDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * A request with this Idempotency-Key runs.
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type AttendanceRedriveDeadLettersError = AttendanceRedriveDeadLettersErrors[keyof AttendanceRedriveDeadLettersErrors];
+
+export type AttendanceRedriveDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: RedriveAllOut;
+};
+
+export type AttendanceRedriveDeadLettersResponse = AttendanceRedriveDeadLettersResponses[keyof AttendanceRedriveDeadLettersResponses];
+
+export type AttendanceRedriveDeadLetterData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Event Id
+         */
+        event_id: string;
+    };
+    query?: never;
+    url: '/api/attendance/system/dead-letters/{event_id}/redrive';
+};
+
+export type AttendanceRedriveDeadLetterErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * This service has no dead letter with that event id.
+     */
+    404: ProblemDetails;
+    /**
+     * The dead letter was re-driven already (`already-redriven`), or it is not a readable event (`unreadable-dead-letter`).
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type AttendanceRedriveDeadLetterError = AttendanceRedriveDeadLetterErrors[keyof AttendanceRedriveDeadLetterErrors];
+
+export type AttendanceRedriveDeadLetterResponses = {
+    /**
+     * Successful Response
+     */
+    202: RedrivenOut;
+};
+
+export type AttendanceRedriveDeadLetterResponse = AttendanceRedriveDeadLetterResponses[keyof AttendanceRedriveDeadLetterResponses];
 
 export type AttendanceCreatePingData = {
     body?: never;
@@ -4229,6 +4510,171 @@ export type BookingScheduleStreamResponses = {
 
 export type BookingScheduleStreamResponse = BookingScheduleStreamResponses[keyof BookingScheduleStreamResponses];
 
+export type BookingListDeadLettersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page.
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/booking/system/dead-letters';
+};
+
+export type BookingListDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type BookingListDeadLettersError = BookingListDeadLettersErrors[keyof BookingListDeadLettersErrors];
+
+export type BookingListDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeadLetterOut;
+};
+
+export type BookingListDeadLettersResponse = BookingListDeadLettersResponses[keyof BookingListDeadLettersResponses];
+
+export type BookingRedriveDeadLettersData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/booking/system/dead-letters/redrive';
+};
+
+export type BookingRedriveDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * A request with this Idempotency-Key runs.
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type BookingRedriveDeadLettersError = BookingRedriveDeadLettersErrors[keyof BookingRedriveDeadLettersErrors];
+
+export type BookingRedriveDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: RedriveAllOut;
+};
+
+export type BookingRedriveDeadLettersResponse = BookingRedriveDeadLettersResponses[keyof BookingRedriveDeadLettersResponses];
+
+export type BookingRedriveDeadLetterData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Event Id
+         */
+        event_id: string;
+    };
+    query?: never;
+    url: '/api/booking/system/dead-letters/{event_id}/redrive';
+};
+
+export type BookingRedriveDeadLetterErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * This service has no dead letter with that event id.
+     */
+    404: ProblemDetails;
+    /**
+     * The dead letter was re-driven already (`already-redriven`), or it is not a readable event (`unreadable-dead-letter`).
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type BookingRedriveDeadLetterError = BookingRedriveDeadLetterErrors[keyof BookingRedriveDeadLetterErrors];
+
+export type BookingRedriveDeadLetterResponses = {
+    /**
+     * Successful Response
+     */
+    202: RedrivenOut;
+};
+
+export type BookingRedriveDeadLetterResponse = BookingRedriveDeadLetterResponses[keyof BookingRedriveDeadLetterResponses];
+
 export type BookingCreatePingData = {
     body?: never;
     headers?: {
@@ -4696,6 +5142,171 @@ export type CalendarSyncFeedResponses = {
 };
 
 export type CalendarSyncFeedResponse = CalendarSyncFeedResponses[keyof CalendarSyncFeedResponses];
+
+export type CalendarSyncListDeadLettersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page.
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/calendar/system/dead-letters';
+};
+
+export type CalendarSyncListDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncListDeadLettersError = CalendarSyncListDeadLettersErrors[keyof CalendarSyncListDeadLettersErrors];
+
+export type CalendarSyncListDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeadLetterOut;
+};
+
+export type CalendarSyncListDeadLettersResponse = CalendarSyncListDeadLettersResponses[keyof CalendarSyncListDeadLettersResponses];
+
+export type CalendarSyncRedriveDeadLettersData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/calendar/system/dead-letters/redrive';
+};
+
+export type CalendarSyncRedriveDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * A request with this Idempotency-Key runs.
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncRedriveDeadLettersError = CalendarSyncRedriveDeadLettersErrors[keyof CalendarSyncRedriveDeadLettersErrors];
+
+export type CalendarSyncRedriveDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: RedriveAllOut;
+};
+
+export type CalendarSyncRedriveDeadLettersResponse = CalendarSyncRedriveDeadLettersResponses[keyof CalendarSyncRedriveDeadLettersResponses];
+
+export type CalendarSyncRedriveDeadLetterData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Event Id
+         */
+        event_id: string;
+    };
+    query?: never;
+    url: '/api/calendar/system/dead-letters/{event_id}/redrive';
+};
+
+export type CalendarSyncRedriveDeadLetterErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * This service has no dead letter with that event id.
+     */
+    404: ProblemDetails;
+    /**
+     * The dead letter was re-driven already (`already-redriven`), or it is not a readable event (`unreadable-dead-letter`).
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncRedriveDeadLetterError = CalendarSyncRedriveDeadLetterErrors[keyof CalendarSyncRedriveDeadLetterErrors];
+
+export type CalendarSyncRedriveDeadLetterResponses = {
+    /**
+     * Successful Response
+     */
+    202: RedrivenOut;
+};
+
+export type CalendarSyncRedriveDeadLetterResponse = CalendarSyncRedriveDeadLetterResponses[keyof CalendarSyncRedriveDeadLetterResponses];
 
 export type CalendarSyncCreatePingData = {
     body?: never;
@@ -5522,6 +6133,171 @@ export type PaymentsReactivateSubscriptionResponses = {
 };
 
 export type PaymentsReactivateSubscriptionResponse = PaymentsReactivateSubscriptionResponses[keyof PaymentsReactivateSubscriptionResponses];
+
+export type PaymentsListDeadLettersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page.
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/payments/system/dead-letters';
+};
+
+export type PaymentsListDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type PaymentsListDeadLettersError = PaymentsListDeadLettersErrors[keyof PaymentsListDeadLettersErrors];
+
+export type PaymentsListDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeadLetterOut;
+};
+
+export type PaymentsListDeadLettersResponse = PaymentsListDeadLettersResponses[keyof PaymentsListDeadLettersResponses];
+
+export type PaymentsRedriveDeadLettersData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/payments/system/dead-letters/redrive';
+};
+
+export type PaymentsRedriveDeadLettersErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * A request with this Idempotency-Key runs.
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type PaymentsRedriveDeadLettersError = PaymentsRedriveDeadLettersErrors[keyof PaymentsRedriveDeadLettersErrors];
+
+export type PaymentsRedriveDeadLettersResponses = {
+    /**
+     * Successful Response
+     */
+    200: RedriveAllOut;
+};
+
+export type PaymentsRedriveDeadLettersResponse = PaymentsRedriveDeadLettersResponses[keyof PaymentsRedriveDeadLettersResponses];
+
+export type PaymentsRedriveDeadLetterData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Event Id
+         */
+        event_id: string;
+    };
+    query?: never;
+    url: '/api/payments/system/dead-letters/{event_id}/redrive';
+};
+
+export type PaymentsRedriveDeadLetterErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Not yours, or your role may not do this.
+     */
+    403: ProblemDetails;
+    /**
+     * This service has no dead letter with that event id.
+     */
+    404: ProblemDetails;
+    /**
+     * The dead letter was re-driven already (`already-redriven`), or it is not a readable event (`unreadable-dead-letter`).
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type PaymentsRedriveDeadLetterError = PaymentsRedriveDeadLetterErrors[keyof PaymentsRedriveDeadLetterErrors];
+
+export type PaymentsRedriveDeadLetterResponses = {
+    /**
+     * Successful Response
+     */
+    202: RedrivenOut;
+};
+
+export type PaymentsRedriveDeadLetterResponse = PaymentsRedriveDeadLetterResponses[keyof PaymentsRedriveDeadLetterResponses];
 
 export type PaymentsCreatePingData = {
     body?: never;

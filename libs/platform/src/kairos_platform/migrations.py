@@ -87,3 +87,14 @@ def messaging_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[]
         lambda: create_messaging_tables(op, metadata),
         lambda: drop_messaging_tables(op, metadata),
     )
+
+
+def dead_letters_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(upgrade, downgrade) of the migration that adds ``dead_letters`` (what the consumer
+    parked on ``<topic>.dlq``, for ``kairos_platform.dead_letters`` to list and re-drive)."""
+    from alembic import op
+
+    return (
+        lambda: metadata.tables["dead_letters"].create(op.get_bind(), checkfirst=True),
+        lambda: metadata.tables["dead_letters"].drop(op.get_bind(), checkfirst=True),
+    )

@@ -7,7 +7,8 @@ For each record, in partition order:
 3. a failure of our infrastructure (database or broker away) is retried with backoff for
    as long as it lasts, since nothing can progress anyway and nothing may be lost;
    any other failure is retried ``max_attempts`` times, then the record is moved to
-   ``<topic>.dlq`` (through the outbox, once) and the partition goes on.
+   ``<topic>.dlq`` (through the outbox, once), kept in ``dead_letters`` for an operator to
+   re-drive (``kairos_platform.messaging.dead_letters``), and the partition goes on.
 Offsets are committed by the subscriber only after the whole batch has been handled, so a
 killed consumer re-reads what it had not finished and the inbox drops what it had.
 
@@ -42,7 +43,7 @@ from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.heap import cyclic_gc_paused
 from kairos_platform.logging import bind_context
-from kairos_platform.messaging import outbox
+from kairos_platform.messaging import dead_letters, outbox
 from kairos_platform.transient import is_transient
 from kairos_platform.uow import UnitOfWork
 
@@ -330,6 +331,20 @@ class Dispatcher:
                     stub = envelope or _stub_envelope(event_id, record)
                     if await uow.claim_inbox(self.consumer, stub, outcome=Outcome.DEAD_LETTERED):
                         await outbox.add_rows(uow.session, uow.tables, [row])
+                        await dead_letters.record(
+                            uow.session,
+                            uow.tables,
+                            consumer=self.consumer,
+                            event_id=event_id,
+                            event_type=envelope.type if envelope else None,
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            key=record.key.decode(errors="replace") if record.key else None,
+                            error=row["payload"]["error"].replace("\x00", ""),
+                            attempts=attempts,
+                            original=_text_or_none(record.value),
+                        )
                         await uow.session.commit()
                 return Outcome.DEAD_LETTERED
             except asyncio.CancelledError:
@@ -416,6 +431,14 @@ def _stub_envelope(event_id: uuid.UUID, record: Record) -> Envelope:
         correlation_id=event_id,
         data={},
     )
+
+
+def _text_or_none(value: bytes) -> str | None:
+    try:
+        text = value.decode()
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text  # PostgreSQL text holds no NUL
 
 
 def _dead_letter_payload(

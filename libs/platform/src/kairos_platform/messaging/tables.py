@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -74,4 +75,31 @@ class MessagingTables:
                 "received_at", DateTime(timezone=True), nullable=False, server_default=func.now()
             ),
             PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+        )
+        # What the consumer parked on <topic>.dlq, kept beside its ``dead_lettered`` inbox
+        # claim (same transaction) so that an operator can list and re-drive it
+        # (``kairos_platform.dead_letters``) without reading the DLQ topics back: the
+        # record outlives the topic's retention and the outbox's purge.
+        self.dead_letters = Table(
+            "dead_letters",
+            metadata,
+            Column("consumer", Text, nullable=False),
+            Column("event_id", UUID(as_uuid=True), nullable=False),
+            Column("event_type", Text, nullable=True),
+            Column("topic", Text, nullable=False),
+            Column("partition", Integer, nullable=False),
+            Column("offset", BigInteger, nullable=False),
+            Column("key", Text, nullable=True),
+            Column("error", Text, nullable=False),
+            Column("attempts", Integer, nullable=False),
+            # the record's value as text (its JSON envelope), or None when not UTF-8
+            Column("original", Text, nullable=True),
+            Column(
+                "dead_lettered_at",
+                DateTime(timezone=True),
+                nullable=False,
+                server_default=func.now(),
+            ),
+            Column("redriven_at", DateTime(timezone=True), nullable=True),
+            PrimaryKeyConstraint("consumer", "event_id", name="pk_dead_letters"),
         )

@@ -7,6 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kairos_attendance.entrypoints import sessions_routes, subscribers_routes
-from kairos_platform import ping
+from kairos_platform import dead_letters, ping
 
-ROUTERS: list[APIRouter] = [sessions_routes.router, subscribers_routes.router, ping.router]
+ROUTERS: list[APIRouter] = [
+    sessions_routes.router,
+    subscribers_routes.router,
+    ping.router,
+    dead_letters.router,
+]

@@ -10,10 +10,11 @@ from kairos_booking.entrypoints import (
     enrollment_routes,
     live_routes,
 )
-from kairos_platform import ping
+from kairos_platform import dead_letters, ping
 
 ROUTERS: list[APIRouter] = [
     ping.router,
+    dead_letters.router,
     catalog_routes.router,
     catalog_routes.management,
     booking_routes.router,

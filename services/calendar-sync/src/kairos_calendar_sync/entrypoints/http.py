@@ -7,6 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kairos_calendar_sync.entrypoints import connections_routes, feeds_routes
-from kairos_platform import ping
+from kairos_platform import dead_letters, ping
 
-ROUTERS: list[APIRouter] = [ping.router, connections_routes.router, feeds_routes.router]
+ROUTERS: list[APIRouter] = [
+    ping.router,
+    dead_letters.router,
+    connections_routes.router,
+    feeds_routes.router,
+]

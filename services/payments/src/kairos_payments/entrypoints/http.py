@@ -12,10 +12,11 @@ from kairos_payments.entrypoints import (
     subscriptions_routes,
     webhooks_routes,
 )
-from kairos_platform import ping
+from kairos_platform import dead_letters, ping
 
 ROUTERS: list[APIRouter] = [
     ping.router,
+    dead_letters.router,
     checkouts_routes.router,
     credits_routes.router,
     webhooks_routes.router,

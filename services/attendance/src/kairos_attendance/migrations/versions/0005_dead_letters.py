@@ -1,0 +1,16 @@
+"""dead_letters: what the consumer parked on <topic>.dlq, beside its dead_lettered inbox
+claim, for kairos-dead-letters and GET /system/dead-letters to list and re-drive
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from kairos_attendance.adapters.orm import metadata
+from kairos_platform.migrations import dead_letters_steps
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+upgrade, downgrade = dead_letters_steps(metadata)
