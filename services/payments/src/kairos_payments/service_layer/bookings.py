@@ -49,7 +49,7 @@ async def on_booking_confirmed(
         if moved := await uow.payments.transition(
             p.payment_id, [S.VERIFIED], S.CAPTURED, booking_id=event.booking_id
         ):
-            uow.emit(events.captured(moved))
+            uow.emit(events.captured(moved, uow.now()))
         return
     moved = await uow.payments.transition(
         p.payment_id, [S.VERIFIED], S.CAPTURING, booking_id=event.booking_id
@@ -71,7 +71,7 @@ async def on_booking_rejected(
         if moved := await uow.payments.transition(p.payment_id, [S.VERIFIED], S.VOIDED):
             ref = events.refund_id_for("rejection", event.rejection_id)
             await uow.credits.credit(p.mentee_id, p.credits_spent or 0, LedgerReason.RETURN, ref)
-            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED))
+            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
         return
     if p.status is S.CAPTURED:  # too late to void: give the money back
         rid = event.rejection_id
@@ -108,6 +108,6 @@ async def on_booking_cancelled(
         if back > 0:
             await uow.credits.credit(paid.mentee_id, back, LedgerReason.RETURN, rid)
         if done := await uow.refunds.mark_succeeded(rid, credits_returned=back or None):
-            uow.emit(events.refunded(paid, done))
+            uow.emit(events.refunded(paid, done, uow.now()))
         return
     await drive_refund(uow, gateway, rid)

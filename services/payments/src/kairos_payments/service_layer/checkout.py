@@ -172,7 +172,7 @@ async def payable_hold(
         raise HoldUnknown(hold_id)
     if not caller.is_admin and hold.mentee_id != caller.user_id:
         raise NotYourHold(hold_id)
-    if not hold.payable_at(events.now()):
+    if not hold.payable_at(uow.now()):
         raise HoldGone(hold_id)
     return hold
 
@@ -183,7 +183,7 @@ async def _still_payable(uow: ServiceUnitOfWork, hold_id: uuid.UUID) -> None:
     payment to cancel) or has ended it already (410). Read without the lock, a hold that
     ended between that read and the payment's insert left an open payment nobody cancels."""
     hold = await uow.holds.get(hold_id, lock=True)
-    if hold is None or not hold.payable_at(events.now()):
+    if hold is None or not hold.payable_at(uow.now()):
         raise HoldGone(hold_id)
 
 
@@ -372,7 +372,7 @@ async def checkout_credits(
             return CheckoutResult(found, created=False)
         # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
         after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)
-        uow.emit(events.verified(payment))
+        uow.emit(events.verified(payment, uow.now()))
         await uow.commit()
     return CheckoutResult(payment, created=True, balance_after=after)
 

@@ -89,7 +89,7 @@ async def settle_invoice(
     if not await uow.subscriptions.add_cycle(cycle):
         return None
     await uow.subscriptions.set_period(row.subscription_id, cycle)
-    uow.emit(events.cycle_verified(row, cycle))
+    uow.emit(events.cycle_verified(row, cycle, uow.now()))
     return cycle
 
 

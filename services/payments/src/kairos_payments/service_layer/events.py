@@ -1,9 +1,10 @@
-"""The events payments publishes, built from its own records."""
+"""The events payments publishes, built from its own records; ``at`` is when (the
+handler's ``uow.now()``)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from kairos_contracts.events.payments import (
     CreditsPurchased,
@@ -25,15 +26,11 @@ from kairos_payments.domain.payments import Payment, Refundable, RefundOrder
 from kairos_payments.domain.subscriptions import Cycle, Subscription
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _base(p: Payment) -> dict[str, object]:
     return {"payment_id": p.payment_id, "method": PaymentMethod(p.method), "mentee_id": p.mentee_id}
 
 
-def verified(p: Payment) -> PaymentVerified:
+def verified(p: Payment, at: datetime) -> PaymentVerified:
     return PaymentVerified(
         **_base(p),
         offering_id=p.offering_id,
@@ -42,53 +39,53 @@ def verified(p: Payment) -> PaymentVerified:
         hold_id=p.hold_id,
         credits_spent=p.credits_spent,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
-        verified_at=now(),
+        verified_at=at,
     )
 
 
-def cancelled(p: Payment, reason: PaymentCancelReason) -> PaymentCancelled:
+def cancelled(p: Payment, reason: PaymentCancelReason, at: datetime) -> PaymentCancelled:
     return PaymentCancelled(
         **_base(p),
         hold_id=p.hold_id,
         reason=reason,
-        cancelled_at=now(),
+        cancelled_at=at,
     )
 
 
-def failed(p: Payment) -> PaymentFailed:
+def failed(p: Payment, at: datetime) -> PaymentFailed:
     """A card attempt refused (the payment stays open for another card)."""
     return PaymentFailed(
         **_base(p),
         hold_id=p.hold_id,
         failure_code=(p.decline_code or "card_error")[:100],
         failure_message=p.decline_message[:1000] if p.decline_message else None,
-        failed_at=now(),
+        failed_at=at,
     )
 
 
-def captured(p: Payment) -> PaymentCaptured:
+def captured(p: Payment, at: datetime) -> PaymentCaptured:
     return PaymentCaptured(
         **_base(p),
         booking_id=p.booking_id,
         amount_minor=p.amount_minor,
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
-        captured_at=now(),
+        captured_at=at,
     )
 
 
-def voided(p: Payment, reason: VoidReason) -> PaymentVoided:
+def voided(p: Payment, reason: VoidReason, at: datetime) -> PaymentVoided:
     return PaymentVoided(
         **_base(p),
         hold_id=p.hold_id,
         amount_minor=p.amount_minor,
         currency=p.currency,
         reason=reason,
-        voided_at=now(),
+        voided_at=at,
     )
 
 
-def refunded(p: Refundable, r: RefundOrder) -> PaymentRefunded:
+def refunded(p: Refundable, r: RefundOrder, at: datetime) -> PaymentRefunded:
     return PaymentRefunded(
         payment_id=p.payment_id,
         method=PaymentMethod(p.method),
@@ -100,11 +97,11 @@ def refunded(p: Refundable, r: RefundOrder) -> PaymentRefunded:
         credits_returned=r.credits_returned or None,
         reason=RefundReason(r.reason),
         stripe_refund_id=r.stripe_refund_id,
-        refunded_at=now(),
+        refunded_at=at,
     )
 
 
-def credits_purchased(p: CreditPurchase, balance_after: int) -> CreditsPurchased:
+def credits_purchased(p: CreditPurchase, balance_after: int, at: datetime) -> CreditsPurchased:
     return CreditsPurchased(
         user_id=p.user_id,
         purchase_id=p.purchase_id,
@@ -113,7 +110,7 @@ def credits_purchased(p: CreditPurchase, balance_after: int) -> CreditsPurchased
         amount_minor=p.amount_minor,
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
-        purchased_at=now(),
+        purchased_at=at,
     )
 
 
@@ -129,7 +126,7 @@ def cycle_payment_id(invoice_id: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, "kairos:invoice:" + invoice_id)
 
 
-def cycle_verified(s: Subscription, c: Cycle) -> PaymentVerified:
+def cycle_verified(s: Subscription, c: Cycle, at: datetime) -> PaymentVerified:
     return PaymentVerified(
         payment_id=c.payment_id,
         method=PaymentMethod.SUBSCRIPTION,
@@ -140,7 +137,7 @@ def cycle_verified(s: Subscription, c: Cycle) -> PaymentVerified:
         subscription_id=s.subscription_id,
         cycle=BillingCycle(number=c.number, starts_at=c.starts_at, ends_at=c.ends_at),
         stripe_invoice_id=c.stripe_invoice_id,
-        verified_at=now(),
+        verified_at=at,
         mentee=_mentee(s),
     )
 
@@ -170,11 +167,11 @@ def subscription_cancelled(s: Subscription) -> SubscriptionCancelled:
 
 
 def subscription_reactivated(
-    s: Subscription, undoes: datetime, by: Actor
+    s: Subscription, undoes: datetime, by: Actor, at: datetime
 ) -> SubscriptionReactivated:
     return SubscriptionReactivated(
         **_subscription_base(s),
         undoes_unsubscribed_at=undoes,
-        reactivated_at=now(),
+        reactivated_at=at,
         reactivated_by=by,
     )

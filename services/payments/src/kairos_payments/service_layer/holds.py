@@ -54,7 +54,7 @@ async def hold_ended(
     if no_intent := await uow.payments.transition(
         payment.payment_id, [S.CREATING, S.CREATE_FAILED], S.CANCELLED, cancel_reason=reason.value
     ):
-        uow.emit(events.cancelled(no_intent, reason))
+        uow.emit(events.cancelled(no_intent, reason, uow.now()))
         return
     moved = await uow.payments.transition(
         payment.payment_id, [S.OPEN], S.CANCELLING, cancel_reason=reason.value

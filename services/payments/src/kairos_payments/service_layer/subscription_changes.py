@@ -115,7 +115,7 @@ async def unsubscribe(
             subscription_id,
             [S.ACTIVE],
             S.CANCELLING,
-            unsubscribed_at=events.now(),
+            unsubscribed_at=uow.now(),
             cancelled_by=actor_of(caller).value,
         )
         if moved is None:
@@ -207,7 +207,7 @@ async def _trial_end(uow_factory: UowFactory, row: Subscription) -> int | None:
     """Bill from the end of the last paid cycle when it is still running."""
     async with uow_factory() as uow:
         last = await uow.subscriptions.last_cycle(row.subscription_id)
-    if last is None or last.ends_at - events.now() < MIN_TRIAL:
+    if last is None or last.ends_at - uow.now() < MIN_TRIAL:
         return None
     return int(last.ends_at.timestamp())
 
@@ -226,7 +226,7 @@ async def _record_reactivation(uow_factory: UowFactory, row: Subscription, opene
             reactivated_by=None,
         )
         if done is not None:
-            uow.emit(events.subscription_reactivated(done, row.unsubscribed_at, by))
+            uow.emit(events.subscription_reactivated(done, row.unsubscribed_at, by, uow.now()))
             if opened.invoice is not None:
                 await settle_invoice(uow, opened.invoice, opened.stripe_sub)
         await uow.commit()
