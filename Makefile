@@ -40,6 +40,7 @@ lint: sync
 	$(UV) run python -m kairos_contracts.asyncapi check
 	$(UV) run mypy libs/*/src services/*/src
 	$(UV) run python -m kairos_localstack.api_document check
+	$(UV) run python -m kairos_localstack.promtool_dist check
 	cd clients/typescript && npx --no-install tsc --noEmit
 	cd web && npx --no-install tsc --noEmit
 
