@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
@@ -18,7 +18,7 @@ async def _uow(service: ServiceDep) -> AsyncIterator[BookingUow]:
     """One unit of work per request, rolled back unless the route committed: a refused
     request leaves nothing written."""
     async with service.uow_factory() as uow:
-        yield cast(BookingUow, uow)
+        yield uow  # a ServiceUnitOfWork: BookingUow is the part the handlers use
 
 
 def _settings(service: ServiceDep) -> BookingSettings:
