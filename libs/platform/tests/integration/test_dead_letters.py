@@ -172,6 +172,23 @@ async def test_a_dead_letter_redriven_after_its_cause_is_fixed_takes_effect_once
         assert item["topic"] == topic and item["key"] == "k" and item["redrivable"] is True
         assert item["event_type"] == tick.TYPE and item["offset"] == 1
 
+        # re-driven before the cause is fixed: taken again, dead-lettered again, listed again
+        first = await client.post(f"/system/dead-letters/{failing}/redrive")
+        assert first.status_code == 202, first.text
+        assert first.json() == {"event_id": str(failing), "event_type": tick.TYPE, "topic": topic}
+        assert (await client.get("/system/dead-letters")).json()["items"] == []
+        await relayed()
+
+        async def parked_again() -> bool:
+            items = (await client.get("/system/dead-letters")).json()["items"]
+            return bool(items) and items[0]["dead_lettered_at"] != item["dead_lettered_at"]
+
+        await eventually(parked_again, timeout=60, what="the second dead-lettering")
+        again_listed = (await client.get("/system/dead-letters")).json()["items"]
+        assert again_listed[0]["offset"] > item["offset"]  # the re-driven record
+        assert "not known yet" in again_listed[0]["error"] and again_listed[0]["attempts"] == 3
+        assert await effects("fragile", 1) == 0 and await effects("steady", 1) == 1
+
         # the cause is fixed; the command re-drives it
         cause["fixed"] = True
         assert (
@@ -211,8 +228,9 @@ async def test_a_dead_letter_redriven_after_its_cause_is_fixed_takes_effect_once
         await eventually(sentinel_seen, timeout=60, what="the sentinel tick")
         assert await effects("fragile", 1) == 1  # took effect, once
         assert await effects("steady", 1) == 1  # the other service skipped it
-        assert outcomes["steady"].count(Outcome.DUPLICATE) == 1
+        assert outcomes["steady"].count(Outcome.DUPLICATE) == 2  # both re-driven records
         assert outcomes["fragile"].count(Outcome.HANDLED) == 4  # seqs 0, 2, 1 again, 9
+        assert outcomes["fragile"].count(Outcome.DEAD_LETTERED) == 2
         async with engine.connect() as conn:
             claims = dict(
                 (

@@ -318,7 +318,11 @@ class Dispatcher:
         """Park the record on <topic>.dlq through the outbox, once, and let the partition go on."""
         event_id = envelope.event_id if envelope else record.fallback_event_id()
         row = outbox.raw_row(
-            event_id=uuid.uuid5(event_id, f"dlq:{self.consumer}"),
+            # per record (topic, partition, offset), not per event: a record re-driven
+            # (kairos_platform.dead_letters) and dead-lettered again is a new outbox row
+            event_id=uuid.uuid5(
+                event_id, f"dlq:{self.consumer}:{record.topic}/{record.partition}/{record.offset}"
+            ),
             topic=dlq_topic(record.topic),
             key=(record.key or b"").decode(errors="replace") or str(event_id),
             event_type="DeadLetter",
