@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from kairos_calendar_sync.adapters.caldav import CalDavClient
-from kairos_calendar_sync.adapters.google import GoogleCalendarClient
 from kairos_calendar_sync.domain.connections import Connection, Kind
 from kairos_calendar_sync.service_layer.calendars import CalendarClient, ClientFactory
 from kairos_calendar_sync.settings import CalendarSettings
@@ -22,6 +21,11 @@ def client_factory(settings: CalendarSettings, clock: Clock = system_clock) -> C
                 timeout_s=settings.calendar_timeout_s,
                 clock=clock,
             )
+        # Imported here: Google's client library (with httplib2 and pyparsing) is the
+        # largest import of the service, needed only by a process that writes to a
+        # Google calendar; every other process stays that much smaller.
+        from kairos_calendar_sync.adapters.google import GoogleCalendarClient
+
         return GoogleCalendarClient(
             connection.calendar_url,
             secret,
