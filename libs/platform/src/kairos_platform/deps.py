@@ -3,13 +3,11 @@
 Routes live on module-level routers and declare what they need with ``Annotated`` aliases;
 nothing is captured in closures. The app's service is ``app.state.service``
 (``runtime.build_http_app``); each service's ``entrypoints/deps.py`` narrows it to its own
-unit of work, settings and context:
+unit of work, context and settings:
 
     # kairos_<svc>/entrypoints/deps.py
-    async def _uow(service: ServiceDep) -> AsyncIterator[SqlUnitOfWork]:
-        async with service.uow_factory() as uow:
-            yield uow          # rolled back unless the route committed
-    Uow = Annotated[SqlUnitOfWork, Depends(_uow)]
+    Uow = Annotated[ServiceUnitOfWork, Depends(open_uow)]
+    Ctx = Annotated[Context, Depends(context_as(Context))]
 
     # a route
     @router.post("/holds", status_code=201, responses=problems(*AUTHENTICATED, 409))
@@ -18,11 +16,14 @@ unit of work, settings and context:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from kairos_platform.service import Service
+
+C = TypeVar("C")
 
 
 def current_service(request: Request) -> Service[Any]:
@@ -31,3 +32,20 @@ def current_service(request: Request) -> Service[Any]:
 
 
 ServiceDep = Annotated[Service[Any], Depends(current_service)]
+
+
+async def open_uow(service: ServiceDep) -> AsyncIterator[Any]:
+    """One unit of work per request (``Service.uow_factory``), rolled back unless the route
+    committed: a refused request leaves nothing written."""
+    async with service.uow_factory() as uow:
+        yield uow
+
+
+def context_as(kind: type[C]) -> Callable[[Service[Any]], C]:
+    """The dependency answering the service's context as its own type ``kind``
+    (``Service.context_as``: what the service's ``bootstrap`` gave ``assemble``)."""
+
+    def context(service: ServiceDep) -> C:
+        return service.context_as(kind)
+
+    return context

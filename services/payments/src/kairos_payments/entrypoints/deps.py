@@ -4,25 +4,20 @@ service their process runs (``kairos_platform.deps.ServiceDep``)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query
 
 from kairos_payments.service_layer.checkout import Caller
-from kairos_payments.service_layer.context import Context, context_of
+from kairos_payments.service_layer.context import Context
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_payments.settings import PaymentsSettings
 from kairos_platform.auth import CurrentUser, Principal, ensure_owner, is_admin
-from kairos_platform.deps import ServiceDep
+from kairos_platform.deps import ServiceDep, context_as, open_uow
 
 UowFactory = Callable[[], ServiceUnitOfWork]
-
-
-async def _uow(service: ServiceDep) -> AsyncIterator[ServiceUnitOfWork]:
-    async with service.uow_factory() as uow:
-        yield uow  # rolled back unless the route committed
 
 
 def _uow_factory(service: ServiceDep) -> UowFactory:
@@ -30,11 +25,7 @@ def _uow_factory(service: ServiceDep) -> UowFactory:
     return factory
 
 
-def _context(service: ServiceDep) -> Context:
-    return context_of(service)
-
-
-Ctx = Annotated[Context, Depends(_context)]
+Ctx = Annotated[Context, Depends(context_as(Context))]
 
 
 def _settings(context: Ctx) -> PaymentsSettings:
@@ -46,7 +37,7 @@ def _gateway(context: Ctx) -> StripeGateway:
 
 
 #: an open unit of work (one transaction: reads)
-Uow = Annotated[ServiceUnitOfWork, Depends(_uow)]
+Uow = Annotated[ServiceUnitOfWork, Depends(open_uow)]
 #: units of work to open, for what calls Stripe between its transactions
 Uows = Annotated[UowFactory, Depends(_uow_factory)]
 Settings = Annotated[PaymentsSettings, Depends(_settings)]
