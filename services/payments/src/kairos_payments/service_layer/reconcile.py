@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from kairos_payments.service_layer.subscribe import resolve_creation
 from kairos_payments.service_layer.subscription_changes import drive_subscription
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform import metrics
+from kairos_platform.jobs import run_loop
 
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], ServiceUnitOfWork]
@@ -152,14 +152,15 @@ async def run_forever(
     stale_after_s: float,
     service: str = "payments",
 ) -> None:
-    """The job loop; a failed pass is logged and the next one tries again."""
-    while not stop.is_set():
+    """The job, in the platform's loop: a pass every ``interval_s``; a failed pass is
+    logged and the next one tries again (Stripe being unreachable is only a warning)."""
+
+    async def step() -> int:
         try:
             report = await reconcile_once(uow_factory, gateway, stale_after_s)
             report.count(service)
         except StripeUnavailable as exc:
             log.warning("reconciliation: Stripe unavailable (%s)", exc)
-        except Exception:
-            log.exception("reconciliation pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
+        return 0  # one pass per interval
+
+    await run_loop(stop, step, interval_s, name="reconciliation pass")
