@@ -16,8 +16,10 @@ sync: uv
 	$(UV) sync $(SYNC_FLAGS)
 
 # KAFKA_NODES=3: a three-node Kafka cluster (default one node)
+# PROMETHEUS=1: Prometheus too, scraping every service process (`make status` prints its URL)
 up: sync
-	$(UV) run kairos-stack up $(if $(KAFKA_NODES),--kafka-nodes $(KAFKA_NODES),)
+	$(UV) run kairos-stack up $(if $(KAFKA_NODES),--kafka-nodes $(KAFKA_NODES),) \
+		$(if $(filter 1 true yes on,$(PROMETHEUS)),--prometheus,)
 
 down: uv
 	$(UV) run --no-sync kairos-stack down

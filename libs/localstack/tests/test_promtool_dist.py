@@ -53,3 +53,22 @@ def test_kairos_promtool_names_the_binary(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("KAIROS_PROMTOOL", str(tmp_path / "missing"))
     with pytest.raises(promtool_dist.PromtoolUnavailable, match="KAIROS_PROMTOOL"):
         promtool_dist.resolve()
+
+
+def test_the_server_comes_from_the_same_unpacked_tree(
+    no_promtool_on_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KAIROS_PROMETHEUS_BINARY", raising=False)
+    home = no_promtool_on_path / "prometheus-2.0-2"
+    _fake_unpacked(home, "2.0-2", marker=True)
+    with pytest.raises(promtool_dist.PromtoolUnavailable, match="usr/bin/prometheus"):
+        promtool_dist.resolve_server()  # a tree without the server: says so
+    server = home / "root" / promtool_dist.SERVER_BINARY
+    server.write_text("#!/bin/sh\necho 'prometheus, version 2.0'\n")
+    server.chmod(0o755)
+    dist = promtool_dist.resolve_server()
+    assert (dist.binary, dist.version, dist.root) == (server, "2.0-2", home / "root")
+    assert f"--web.local-assets={home / 'root/usr/share/prometheus/web'}" in dist.asset_flags()
+    monkeypatch.setenv("KAIROS_PROMETHEUS_BINARY", str(server))
+    other = promtool_dist.resolve_server()
+    assert (other.binary, other.version, other.asset_flags()) == (server, "2.0", [])

@@ -30,6 +30,8 @@ def _print_status(stack: Stack) -> int:
     print(f"gateway: {state.gateway_url}")
     if state.endpoints.get("web_url"):
         print(f"web app: {state.endpoints['web_url']}")
+    if state.endpoints.get("prometheus_url"):
+        print(f"prometheus: {state.endpoints['prometheus_url']}")
     print(f"{'process':<24}{'pid':>8}  {'alive':<6}{'port':>7}  log")
     for rec in state.processes:
         alive = "yes" if rec.alive else "NO"
@@ -77,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="Apache Kafka nodes to run (default: $KAIROS_KAFKA_NODES or 1)",
     )
+    parser.add_argument(
+        "--prometheus",
+        action="store_true",
+        default=None,
+        help="up: start Prometheus too, scraping every service process "
+        "(default: $KAIROS_PROMETHEUS, else off)",
+    )
     args = parser.parse_args(argv)
 
     names = None if args.services is None else [n for n in args.services.split(",") if n]
@@ -93,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         # KAIROS_GATEWAY_PORT, else 8080 when free (the same URL every time), else any
         gateway_port=pinned,
         preferred_gateway_port=DEFAULT_GATEWAY_PORT,
+        prometheus=args.prometheus,  # None: KAIROS_PROMETHEUS decides
     )
 
     if args.command == "status":
@@ -110,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"already up: {exc.state.gateway_url}  (kairos-stack status for details)")
         if exc.state.endpoints.get("web_url"):
             print(f"web app: {exc.state.endpoints['web_url']}")
+        if exc.state.endpoints.get("prometheus_url"):
+            print(f"prometheus: {exc.state.endpoints['prometheus_url']}")
         return 0
     except StartupError as exc:
         print(f"kairos-stack up failed: {exc}", file=sys.stderr)
@@ -118,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     print(state.gateway_url or "(no gateway)")
     if state.endpoints.get("web_url"):
         print(f"web app: {state.endpoints['web_url']}  (sign in at /signin)")
+    if state.endpoints.get("prometheus_url"):
+        took = state.endpoints.get("prometheus_start_seconds")
+        print(f"prometheus: {state.endpoints['prometheus_url']}  (started in {took}s)")
     print(f"logs: {stack.logs}")
     print(f"state: {state.path}")
     return 0

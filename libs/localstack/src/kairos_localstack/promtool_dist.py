@@ -16,6 +16,12 @@ starting anything.
 When none of these gives a binary (no apt-get, no package lists and not root to update
 them), PromtoolUnavailable says why in one line.
 
+``resolve_server()`` answers the Prometheus server of that same unpacked package
+(``usr/bin/prometheus``, with its web assets and console folders), for the local stack's
+Prometheus on demand (``kairos-stack up --prometheus``); ``$KAIROS_PROMETHEUS_BINARY`` names
+another prometheus binary instead. It never looks on PATH: a Prometheus installed there may
+be a distribution's service, and the stack only runs the one it unpacked.
+
 ``python -m kairos_localstack.promtool_dist check`` runs ``promtool check rules`` on every
 rule file and ``promtool test rules`` on every test file of deploy/monitoring (``make lint``).
 """
@@ -38,6 +44,8 @@ from kairos_localstack.proc import StartupError
 
 PACKAGE = "prometheus"
 BINARY = "usr/bin/promtool"
+#: the Prometheus server of the same package (kairos-stack up --prometheus)
+SERVER_BINARY = "usr/bin/prometheus"
 MARKER = "unpacked.json"
 APT_TIMEOUT = 300.0
 #: the rule files (rules/*.yml) and their unit tests (tests/*.yml)
@@ -58,6 +66,49 @@ class PromtoolDist:
         return subprocess.run(
             [str(self.binary), *args], cwd=cwd, capture_output=True, text=True, timeout=120
         )
+
+
+@dataclass(frozen=True)
+class PrometheusDist:
+    """The ``prometheus`` server binary and, when it comes from the unpacked package, the
+    tree it was unpacked into (its web assets and console templates live there)."""
+
+    binary: Path
+    version: str
+    root: Path | None  # <cache>/prometheus-<version>/root, None for $KAIROS_PROMETHEUS_BINARY
+
+    def asset_flags(self) -> list[str]:
+        """Command-line flags pointing the server at the package's own web assets and
+        console folders (its defaults are /usr/share/... and /etc/..., not unpacked there)."""
+        if self.root is None:
+            return []
+        return [
+            f"--web.local-assets={self.root / 'usr/share/prometheus/web'}",
+            f"--web.console.templates={self.root / 'etc/prometheus/consoles'}",
+            f"--web.console.libraries={self.root / 'etc/prometheus/console_libraries'}",
+        ]
+
+
+def resolve_server(timeout: float = APT_TIMEOUT) -> PrometheusDist:
+    """The Prometheus server: ``$KAIROS_PROMETHEUS_BINARY``, else Debian's package unpacked
+    into the cache as for promtool (fetched once, then read from the marker)."""
+    override = os.environ.get("KAIROS_PROMETHEUS_BINARY")
+    if override:
+        if not os.access(override, os.X_OK):
+            raise PromtoolUnavailable(
+                f"KAIROS_PROMETHEUS_BINARY={override} is not an executable file"
+            )
+        res = subprocess.run([override, "--version"], capture_output=True, text=True, timeout=30)
+        match = re.search(r"prometheus, version (\S+)", res.stdout + res.stderr)
+        if res.returncode != 0 or match is None:
+            raise PromtoolUnavailable(f"{override} --version failed: {res.stderr.strip()[:200]}")
+        return PrometheusDist(Path(override), match.group(1), None)
+    dist = _cached() or _unpack_debian(timeout)
+    home = Path(dist.source)
+    binary = home / "root" / SERVER_BINARY
+    if not binary.is_file():
+        raise PromtoolUnavailable(f"{home} holds no {SERVER_BINARY}: remove it to unpack again")
+    return PrometheusDist(binary, dist.version, home / "root")
 
 
 def resolve(timeout: float = APT_TIMEOUT) -> PromtoolDist:
@@ -180,8 +231,9 @@ def _unpack_into(home: Path, version: str, root_user: bool, timeout: float) -> P
         )
         if x.returncode != 0:
             raise PromtoolUnavailable(f"dpkg -x {debs[0].name} failed: {x.stderr.strip()[:200]}")
-    if not (partial / BINARY).is_file():
-        raise PromtoolUnavailable(f"Debian's {PACKAGE} {version} has no {BINARY}")
+    for wanted in (BINARY, SERVER_BINARY):
+        if not (partial / wanted).is_file():
+            raise PromtoolUnavailable(f"Debian's {PACKAGE} {version} has no {wanted}")
     shutil.rmtree(root, ignore_errors=True)
     partial.rename(root)
     marker = {

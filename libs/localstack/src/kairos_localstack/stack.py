@@ -6,7 +6,9 @@ the SMTP sink; creates each service's
 database and every topic (plus its .dlq); runs each service's migrations; starts each
 service's http/consumer/relay processes, the docs and web servers (the web app's production
 build, ``web/dist``, made first when missing or stale) and Traefik; waits until everything is
-ready through the gateway; and records it all in <data>/state.json. Every process runs
+ready through the gateway; with ``prometheus=True`` (KAIROS_PROMETHEUS=1, `--prometheus`)
+starts a Prometheus scraping every service process (kairos_localstack.prometheus); and
+records it all in <data>/state.json. Every process runs
 detached in its own session with output in <data>/logs/<name>.log, so it outlives the
 `kairos-stack up` command. ``down()`` stops whatever state.json lists. A failed ``up()``
 stops what it started.
@@ -45,6 +47,8 @@ from kairos_localstack.proc import (
     stop_group,
     wait_groups_gone,
 )
+from kairos_localstack.prometheus import PrometheusServer, ScrapeTarget, write_targets
+from kairos_localstack.promtool_dist import resolve_server, rule_files
 from kairos_localstack.radicale import RadicaleServer
 from kairos_localstack.services import (
     DOCS_PREFIX,
@@ -78,6 +82,14 @@ KAFKA_NODES_ENV = "KAIROS_KAFKA_NODES"
 #: port; other stacks (tests, benches, fault runs) take any free port unless told otherwise.
 GATEWAY_PORT_ENV = "KAIROS_GATEWAY_PORT"
 DEFAULT_GATEWAY_PORT = 8080
+#: Prometheus on demand (default off): KAIROS_PROMETHEUS=1, `kairos-stack up --prometheus`
+PROMETHEUS_ENV = "KAIROS_PROMETHEUS"
+PROMETHEUS_READY_TIMEOUT = 60.0
+
+
+def env_flag(value: str | None) -> bool:
+    """An on/off environment variable: 1, true, yes, on (any case) are on."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _port_free(port: int) -> bool:
@@ -146,6 +158,7 @@ class Stack:
         kafka_nodes: int | None = None,
         gateway_port: int | None = None,
         preferred_gateway_port: int | None = None,
+        prometheus: bool | None = None,
     ) -> None:
         self.data_dir = Path(data_dir or default_data_dir()).resolve()
         self.logs = self.data_dir / "logs"
@@ -157,6 +170,10 @@ class Stack:
         #: free, else any free port (`kairos-stack up`: KAIROS_GATEWAY_PORT, 8080)
         self.gateway_port = gateway_port
         self.preferred_gateway_port = preferred_gateway_port
+        #: start Prometheus too (None: KAIROS_PROMETHEUS of env decides; default off)
+        self.prometheus = (
+            env_flag(self.env.get(PROMETHEUS_ENV)) if prometheus is None else prometheus
+        )
         self.state = StackState(data_dir=str(self.data_dir))
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -192,6 +209,8 @@ class Stack:
             self._provision()
             self._start_services()
             self._wait_services_ready()
+            if self.prometheus:
+                self._start_prometheus()
         except BaseException:
             self.down()
             raise
@@ -449,6 +468,51 @@ class Stack:
                     raise
                 port = free_port()
 
+    # -- Prometheus on demand ------------------------------------------------------------
+
+    @property
+    def prometheus_home(self) -> Path:
+        return self.data_dir / "prometheus"
+
+    def scrape_targets(self) -> list[ScrapeTarget]:
+        """Every recorded service process with a port: each service's http, consumer and
+        relay, and replicas (``<service>-<role>-<n>``)."""
+        targets = []
+        for rec in self.state.processes:
+            for svc in self.services:
+                role = rec.name[len(svc.name) + 1 :].split("-")[0]
+                if rec.name.startswith(svc.name + "-") and role in svc.roles and rec.port:
+                    targets.append(ScrapeTarget(rec.name, role, rec.port))
+        return targets
+
+    def _start_prometheus(self) -> None:
+        """Debian's prometheus (unpacked into the cache on first use, never installed) on a
+        free port, scraping :meth:`scrape_targets` and loading deploy/monitoring's rules."""
+        started = time.monotonic()
+        server = PrometheusServer(
+            resolve_server(),
+            self.prometheus_home,
+            self.scrape_targets(),
+            rule_files(),
+            port=free_port(),
+            log_file=self.logs / "prometheus.log",
+        )
+        try:
+            server.start(PROMETHEUS_READY_TIMEOUT)
+        except BaseException:
+            server.stop()  # not recorded yet: down() would not find it
+            raise
+        assert server.proc is not None
+        self._record("prometheus", server.proc, server.port)
+        self.state.endpoints["prometheus_url"] = server.url
+        self.state.endpoints["prometheus_start_seconds"] = round(time.monotonic() - started, 2)
+        self.state.save()
+
+    def _refresh_scrape_targets(self) -> None:
+        """Rewrite Prometheus's target list (a replica came): it reloads the file itself."""
+        if "prometheus_url" in self.state.endpoints:
+            write_targets(self.prometheus_home / "targets.json", self.scrape_targets())
+
     def _ready_urls(self) -> dict[str, str]:
         """Process name -> the URL that answers 200 once it is ready."""
         urls: dict[str, str] = {}
@@ -549,6 +613,7 @@ class Stack:
         argv = [sys.executable, "-m", svc.module, role]
         env = self._service_env(svc, {"METRICS_PORT": str(port)})
         self._record(name, spawn(argv, self.logs / f"{name}.log", env=env), port)
+        self._refresh_scrape_targets()
         return self.record(name)
 
     def wait_process_ready(self, name: str, timeout: float = 60.0) -> None:
@@ -652,6 +717,7 @@ def temporary_stack(
     kafka_nodes: int = 1,
     services: Sequence[ServiceSpec] | None = None,
     gateway_port: int | None = None,
+    prometheus: bool | None = None,
 ) -> Iterator[StackState]:
     """A stack (every service unless told) in a new temp folder (under /tmp: short Unix
     socket paths, parents the postgres user can traverse), stopped and removed on exit.
@@ -663,6 +729,7 @@ def temporary_stack(
         env={**os.environ, **(env or {})},
         kafka_nodes=kafka_nodes,
         gateway_port=gateway_port,
+        prometheus=prometheus,
     )
     try:
         yield stack.up()
