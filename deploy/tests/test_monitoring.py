@@ -111,7 +111,7 @@ def test_every_alert_has_promtool_tests_that_fire_it_and_keep_it_quiet() -> None
 _PROMQL_WORDS = {
     "sum", "min", "max", "avg", "count", "by", "without", "on", "ignoring", "group_left",
     "group_right", "and", "or", "unless", "offset", "rate", "irate", "increase", "deriv",
-    "delta", "absent", "absent_over_time", "max_over_time", "min_over_time",
+    "delta", "absent", "absent_over_time", "max_over_time", "min_over_time", "topk",
     "avg_over_time", "histogram_quantile", "clamp_min", "clamp_max", "time", "bool", "le",
 }  # fmt: skip
 _DEFINED = re.compile(r"\b(?:Counter|Gauge|Histogram|Summary)\(\s*\"([a-zA-Z_:][\w:]*)\"", re.S)
@@ -160,3 +160,121 @@ def test_the_metric_scan_sees_through_an_expression() -> None:
         " / on (service) foo:bar:rate5m unless absent(outbox_backlog offset 15m) > 0.05"
     )
     assert _metrics_read(expr) == {"http_request_duration_seconds_count", "outbox_backlog"}
+
+
+# --- the Grafana dashboards (deploy/monitoring/dashboards) --------------------------------
+
+DASHBOARDS = MONITORING / "dashboards"
+#: one per area of the platform
+AREAS = {
+    "kairos-payments",  # the paid path: checkouts, Stripe webhooks, reconciliation
+    "kairos-booking",
+    "kairos-messaging",  # outbox, relay, consumers, dead letters
+    "kairos-calendars-mail",
+    "kairos-http",  # every service's HTTP API behind the gateway
+}
+#: what Grafana puts in place of its own variables, for Prometheus to parse the expression
+_GRAFANA_DURATIONS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
+_GRAFANA_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::\w+)?\}|(\w+))")
+
+
+def _dashboards() -> dict[str, dict[str, Any]]:
+    import json
+
+    return {p.name: json.loads(p.read_text()) for p in sorted(DASHBOARDS.glob("*.json"))}
+
+
+def _panels(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every panel, those inside collapsed rows too."""
+    out = []
+    for panel in dashboard.get("panels", []):
+        out.append(panel)
+        out += panel.get("panels", [])
+    return out
+
+
+def _exprs(dashboard: dict[str, Any]) -> list[str]:
+    return [t["expr"] for p in _panels(dashboard) for t in p.get("targets", []) if "expr" in t]
+
+
+def _variable_metrics(dashboard: dict[str, Any]) -> set[str]:
+    """The metrics the dashboard's query variables read (``label_values(metric, label)``)."""
+    names = set()
+    for var in dashboard.get("templating", {}).get("list", []):
+        if var.get("type") != "query":
+            continue
+        query = var["query"]["query"] if isinstance(var["query"], dict) else var["query"]
+        match = re.fullmatch(r"label_values\((\w+),\s*\w+\)", query.strip())
+        assert match, f"{var['name']}: a query variable other than label_values(metric, label)"
+        names.add(match.group(1))
+    return names
+
+
+def _as_promql(expr: str) -> str:
+    """The expression as Grafana sends it: its variables replaced by durations or a value."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return _GRAFANA_DURATIONS.get(name, "x")
+
+    return _GRAFANA_VARIABLE.sub(value, expr)
+
+
+def test_there_is_a_dashboard_per_area_and_each_is_grafana_shaped() -> None:
+    dashboards = _dashboards()
+    assert {d["uid"] for d in dashboards.values()} == AREAS
+    for name, dash in dashboards.items():
+        assert name == f"{dash['uid']}.json" and dash["title"].startswith("Kairos / "), name
+        variables = {v["name"]: v for v in dash["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource", name  # picked at import
+        panels = _panels(dash)
+        ids = [p["id"] for p in panels]
+        assert len(ids) == len(set(ids)), f"{name}: panel ids repeat"
+        for panel in panels:
+            assert {"x", "y", "w", "h"} <= set(panel["gridPos"]), (name, panel["title"])
+            if panel["type"] == "row":
+                continue
+            assert panel["targets"], (name, panel["title"])
+            for target in panel["targets"]:
+                assert target["datasource"]["uid"] == "${datasource}", (name, panel["title"])
+        assert _exprs(dash), name
+
+
+def test_every_metric_a_dashboard_reads_is_defined_in_the_code() -> None:
+    defined = _defined_metrics()
+    recorded = {r["record"] for r in _rules() if "record" in r}
+    for name, dash in _dashboards().items():
+        read = {m for expr in _exprs(dash) for m in _metrics_read(_as_promql(expr))}
+        read |= _variable_metrics(dash)
+        assert read, f"{name}: no metric found"
+        assert read - defined == set(), f"{name}: metrics no code defines"
+        used = {w for e in _exprs(dash) for w in re.findall(r"[a-z_]+:[\w:]+", _as_promql(e))}
+        assert used <= recorded, f"{name}: recorded series no rule records"
+
+
+def test_promtool_parses_every_dashboard_expression(tmp_path: Path) -> None:
+    """Each expression (Grafana's variables replaced) as a recording rule: `promtool check
+    rules` parses it as Prometheus would (promtool 2.42 has no command for a bare query)."""
+    try:
+        dist = promtool_dist.resolve()
+    except promtool_dist.PromtoolUnavailable as exc:
+        if promtool_dist.required_here():
+            pytest.fail(f"no promtool: {exc}")
+        pytest.skip(f"no promtool: {exc}")
+    groups = []
+    for n, (name, dash) in enumerate(_dashboards().items()):
+        rules = [
+            {"record": f"dashboard_{n}:expr_{i}", "expr": _as_promql(expr)}
+            for i, expr in enumerate(_exprs(dash))
+        ]
+        groups.append({"name": name, "rules": rules})
+    path = tmp_path / "dashboards.yml"
+    path.write_text(yaml.safe_dump({"groups": groups}))
+    res = dist.run("check", "rules", str(path))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"{sum(len(g['rules']) for g in groups)} rules found" in res.stdout
+
+
+def test_the_dashboard_expressions_are_read_as_grafana_sends_them() -> None:
+    expr = 'sum(rate(x_total{service=~"$service",a="${b}"}[$__rate_interval])) offset $__range'
+    assert _as_promql(expr) == 'sum(rate(x_total{service=~"x",a="x"}[5m])) offset 1h'

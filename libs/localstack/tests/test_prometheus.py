@@ -138,6 +138,14 @@ def test_stack_with_prometheus_scrapes_every_process_and_down_stops_it(
             series = _get(client, f"{url}/api/v1/series", **{"match[]": "outbox_backlog"})
             assert {s["service"] for s in series} == {"attendance"}, series
 
+            # every dashboard's query runs here (Grafana's variables filled in)
+            for dash in sorted((promtool_dist.MONITORING / "dashboards").glob("*.json")):
+                for panel in json.loads(dash.read_text())["panels"]:
+                    for target in panel.get("targets", []):
+                        query = target["expr"].replace("$__rate_interval", "1m")
+                        query = query.replace("$service", ".*")
+                        _get(client, f"{url}/api/v1/query", query=query)
+
             # a replica added later is scraped too (the target file is rewritten)
             stack.add_replica("attendance", "consumer")
             stack.wait_process_ready("attendance-consumer-2")
