@@ -5,6 +5,7 @@ loading deploy/monitoring's rules; `down` stops it. Off unless asked for."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from kairos_localstack.proc import pid_alive
 from kairos_localstack.prometheus import ScrapeTarget, config, write_targets
 from kairos_localstack.services import by_name
 from kairos_localstack.stack import Stack
-from kairos_localstack.state import ProcessRecord
+from kairos_localstack.state import ProcessRecord, StackState
 
 EXTERNALS = (
     "DATABASE_URL",
@@ -64,6 +65,17 @@ def test_scrape_targets_are_the_service_processes_and_their_replicas(tmp_path: P
     ]
     conf = config(9999, tmp_path / "t.json", promtool_dist.rule_files())
     assert len(conf["rule_files"]) == 2  # type: ignore[arg-type]
+
+
+def test_up_on_a_running_stack_without_it_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    me = os.getpid()  # a "running" stack: this test's own process, never signalled here
+    StackState(str(tmp_path), "http://127.0.0.1:1", [ProcessRecord("web", me, 1, None)]).save()
+    assert cli_main(["up", "--prometheus", "--data-dir", str(tmp_path)]) == 0
+    assert "running without Prometheus: make down, then make up PROMETHEUS=1" in (
+        capsys.readouterr().out
+    )
 
 
 def _get(client: httpx.Client, url: str, **params: str) -> Any:

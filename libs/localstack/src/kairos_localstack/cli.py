@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"web app: {exc.state.endpoints['web_url']}")
         if exc.state.endpoints.get("prometheus_url"):
             print(f"prometheus: {exc.state.endpoints['prometheus_url']}")
+        elif stack.prometheus:
+            print("running without Prometheus: make down, then make up PROMETHEUS=1")
         return 0
     except StartupError as exc:
         print(f"kairos-stack up failed: {exc}", file=sys.stderr)
