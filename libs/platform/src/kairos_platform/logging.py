@@ -19,7 +19,7 @@ import secrets
 import sys
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,6 +45,8 @@ __all__ = [
     "new_span_id",
     "new_trace_id",
     "parse_traceparent",
+    "span_trace_context",
+    "use_span_ids",
 ]
 
 
@@ -160,12 +162,34 @@ def current_event_id() -> str | None:
     return _event_id.get()
 
 
+# Set by kairos_platform.tracing when the OpenTelemetry SDK is on: the active span's ids.
+_span_ids: Callable[[], TraceIds | None] | None = None
+
+
+def use_span_ids(span_ids: Callable[[], TraceIds | None] | None) -> None:
+    """Read the trace from the active OpenTelemetry span when there is one (tracing on):
+    logs, response headers and emitted events then name the spans that are exported."""
+    global _span_ids
+    _span_ids = span_ids
+
+
 def current_trace() -> TraceIds | None:
+    if _span_ids is not None:
+        span = _span_ids()
+        if span is not None:
+            return span
     return _trace.get()
 
 
+def span_trace_context() -> TraceContext | None:
+    """The active OpenTelemetry span as an envelope's trace; None when tracing is off or no
+    span is active (an event caused by another then keeps its cause's trace)."""
+    span = _span_ids() if _span_ids is not None else None
+    return TraceContext(traceparent=span.traceparent) if span is not None else None
+
+
 def current_traceparent() -> str | None:
-    trace = _trace.get()
+    trace = current_trace()
     return trace.traceparent if trace else None
 
 
@@ -196,7 +220,7 @@ class _ContextFilter(logging.Filter):
             record.correlation_id = _correlation_id.get()
         if not hasattr(record, "event_id"):
             record.event_id = _event_id.get()
-        trace = _trace.get()
+        trace = current_trace()
         if not hasattr(record, "trace_id"):
             record.trace_id = trace.trace_id if trace else None
         if not hasattr(record, "span_id"):

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from starlette.middleware import Middleware
 
-from kairos_platform import metrics
+from kairos_platform import metrics, tracing
 from kairos_platform.health import Check, Readiness
 from kairos_platform.heap import freeze_startup_heap
 from kairos_platform.http import create_app
@@ -70,6 +70,7 @@ def build_http_app(service: Service) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    tracing.instrument_app(app)
     # Innermost of the middlewares (inside the request context and the metrics): a kept
     # answer goes out with this request's id, and refusals are already problem+json here.
     app.user_middleware.append(
@@ -304,6 +305,7 @@ def worker_http_app() -> FastAPI:
     module, _, name = os.environ[_BOOTSTRAP_ENV].partition(":")
     service: Service = getattr(importlib.import_module(module), name)()
     configure_logging(service.settings)
+    _trace(service, "http")
     return _frozen_http_app(service)
 
 
@@ -330,12 +332,21 @@ async def _run_until_signalled(
     await runner(service, stop)
 
 
+def _trace(service: Service, process: str) -> None:
+    """The OpenTelemetry SDK for this process, when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
+    if tracing.setup(service.name, process):
+        tracing.instrument_engine(service.engine)
+        log.info("traces of %s-%s exported over OTLP", service.name, process)
+
+
 def main(bootstrap: Bootstrap, argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run one process of a Kairos service.")
     parser.add_argument("process", choices=["http", "consumer", "relay", "migrate"])
     args = parser.parse_args(argv)
     service = bootstrap()
     configure_logging(service.settings)
+    if args.process != "migrate":
+        _trace(service, args.process)
     if args.process == "migrate":
         run_migrations(service)
     elif args.process == "http":

@@ -17,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kairos_contracts import Envelope, Event
 from kairos_platform.clock import Clock, system_clock
-from kairos_platform.logging import current_correlation_uuid, current_trace_context
+from kairos_platform.logging import (
+    current_correlation_uuid,
+    current_trace_context,
+    span_trace_context,
+)
 from kairos_platform.messaging import inbox, outbox
 from kairos_platform.messaging.tables import MessagingTables
 
@@ -82,6 +86,10 @@ class UnitOfWork:
         """Emit one event: it is written to the outbox on commit."""
         if self.cause is not None:
             envelope = self.cause.caused(event, source=self.source)
+            # tracing on: the next hop is a child of the consumer span running this handler
+            span = span_trace_context()
+            if span is not None:
+                envelope = envelope.model_copy(update={"trace": span})
         else:
             # Started by a request: the event carries the request's correlation and trace.
             envelope = Envelope.wrap(
@@ -115,7 +123,7 @@ class UnitOfWork:
                 source=self.source,
                 correlation_id=self.cause.correlation_id,
                 causation_id=self.cause.event_id,
-                trace=self.cause.trace,
+                trace=span_trace_context() or self.cause.trace,
             )
         else:
             writer = outbox.EnvelopeWriter(

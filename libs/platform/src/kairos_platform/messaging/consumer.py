@@ -41,6 +41,7 @@ from sqlalchemy import TextClause, text
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.topics import dlq_topic
+from kairos_platform import tracing
 from kairos_platform.heap import cyclic_gc_paused
 from kairos_platform.logging import bind_context
 from kairos_platform.messaging import dead_letters, outbox
@@ -267,8 +268,21 @@ class Dispatcher:
             return Outcome.IGNORED, envelope.type
         event_cls, handler = route
         # Logs written while handling carry the event's correlation, trace and id.
-        with bind_context(
-            correlation_id=envelope.correlation_id, trace=envelope.trace, event_id=envelope.event_id
+        with (
+            bind_context(
+                correlation_id=envelope.correlation_id,
+                trace=envelope.trace,
+                event_id=envelope.event_id,
+            ),
+            tracing.process_span(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                consumer=self.consumer,
+                traceparent=_traceparent(record, envelope),
+                event_type=envelope.type,
+                event_id=str(envelope.event_id),
+            ),
         ):
             try:
                 payload = event_cls.model_validate(envelope.data)
@@ -423,6 +437,14 @@ def _release_statement(inbox: str) -> TextClause:
     return text(
         f"DELETE FROM {inbox} WHERE consumer = :consumer AND event_id = ANY(CAST(:ids AS uuid[]))"
     )
+
+
+def _traceparent(record: Record, envelope: Envelope) -> str | None:
+    """The record's ``traceparent`` header (the relay's producer span), else the envelope's."""
+    raw = record.headers.get("traceparent")
+    if raw:
+        return bytes(raw).decode("latin-1")
+    return envelope.trace.traceparent
 
 
 def _stub_envelope(event_id: uuid.UUID, record: Record) -> Envelope:

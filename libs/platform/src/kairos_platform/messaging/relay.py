@@ -21,6 +21,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kairos_platform import tracing
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,17 @@ _PURGE_SENT = text(
          ORDER BY id LIMIT 5000)
     """
 )
+
+
+async def _ending(future: Any, span: Any) -> Any:
+    """Await the broker's ack, then end the row's span (with the error, if any)."""
+    try:
+        result = await future
+    except BaseException as exc:
+        tracing.end_publish(span, exc)
+        raise
+    tracing.end_publish(span, None)
+    return result
 
 
 async def _first_of(*events: asyncio.Event) -> None:
@@ -178,6 +190,9 @@ class Relay:
     async def _publish(self, rows: Sequence[OutboxRow]) -> None:
         # Enqueue all, then wait for all acks: the producer batches per partition and keeps
         # the enqueue order within a partition, which is the per-key order.
+        if tracing.enabled():
+            await self._publish_traced(rows)
+            return
         futures = [
             await self._producer.send(
                 r.topic,
@@ -187,6 +202,26 @@ class Relay:
             )
             for r in rows
         ]
+        await asyncio.gather(*futures)
+
+    async def _publish_traced(self, rows: Sequence[OutboxRow]) -> None:
+        """``_publish`` with a PRODUCER span per row, from its enqueueing to its ack; the
+        record's ``traceparent`` names that span (kairos_platform.tracing)."""
+        futures: list[Any] = []
+        for r in rows:
+            traced = tracing.publish_span(r.topic, r.key, r.headers)
+            headers = [(k, str(v).encode()) for k, v in r.headers.items() if k != "traceparent"]
+            if traced is not None:
+                headers.append(("traceparent", traced[1].encode()))
+            try:
+                future = await self._producer.send(
+                    r.topic, value=r.payload.encode(), key=r.key.encode(), headers=headers
+                )
+            except BaseException as exc:
+                if traced is not None:
+                    tracing.end_publish(traced[0], exc)
+                raise
+            futures.append(future if traced is None else _ending(future, traced[0]))
         await asyncio.gather(*futures)
 
     async def _listen(self, stop: asyncio.Event) -> None:
