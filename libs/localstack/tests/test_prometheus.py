@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -175,3 +176,4 @@ def test_stack_with_prometheus_scrapes_every_process_and_down_stops_it(
         if any(home.encode() in a for a in argv):
             left.append(cmdline.parent.name)
     assert left == [], f"processes still running from {home}: {left}"
+    shutil.rmtree(data, ignore_errors=True)
