@@ -10,11 +10,11 @@ from datetime import datetime
 
 from kairos_attendance.domain.sessions import AuditEntry, Change, Session
 from kairos_attendance.domain.window import JoinRefusal
+from kairos_attendance.service_layer import outgoing
 from kairos_attendance.service_layer.context import Context
 from kairos_attendance.service_layer.rules import evaluate
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts import Event
-from kairos_contracts.events.attendance import AbsenceRecorded, AttendanceRecorded, MarkedBy
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Conflict, Forbidden, NotFound
 
@@ -30,23 +30,11 @@ async def record(
     outcome = await evaluate(uow, enrollments, now, app_url, known)
     events: list[Event] = []
     for c in changes:
-        s = c.session
-        common = {
-            "booking_id": s.booking_id,
-            "enrollment_id": s.enrollment_id,
-            "mentee_id": s.mentee_user_id,
-            "provider_id": s.provider_id,
-            "session_starts_at": s.starts_at,
-            "marked_by": MarkedBy.SYSTEM if c.by == "system" else MarkedBy.MENTOR,
-            "marked_by_user_id": c.by_user_id,
-            "corrects_previous_mark": c.before is not None,
-            "recorded_at": c.at,
-        }
         if c.after:
-            events.append(AttendanceRecorded(**common))
+            events.append(outgoing.attendance_recorded(c))
         else:
-            streak = outcome.positions.get(s.booking_id, 1)
-            events.append(AbsenceRecorded(**common, consecutive_absences=streak))
+            streak = outcome.positions.get(c.session.booking_id, 1)
+            events.append(outgoing.absence_recorded(c, streak))
     uow.emit_many(events)  # a sweep batch: thousands, one outbox statement
 
 

@@ -1,4 +1,5 @@
-"""What a warning, a reprobation or a reactivation says: the contract event and the mails.
+"""What a warning, a reprobation or a reactivation says in mails (the contract events
+they also emit are built in outgoing.py).
 
 Built from the projection only (attendance never asks booking). Each mail's dedupe key is
 (enrollment, kind, occurrence, recipient), so it is queued once however often the rules
@@ -13,27 +14,6 @@ from zoneinfo import ZoneInfo
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.service_layer.templates import Mail
-from kairos_contracts import types as ct
-
-
-def mentee_of(e: Enrollment) -> ct.Person:
-    return ct.Person(user_id=e.mentee_user_id, email=e.mentee_email, display_name=e.mentee_name)
-
-
-def provider_of(e: Enrollment) -> ct.Provider:
-    return ct.Provider(
-        provider_id=e.provider_id,
-        user_id=e.provider_user_id,
-        email=e.provider_email,
-        display_name=e.provider_name,
-    )
-
-
-def cycle_of(s: Session) -> ct.BillingCycle:
-    assert s.cycle_number is not None and s.cycle_starts_at and s.cycle_ends_at
-    return ct.BillingCycle(
-        number=s.cycle_number, starts_at=s.cycle_starts_at, ends_at=s.cycle_ends_at
-    )
 
 
 def _local(at: datetime, zone: str, fmt: str) -> str:

@@ -13,9 +13,9 @@ import uuid
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.streaks import Standing
 from kairos_attendance.service_layer import notifications as n
+from kairos_attendance.service_layer import outgoing
 from kairos_attendance.service_layer.context import Context
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
-from kairos_contracts.events.attendance import MenteeReactivated
 from kairos_contracts.types import Actor
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Conflict, NotFound
@@ -36,20 +36,8 @@ async def reactivate(
     if latest is None:
         raise Conflict("No cycle is known for this subscriber yet.", slug="no-cycle")
     undone = e.reprobated_at
-    uow.emit(
-        MenteeReactivated(
-            enrollment_id=e.enrollment_id,
-            subscription_id=e.subscription_id,
-            offering_id=e.offering_id,
-            mentee=n.mentee_of(e),
-            provider=n.provider_of(e),
-            cycle=n.cycle_of(latest),
-            undoes_reprobated_at=undone,
-            reactivated_by=Actor.ADMIN if admin else Actor.MENTOR,
-            reactivated_by_user_id=caller.user_id,
-            reactivated_at=now,
-        )
-    )
+    by = Actor.ADMIN if admin else Actor.MENTOR
+    uow.emit(outgoing.mentee_reactivated(e, latest, undone, by, caller.user_id, now))
     e.reprobated_at, e.reactivated_at = None, now
     e.streak, e.status = 0, Standing.ACTIVE
     await uow.standings.save_many([e])

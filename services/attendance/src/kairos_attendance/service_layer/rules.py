@@ -22,10 +22,10 @@ from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.domain.streaks import Verdict, judge, standing
 from kairos_attendance.service_layer import notifications as n
+from kairos_attendance.service_layer import outgoing
 from kairos_attendance.service_layer.templates import Mail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts import Event
-from kairos_contracts.events.attendance import MenteeReprobated, MenteeWarned
 
 Notice = tuple[uuid.UUID, str, str]
 
@@ -90,18 +90,7 @@ async def evaluate(
 
 
 def _warn(out: Outcome, e: Enrollment, s: Session, now: datetime, app_url: str) -> None:
-    out.events.append(
-        MenteeWarned(
-            enrollment_id=e.enrollment_id,
-            subscription_id=e.subscription_id,
-            offering_id=e.offering_id,
-            mentee=n.mentee_of(e),
-            provider=n.provider_of(e),
-            booking_id=s.booking_id,
-            consecutive_absences=1,
-            warned_at=now,
-        )
-    )
+    out.events.append(outgoing.mentee_warned(e, s, now))
     out.mails += n.mails("warning", e, s, str(s.booking_id), app_url, to_mentor=True)
 
 
@@ -115,19 +104,7 @@ def _reprobate(
 ) -> None:
     """The run's last absence names the cycle whose remaining sessions booking cancels."""
     e.reprobated_at = now
-    out.events.append(
-        MenteeReprobated(
-            enrollment_id=e.enrollment_id,
-            subscription_id=e.subscription_id,
-            offering_id=e.offering_id,
-            mentee=n.mentee_of(e),
-            provider=n.provider_of(e),
-            cycle=n.cycle_of(last),
-            absent_booking_ids=list(run),
-            consecutive_absences=len(run),
-            reprobated_at=now,
-        )
-    )
+    out.events.append(outgoing.mentee_reprobated(e, run, last, now))
     occurrence = str(run[1])  # the notice's key: one reprobation per run
     out.mails += n.mails(
         "reprobation", e, last, occurrence, app_url, to_mentor=True, absences=len(run)
