@@ -13,12 +13,12 @@ import collections
 import logging
 
 from kairos_calendar_sync.domain.bookings import Status
-from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
+from kairos_calendar_sync.domain.connections import Connection, Entry
 from kairos_calendar_sync.domain.drift import Drift, DriftKind, Expected, Found, classify
+from kairos_calendar_sync.service_layer import outgoing
 from kairos_calendar_sync.service_layer.calendars import CalendarError
 from kairos_calendar_sync.service_layer.context import Context, UowFactory
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
-from kairos_contracts.events.calendar import CalendarAction, CalendarSyncFailed, CalendarTarget
 from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
@@ -94,18 +94,4 @@ async def _record(
 
 
 def _report_deleted(uow: ServiceUnitOfWork, conn: Connection, e: Entry) -> None:
-    uow.emit(
-        CalendarSyncFailed(
-            booking_id=e.booking_id,
-            booking_sequence=e.desired_sequence,
-            user_id=conn.user_id,
-            target=CalendarTarget.CALDAV if conn.kind is Kind.CALDAV else CalendarTarget.GOOGLE,
-            action=CalendarAction.CREATED,
-            ical_uid=e.ical_uid,
-            ical_sequence=e.desired_sequence,
-            error="The event was deleted outside Kairos; it is re-created (the session is on).",
-            retryable=True,
-            attempt=1,
-            failed_at=uow.now(),
-        )
-    )
+    uow.emit(outgoing.deleted_outside(conn, e, uow.now()))

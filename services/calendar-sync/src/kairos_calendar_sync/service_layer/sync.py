@@ -14,15 +14,10 @@ import logging
 import uuid
 
 from kairos_calendar_sync.domain.bookings import Booking
-from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
+from kairos_calendar_sync.domain.connections import Connection, Entry
+from kairos_calendar_sync.service_layer import outgoing
 from kairos_calendar_sync.service_layer.calendars import CalendarError, Stored, Written
 from kairos_calendar_sync.service_layer.context import Context, UowFactory
-from kairos_contracts.events.calendar import (
-    CalendarAction,
-    CalendarEventSynced,
-    CalendarSyncFailed,
-    CalendarTarget,
-)
 from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
@@ -77,18 +72,6 @@ async def _push(
     return True
 
 
-def _action(booking: Booking, entry: Entry) -> CalendarAction:
-    if not booking.live:
-        return CalendarAction.CANCELLED
-    if entry.synced_sequence is None or entry.synced_status != booking.status.value:
-        return CalendarAction.CREATED  # first write, or a restore after a cancel
-    return CalendarAction.UPDATED
-
-
-def _target(conn: Connection) -> CalendarTarget:
-    return CalendarTarget.CALDAV if conn.kind is Kind.CALDAV else CalendarTarget.GOOGLE
-
-
 async def _record_success(
     uow_factory: UowFactory,
     conn: Connection,
@@ -107,19 +90,7 @@ async def _record_success(
             written.external_id,
         )
         await uow.connections.succeeded(conn.connection_id, secret)
-        uow.emit(
-            CalendarEventSynced(
-                booking_id=booking.booking_id,
-                booking_sequence=booking.sequence,
-                user_id=conn.user_id,
-                target=_target(conn),
-                action=_action(booking, entry),
-                ical_uid=booking.uid,
-                ical_sequence=booking.sequence,
-                external_event_id=written.href or written.external_id,
-                synced_at=uow.now(),
-            )
-        )
+        uow.emit(outgoing.calendar_event_synced(conn, booking, entry, written, uow.now()))
         await uow.commit()
 
 
@@ -141,18 +112,8 @@ async def _record_failure(
             conn.connection_id, error, ctx.policy.backoff_s(failures), broken
         )
         uow.emit(
-            CalendarSyncFailed(
-                booking_id=booking.booking_id,
-                booking_sequence=booking.sequence,
-                user_id=conn.user_id,
-                target=_target(conn),
-                action=_action(booking, entry),
-                ical_uid=booking.uid,
-                ical_sequence=booking.sequence,
-                error=error[:1000] or "calendar error",
-                retryable=not broken,
-                attempt=max(1, attempt),
-                failed_at=uow.now(),
+            outgoing.calendar_sync_failed(
+                conn, booking, entry, error, not broken, attempt, uow.now()
             )
         )
         await uow.commit()
