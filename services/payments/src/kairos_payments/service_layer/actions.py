@@ -30,7 +30,7 @@ from kairos_payments.domain.payments import (
     RefundOrder,
     can_cancel_intent,
 )
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import (
     Intent,
     StripeGateway,
@@ -94,29 +94,29 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
     st = intent.status
     if p.status is S.CAPTURING and st == IntentStatus.SUCCEEDED:
         if moved := await uow.payments.transition(p.payment_id, [S.CAPTURING], S.CAPTURED):
-            uow.emit(events.captured(moved, uow.now()))
+            uow.emit(outgoing.captured(moved, uow.now()))
     elif p.status is S.VOIDING and st == IntentStatus.CANCELED:
         if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.VOIDED):
-            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
+            uow.emit(outgoing.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
     elif p.status is S.VOIDING and st == IntentStatus.SUCCEEDED:
         # Captured after all: the seat was refused, so the money goes back as a refund.
         if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.CAPTURED):
             await order_refund(
                 uow,
                 Refundable.of_payment(moved),
-                events.refund_id_for("void", p.payment_id),
+                outgoing.refund_id_for("void", p.payment_id),
                 p.amount_minor,
                 RefundReason.BOOKING_REJECTED,
             )
     elif p.status is S.CANCELLING and st == IntentStatus.CANCELED:
         reason = PaymentCancelReason(p.cancel_reason or PaymentCancelReason.HOLD_EXPIRED.value)
         if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.CANCELLED):
-            uow.emit(events.cancelled(moved, reason, uow.now()))
+            uow.emit(outgoing.cancelled(moved, reason, uow.now()))
     elif p.status is S.CANCELLING and intent.observation().authorized:
         # Authorized before our cancel and its hold expired: booking books it if a seat is
         # still free, or refuses it and we void then.
         if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.VERIFIED):
-            uow.emit(events.verified(moved, uow.now()))
+            uow.emit(outgoing.verified(moved, uow.now()))
     else:
         log.warning("payment %s (%s) sees intent status %s", p.payment_id, p.status, st)
         await uow.payments.release(p.payment_id)
@@ -181,7 +181,7 @@ async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid
     if moved := await uow.refunds.mark_succeeded(rid, stripe_refund_id=done.id):
         if paid.invoice_id is None:
             await uow.payments.add_refunded(paid.payment_id, moved.amount_minor)
-        uow.emit(events.refunded(paid, moved, uow.now()))
+        uow.emit(outgoing.refunded(paid, moved, uow.now()))
     await uow.commit()
 
 

@@ -12,7 +12,7 @@ from kairos_contracts.types import PaymentMethod
 from kairos_payments.domain.credits import LedgerReason
 from kairos_payments.domain.payments import Payment, Refundable, credits_for_refund
 from kairos_payments.domain.payments import PaymentStatus as S
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.actions import (
     drive_payment,
     drive_refund,
@@ -49,7 +49,7 @@ async def on_booking_confirmed(
         if moved := await uow.payments.transition(
             p.payment_id, [S.VERIFIED], S.CAPTURED, booking_id=event.booking_id
         ):
-            uow.emit(events.captured(moved, uow.now()))
+            uow.emit(outgoing.captured(moved, uow.now()))
         return
     moved = await uow.payments.transition(
         p.payment_id, [S.VERIFIED], S.CAPTURING, booking_id=event.booking_id
@@ -69,9 +69,9 @@ async def on_booking_rejected(
         return
     if p.method == PaymentMethod.CREDITS:
         if moved := await uow.payments.transition(p.payment_id, [S.VERIFIED], S.VOIDED):
-            ref = events.refund_id_for("rejection", event.rejection_id)
+            ref = outgoing.refund_id_for("rejection", event.rejection_id)
             await uow.credits.credit(p.mentee_id, p.credits_spent or 0, LedgerReason.RETURN, ref)
-            uow.emit(events.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
+            uow.emit(outgoing.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
         return
     if p.status is S.CAPTURED:  # too late to void: give the money back
         rid = event.rejection_id
@@ -97,7 +97,7 @@ async def on_booking_cancelled(
         log.error("BookingCancelled for payment %s that is not ours; skipped", event.payment_id)
         return
     # One refund per cancellation: a restored-then-cancelled booking has a new sequence.
-    rid = events.refund_id_for("cancel", event.booking_id, event.sequence)
+    rid = outgoing.refund_id_for("cancel", event.booking_id, event.sequence)
     order = await order_refund(
         uow, paid, rid, event.refund_amount_minor, RefundReason.BOOKING_CANCELLED, event.booking_id
     )
@@ -108,6 +108,6 @@ async def on_booking_cancelled(
         if back > 0:
             await uow.credits.credit(paid.mentee_id, back, LedgerReason.RETURN, rid)
         if done := await uow.refunds.mark_succeeded(rid, credits_returned=back or None):
-            uow.emit(events.refunded(paid, done, uow.now()))
+            uow.emit(outgoing.refunded(paid, done, uow.now()))
         return
     await drive_refund(uow, gateway, rid)

@@ -17,7 +17,7 @@ from kairos_contracts.types import PaymentMethod
 from kairos_payments.domain.holds import Hold
 from kairos_payments.domain.payments import IntentStatus, Payment
 from kairos_payments.domain.payments import PaymentStatus as S
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import (
     Intent,
     StripeGateway,
@@ -372,7 +372,7 @@ async def checkout_credits(
             return CheckoutResult(found, created=False)
         # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
         after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)
-        uow.emit(events.verified(payment, uow.now()))
+        uow.emit(outgoing.verified(payment, uow.now()))
         await uow.commit()
     return CheckoutResult(payment, created=True, balance_after=after)
 

@@ -26,7 +26,7 @@ from kairos_payments.domain.subscriptions import (
     cycle_period,
     invoice_outcome,
 )
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import StripeGateway, StripeInvoice, StripeSubscription
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
@@ -89,7 +89,7 @@ async def settle_invoice(
     if not await uow.subscriptions.add_cycle(cycle):
         return None
     await uow.subscriptions.set_period(row.subscription_id, cycle)
-    uow.emit(events.cycle_verified(row, cycle, uow.now()))
+    uow.emit(outgoing.cycle_verified(row, cycle, uow.now()))
     return cycle
 
 
@@ -102,7 +102,7 @@ async def _next_cycle(
     return Cycle(
         stripe_invoice_id=invoice.id,
         subscription_id=row.subscription_id,
-        payment_id=events.cycle_payment_id(invoice.id),
+        payment_id=outgoing.cycle_payment_id(invoice.id),
         number=(last.number + 1) if last else 1,
         starts_at=period.starts_at,
         ends_at=period.ends_at,

@@ -11,7 +11,7 @@ from kairos_contracts.events.booking import HoldExpired, HoldPlaced, HoldRelease
 from kairos_contracts.events.payments import PaymentCancelReason
 from kairos_payments.domain.holds import Hold, HoldState
 from kairos_payments.domain.payments import PaymentStatus as S
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.actions import drive_payment
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
@@ -54,7 +54,7 @@ async def hold_ended(
     if no_intent := await uow.payments.transition(
         payment.payment_id, [S.CREATING, S.CREATE_FAILED], S.CANCELLED, cancel_reason=reason.value
     ):
-        uow.emit(events.cancelled(no_intent, reason, uow.now()))
+        uow.emit(outgoing.cancelled(no_intent, reason, uow.now()))
         return
     moved = await uow.payments.transition(
         payment.payment_id, [S.OPEN], S.CANCELLING, cancel_reason=reason.value

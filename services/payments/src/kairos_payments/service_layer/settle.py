@@ -15,7 +15,7 @@ from kairos_contracts.events.payments import PaymentCancelReason
 from kairos_payments.domain.credits import LedgerReason
 from kairos_payments.domain.payments import IntentStatus, Outcome, PaymentStatus
 from kairos_payments.domain.payments import outcome_for_open_payment as decide
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import Intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
@@ -54,14 +54,14 @@ async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent:
     if outcome is Outcome.VERIFIED:
         moved = await uow.payments.transition(pid, OPEN, PaymentStatus.VERIFIED)
         if moved:
-            uow.emit(events.verified(moved, uow.now()))
+            uow.emit(outgoing.verified(moved, uow.now()))
     elif outcome is Outcome.DECLINED:
         # The payment stays open for another card; each refused attempt is told once.
         declined = await uow.payments.record_decline(
             pid, intent.error_charge, intent.error_code, intent.error_message
         )
         if declined:
-            uow.emit(events.failed(declined, uow.now()))
+            uow.emit(outgoing.failed(declined, uow.now()))
     elif outcome is Outcome.CANCELLED:
         moved = await uow.payments.transition(
             pid,
@@ -70,7 +70,7 @@ async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent:
             cancel_reason=PaymentCancelReason.ABANDONED.value,
         )
         if moved:
-            uow.emit(events.cancelled(moved, PaymentCancelReason.ABANDONED, uow.now()))
+            uow.emit(outgoing.cancelled(moved, PaymentCancelReason.ABANDONED, uow.now()))
 
 
 async def _settle_purchase(uow: ServiceUnitOfWork, purchase_id: uuid.UUID, intent: Intent) -> None:
@@ -83,7 +83,7 @@ async def _settle_purchase(uow: ServiceUnitOfWork, purchase_id: uuid.UUID, inten
             moved.user_id, moved.credits, LedgerReason.PURCHASE, moved.purchase_id
         )
         if after is not None:
-            uow.emit(events.credits_purchased(moved, after, uow.now()))
+            uow.emit(outgoing.credits_purchased(moved, after, uow.now()))
     elif intent.status == IntentStatus.CANCELED:
         await uow.credits.move_purchase(pid, ["open"], "cancelled")
     elif intent.observation().failed and intent.status == IntentStatus.REQUIRES_PAYMENT_METHOD:

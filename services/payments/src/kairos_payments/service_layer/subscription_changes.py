@@ -22,7 +22,7 @@ from datetime import timedelta
 from kairos_contracts.types import Actor
 from kairos_payments.domain.subscriptions import Subscription
 from kairos_payments.domain.subscriptions import SubscriptionStatus as S
-from kairos_payments.service_layer import events
+from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.checkout import Caller
 from kairos_payments.service_layer.cycles import settle_invoice
 from kairos_payments.service_layer.gateway import (
@@ -184,7 +184,7 @@ async def _cancel_at_stripe(
         if done := await uow.subscriptions.transition(
             row.subscription_id, [S.CANCELLING], S.CANCELLED
         ):
-            uow.emit(events.subscription_cancelled(done))
+            uow.emit(outgoing.subscription_cancelled(done))
         await uow.commit()
 
 
@@ -226,7 +226,7 @@ async def _record_reactivation(uow_factory: UowFactory, row: Subscription, opene
             reactivated_by=None,
         )
         if done is not None:
-            uow.emit(events.subscription_reactivated(done, row.unsubscribed_at, by, uow.now()))
+            uow.emit(outgoing.subscription_reactivated(done, row.unsubscribed_at, by, uow.now()))
             if opened.invoice is not None:
                 await settle_invoice(uow, opened.invoice, opened.stripe_sub)
         await uow.commit()

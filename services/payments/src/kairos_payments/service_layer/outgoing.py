@@ -1,5 +1,9 @@
-"""The events payments publishes, built from its own records; ``at`` is when (the
-handler's ``uow.now()``)."""
+"""Every event payments publishes is built here, and only here
+(libs/contracts/tests/test_catalog_emitters.py): one small builder per event and case,
+from its own records; ``at`` is when (the handler's ``uow.now()``). No builder does I/O.
+
+Also the ids derived from a cause (a refund's, a cycle's payment's), so that a replayed
+cause maps to the same one."""
 
 from __future__ import annotations
 
