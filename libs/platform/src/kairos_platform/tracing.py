@@ -15,7 +15,10 @@ What is traced, with the instrumentations that exist where they fit:
   ``traceparent`` header names the producer span;
 * one CONSUMER span per record a handler runs (``process_span``), child of that producer
   span. Events emitted while it runs carry its ``traceparent`` in their envelope and
-  outbox headers, so the next hop continues the same trace.
+  outbox headers, so the next hop continues the same trace. A batch handler's run gets one
+  such span per record (``start_process_span``, attribute ``kairos.batch``, not made
+  current), and is handed envelopes whose ``trace`` names it, so the events it emits for a
+  record continue that record's trace.
 
 The relay and consumer spans are made here rather than by the aiokafka instrumentation:
 the relay publishes rows written by other transactions (their trace is in the row, not in
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENDPOINT_ENV",
     "enabled",
-    "end_publish",
+    "end_span",
     "instrument_app",
     "instrument_engine",
     "process_span",
@@ -52,6 +55,7 @@ __all__ = [
     "reset",
     "setup",
     "shutdown",
+    "start_process_span",
 ]
 
 ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -212,13 +216,30 @@ def publish_span(topic: str, key: str, headers: Mapping[str, Any]) -> tuple[Span
     return span, _traceparent_of(span)
 
 
-def end_publish(span: Span, error: BaseException | None) -> None:
+def end_span(span: Span, error: BaseException | None) -> None:
+    """End a span started by ``publish_span`` or ``start_process_span``."""
     if error is not None:
         from opentelemetry.trace import Status, StatusCode
 
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, type(error).__name__))
     span.end()
+
+
+def _process_attributes(
+    topic: str, partition: int, offset: int, consumer: str, event_type: str, event_id: str
+) -> dict[str, Any]:
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
+        "messaging.destination.name": topic,
+        "messaging.destination.partition.id": str(partition),
+        "messaging.kafka.offset": offset,
+        "messaging.consumer.group.name": consumer,
+        "messaging.message.id": event_id,
+        "kairos.event_type": event_type,
+    }
 
 
 @contextlib.contextmanager
@@ -243,16 +264,35 @@ def process_span(
         f"{topic} process",
         context=_parent(traceparent),
         kind=SpanKind.CONSUMER,
-        attributes={
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.operation.name": "process",
-            "messaging.destination.name": topic,
-            "messaging.destination.partition.id": str(partition),
-            "messaging.kafka.offset": offset,
-            "messaging.consumer.group.name": consumer,
-            "messaging.message.id": event_id,
-            "kairos.event_type": event_type,
-        },
+        attributes=_process_attributes(topic, partition, offset, consumer, event_type, event_id),
     ) as span:
         yield span
+
+
+def start_process_span(
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    consumer: str,
+    traceparent: str | None,
+    event_type: str,
+    event_id: str,
+) -> tuple[Span, str] | None:
+    """``process_span`` for one record of a batch handler's run, not made current (the run
+    handles many records at once): with its ``traceparent``, for the events emitted for
+    that record. The caller ends it (``end_span``). None when tracing is off."""
+    if _tracer is None:
+        return None
+    from opentelemetry.trace import SpanKind
+
+    span = _tracer.start_span(
+        f"{topic} process",
+        context=_parent(traceparent),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            **_process_attributes(topic, partition, offset, consumer, event_type, event_id),
+            "kairos.batch": True,
+        },
+    )
+    return span, _traceparent_of(span)

@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from test_messaging import ensure_topic  # type: ignore[import-not-found]
+from test_messaging import ensure_topic, scalar  # type: ignore[import-not-found]
 
 from kairos_contracts import Envelope
 from kairos_platform import tracing
@@ -55,13 +55,17 @@ async def _consumer(bootstrap: str, topic: str, dispatcher: Dispatcher, group: s
 
 
 def _one(spans: list[ReceivedSpan], **match: Any) -> ReceivedSpan | None:
+    """The one span matching, None until there is exactly one."""
     found = [s for s in spans if all(getattr(s, k) == v for k, v in match.items())]
     return found[0] if len(found) == 1 else None
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["per-record", "batch-handler"])
 async def test_a_request_and_two_hops_are_one_trace(
-    fresh_database: str, kafka_bootstrap: str, receiver: OtlpReceiver
+    fresh_database: str, kafka_bootstrap: str, receiver: OtlpReceiver, batch: bool
 ) -> None:
+    """Per record, or through a batch handler (three requests' events handled in one
+    transaction: each record still gets its consumer span, and its events continue it)."""
     await app.create_schema(fresh_database)
     engine: AsyncEngine = create_async_engine(app.asyncpg_url(fresh_database))
     tracing.instrument_engine(engine)
@@ -93,21 +97,12 @@ async def test_a_request_and_two_hops_are_one_trace(
             )
         )
 
+    async def on_ticks(items: Any, uow: UnitOfWork) -> set[uuid.UUID]:
+        events = [tock(key=event.key, seq=event.seq + 1) for event, _ in items]
+        uow.emit_many(events, causes=[envelope for _, envelope in items])
+        return set()
+
     policy = ConsumerPolicy(max_attempts=2, backoff_base_s=0.01, backoff_max_s=0.2)
-    brokers = [
-        await _consumer(
-            kafka_bootstrap,
-            topic,
-            Dispatcher(
-                consumer=f"traced-{topic}",
-                uow_factory=new_uow,
-                handlers={event: handler},
-                policy=policy,
-            ),
-            f"traced-{uuid.uuid4().hex[:6]}",
-        )
-        for topic, event, handler in ((first, tick, on_tick), (second, tock, on_tock))
-    ]
     producer = make_producer(kafka_bootstrap, client_id="traced-relay")
     await producer.start()
     stop = asyncio.Event()
@@ -118,29 +113,39 @@ async def test_a_request_and_two_hops_are_one_trace(
         config=RelayConfig(batch_size=100, poll_interval_s=0.1),
     )
     relaying = asyncio.create_task(relay.run(stop))
+    brokers: list[KafkaBroker] = []
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=http), base_url="http://traced"
         ) as client:
-            answer = await client.post("/ticks/k1")
-        assert answer.status_code == 202
-        trace_id = answer.headers["traceparent"].split("-")[1]
-
-        deadline = time.monotonic() + 60
-        while True:
-            spans = receiver.trace(trace_id)
-            server = _one(spans, kind="server")
-            publish1 = _one(spans, kind="producer", name=f"{first} publish")
-            process1 = _one(spans, kind="consumer", name=f"{first} process")
-            publish2 = _one(spans, kind="producer", name=f"{second} publish")
-            process2 = _one(spans, kind="consumer", name=f"{second} process")
-            chain = [server, publish1, process1, publish2, process2]
-            if all(chain) and any(s.parent_span_id == process2.span_id for s in spans):  # type: ignore[union-attr]
-                break
-            assert time.monotonic() < deadline, (
-                f"trace {trace_id} incomplete: {[(s.service, s.kind, s.name) for s in spans]}"
+            answers = [await client.post(f"/ticks/k{n}") for n in range(3 if batch else 1)]
+        assert {a.status_code for a in answers} == {202}
+        trace_ids = [a.headers["traceparent"].split("-")[1] for a in answers]
+        assert len(set(trace_ids)) == len(trace_ids)
+        # the consumers start once the events are on the topic: one fetch takes them all
+        deadline = time.monotonic() + 30
+        while await scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
+            assert time.monotonic() < deadline, "the relay did not publish"
+            await asyncio.sleep(0.05)
+        brokers += [
+            await _consumer(
+                kafka_bootstrap,
+                topic,
+                Dispatcher(
+                    consumer=f"traced-{topic}",
+                    uow_factory=new_uow,
+                    handlers={event: handler},
+                    batch_handlers={tick: on_ticks} if batch and event is tick else None,
+                    policy=policy,
+                ),
+                f"traced-{uuid.uuid4().hex[:6]}",
             )
-            await asyncio.sleep(0.1)
+            for topic, event, handler in ((first, tick, on_tick), (second, tock, on_tock))
+        ]
+
+        for trace_id in trace_ids:
+            spans = await _chain(receiver, trace_id, first, second)
+            _check(spans, first, batch)
     finally:
         stop.set()
         await relaying
@@ -149,7 +154,41 @@ async def test_a_request_and_two_hops_are_one_trace(
         await producer.stop()
         await engine.dispose()
 
-    assert server and publish1 and process1 and publish2 and process2
+
+async def _chain(
+    receiver: OtlpReceiver, trace_id: str, first: str, second: str
+) -> list[ReceivedSpan]:
+    """The trace's spans once it has the request, both publishes, both handlers and the
+    second handler's database work."""
+    deadline = time.monotonic() + 60
+    while True:
+        spans = receiver.trace(trace_id)
+        last = _one(spans, kind="consumer", name=f"{second} process")
+        if (
+            _one(spans, kind="server")
+            and _one(spans, kind="producer", name=f"{first} publish")
+            and _one(spans, kind="consumer", name=f"{first} process")
+            and _one(spans, kind="producer", name=f"{second} publish")
+            and last
+            and any(s.parent_span_id == last.span_id for s in spans)
+        ):
+            return spans
+        assert time.monotonic() < deadline, (
+            f"trace {trace_id} incomplete: {[(s.service, s.kind, s.name) for s in spans]}"
+        )
+        await asyncio.sleep(0.1)
+
+
+def _check(spans: list[ReceivedSpan], first: str, batch: bool) -> None:
+    def one(kind: str, name: str = "") -> ReceivedSpan:
+        match = [s for s in spans if s.kind == kind and (not name or s.name.startswith(name))]
+        assert len(match) == 1, match
+        return match[0]
+
+    server = one("server")
+    publish1, process1 = one("producer", first), one("consumer", first)
+    publish2 = next(s for s in spans if s.kind == "producer" and s is not publish1)
+    process2 = next(s for s in spans if s.kind == "consumer" and s is not process1)
     by_id = {s.span_id: s for s in spans}
 
     def ancestors(span: ReceivedSpan) -> list[str]:
@@ -162,8 +201,9 @@ async def test_a_request_and_two_hops_are_one_trace(
     # the request's outbox row names a span of the request; each hop is a child of the last
     assert server.span_id in ancestors(publish1)
     assert process1.parent_span_id == publish1.span_id
-    assert process1.span_id in ancestors(publish2)
+    assert publish2.parent_span_id == process1.span_id
     assert process2.parent_span_id == publish2.span_id
+    assert bool(process1.attributes.get("kairos.batch")) is batch
     # the client's call is the root; the request's and handlers' database work inside them
     assert all(s.parent_span_id is None or s.parent_span_id in by_id for s in spans)
     db = [s for s in spans if s.kind == "client"]

@@ -58,7 +58,7 @@ def test_a_consumer_span_is_the_child_of_the_producer_span(receiver: OtlpReceive
     assert traced is not None
     span, traceparent = traced
     assert traceparent.startswith("00-0af7651916cd43dd8448eb211c80319c-")
-    tracing.end_publish(span, None)
+    tracing.end_span(span, None)
     with tracing.process_span(
         topic="booking.events",
         partition=0,

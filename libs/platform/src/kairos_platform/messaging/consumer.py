@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from sqlalchemy import TextClause, text
 
 from kairos_contracts import Envelope, Event
+from kairos_contracts.envelope import TraceContext
 from kairos_contracts.topics import dlq_topic
 from kairos_platform import tracing
 from kairos_platform.heap import cyclic_gc_paused
@@ -233,22 +234,27 @@ class Dispatcher:
                 seen.add(item.envelope.event_id)
                 if i not in per_record:
                     firsts.append(i)
-        async with self._uow_factory() as uow:
-            claimed = await _claim_many(uow, self.consumer, [run[i].envelope for i in firsts])
-            given = [i for i in firsts if run[i].envelope.event_id in claimed]
-            left_ids = set(
-                await handler([(run[i].payload, run[i].envelope) for i in given], uow)
-                if given
-                else ()
-            )
-            left = {i for i in given if run[i].envelope.event_id in left_ids}
-            waiting = _behind(run, per_record | left)
-            if any(i in waiting and i not in left for i in given):
-                await uow.rollback()
-                return None, waiting
-            if left:
-                await _release_claims(uow, self.consumer, [run[i].envelope for i in left])
-            await uow.commit()
+        spans: list[Any] = []
+        try:
+            async with self._uow_factory() as uow:
+                claimed = await _claim_many(uow, self.consumer, [run[i].envelope for i in firsts])
+                given = [i for i in firsts if run[i].envelope.event_id in claimed]
+                items = [(run[i].payload, self._traced(run[i], spans)) for i in given]
+                left_ids = set(await handler(items, uow) if given else ())
+                left = {i for i in given if run[i].envelope.event_id in left_ids}
+                waiting = _behind(run, per_record | left)
+                if any(i in waiting and i not in left for i in given):
+                    await uow.rollback()
+                    return None, waiting
+                if left:
+                    await _release_claims(uow, self.consumer, [run[i].envelope for i in left])
+                await uow.commit()
+        except BaseException as exc:
+            for span in spans:
+                tracing.end_span(span, exc)
+            raise
+        for span in spans:
+            tracing.end_span(span, None)
         given_set = set(given)
         outcomes = {
             i: Outcome.HANDLED if i in given_set else Outcome.DUPLICATE
@@ -256,6 +262,24 @@ class Dispatcher:
             if i not in waiting
         }
         return outcomes, waiting
+
+    def _traced(self, item: _Item, spans: list[Any]) -> Envelope:
+        """The item's envelope for its batch handler: with tracing on, a consumer span is
+        started for the record (added to ``spans``) and the envelope names it, so the events
+        emitted for it (``emit_many(causes=...)``, ``caused_by``) continue its trace."""
+        traced = tracing.start_process_span(
+            topic=item.record.topic,
+            partition=item.record.partition,
+            offset=item.record.offset,
+            consumer=self.consumer,
+            traceparent=_traceparent(item.record, item.envelope),
+            event_type=item.envelope.type,
+            event_id=str(item.envelope.event_id),
+        )
+        if traced is None:
+            return item.envelope
+        spans.append(traced[0])
+        return item.envelope.model_copy(update={"trace": TraceContext(traceparent=traced[1])})
 
     async def _handle(self, record: Record, envelope: Envelope | None) -> tuple[Outcome, str]:
         if envelope is None:

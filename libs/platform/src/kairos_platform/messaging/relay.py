@@ -69,9 +69,9 @@ async def _ending(future: Any, span: Any) -> Any:
     try:
         result = await future
     except BaseException as exc:
-        tracing.end_publish(span, exc)
+        tracing.end_span(span, exc)
         raise
-    tracing.end_publish(span, None)
+    tracing.end_span(span, None)
     return result
 
 
@@ -219,7 +219,7 @@ class Relay:
                 )
             except BaseException as exc:
                 if traced is not None:
-                    tracing.end_publish(traced[0], exc)
+                    tracing.end_span(traced[0], exc)
                 raise
             futures.append(future if traced is None else _ending(future, traced[0]))
         await asyncio.gather(*futures)
