@@ -13,12 +13,11 @@ from kairos_booking.domain import slots as domain
 from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from kairos_booking.domain.model import Booking, BookingStatus, Offering, Person, Provider
 from kairos_booking.domain.policy import actor_for, refund_for
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.catalog import owned_provider
-from kairos_booking.service_layer.events import booking_fields
 from kairos_booking.service_layer.holds import check_bookable
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
-from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled, CancellationReason
 from kairos_contracts.types import Actor
 from kairos_platform.auth import Principal, is_admin
 
@@ -57,17 +56,8 @@ async def cancel_booking(
     booking.refund_amount_minor = refund_for(actor, booking, offering, now)
     await uow.bookings.save(booking)
     await uow.seats.free(booking.offering_id, booking.starts_at)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingCancelled(
-            **fields,
-            cancelled_by=Actor(actor),
-            reason=CancellationReason(booking.cancel_reason),
-            cancelled_at=now,
-            refund_amount_minor=booking.refund_amount_minor,
-            currency=booking.currency,
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.booking_cancelled(booking, offering, provider, mentee))
     await uow.commit()
     return booking
 
@@ -92,16 +82,9 @@ async def reschedule_booking(
     booking.sequence += 1
     await uow.bookings.save(booking)
     now = uow.now()
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingRescheduled(
-            **fields,
-            previous_starts_at=previous[0],
-            previous_ends_at=previous[1],
-            rescheduled_by=Actor(actor),
-            rescheduled_at=now,
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    by = Actor(actor)
+    uow.emit(outgoing.booking_rescheduled(booking, offering, provider, mentee, previous, by, now))
     await uow.commit()
     return booking
 

@@ -10,7 +10,7 @@ from typing import Any
 from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from kairos_booking.domain.model import Availability, DateOverride, Minutes, Offering, Provider
 from kairos_booking.domain.recurring import pattern_problem
-from kairos_booking.service_layer.events import offering_published
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_platform.auth import Principal, is_admin
 
@@ -56,7 +56,7 @@ async def update_provider(
     for offering in await uow.catalog.offerings_of(provider_id):
         offering.version += 1
         await uow.catalog.save_offering(offering)
-        uow.emit(offering_published(offering, provider, uow.now()))
+        uow.emit(outgoing.offering_published(offering, provider, uow.now()))
     await uow.commit()
     return provider
 
@@ -109,7 +109,7 @@ async def create_offering(
     offering = Offering(offering_id=uuid.uuid4(), provider_id=provider_id, **fields)
     check_shape(offering)
     await uow.catalog.add_offering(offering)
-    uow.emit(offering_published(offering, provider, uow.now()))
+    uow.emit(outgoing.offering_published(offering, provider, uow.now()))
     await uow.commit()
     return offering
 
@@ -134,7 +134,7 @@ async def update_offering(
     offering = replace(current, **changes, version=current.version + 1)
     check_shape(offering)
     await uow.catalog.save_offering(offering)
-    uow.emit(offering_published(offering, provider, uow.now()))
+    uow.emit(outgoing.offering_published(offering, provider, uow.now()))
     await uow.commit()
     return offering
 

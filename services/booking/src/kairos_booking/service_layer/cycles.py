@@ -33,12 +33,12 @@ from kairos_booking.domain.model import (
     Provider,
 )
 from kairos_booking.domain.recurring import PlannedSession
-from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields, person
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.reprobation import cancel_reprobated
 from kairos_booking.service_layer.seats import take_seat
 from kairos_booking.service_layer.subscriptions import cancel_unsubscribed
-from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, RejectionReason
+from kairos_contracts.events.booking import RejectionReason
 from kairos_contracts.events.payments import PaymentVerified
 
 log = logging.getLogger(__name__)
@@ -181,8 +181,8 @@ async def _book_session(
         local_date=session.local_date,
     )
     await uow.bookings.add(booking)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(BookingConfirmed(**fields, amount_minor=price, currency=event.currency))
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.booking_confirmed(booking, offering, provider, mentee))
     return booking
 
 
@@ -266,22 +266,9 @@ async def _emit_rejected(
     session: PlannedSession | None = None,
     enrollment_id: uuid.UUID | None = None,
 ) -> None:
+    mentee = await uow.people.get(event.mentee_id)
     uow.emit(
-        BookingRejected(
-            payment_id=event.payment_id,
-            rejection_id=rejection_id,
-            payment_method=event.method,
-            subscription_id=event.subscription_id,
-            enrollment_id=enrollment_id,
-            cycle=event.cycle,
-            offering_id=event.offering_id,
-            provider_id=offering.provider_id if offering else UNKNOWN_PROVIDER,
-            mentee=person(await uow.people.get(event.mentee_id)),
-            starts_at=session.starts_at if session else None,
-            ends_at=session.ends_at if session else None,
-            reason=reason,
-            amount_minor=amount,
-            currency=event.currency,
-            rejected_at=uow.now(),
+        outgoing.cycle_rejected(
+            event, offering, mentee, reason, rejection_id, amount, uow.now(), session, enrollment_id
         )
     )

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from kairos_booking.domain import slots as domain
 from kairos_booking.domain.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from kairos_booking.domain.model import Hold, HoldStatus, Offering, Person
-from kairos_booking.service_layer.events import hold_fields, hold_released
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import expire_due, take_seat
 from kairos_booking.service_layer.slots import bookable_offering_with_hours
-from kairos_contracts.events.booking import HoldPlaced, HoldReleaseReason
+from kairos_contracts.events.booking import HoldReleaseReason
 from kairos_platform.auth import Principal, is_admin
 
 
@@ -75,16 +75,7 @@ async def place_hold(
         expires_at=now + ttl,
     )
     await uow.holds.add(hold)
-    uow.emit(
-        HoldPlaced(
-            **hold_fields(hold),
-            offering_title=offering.title,
-            amount_minor=hold.amount_minor,
-            currency=hold.currency,
-            price_in_credits=hold.price_in_credits,
-            expires_at=hold.expires_at,
-        )
-    )
+    uow.emit(outgoing.hold_placed(hold, offering))
     await uow.commit()
     return hold
 
@@ -135,7 +126,7 @@ async def end_hold(
         return False
     await uow.seats.free(hold.offering_id, hold.starts_at)
     hold.payment_id = payment_id
-    uow.emit(hold_released(hold, reason, now))
+    uow.emit(outgoing.hold_released(hold, reason, now))
     return True
 
 

@@ -41,14 +41,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Provider
-from kairos_booking.service_layer.payment_events import (
-    Verdict,
-    booking_confirmed,
-    booking_for,
-    booking_rejected,
-    frees_a_seat,
-    verdict,
-)
+from kairos_booking.service_layer import outgoing
+from kairos_booking.service_layer.payment_events import Verdict, booking_for, frees_a_seat, verdict
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import RejectionReason
@@ -242,12 +236,14 @@ async def _settle(
         if item.booking is not None:
             assert item.offering is not None and item.provider is not None
             events.append(
-                booking_confirmed(item.event, item.booking, item.offering, item.provider, mentee)
+                outgoing.booking_confirmed(item.booking, item.offering, item.provider, mentee)
             )
         else:
             assert isinstance(item.outcome, RejectionReason)
             events.append(
-                booking_rejected(item.event, item.hold, item.offering, mentee, item.outcome, now)
+                outgoing.booking_rejected(
+                    item.event, item.hold, item.offering, mentee, item.outcome, now
+                )
             )
     uow.emit_many(events, causes=[i.envelope for i in todo])
     return left

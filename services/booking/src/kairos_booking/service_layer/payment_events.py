@@ -16,19 +16,14 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Person, Provider
+from kairos_booking.domain.model import Booking, Hold, HoldStatus, Offering, Provider
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.cycles import on_cycle_paid
-from kairos_booking.service_layer.events import UNKNOWN_PROVIDER, booking_fields_with, person
 from kairos_booking.service_layer.holds import end_hold
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
 from kairos_contracts import Envelope
-from kairos_contracts.events.booking import (
-    BookingConfirmed,
-    BookingRejected,
-    HoldReleaseReason,
-    RejectionReason,
-)
+from kairos_contracts.events.booking import HoldReleaseReason, RejectionReason
 from kairos_contracts.events.payments import PaymentCancelled, PaymentVerified
 
 log = logging.getLogger(__name__)
@@ -120,7 +115,7 @@ async def _confirm(
     await uow.bookings.declare_verifying(event.payment_id)
     await uow.bookings.add(booking)
     mentee = await uow.people.get(booking.mentee_id)
-    uow.emit(booking_confirmed(event, booking, offering, provider, mentee))
+    uow.emit(outgoing.booking_confirmed(booking, offering, provider, mentee))
 
 
 def booking_for(
@@ -142,17 +137,6 @@ def booking_for(
     )
 
 
-def booking_confirmed(
-    event: PaymentVerified, booking: Booking, offering: Offering, provider: Provider, mentee: Person
-) -> BookingConfirmed:
-    return BookingConfirmed(
-        **booking_fields_with(booking, offering, provider, mentee),
-        hold_id=booking.hold_id,
-        amount_minor=booking.amount_minor,
-        currency=event.currency,
-    )
-
-
 async def _reject(
     uow: BookingUow,
     event: PaymentVerified,
@@ -168,33 +152,7 @@ async def _reject(
             await uow.seats.free(hold.offering_id, hold.starts_at)
     await uow.bookings.decide(event.payment_id, "rejected", reason=str(reason))
     mentee = await uow.people.get(event.mentee_id)
-    uow.emit(booking_rejected(event, hold, offering, mentee, reason, now))
-
-
-def booking_rejected(
-    event: PaymentVerified,
-    hold: Hold | None,
-    offering: Offering | None,
-    mentee: Person,
-    reason: RejectionReason,
-    now: datetime,
-) -> BookingRejected:
-    """The rejection of a one-time payment (both handlers build it here)."""
-    return BookingRejected(
-        payment_id=event.payment_id,
-        rejection_id=uuid.uuid5(event.payment_id, "rejection"),
-        payment_method=event.method,
-        hold_id=event.hold_id,
-        offering_id=event.offering_id,
-        provider_id=offering.provider_id if offering else UNKNOWN_PROVIDER,
-        mentee=person(mentee),
-        starts_at=hold.starts_at if hold else None,
-        ends_at=hold.ends_at if hold else None,
-        reason=reason,
-        amount_minor=event.amount_minor,
-        currency=event.currency,
-        rejected_at=now,
-    )
+    uow.emit(outgoing.booking_rejected(event, hold, offering, mentee, reason, now))
 
 
 async def _release_for_payment(

@@ -27,13 +27,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kairos_booking.domain.model import Booking, Enrollment, Offering, Provider
-from kairos_booking.service_layer.events import booking_fields
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
 from kairos_booking.service_layer.subscriptions import report_lost_seat, restore
 from kairos_contracts import Envelope
 from kairos_contracts.events.attendance import MenteeReactivated, MenteeReprobated
-from kairos_contracts.events.booking import BookingCancelled, CancellationReason, RestoreCause
+from kairos_contracts.events.booking import RestoreCause
 from kairos_contracts.types import Actor
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,8 @@ async def cancel_reprobated(
     booking.cancel(at, str(Actor.SYSTEM), REPROBATED, refund=0)
     await uow.bookings.save(booking)
     await uow.seats.free(booking.offering_id, booking.starts_at)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingCancelled(
-            **fields,
-            cancelled_by=Actor.SYSTEM,
-            reason=CancellationReason.REPROBATED,
-            cancelled_at=at,
-            refund_amount_minor=0,
-            currency=booking.currency,
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.booking_cancelled(booking, offering, provider, mentee))
 
 
 async def on_mentee_reactivated(

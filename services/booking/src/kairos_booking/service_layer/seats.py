@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kairos_booking.domain.model import Hold, HoldStatus, Occurrence, Offering
-from kairos_booking.service_layer.events import hold_expired
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 
 
@@ -59,7 +59,7 @@ async def expire(uow: BookingUow, hold: Hold, now: datetime) -> bool:
     if not await uow.holds.end(hold.hold_id, HoldStatus.EXPIRED, now):
         return False
     await uow.seats.free(hold.offering_id, hold.starts_at)
-    uow.emit(hold_expired(hold, now))
+    uow.emit(outgoing.hold_expired(hold, now))
     return True
 
 

@@ -38,20 +38,12 @@ from kairos_booking.domain.model import (
     Provider,
 )
 from kairos_booking.domain.recurring import UNSUBSCRIBED
-from kairos_booking.service_layer.events import booking_fields, cycle_of, person
+from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
 from kairos_booking.service_layer.seats import take_seat
 from kairos_contracts import Envelope
-from kairos_contracts.events.booking import (
-    BookingCancelled,
-    BookingRejected,
-    BookingRestored,
-    CancellationReason,
-    RejectionReason,
-    RestoreCause,
-)
+from kairos_contracts.events.booking import RestoreCause
 from kairos_contracts.events.payments import SubscriptionCancelled, SubscriptionReactivated
-from kairos_contracts.types import Actor, PaymentMethod
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +86,8 @@ async def cancel_unsubscribed(
     booking.cancel(at, by, UNSUBSCRIBED, refund=0)
     await uow.bookings.save(booking)
     await uow.seats.free(booking.offering_id, booking.starts_at)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingCancelled(
-            **fields,
-            cancelled_by=Actor(by),
-            reason=CancellationReason.UNSUBSCRIBED,
-            cancelled_at=at,
-            refund_amount_minor=0,
-            currency=booking.currency,
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.booking_cancelled(booking, offering, provider, mentee))
 
 
 def _undoes(enrollment: Enrollment | None, event: SubscriptionReactivated) -> bool:
@@ -156,15 +139,8 @@ async def restore(
     assert previously is not None  # the query selects cancelled rows
     booking.restore()
     await uow.bookings.save(booking)
-    fields = await booking_fields(uow, booking, offering, provider)
-    uow.emit(
-        BookingRestored(
-            **fields,
-            cause=cause,
-            restored_at=now,
-            previously_cancelled_at=previously,
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.booking_restored(booking, offering, provider, mentee, cause, previously, now))
 
 
 async def report_lost_seat(
@@ -191,22 +167,5 @@ async def report_lost_seat(
         booking_id=booking.booking_id,
     )
     await uow.enrollments.add_rejection(rejection)
-    uow.emit(
-        BookingRejected(
-            payment_id=booking.payment_id,
-            rejection_id=rejection.rejection_id,
-            payment_method=PaymentMethod.SUBSCRIPTION,
-            subscription_id=booking.subscription_id,
-            enrollment_id=enrollment.enrollment_id,
-            cycle=cycle_of(booking),
-            offering_id=offering.offering_id,
-            provider_id=provider.provider_id,
-            mentee=person(await uow.people.get(booking.mentee_id)),
-            starts_at=booking.starts_at,
-            ends_at=booking.ends_at,
-            reason=RejectionReason.OCCURRENCE_UNAVAILABLE,
-            amount_minor=booking.amount_minor,
-            currency=booking.currency,
-            rejected_at=uow.now(),
-        )
-    )
+    mentee = await uow.people.get(booking.mentee_id)
+    uow.emit(outgoing.seat_lost(booking, rejection, offering, provider, mentee, uow.now()))
