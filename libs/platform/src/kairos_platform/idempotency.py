@@ -129,20 +129,28 @@ class IdempotencyMiddleware:
             return None
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, ids: dict[str, str]) -> None:
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+        # The answer is held back until it is kept: a client that retries the moment it
+        # has the answer must be answered it again, not told the request is still running.
+        messages: list[Message] = []
 
         async def keep(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(bytes(message.get("body", b"")))
-            await send(message)
+            messages.append(message)
 
         try:
             await self.app(scope, receive, keep)
-        finally:
-            await self._settle(ids, start, b"".join(chunks))
+        except BaseException:
+            await self._settle(ids, {}, b"")  # no answer: dropped, may be sent again
+            raise
+        start = next((m for m in messages if m["type"] == "http.response.start"), {})
+        body = b"".join(
+            bytes(m.get("body", b"")) for m in messages if m["type"] == "http.response.body"
+        )
+        try:
+            await self._settle(ids, dict(start), body)
+        except Exception:  # the work is done: answer it; a retry waits STALE_S, then runs
+            log.exception("could not keep the answer under an Idempotency-Key")
+        for message in messages:
+            await send(message)
 
     async def _settle(self, ids: dict[str, str], start: dict[str, Any], body: bytes) -> None:
         status = int(start.get("status", 500))

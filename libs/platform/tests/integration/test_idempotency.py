@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 from kairos_platform.auth import JWTVerifier, StaticKeySource
 from kairos_platform.db import make_engine
@@ -113,4 +113,50 @@ async def test_one_key_one_thing(fresh_database: str, keypair: tuple[bytes, byte
         assert bad.status_code == 422
     finally:
         await client.aclose()
+        await engine.dispose()
+
+
+async def test_the_answer_is_kept_before_the_client_has_it(
+    fresh_database: str, keypair: tuple[bytes, bytes]
+) -> None:
+    """A retry sent the moment the first answer arrives finds that answer, never a 409
+    "still running": the answer is kept before a byte of it is sent."""
+    settings = ServiceSettings(SERVICE_NAME="idem", DATABASE_URL=fresh_database)
+    engine = make_engine(settings)
+    metadata = MetaData()
+    idempotency_table(metadata)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"made": true}'})
+
+    verifier = JWTVerifier(
+        StaticKeySource.from_pem(keypair[1]), issuer="kairos-local", audience="kairos"
+    )
+    middleware = IdempotencyMiddleware(app, engine=engine, verifier_of=lambda: verifier)
+    headers = _auth(keypair, uuid.uuid4(), "at-once")
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/things",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    kept_when_sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            async with engine.connect() as conn:
+                row = await conn.execute(text("SELECT status, body FROM idempotency_keys"))
+                kept_when_sent.append(tuple(row.one()))
+
+    try:
+        await middleware(scope, receive, send)
+        assert kept_when_sent == [(201, b'{"made": true}')]
+    finally:
         await engine.dispose()
