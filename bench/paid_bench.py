@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ from sampling import Sampler, Watched
 
 from kairos_e2e.client import Gateway
 from kairos_localstack.stack import Stack
+from kairos_platform.otlp_receiver import OtlpReceiver
 
 
 def watched_processes(stack: Stack) -> list[Watched]:
@@ -132,7 +134,18 @@ async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kairos-paid-bench-"))
     # Reconciliation off: the prepared PaymentIntents are minutes old when their webhooks
     # come, and its re-check of open payments would settle them before the measured phase.
-    stack = Stack(tmp, env={**os.environ, "RECONCILE_INTERVAL_S": "86400"})
+    env = {**os.environ, "RECONCILE_INTERVAL_S": "86400"}
+    # --trace: every process exports its spans to a receiver in this process (what tracing
+    # costs the services; decoding them is the bench's own CPU, not Kairos's)
+    with contextlib.ExitStack() as resources:
+        receiver = resources.enter_context(OtlpReceiver()) if args.trace else None
+        if receiver is not None:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
+        await run_on(Stack(tmp, env=env), args, receiver)
+
+
+async def run_on(stack: Stack, args: argparse.Namespace, receiver: OtlpReceiver | None) -> None:
+    tmp = stack.data_dir
     state = stack.up()
     try:
         added = scale(stack, args.replicas)
@@ -143,6 +156,8 @@ async def run(args: argparse.Namespace) -> None:
         path = report_path(ROOT / "reports", f"paid-x{args.replicas}")
         measured = await measure(stack, prepared, args, path)
         print_summary(measured)
+        if receiver is not None:
+            print(f"tracing on: {len(receiver.spans())} spans received")
         write_report(path, args, added, measured)
     finally:
         stack.down()
@@ -158,6 +173,11 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=1,
         help="processes per consumer and relay of every service (2: work shared, order kept)",
+    )
+    ap.add_argument(
+        "--trace",
+        action="store_true",
+        help="OpenTelemetry on in every process, spans exported to a receiver in the bench",
     )
     ap.add_argument(
         "--profile",

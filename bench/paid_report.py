@@ -137,9 +137,12 @@ def figure_rows(args: argparse.Namespace, m: Measured) -> list[tuple[str, Any]]:
 def write_report(path: Path, args: argparse.Namespace, added: list[str], m: Measured) -> None:
     drawn = charts(path, m)
     command = f"uv run python bench/paid_bench.py --rate {args.rate:g} --seconds {args.seconds:g}"
+    if args.trace:
+        command += " --trace"
     settings = (
         f"rate {args.rate}/s for {args.seconds}s, whole local stack, "
         f"{args.replicas} process(es) per consumer and relay (added: {', '.join(added) or 'none'})"
+        + (", traces exported over OTLP to a receiver in the bench" if args.trace else "")
     )
     share = m.sampler.handled_during()
     peak = m.sampler.peak_rss()
