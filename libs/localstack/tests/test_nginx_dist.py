@@ -5,6 +5,7 @@ itself runs in deploy/tests/test_web.py, which needs the binary."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def no_nginx_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("KAIROS_CACHE_DIR", str(cache))
     monkeypatch.delenv("KAIROS_NGINX", raising=False)
-    monkeypatch.setattr(nginx_dist.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     return cache
 
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kairos_localstack.proc import StartupError
 
@@ -140,9 +141,7 @@ def _copy_dependencies(
         "jars": names,
         "resolve_seconds": round(time.monotonic() - started, 1),
     }
-    tmp = home / (MARKER + ".tmp")
-    tmp.write_text(json.dumps(marker, indent=2))
-    os.replace(tmp, home / MARKER)  # written last: its presence means the copy is whole
+    write_marker(home / MARKER, marker)  # written last: its presence means the copy is whole
     return tuple(libs / n for n in names)
 
 
@@ -163,6 +162,13 @@ def file_lock(path: Path, timeout: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_marker(path: Path, marker: dict[str, Any]) -> None:
+    """marker as JSON at path, atomically (a reader sees the whole file or none)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(marker, indent=2))
+    os.replace(tmp, path)
 
 
 # -- java and mvn ------------------------------------------------------------------------

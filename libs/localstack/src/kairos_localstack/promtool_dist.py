@@ -28,26 +28,26 @@ rule file and ``promtool test rules`` on every test file of deploy/monitoring (`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kairos_localstack.kafka_dist import cache_root, file_lock
+from kairos_localstack import debian_package
+from kairos_localstack.debian_package import DebianPackage, read_marker
 from kairos_localstack.proc import StartupError
 
 PACKAGE = "prometheus"
 BINARY = "usr/bin/promtool"
 #: the Prometheus server of the same package (kairos-stack up --prometheus)
 SERVER_BINARY = "usr/bin/prometheus"
-MARKER = "unpacked.json"
-APT_TIMEOUT = 300.0
+MARKER = debian_package.MARKER
+APT_TIMEOUT = debian_package.APT_TIMEOUT
 #: the rule files (rules/*.yml) and their unit tests (tests/*.yml)
 MONITORING = Path(__file__).resolve().parents[4] / "deploy" / "monitoring"
 
@@ -103,7 +103,7 @@ def resolve_server(timeout: float = APT_TIMEOUT) -> PrometheusDist:
         if res.returncode != 0 or match is None:
             raise PromtoolUnavailable(f"{override} --version failed: {res.stderr.strip()[:200]}")
         return PrometheusDist(Path(override), match.group(1), None)
-    dist = _cached() or _unpack_debian(timeout)
+    dist = DEBIAN.cached_or_unpacked(timeout)
     home = Path(dist.source)
     binary = home / "root" / SERVER_BINARY
     if not binary.is_file():
@@ -113,18 +113,7 @@ def resolve_server(timeout: float = APT_TIMEOUT) -> PrometheusDist:
 
 def resolve(timeout: float = APT_TIMEOUT) -> PromtoolDist:
     """A promtool to run (see the module's docstring), unpacking Debian's if needed."""
-    override = os.environ.get("KAIROS_PROMTOOL")
-    if override:
-        if not os.access(override, os.X_OK):
-            raise PromtoolUnavailable(f"KAIROS_PROMTOOL={override} is not an executable file")
-        return _installed(Path(override), "KAIROS_PROMTOOL")
-    found = shutil.which("promtool")
-    if found:
-        return _installed(Path(found), "PATH")
-    cached = _cached()
-    if cached is not None:
-        return cached
-    return _unpack_debian(timeout)
+    return DEBIAN.resolve("KAIROS_PROMTOOL", "promtool", _installed, timeout)
 
 
 def _installed(binary: Path, source: str) -> PromtoolDist:
@@ -136,121 +125,48 @@ def _installed(binary: Path, source: str) -> PromtoolDist:
 
 
 def _read_marker(home: Path) -> PromtoolDist | None:
+    marker = read_marker(home)
+    if marker is None:
+        return None
     try:
-        marker = json.loads((home / MARKER).read_text())
         binary = home / "root" / marker["binary"]
         version = str(marker["version"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
     return PromtoolDist(binary, version, str(home)) if binary.is_file() else None
 
 
-def _cached() -> PromtoolDist | None:
-    """The most recently unpacked complete promtool in the cache, or None."""
-    homes = sorted(
-        (p for p in cache_root().glob(f"{PACKAGE}-*") if (p / MARKER).is_file()),
-        key=lambda p: (p / MARKER).stat().st_mtime,
-        reverse=True,
-    )
-    for home in homes:
-        dist = _read_marker(home)
-        if dist is not None:
-            return dist
-    return None
-
-
-def _apt(argv: list[str], cwd: Path | None, timeout: float) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
-    argv = [argv[0], "-o", "DPkg::Lock::Timeout=120", *argv[1:]]
-    try:
-        return subprocess.run(
-            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise PromtoolUnavailable(f"{' '.join(argv)} took more than {timeout:.0f}s") from None
-
-
 def candidate_version() -> str | None:
     """The version of ``prometheus`` apt would take, or None."""
-    if shutil.which("apt-cache") is None:
-        return None
-    res = subprocess.run(
-        ["apt-cache", "policy", PACKAGE],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "LC_ALL": "C"},
-        check=False,
-    )
-    match = re.search(r"^\s*Candidate:\s*(\S+)", res.stdout, re.MULTILINE)
-    if res.returncode != 0 or match is None or match.group(1) == "(none)":
-        return None
-    return match.group(1)
+    return debian_package.candidate_version(PACKAGE)
 
 
-def _unpack_debian(timeout: float) -> PromtoolDist:
-    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
-        raise PromtoolUnavailable(
-            "no promtool on this machine and no apt-get/dpkg to fetch Debian's prometheus "
-            "package: install promtool or set KAIROS_PROMTOOL to a promtool binary"
-        )
-    root_user = os.geteuid() == 0
-    version = candidate_version()
-    if version is None and root_user:  # a fresh machine: no package lists yet
-        _apt(["apt-get", "update", "-qq"], None, timeout)
-        version = candidate_version()
-    if version is None:
-        why = "" if root_user else " (run `apt-get update` as root)"
-        raise PromtoolUnavailable(f"apt knows no `{PACKAGE}` package{why}: cannot fetch promtool")
-    home = cache_root() / f"{PACKAGE}-{version.replace(':', '_')}"
-    home.mkdir(parents=True, exist_ok=True)
-    with file_lock(home / ".lock", timeout):
-        dist = _read_marker(home)  # another worker may have finished meanwhile
-        if dist is None:
-            dist = _unpack_into(home, version, root_user, timeout)
-    return dist
-
-
-def _unpack_into(home: Path, version: str, root_user: bool, timeout: float) -> PromtoolDist:
-    started = time.monotonic()
-    (home / MARKER).unlink(missing_ok=True)
-    root, partial = home / "root", home / "root.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    with tempfile.TemporaryDirectory(dir=home, prefix="download.") as tmp:
-        argv = ["apt-get", "download", "-q", f"{PACKAGE}={version}"]
-        res = _apt(argv, Path(tmp), timeout)
-        if res.returncode != 0 and root_user:  # stale lists: the version is gone
-            _apt(["apt-get", "update", "-qq"], None, timeout)
-            res = _apt(argv, Path(tmp), timeout)
-        debs = sorted(Path(tmp).glob("*.deb"))
-        if res.returncode != 0 or not debs:
-            tail = " | ".join((res.stdout + res.stderr).strip().splitlines()[-3:])
-            raise PromtoolUnavailable(f"apt-get download {PACKAGE}={version} failed: {tail}")
-        x = subprocess.run(
-            ["dpkg", "-x", str(debs[0]), str(partial)], capture_output=True, text=True
-        )
-        if x.returncode != 0:
-            raise PromtoolUnavailable(f"dpkg -x {debs[0].name} failed: {x.stderr.strip()[:200]}")
+def _fill(version: str, partial: Path, tmp: Path, timeout: float) -> dict[str, Any]:
+    """The prometheus package unpacked into partial; the marker's fields."""
+    (deb, *_) = DEBIAN.download([f"{PACKAGE}={version}"], tmp, timeout)
+    DEBIAN.extract(deb, partial)
     for wanted in (BINARY, SERVER_BINARY):
         if not (partial / wanted).is_file():
             raise PromtoolUnavailable(f"Debian's {PACKAGE} {version} has no {wanted}")
-    shutil.rmtree(root, ignore_errors=True)
-    partial.rename(root)
-    marker = {
-        "version": version,
-        "binary": BINARY,
-        "unpack_seconds": round(time.monotonic() - started, 1),
-    }
-    tmp_marker = home / (MARKER + ".tmp")
-    tmp_marker.write_text(json.dumps(marker, indent=2))
-    os.replace(tmp_marker, home / MARKER)  # written last: its presence means the tree is whole
-    dist = _read_marker(home)
-    if dist is None:
-        raise PromtoolUnavailable(f"unpacked {PACKAGE} {version} into {home} but cannot read it")
+    return {"binary": BINARY}
+
+
+def _verify(dist: PromtoolDist) -> None:
     check = dist.run("--version")
     if check.returncode != 0:
         raise PromtoolUnavailable(f"the unpacked promtool does not run: {check.stderr[:200]}")
-    return dist
+
+
+DEBIAN = DebianPackage(
+    PACKAGE,
+    "promtool",
+    PromtoolUnavailable,
+    "no promtool on this machine and no apt-get/dpkg to fetch Debian's prometheus "
+    "package: install promtool or set KAIROS_PROMTOOL to a promtool binary",
+    _read_marker,
+    _fill,
+    _verify,
+)
 
 
 # -- the monitoring rules -------------------------------------------------------------------
