@@ -37,7 +37,21 @@ function problem(title: string, detail: string, status = 0): ApiProblem {
   return new ApiProblem({ type: "about:blank", title, status, detail });
 }
 
-async function discover(cfg: OidcSignIn): Promise<oauth.AuthorizationServer> {
+/** The issuer's metadata, fetched once per page load (sign-in, callback and sign-out all
+ * need it); a failed fetch is forgotten so that the next try asks again. */
+const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
+
+function discover(cfg: OidcSignIn): Promise<oauth.AuthorizationServer> {
+  let found = discovered.get(cfg.issuer);
+  if (!found) {
+    found = fetchMetadata(cfg);
+    discovered.set(cfg.issuer, found);
+    found.catch(() => discovered.delete(cfg.issuer));
+  }
+  return found;
+}
+
+async function fetchMetadata(cfg: OidcSignIn): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(cfg.issuer);
   try {
     const response = await oauth.discoveryRequest(issuer, httpOptions(issuer));
