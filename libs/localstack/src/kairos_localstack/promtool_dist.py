@@ -98,11 +98,7 @@ def resolve_server(timeout: float = APT_TIMEOUT) -> PrometheusDist:
             raise PromtoolUnavailable(
                 f"KAIROS_PROMETHEUS_BINARY={override} is not an executable file"
             )
-        res = subprocess.run([override, "--version"], capture_output=True, text=True, timeout=30)
-        match = re.search(r"prometheus, version (\S+)", res.stdout + res.stderr)
-        if res.returncode != 0 or match is None:
-            raise PromtoolUnavailable(f"{override} --version failed: {res.stderr.strip()[:200]}")
-        return PrometheusDist(Path(override), match.group(1), None)
+        return PrometheusDist(Path(override), _version(override, "prometheus"), None)
     dist = DEBIAN.cached_or_unpacked(timeout)
     home = Path(dist.source)
     binary = home / "root" / SERVER_BINARY
@@ -117,11 +113,16 @@ def resolve(timeout: float = APT_TIMEOUT) -> PromtoolDist:
 
 
 def _installed(binary: Path, source: str) -> PromtoolDist:
-    res = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30)
-    match = re.search(r"promtool, version (\S+)", res.stdout + res.stderr)
+    return PromtoolDist(binary, _version(str(binary), "promtool"), source)
+
+
+def _version(binary: str, name: str) -> str:
+    """What ``<binary> --version`` says of ``<name>, version X`` (promtool or prometheus)."""
+    res = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    match = re.search(rf"{name}, version (\S+)", res.stdout + res.stderr)
     if res.returncode != 0 or match is None:
         raise PromtoolUnavailable(f"{binary} --version failed: {res.stderr.strip()[:200]}")
-    return PromtoolDist(binary, match.group(1), source)
+    return match.group(1)
 
 
 def _read_marker(home: Path) -> PromtoolDist | None:
