@@ -267,6 +267,8 @@ class Dispatcher:
         """The item's envelope for its batch handler: with tracing on, a consumer span is
         started for the record (added to ``spans``) and the envelope names it, so the events
         emitted for it (``emit_many(causes=...)``, ``caused_by``) continue its trace."""
+        if not tracing.enabled():  # per record: nothing to build when tracing is off
+            return item.envelope
         traced = tracing.start_process_span(
             topic=item.record.topic,
             partition=item.record.partition,
