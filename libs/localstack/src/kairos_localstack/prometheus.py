@@ -48,6 +48,11 @@ class ScrapeTarget:
         }
 
 
+def targets_file(home: Path) -> Path:
+    """Where the server with that home reads its scrape targets."""
+    return Path(home) / "targets.json"
+
+
 def write_targets(path: Path, targets: Sequence[ScrapeTarget]) -> None:
     """The file service discovery list, replaced atomically (Prometheus watches it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +104,7 @@ class PrometheusServer(ChildServer):
 
     @property
     def targets_file(self) -> Path:
-        return self.home / "targets.json"
+        return targets_file(self.home)
 
     def argv(self) -> list[str]:
         assert self.port is not None

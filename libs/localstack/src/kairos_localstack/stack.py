@@ -47,7 +47,12 @@ from kairos_localstack.proc import (
     stop_group,
     wait_groups_gone,
 )
-from kairos_localstack.prometheus import PrometheusServer, ScrapeTarget, write_targets
+from kairos_localstack.prometheus import (
+    PrometheusServer,
+    ScrapeTarget,
+    targets_file,
+    write_targets,
+)
 from kairos_localstack.promtool_dist import resolve_server, rule_files
 from kairos_localstack.radicale import RadicaleServer
 from kairos_localstack.services import (
@@ -511,7 +516,7 @@ class Stack:
     def _refresh_scrape_targets(self) -> None:
         """Rewrite Prometheus's target list (a replica came): it reloads the file itself."""
         if "prometheus_url" in self.state.endpoints:
-            write_targets(self.prometheus_home / "targets.json", self.scrape_targets())
+            write_targets(targets_file(self.prometheus_home), self.scrape_targets())
 
     def _ready_urls(self) -> dict[str, str]:
         """Process name -> the URL that answers 200 once it is ready."""
