@@ -170,6 +170,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "hold_id": _id("hold"),
         "stripe_payment_intent_id": "pi_123",
         "verified_at": T0 - timedelta(days=2),
+        "mentee": MENTEE,
+        "description": "Mentorship",
     },
     "PaymentCancelled": {
         **_PAYMENT,
@@ -190,6 +192,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "booking_id": _id("booking"),
         "stripe_payment_intent_id": "pi_123",
         "captured_at": T0 - timedelta(days=2),
+        "payer": MENTEE,
+        "description": "Mentorship",
     },
     "PaymentVoided": {
         **_PAYMENT,
@@ -206,6 +210,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "booking_cancelled",
         "stripe_refund_id": "re_123",
         "refunded_at": T0 - timedelta(days=1),
+        "payer": MENTEE,
+        "description": "Mentorship",
     },
     "CreditsPurchased": {
         **_MONEY,
@@ -215,6 +221,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "balance_after": 12,
         "stripe_payment_intent_id": "pi_456",
         "purchased_at": T0 - timedelta(days=7),
+        "payer": MENTEE,
+        "description": "10 credits",
     },
     "SubscriptionCancelled": {
         **_SUBSCRIPTION,

@@ -21,6 +21,7 @@ from kairos_contracts.types import (
     Actor,
     BillingCycle,
     Currency,
+    Label,
     MinorUnits,
     PaymentMethod,
     Person,
@@ -29,6 +30,11 @@ from kairos_contracts.types import (
 )
 
 # --- payments --------------------------------------------------------------------------
+
+
+def _check_payer(payer: Person | None, user_id: uuid.UUID) -> None:
+    if payer is not None and payer.user_id != user_id:
+        raise ValueError("payer.user_id must be the paying user's id")
 
 
 class _PaymentEvent(Event):
@@ -46,8 +52,12 @@ class PaymentVerified(_PaymentEvent):
     subscription cycle's invoice paid. Booking now confirms or rejects.
 
     One-time payments (card, credits) name the ``hold_id`` they pay for. Subscription
-    payments name the ``subscription_id`` and the ``cycle`` paid for; booking creates that
-    cycle's sessions (one per occurrence, unique per offering, mentee and date).
+    payments name the ``subscription_id`` and the ``cycle`` paid for (its number and
+    period); booking creates that cycle's sessions (one per occurrence, unique per
+    offering, mentee and date).
+
+    For receipts: ``mentee`` is the payer and whom to write to, ``description`` what was
+    bought (the offering's title), and for a subscription ``cycle`` the period paid for.
     """
 
     TYPE = "PaymentVerified"
@@ -66,6 +76,8 @@ class PaymentVerified(_PaymentEvent):
     # booking knows whom to write to even when the mentee never called booking itself
     # (a subscription is made at payments). Absent when payments did not learn it.
     mentee: Person | None = None
+    # The offering's title as payments knows it (OfferingPublished); absent while unknown.
+    description: Label | None = None
 
     @model_validator(mode="after")
     def _shape_matches_method(self) -> Self:
@@ -122,7 +134,11 @@ class PaymentFailed(_PaymentEvent):
 
 @register
 class PaymentCaptured(_PaymentEvent):
-    """The authorised amount was taken after BookingConfirmed."""
+    """The authorised amount was taken after BookingConfirmed.
+
+    For receipts: ``payer`` is who paid (the same user as ``mentee_id``) with the contact
+    payments holds for them, ``description`` what was bought (the offering's title).
+    """
 
     TYPE = "PaymentCaptured"
 
@@ -131,6 +147,14 @@ class PaymentCaptured(_PaymentEvent):
     currency: Currency
     stripe_payment_intent_id: StripeId | None = None
     captured_at: UtcDatetime
+    # Absent when payments holds no contact for the payer / does not know the offering.
+    payer: Person | None = None
+    description: Label | None = None
+
+    @model_validator(mode="after")
+    def _payer_is_mentee(self) -> Self:
+        _check_payer(self.payer, self.mentee_id)
+        return self
 
 
 class VoidReason(StrEnum):
@@ -160,7 +184,12 @@ class RefundReason(StrEnum):
 @register
 class PaymentRefunded(_PaymentEvent):
     """Money (or credits) went back after a capture. ``refund_id`` is unique per refund;
-    one payment can have several (e.g. two occurrences of one cycle)."""
+    one payment can have several (e.g. two occurrences of one cycle).
+
+    For receipts: ``payer`` is who paid and is paid back (the same user as ``mentee_id``)
+    with the contact payments holds for them, ``description`` what the refunded payment
+    bought (the offering's title).
+    """
 
     TYPE = "PaymentRefunded"
 
@@ -172,6 +201,14 @@ class PaymentRefunded(_PaymentEvent):
     reason: RefundReason
     stripe_refund_id: StripeId | None = None
     refunded_at: UtcDatetime
+    # Absent when payments holds no contact for the payer / does not know the offering.
+    payer: Person | None = None
+    description: Label | None = None
+
+    @model_validator(mode="after")
+    def _payer_is_mentee(self) -> Self:
+        _check_payer(self.payer, self.mentee_id)
+        return self
 
 
 # --- credits ---------------------------------------------------------------------------
@@ -179,7 +216,11 @@ class PaymentRefunded(_PaymentEvent):
 
 @register
 class CreditsPurchased(Event):
-    """A credit pack was paid for and credited to the user's ledger."""
+    """A credit pack was paid for and credited to the user's ledger.
+
+    For receipts: ``payer`` is who paid (the same user as ``user_id``) with the contact
+    payments holds for them, ``description`` what was bought ("10 credits").
+    """
 
     TYPE = "CreditsPurchased"
     TOPIC = PAYMENTS_CREDITS
@@ -193,6 +234,14 @@ class CreditsPurchased(Event):
     currency: Currency
     stripe_payment_intent_id: StripeId | None = None
     purchased_at: UtcDatetime
+    # Absent when payments holds no contact for the payer.
+    payer: Person | None = None
+    description: Label | None = None
+
+    @model_validator(mode="after")
+    def _payer_is_user(self) -> Self:
+        _check_payer(self.payer, self.user_id)
+        return self
 
 
 # --- subscriptions ---------------------------------------------------------------------
