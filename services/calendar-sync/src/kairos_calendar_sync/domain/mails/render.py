@@ -1,0 +1,171 @@
+"""Every mail Kairos sends about sessions and money, rendered from Jinja2 templates.
+
+The wording is English; only the formats follow the reader's locale (dates, times and
+amounts through Babel), and times are shown in the reader's zone with the provider's zone
+beside them when it reads differently. ``templates/`` holds one layout per format
+(``layout.txt.j2``, ``layout.html.j2``) and, per kind, ``<kind>.txt.j2`` (which also holds
+the kind's ``subject`` block) and ``<kind>.html.j2``, both extending their layout. Only the
+``.html.j2`` templates autoescape. No I/O but reading the templates from the package.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+
+from kairos_calendar_sync.domain.mails import wording
+from kairos_calendar_sync.domain.mails.formats import DASH, Clock, money
+from kairos_calendar_sync.domain.mails.model import (
+    Links,
+    MailKind,
+    Reader,
+    ReceiptFacts,
+    Rendered,
+    SessionFacts,
+    Topic,
+    is_session_kind,
+    topic_of,
+)
+
+
+@functools.cache
+def environment() -> Environment:
+    """The one Jinja2 environment (built on first use, then kept)."""
+    return Environment(
+        loader=PackageLoader("kairos_calendar_sync.domain.mails", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(
+    kind: MailKind,
+    reader: Reader,
+    facts: SessionFacts | ReceiptFacts,
+    links: Links = Links(),  # noqa: B008 (frozen, so one shared default is safe)
+) -> Rendered:
+    """The subject, text and HTML of the ``kind`` mail to ``reader``.
+
+    Session kinds take ``SessionFacts``, receipts ``ReceiptFacts`` (a ``TypeError`` when they
+    do not match). A receipt never carries an unsubscribe link, even when ``links`` has one.
+    """
+    kind = MailKind(kind)
+    context = _common(kind, reader, links)
+    if is_session_kind(kind):
+        if not isinstance(facts, SessionFacts):
+            raise TypeError(f"{kind.value} mails take SessionFacts, not {type(facts).__name__}")
+        context |= _session(reader, facts)
+    else:
+        if not isinstance(facts, ReceiptFacts):
+            raise TypeError(f"{kind.value} mails take ReceiptFacts, not {type(facts).__name__}")
+        context |= _receipt(reader, facts)
+
+    env = environment()
+    text_template = env.get_template(f"{kind.value}.txt.j2")
+    subject = _subject(text_template, context)
+    context["subject"] = subject
+    text = text_template.render(context)
+    html = env.get_template(f"{kind.value}.html.j2").render(context)
+    return Rendered(subject=subject, text=_tidy(text), html=html)
+
+
+def _subject(template: Template, context: dict[str, Any]) -> str:
+    block = template.blocks.get("subject")
+    if block is None:
+        raise LookupError(f"{template.name} has no subject block")
+    rendered = "".join(block(template.new_context(context)))
+    return " ".join(rendered.split())
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row, one newline at the end."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line and (not lines or not lines[-1]):
+            continue
+        lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+_TOPIC_LABELS = {
+    Topic.CONFIRMATIONS: "booking updates",
+    Topic.REMINDERS: "session reminders",
+}
+
+
+def _common(kind: MailKind, reader: Reader, links: Links) -> dict[str, Any]:
+    topic = topic_of(kind)
+    return {
+        "kind": kind.value,
+        "reader_name": reader.name,
+        "is_receipt": topic is None,
+        "topic": topic.value if topic is not None else None,
+        "topic_label": _TOPIC_LABELS[topic] if topic is not None else None,
+        "unsubscribe_url": links.unsubscribe_url if topic is not None else None,
+        "preferences_url": links.preferences_url,
+    }
+
+
+def _session(reader: Reader, facts: SessionFacts) -> dict[str, Any]:
+    clock = Clock.for_reader(reader.locale, reader.time_zone, facts.provider_time_zone)
+    refund = facts.refund
+    previous = facts.previous_starts_at
+    duration = facts.ends_at - facts.starts_at
+    refunds = refund is not None and refund.amount_minor > 0
+    return {
+        "title": facts.title,
+        "role": facts.role,
+        "other_name": facts.other_name,
+        "with_whom": wording.with_whom(facts.role, facts.other_name),
+        "meeting_url": facts.meeting_url,
+        "calendar_attached": facts.calendar_attached,
+        "when": wording.when(clock, facts.starts_at, facts.ends_at, facts.role),
+        "when_short": clock.short(facts.starts_at),
+        "previous_when": (
+            wording.when(clock, previous, previous + duration, facts.role)
+            if previous is not None
+            else None
+        ),
+        "cancelled_because": wording.cancelled_because(
+            facts.cancellation_reason, facts.role, facts.other_name
+        ),
+        "refund": money(refund, clock.loc) if refund is not None and refunds else None,
+        "nothing_refunded": refund is not None and not refunds,
+        "restored_because": wording.restored_because(
+            facts.restore_cause, facts.role, facts.other_name
+        ),
+        "lead": wording.lead(facts.minutes_before),
+    }
+
+
+def _receipt(reader: Reader, facts: ReceiptFacts) -> dict[str, Any]:
+    # Receipts have no provider: the reader's zone, else UTC.
+    clock = Clock.for_reader(reader.locale, reader.time_zone, None)
+    period = None
+    if facts.period_start is not None and facts.period_end is not None:
+        period = f"{clock.day(facts.period_start)} {DASH} {clock.day(facts.period_end)}"
+    elif facts.period_start is not None:
+        period = f"from {clock.day(facts.period_start)}"
+    return {
+        "amount": money(facts.amount, clock.loc),
+        "what": facts.what,
+        "paid_on": clock.long(facts.paid_at),
+        "paid_day": clock.day(clock.local(facts.paid_at).date()),
+        "reference": facts.reference,
+        "credits": facts.credits,
+        "period": period,
+        "refund_reason": facts.refund_reason,
+    }
+
+
+__all__ = ["environment", "render"]
