@@ -151,6 +151,7 @@ async def test_credit_purchase_missed_webhook_is_recovered_by_reconciliation(
     assert applied >= 1
     (bought,) = await payments.outbox("CreditsPurchased")
     assert bought["credits"] == 5 and bought["balance_after"] == 5
+    assert bought["description"] == "5 credits" and "payer" not in bought  # no contact kept
     via = await payments.scalar("SELECT via FROM webhook_events WHERE object_id = :i", i=intent_id)
     assert via == "reconciliation"
     # A second pass (or a late webhook) changes nothing.

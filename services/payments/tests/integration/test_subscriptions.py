@@ -114,7 +114,7 @@ async def test_subscribe_pays_the_first_cycle_once_whatever_the_webhooks(
     assert verified["method"] == "subscription" and verified["amount_minor"] == 4500
     assert verified["subscription_id"] == body["subscription_id"]
     assert verified["stripe_invoice_id"] == invoice["id"]
-    assert verified["cycle"]["number"] == 1
+    assert verified["cycle"]["number"] == 1 and verified["description"] == offering.title
     # The subscriber's contact from the token travels on, for booking and attendance.
     assert verified["mentee"] == {
         "user_id": str(mentee),
@@ -385,7 +385,8 @@ async def test_a_cancelled_programme_session_is_refunded_on_the_cycles_invoice(
 
     mentee = uuid.uuid4()
     offering = await _offering(payments, amount_minor=4500, currency="EUR")
-    body = (await _subscribe(payments, mentee, offering.offering_id)).json()
+    contact = {"email": "ana@example.org", "name": "Ana"}
+    body = (await _subscribe(payments, mentee, offering.offering_id, **contact)).json()
     (verified,) = await payments.outbox("PaymentVerified")
     cancelled = example(
         BookingCancelled,
@@ -407,6 +408,9 @@ async def test_a_cancelled_programme_session_is_refunded_on_the_cycles_invoice(
     (refunded,) = await payments.outbox("PaymentRefunded")
     assert refunded["amount_minor"] == 888 and refunded["method"] == "subscription"
     assert refunded["booking_id"] == str(cancelled.booking_id)
+    # the receipt's part: whom to mail (the subscriber's contact) and what was bought
+    payer = {"user_id": str(mentee), "email": "ana@example.org", "display_name": "Ana"}
+    assert refunded["payer"] == payer and refunded["description"] == offering.title
 
 
 async def test_the_one_live_subscription_guard_holds_past_the_fifth_insert_of_a_connection(

@@ -264,6 +264,16 @@ class FakeCredits:
         self.balances[user] = self.balances.get(user, 0) + n
         return self.balances[user]
 
+    async def move_purchase(
+        self, purchase_id: uuid.UUID, from_: Any, to: str, **values: Any
+    ) -> CreditPurchase | None:
+        found = self.purchases.get(purchase_id)
+        if found is None or found.status not in from_:
+            return None
+        moved = dataclasses.replace(found, status=to, **values)
+        self.purchases[purchase_id] = moved
+        return moved
+
     async def purchase_by_intent(self, intent_id: str) -> CreditPurchase | None:
         found = (p for p in self.purchases.values() if p.stripe_payment_intent_id == intent_id)
         return next(found, None)

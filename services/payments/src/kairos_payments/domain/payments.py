@@ -143,7 +143,9 @@ class Refundable:
     """What money goes back against: a one-time card or credit payment, or a subscription
     cycle's invoice (a session's share of it). ``intent_id`` is None for a cycle until its
     invoice is read (the PaymentIntent that paid it); ``captured`` says the money is taken
-    (only then can Stripe refund it)."""
+    (only then can Stripe refund it). ``offering_id`` and the payer's contact are for the
+    receipt: a cycle's subscription holds the subscriber's contact, a one-time payment
+    none."""
 
     payment_id: uuid.UUID
     method: str
@@ -154,6 +156,9 @@ class Refundable:
     intent_id: str | None = None
     invoice_id: str | None = None
     credits_spent: int | None = None
+    offering_id: uuid.UUID | None = None
+    mentee_email: str | None = None
+    mentee_name: str | None = None
 
     @classmethod
     def of_payment(cls, p: Payment) -> Refundable:
@@ -161,4 +166,5 @@ class Refundable:
             p.payment_id, p.method, p.mentee_id, p.amount_minor, p.currency,
             captured=p.status is PaymentStatus.CAPTURED,
             intent_id=p.stripe_payment_intent_id, credits_spent=p.credits_spent,
+            offering_id=p.offering_id,
         )  # fmt: skip

@@ -37,6 +37,7 @@ from kairos_payments.service_layer.gateway import (
     StripeRejected,
     StripeUnavailable,
 )
+from kairos_payments.service_layer.offerings import title_of
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
     st = intent.status
     if p.status is S.CAPTURING and st == IntentStatus.SUCCEEDED:
         if moved := await uow.payments.transition(p.payment_id, [S.CAPTURING], S.CAPTURED):
-            uow.emit(outgoing.captured(moved, uow.now()))
+            uow.emit(outgoing.captured(moved, uow.now(), await title_of(uow, moved.offering_id)))
     elif p.status is S.VOIDING and st == IntentStatus.CANCELED:
         if moved := await uow.payments.transition(p.payment_id, [S.VOIDING], S.VOIDED):
             uow.emit(outgoing.voided(moved, VoidReason.BOOKING_REJECTED, uow.now()))
@@ -116,7 +117,7 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
         # Authorized before our cancel and its hold expired: booking books it if a seat is
         # still free, or refuses it and we void then.
         if moved := await uow.payments.transition(p.payment_id, [S.CANCELLING], S.VERIFIED):
-            uow.emit(outgoing.verified(moved, uow.now()))
+            uow.emit(outgoing.verified(moved, uow.now(), await title_of(uow, moved.offering_id)))
     else:
         log.warning("payment %s (%s) sees intent status %s", p.payment_id, p.status, st)
         await uow.payments.release(p.payment_id)
@@ -153,6 +154,7 @@ async def refundable(uow: ServiceUnitOfWork, payment_id: uuid.UUID) -> Refundabl
     return Refundable(
         cycle.payment_id, PaymentMethod.SUBSCRIPTION.value, sub.mentee_id, cycle.amount_minor,
         cycle.currency, captured=True, invoice_id=cycle.stripe_invoice_id,
+        offering_id=sub.offering_id, mentee_email=sub.mentee_email, mentee_name=sub.mentee_name,
     )  # fmt: skip
 
 
@@ -181,7 +183,7 @@ async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid
     if moved := await uow.refunds.mark_succeeded(rid, stripe_refund_id=done.id):
         if paid.invoice_id is None:
             await uow.payments.add_refunded(paid.payment_id, moved.amount_minor)
-        uow.emit(outgoing.refunded(paid, moved, uow.now()))
+        uow.emit(outgoing.refunded(paid, moved, uow.now(), await title_of(uow, paid.offering_id)))
     await uow.commit()
 
 

@@ -20,7 +20,7 @@ from kairos_payments.service_layer.actions import (
     refundable,
 )
 from kairos_payments.service_layer.gateway import StripeGateway
-from kairos_payments.service_layer.offerings import on_subscription_rejection
+from kairos_payments.service_layer.offerings import on_subscription_rejection, title_of
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ async def on_booking_confirmed(
         if moved := await uow.payments.transition(
             p.payment_id, [S.VERIFIED], S.CAPTURED, booking_id=event.booking_id
         ):
-            uow.emit(outgoing.captured(moved, uow.now()))
+            uow.emit(outgoing.captured(moved, uow.now(), await title_of(uow, moved.offering_id)))
         return
     moved = await uow.payments.transition(
         p.payment_id, [S.VERIFIED], S.CAPTURING, booking_id=event.booking_id
@@ -108,6 +108,7 @@ async def on_booking_cancelled(
         if back > 0:
             await uow.credits.credit(paid.mentee_id, back, LedgerReason.RETURN, rid)
         if done := await uow.refunds.mark_succeeded(rid, credits_returned=back or None):
-            uow.emit(outgoing.refunded(paid, done, uow.now()))
+            title = await title_of(uow, paid.offering_id)
+            uow.emit(outgoing.refunded(paid, done, uow.now(), title))
         return
     await drive_refund(uow, gateway, rid)

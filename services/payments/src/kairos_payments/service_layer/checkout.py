@@ -24,6 +24,7 @@ from kairos_payments.service_layer.gateway import (
     StripeRejected,
     StripeUnavailable,
 )
+from kairos_payments.service_layer.offerings import title_of
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.refusals import (
@@ -372,7 +373,7 @@ async def checkout_credits(
             return CheckoutResult(found, created=False)
         # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
         after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)
-        uow.emit(outgoing.verified(payment, uow.now()))
+        uow.emit(outgoing.verified(payment, uow.now(), await title_of(uow, hold.offering_id)))
         await uow.commit()
     return CheckoutResult(payment, created=True, balance_after=after)
 

@@ -28,6 +28,7 @@ from kairos_payments.domain.subscriptions import (
 )
 from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import StripeGateway, StripeInvoice, StripeSubscription
+from kairos_payments.service_layer.offerings import title_of
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ async def settle_invoice(
     if not await uow.subscriptions.add_cycle(cycle):
         return None
     await uow.subscriptions.set_period(row.subscription_id, cycle)
-    uow.emit(outgoing.cycle_verified(row, cycle, uow.now()))
+    uow.emit(outgoing.cycle_verified(row, cycle, uow.now(), await title_of(uow, row.offering_id)))
     return cycle
 
 

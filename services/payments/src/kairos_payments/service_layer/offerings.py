@@ -1,9 +1,10 @@
-"""Booking's offerings as a price list (OfferingPublished), and what an unbookable
-subscription occurrence is worth in credits."""
+"""Booking's offerings as a price list (OfferingPublished), what an unbookable
+subscription occurrence is worth in credits, and an offering's title for receipts."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 from kairos_contracts import Envelope
 from kairos_contracts.events.booking import BookingRejected, OfferingPublished, RejectionReason
@@ -32,6 +33,15 @@ async def on_offering_published(
     )
     if not kept:
         log.info("OfferingPublished %s v%s is stale; dropped", event.offering_id, event.version)
+
+
+async def title_of(uow: ServiceUnitOfWork, offering_id: uuid.UUID | None) -> str | None:
+    """The offering's title as the projection holds it (what a payment bought, for the
+    receipt); None while the offering is not known here."""
+    if offering_id is None:
+        return None
+    offering = await uow.offerings.get(offering_id)
+    return offering.title if offering is not None else None
 
 
 async def on_subscription_rejection(event: BookingRejected, uow: ServiceUnitOfWork) -> None:

@@ -3,7 +3,13 @@
 from its own records; ``at`` is when (the handler's ``uow.now()``). No builder does I/O.
 
 Also the ids derived from a cause (a refund's, a cycle's payment's), so that a replayed
-cause maps to the same one."""
+cause maps to the same one.
+
+What a receipt needs rides along: ``payer``, the paying user with the contact payments
+holds for them (a subscription keeps its subscriber's, from their token; a one-time
+payment and a credit purchase keep none, so theirs is None), and ``description``, what
+was bought: the offering's ``title`` the caller read from the projection (None while the
+offering is unknown), or for credits their count."""
 
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ def _base(p: Payment) -> dict[str, object]:
     return {"payment_id": p.payment_id, "method": PaymentMethod(p.method), "mentee_id": p.mentee_id}
 
 
-def verified(p: Payment, at: datetime) -> PaymentVerified:
+def verified(p: Payment, at: datetime, title: str | None = None) -> PaymentVerified:
     return PaymentVerified(
         **_base(p),
         offering_id=p.offering_id,
@@ -44,6 +50,7 @@ def verified(p: Payment, at: datetime) -> PaymentVerified:
         credits_spent=p.credits_spent,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         verified_at=at,
+        description=_label(title),
     )
 
 
@@ -67,7 +74,7 @@ def failed(p: Payment, at: datetime) -> PaymentFailed:
     )
 
 
-def captured(p: Payment, at: datetime) -> PaymentCaptured:
+def captured(p: Payment, at: datetime, title: str | None = None) -> PaymentCaptured:
     return PaymentCaptured(
         **_base(p),
         booking_id=p.booking_id,
@@ -75,6 +82,7 @@ def captured(p: Payment, at: datetime) -> PaymentCaptured:
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         captured_at=at,
+        description=_label(title),  # payer: a one-time payment keeps no contact
     )
 
 
@@ -89,7 +97,9 @@ def voided(p: Payment, reason: VoidReason, at: datetime) -> PaymentVoided:
     )
 
 
-def refunded(p: Refundable, r: RefundOrder, at: datetime) -> PaymentRefunded:
+def refunded(
+    p: Refundable, r: RefundOrder, at: datetime, title: str | None = None
+) -> PaymentRefunded:
     return PaymentRefunded(
         payment_id=p.payment_id,
         method=PaymentMethod(p.method),
@@ -102,6 +112,8 @@ def refunded(p: Refundable, r: RefundOrder, at: datetime) -> PaymentRefunded:
         reason=RefundReason(r.reason),
         stripe_refund_id=r.stripe_refund_id,
         refunded_at=at,
+        payer=_person(p.mentee_id, p.mentee_email, p.mentee_name),
+        description=_label(title),
     )
 
 
@@ -115,6 +127,7 @@ def credits_purchased(p: CreditPurchase, balance_after: int, at: datetime) -> Cr
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         purchased_at=at,
+        description=credits_label(p.credits),  # payer: a purchase keeps no contact
     )
 
 
@@ -130,7 +143,28 @@ def cycle_payment_id(invoice_id: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, "kairos:invoice:" + invoice_id)
 
 
-def cycle_verified(s: Subscription, c: Cycle, at: datetime) -> PaymentVerified:
+def credits_label(credits: int) -> str:
+    """What a credit purchase bought, as its receipt names it ("10 credits")."""
+    return f"{credits} credit" if credits == 1 else f"{credits} credits"
+
+
+def _label(text: str | None) -> str | None:
+    """A title as a contracts Label (1 to 200 characters), None when there is none."""
+    text = (text or "").strip()
+    return text[:200] or None
+
+
+def _person(user_id: uuid.UUID, email: str | None, name: str | None) -> Person | None:
+    """The user with the contact we hold for them; None when we hold none."""
+    if email is None and name is None:
+        return None
+    return Person(user_id=user_id, email=email, display_name=name)
+
+
+def cycle_verified(
+    s: Subscription, c: Cycle, at: datetime, title: str | None = None
+) -> PaymentVerified:
+    """A cycle's invoice paid: ``cycle`` is the period it pays for, ``mentee`` the payer."""
     return PaymentVerified(
         payment_id=c.payment_id,
         method=PaymentMethod.SUBSCRIPTION,
@@ -142,14 +176,9 @@ def cycle_verified(s: Subscription, c: Cycle, at: datetime) -> PaymentVerified:
         cycle=BillingCycle(number=c.number, starts_at=c.starts_at, ends_at=c.ends_at),
         stripe_invoice_id=c.stripe_invoice_id,
         verified_at=at,
-        mentee=_mentee(s),
+        mentee=_person(s.mentee_id, s.mentee_email, s.mentee_name),
+        description=_label(title),
     )
-
-
-def _mentee(s: Subscription) -> Person | None:
-    if s.mentee_email is None and s.mentee_name is None:
-        return None
-    return Person(user_id=s.mentee_id, email=s.mentee_email, display_name=s.mentee_name)
 
 
 def _subscription_base(s: Subscription) -> dict[str, object]:

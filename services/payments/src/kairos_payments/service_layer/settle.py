@@ -17,6 +17,7 @@ from kairos_payments.domain.payments import IntentStatus, Outcome, PaymentStatus
 from kairos_payments.domain.payments import outcome_for_open_payment as decide
 from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import Intent
+from kairos_payments.service_layer.offerings import title_of
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent:
     if outcome is Outcome.VERIFIED:
         moved = await uow.payments.transition(pid, OPEN, PaymentStatus.VERIFIED)
         if moved:
-            uow.emit(outgoing.verified(moved, uow.now()))
+            uow.emit(outgoing.verified(moved, uow.now(), await title_of(uow, moved.offering_id)))
     elif outcome is Outcome.DECLINED:
         # The payment stays open for another card; each refused attempt is told once.
         declined = await uow.payments.record_decline(
