@@ -57,6 +57,7 @@ _BOOKING = {
     "subscription_id": _id("subscription"),
     "enrollment_id": _id("enrollment"),
     "cycle": CYCLE,
+    "reminder_minutes_before": [1440, 60],
 }
 _PAYMENT = {"payment_id": _id("payment"), "method": "card", "mentee_id": MENTEE.user_id}
 _MONEY = {"amount_minor": 4500, "currency": "EUR"}

@@ -124,7 +124,11 @@ class _BookingEvent(_Timed):
     ``sequence`` starts at 0 on confirmation and grows by one with each later change, so
     a consumer can drop a replayed or stale event and calendars can use it as the iCal
     SEQUENCE. ``payment_id`` is the payment that paid for the session (for a
-    subscription session, that cycle's payment).
+    subscription session, that cycle's payment). ``reminder_minutes_before`` is the
+    offering's setting when the event was made: how many minutes before the session a
+    reminder mail goes out, earliest first; ``[]`` = no reminders; None (absent, as in
+    events made before the setting existed) = the platform default, ``[1440, 60]``
+    (24 hours and 1 hour before).
     """
 
     TOPIC = BOOKING_BOOKINGS
@@ -143,6 +147,7 @@ class _BookingEvent(_Timed):
     subscription_id: uuid.UUID | None = None
     enrollment_id: uuid.UUID | None = None
     cycle: BillingCycle | None = None
+    reminder_minutes_before: list[int] | None = None
 
 
 @register
