@@ -140,6 +140,7 @@ NOT_NULL_OFFERING = [
     "refund_full_hours_before",
     "kind",
     "pattern",
+    "reminder_minutes_before",
     "active",
 ]
 NOT_NULL_PROVIDER = ["display_name", "time_zone", "active"]

@@ -249,6 +249,7 @@ def _offering_row(offering: Offering) -> dict[str, object]:
     row = to_row(offering)
     row["kind"] = str(offering.kind)
     row["pattern"] = [[e.weekday, e.minute] for e in offering.pattern]
+    row["reminder_minutes_before"] = list(offering.reminder_minutes_before)
     return row
 
 
@@ -257,6 +258,7 @@ def _offering(row: Any) -> Offering:
     offering.kind = OfferingKind(offering.kind)
     pairs: list[list[int]] = row._mapping["pattern"] or []  # JSON [[weekday, minute], ...]
     offering.pattern = tuple(WeeklyTime(d, m) for d, m in pairs)
+    offering.reminder_minutes_before = tuple(offering.reminder_minutes_before)  # JSON list
     return offering
 
 

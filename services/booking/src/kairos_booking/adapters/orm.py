@@ -56,6 +56,13 @@ offerings = Table(
     Column("pattern", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("version", Integer, nullable=False, server_default=text("0")),
     Column("meeting_url", Text),  # migration 0005
+    # minutes before a session its reminders go out, earliest first (migration 0008)
+    Column(
+        "reminder_minutes_before",
+        JSONB,
+        nullable=False,
+        server_default=text("'[1440, 60]'::jsonb"),
+    ),
     stamped("created_at"),
     CheckConstraint("duration_min BETWEEN 15 AND 180", name="ck_offerings_duration"),
     CheckConstraint("capacity >= 1", name="ck_offerings_capacity"),

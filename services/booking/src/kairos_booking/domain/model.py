@@ -3,10 +3,46 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
+
+#: Minutes before a session its reminders go out when the offering says nothing else: 24 h
+#: and 1 h (also what a booking event without ``reminder_minutes_before`` means).
+DEFAULT_REMINDERS: tuple[int, ...] = (24 * 60, 60)
+#: At most this many reminders per session, each 5 minutes to 7 days before it.
+MAX_REMINDERS = 5
+REMINDER_MIN_MINUTES = 5
+REMINDER_MAX_MINUTES = 7 * 24 * 60
+
+
+def reminder_problem(minutes: Sequence[int]) -> str | None:
+    """Why ``minutes`` cannot be an offering's reminders, or None (an empty list is valid:
+    no reminders)."""
+    if len(minutes) > MAX_REMINDERS:
+        return f"at most {MAX_REMINDERS} reminders"
+    for m in minutes:
+        if isinstance(m, bool) or not isinstance(m, int):
+            return "each reminder is a whole number of minutes"
+        if not REMINDER_MIN_MINUTES <= m <= REMINDER_MAX_MINUTES:
+            return (
+                f"each reminder is {REMINDER_MIN_MINUTES} to {REMINDER_MAX_MINUTES} minutes"
+                " (7 days) before the session"
+            )
+    if len(set(minutes)) != len(minutes):
+        return "the same reminder time is given twice"
+    return None
+
+
+def reminders(minutes: Sequence[int]) -> tuple[int, ...]:
+    """An offering's reminders as stored: checked (ValueError naming the problem), the
+    earliest first (sorted descending)."""
+    why = reminder_problem(minutes)
+    if why:
+        raise ValueError(why)
+    return tuple(sorted(minutes, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,9 @@ class Offering:
     # Where the sessions take place (the provider's video room); given to the booked
     # mentee (booking events -> attendance's join answer), never in the public catalog.
     meeting_url: str | None = None
+    # Minutes before each session its reminder mails go out, earliest first (``reminders``
+    # checks and sorts them); () = no reminders. Booking events carry it to attendance.
+    reminder_minutes_before: tuple[int, ...] = DEFAULT_REMINDERS
 
     @property
     def recurring(self) -> bool:

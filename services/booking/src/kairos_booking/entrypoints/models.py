@@ -73,6 +73,7 @@ class OfferingOut(_Out):
                     "buffer_after_min": 10, "min_notice_min": 60, "horizon_days": 60,
                     "refund_full_hours_before": 24, "active": True, "kind": "one_time",
                     "pattern": [], "version": 1, "meeting_url": None,
+                    "reminder_minutes_before": [1440, 60],
                 }
             ]
         }
@@ -98,6 +99,12 @@ class OfferingOut(_Out):
     meeting_url: str | None = Field(
         default=None, description="The session's video room: shown to its provider only."
     )
+    reminder_minutes_before: list[int] = Field(
+        description=(
+            "Minutes before each session a reminder mail goes out, earliest first"
+            " ([] = no reminders; default 24 h and 1 h)."
+        )
+    )
 
     @classmethod
     def of(cls, o: Offering, *, owner: bool = False) -> Self:
@@ -111,6 +118,7 @@ class OfferingOut(_Out):
             refund_full_hours_before=o.refund_full_hours_before, active=o.active,
             kind=o.kind.value, pattern=pattern, version=o.version,
             meeting_url=o.meeting_url if owner else None,
+            reminder_minutes_before=list(o.reminder_minutes_before),
         )  # fmt: skip
 
 

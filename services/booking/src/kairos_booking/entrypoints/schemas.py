@@ -14,12 +14,23 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 
-from kairos_booking.domain.model import Minutes, OfferingKind, OverrideKind, WeeklyTime
+from kairos_booking.domain.model import (
+    DEFAULT_REMINDERS,
+    MAX_REMINDERS,
+    REMINDER_MAX_MINUTES,
+    REMINDER_MIN_MINUTES,
+    Minutes,
+    OfferingKind,
+    OverrideKind,
+    WeeklyTime,
+    reminders,
+)
 from kairos_contracts.types import (
     AcceptedDate,
     AcceptedDatetime,
@@ -178,6 +189,27 @@ def _weekdays_once(pattern: list[PatternEntryIn] | None) -> None:
         raise ValueError("a pattern has at most one time per weekday (one session per date)")
 
 
+def _reminders(value: list[int]) -> list[int]:
+    return list(reminders(value))  # no duplicates; the earliest first
+
+
+#: minutes before a session its reminder mails go out; [] = no reminders
+Reminders = Annotated[
+    list[Annotated[StrictInt, Field(ge=REMINDER_MIN_MINUTES, le=REMINDER_MAX_MINUTES)]],
+    Field(
+        max_length=MAX_REMINDERS,
+        description=(
+            "Minutes before each session a reminder mail goes out: at most"
+            f" {MAX_REMINDERS} different whole numbers, {REMINDER_MIN_MINUTES} to"
+            f" {REMINDER_MAX_MINUTES} (7 days); [] turns reminders off. Stored and answered"
+            " earliest first."
+        ),
+        examples=[list(DEFAULT_REMINDERS)],
+    ),
+    AfterValidator(_reminders),
+]
+
+
 class _OfferingFields(_In):
     """The fields of a change; ``price_in_credits`` and ``meeting_url`` may be null (cleared)."""
 
@@ -195,6 +227,7 @@ class _OfferingFields(_In):
     kind: Omittable[OfferingKind] = None
     pattern: Omittable[Pattern] = None
     meeting_url: MeetingUrl | None = None
+    reminder_minutes_before: Omittable[Reminders] = None
 
     @model_validator(mode="after")
     def _pattern_shape(self) -> Self:
@@ -203,9 +236,11 @@ class _OfferingFields(_In):
 
     def fields(self) -> dict[str, object]:
         """The given fields as the domain names them (the pattern as WeeklyTimes)."""
-        out = self.model_dump(exclude_unset=True, exclude={"pattern"})
+        out = self.model_dump(exclude_unset=True, exclude={"pattern", "reminder_minutes_before"})
         if "pattern" in self.model_fields_set:
             out["pattern"] = tuple(WeeklyTime(e.weekday, e.time) for e in self.pattern or [])
+        if "reminder_minutes_before" in self.model_fields_set:
+            out["reminder_minutes_before"] = tuple(self.reminder_minutes_before or ())
         return out
 
 
@@ -221,6 +256,7 @@ class OfferingIn(_OfferingFields):
     horizon_days: int = Field(default=60, ge=1, le=365)
     refund_full_hours_before: int = Field(default=24, ge=0, le=24 * 60)
     kind: OfferingKind = OfferingKind.ONE_TIME
+    reminder_minutes_before: Reminders = list(DEFAULT_REMINDERS)
 
     @model_validator(mode="after")
     def _kind_and_pattern_agree(self) -> Self:
@@ -232,8 +268,9 @@ class OfferingIn(_OfferingFields):
 
     def fields(self) -> dict[str, object]:
         # every field, defaults included (create), not only the ones sent
-        out = self.model_dump(exclude={"pattern"})
+        out = self.model_dump(exclude={"pattern", "reminder_minutes_before"})
         out["pattern"] = tuple(WeeklyTime(e.weekday, e.time) for e in self.pattern or [])
+        out["reminder_minutes_before"] = tuple(self.reminder_minutes_before)
         return out
 
 

@@ -8,7 +8,14 @@ from datetime import date
 from typing import Any
 
 from kairos_booking.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from kairos_booking.domain.model import Availability, DateOverride, Minutes, Offering, Provider
+from kairos_booking.domain.model import (
+    Availability,
+    DateOverride,
+    Minutes,
+    Offering,
+    Provider,
+    reminders,
+)
 from kairos_booking.domain.recurring import pattern_problem
 from kairos_booking.service_layer import outgoing
 from kairos_booking.service_layer.ports import BookingUow
@@ -89,9 +96,16 @@ async def delete_override(
     await uow.commit()
 
 
-def check_shape(offering: Offering) -> None:
+def check_shape(offering: Offering) -> Offering:
     """A recurring offering has a weekly pattern and no credit price (it is billed per
-    cycle); a one-time offering has no pattern (its times are the provider's slots)."""
+    cycle); a one-time offering has no pattern (its times are the provider's slots).
+    Its reminders must be valid; the offering is returned with them in stored order."""
+    try:
+        offering = replace(
+            offering, reminder_minutes_before=reminders(offering.reminder_minutes_before)
+        )
+    except ValueError as exc:
+        raise Invalid(f"reminder_minutes_before: {exc}") from exc
     if offering.recurring:
         why = pattern_problem(offering.pattern)
         if why:
@@ -100,14 +114,14 @@ def check_shape(offering: Offering) -> None:
             raise Invalid("a recurring offering is billed per cycle: no price_in_credits")
     elif offering.pattern:
         raise Invalid("only a recurring offering has a weekly pattern")
+    return offering
 
 
 async def create_offering(
     uow: BookingUow, caller: Principal, provider_id: uuid.UUID, fields: dict[str, Any]
 ) -> Offering:
     provider = await owned_provider(uow, provider_id, caller)
-    offering = Offering(offering_id=uuid.uuid4(), provider_id=provider_id, **fields)
-    check_shape(offering)
+    offering = check_shape(Offering(offering_id=uuid.uuid4(), provider_id=provider_id, **fields))
     await uow.catalog.add_offering(offering)
     uow.emit(outgoing.offering_published(offering, provider, uow.now()))
     await uow.commit()
@@ -131,8 +145,7 @@ async def update_offering(
     current, provider = await owned_offering(uow, offering_id, caller, lock=True)
     if changes.get("kind", current.kind) != current.kind:
         raise Invalid("an offering's kind cannot change; create a new offering instead")
-    offering = replace(current, **changes, version=current.version + 1)
-    check_shape(offering)
+    offering = check_shape(replace(current, **changes, version=current.version + 1))
     await uow.catalog.save_offering(offering)
     uow.emit(outgoing.offering_published(offering, provider, uow.now()))
     await uow.commit()

@@ -4,7 +4,8 @@ from domain objects already read and the time. Handlers read (the mentee, the of
 call a builder and emit what it returns; no builder does I/O.
 
 Booking events carry the booking as it is now (``booking_fields``): the sequence, the
-offering's title and meeting link, provider and mentee with their contact details.
+offering's title, meeting link and reminder times, provider and mentee with their contact
+details.
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ def booking_fields(
         "enrollment_id": booking.enrollment_id,
         "cycle": cycle_of(booking),
         "meeting_url": offering.meeting_url,
+        # the offering's reminders as they are now ([] = none), for attendance's mails
+        "reminder_minutes_before": list(offering.reminder_minutes_before),
     }
 
 
