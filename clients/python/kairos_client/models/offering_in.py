@@ -33,6 +33,8 @@ class OfferingIn:
         pattern (list[PatternEntryIn] | Unset):
         price_in_credits (int | None | Unset):
         refund_full_hours_before (int | Unset):  Default: 24.
+        reminder_minutes_before (list[int] | Unset): Minutes before each session a reminder mail goes out: at most 5
+            different whole numbers, 5 to 10080 (7 days); [] turns reminders off. Stored and answered earliest first.
     """
 
     currency: str
@@ -49,6 +51,7 @@ class OfferingIn:
     pattern: list[PatternEntryIn] | Unset = UNSET
     price_in_credits: int | None | Unset = UNSET
     refund_full_hours_before: int | Unset = 24
+    reminder_minutes_before: list[int] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         currency = self.currency
@@ -94,6 +97,10 @@ class OfferingIn:
 
         refund_full_hours_before = self.refund_full_hours_before
 
+        reminder_minutes_before: list[int] | Unset = UNSET
+        if not isinstance(self.reminder_minutes_before, Unset):
+            reminder_minutes_before = self.reminder_minutes_before
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -124,6 +131,8 @@ class OfferingIn:
             field_dict["price_in_credits"] = price_in_credits
         if refund_full_hours_before is not UNSET:
             field_dict["refund_full_hours_before"] = refund_full_hours_before
+        if reminder_minutes_before is not UNSET:
+            field_dict["reminder_minutes_before"] = reminder_minutes_before
 
         return field_dict
 
@@ -186,6 +195,8 @@ class OfferingIn:
 
         refund_full_hours_before = d.pop("refund_full_hours_before", UNSET)
 
+        reminder_minutes_before = cast(list[int], d.pop("reminder_minutes_before", UNSET))
+
         offering_in = cls(
             currency=currency,
             duration_min=duration_min,
@@ -201,6 +212,7 @@ class OfferingIn:
             pattern=pattern,
             price_in_credits=price_in_credits,
             refund_full_hours_before=refund_full_hours_before,
+            reminder_minutes_before=reminder_minutes_before,
         )
 
         return offering_in

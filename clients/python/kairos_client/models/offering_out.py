@@ -36,6 +36,8 @@ class OfferingOut:
         price_minor (int): Per session, or per monthly cycle (recurring).
         provider_id (UUID):
         refund_full_hours_before (int):
+        reminder_minutes_before (list[int]): Minutes before each session a reminder mail goes out, earliest first ([] =
+            no reminders; default 24 h and 1 h).
         title (str):
         version (int):
         meeting_url (None | str | Unset): The session's video room: shown to its provider only.
@@ -56,6 +58,7 @@ class OfferingOut:
     price_minor: int
     provider_id: UUID
     refund_full_hours_before: int
+    reminder_minutes_before: list[int]
     title: str
     version: int
     meeting_url: None | str | Unset = UNSET
@@ -96,6 +99,8 @@ class OfferingOut:
 
         refund_full_hours_before = self.refund_full_hours_before
 
+        reminder_minutes_before = self.reminder_minutes_before
+
         title = self.title
 
         version = self.version
@@ -125,6 +130,7 @@ class OfferingOut:
                 "price_minor": price_minor,
                 "provider_id": provider_id,
                 "refund_full_hours_before": refund_full_hours_before,
+                "reminder_minutes_before": reminder_minutes_before,
                 "title": title,
                 "version": version,
             }
@@ -179,6 +185,8 @@ class OfferingOut:
 
         refund_full_hours_before = d.pop("refund_full_hours_before")
 
+        reminder_minutes_before = cast(list[int], d.pop("reminder_minutes_before"))
+
         title = d.pop("title")
 
         version = d.pop("version")
@@ -208,6 +216,7 @@ class OfferingOut:
             price_minor=price_minor,
             provider_id=provider_id,
             refund_full_hours_before=refund_full_hours_before,
+            reminder_minutes_before=reminder_minutes_before,
             title=title,
             version=version,
             meeting_url=meeting_url,

@@ -33,6 +33,8 @@ class OfferingPatch:
         price_in_credits (int | None | Unset):
         price_minor (int | Unset):
         refund_full_hours_before (int | Unset):
+        reminder_minutes_before (list[int] | Unset): Minutes before each session a reminder mail goes out: at most 5
+            different whole numbers, 5 to 10080 (7 days); [] turns reminders off. Stored and answered earliest first.
         title (str | Unset):
     """
 
@@ -50,6 +52,7 @@ class OfferingPatch:
     price_in_credits: int | None | Unset = UNSET
     price_minor: int | Unset = UNSET
     refund_full_hours_before: int | Unset = UNSET
+    reminder_minutes_before: list[int] | Unset = UNSET
     title: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +99,10 @@ class OfferingPatch:
 
         refund_full_hours_before = self.refund_full_hours_before
 
+        reminder_minutes_before: list[int] | Unset = UNSET
+        if not isinstance(self.reminder_minutes_before, Unset):
+            reminder_minutes_before = self.reminder_minutes_before
+
         title = self.title
 
         field_dict: dict[str, Any] = {}
@@ -129,6 +136,8 @@ class OfferingPatch:
             field_dict["price_minor"] = price_minor
         if refund_full_hours_before is not UNSET:
             field_dict["refund_full_hours_before"] = refund_full_hours_before
+        if reminder_minutes_before is not UNSET:
+            field_dict["reminder_minutes_before"] = reminder_minutes_before
         if title is not UNSET:
             field_dict["title"] = title
 
@@ -193,6 +202,8 @@ class OfferingPatch:
 
         refund_full_hours_before = d.pop("refund_full_hours_before", UNSET)
 
+        reminder_minutes_before = cast(list[int], d.pop("reminder_minutes_before", UNSET))
+
         title = d.pop("title", UNSET)
 
         offering_patch = cls(
@@ -210,6 +221,7 @@ class OfferingPatch:
             price_in_credits=price_in_credits,
             price_minor=price_minor,
             refund_full_hours_before=refund_full_hours_before,
+            reminder_minutes_before=reminder_minutes_before,
             title=title,
         )
 

@@ -1301,6 +1301,12 @@ export type OfferingIn = {
      */
     refund_full_hours_before?: number;
     /**
+     * Reminder Minutes Before
+     *
+     * Minutes before each session a reminder mail goes out: at most 5 different whole numbers, 5 to 10080 (7 days); [] turns reminders off. Stored and answered earliest first.
+     */
+    reminder_minutes_before?: Array<number>;
+    /**
      * Title
      */
     title: string;
@@ -1384,6 +1390,12 @@ export type OfferingOut = {
      */
     refund_full_hours_before: number;
     /**
+     * Reminder Minutes Before
+     *
+     * Minutes before each session a reminder mail goes out, earliest first ([] = no reminders; default 24 h and 1 h).
+     */
+    reminder_minutes_before: Array<number>;
+    /**
      * Title
      */
     title: string;
@@ -1452,6 +1464,12 @@ export type OfferingPatch = {
      * Refund Full Hours Before
      */
     refund_full_hours_before?: number;
+    /**
+     * Reminder Minutes Before
+     *
+     * Minutes before each session a reminder mail goes out: at most 5 different whole numbers, 5 to 10080 (7 days); [] turns reminders off. Stored and answered earliest first.
+     */
+    reminder_minutes_before?: Array<number>;
     /**
      * Title
      */
