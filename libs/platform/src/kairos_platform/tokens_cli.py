@@ -3,6 +3,7 @@
     kairos-token keygen [--out DIR] [--type rsa|ed25519] [--force]
     kairos-token mint --sub UUID --role mentee [--role ...] [--ttl 3600] [--key PATH]
                       [--issuer ISS] [--audience AUD] [--email E] [--name N]
+                      [--zoneinfo ZONE] [--locale LOCALE]
     kairos-token jwks [--key PATH]
 
 Keys live in ``$KAIROS_DATA_DIR`` (default ``<repo>/.kairos``): ``jwt_private.pem`` and
@@ -10,7 +11,9 @@ Keys live in ``$KAIROS_DATA_DIR`` (default ``<repo>/.kairos``): ``jwt_private.pe
 the ``jwks`` output and set ``JWKS_URL``. The key id (``kid``) is the RFC 7638 thumbprint of
 the public key, so minted tokens match the JWKS entry. ``--email`` and ``--name`` put the
 ``email`` and ``name`` claims in the token: the services keep them as the person's contact
-(mails, calendar invitations, a provider's mentee list).
+(mails, calendar invitations, a provider's mentee list). ``--zoneinfo`` and ``--locale``
+put the OIDC standard claims of those names (``Europe/Madrid``, ``es-ES``): calendar-sync
+keeps them as the person's mail zone and locale until the person chooses their own.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
-from pydantic import TypeAdapter, ValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from kairos_contracts.types import Email, Label
+from kairos_contracts.types import Email, Label, TimeZoneName
 from kairos_platform.auth import KNOWN_ROLES
 
 __all__ = [
@@ -185,11 +188,29 @@ def _default_audience() -> str:
     return os.environ.get("JWT_AUDIENCE", "kairos")
 
 
-def _contact_claims(email: str | None, name: str | None) -> dict[str, Any] | None:
-    """The ``email`` and ``name`` claims given; a value the services would not keep as a
-    contact (not an address, an empty name) is refused here rather than ignored there."""
+#: a BCP 47 language tag, loosely (``es-ES``, ``de``); calendar-sync checks it with Babel
+_LocaleTag = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$", max_length=35)
+]
+
+
+def _contact_claims(
+    email: str | None,
+    name: str | None,
+    zoneinfo: str | None = None,
+    locale: str | None = None,
+) -> dict[str, Any] | None:
+    """The ``email``, ``name``, ``zoneinfo`` and ``locale`` claims given; a value the
+    services would not keep (not an address, an empty name, an unknown zone) is refused here
+    rather than ignored there."""
     claims: dict[str, Any] = {}
-    for claim, value, kind in (("email", email, Email), ("name", name, Label)):
+    given: tuple[tuple[str, str | None, Any], ...] = (
+        ("email", email, Email),
+        ("name", name, Label),
+        ("zoneinfo", zoneinfo, TimeZoneName),
+        ("locale", locale, _LocaleTag),
+    )
+    for claim, value, kind in given:
         if value is None:
             continue
         try:
@@ -218,6 +239,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--audience", default=None, help="aud (default $JWT_AUDIENCE or kairos)")
     m.add_argument("--email", default=None, help="the email claim (the person's address)")
     m.add_argument("--name", default=None, help="the name claim (their display name)")
+    m.add_argument("--zoneinfo", default=None, help="the zoneinfo claim (an IANA time zone)")
+    m.add_argument("--locale", default=None, help="the locale claim (es-ES, de...)")
 
     j = sub.add_parser("jwks", help="print the JWKS for a key")
     j.add_argument("--key", type=Path, default=None, help="public or private key PEM")
@@ -251,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 issuer=args.issuer or _default_issuer(),
                 audience=args.audience or _default_audience(),
                 ttl_s=args.ttl,
-                extra_claims=_contact_claims(args.email, args.name),
+                extra_claims=_contact_claims(args.email, args.name, args.zoneinfo, args.locale),
             )
             print(token)
             return 0

@@ -1,4 +1,4 @@
-"""`kairos-token mint --email E --name N`: the contact claims the services keep."""
+"""`kairos-token mint --email --name --zoneinfo --locale`: the claims the services keep."""
 
 from __future__ import annotations
 
@@ -43,3 +43,20 @@ def test_a_contact_the_services_would_drop_is_refused(
     assert main([*argv, "--email", "not an address"]) == 2
     assert "--email" in capsys.readouterr().err
     assert main([*argv, "--name", ""]) == 2
+
+
+def test_zoneinfo_and_locale_become_claims(key: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    claims = mint(key, capsys, "--zoneinfo", "America/New_York", "--locale", "es-ES")
+    assert (claims["zoneinfo"], claims["locale"]) == ("America/New_York", "es-ES")
+    plain = mint(key, capsys)
+    assert "zoneinfo" not in plain and "locale" not in plain
+
+
+def test_an_unknown_zone_or_a_malformed_locale_is_refused(
+    key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["mint", "--sub", str(USER), "--key", str(key)]
+    assert main([*argv, "--zoneinfo", "Mars/Olympus_Mons"]) == 2
+    assert "--zoneinfo" in capsys.readouterr().err
+    assert main([*argv, "--locale", "not a locale"]) == 2
+    assert "--locale" in capsys.readouterr().err
