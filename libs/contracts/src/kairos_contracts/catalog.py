@@ -42,13 +42,13 @@ CATALOG: Final[dict[str, tuple[tuple[Service, ...], tuple[Service, ...]]]] = {
     "BookingRestored": (("booking",), ("attendance", "calendar-sync")),
     "BookingRescheduled": (("booking",), ("attendance", "calendar-sync")),
     # payments
-    "PaymentVerified": (("payments",), ("booking",)),
+    "PaymentVerified": (("payments",), ("booking", "calendar-sync")),
     "PaymentCancelled": (("payments",), ("booking",)),
     "PaymentFailed": (("payments",), ()),
-    "PaymentCaptured": (("payments",), ()),
+    "PaymentCaptured": (("payments",), ("calendar-sync",)),
     "PaymentVoided": (("payments",), ()),
-    "PaymentRefunded": (("payments",), ()),
-    "CreditsPurchased": (("payments",), ()),
+    "PaymentRefunded": (("payments",), ("calendar-sync",)),
+    "CreditsPurchased": (("payments",), ("calendar-sync",)),
     "SubscriptionCancelled": (("payments",), ("booking",)),
     "SubscriptionReactivated": (("payments",), ("booking",)),
     # attendance

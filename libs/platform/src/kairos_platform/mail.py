@@ -60,6 +60,8 @@ class Outgoing:
     text: str
     html: str
     attachment: Attachment | None = None
+    #: one-click unsubscribe (RFC 8058): the HTTPS URL a mail client POSTs to
+    unsubscribe_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ def mime(mail: Outgoing, sender: str) -> bytes:
     msg["Subject"] = subject if subject.isascii() else cast(str, Header(subject, "utf-8"))
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = f"<{mail.message_id}@kairos>"
+    if mail.unsubscribe_url is not None:
+        msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return msg.as_bytes(policy=_WIRE)
 
 

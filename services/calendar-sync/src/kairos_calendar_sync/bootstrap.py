@@ -17,14 +17,16 @@ from kairos_calendar_sync.entrypoints import http
 from kairos_calendar_sync.entrypoints.jobs import (
     run_mail_job,
     run_reconciliation,
+    run_reminder_job,
     run_sync_worker,
 )
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
+from kairos_calendar_sync.service_layer.compose import Composer
 from kairos_calendar_sync.service_layer.context import Context, Mailer
 from kairos_calendar_sync.service_layer.handlers import event_handlers
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
-from kairos_platform.clock import Clock, system_clock
+from kairos_platform.clock import Clock, movable_clock, system_clock
 from kairos_platform.mail import SmtpMailer
 from kairos_platform.service import Service, assemble
 from kairos_platform.settings import ServiceSettings
@@ -46,6 +48,7 @@ def bootstrap(
             conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
         ),
         mailer=mailer or SmtpMailer.of(conf, outgoing),
+        composer=Composer(conf.public_url, conf.mail_link_key.encode()),
     )
     return assemble(
         name=SERVICE,
@@ -54,10 +57,11 @@ def bootstrap(
         metadata=orm.metadata,
         tables=orm.messaging,
         uow_class=ServiceUnitOfWork,
-        handlers=event_handlers(),
+        handlers=event_handlers(context.composer),
         routers=http.ROUTERS,
         migrations=Path(__file__).parent / "migrations",
-        jobs=[run_sync_worker, run_mail_job, run_reconciliation],
+        jobs=[run_sync_worker, run_mail_job, run_reconciliation, run_reminder_job],
         context=context,
-        clock=clock,
+        # CALENDAR_SYNC_CLOCK_OFFSET_S / _FILE move "now" ahead (demos, the end-to-end suite)
+        clock=movable_clock(clock, conf.clock_offset_s, conf.clock_offset_file),
     )

@@ -9,6 +9,8 @@ from kairos_platform.settings import MailSettings
 #: A development-only Fernet key. Anyone reading this source can decrypt what it sealed, so
 #: the service logs a loud warning whenever it is used (see adapters/secrets.py).
 DEV_SECRET_KEY = "a2Fpcm9zLWRldi1vbmx5LWNhbGVuZGFyLWtleS0wMDA="
+#: A development-only key for unsubscribe links: with it anyone can unsubscribe anyone.
+DEV_LINK_KEY = "kairos-dev-only-mail-link-key"
 
 
 class CalendarSettings(MailSettings):
@@ -36,3 +38,16 @@ class CalendarSettings(MailSettings):
     # This many failures in a row mark a connection broken (the user must test/reconnect).
     broken_after_failures: int = Field(default=8, alias="CALENDAR_BROKEN_AFTER_FAILURES")
     reconcile_interval_s: float = Field(default=300.0, alias="CALENDAR_RECONCILE_INTERVAL_S")
+
+    # Where people reach Kairos (the gateway): links in mails (unsubscribe, preferences).
+    public_url: str = Field(default="http://127.0.0.1:8080", alias="PUBLIC_URL")
+    # Signs one-click unsubscribe links (RFC 8058).
+    mail_link_key: str = Field(default=DEV_LINK_KEY, alias="MAIL_LINK_KEY")
+    # The reminder job: how many due reminders one transaction turns into mails, and how
+    # often it looks when none were due.
+    reminder_batch_size: int = Field(default=500, ge=1, alias="REMINDER_BATCH_SIZE")
+    reminder_poll_interval_s: float = Field(default=5.0, gt=0, alias="REMINDER_POLL_INTERVAL_S")
+    # Tests and demos only: seconds to move "now" ahead, fixed or read from a file that
+    # can be rewritten while the service runs (kairos_platform.clock.FileOffsetClock).
+    clock_offset_s: float = Field(default=0, ge=0, alias="CALENDAR_SYNC_CLOCK_OFFSET_S")
+    clock_offset_file: str | None = Field(default=None, alias="CALENDAR_SYNC_CLOCK_OFFSET_FILE")

@@ -1,4 +1,5 @@
-"""E-mail invitations through the real SMTP sink, and the private ICS feed."""
+"""Mails about bookings (with the .ics invitation for those without a calendar) through the
+real SMTP sink, and the private ICS feed."""
 
 from __future__ import annotations
 
@@ -38,11 +39,11 @@ async def _send_all(cal: Cal, mailer: Mailer[Mail]) -> None:
         pass
 
 
-async def test_a_participant_without_a_calendar_gets_one_mail_per_change(
+async def test_each_participant_gets_one_mail_per_change_the_invitation_without_a_calendar(
     cal: Cal, dav: Dav, smtp_sink: SmtpSink
 ) -> None:
     provider, mentee = people()
-    # The mentor has a calendar (no mail); the mentee has none (mails).
+    # The mentor has a calendar (mails without the .ics); the mentee has none (with it).
     await cal.connect_caldav(provider.user_id, await dav.make_calendar("mailmentor"), "mailmentor")
     b = confirmed(provider, mentee)
     start = b.starts_at + timedelta(days=3)
@@ -81,9 +82,13 @@ async def test_a_participant_without_a_calendar_gets_one_mail_per_change(
         [ev] = c.walk("VEVENT")
         assert str(ev["UID"]) == f"{b.booking_id}@kairos"
     first = got[0]
-    assert str(first["Subject"]).strip().startswith("Invitation:")
+    assert str(first["Subject"]).strip().startswith(f"Confirmed: {b.offering_title}")
     assert first.get_body(("plain",)) is not None and first.get_body(("html",)) is not None
-    assert _to(smtp_sink.messages(), provider.email or "") == []
+    mentor = await eventually(lambda: _ready(smtp_sink, provider.email, 4), timeout=10)
+    assert [str(m["Subject"]).strip().split(":")[0] for m in mentor] == [
+        "Confirmed", "Rescheduled", "Cancelled", "Back on",
+    ]  # fmt: skip
+    assert all("text/calendar" not in {p.get_content_type() for p in m.walk()} for m in mentor)
 
 
 async def _ready(sink: SmtpSink, address: str | None, n: int) -> list[EmailMessage]:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
+from kairos_calendar_sync.adapters.mail_repository import NewMail
 from kairos_calendar_sync.domain.bookings import Booking, is_newer
 from kairos_calendar_sync.domain.connections import Connection
+from kairos_calendar_sync.domain.mails import MailKind
+from kairos_calendar_sync.domain.people import Person
+from kairos_calendar_sync.domain.reminders import PlannedReminder
 from kairos_platform.testing import FakeUnitOfWork
 
 
@@ -42,11 +47,56 @@ class FakeEntries:
 
 class FakeMails:
     def __init__(self) -> None:
-        self.rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.rows: dict[str, NewMail] = {}
+        self.sent: set[str] = set()
 
-    async def add(self, **values: Any) -> None:
-        key = (values["booking_id"], values["sequence"], values["recipient"], values["method"])
-        self.rows.setdefault(key, values)
+    async def add(self, mail: NewMail) -> None:
+        await self.add_many([mail])
+
+    async def add_many(self, mails: Iterable[NewMail]) -> None:
+        for m in mails:
+            self.rows.setdefault(m.mail_key, m)
+
+    async def drop_unsent(self, booking_id: uuid.UUID, kinds: Iterable[MailKind]) -> int:
+        gone = [
+            k
+            for k, m in self.rows.items()
+            if m.booking_id == booking_id and m.kind in set(kinds) and k not in self.sent
+        ]
+        for k in gone:
+            del self.rows[k]
+        return len(gone)
+
+
+class FakePeople:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Person] = {}
+
+    async def learn(self, user_id: uuid.UUID, email: str | None, name: str | None) -> None:
+        p = self.rows.get(user_id, Person(user_id))
+        self.rows[user_id] = replace(p, email=email or p.email, name=name or p.name)
+
+    async def get(self, user_id: uuid.UUID) -> Person | None:
+        return self.rows.get(user_id)
+
+    async def many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
+        return {i: self.rows[i] for i in ids if i in self.rows}
+
+
+class FakeReminders:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[uuid.UUID, uuid.UUID, int], PlannedReminder] = {}
+        self.queued: set[tuple[uuid.UUID, uuid.UUID, int]] = set()
+
+    async def plan(self, booking_id: uuid.UUID, planned: Sequence[PlannedReminder]) -> None:
+        for k in [k for k in self.rows if k[0] == booking_id and k not in self.queued]:
+            del self.rows[k]
+        for r in planned:
+            key = (r.booking_id, r.user_id, r.minutes_before)
+            old = self.rows.get(key)
+            if old is None or old.starts_at != r.starts_at:
+                self.rows[key] = r
+                self.queued.discard(key)
 
 
 class FakeCalendarUow(FakeUnitOfWork):
@@ -56,3 +106,5 @@ class FakeCalendarUow(FakeUnitOfWork):
         self.connections = FakeConnections()
         self.entries = FakeEntries()
         self.mails = FakeMails()
+        self.people = FakePeople()
+        self.reminders = FakeReminders()

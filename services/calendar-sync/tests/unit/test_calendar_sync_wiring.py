@@ -14,10 +14,10 @@ def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
     assert service.migrations.joinpath("env.py").is_file()
 
 
-def test_the_consumer_process_runs_the_sync_mail_and_reconciliation_jobs() -> None:
+def test_the_consumer_process_runs_the_sync_mail_reconciliation_and_reminder_jobs() -> None:
     service = bootstrap()
     names = {job.__name__ for job in service.jobs}
-    assert names == {"run_sync_worker", "run_mail_job", "run_reconciliation"}
+    assert names == {"run_sync_worker", "run_mail_job", "run_reconciliation", "run_reminder_job"}
     ctx = context_of(service)
     assert ctx.mailer is not None and ctx.settings is service.settings
 

@@ -15,6 +15,7 @@ from kairos_calendar_sync.domain.bookings import is_newer
 from kairos_calendar_sync.domain.connections import Connection, Kind
 from kairos_calendar_sync.domain.drift import DriftKind, Expected, Found, classify
 from kairos_calendar_sync.domain.rules import RetryPolicy
+from kairos_calendar_sync.service_layer.compose import Composer
 from kairos_calendar_sync.service_layer.projection import on_booking_event, to_booking
 from kairos_contracts.events.booking import (
     BookingCancelled,
@@ -25,6 +26,8 @@ from kairos_contracts.events.booking import (
 from kairos_contracts.examples import MENTEE, PROVIDER, example
 
 from .fakes import FakeCalendarUow
+
+COMPOSER = Composer("https://kairos.example", b"test-link-key")
 
 _COMMON = ("booking_id", "provider", "mentee", "starts_at", "ends_at", "payment_id")
 
@@ -51,27 +54,34 @@ async def test_the_projection_keeps_the_highest_sequence_whatever_the_order() ->
     history = _history()
     in_order, _ = _uow_with_mentor_calendar()
     for e in history:
-        await on_booking_event(e, cast(Any, in_order))
+        await on_booking_event(e, cast(Any, in_order), COMPOSER)
     shuffled, _ = _uow_with_mentor_calendar()
     for e in [history[3], history[0], history[2], history[3], history[1], history[0]]:
-        await on_booking_event(e, cast(Any, shuffled))
+        await on_booking_event(e, cast(Any, shuffled), COMPOSER)
     for uow in (in_order, shuffled):
         [b] = uow.bookings.rows.values()
         assert (b.sequence, b.status.value) == (3, "confirmed")
         assert list(uow.entries.desired.values()) == [(3, "confirmed")]
 
 
-async def test_only_participants_without_a_calendar_get_mails_one_per_change() -> None:
+async def test_both_get_a_mail_per_change_the_invitation_only_without_a_calendar() -> None:
     uow, _ = _uow_with_mentor_calendar()
     for e in _history() * 2:
-        await on_booking_event(e, cast(Any, uow))
-    keys = sorted((seq, who, method) for (_, seq, who, method) in uow.mails.rows)
-    assert keys == [
-        (0, MENTEE.email, "REQUEST"),
-        (1, MENTEE.email, "REQUEST"),
-        (2, MENTEE.email, "CANCEL"),
-        (3, MENTEE.email, "REQUEST"),
-    ]
+        await on_booking_event(e, cast(Any, uow), COMPOSER)
+    seen = sorted(
+        (m.sequence or 0, m.recipient, m.kind.value, m.method) for m in uow.mails.rows.values()
+    )
+    kinds = ["booking_confirmed", "booking_rescheduled", "booking_cancelled", "booking_restored"]
+    methods = ["REQUEST", "REQUEST", "CANCEL", "REQUEST"]
+    assert seen == sorted(
+        [
+            (seq, MENTEE.email, kind, method)
+            for seq, (kind, method) in enumerate(zip(kinds, methods, strict=True))
+        ]
+        + [(seq, PROVIDER.email, kind, None) for seq, kind in enumerate(kinds)]
+    )
+    # the mentor's calendar gets the event: their mails carry no .ics; the mentee's do
+    assert all((m.ics is None) == (m.recipient == PROVIDER.email) for m in uow.mails.rows.values())
 
 
 def test_a_sequence_counts_only_when_higher() -> None:

@@ -26,6 +26,7 @@ def to_booking(row: Row[Any]) -> Booking:
         provider=Participant(m["provider_user_id"], m["provider_email"], m["provider_name"]),
         mentee=Participant(m["mentee_user_id"], m["mentee_email"], m["mentee_name"]),
         meeting_url=m["meeting_url"],
+        reminder_minutes=None if m["reminder_minutes"] is None else tuple(m["reminder_minutes"]),
     )
 
 
@@ -45,6 +46,7 @@ def _values(b: Booking) -> dict[str, Any]:
         "mentee_email": b.mentee.email,
         "mentee_name": b.mentee.name,
         "meeting_url": b.meeting_url,
+        "reminder_minutes": None if b.reminder_minutes is None else list(b.reminder_minutes),
     }
 
 

@@ -1,45 +1,69 @@
-"""SQL repository of e-mail invitations waiting to be sent (leased like calendar entries)."""
+"""SQL repository of the mails waiting to be sent (leased like calendar entries)."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters.orm import email_outbox
+from kairos_calendar_sync.domain.mails.model import MailKind
 from kairos_platform.leased_queue import LeasedQueue
 
 
 @dataclass(frozen=True)
-class Mail:
-    id: int
+class NewMail:
+    """A mail to queue, rendered; ``mail_key`` keeps it single and is its Message-ID."""
+
+    mail_key: str
+    kind: MailKind
     recipient: str
-    method: str
     subject: str
     body_text: str
     body_html: str
-    ics: bytes
+    user_id: uuid.UUID | None = None
+    booking_id: uuid.UUID | None = None
+    sequence: int | None = None
+    #: the attached .ics and its iTIP method (REQUEST | CANCEL); None: nothing attached
+    ics: bytes | None = None
+    method: str | None = None
+    unsubscribe_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A claimed row, as the SMTP mailer needs it."""
+
+    id: int
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
     message_key: str
+    ics: bytes | None = None
+    method: str | None = None
+    unsubscribe_url: str | None = None
     attempts: int = 0
 
 
 def _mail(row: Any) -> Mail:
     m = row._mapping
-    who = hashlib.sha256(m["recipient"].encode()).hexdigest()[:12]
-    key = f"{m['booking_id']}.{m['sequence']}.{m['method'].lower()}.{who}"
     return Mail(
-        m["id"],
-        m["recipient"],
-        m["method"],
-        m["subject"],
-        m["body_text"],
-        m["body_html"],
-        bytes(m["ics"]),
-        key,
-        m["attempts"],
+        id=m["id"],
+        recipient=m["recipient"],
+        subject=m["subject"],
+        body_text=m["body_text"],
+        body_html=m["body_html"],
+        message_key=m["mail_key"],
+        ics=None if m["ics"] is None else bytes(m["ics"]),
+        method=m["method"],
+        unsubscribe_url=m["unsubscribe_url"],
+        attempts=m["attempts"],
     )
 
 
@@ -49,9 +73,25 @@ class SqlMailRepository(LeasedQueue[Mail]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, email_outbox, _mail)
 
-    async def add(self, **values: Any) -> None:
-        """Queue a mail; the unique (booking, sequence, recipient, method) keeps it single."""
-        stmt = (
-            insert(email_outbox).values(**values).on_conflict_do_nothing(constraint="uq_email_once")
-        )
+    async def add(self, mail: NewMail) -> None:
+        await self.add_many([mail])
+
+    async def add_many(self, mails: Iterable[NewMail]) -> None:
+        """Queue mails; one with a key already queued (a replayed event) is left out."""
+        rows = [{**asdict(m), "kind": m.kind.value} for m in mails]
+        if not rows:
+            return
+        stmt = insert(email_outbox).values(rows).on_conflict_do_nothing(index_elements=["mail_key"])
         await self._s.execute(stmt)
+
+    async def drop_unsent(self, booking_id: uuid.UUID, kinds: Iterable[MailKind]) -> int:
+        """Take back ``booking_id``'s mails of ``kinds`` not sent yet (a reminder of a time
+        that changed); how many."""
+        c = email_outbox.c
+        stmt = (
+            delete(email_outbox)
+            .where(c.booking_id == booking_id, c.sent_at.is_(None))
+            .where(c.kind.in_([k.value for k in kinds]))
+        )
+        result = await self._s.execute(stmt.returning(c.id))
+        return len(result.all())

@@ -1,6 +1,7 @@
 """The calendar-sync database's tables (this service's own database, nobody else's)."""
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Column,
     Index,
@@ -8,7 +9,6 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     Text,
-    UniqueConstraint,
     text,
 )
 
@@ -36,6 +36,8 @@ bookings = Table(
     Column("mentee_email", Text),
     Column("mentee_name", Text),
     Column("meeting_url", Text),
+    # the offering's reminders (minutes before the start); NULL: the platform's default
+    Column("reminder_minutes", ARRAY(Integer)),
     stamped("updated_at"),
     Index("ix_bookings_provider", "provider_user_id"),
     Index("ix_bookings_mentee", "mentee_user_id"),
@@ -89,28 +91,36 @@ calendar_entries = Table(
     Index("ix_calendar_entries_connection", "connection_id"),
 )
 
-# Invitations for participants without a connected calendar. The unique key makes a mail
-# for one (booking, sequence, recipient, method) exist once, however often the event comes.
+# Every mail calendar-sync sends (confirmations with or without the .ics invitation,
+# reminders, receipts), rendered when queued. ``mail_key`` says which mail it is (a booking's
+# sequence and recipient, a reminder, a payment's receipt): it exists once however often
+# the event or the reminder job comes, and it is the Message-ID, stable across a resend.
 email_outbox = Table(
     "email_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    uuid_column("booking_id", nullable=False),
-    Column("sequence", Integer, nullable=False),
+    Column("mail_key", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # domain.mails.MailKind
+    uuid_column("booking_id"),
+    Column("sequence", Integer),
+    uuid_column("user_id"),
     Column("recipient", Text, nullable=False),
-    Column("method", Text, nullable=False),  # REQUEST | CANCEL
+    Column("method", Text),  # of the attached .ics: REQUEST | CANCEL; NULL: none attached
     Column("subject", Text, nullable=False),
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False),
-    Column("ics", LargeBinary, nullable=False),
+    Column("ics", LargeBinary),
+    # one-click unsubscribe (RFC 8058) for this mail's topic; NULL for receipts
+    Column("unsubscribe_url", Text),
     timestamp("sent_at", nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
     stamped("retry_at"),
     timestamp("lease_until", nullable=True),
     stamped("created_at"),
-    UniqueConstraint("booking_id", "sequence", "recipient", "method", name="uq_email_once"),
+    Index("uq_email_key", "mail_key", unique=True),
     Index("ix_email_outbox_unsent", "retry_at", postgresql_where=text("sent_at IS NULL")),
+    Index("ix_email_outbox_booking", "booking_id", postgresql_where=text("sent_at IS NULL")),
 )
 
 # Private ICS feeds: only the SHA-256 of the token is stored (the URL is the secret).
@@ -137,6 +147,41 @@ calendar_drift = Table(
     stamped("found_at"),
 )
 
+# Whom we mail: the address and name last seen (booking's events, payments' events, the
+# person's own token), and what the person chose: time zone, locale, topics unsubscribed.
+# ``chosen_at``: set through the API; a token's zoneinfo/locale claims no longer override.
+people = Table(
+    "people",
+    metadata,
+    uuid_column("user_id", primary_key=True),
+    Column("email", Text),
+    Column("name", Text),
+    Column("time_zone", Text),
+    Column("locale", Text),
+    timestamp("chosen_at", nullable=True),
+    Column("unsubscribed", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    stamped("updated_at"),
+)
+
+# A reminder per live booking, participant and offset. The projection plans them in the
+# event's transaction (a reschedule moves them, a cancellation deletes the unsent ones);
+# the reminder job turns the due ones into mails in one transaction with
+# ``queued_at``, so each is queued once whatever the replicas and the kills.
+reminders = Table(
+    "reminders",
+    metadata,
+    uuid_column("booking_id", primary_key=True),
+    uuid_column("user_id", primary_key=True),
+    Column("minutes_before", Integer, primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    timestamp("starts_at", nullable=False),
+    timestamp("due_at", nullable=False),
+    timestamp("queued_at", nullable=True),
+    # queued | started (the session began first) | unsubscribed | no_address
+    Column("outcome", Text),
+    Index("ix_reminders_due", "due_at", postgresql_where=text("queued_at IS NULL")),
+)
+
 CALENDAR_TABLES = (
     "bookings",
     "connections",
@@ -145,3 +190,6 @@ CALENDAR_TABLES = (
     "feeds",
     "calendar_drift",
 )
+
+#: created by migration 0005 (0002 creates CALENDAR_TABLES)
+MAIL_TABLES = ("people", "reminders")

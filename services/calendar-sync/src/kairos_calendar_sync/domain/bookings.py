@@ -35,6 +35,8 @@ class Booking:
     provider: Participant
     mentee: Participant
     meeting_url: str | None
+    #: the offering's reminders, minutes before the start (None: the platform's default)
+    reminder_minutes: tuple[int, ...] | None = None
 
     @property
     def uid(self) -> str:

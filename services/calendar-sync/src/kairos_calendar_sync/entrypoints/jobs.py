@@ -12,6 +12,7 @@ from functools import partial
 
 from kairos_calendar_sync.service_layer.context import context_of
 from kairos_calendar_sync.service_layer.reconcile import reconcile_once
+from kairos_calendar_sync.service_layer.reminders import queue_due_reminders
 from kairos_calendar_sync.service_layer.sync import sync_once
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform import mail
@@ -36,3 +37,10 @@ async def run_reconciliation(service: Service[ServiceUnitOfWork], stop: asyncio.
     # at most one pass per wake-up; due connections are spread by reconcile_at
     step = draining(lambda: reconcile_once(service.uow_factory, ctx, interval_s=interval_s))
     await run_loop(stop, step, min(30.0, interval_s), name="calendar reconciliation")
+
+
+async def run_reminder_job(service: Service[ServiceUnitOfWork], stop: asyncio.Event) -> None:
+    ctx = context_of(service)
+    conf = ctx.settings
+    step = partial(queue_due_reminders, service.uow_factory, ctx.composer, conf.reminder_batch_size)
+    await run_loop(stop, step, conf.reminder_poll_interval_s, name="reminders")

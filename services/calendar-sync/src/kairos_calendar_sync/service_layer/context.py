@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeAlias
 from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
+from kairos_calendar_sync.service_layer.compose import Composer
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform import mail
@@ -41,6 +42,7 @@ class Context:
     box: Box
     policy: RetryPolicy
     mailer: Mailer
+    composer: Composer
 
     @property
     def batch_size(self) -> int:

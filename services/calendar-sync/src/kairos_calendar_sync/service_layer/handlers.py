@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from kairos_calendar_sync.service_layer import receipts
+from kairos_calendar_sync.service_layer.compose import Composer
 from kairos_calendar_sync.service_layer.projection import on_booking_event
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
-from kairos_contracts import Envelope
 from kairos_contracts.events.booking import (
     BookingCancelled,
     BookingConfirmed,
     BookingRescheduled,
     BookingRestored,
 )
+from kairos_contracts.events.payments import (
+    CreditsPurchased,
+    PaymentCaptured,
+    PaymentRefunded,
+    PaymentVerified,
+)
 from kairos_platform import ping
 
 
-async def booking_changed(e: Any, env: Envelope, uow: ServiceUnitOfWork) -> None:
-    await on_booking_event(e, uow)
+def _handler(fn: Any, composer: Composer) -> Any:
+    """``fn(event, uow, composer)`` as the consumer calls handlers: (event, envelope, uow)."""
+
+    async def handle(e: Any, env: Any, uow: Any) -> None:
+        await fn(e, uow, composer)
+
+    handle.__name__ = fn.__name__
+    return handle
 
 
-def event_handlers() -> dict[Any, Any]:
+def event_handlers(composer: Composer) -> dict[Any, Any]:
+    on = partial(_handler, composer=composer)
+    booking_changed = on(on_booking_event)
     return {
         **ping.HANDLERS,
         BookingConfirmed: booking_changed,
         BookingRescheduled: booking_changed,
         BookingCancelled: booking_changed,
         BookingRestored: booking_changed,
+        PaymentCaptured: on(receipts.on_payment_captured),
+        PaymentVerified: on(receipts.on_payment_verified),
+        CreditsPurchased: on(receipts.on_credits_purchased),
+        PaymentRefunded: on(receipts.on_payment_refunded),
     }

@@ -1,16 +1,27 @@
-"""Booking* events -> the booking projection, the calendar entries and the invitations.
+"""Booking* events -> the booking projection, the calendar entries, the mails about the
+change and the reminders.
 
-All in the handler's transaction, no network: the sync worker and the mail job do the
-talking later. A stale or replayed event (sequence not above the stored one) changes
-nothing, so duplicates and reordering within a booking's key cannot add or undo anything.
+All in the handler's transaction, no network: the sync worker, the reminder job and the
+mail job do the talking later. A stale or replayed event (sequence not above the stored
+one) changes nothing, so duplicates and reordering within a booking's key cannot add or
+undo anything.
+
+Both participants get a mail about every change (unless they unsubscribed from
+confirmations); one without a connected calendar finds the .ics invitation attached.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from typing import TypeAlias
 
+from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.domain.bookings import Booking, Participant, Status
-from kairos_calendar_sync.domain.invitations import invitations
+from kairos_calendar_sync.domain.mails import MailKind, Money, SessionFacts
+from kairos_calendar_sync.domain.people import Person
+from kairos_calendar_sync.domain.reminders import plan
+from kairos_calendar_sync.service_layer.compose import Composer
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts.events.booking import (
     BookingCancelled,
@@ -21,9 +32,17 @@ from kairos_contracts.events.booking import (
 
 BookingEvent: TypeAlias = BookingConfirmed | BookingRescheduled | BookingCancelled | BookingRestored
 
+_KIND = {
+    BookingConfirmed: MailKind.CONFIRMED,
+    BookingRescheduled: MailKind.RESCHEDULED,
+    BookingCancelled: MailKind.CANCELLED,
+    BookingRestored: MailKind.RESTORED,
+}
+
 
 def to_booking(e: BookingEvent) -> Booking:
     status = Status.CANCELLED if isinstance(e, BookingCancelled) else Status.CONFIRMED
+    minutes = e.reminder_minutes_before
     return Booking(
         booking_id=e.booking_id,
         sequence=e.sequence,
@@ -35,32 +54,70 @@ def to_booking(e: BookingEvent) -> Booking:
         provider=Participant(e.provider.user_id, e.provider.email, e.provider.display_name),
         mentee=Participant(e.mentee.user_id, e.mentee.email, e.mentee.display_name),
         meeting_url=e.meeting_url,
+        reminder_minutes=None if minutes is None else tuple(minutes),
     )
 
 
-async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork) -> None:
+def what_changed(e: BookingEvent, facts: SessionFacts) -> SessionFacts:
+    """``facts`` with what only the event knows: the old time, why, the refund."""
+    if isinstance(e, BookingRescheduled):
+        return replace(facts, previous_starts_at=e.previous_starts_at)
+    if isinstance(e, BookingCancelled):
+        refund = Money(e.refund_amount_minor, e.currency)
+        return replace(facts, cancellation_reason=e.reason.value, refund=refund)
+    if isinstance(e, BookingRestored):
+        return replace(facts, restore_cause=e.cause.value)
+    return facts
+
+
+async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork, composer: Composer) -> None:
     b = to_booking(e)
     if not await uow.bookings.apply(b):
         return  # stale or replayed
+    for p in b.participants:
+        await uow.people.learn(p.user_id, p.email, p.name)
     users = [p.user_id for p in b.participants]
     connections = await uow.connections.for_users(users)
     for c in connections:
         await uow.entries.want(b, c.connection_id, c.user_id)
     with_calendar = {c.user_id for c in connections}
-    mails = invitations(
-        b,
-        [p for p in b.participants if p.user_id not in with_calendar],
-        first=isinstance(e, BookingConfirmed | BookingRestored),
-        stamp=uow.now(),
-    )
-    for mail in mails:
-        await uow.mails.add(
-            booking_id=b.booking_id,
-            sequence=b.sequence,
-            recipient=mail.recipient,
-            method=mail.method,
-            subject=mail.subject,
-            body_text=mail.body_text,
-            body_html=mail.body_html,
-            ics=mail.ics,
+    await _mail_the_change(e, b, uow, composer, with_calendar)
+    await _replan_reminders(e, b, uow)
+
+
+async def _mail_the_change(
+    e: BookingEvent,
+    b: Booking,
+    uow: ServiceUnitOfWork,
+    composer: Composer,
+    with_calendar: set[uuid.UUID],
+) -> None:
+    method = "REQUEST" if b.live else "CANCEL"
+    # the invitation names both participants: built once, attached for those without a calendar
+    document = ics.event_document(b, stamp=uow.now(), method=method)
+    people = await uow.people.many(p.user_id for p in b.participants)
+    mails = []
+    for to in b.participants:
+        person = people.get(to.user_id) or Person(to.user_id, to.email, to.name)
+        facts = what_changed(e, composer.session_facts(b, to))
+        mail = composer.about_session(
+            _KIND[type(e)],
+            b,
+            to,
+            person,
+            facts,
+            key=f"{b.booking_id}.{b.sequence}.{method.lower()}",
+            ics=None if to.user_id in with_calendar else document,
+            method=method,
         )
+        if mail is not None:
+            mails.append(mail)
+    await uow.mails.add_many(mails)
+
+
+async def _replan_reminders(e: BookingEvent, b: Booking, uow: ServiceUnitOfWork) -> None:
+    """A cancelled session loses its unsent reminders, a moved one has them moved; a
+    reminder already queued as a mail for the old time is taken back before it goes."""
+    if isinstance(e, BookingCancelled | BookingRescheduled):
+        await uow.mails.drop_unsent(b.booking_id, [MailKind.REMINDER])
+    await uow.reminders.plan(b.booking_id, plan(b, uow.now()))

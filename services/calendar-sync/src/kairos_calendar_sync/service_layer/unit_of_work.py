@@ -8,6 +8,8 @@ from kairos_calendar_sync.adapters.connections_repository import SqlConnectionRe
 from kairos_calendar_sync.adapters.entries_repository import SqlEntryRepository
 from kairos_calendar_sync.adapters.feeds_repository import SqlFeedRepository
 from kairos_calendar_sync.adapters.mail_repository import SqlMailRepository
+from kairos_calendar_sync.adapters.people_repository import SqlPeopleRepository
+from kairos_calendar_sync.adapters.reminders_repository import SqlReminderRepository
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
@@ -19,6 +21,8 @@ class ServiceUnitOfWork(UnitOfWork):
     entries: SqlEntryRepository
     mails: SqlMailRepository
     feeds: SqlFeedRepository
+    people: SqlPeopleRepository
+    reminders: SqlReminderRepository
 
     def _open(self, session: AsyncSession) -> None:
         self.pings = SqlPingRepository(session, orm.pings)
@@ -27,3 +31,5 @@ class ServiceUnitOfWork(UnitOfWork):
         self.entries = SqlEntryRepository(session)
         self.mails = SqlMailRepository(session)
         self.feeds = SqlFeedRepository(session)
+        self.people = SqlPeopleRepository(session)
+        self.reminders = SqlReminderRepository(session)

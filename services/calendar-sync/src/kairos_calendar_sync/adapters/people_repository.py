@@ -1,0 +1,125 @@
+"""SQL repository of the people calendar-sync mails (addresses and their choices)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_calendar_sync.adapters.orm import people
+from kairos_calendar_sync.domain.mails.model import Topic
+from kairos_calendar_sync.domain.people import Person
+
+_TOPICS = {t.value for t in Topic}
+
+
+def to_person(row: Row[Any]) -> Person:
+    m = row._mapping
+    return Person(
+        user_id=m["user_id"],
+        email=m["email"],
+        name=m["name"],
+        time_zone=m["time_zone"],
+        locale=m["locale"],
+        chosen_at=m["chosen_at"],
+        unsubscribed=frozenset(Topic(t) for t in m["unsubscribed"] if t in _TOPICS),
+    )
+
+
+class SqlPeopleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def learn(self, user_id: uuid.UUID, email: str | None, name: str | None) -> None:
+        """Remember the address and name an event or a token gave; a missing one keeps
+        what we had."""
+        stmt = insert(people).values(user_id=user_id, email=email, name=name)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[people.c.user_id],
+            set_={
+                "email": func.coalesce(stmt.excluded.email, people.c.email),
+                "name": func.coalesce(stmt.excluded.name, people.c.name),
+                "updated_at": func.now(),
+            },
+            where=(
+                stmt.excluded.email.is_distinct_from(people.c.email)
+                & stmt.excluded.email.is_not(None)
+            )
+            | (
+                stmt.excluded.name.is_distinct_from(people.c.name) & stmt.excluded.name.is_not(None)
+            ),
+        )
+        await self._s.execute(stmt)
+
+    async def token_said(
+        self, user_id: uuid.UUID, time_zone: str | None, locale: str | None
+    ) -> None:
+        """A token's zoneinfo/locale claims, kept unless the person chose through the API."""
+        if time_zone is None and locale is None:
+            return
+        stmt = insert(people).values(user_id=user_id, time_zone=time_zone, locale=locale)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[people.c.user_id],
+            set_={
+                "time_zone": func.coalesce(stmt.excluded.time_zone, people.c.time_zone),
+                "locale": func.coalesce(stmt.excluded.locale, people.c.locale),
+                "updated_at": func.now(),
+            },
+            where=people.c.chosen_at.is_(None)
+            & (
+                stmt.excluded.time_zone.is_distinct_from(people.c.time_zone)
+                | stmt.excluded.locale.is_distinct_from(people.c.locale)
+            ),
+        )
+        await self._s.execute(stmt)
+
+    async def get(self, user_id: uuid.UUID) -> Person | None:
+        row = (await self._s.execute(select(people).where(people.c.user_id == user_id))).first()
+        return to_person(row) if row else None
+
+    async def many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = await self._s.execute(select(people).where(people.c.user_id.in_(wanted)))
+        return {r.user_id: to_person(r) for r in rows}
+
+    async def choose(
+        self,
+        user_id: uuid.UUID,
+        *,
+        time_zone: str | None,
+        locale: str | None,
+        unsubscribed: frozenset[Topic],
+        at: datetime,
+    ) -> Person:
+        """The person's own choice (the API): it stands until they change it."""
+        values = {
+            "time_zone": time_zone,
+            "locale": locale,
+            "unsubscribed": sorted(t.value for t in unsubscribed),
+            "chosen_at": at,
+        }
+        new = insert(people).values(user_id=user_id, **values)
+        upsert = new.on_conflict_do_update(
+            index_elements=[people.c.user_id], set_={**values, "updated_at": func.now()}
+        ).returning(*people.c)
+        return to_person((await self._s.execute(upsert)).one())
+
+    async def unsubscribe(self, user_id: uuid.UUID, topic: Topic) -> None:
+        """Stop ``topic`` for the person (a one-click link); other topics are untouched."""
+        stmt = insert(people).values(user_id=user_id, unsubscribed=[topic.value])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[people.c.user_id],
+            set_={
+                "unsubscribed": func.array_append(people.c.unsubscribed, topic.value),
+                "updated_at": func.now(),
+            },
+            where=~people.c.unsubscribed.any(topic.value),
+        )
+        await self._s.execute(stmt)

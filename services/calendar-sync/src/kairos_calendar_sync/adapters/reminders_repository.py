@@ -1,0 +1,138 @@
+"""SQL repository of the reminders planned for live bookings."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kairos_calendar_sync.adapters.bookings_repository import to_booking
+from kairos_calendar_sync.adapters.orm import bookings, reminders
+from kairos_calendar_sync.domain.bookings import Booking
+from kairos_calendar_sync.domain.reminders import PlannedReminder
+
+ReminderKey = tuple[uuid.UUID, uuid.UUID, int]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    reminder: PlannedReminder
+    #: the booking as the projection holds it now
+    booking: Booking
+
+    @property
+    def key(self) -> ReminderKey:
+        r = self.reminder
+        return (r.booking_id, r.user_id, r.minutes_before)
+
+
+class SqlReminderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def plan(self, booking_id: uuid.UUID, planned: Sequence[PlannedReminder]) -> None:
+        """Make ``booking_id``'s reminders ``planned``: the unqueued others go; one whose
+        session moved comes back to be queued again (for the new time)."""
+        c = reminders.c
+        await self._s.execute(
+            delete(reminders).where(c.booking_id == booking_id, c.queued_at.is_(None))
+        )
+        if not planned:
+            return
+        stmt = insert(reminders).values(
+            [
+                {
+                    "booking_id": r.booking_id,
+                    "user_id": r.user_id,
+                    "minutes_before": r.minutes_before,
+                    "sequence": r.sequence,
+                    "starts_at": r.starts_at,
+                    "due_at": r.due_at,
+                }
+                for r in planned
+            ]
+        )
+        moved = c.starts_at != stmt.excluded.starts_at
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.booking_id, c.user_id, c.minutes_before],
+            set_={
+                "sequence": stmt.excluded.sequence,
+                "starts_at": stmt.excluded.starts_at,
+                "due_at": stmt.excluded.due_at,
+                "queued_at": None,
+                "outcome": None,
+            },
+            where=moved,
+        )
+        await self._s.execute(stmt)
+
+    async def supersede(self, now: datetime) -> int:
+        """Mark superseded each due reminder that a nearer one of the same person and
+        session, also due, makes pointless; how many."""
+        r = reminders.c
+        nearer = reminders.alias("nearer")
+        n = nearer.c
+        stmt = (
+            update(reminders)
+            .where(r.queued_at.is_(None), r.due_at <= now)
+            .where(
+                select(n.booking_id)
+                .where(n.booking_id == r.booking_id, n.user_id == r.user_id)
+                .where(n.minutes_before < r.minutes_before)
+                .where(n.queued_at.is_(None), n.due_at <= now)
+                .exists()
+            )
+            .values(queued_at=now, outcome="superseded")
+            .returning(r.booking_id)
+        )
+        return len((await self._s.execute(stmt)).all())
+
+    async def due(self, now: datetime, limit: int) -> list[DueReminder]:
+        """Up to ``limit`` reminders due at ``now`` and not queued, locked for this
+        transaction (replicas skip them), with their bookings."""
+        r, b = reminders.c, bookings.c
+        q = (
+            select(
+                bookings,
+                r.user_id.label("r_user_id"),
+                r.minutes_before.label("r_minutes_before"),
+                r.sequence.label("r_sequence"),
+                r.starts_at.label("r_starts_at"),
+                r.due_at.label("r_due_at"),
+            )
+            .join(bookings, b.booking_id == r.booking_id)
+            .where(r.queued_at.is_(None), r.due_at <= now)
+            .order_by(r.due_at)
+            .limit(limit)
+            .with_for_update(of=reminders, skip_locked=True)
+        )
+        out = []
+        for row in await self._s.execute(q):
+            m = row._mapping
+            planned = PlannedReminder(
+                m["booking_id"],
+                m["r_user_id"],
+                m["r_minutes_before"],
+                m["r_sequence"],
+                m["r_starts_at"],
+                m["r_due_at"],
+            )
+            out.append(DueReminder(planned, to_booking(row)))
+        return out
+
+    async def mark(self, keys: Sequence[ReminderKey], outcome: str, at: datetime) -> None:
+        """``keys`` are done with: queued as a mail, or not sent, and why."""
+        if not keys:
+            return
+        c = reminders.c
+        stmt = (
+            update(reminders)
+            .where(tuple_(c.booking_id, c.user_id, c.minutes_before).in_(list(keys)))
+            .values(queued_at=at, outcome=outcome)
+        )
+        await self._s.execute(stmt)

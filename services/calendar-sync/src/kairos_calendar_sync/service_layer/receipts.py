@@ -1,0 +1,154 @@
+"""Payments' events -> receipts: a card payment captured, a credit pack bought, a
+subscription cycle paid, a refund. Queued in the handler's transaction, keyed by the
+payment (or refund, or purchase) so a replayed event queues nothing new.
+
+Receipts always go (nobody can unsubscribe from them); a payer whose address payments did
+not know and we never learned gets none, which the log says.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from kairos_calendar_sync.domain.mails import MailKind, Money, ReceiptFacts
+from kairos_calendar_sync.domain.people import nobody
+from kairos_calendar_sync.service_layer.compose import Composer
+from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_contracts.events.payments import (
+    CreditsPurchased,
+    PaymentCaptured,
+    PaymentRefunded,
+    PaymentVerified,
+)
+from kairos_contracts.types import PaymentMethod, Person
+
+log = logging.getLogger(__name__)
+
+#: the zone of a receipt for someone who never chose one and has no session to go by
+FALLBACK_ZONE = "UTC"
+
+
+async def _queue(
+    uow: ServiceUnitOfWork,
+    composer: Composer,
+    kind: MailKind,
+    payer: Person | None,
+    user_id: uuid.UUID,
+    facts: ReceiptFacts,
+    *,
+    key: str,
+    booking_id: uuid.UUID | None = None,
+) -> None:
+    if payer is not None:
+        await uow.people.learn(payer.user_id, payer.email, payer.display_name)
+    person = await uow.people.get(user_id) or nobody(user_id)
+    zone = FALLBACK_ZONE
+    if booking_id is not None and (b := await uow.bookings.get(booking_id)) is not None:
+        zone = b.time_zone
+    mail = composer.receipt(kind, person, facts, key=key, zone=zone, booking_id=booking_id)
+    if mail is None:
+        log.warning("no address for user %s: %s receipt %s not sent", user_id, kind, key)
+        return
+    await uow.mails.add(mail)
+
+
+async def _what(uow: ServiceUnitOfWork, described: str | None, booking_id: uuid.UUID | None) -> str:
+    if described:
+        return described
+    if booking_id is not None and (b := await uow.bookings.get(booking_id)) is not None:
+        return b.title
+    return "Kairos session"
+
+
+def _facts(amount: int, currency: str, what: str, at: datetime, ref: str) -> ReceiptFacts:
+    return ReceiptFacts(amount=Money(amount, currency), what=what, paid_at=at, reference=ref)
+
+
+async def on_payment_captured(
+    e: PaymentCaptured, uow: ServiceUnitOfWork, composer: Composer
+) -> None:
+    if e.method is not PaymentMethod.CARD:
+        return  # credits were paid for (and receipted) when the pack was bought
+    what = await _what(uow, e.description, e.booking_id)
+    ref = e.stripe_payment_intent_id or str(e.payment_id)
+    facts = _facts(e.amount_minor, e.currency, what, e.captured_at, ref)
+    await _queue(
+        uow,
+        composer,
+        MailKind.PAYMENT_RECEIPT,
+        e.payer,
+        e.mentee_id,
+        facts,
+        key=f"receipt.{e.payment_id}",
+        booking_id=e.booking_id,
+    )
+
+
+async def on_payment_verified(
+    e: PaymentVerified, uow: ServiceUnitOfWork, composer: Composer
+) -> None:
+    if e.method is not PaymentMethod.SUBSCRIPTION or e.cycle is None:
+        return  # card payments are receipted when captured; credits when bought
+    what = await _what(uow, e.description, None)
+    ref = e.stripe_invoice_id or str(e.payment_id)
+    cycle = replace(
+        _facts(e.amount_minor, e.currency, what, e.verified_at, ref),
+        period_start=e.cycle.starts_at.date(),
+        period_end=e.cycle.ends_at.date(),
+    )
+    await _queue(
+        uow,
+        composer,
+        MailKind.CYCLE_RECEIPT,
+        e.mentee,
+        e.mentee_id,
+        cycle,
+        key=f"receipt.{e.payment_id}",
+    )
+
+
+async def on_credits_purchased(
+    e: CreditsPurchased, uow: ServiceUnitOfWork, composer: Composer
+) -> None:
+    what = e.description or f"{e.credits} credits"
+    ref = e.stripe_payment_intent_id or str(e.purchase_id)
+    facts = replace(
+        _facts(e.amount_minor, e.currency, what, e.purchased_at, ref), credits=e.credits
+    )
+    await _queue(
+        uow,
+        composer,
+        MailKind.CREDITS_RECEIPT,
+        e.payer,
+        e.user_id,
+        facts,
+        key=f"receipt.{e.purchase_id}",
+    )
+
+
+async def on_payment_refunded(
+    e: PaymentRefunded, uow: ServiceUnitOfWork, composer: Composer
+) -> None:
+    what = await _what(uow, e.description, e.booking_id)
+    ref = e.stripe_refund_id or str(e.refund_id)
+    facts = ReceiptFacts(
+        amount=Money(e.amount_minor, e.currency),
+        what=what,
+        paid_at=e.refunded_at,
+        reference=ref,
+        credits=e.credits_returned,
+        refund_reason=e.reason.value,
+    )
+    await _queue(
+        uow,
+        composer,
+        MailKind.REFUND_RECEIPT,
+        e.payer,
+        e.mentee_id,
+        facts,
+        key=f"refund.{e.refund_id}",
+        booking_id=e.booking_id,
+    )

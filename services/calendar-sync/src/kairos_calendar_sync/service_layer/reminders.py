@@ -1,0 +1,73 @@
+"""The reminder job's step: due reminders become mails, in one transaction.
+
+The due rows are locked (``SKIP LOCKED``: replicas take others), the mails inserted and
+the rows marked queued in the same commit, so a reminder is queued once whatever the
+replicas, and a process killed mid-batch leaves its rows to the next pass. A reminder
+found due after its session began (the service was down) is marked, not sent; of several
+found due together for one person and session, only the nearest to the start goes (the
+others are marked superseded first).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from kairos_calendar_sync.adapters.mail_repository import NewMail
+from kairos_calendar_sync.adapters.reminders_repository import DueReminder, ReminderKey
+from kairos_calendar_sync.domain.mails import MailKind
+from kairos_calendar_sync.domain.people import Person
+from kairos_calendar_sync.domain.reminders import lead_minutes, too_late
+from kairos_calendar_sync.service_layer.compose import Composer
+from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+
+
+async def queue_due_reminders(
+    uow_factory: Callable[[], ServiceUnitOfWork], composer: Composer, batch_size: int
+) -> int:
+    """One batch; how many reminders it settled (0: none due)."""
+    async with uow_factory() as uow:
+        now = uow.now()
+        settled = await uow.reminders.supersede(now)
+        due = await uow.reminders.due(now, batch_size)
+        if not due:
+            await uow.commit()
+            return settled
+        people = await uow.people.many(d.reminder.user_id for d in due)
+        mails: list[NewMail] = []
+        outcomes: dict[str, list[ReminderKey]] = {}
+        for d in due:
+            mail, outcome = _reminder(d, people, composer, now)
+            if mail is not None:
+                mails.append(mail)
+            outcomes.setdefault(outcome, []).append(d.key)
+        await uow.mails.add_many(mails)
+        for outcome, keys in outcomes.items():
+            await uow.reminders.mark(keys, outcome, now)
+        await uow.commit()
+    return settled + len(due)
+
+
+def _reminder(
+    d: DueReminder, people: dict[uuid.UUID, Person], composer: Composer, now: datetime
+) -> tuple[NewMail | None, str]:
+    """The mail ``d`` becomes, or None, and the outcome to mark it with."""
+    b, r = d.booking, d.reminder
+    if too_late(b.starts_at, now):
+        return None, "started"
+    to = next((p for p in b.participants if p.user_id == r.user_id), None)
+    if to is None or not to.email:
+        return None, "no_address"
+    person = people.get(r.user_id) or Person(to.user_id, to.email, to.name)
+    facts = composer.session_facts(b, to)
+    mail = composer.about_session(
+        MailKind.REMINDER,
+        b,
+        to,
+        person,
+        replace(facts, minutes_before=lead_minutes(r, now)),
+        key=f"{b.booking_id}.{b.sequence}.reminder{r.minutes_before}",
+    )
+    return mail, "queued" if mail is not None else "unsubscribed"
