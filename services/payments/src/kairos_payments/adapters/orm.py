@@ -58,6 +58,10 @@ payments = Table(
     Column("decline_code", Text, nullable=True),
     Column("decline_message", Text, nullable=True),
     Column("declined_charge", Text, nullable=True),
+    # The payer's contact from their token at checkout (an admin paying for a mentee
+    # leaves it empty): for the receipts of the payment's money events.
+    Column("payer_email", Text, nullable=True),
+    Column("payer_name", Text, nullable=True),
     # Whoever calls Stripe for this row owns it until then (replicas never call twice).
     timestamp("lease_until", nullable=True),
     stamped("created_at"),
@@ -100,6 +104,9 @@ credit_purchases = Table(
     Column("currency", Text, nullable=False),
     Column("status", Text, nullable=False),  # creating | open | credited | failed | cancelled
     Column("stripe_payment_intent_id", Text, nullable=True, unique=True),
+    # The buyer's contact from their token: for the purchase's receipt.
+    Column("payer_email", Text, nullable=True),
+    Column("payer_name", Text, nullable=True),
     stamped("created_at"),
     stamped("updated_at"),
 )

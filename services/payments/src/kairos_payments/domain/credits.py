@@ -62,6 +62,9 @@ class CreditPurchase:
     currency: str
     status: str  # creating | open | credited | failed | cancelled
     stripe_payment_intent_id: str | None = None
+    #: the buyer's contact from their token, for the receipt (None when it carried none)
+    payer_email: str | None = None
+    payer_name: str | None = None
 
 
 class InsufficientCredits(PaymentRequired):

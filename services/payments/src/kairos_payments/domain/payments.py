@@ -119,6 +119,10 @@ class Payment:
     decline_code: str | None = None
     decline_message: str | None = None
     declined_charge: str | None = None
+    #: the payer's contact from their own token at checkout, for receipts (None when an
+    #: admin paid for them, or their token carried none)
+    payer_email: str | None = None
+    payer_name: str | None = None
 
     @property
     def idempotency_base(self) -> str:
@@ -145,7 +149,7 @@ class Refundable:
     invoice is read (the PaymentIntent that paid it); ``captured`` says the money is taken
     (only then can Stripe refund it). ``offering_id`` and the payer's contact are for the
     receipt: a cycle's subscription holds the subscriber's contact, a one-time payment
-    none."""
+    the one its checkout kept."""
 
     payment_id: uuid.UUID
     method: str
@@ -166,5 +170,5 @@ class Refundable:
             p.payment_id, p.method, p.mentee_id, p.amount_minor, p.currency,
             captured=p.status is PaymentStatus.CAPTURED,
             intent_id=p.stripe_payment_intent_id, credits_spent=p.credits_spent,
-            offering_id=p.offering_id,
+            offering_id=p.offering_id, mentee_email=p.payer_email, mentee_name=p.payer_name,
         )  # fmt: skip
