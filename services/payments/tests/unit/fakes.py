@@ -178,6 +178,11 @@ class FakePayments:
         self.leased.discard(pid)
         return self.rows[pid]
 
+    async def remember_payer(self, pid: uuid.UUID, email: str | None, name: str | None) -> None:
+        p = self.rows[pid]
+        if p.payer_email is None and p.payer_name is None:
+            self.rows[pid] = dataclasses.replace(p, payer_email=email, payer_name=name)
+
     async def take_over_creation(self, pid: uuid.UUID, stale_after_s: float) -> bool:
         return False
 
@@ -263,6 +268,12 @@ class FakeCredits:
         self.causes.add((reason, ref))
         self.balances[user] = self.balances.get(user, 0) + n
         return self.balances[user]
+
+    async def add_purchase(self, p: CreditPurchase) -> bool:
+        return self.purchases.setdefault(p.purchase_id, p) is p
+
+    async def purchase(self, purchase_id: uuid.UUID) -> CreditPurchase | None:
+        return self.purchases.get(purchase_id)
 
     async def move_purchase(
         self, purchase_id: uuid.UUID, from_: Any, to: str, **values: Any

@@ -102,6 +102,17 @@ class SqlPaymentRepository:
         )
         return _payment((await self._s.execute(stmt)).first())
 
+    async def remember_payer(
+        self, payment_id: uuid.UUID, email: str | None, name: str | None
+    ) -> None:
+        """Keep the payer's contact on a payment that has none (a kept one stays)."""
+        await self._s.execute(
+            update(payments)
+            .where(payments.c.payment_id == payment_id)
+            .where(payments.c.payer_email.is_(None), payments.c.payer_name.is_(None))
+            .values(payer_email=email, payer_name=name)  # not a move: updated_at stays
+        )
+
     async def take_over_creation(self, payment_id: uuid.UUID, stale_after_s: float) -> bool:
         """Claim a creation that failed, or that its owner abandoned (crash), for a retry."""
         stale = func.now() - timedelta(seconds=stale_after_s)

@@ -58,5 +58,6 @@ async def buy_credit_pack(
         pack=body.pack,
         purchase_id=body.purchase_id,
         payment_method=body.payment_method_id,
+        contact=user.contact(),
     )
     return PurchaseOut.of(r)

@@ -61,4 +61,4 @@ Owner = Annotated[uuid.UUID, Depends(_owner)]
 
 
 def caller(user: Principal) -> Caller:
-    return Caller(user.user_id, is_admin=is_admin(user))
+    return Caller(user.user_id, is_admin=is_admin(user), contact=user.contact())

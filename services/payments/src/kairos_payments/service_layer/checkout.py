@@ -141,6 +141,14 @@ class CreditsTakeNoCard(BadRequest):
 class Caller:
     user_id: uuid.UUID
     is_admin: bool = False
+    #: (email, display name) from the caller's token (Principal.contact())
+    contact: tuple[str | None, str | None] = (None, None)
+
+    def contact_as_payer(self, hold: Hold) -> tuple[str | None, str | None]:
+        """The contact a payment of this hold keeps: the caller's only when they are its
+        mentee, the payer (an admin paying for someone must not leave their own address
+        on the mentee's receipts)."""
+        return self.contact if hold.mentee_id == self.user_id else (None, None)
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,8 @@ async def _still_payable(uow: ServiceUnitOfWork, hold_id: uuid.UUID) -> None:
         raise HoldGone(hold_id)
 
 
-def _new_payment(hold: Hold, method: PaymentMethod, status: S) -> Payment:
+def _new_payment(hold: Hold, method: PaymentMethod, status: S, caller: Caller) -> Payment:
+    email, name = caller.contact_as_payer(hold)
     return Payment(
         payment_id=uuid.uuid4(),
         hold_id=hold.hold_id,
@@ -199,7 +208,19 @@ def _new_payment(hold: Hold, method: PaymentMethod, status: S) -> Payment:
         currency=hold.currency,
         status=status,
         credits_spent=hold.price_in_credits if method is PaymentMethod.CREDITS else None,
+        payer_email=email,
+        payer_name=name,
     )
+
+
+async def _remember_payer(
+    uow: ServiceUnitOfWork, found: Payment, hold: Hold, caller: Caller
+) -> None:
+    """A payment made without the payer's contact (an admin paid, or it predates the
+    columns) keeps the payer's when they call for it themself; a kept one stays."""
+    email, name = caller.contact_as_payer(hold)
+    if (email or name) and found.payer_email is None and found.payer_name is None:
+        await uow.payments.remember_payer(found.payment_id, email, name)
 
 
 async def checkout_card(
@@ -215,7 +236,7 @@ async def checkout_card(
     """Open the hold's PaymentIntent (or find it) and, given a ``payment_method``, confirm
     it server-side: the first card, or another after a refusal (CardDeclined otherwise)."""
     hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
-    payment, mine = await _reserve_card_payment(uow_factory, hold, wait_s, takeover_s)
+    payment, mine = await _reserve_card_payment(uow_factory, hold, caller, wait_s, takeover_s)
     if mine:
         intent = await _open_intent(uow_factory, gateway, hold, payment, payment_method)
         if payment_method and intent.status == IntentStatus.REQUIRES_CONFIRMATION:
@@ -290,11 +311,11 @@ async def refresh_checkout(
 
 
 async def _reserve_card_payment(
-    uow_factory: UowFactory, hold: Hold, wait_s: float, takeover_s: float
+    uow_factory: UowFactory, hold: Hold, caller: Caller, wait_s: float, takeover_s: float
 ) -> tuple[Payment, bool]:
     """(payment, True) when this request must open the PaymentIntent; (payment, False)
     when the hold's PaymentIntent exists already."""
-    fresh = _new_payment(hold, PaymentMethod.CARD, S.CREATING)
+    fresh = _new_payment(hold, PaymentMethod.CARD, S.CREATING, caller)
     until = _deadline(wait_s)
     while True:
         async with uow_factory() as uow:
@@ -306,9 +327,11 @@ async def _reserve_card_payment(
             assert found is not None
             if found.method != PaymentMethod.CARD:
                 raise HoldAlreadyPaid(hold.hold_id)
+            await _remember_payer(uow, found, hold, caller)
             if await uow.payments.take_over_creation(found.payment_id, takeover_s):
                 await uow.commit()
                 return found, True
+            await uow.commit()
         if found.stripe_payment_intent_id is not None:
             return found, False
         if found.status is not S.CREATING:
@@ -363,13 +386,15 @@ async def checkout_credits(
     hold = await payable_hold(uow_factory, hold_id, caller, wait_s)
     if hold.price_in_credits is None:
         raise CreditsNotAccepted(hold_id)
-    payment = _new_payment(hold, PaymentMethod.CREDITS, S.VERIFIED)
+    payment = _new_payment(hold, PaymentMethod.CREDITS, S.VERIFIED, caller)
     async with uow_factory() as uow:
         await _still_payable(uow, hold_id)
         if not await uow.payments.reserve(payment):
             found = await uow.payments.by_hold(hold_id)
             if found is None or found.method != PaymentMethod.CREDITS:
                 raise HoldAlreadyPaid(hold_id)
+            await _remember_payer(uow, found, hold, caller)
+            await uow.commit()
             return CheckoutResult(found, created=False)
         # Raises InsufficientCredits: the unit of work is left uncommitted, nothing stays.
         after = await uow.credits.debit(hold.mentee_id, hold.price_in_credits, payment.payment_id)

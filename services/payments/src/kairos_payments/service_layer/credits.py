@@ -52,7 +52,10 @@ async def purchase_pack(
     pack: str,
     purchase_id: uuid.UUID | None,
     payment_method: str | None,
+    contact: tuple[str | None, str | None] = (None, None),
 ) -> PurchaseResult:
+    """Buy ``pack`` for ``user_id``, the caller: ``contact`` is theirs (their token's
+    email and name), kept for the purchase's receipt."""
     chosen = PACKS.get(pack)
     if chosen is None:
         raise UnknownPack(pack)
@@ -64,6 +67,8 @@ async def purchase_pack(
         amount_minor=chosen.amount_minor,
         currency=chosen.currency,
         status="creating",
+        payer_email=contact[0],
+        payer_name=contact[1],
     )
     async with uow_factory() as uow:
         created = await uow.credits.add_purchase(wanted)

@@ -6,8 +6,9 @@ Also the ids derived from a cause (a refund's, a cycle's payment's), so that a r
 cause maps to the same one.
 
 What a receipt needs rides along: ``payer``, the paying user with the contact payments
-holds for them (a subscription keeps its subscriber's, from their token; a one-time
-payment and a credit purchase keep none, so theirs is None), and ``description``, what
+holds for them (from the payer's own token: a subscription keeps its subscriber's, a
+one-time payment its payer's at checkout, a credit purchase its buyer's; None when none
+was kept, as when an admin paid for a mentee), and ``description``, what
 was bought: the offering's ``title`` the caller read from the projection (None while the
 offering is unknown), or for credits their count."""
 
@@ -50,6 +51,7 @@ def verified(p: Payment, at: datetime, title: str | None = None) -> PaymentVerif
         credits_spent=p.credits_spent,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         verified_at=at,
+        mentee=_payer(p),
         description=_label(title),
     )
 
@@ -82,7 +84,8 @@ def captured(p: Payment, at: datetime, title: str | None = None) -> PaymentCaptu
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         captured_at=at,
-        description=_label(title),  # payer: a one-time payment keeps no contact
+        payer=_payer(p),
+        description=_label(title),
     )
 
 
@@ -127,7 +130,8 @@ def credits_purchased(p: CreditPurchase, balance_after: int, at: datetime) -> Cr
         currency=p.currency,
         stripe_payment_intent_id=p.stripe_payment_intent_id,
         purchased_at=at,
-        description=credits_label(p.credits),  # payer: a purchase keeps no contact
+        payer=_person(p.user_id, p.payer_email, p.payer_name),
+        description=credits_label(p.credits),
     )
 
 
@@ -159,6 +163,11 @@ def _person(user_id: uuid.UUID, email: str | None, name: str | None) -> Person |
     if email is None and name is None:
         return None
     return Person(user_id=user_id, email=email, display_name=name)
+
+
+def _payer(p: Payment) -> Person | None:
+    """A one-time payment's payer (its mentee) with the contact its checkout kept."""
+    return _person(p.mentee_id, p.payer_email, p.payer_name)
 
 
 def cycle_verified(
