@@ -138,6 +138,9 @@ async def test_a_booking_gets_both_reminders_at_their_instants_in_each_readers_z
     assert "18:00" in mentee_text and "Europe/Madrid" in mentee_text  # the mentor's beside it
     assert b.meeting_url and b.meeting_url in mentee_text
     for m in reminders:
+        # the join link is in the text; the session rides along for any calendar
+        [invite] = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+        assert f"UID:{b.booking_id}@kairos" in invite.get_payload(decode=True).decode()
         assert _header(m, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
         assert _header(m, "List-Unsubscribe").startswith("<https://kairos.example/api/calendar-")
     assert [p.get_content_type() for p in confirmation.walk()].count("text/calendar") == 1

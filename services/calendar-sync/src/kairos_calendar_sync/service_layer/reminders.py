@@ -17,6 +17,7 @@ from datetime import datetime
 
 from kairos_calendar_sync.adapters.mail_repository import NewMail
 from kairos_calendar_sync.adapters.reminders_repository import DueReminder, ReminderKey
+from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.domain.mails import MailKind
 from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.domain.reminders import lead_minutes, too_late
@@ -69,5 +70,8 @@ def _reminder(
         person,
         replace(facts, minutes_before=lead_minutes(r, now)),
         key=f"{b.booking_id}.{b.sequence}.reminder{r.minutes_before}",
+        # the session as it is now, for any calendar (same UID and SEQUENCE: no duplicate)
+        ics=ics.event_document(b, stamp=now, method="REQUEST"),
+        method="REQUEST",
     )
     return mail, "queued" if mail is not None else "unsubscribed"
