@@ -125,7 +125,8 @@ class Cal:
     def uows(self) -> UowFactory:
         return self.service.uow_factory
 
-    def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
+    def auth(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> dict[str, str]:
+        """A bearer token for ``user_id``; ``claims`` added (``zoneinfo``, ``email``...)."""
         s = self.service.settings
         token = mint_token(
             self.private_key,
@@ -133,6 +134,7 @@ class Cal:
             roles=[role],
             issuer=s.jwt_issuer,
             audience=s.jwt_audience,
+            extra_claims=claims or None,
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -14,9 +14,12 @@ from kairos_calendar_sync.bootstrap import bootstrap
 from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
 
-#: routes anyone may call: the feed (its token is the credential)
+#: routes anyone may call: the feed and the unsubscribe links (their token is the credential)
 FEED = ("get", "/feeds/{token}.ics")
-PUBLIC = {FEED}
+UNSUBSCRIBE_PAGE = ("get", "/unsubscribe/{token}")
+UNSUBSCRIBE = ("post", "/unsubscribe/{token}")
+PUBLIC = {FEED, UNSUBSCRIBE_PAGE, UNSUBSCRIBE}
+HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,14 @@ def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
         [(status, answer)] = ok.items()
         if (method, path) == FEED:
             assert answer["content"] == {"text/calendar": {"schema": {"type": "string"}}}
+            continue
+        if (method, path) == UNSUBSCRIBE_PAGE:
+            assert answer["content"] == HTML
+            continue
+        if (method, path) == UNSUBSCRIBE:  # JSON, or a page for the page's button
+            assert answer["content"]["text/html"] == HTML["text/html"]
+            schema = answer["content"]["application/json"]["schema"]
+            assert is_typed(schema, spec), (method, path, schema)
             continue
         if status == "204":
             assert "content" not in answer, (method, path)
@@ -66,7 +77,10 @@ def test_the_lists_are_cursor_pages(spec: dict[str, Any]) -> None:
 
 def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
-    for name in ("CalDavIn", "GoogleIn", "ConnectionOut", "ConnectionTestOut", "FeedOut"):
+    for name in (
+        "CalDavIn", "GoogleIn", "ConnectionOut", "ConnectionTestOut", "FeedOut",
+        "MailPreferencesIn", "MailPreferencesOut", "UnsubscribedOut",
+    ):  # fmt: skip
         assert schemas[name].get("examples"), name
 
 

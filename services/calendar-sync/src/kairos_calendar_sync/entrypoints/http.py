@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kairos_calendar_sync.entrypoints import connections_routes, feeds_routes
+from kairos_calendar_sync.entrypoints import (
+    connections_routes,
+    feeds_routes,
+    preferences_routes,
+)
 from kairos_platform import dead_letters, ping
 
 ROUTERS: list[APIRouter] = [
@@ -14,4 +18,5 @@ ROUTERS: list[APIRouter] = [
     dead_letters.router,
     connections_routes.router,
     feeds_routes.router,
+    preferences_routes.router,
 ]
