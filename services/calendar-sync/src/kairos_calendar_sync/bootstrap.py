@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kairos_calendar_sync import SERVICE
 from kairos_calendar_sync.adapters import orm
 from kairos_calendar_sync.adapters.clients import client_factory
-from kairos_calendar_sync.adapters.secrets import SecretBox
+from kairos_calendar_sync.adapters.secrets import SecretBox, link_key
 from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.entrypoints import http
@@ -48,7 +48,7 @@ def bootstrap(
             conf.sync_backoff_base_s, conf.sync_backoff_max_s, conf.broken_after_failures
         ),
         mailer=mailer or SmtpMailer.of(conf, outgoing),
-        composer=Composer(conf.public_url, conf.mail_link_key.encode()),
+        composer=Composer(conf.public_url, link_key(conf.mail_link_key)),
     )
     return assemble(
         name=SERVICE,

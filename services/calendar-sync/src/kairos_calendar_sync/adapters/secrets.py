@@ -1,4 +1,5 @@
-"""Connection credentials sealed at rest (Fernet: AES-128-CBC + HMAC-SHA256)."""
+"""Connection credentials sealed at rest (Fernet: AES-128-CBC + HMAC-SHA256), and the key
+that signs mails' unsubscribe links."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from kairos_calendar_sync.settings import DEV_SECRET_KEY
+from kairos_calendar_sync.settings import DEV_LINK_KEY, DEV_SECRET_KEY
 
 log = logging.getLogger(__name__)
+
+
+def link_key(key: str) -> bytes:
+    """MAIL_LINK_KEY as the signing key of one-click unsubscribe links; loud when it is the
+    public development default, with which anyone can unsubscribe anyone."""
+    if key == DEV_LINK_KEY:
+        log.warning(
+            "MAIL_LINK_KEY is not set: unsubscribe links in mails are signed with the PUBLIC "
+            "development key, so anyone can unsubscribe anyone. Set MAIL_LINK_KEY in any "
+            "real deployment."
+        )
+    return key.encode()
 
 
 class SecretBox:
