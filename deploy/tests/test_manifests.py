@@ -147,6 +147,7 @@ def test_compose_processes_get_the_settings_they_read(
         assert env["HTTP_HOST"] == "0.0.0.0"  # else health is unreachable from outside
         stripe = {"STRIPE_API_BASE", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"}
         assert (stripe <= set(env)) == svc.needs_stripe
+        assert ("PUBLIC_URL" in env) == svc.needs_public_url, name  # links in its mails
         for var in svc.secrets:  # overridable, with a default good for compose only
             default = re.fullmatch(rf"\$\{{{var}:-(.+)\}}", env.get(var, ""))
             assert default, f"{name} lacks {var} (as ${{{var}:-...}})"
@@ -610,6 +611,7 @@ def test_common_config_and_every_reference_exist(
     common = objects[("ConfigMap", "kairos-common")]["data"]
     for var in ("KAFKA_BOOTSTRAP_SERVERS", "HTTP_HOST", "JWT_ISSUER", "CALDAV_URL", "SMTP_HOST"):
         assert common[var]
+    assert urlsplit(common["PUBLIC_URL"]).scheme in ("http", "https")  # links in mails
     assert common.get("JWT_PUBLIC_KEY_FILE") or common.get("JWKS_URL")
     examples = [d for d in yaml.safe_load_all((K8S / "secrets.example.yaml").read_text()) if d]
     secrets = {d["metadata"]["name"]: set(d["stringData"]) for d in examples}

@@ -86,6 +86,32 @@ def test_service_env_gives_each_service_its_own_secrets_unless_set(tmp_path: Pat
     assert "CALENDAR_SECRET_KEY" not in env_of("booking", {})
     given = {"LIVE_TOKEN_SECRET": "set-by-the-operator-0123456789"}
     assert env_of("booking", given)["LIVE_TOKEN_SECRET"] == given["LIVE_TOKEN_SECRET"]
+    mail_key = env_of("calendar-sync", {})["MAIL_LINK_KEY"]
+    assert len(mail_key) >= 32 and env_of("calendar-sync", {})["MAIL_LINK_KEY"] == mail_key
+
+
+def test_service_env_tells_calendar_sync_the_gateways_address(tmp_path: Path) -> None:
+    def env_of(name: str, env: dict[str, str], public_url: str | None) -> dict[str, str]:
+        stack = Stack(tmp_path, env=env)
+        stack.state.endpoints.update(
+            kafka_bootstrap="127.0.0.1:9092", jwt_public_key_file="jwt_public.pem",
+            jwt_issuer="kairos-local", jwt_audience="kairos",
+            caldav_url="http://127.0.0.1:5232/", smtp_host="127.0.0.1", smtp_port=25,
+            stripe_api_base="http://127.0.0.1:8420", stripe_api_key="sk_test_x",
+            stripe_webhook_secret="whsec_x",
+        )  # fmt: skip
+        if public_url:
+            stack.state.endpoints["public_url"] = public_url
+        (svc,) = by_name([name])
+        stack.state.services[name] = {"database_url": "postgresql://x/y"}
+        return stack._service_env(svc, {})
+
+    gateway = "http://127.0.0.1:18080"
+    assert env_of("calendar-sync", {}, gateway)["PUBLIC_URL"] == gateway
+    assert "PUBLIC_URL" not in env_of("booking", {}, gateway)  # it writes no mail links
+    assert "PUBLIC_URL" not in env_of("calendar-sync", {}, None)  # migrate: not chosen yet
+    given = {"PUBLIC_URL": "https://kairos.example"}
+    assert env_of("calendar-sync", given, gateway)["PUBLIC_URL"] == given["PUBLIC_URL"]
 
 
 def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPatch) -> None:

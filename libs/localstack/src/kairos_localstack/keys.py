@@ -43,6 +43,10 @@ def _live_token_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _hmac_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def _fernet_key() -> str:
     from cryptography.fernet import Fernet
 
@@ -51,6 +55,7 @@ def _fernet_key() -> str:
 
 LIVE_TOKEN_NAME = "live_token.secret"
 CALENDAR_KEY_NAME = "calendar_secret.key"
+MAIL_LINK_KEY_NAME = "mail_link.key"
 
 #: The per-service secrets a service names in ``ServiceSpec.secrets``: environment variable
 #: -> (file under the data dir, how to make a value). The local stack makes each one once.
@@ -59,6 +64,8 @@ SECRET_MAKERS: dict[str, tuple[str, Callable[[], str]]] = {
     "LIVE_TOKEN_SECRET": (LIVE_TOKEN_NAME, _live_token_secret),
     # calendar-sync seals calendar credentials with it (a Fernet key)
     "CALENDAR_SECRET_KEY": (CALENDAR_KEY_NAME, _fernet_key),
+    # calendar-sync signs its mails' one-click unsubscribe links with it (HMAC)
+    "MAIL_LINK_KEY": (MAIL_LINK_KEY_NAME, _hmac_key),
 }
 
 

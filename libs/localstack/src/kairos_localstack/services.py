@@ -24,6 +24,8 @@ class ServiceSpec:
     prefix: str  # gateway path prefix, with both slashes
     roles: tuple[str, ...] = ROLES
     needs_stripe: bool = False
+    # It writes links people follow (mails): it gets PUBLIC_URL, the gateway's address.
+    needs_public_url: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     # The service's own secrets, by environment variable, given to every one of its
     # processes: the local stack makes each once (kairos_localstack.keys.SECRET_MAKERS),
@@ -48,7 +50,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "kairos_calendar_sync",
         "kairos_calendar_sync",
         "/api/calendar/",
-        secrets=("CALENDAR_SECRET_KEY",),  # the Fernet key sealing calendar credentials
+        needs_public_url=True,  # the unsubscribe and preferences links in its mails
+        # the Fernet key sealing calendar credentials; the key signing unsubscribe links
+        secrets=("CALENDAR_SECRET_KEY", "MAIL_LINK_KEY"),
     ),
 )
 

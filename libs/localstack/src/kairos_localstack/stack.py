@@ -369,12 +369,19 @@ class Stack:
         for var in svc.secrets:  # the environment's own value wins, else the stack's
             if not env.get(var):
                 env[var] = ensure_secret(self.data_dir, var)
+        public_url = ep.get("public_url")  # known once the gateway's port is chosen
+        if svc.needs_public_url and public_url and not env.get("PUBLIC_URL"):
+            env["PUBLIC_URL"] = public_url  # the links in mails lead to this gateway
         env.update(svc.extra_env)
         env.update(extra)
         return env
 
     def _start_services(self) -> None:
         routes: dict[str, int] = {}
+        # The gateway starts last (it routes to the services' ports) but its address is
+        # chosen first: the services that write links people follow are told it.
+        gateway_port = choose_gateway_port(self.gateway_port, self.preferred_gateway_port)
+        self.state.endpoints["public_url"] = f"http://127.0.0.1:{gateway_port}"
         for svc in self.services:
             for role in svc.roles:
                 name = f"{svc.name}-{role}"
@@ -418,7 +425,7 @@ class Stack:
         assert web.proc is not None and web.port is not None
         self._record("web", web.proc, web.port)
 
-        gateway = self._start_gateway(routes, docs.port, web.port)
+        gateway = self._start_gateway(routes, docs.port, web.port, gateway_port)
         assert gateway.proc is not None
         self._record("traefik", gateway.proc, gateway.port)
         self.state.gateway_url = gateway.url
@@ -443,12 +450,17 @@ class Stack:
         return js_url, self.env.get("STRIPE_PUBLISHABLE_KEY", "")
 
     def _start_gateway(
-        self, routes: Mapping[str, int], problems_port: int, root_port: int | None = None
+        self,
+        routes: Mapping[str, int],
+        problems_port: int,
+        root_port: int | None = None,
+        port: int | None = None,
     ) -> TraefikGateway:
-        """Traefik on ``gateway_port``, else the preferred port when free, else any; CORS
-        for KAIROS_CORS_ORIGINS (default http://localhost:5173) and its own origin."""
+        """Traefik on ``port`` (chosen before the services started), else ``gateway_port``,
+        else the preferred port when free, else any; CORS for KAIROS_CORS_ORIGINS (default
+        http://localhost:5173) and its own origin."""
         pinned = self.gateway_port
-        port = choose_gateway_port(pinned, self.preferred_gateway_port)
+        port = port or choose_gateway_port(pinned, self.preferred_gateway_port)
         while True:
             gateway = TraefikGateway(
                 self.data_dir / "traefik",
@@ -468,7 +480,8 @@ class Stack:
             except StartupError:
                 gateway.stop()
                 # Free when looked at, taken before Traefik bound it: any other port will
-                # do, unless that one was asked for.
+                # do, unless that one was asked for (calendar-sync's mail links then still
+                # name the first: a rare race, they only lead to this stack's pages).
                 if pinned or _port_free(port):
                     raise
                 port = free_port()
