@@ -30,7 +30,8 @@ from kairos_platform.tokens_cli import key_id, load_private_key, mint_token
 pytestmark = pytest.mark.e2e
 
 #: Routes answered without a token: health/metrics (not in the OpenAPI), the Stripe webhook
-#: (signature-checked), the ICS feed (secret token in the path), public catalog and slot
+#: (signature-checked), the ICS feed and the mails' one-click unsubscribe links (a secret or
+#: signed token in the path), public catalog and slot
 #: queries. Anything else found unauthenticated fails the test.
 PUBLIC_ROUTES = frozenset(
     {
@@ -42,6 +43,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/booking/offerings/{offering_id}/slots"),
         ("POST", "/api/payments/webhooks/stripe"),
         ("GET", "/api/calendar/feeds/{token}.ics"),
+        ("GET", "/api/calendar/unsubscribe/{token}"),
+        ("POST", "/api/calendar/unsubscribe/{token}"),
     }
 )
 HEALTH = ("/health/live", "/health/ready", "/metrics")

@@ -51,6 +51,8 @@ from .ledger_reason import LedgerReason
 from .line_kind import LineKind
 from .live_token import LiveToken
 from .live_token_in import LiveTokenIn
+from .mail_preferences_in import MailPreferencesIn
+from .mail_preferences_out import MailPreferencesOut
 from .marked_out import MarkedOut
 from .marked_out_marked_by_type_0 import MarkedOutMarkedByType0
 from .marked_out_status import MarkedOutStatus
@@ -107,6 +109,8 @@ from .subscriber_out import SubscriberOut
 from .subscribers_page import SubscribersPage
 from .subscription_out import SubscriptionOut
 from .subscription_status import SubscriptionStatus
+from .topic import Topic
+from .unsubscribed_out import UnsubscribedOut
 from .webhook_ack import WebhookAck
 from .weekly_hours_in import WeeklyHoursIn
 from .weekly_range_in import WeeklyRangeIn
@@ -164,6 +168,8 @@ __all__ = (
     "LineKind",
     "LiveToken",
     "LiveTokenIn",
+    "MailPreferencesIn",
+    "MailPreferencesOut",
     "MarkedOut",
     "MarkedOutMarkedByType0",
     "MarkedOutStatus",
@@ -220,6 +226,8 @@ __all__ = (
     "SubscribersPage",
     "SubscriptionOut",
     "SubscriptionStatus",
+    "Topic",
+    "UnsubscribedOut",
     "WebhookAck",
     "WeeklyHoursIn",
     "WeeklyRangeIn",

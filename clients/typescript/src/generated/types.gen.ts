@@ -1184,6 +1184,68 @@ export type LiveTokenIn = {
 };
 
 /**
+ * MailPreferencesIn
+ *
+ * The whole choice, replacing the one before (null: the session's provider's zone, or
+ * English). Receipts are not a topic: they always come.
+ */
+export type MailPreferencesIn = {
+    /**
+     * Locale
+     */
+    locale: string | null;
+    /**
+     * Time Zone
+     *
+     * An IANA zone (`Europe/Madrid`).
+     */
+    time_zone: string | null;
+    /**
+     * Unsubscribed
+     *
+     * The topics whose mails stop (a repeat counts once).
+     */
+    unsubscribed: Array<Topic>;
+};
+
+/**
+ * MailPreferencesOut
+ *
+ * The person's mail preferences. Until they choose (``chosen`` false) the zone and
+ * locale are what their sign-in token said, if it said.
+ */
+export type MailPreferencesOut = {
+    /**
+     * Chosen
+     *
+     * Set through this API (tokens no longer change it).
+     */
+    chosen: boolean;
+    /**
+     * Locale
+     *
+     * null: English.
+     */
+    locale: string | null;
+    /**
+     * Time Zone
+     *
+     * null: each session's provider's zone.
+     */
+    time_zone: string | null;
+    /**
+     * Topics
+     *
+     * Every topic one may unsubscribe from.
+     */
+    topics: Array<Topic>;
+    /**
+     * Unsubscribed
+     */
+    unsubscribed: Array<Topic>;
+};
+
+/**
  * MarkedOut
  *
  * The session after a mentor's mark; ``changed`` is false for the same mark again.
@@ -2416,6 +2478,26 @@ export type SubscriptionOut = {
  * SubscriptionStatus
  */
 export type SubscriptionStatus = 'creating' | 'active' | 'cancelling' | 'cancelled' | 'reactivating' | 'failed';
+
+/**
+ * Topic
+ *
+ * What a person may unsubscribe from.
+ */
+export type Topic = 'confirmations' | 'reminders';
+
+/**
+ * UnsubscribedOut
+ *
+ * One topic stopped by a one-click link (RFC 8058).
+ */
+export type UnsubscribedOut = {
+    topic: Topic;
+    /**
+     * Unsubscribed
+     */
+    unsubscribed?: boolean;
+};
 
 /**
  * WebhookAck
@@ -5161,6 +5243,76 @@ export type CalendarSyncFeedResponses = {
 
 export type CalendarSyncFeedResponse = CalendarSyncFeedResponses[keyof CalendarSyncFeedResponses];
 
+export type CalendarSyncMyMailPreferencesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/calendar/me/mail-preferences';
+};
+
+export type CalendarSyncMyMailPreferencesErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncMyMailPreferencesError = CalendarSyncMyMailPreferencesErrors[keyof CalendarSyncMyMailPreferencesErrors];
+
+export type CalendarSyncMyMailPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: MailPreferencesOut;
+};
+
+export type CalendarSyncMyMailPreferencesResponse = CalendarSyncMyMailPreferencesResponses[keyof CalendarSyncMyMailPreferencesResponses];
+
+export type CalendarSyncChooseMailPreferencesData = {
+    body: MailPreferencesIn;
+    path?: never;
+    query?: never;
+    url: '/api/calendar/me/mail-preferences';
+};
+
+export type CalendarSyncChooseMailPreferencesErrors = {
+    /**
+     * No token, or a token that is invalid or expired.
+     */
+    401: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncChooseMailPreferencesError = CalendarSyncChooseMailPreferencesErrors[keyof CalendarSyncChooseMailPreferencesErrors];
+
+export type CalendarSyncChooseMailPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: MailPreferencesOut;
+};
+
+export type CalendarSyncChooseMailPreferencesResponse = CalendarSyncChooseMailPreferencesResponses[keyof CalendarSyncChooseMailPreferencesResponses];
+
 export type CalendarSyncListDeadLettersData = {
     body?: never;
     path?: never;
@@ -5426,6 +5578,100 @@ export type CalendarSyncGetPingResponses = {
 };
 
 export type CalendarSyncGetPingResponse = CalendarSyncGetPingResponses[keyof CalendarSyncGetPingResponses];
+
+export type CalendarSyncUnsubscribePageOfData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/calendar/unsubscribe/{token}';
+};
+
+export type CalendarSyncUnsubscribePageOfErrors = {
+    /**
+     * Not a link we signed (forged, mistyped or cut short).
+     */
+    404: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncUnsubscribePageOfError = CalendarSyncUnsubscribePageOfErrors[keyof CalendarSyncUnsubscribePageOfErrors];
+
+export type CalendarSyncUnsubscribePageOfResponses = {
+    /**
+     * A page saying what the link stops, with the button that does (a POST to this address). A GET changes nothing: scanners fetch links.
+     */
+    200: string;
+};
+
+export type CalendarSyncUnsubscribePageOfResponse = CalendarSyncUnsubscribePageOfResponses[keyof CalendarSyncUnsubscribePageOfResponses];
+
+export type CalendarSyncUnsubscribeByLinkData = {
+    body?: never;
+    headers?: {
+        /**
+         * Send the request again with the same key and it is done once: the first answer comes back (`Idempotent-Replayed: true`). Kept per user for 24 hours.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Token
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/calendar/unsubscribe/{token}';
+};
+
+export type CalendarSyncUnsubscribeByLinkErrors = {
+    /**
+     * Not a link we signed (forged, mistyped or cut short).
+     */
+    404: ProblemDetails;
+    /**
+     * A request with this Idempotency-Key runs.
+     */
+    409: ProblemDetails;
+    /**
+     * Invalid input: each field in `errors`.
+     */
+    422: ProblemDetails;
+    /**
+     * Too many requests from this address (the gateway's rate limit).
+     */
+    429: ProblemDetails;
+    /**
+     * A dependency is unavailable; nothing was changed. Retry after `Retry-After`.
+     */
+    503: ProblemDetails;
+};
+
+export type CalendarSyncUnsubscribeByLinkError = CalendarSyncUnsubscribeByLinkErrors[keyof CalendarSyncUnsubscribeByLinkErrors];
+
+export type CalendarSyncUnsubscribeByLinkResponses = {
+    /**
+     * The topic is stopped for the link's person (nothing else changes; again, nothing more). A page instead when `Accept` names text/html (the button of the GET page).
+     */
+    200: UnsubscribedOut;
+};
+
+export type CalendarSyncUnsubscribeByLinkResponse = CalendarSyncUnsubscribeByLinkResponses[keyof CalendarSyncUnsubscribeByLinkResponses];
 
 export type PaymentsAdminReactivateSubscriptionData = {
     body?: never;
