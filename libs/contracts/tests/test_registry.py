@@ -40,6 +40,7 @@ BookingRestored BookingRescheduled PaymentVerified PaymentCancelled PaymentFaile
 PaymentCaptured PaymentVoided PaymentRefunded CreditsPurchased SubscriptionCancelled
 SubscriptionReactivated AttendanceRecorded AbsenceRecorded MenteeWarned MenteeReprobated
 MenteeReactivated CalendarEventSynced CalendarSyncFailed Ping Pong OfferingPublished
+MailPreferencesChanged
 """.split()
 
 
@@ -159,12 +160,18 @@ def test_who_publishes_and_consumes_what():
     )
     assert names(consumed_by("attendance")) == {
         "BookingConfirmed", "BookingCancelled", "BookingRestored", "BookingRescheduled",
+        "MailPreferencesChanged",
+    }  # fmt: skip
+    assert names(published_by("calendar-sync")) == {
+        "CalendarEventSynced", "CalendarSyncFailed", "MailPreferencesChanged",
     }  # fmt: skip
     # every booking change (calendars, confirmations, reminders) and the money (receipts)
     assert {c.TYPE for c in all_events() if c.TYPE.startswith("Booking")} | {
         "PaymentVerified", "PaymentCaptured", "PaymentRefunded", "CreditsPurchased",
     } == names(consumed_by("calendar-sync"))  # fmt: skip
-    assert topics_consumed_by("attendance") == ["kairos.booking.bookings", "kairos.system"]
+    assert topics_consumed_by("attendance") == [
+        "kairos.booking.bookings", "kairos.calendar.people", "kairos.system",
+    ]  # fmt: skip
     assert consumes("payments", "HoldPlaced") and not consumes("payments", "BookingRestored")
     with pytest.raises(ValueError):
         published_by("billing")

@@ -12,6 +12,9 @@ the fact publishes it, the services that react consume it", and why:
   expires and may pay with another card;
 * OfferingPublished (booking -> payments): payments bills a subscription at the
   recurring offering's price, which only booking decides.
+* MailPreferencesChanged (calendar-sync -> attendance): people choose their mail's time
+  zone and locale at calendar-sync (or their token says them there); attendance's mails
+  follow them without reading calendar-sync's tables.
 
 A consumer subscribes to whole topics, so it also receives the other types on them; it
 must acknowledge and skip the types it does not consume (see ``consumes``).
@@ -60,6 +63,7 @@ CATALOG: Final[dict[str, tuple[tuple[Service, ...], tuple[Service, ...]]]] = {
     # calendar-sync
     "CalendarEventSynced": (("calendar-sync",), ()),
     "CalendarSyncFailed": (("calendar-sync",), ()),
+    "MailPreferencesChanged": (("calendar-sync",), ("attendance",)),
     # wiring
     "Ping": (_ALL, _ALL),
     "Pong": (_ALL, _ALL),

@@ -271,6 +271,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "attempt": 3,
         "failed_at": T0 - timedelta(days=2),
     },
+    "MailPreferencesChanged": {
+        "user_id": _id("mentee"),
+        "time_zone": "America/Bogota",
+        "locale": "es_CO",
+        "changed_at": T0 - timedelta(days=3),
+    },
 }
 
 

@@ -35,6 +35,8 @@ kairos.attendance.mentees      enrollment_id   warned -> reprobated -> reactivat
                                                mentee's enrollment stay in order, so booking
                                                never restores before it has cancelled.
 kairos.calendar.sync           booking_id      sync outcomes of one booking stay in order.
+kairos.calendar.people         user_id         a person's mail preferences (time zone, locale)
+                                               stay in order, so the latest choice wins.
 kairos.system                  ping_id         wiring checks (Ping/Pong); order is irrelevant.
 =============================  ==============  ===============================================
 
@@ -60,6 +62,7 @@ PAYMENTS_SUBSCRIPTIONS = "kairos.payments.subscriptions"
 ATTENDANCE_RECORDS = "kairos.attendance.records"
 ATTENDANCE_MENTEES = "kairos.attendance.mentees"
 CALENDAR_SYNC = "kairos.calendar.sync"
+CALENDAR_PEOPLE = "kairos.calendar.people"
 SYSTEM = "kairos.system"
 
 #: topic -> the payload field whose value is the Kafka key (the aggregate id).
@@ -74,6 +77,7 @@ TOPIC_KEYS: dict[str, str] = {
     ATTENDANCE_RECORDS: "booking_id",
     ATTENDANCE_MENTEES: "enrollment_id",
     CALENDAR_SYNC: "booking_id",
+    CALENDAR_PEOPLE: "user_id",
     SYSTEM: "ping_id",
 }
 
@@ -106,6 +110,10 @@ TOPIC_DESCRIPTIONS: dict[str, str] = {
         "reactivation never overtakes its reprobation."
     ),
     CALENDAR_SYNC: "Outcome of pushing a booking to external calendars. Key: booking_id.",
+    CALENDAR_PEOPLE: (
+        "A person's mail preferences (time zone, locale). Key: user_id, so a person's "
+        "later choice never overtakes an earlier one."
+    ),
     SYSTEM: "Wiring checks between services. Key: ping_id.",
 }
 

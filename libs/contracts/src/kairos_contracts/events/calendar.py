@@ -1,9 +1,13 @@
-"""Events published by calendar-sync: the outcome of pushing a booking to a calendar.
+"""Events published by calendar-sync: the outcome of pushing a booking to a calendar, and
+a person's mail preferences.
 
 One booking reaches several targets (each participant's CalDAV or Google calendar, the
 ICS feed, the e-mail invitation). Each outcome names the booking ``sequence`` it
 applied, so a dashboard or the reconciliation job can tell a stale calendar from a
 current one.
+
+People choose the time zone and locale of their mail at calendar-sync (or their token says
+them there); ``MailPreferencesChanged`` tells the other services that send mail.
 """
 
 from __future__ import annotations
@@ -16,11 +20,17 @@ from pydantic import Field, StringConstraints
 
 from kairos_contracts.envelope import Event
 from kairos_contracts.registry import register
-from kairos_contracts.topics import CALENDAR_SYNC
-from kairos_contracts.types import UtcDatetime
+from kairos_contracts.topics import CALENDAR_PEOPLE, CALENDAR_SYNC
+from kairos_contracts.types import TimeZoneName, UtcDatetime
 
 #: The stable iCal UID of a booking's calendar event (RFC 5545 UID).
 ICalUid = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+#: A locale identifier, BCP 47 or POSIX-ish ("en", "es_ES", "de-DE").
+LocaleTag = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$", max_length=35),
+]
 
 
 class CalendarTarget(StrEnum):
@@ -70,3 +80,21 @@ class CalendarSyncFailed(_SyncEvent):
     retryable: bool
     attempt: int = Field(ge=1)
     failed_at: UtcDatetime
+
+
+@register
+class MailPreferencesChanged(Event):
+    """A person's time zone or locale for mail changed: chosen through calendar-sync's
+    ``PUT /me/mail-preferences``, or learned from their token's ``zoneinfo``/``locale``
+    claims until they choose. Both values are the person's whole preference as of
+    ``changed_at`` (absent: none, so a mail uses its own fallback, the provider's zone and
+    English). Consumers keep the one with the latest ``changed_at``."""
+
+    TYPE = "MailPreferencesChanged"
+    TOPIC = CALENDAR_PEOPLE
+    KEY = "user_id"
+
+    user_id: uuid.UUID
+    time_zone: TimeZoneName | None = None
+    locale: LocaleTag | None = None
+    changed_at: UtcDatetime

@@ -1,7 +1,7 @@
 """Every event calendar-sync publishes is built here, and only here
 (libs/contracts/tests/test_catalog_emitters.py): one small builder per event and case,
-from the connection, the booking and its calendar entry, and the time. Callers emit what
-these return; no builder does I/O.
+from the connection, the booking and its calendar entry (or the person), and the time.
+Callers emit what these return; no builder does I/O.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from datetime import datetime
 
 from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
+from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.service_layer.calendars import Written
 from kairos_contracts.events.calendar import (
     CalendarAction,
     CalendarEventSynced,
     CalendarSyncFailed,
     CalendarTarget,
+    MailPreferencesChanged,
 )
 
 
@@ -88,4 +90,14 @@ def deleted_outside(conn: Connection, e: Entry, at: datetime) -> CalendarSyncFai
         retryable=True,
         attempt=1,
         failed_at=at,
+    )
+
+
+def mail_preferences_changed(person: Person, at: datetime) -> MailPreferencesChanged:
+    """``person``'s time zone or locale is now what it holds (None: no preference)."""
+    return MailPreferencesChanged(
+        user_id=person.user_id,
+        time_zone=person.time_zone,
+        locale=person.locale,
+        changed_at=at,
     )
