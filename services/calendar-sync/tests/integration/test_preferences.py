@@ -252,3 +252,66 @@ async def test_a_forged_or_broken_link_is_a_404_and_changes_nothing(cal: Cal, me
         problem = _assert_problem(resp, 404)
         assert problem["type"].endswith("/unknown-unsubscribe-link")
     assert await _people(cal, ana) == []
+
+
+async def _announced(cal: Cal, user_id: uuid.UUID) -> list[tuple[str | None, str | None]]:
+    """The MailPreferencesChanged events of ``user_id`` in the outbox: (zone, locale)."""
+    return [
+        (e.get("time_zone"), e.get("locale"))
+        for e in await cal.outbox("MailPreferencesChanged")
+        if e["user_id"] == str(user_id)
+    ]
+
+
+async def test_a_changed_zone_or_locale_is_announced_once_and_a_no_op_is_not(cal: Cal) -> None:
+    ana = uuid.uuid4()
+    # a token saying nothing of zone or locale: nothing to tell
+    await cal.client.get(PREFS, headers=cal.auth(ana, email="ana@example.org"))
+    assert await _announced(cal, ana) == []
+
+    # new claims: announced; the same claims again, or a part of them, are not
+    said = cal.auth(ana, zoneinfo="Asia/Tokyo", locale="ja-JP")
+    assert (await cal.client.get(PREFS, headers=said)).status_code == 200
+    assert (await cal.client.get(PREFS, headers=said)).status_code == 200
+    await cal.client.get(PREFS, headers=cal.auth(ana, locale="ja_JP"))
+    assert await _announced(cal, ana) == [("Asia/Tokyo", "ja_JP")]
+    # a token moving the zone only: the whole preference is told
+    await cal.client.get(PREFS, headers=cal.auth(ana, zoneinfo="Europe/Lisbon"))
+    assert await _announced(cal, ana) == [("Asia/Tokyo", "ja_JP"), ("Europe/Lisbon", "ja_JP")]
+
+    # a choice through the API: announced once; the same again, or topics only, are not
+    choice = {"time_zone": "Europe/Madrid", "locale": "es-ES", "unsubscribed": []}
+    for body in (choice, choice, {**choice, "unsubscribed": ["reminders"]}):
+        resp = await cal.client.put(PREFS, json=body, headers=cal.auth(ana))
+        assert resp.status_code == 200, resp.text
+    # chosen: later tokens change nothing, so nothing is told
+    await cal.client.get(PREFS, headers=cal.auth(ana, zoneinfo="UTC", locale="fr"))
+    want = [("Asia/Tokyo", "ja_JP"), ("Europe/Lisbon", "ja_JP"), ("Europe/Madrid", "es_ES")]
+    assert await _announced(cal, ana) == want
+
+    # back to no preference: told as absent values
+    cleared = {"time_zone": None, "locale": None, "unsubscribed": []}
+    assert (await cal.client.put(PREFS, json=cleared, headers=cal.auth(ana))).status_code == 200
+    assert await _announced(cal, ana) == [*want, (None, None)]
+    [row] = await cal.rows(
+        "SELECT topic, key FROM outbox WHERE event_type = 'MailPreferencesChanged' "
+        "ORDER BY id DESC LIMIT 1"
+    )
+    assert (row.topic, row.key) == ("kairos.calendar.people", str(ana))
+
+
+async def test_a_choice_replacing_what_the_token_said_in_the_same_call_is_told_once(
+    cal: Cal,
+) -> None:
+    bo = uuid.uuid4()
+    said = cal.auth(bo, zoneinfo="Asia/Tokyo")
+    choice = {"time_zone": "America/Lima", "locale": None, "unsubscribed": []}
+    assert (await cal.client.put(PREFS, json=choice, headers=said)).status_code == 200
+    assert await _announced(cal, bo) == [("America/Lima", None)]
+    # a first call whose token says what the person then chooses: one event, not two
+    cy = uuid.uuid4()
+    same = {"time_zone": "Asia/Tokyo", "locale": None, "unsubscribed": []}
+    assert (
+        await cal.client.put(PREFS, json=same, headers=cal.auth(cy, zoneinfo="Asia/Tokyo"))
+    ).status_code == 200
+    assert await _announced(cal, cy) == [("Asia/Tokyo", None)]

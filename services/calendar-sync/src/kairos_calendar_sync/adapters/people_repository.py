@@ -18,7 +18,7 @@ from kairos_calendar_sync.domain.people import Person
 _TOPICS = {t.value for t in Topic}
 
 
-def to_person(row: Row[Any]) -> Person:
+def to_person(row: Row[*tuple[Any, ...]]) -> Person:
     m = row._mapping
     return Person(
         user_id=m["user_id"],
@@ -58,25 +58,23 @@ class SqlPeopleRepository:
 
     async def token_said(
         self, user_id: uuid.UUID, time_zone: str | None, locale: str | None
-    ) -> None:
-        """A token's zoneinfo/locale claims, kept unless the person chose through the API."""
+    ) -> Person | None:
+        """A token's zoneinfo/locale claims, kept unless the person chose through the API.
+        The person as now stored when the claims changed their zone or locale, else None."""
         if time_zone is None and locale is None:
-            return
-        stmt = insert(people).values(user_id=user_id, time_zone=time_zone, locale=locale)
-        stmt = stmt.on_conflict_do_update(
+            return None
+        new = insert(people).values(user_id=user_id, time_zone=time_zone, locale=locale)
+        # a claim the token does not make keeps what we had
+        zone = func.coalesce(new.excluded.time_zone, people.c.time_zone)
+        loc = func.coalesce(new.excluded.locale, people.c.locale)
+        upsert = new.on_conflict_do_update(
             index_elements=[people.c.user_id],
-            set_={
-                "time_zone": func.coalesce(stmt.excluded.time_zone, people.c.time_zone),
-                "locale": func.coalesce(stmt.excluded.locale, people.c.locale),
-                "updated_at": func.now(),
-            },
+            set_={"time_zone": zone, "locale": loc, "updated_at": func.now()},
             where=people.c.chosen_at.is_(None)
-            & (
-                stmt.excluded.time_zone.is_distinct_from(people.c.time_zone)
-                | stmt.excluded.locale.is_distinct_from(people.c.locale)
-            ),
-        )
-        await self._s.execute(stmt)
+            & (zone.is_distinct_from(people.c.time_zone) | loc.is_distinct_from(people.c.locale)),
+        ).returning(*people.c)
+        row = (await self._s.execute(upsert)).first()
+        return to_person(row) if row else None
 
     async def get(self, user_id: uuid.UUID) -> Person | None:
         row = (await self._s.execute(select(people).where(people.c.user_id == user_id))).first()

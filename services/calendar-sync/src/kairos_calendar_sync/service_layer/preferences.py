@@ -9,14 +9,16 @@ from kairos_calendar_sync.domain import unsubscribe
 from kairos_calendar_sync.domain.mails.model import Topic
 from kairos_calendar_sync.domain.people import Person, nobody
 from kairos_calendar_sync.domain.preferences import claimed_locale, claimed_zone
+from kairos_calendar_sync.service_layer import outgoing
 from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.auth import Principal
 from kairos_platform.refusals import NotFound
 
 
-async def _learn(uow: ServiceUnitOfWork, caller: Principal) -> None:
+async def _learn(uow: ServiceUnitOfWork, caller: Principal) -> Person | None:
     """What the caller's token says of them: address and name (``email``, ``name``), and
-    the OIDC ``zoneinfo`` and ``locale`` claims (kept unless they chose through the API)."""
+    the OIDC ``zoneinfo`` and ``locale`` claims (kept unless they chose through the API).
+    The person when the claims changed their zone or locale, else None."""
     email, name = caller.contact()
     if email is not None or name is not None:
         await uow.people.learn(caller.user_id, email, name)
@@ -24,12 +26,19 @@ async def _learn(uow: ServiceUnitOfWork, caller: Principal) -> None:
         claimed_zone(caller.claims.get("zoneinfo")),
         claimed_locale(caller.claims.get("locale")),
     )
-    await uow.people.token_said(caller.user_id, zone, locale)
+    return await uow.people.token_said(caller.user_id, zone, locale)
+
+
+def _mail_settings(person: Person | None) -> tuple[str | None, str | None]:
+    return (person.time_zone, person.locale) if person is not None else (None, None)
 
 
 async def read(uow: ServiceUnitOfWork, caller: Principal) -> Person:
-    """The caller's preferences, after keeping what their token says of them."""
-    await _learn(uow, caller)
+    """The caller's preferences, after keeping what their token says of them (other
+    services hear of a new zone or locale: ``MailPreferencesChanged``)."""
+    changed = await _learn(uow, caller)
+    if changed is not None:
+        uow.emit(outgoing.mail_preferences_changed(changed, uow.now()))
     await uow.commit()
     return await uow.people.get(caller.user_id) or nobody(caller.user_id)
 
@@ -43,8 +52,11 @@ async def choose(
     unsubscribed: Iterable[Topic],
 ) -> Person:
     """The caller's own choice (values already checked): it stands until they change it,
-    whatever their tokens say later. The same choice again stores the same."""
-    await _learn(uow, caller)
+    whatever their tokens say later. The same choice again stores the same. A zone or
+    locale other than before (the token's claims included) is announced once
+    (``MailPreferencesChanged``)."""
+    before = _mail_settings(await uow.people.get(caller.user_id))
+    await _learn(uow, caller)  # the choice below replaces what the token said
     person = await uow.people.choose(
         caller.user_id,
         time_zone=time_zone,
@@ -52,6 +64,8 @@ async def choose(
         unsubscribed=frozenset(unsubscribed),
         at=uow.now(),
     )
+    if _mail_settings(person) != before:
+        uow.emit(outgoing.mail_preferences_changed(person, uow.now()))
     await uow.commit()
     return person
 
