@@ -183,6 +183,7 @@ async def _all_ok(conns: dict[str, asyncpg.Connection]) -> None:
         await inv.check_projections(b, conns["calendar-sync"], conns["attendance"]),
         await inv.check_restores(b, p),
         await inv.check_mail(conns["calendar-sync"], conns["attendance"], None),
+        await inv.check_reminders(b, conns["calendar-sync"], None),
         await inv.check_attendance(conns["attendance"], timedelta(0)),
         await inv.check_dropped_recovered(p, []),
     ]
@@ -347,6 +348,50 @@ async def test_mail_twice_and_dropped_webhook_are_reported(
            VALUES ('evt_lost', 'invoice.paid', 0, 'reconciliation')"""
     )
     assert (await inv.check_dropped_recovered(db["payments"], ["evt_lost"])).ok
+
+
+async def test_reminder_after_a_cancellation_or_left_planned_is_reported(
+    db: dict[str, asyncpg.Connection],
+) -> None:
+    """The reminder check's queries (judge_reminders' logic: test_reminder_invariant): a
+    reminder marked sent after calendar-sync applied the cancellation, and one still
+    planned for the cancelled booking."""
+    b, cal = db["booking"], db["calendar-sync"]
+    (booking,) = [r[0] for r in await cal.fetch("SELECT booking_id FROM bookings")]
+    events = {}
+    for seq, etype in ((1, "BookingConfirmed"), (2, "BookingCancelled")):
+        events[seq] = uuid.uuid4()
+        data = {"booking_id": str(booking), "sequence": seq, "starts_at": START.isoformat()}
+        await _outbox(b, etype, {"event_id": str(events[seq]), "data": data})
+        await cal.execute(
+            """INSERT INTO inbox (consumer, event_id, event_type, received_at)
+               VALUES ('calendar-sync', $1, $2, now() - $3::interval)""",
+            events[seq],
+            etype,
+            timedelta(minutes=10 - seq),  # confirmed 9 min ago, cancelled 8 min ago
+        )
+    await cal.execute("UPDATE bookings SET sequence = 2, status = 'cancelled'")
+    mail = """INSERT INTO email_outbox (mail_key, kind, booking_id, sequence, recipient,
+                  subject, body_text, body_html, sent_at)
+              VALUES ($1, 'reminder', $2, 1, 'a@example.org', 's', 't', 'h',
+                      now() - $3::interval)"""
+    await cal.execute(mail, f"{booking}.1.reminder1440.0123456789ab", booking, timedelta(minutes=9))
+    got = await inv.check_reminders(b, cal, None, expect_some=True)
+    assert got.ok and got.checked == 1, got.line()  # sent before the cancellation
+    await cal.execute(mail, f"{booking}.1.reminder60.0123456789ab", booking, timedelta(minutes=1))
+    got = await inv.check_reminders(b, cal, None)
+    assert not got.ok and "after BookingCancelled (seq 2) was applied" in got.problems[0]
+    await cal.execute("DELETE FROM email_outbox WHERE mail_key LIKE '%reminder60%'")
+    await cal.execute(
+        """INSERT INTO reminders (booking_id, user_id, minutes_before, sequence, starts_at,
+               due_at) VALUES ($1, $2, 60, 1, $3, $4)""",
+        booking,
+        MENTOR,
+        START,
+        START - timedelta(hours=1),
+    )
+    got = await inv.check_reminders(b, cal, None)
+    assert not got.ok and "still planned for cancelled booking" in got.problems[0], got.line()
 
 
 async def test_attendance_marks_without_audit_or_swept_twice_or_left_are_reported(

@@ -9,11 +9,16 @@ show each one can fail.
 from __future__ import annotations
 
 import collections
+import email.parser
+import email.policy
 import json
+import re
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -362,8 +367,12 @@ async def check_mail(
     calendar: asyncpg.Connection, attendance: asyncpg.Connection, maildir: str | None
 ) -> Check:
     bad: list[str] = []
+    # One mail per booking change and recipient (its kind says which change); reminders
+    # (two per change and person) and receipts (keyed by payment) are check_reminders' and
+    # the unique mail_key's.
     dup = await calendar.fetch(
-        """SELECT booking_id, sequence, recipient, method, count(*) AS n FROM email_outbox
+        """SELECT booking_id, sequence, recipient, kind, count(*) AS n FROM email_outbox
+            WHERE kind <> 'reminder' AND booking_id IS NOT NULL AND sequence IS NOT NULL
             GROUP BY 1, 2, 3, 4 HAVING count(*) > 1"""
     )
     bad += [f"calendar-sync queued {dict(r)} twice" for r in dup]
@@ -395,6 +404,222 @@ async def check_mail(
         ]
     check = _check("no email sent twice (one Message-ID per notice)", checked, bad)
     check.notes = notes
+    return check
+
+
+# -- reminders ---------------------------------------------------------------------------
+
+#: a reminder's mail key (its Message-ID without ``<..@kairos>``):
+#: ``<booking>.<sequence>.reminder<minutes>.<recipient hash>``
+REMINDER_KEY = re.compile(
+    r"^<?(?P<booking>[0-9a-f-]{36})\.(?P<sequence>\d+)\.reminder(?P<minutes>\d+)"
+    r"\.(?P<who>[0-9a-f]+)(?:@kairos>)?$"
+)
+#: A booking event's transaction stamps its inbox row with its start (now()), and commits a
+#: moment later; a reminder the mail job had claimed before the commit may reach the SMTP
+#: server within that moment. Sent later than this after a cancellation or reschedule was
+#: applied is a violation; within it, a note.
+APPLY_SKEW = timedelta(seconds=1)
+REMINDER_CHECK = "no reminder for a cancelled session, none twice"
+BOOKING_EVENTS = ("BookingConfirmed", "BookingRescheduled", "BookingCancelled", "BookingRestored")
+
+
+@dataclass(frozen=True)
+class ReminderSent:
+    """One reminder that went out: delivered to the Maildir (``at``: the file's time) or
+    marked sent by calendar-sync (``at``: sent_at)."""
+
+    key: str  # mail_key
+    at: datetime
+    where: str  # "maildir" | "email_outbox"
+
+    @property
+    def parts(self) -> tuple[uuid.UUID, int, int, str] | None:
+        m = REMINDER_KEY.match(self.key)
+        if m is None:
+            return None
+        return uuid.UUID(m["booking"]), int(m["sequence"]), int(m["minutes"]), m["who"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One Booking* event of a booking, and when calendar-sync applied it (its inbox row's
+    received_at; None: never handled)."""
+
+    sequence: int
+    type: str
+    starts_at: datetime | None
+    applied_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Projected:
+    """calendar-sync's copy of a booking (``updated_at``: when its last event was applied)."""
+
+    sequence: int
+    status: str
+    updated_at: datetime
+
+
+def judge_reminders(
+    sent: list[ReminderSent],
+    history: Mapping[uuid.UUID, list[Step]],
+    projection: Mapping[uuid.UUID, Projected],
+    *,
+    expect_some: bool = False,
+) -> Check:
+    """No reminder for a cancelled session, none twice (pure: the rows are read by
+    ``check_reminders``).
+
+    A reminder carries its booking's sequence: it is right only if the booking was live at
+    that sequence when it went out, i.e. no later event (a cancellation, a reschedule, a
+    restore) had been applied by calendar-sync (which takes back unsent reminder mails in
+    that event's transaction) more than APPLY_SKEW before it was sent. Without the
+    booking's events (booking's outbox purged), the projection's last applied event bounds
+    it. Each (booking, recipient, minutes before, session start) goes out under one
+    Message-ID; the same Message-ID delivered again is the mail job's at-least-once window
+    (a crash between the SMTP server's acceptance and the mark) and is a note."""
+    bad: list[str] = []
+    notes: list[str] = []
+    keys: set[str] = set()
+    deliveries = collections.Counter(s.key for s in sent if s.where == "maildir")
+    per_reminder: collections.defaultdict[tuple[uuid.UUID, str, int, object], set[str]]
+    per_reminder = collections.defaultdict(set)
+    for s in sorted(sent, key=lambda x: (x.key, x.at)):
+        parts = s.parts
+        if parts is None:
+            bad.append(f"reminder {s.key} ({s.where}): not a reminder key")
+            continue
+        bid, seq, minutes, who = parts
+        keys.add(s.key)
+        steps = {st.sequence: st for st in history.get(bid, [])}
+        proj = projection.get(bid)
+        at_seq = steps.get(seq)
+        starts_at = at_seq.starts_at if at_seq is not None else None
+        # which session it was about: its start at that sequence (or, unknown, the sequence)
+        per_reminder[(bid, who, minutes, starts_at or f"seq {seq}")].add(s.key)
+        if at_seq is not None and at_seq.type == "BookingCancelled":
+            bad.append(f"reminder {s.key} ({s.where}) for a cancelled session (seq {seq})")
+            continue
+        later = [
+            (st.applied_at, st) for st in steps.values()
+            if st.sequence > seq and st.applied_at is not None
+        ]  # fmt: skip
+        left_at: datetime | None
+        if later:
+            left_at, first = min(later, key=lambda pair: pair[0])
+            why = f"{first.type} (seq {first.sequence})"
+        elif proj is not None and proj.sequence > seq:
+            left_at, why = proj.updated_at, f"seq {proj.sequence} ({proj.status})"
+        elif proj is not None and proj.sequence == seq and proj.status != "confirmed":
+            bad.append(f"reminder {s.key} ({s.where}): booking {proj.status} at seq {seq}")
+            continue
+        else:
+            continue  # still live at that sequence
+        if s.at > left_at + APPLY_SKEW:
+            bad.append(
+                f"reminder {s.key} ({s.where}) sent {s.at.isoformat()} after {why} was "
+                f"applied at {left_at.isoformat()}"
+            )
+        elif s.at > left_at:
+            notes.append(
+                f"reminder {s.key} ({s.where}) sent {(s.at - left_at).total_seconds():.3f}s "
+                f"after {why} was applied (claimed before that transaction committed)"
+            )
+    for (booking_id, _, lead, starts), ids in per_reminder.items():
+        if len(ids) > 1:
+            bad.append(
+                f"booking {booking_id}: the {lead}-minute reminder for {starts} went out under "
+                f"{len(ids)} Message-IDs: {sorted(ids)}"
+            )
+    notes += [
+        f"reminder Message-ID <{key}@kairos> delivered {n} times (re-sent after a crash; "
+        "same Message-ID)"
+        for key, n in sorted(deliveries.items())
+        if n > 1
+    ]
+    if expect_some and not keys:
+        bad.append("vacuous: no reminder went out in a run of the normal length")
+    check = _check(REMINDER_CHECK, len(keys), bad)
+    check.notes = notes
+    return check
+
+
+def maildir_reminders(maildir: str) -> list[ReminderSent]:
+    """Every reminder in the Maildir (new and cur), each delivery with its file's time."""
+    out = []
+    parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+    for sub in ("new", "cur"):
+        for path in (Path(maildir) / sub).glob("*"):
+            if not path.is_file():
+                continue
+            with path.open("rb") as f:
+                mid = str(parser.parse(f).get("Message-ID", "")).strip()
+            m = REMINDER_KEY.match(mid)
+            if m is None:
+                continue
+            at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            out.append(ReminderSent(mid.removeprefix("<").removesuffix("@kairos>"), at, "maildir"))
+    return out
+
+
+async def check_reminders(
+    booking: asyncpg.Connection,
+    calendar: asyncpg.Connection,
+    maildir: str | None,
+    *,
+    expect_some: bool = False,
+) -> Check:
+    """judge_reminders over what the Maildir received and calendar-sync marked sent, the
+    Booking* events in booking's outbox with calendar-sync's inbox times; and no reminder
+    left planned for a cancelled booking."""
+    sent = [
+        ReminderSent(r["mail_key"], r["sent_at"], "email_outbox")
+        for r in await calendar.fetch(
+            """SELECT mail_key, sent_at FROM email_outbox
+                WHERE kind = 'reminder' AND sent_at IS NOT NULL"""
+        )
+    ]
+    if maildir:
+        sent += maildir_reminders(maildir)
+    applied = {
+        r["event_id"]: r["at"]
+        for r in await calendar.fetch(
+            """SELECT event_id, min(received_at) AS at FROM inbox
+                WHERE event_type = ANY($1::text[]) AND outcome = 'handled' GROUP BY 1""",
+            list(BOOKING_EVENTS),
+        )
+    }
+    history: dict[uuid.UUID, list[Step]] = collections.defaultdict(list)
+    for r in await booking.fetch(
+        "SELECT event_id, event_type, payload FROM outbox WHERE event_type = ANY($1::text[])",
+        list(BOOKING_EVENTS),
+    ):
+        d = _data(r["payload"])
+        starts = d.get("starts_at")
+        history[uuid.UUID(str(d["booking_id"]))].append(
+            Step(
+                int(d["sequence"]),
+                r["event_type"],
+                datetime.fromisoformat(starts) if starts else None,
+                applied.get(r["event_id"]),
+            )
+        )
+    projection = {
+        r["booking_id"]: Projected(r["sequence"], r["status"], r["updated_at"])
+        for r in await calendar.fetch(
+            "SELECT booking_id, sequence, status, updated_at FROM bookings"
+        )
+    }
+    check = judge_reminders(sent, history, projection, expect_some=expect_some)
+    left = await calendar.fetch(
+        """SELECT r.booking_id, r.user_id, r.minutes_before FROM reminders r
+             JOIN bookings b USING (booking_id)
+            WHERE r.queued_at IS NULL AND b.status <> 'confirmed'"""
+    )
+    if left:
+        check.problems += [f"reminder still planned for cancelled booking {dict(r)}" for r in left]
+        check.ok = False
     return check
 
 
@@ -491,6 +716,7 @@ async def check_all(
     calendars: bool = True,
     dropped_webhooks: list[str] | None = None,
     attendance_ahead: timedelta | None = None,
+    expect_reminders: bool = False,
 ) -> list[Check]:
     """Every invariant, given each service's database URL (state.json's services)."""
     conns = {name: await asyncpg.connect(plain_url(url)) for name, url in urls.items()}
@@ -509,6 +735,7 @@ async def check_all(
             await check_projections(b, cal, att),
             await check_restores(b, p),
             await check_mail(cal, att, maildir),
+            await check_reminders(b, cal, maildir, expect_some=expect_reminders),
             await check_attendance(att, attendance_ahead),
         ]
         if calendars:
