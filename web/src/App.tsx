@@ -8,6 +8,7 @@ import { Mentor } from "./pages/Mentor";
 import { MentorSetup } from "./pages/MentorSetup";
 import { MyBookings } from "./pages/MyBookings";
 import { MyProgrammes } from "./pages/MyProgrammes";
+import { Preferences } from "./pages/Preferences";
 import { Offering } from "./pages/Offering";
 import { Provider } from "./pages/Provider";
 import { Programme } from "./pages/Programme";
@@ -41,6 +42,7 @@ function Page({ path }: { path: string }) {
   if (match("/bookings", path)) return <MyBookings />;
   if (match("/credits", path)) return <Credits />;
   if (match("/calendar", path)) return <Calendar />;
+  if (match("/preferences", path)) return <Preferences />;
   if (match("/admin", path)) return <Admin />;
   if (match("/mentor", path)) return <Mentor />;
   if (match("/mentor/setup", path)) return <MentorSetup />;
@@ -80,6 +82,7 @@ export function App() {
           {session && session.role !== "mentor" ? <Link href="/programmes">My programmes</Link> : null}
           {session && session.role !== "mentor" ? <Link href="/credits">Credits</Link> : null}
           {session ? <Link href="/calendar">Calendars</Link> : null}
+          {session ? <Link href="/preferences">Mail preferences</Link> : null}
           {session?.role === "admin" ? <Link href="/admin">Admin</Link> : null}
           {session ? (
             <button
