@@ -136,8 +136,10 @@ function Form({ saved }: { saved: MailPreferencesOut }) {
               checked={!stopped.has(t)}
               onChange={(e) => toggle(t, e.target.checked)}
             />
-            {TOPICS[t]?.label ?? t}
-            {TOPICS[t] ? <span className="muted"> — {TOPICS[t].what}</span> : null}
+            <span>
+              {TOPICS[t]?.label ?? t}
+              {TOPICS[t] ? <span className="muted">{` — ${TOPICS[t].what}`}</span> : null}
+            </span>
           </label>
         ))}
         <p className="muted">Receipts of payments and refunds always come.</p>
