@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -27,25 +27,35 @@ import asyncpg
 from kairos_e2e.client import Gateway
 from kairos_e2e.faults import invariants
 from kairos_e2e.faults.injector import Fault, Injector
+from kairos_e2e.faults.sweep import ReminderSweep
 from kairos_e2e.faults.webhooks import WebhookRelay
 from kairos_e2e.faults.workload import World, attendance_offset, drive, setup
 from kairos_localstack.stack import Stack
 from kairos_localstack.state import StackState
 
 # Settings for the services under test: holds lapse within a short run, reconciliation
-# and the calendar sync look often enough to recover before the quiet deadline.
+# and the calendar sync look often enough to recover before the quiet deadline, the
+# reminder job looks every second (calendar-sync's clock is swept: faults.sweep).
 SERVICE_ENV = {
     "HOLD_TTL_S": "60",
     "RECONCILE_INTERVAL_S": "5",
     "CALENDAR_RECONCILE_INTERVAL_S": "30",
     "SWEEP_INTERVAL_S": "2",
+    "REMINDER_POLL_INTERVAL_S": "1",
 }
+CLOCK_FILE_ENV = "CALENDAR_SYNC_CLOCK_OFFSET_FILE"
+#: a load at least this long must have sent reminders (else the reminder check is vacuous)
+REMINDERS_EXPECTED_AFTER_S = 120.0
 
 
-def service_env() -> dict[str, str]:
-    """SERVICE_ENV plus attendance's clock for this run (see workload.attendance_offset)."""
+def service_env(clock_file: Path | None = None) -> dict[str, str]:
+    """SERVICE_ENV plus attendance's clock for this run (see workload.attendance_offset) and
+    the file calendar-sync's clock is moved by (see faults.sweep)."""
     ahead = attendance_offset().total_seconds()
-    return {**SERVICE_ENV, "ATTENDANCE_CLOCK_OFFSET_S": f"{ahead:.0f}"}
+    env = {**SERVICE_ENV, "ATTENDANCE_CLOCK_OFFSET_S": f"{ahead:.0f}"}
+    if clock_file is not None:
+        env[CLOCK_FILE_ENV] = str(clock_file)
+    return env
 
 
 @dataclass
@@ -63,6 +73,7 @@ class Result:
     quiet_note: str
     stats: dict[str, int]
     webhook_faults: dict[str, int]
+    sweep: str = "calendar-sync's clock not swept"
 
     @property
     def violations(self) -> list[invariants.Check]:
@@ -83,6 +94,9 @@ class Result:
         # a bug to look at (services map transient database errors, the gateway a down process)
         out.append(f"== 5xx answers seen: {fives}")
         out.append(f"== quiet: {'yes' if self.quiet else 'NO'} {self.quiet_note}")
+        reminders = [c for c in self.checks if c.name == invariants.REMINDER_CHECK]
+        sent = f"{reminders[0].checked} reminders checked" if reminders else "no reminder check"
+        out.append(f"== reminders: {self.sweep}; {sent}")
         out.append(f"== invariants: {len(self.checks)} checked, {len(self.violations)} violated")
         out += ["  " + c.line() for c in self.checks]
         out.append("RESULT: " + ("PASS" if self.ok else "FAIL"))
@@ -180,10 +194,20 @@ async def run_load(
     await relay.start()
     ahead = float(stack.env.get("ATTENDANCE_CLOCK_OFFSET_S", "0"))
     world = World(gw, random.Random(seed + 2), ahead=timedelta(seconds=ahead))
+    clock_file = stack.env.get(CLOCK_FILE_ENV)
+    world.sweep = ReminderSweep(Path(clock_file)) if clock_file else None
+    sweeping: asyncio.Task[None] | None = None
     try:
         await setup(world)
         injector = Injector(stack, relay, random.Random(seed + 3), pause_s=pause_s)
         until = time.monotonic() + seconds
+        if world.sweep is not None:
+            # to the end of the last bookable session: every reminder of the sessions the
+            # load books falls due during the load
+            slots = [datetime.fromisoformat(s) for o in world.one_time for s in o.slots]
+            last = max(slots, default=datetime.now(UTC) + timedelta(days=7))
+            world.sweep.start(seconds, last + timedelta(hours=1))
+            sweeping = asyncio.create_task(world.sweep.run())
         load = asyncio.create_task(drive(world, seconds, bookers=bookers, subscribers=subscribers))
         if script is not None:
             for at, kind, arg in script.steps:
@@ -204,11 +228,15 @@ async def run_load(
         else:
             await injector.random_until(until, gap_s)
         await load
+        if sweeping is not None:
+            await sweeping
         urls = {name: info["database_url"] for name, info in state.services.items()}
         t_quiet = time.monotonic()
         quiet, note = await wait_for_quiet(urls, quiet_timeout)
         print(f"quiet after {time.monotonic() - t_quiet:.0f}s: {quiet}", flush=True)
     finally:
+        if sweeping is not None and not sweeping.done():
+            sweeping.cancel()
         await relay.stop()
         await gw.aclose()
     checks = await invariants.check_all(
@@ -218,12 +246,14 @@ async def run_load(
         calendars=True,
         attendance_ahead=world.ahead,
         dropped_webhooks=relay.dropped,
+        expect_reminders=world.sweep is not None and seconds >= REMINDERS_EXPECTED_AFTER_S,
     )
     checks += await asyncio.to_thread(
         invariants.check_told, state.gateway_url or "", ep["stripe_api_base"],
         ep["stripe_api_key"], world.told,
     )  # fmt: skip
-    return Result(injector.log, checks, quiet, note, dict(world.stats), relay.counts())
+    sweep = world.sweep.describe() if world.sweep is not None else "calendar-sync's clock not swept"
+    return Result(injector.log, checks, quiet, note, dict(world.stats), relay.counts(), sweep=sweep)
 
 
 def run(
@@ -240,7 +270,10 @@ def run(
 ) -> Result:
     """Bring a whole stack up in a temp dir, run, check, bring it down (also on failure)."""
     root = data_dir or Path(tempfile.mkdtemp(prefix="kairos-faults-"))
-    env = service_env()
+    clock_file = root / "calendar-sync-clock-offset-s"
+    root.mkdir(parents=True, exist_ok=True)
+    clock_file.write_text("0")  # calendar-sync on the wall clock until the load sweeps it
+    env = service_env(clock_file)
     stack = Stack(root, env={**os.environ, **env}, kafka_nodes=kafka_nodes)
     print(f"stack data: {root}", flush=True)
     try:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from kairos_e2e.client import Gateway
+from kairos_e2e.faults.sweep import ReminderSweep
 from kairos_e2e.money import OfferingTold, Told
 from kairos_e2e.observe import CalDavCalendar
 
@@ -68,6 +69,9 @@ class World:
     stats: collections.Counter[str] = field(default_factory=collections.Counter)
     ahead: timedelta = field(default_factory=attendance_offset)  # attendance's clock
     told: Told = field(default_factory=Told)  # what the API answered (the money oracle's)
+    sweep: ReminderSweep | None = None  # calendar-sync's clock (reminders), when swept
+    until: float = 0.0  # time.monotonic() the load ends
+    late: set[asyncio.Task[None]] = field(default_factory=set)  # changes near a reminder
     _tokens: dict[tuple[str, uuid.UUID], str] = field(default_factory=dict)
 
     def auth(self, role: str, user: uuid.UUID) -> dict[str, str]:
@@ -287,6 +291,41 @@ async def _after_booking(
     elif roll < 0.6:
         await world.call(
             "POST", f"{B}/bookings/{bid}/reschedule", "reschedule",
+            json={"starts_at": rng.choice(off.slots)}, headers=world.auth("mentee", mentee),
+        )  # fmt: skip
+    elif roll < 0.8 and world.sweep is not None:
+        task = asyncio.create_task(_near_a_reminder(world, off, mentee, booked))
+        world.late.add(task)
+        task.add_done_callback(world.late.discard)
+
+
+async def _near_a_reminder(
+    world: World, off: Offering, mentee: uuid.UUID, booked: dict[str, Any]
+) -> None:
+    """Cancelled (by the mentee or the mentor) or moved when calendar-sync's swept clock is
+    within half an hour either side of one of the booking's reminders: the reminder job,
+    the mail job and the cancellation race (the invariant: no reminder for a cancelled
+    session, none twice)."""
+    rng, sweep, bid = world.rng, world.sweep, booked["booking_id"]
+    assert sweep is not None
+    starts = datetime.fromisoformat(booked["starts_at"])
+    due = starts - timedelta(minutes=rng.choice([1440, 60]) + rng.uniform(-30, 30))
+    at = sweep.wall_at(due)
+    wait = None if at is None else at - time.time()
+    if wait is None or wait <= 0 or time.monotonic() + wait >= world.until:
+        world.stats["near_reminder_missed"] += 1
+        return
+    await asyncio.sleep(wait)  # until calendar-sync's clock reaches that moment
+    roll = rng.random()
+    if roll < 0.4:
+        await world.cancel(bid, "near_reminder_cancel_by_mentee", world.auth("mentee", mentee))
+    elif roll < 0.7:
+        await world.cancel(
+            bid, "near_reminder_cancel_by_mentor", world.auth("mentor", off.mentor_id)
+        )
+    else:
+        await world.call(
+            "POST", f"{B}/bookings/{bid}/reschedule", "near_reminder_reschedule",
             json={"starts_at": rng.choice(off.slots)}, headers=world.auth("mentee", mentee),
         )  # fmt: skip
 
@@ -512,11 +551,13 @@ async def _reactivate(world: World, path: str, headers: dict[str, str]) -> bool:
 
 
 async def drive(world: World, seconds: float, *, bookers: int = 3, subscribers: int = 4) -> None:
-    until = time.monotonic() + seconds
+    until = world.until = time.monotonic() + seconds
     actors = [booker(world, until, max_ops=400) for _ in range(bookers)]
     actors.append(creditor(world, until, max_ops=100))
     actors += [subscriber(world, until, rounds=20) for _ in range(subscribers)]
     results = await asyncio.gather(*actors, return_exceptions=True)
+    # changes near a reminder still waiting (each ends by the load's end)
+    results += await asyncio.gather(*list(world.late), return_exceptions=True)
     for r in results:
         if isinstance(r, BaseException):
             world.stats[f"actor_crashed:{type(r).__name__}: {r}"] += 1
