@@ -53,6 +53,8 @@ def environment(package: str, folder: str = "templates") -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # a package's templates do not change while it runs: no stat of the file per render
+        auto_reload=False,
     )
 
 
@@ -189,6 +191,17 @@ class ReaderClock:
     def provider_differs(self, at: datetime) -> bool:
         """The provider's wall clock reads differently from the reader's at ``at``."""
         return _aware(at).astimezone(self.provider_zone).utcoffset() != self.local(at).utcoffset()
+
+    def when(self, starts_at: datetime, ends_at: datetime | None = None, *, whose: str) -> str:
+        """The session on the reader's clock, the zone named (its span when ``ends_at`` is
+        given), and on the provider's when that reads differently, ``whose`` saying whose
+        time that is ("... 10:00 AM (America/New_York) — 4:00 PM in Europe/Madrid, the
+        mentor's time")."""
+        own = self.span(starts_at, ends_at) if ends_at is not None else self.long(starts_at)
+        if not self.provider_differs(starts_at):
+            return own
+        there = self.in_provider_zone(starts_at, ends_at)
+        return f"{own} \u2014 {there} in {self.provider_zone_name}, {whose}"
 
     def in_provider_zone(self, starts_at: datetime, ends_at: datetime | None = None) -> str:
         """The same time on the provider's clock ("4:00 PM - 5:00 PM", the date added when it

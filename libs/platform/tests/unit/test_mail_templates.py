@@ -104,11 +104,16 @@ def test_times_in_the_readers_zone_and_locale_with_the_providers_beside() -> Non
     assert plain(madrid_es.in_provider_zone(STARTS, STARTS + timedelta(hours=1))) == (
         "10:00 \u2013 11:00"
     )
+    assert plain(madrid_es.when(STARTS, whose="the mentor's time")) == (
+        "martes, 8 de diciembre de 2026, 16:00 (Europe/Madrid) \u2014 10:00 in "
+        "America/New_York, the mentor's time"
+    )
     ny_en = ReaderClock.for_reader("en", "America/New_York", "America/New_York")
     assert plain(ny_en.span(STARTS, STARTS + timedelta(hours=1))) == (
         "Tuesday, December 8, 2026, 10:00 AM \u2013 11:00 AM (America/New_York)"
     )
     assert plain(ny_en.short(STARTS)) == "Dec 8, 2026, 10:00 AM"
+    assert ny_en.when(STARTS, whose="unused") == ny_en.long(STARTS)  # same clock: once
     assert plain(ny_en.day(date(2026, 12, 31), "long")) == "December 31, 2026"
     # another day on the provider's clock: the date is named
     tokyo = ReaderClock.for_reader("en", "Asia/Tokyo", "America/New_York")
