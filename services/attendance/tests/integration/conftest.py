@@ -24,6 +24,7 @@ from kairos_attendance.service_layer.templates import QueuedMail
 from kairos_attendance.settings import AttendanceSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed
+from kairos_contracts.events.calendar import MailPreferencesChanged
 from kairos_contracts.types import BillingCycle, Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.auth import JWTVerifier, StaticKeySource
@@ -190,3 +191,11 @@ async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> 
         if found or time.monotonic() > until:
             return found
         await asyncio.sleep(every)
+
+
+def preferences_changed(
+    user_id: uuid.UUID, zone: str | None, locale: str | None, at: datetime
+) -> Envelope:
+    """calendar-sync's announcement of ``user_id``'s mail zone and locale as of ``at``."""
+    event = MailPreferencesChanged(user_id=user_id, time_zone=zone, locale=locale, changed_at=at)
+    return Envelope.wrap(event, source="calendar-sync")

@@ -128,3 +128,15 @@ email_outbox = Table(
 )
 
 ATTENDANCE_TABLES = ("sessions", "attendance_audit", "standings", "notices", "email_outbox")
+
+# Each person's time zone and locale for mail, as calendar-sync announces them
+# (MailPreferencesChanged; the latest changed_at wins). Created by migration 0006 only.
+readers = Table(
+    "readers",
+    metadata,
+    uuid_column("user_id", primary_key=True),
+    Column("time_zone", Text),
+    Column("locale", Text),
+    timestamp("changed_at", nullable=False),
+    stamped("updated_at"),
+)
