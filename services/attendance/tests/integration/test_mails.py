@@ -1,9 +1,11 @@
-"""Mails are never lost while SMTP is down and never sent twice once it is back."""
+"""Mails are never lost while SMTP is down and never sent twice once it is back; they
+show the session in their reader's zone and locale (the readers projection) as sent."""
 
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 
@@ -12,7 +14,7 @@ from kairos_attendance.service_layer.sweep import sweep
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
 
-from .conftest import Att, Programme, eventually, mentee, mentor
+from .conftest import Att, Programme, eventually, mentee, mentor, preferences_changed
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +66,45 @@ async def _oldest_unsent_age_s(att: Att) -> float | None:
 async def _at_least(check: object, n: int) -> list[object] | None:
     found = await check()  # type: ignore[operator]
     return found if len(found) >= n else None
+
+
+async def test_a_mail_shows_the_session_in_its_readers_zone_and_locale_when_sent(
+    att: Att, smtp_sink: SmtpSink
+) -> None:
+    p = Programme(mentor(), mentee())  # Europe/Madrid sessions, 18:00 there on Jan 7
+    s = p.session(0)
+    await att.deliver(s)
+    t0 = datetime(2029, 12, 1, tzinfo=UTC)
+    await att.deliver(preferences_changed(p.mentee.user_id, "America/Bogota", "es_CO", t0))
+    att.clock.now = s.ends_at + timedelta(hours=1)
+    await sweep(att.uows, att.ctx)  # the warnings are queued...
+    # ...and the mentee moves before they go: the mail follows the reader as sent
+    await att.deliver(
+        preferences_changed(
+            p.mentee.user_id, "America/Mexico_City", "es_MX", t0 + timedelta(days=1)
+        )
+    )
+    await att.send_mails()
+
+    async def both() -> list[EmailMessage] | None:
+        got = [m for m in smtp_sink.messages() if m["To"] in (p.mentee.email, p.mentor.email)]
+        return got if len(got) >= 2 else None
+
+    sent = {m["To"]: m for m in await eventually(both)}
+    to_mentee, to_mentor = sent[p.mentee.email], sent[p.mentor.email]
+    assert to_mentee["Subject"] == "You missed a session: Weekly mentoring"
+    text = _plain(to_mentee, "plain")
+    assert "lunes, 7 de enero de 2030, 11:00" in text and "(America/Mexico_City)" in text
+    assert "in Europe/Madrid, the mentor's time" in text
+    assert "(America/Bogota)" not in text
+    assert "lunes, 7 de enero de 2030" in _plain(to_mentee, "html")
+    # the mentor told nothing: the provider's zone (their own) and English, named once
+    mentor_text = _plain(to_mentor, "plain")
+    assert "on Monday, January 7, 2030, 6:00 PM (Europe/Madrid)." in mentor_text
+    assert "Manage your other notifications" in mentor_text
+
+
+def _plain(message: EmailMessage, part: str) -> str:
+    body = message.get_body((part,))
+    assert body is not None
+    return str(body.get_content()).replace("\u202f", " ").replace("\xa0", " ")

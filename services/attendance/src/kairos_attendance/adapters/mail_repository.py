@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_attendance.adapters.orm import email_outbox
+from kairos_attendance.adapters.readers_repository import SqlReaderRepository
 from kairos_attendance.service_layer.templates import Mail, QueuedMail
 from kairos_platform.leased_queue import LeasedQueue
 
@@ -31,10 +33,22 @@ def _queued(row: Any) -> QueuedMail:
 
 
 class SqlMailRepository(LeasedQueue[QueuedMail]):
-    """claim / sent / failed / release come from the shared leased queue."""
+    """claim / settle come from the shared leased queue; a claimed mail comes with its
+    reader's zone and locale as the readers projection holds them now."""
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, email_outbox, _queued)
+
+    async def claim(self, limit: int, lease_s: float) -> list[QueuedMail]:
+        batch = await super().claim(limit, lease_s)
+        ids = [q.mail.reader_id for q in batch]
+        readers = await SqlReaderRepository(self._s).many(i for i in ids if i is not None)
+        if not readers:
+            return batch
+        return [
+            replace(q, reader=readers.get(i)) if i is not None else q
+            for q, i in zip(batch, ids, strict=True)
+        ]
 
     async def add(self, mails: Sequence[Mail]) -> None:
         """Queue mails in one statement; a ``dedupe_key`` already queued (or sent) is not

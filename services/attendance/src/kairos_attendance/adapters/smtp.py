@@ -1,5 +1,5 @@
 """Attendance's mails as SMTP messages (``kairos_platform.mail.SmtpMailer`` sends them):
-text + HTML alternatives, rendered from their template only now."""
+text + HTML alternatives, rendered from their template only now, for their reader."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from kairos_platform.mail import Outgoing
 
 
 def outgoing(queued: QueuedMail) -> Outgoing:
-    r = rendered(queued.mail)
+    r = rendered(queued.mail, queued.reader)
     return Outgoing(
         recipient=r.recipient,
         subject=r.subject,

@@ -8,26 +8,22 @@ run; the notice table keeps the event single the same way.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.service_layer.templates import Mail
 
 
-def _local(at: datetime, zone: str, fmt: str) -> str:
-    return at.astimezone(ZoneInfo(zone)).strftime(fmt)
-
-
 def _values(e: Enrollment, s: Session, app_url: str, absences: int) -> dict[str, str]:
+    """What every recipient's mail says; the instants stay instants, formatted when the mail
+    is sent in its reader's zone and locale (``templates.render``)."""
     cycle_end = s.cycle_ends_at or s.ends_at
     return {
         "mentee_name": e.mentee_name or "there",
         "mentor_name": e.provider_name or "your mentor",
         "title": s.title,
-        "session_time": _local(s.starts_at, s.time_zone, "%A %d %B %Y, %H:%M (%Z)"),
-        "cycle_end": _local(cycle_end, s.time_zone, "%d %B %Y"),
+        "starts_at": s.starts_at.isoformat(),
+        "cycle_ends_at": cycle_end.isoformat(),
+        "provider_time_zone": s.time_zone,
         "absences": str(absences),
         "dashboard_url": f"{app_url.rstrip('/')}/mentor/subscribers",
         "settings_url": f"{app_url.rstrip('/')}/settings/notifications",
@@ -54,5 +50,5 @@ def mails(
         if not address:
             continue  # booking knew no address: nothing to send to
         key = f"{e.enrollment_id}:{kind}:{occurrence}:{user_id}"
-        out.append(Mail(key, address, f"{kind}_{role}", values))
+        out.append(Mail(key, address, f"{kind}_{role}", {**values, "reader_id": str(user_id)}))
     return out

@@ -1,4 +1,11 @@
-"""Mail templates (plain text + HTML, ``string.Template``) and the one footer.
+"""Attendance's mails: Jinja2 templates (``templates/``: one layout per format holding the
+footer, and per kind ``<kind>.txt.j2`` with its ``subject`` block and ``<kind>.html.j2``),
+rendered through ``kairos_platform.mail_templates`` when the mail is sent, for its reader.
+
+The wording is English; the session's time and the cycle's end follow the reader's zone
+and locale (the ``readers`` projection, from calendar-sync's ``MailPreferencesChanged``),
+the provider's zone named beside the time when it reads differently; a reader with no
+preference gets the provider's zone and English.
 
 The footer is deliberately not a one-click unsubscribe: warnings, reprobations and
 reactivations are account notices the mentee and mentor must get while subscribed; it
@@ -7,39 +14,57 @@ links to the notification settings for everything optional instead (README: Mail
 
 from __future__ import annotations
 
-import html
+import uuid
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from string import Template
+from datetime import datetime
+from typing import Any
 
-SUBJECTS = {
-    "warning_mentee": "You missed a session: $title",
-    "warning_mentor": "$mentee_name missed a session: $title",
-    "reprobation_mentee": "Your sessions of $title are suspended",
-    "reprobation_mentor": "$mentee_name is reprobated: $title",
-    "reactivation_mentee": "You are back in $title",
-}
+from kairos_attendance.domain.readers import Reader
+from kairos_platform.mail_templates import ReaderClock, environment, render_mail
+
+PACKAGE = "kairos_attendance"
+KINDS = (
+    "warning_mentee",
+    "warning_mentor",
+    "reprobation_mentee",
+    "reprobation_mentor",
+    "reactivation_mentee",
+)
 
 
 @dataclass(frozen=True)
 class Mail:
     """A mail to send: which template, with which values. Rendered only when sent, so the
-    sweep's transactions stay small (values are a few hundred bytes, bodies kilobytes)."""
+    sweep's transactions stay small (values are a few hundred bytes, bodies kilobytes) and
+    the reader's latest zone and locale are the ones used.
+
+    ``values``: the names (``mentee_name``, ``mentor_name``, ``title``, ``absences``,
+    ``dashboard_url``, ``settings_url``), the instants as ISO 8601 (``starts_at``,
+    ``cycle_ends_at``), the provider's zone (``provider_time_zone``) and the recipient's
+    user id (``reader_id``). Mails queued before the readers projection carry
+    ``session_time`` and ``cycle_end`` already formatted instead, and are sent as they are.
+    """
 
     dedupe_key: str
     recipient: str
     template: str
     values: dict[str, str]
 
+    @property
+    def reader_id(self) -> uuid.UUID | None:
+        found = self.values.get("reader_id")
+        return uuid.UUID(found) if found else None
+
 
 @dataclass(frozen=True)
 class QueuedMail:
-    """A mail as its queue hands it to the mail job (``kairos_platform.mail``)."""
+    """A mail as its queue hands it to the mail job (``kairos_platform.mail``), with its
+    reader's preferences as the projection holds them at that moment (None: none known)."""
 
     id: int
     mail: Mail
     attempts: int
+    reader: Reader | None = None
 
 
 @dataclass(frozen=True)
@@ -51,23 +76,36 @@ class Rendered:
     body_html: str
 
 
-def rendered(mail: Mail) -> Rendered:
-    subject, text, body = render(mail.template, mail.values)
+def rendered(mail: Mail, reader: Reader | None = None) -> Rendered:
+    subject, text, body = render(mail.template, mail.values, reader)
     return Rendered(mail.dedupe_key, mail.recipient, subject, text, body)
 
 
-@cache
-def _template(name: str) -> Template:
-    text = resources.files("kairos_attendance.templates").joinpath(name).read_text("utf-8")
-    return Template(text)
+def _whose(kind: str) -> str:
+    """Whose clock the provider's is, for the reader of ``kind``."""
+    return "your own schedule's time" if kind.endswith("_mentor") else "the mentor's time"
 
 
-def render(kind: str, values: dict[str, str]) -> tuple[str, str, str]:
-    """(subject, text, html) for ``kind``; values are escaped for the HTML part."""
-    safe = {k: html.escape(v) for k, v in values.items()}
-    subject = Template(SUBJECTS[kind]).safe_substitute(values)
-    text = _template(f"{kind}.txt").safe_substitute(values)
-    text += _template("footer.txt").safe_substitute(values)
-    body = _template(f"{kind}.html").safe_substitute(safe)
-    body += _template("footer.html").safe_substitute(safe)
-    return subject, text, f"<html><body>{body}</body></html>"
+def context(kind: str, values: dict[str, str], reader: Reader | None) -> dict[str, Any]:
+    """What the templates of ``kind`` see: the values, with ``session_time`` and
+    ``cycle_end`` formatted for ``reader``."""
+    out: dict[str, Any] = dict(values)
+    starts_at = values.get("starts_at")
+    if starts_at is None:
+        return out  # queued with its times formatted already (before migration 0006)
+    clock = ReaderClock.for_reader(
+        reader.locale if reader else None,
+        reader.time_zone if reader else None,
+        values.get("provider_time_zone"),
+    )
+    out["session_time"] = clock.when(datetime.fromisoformat(starts_at), whose=_whose(kind))
+    cycle_end = clock.local(datetime.fromisoformat(values.get("cycle_ends_at") or starts_at))
+    out["cycle_end"] = clock.day(cycle_end.date(), "long")
+    return out
+
+
+def render(kind: str, values: dict[str, str], reader: Reader | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of ``kind`` for ``reader``; values are escaped in the HTML
+    part only."""
+    mail = render_mail(environment(PACKAGE), kind, context(kind, values, reader))
+    return mail.subject, mail.text, mail.html
