@@ -142,7 +142,8 @@ async def test_a_booking_gets_both_reminders_at_their_instants_in_each_readers_z
         [invite] = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
         assert f"UID:{b.booking_id}@kairos" in invite.get_payload(decode=True).decode()
         assert _header(m, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
-        assert _header(m, "List-Unsubscribe").startswith("<https://kairos.example/api/calendar-")
+        unsubscribe = _header(m, "List-Unsubscribe")
+        assert unsubscribe.startswith("<https://kairos.example/api/calendar/unsubscribe/")
     assert [p.get_content_type() for p in confirmation.walk()].count("text/calendar") == 1
     mentor_mails = _to(smtp_sink, provider.email)
     assert len(mentor_mails) == 3
@@ -260,9 +261,9 @@ async def test_unsubscribing_stops_that_kind_and_nothing_else(
     await _send(cal, smtp_sink)
     [confirmation] = _to(smtp_sink, mentee.email)
     link = _header(confirmation, "List-Unsubscribe").strip("<>")
-    assert link.startswith("https://kairos.example/api/calendar-sync/unsubscribe/")
+    assert link.startswith("https://kairos.example/api/calendar/unsubscribe/")
     # the one-click POST of RFC 8058, as a mail client sends it
-    path = link.removeprefix("https://kairos.example/api/calendar-sync")
+    path = link.removeprefix("https://kairos.example/api/calendar")
     resp = await cal.client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert resp.status_code == 200, resp.text
     async with cal.uows() as uow:

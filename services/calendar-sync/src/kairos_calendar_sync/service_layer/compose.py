@@ -42,7 +42,7 @@ class Composer:
             return Links(preferences_url=preferences)
         token = unsubscribe.sign(self.link_key, user_id, topic)
         return Links(
-            unsubscribe_url=f"{base}/api/calendar-sync/unsubscribe/{token}",
+            unsubscribe_url=f"{base}/api/calendar/unsubscribe/{token}",
             preferences_url=preferences,
         )
 
