@@ -165,3 +165,38 @@ async def test_a_reschedule_moves_the_reminders_a_cancellation_ends_them(gw: Gat
     titles = subjects(gw.maildir, address)
     assert len(titles) == 8, titles  # no reminder for the cancelled session
     assert sum(t.startswith("Cancelled") for t in titles) == 1, titles
+
+
+async def test_the_one_click_link_through_the_gateway_stops_that_kind_only(gw: Gateway) -> None:
+    CLOCK.write_text("0")
+    market = Market(gw, capacity=2)
+    await market.open()
+    address = f"mentee-{uuid.uuid4().hex[:10]}@example.org"
+    _, who = mentee(gw, email=address, name="Noor")
+    slots = await market.slots()
+    await market.book(who, slots[0].starts_at)
+    first = await mails_when(gw, address, 2, "the confirmation and the receipt")
+    confirmation = next(m for m in first if m["List-Unsubscribe"] is not None)
+    link = str(confirmation["List-Unsubscribe"]).strip().strip("<>")
+    assert link.startswith(f"{gw.base_url}/api/calendar/unsubscribe/"), link
+
+    page = await gw.http.get(link)  # what a link scanner fetches: a page, no change
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    # the POST a mail client sends for List-Unsubscribe-Post (RFC 8058)
+    done = await gw.http.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200, done.text
+    mine = await gw.http.get(f"{C}/me/mail-preferences", headers=who)
+    assert mine.json()["unsubscribed"] == ["confirmations"], mine.text
+
+    # the next booking: its receipt comes, its confirmation does not; the mentor's does
+    await market.book(who, slots[1].starts_at)
+    await mails_when(gw, market.email, 2, "the mentor's second confirmation")
+
+    async def second_receipt() -> list[str] | None:
+        titles = subjects(gw.maildir, address)
+        return titles if sum("receipt" in t.lower() for t in titles) >= 2 else None
+
+    # the confirmation would have been queued before the receipt (BookingConfirmed comes
+    # before the capture): with the receipt in, a confirmation sent would be too
+    titles = await eventually(second_receipt, timeout=30, what="the second receipt")
+    assert sum(t.startswith("Confirmed") for t in titles) == 1, titles
