@@ -23,24 +23,54 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
 import smtplib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar, cast
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 from kairos_platform.jobs import run_loop
 from kairos_platform.settings import MailSettings
 
 log = logging.getLogger(__name__)
 
-# SMTP wants CRLF line ends, and smtplib leaves bytes as they are
-_WIRE = compat32.clone(linesep="\r\n")
+#: a header value compat32 writes as it is when it fits on the line: printable ASCII words
+#: between single spaces
+_PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+class _Wire(Compat32):
+    """compat32 with CRLF line ends (SMTP wants them, and smtplib leaves bytes as they are)
+    and a short cut: a plain header that fits on its line is written without building an
+    ``email.header.Header`` to find out that nothing needs folding or encoding (that was
+    the largest part of building a message). The output is compat32's."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            isinstance(value, str)
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+            and _PLAIN_HEADER.fullmatch(value)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return cast(str, super()._fold(name, value, sanitize))  # type: ignore[misc]
+
+
+_WIRE = _Wire(linesep="\r\n")
+
+
+def _boundary() -> str:
+    """A MIME boundary as ``email.generator`` makes one. Given up front, the generator does
+    not compile a regex per message to check that the parts do not contain it; they cannot:
+    every part is base64 (``MIMEText`` with utf-8), whose lines never start with "--"."""
+    return "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
 
 
 @dataclass(frozen=True)
@@ -73,12 +103,12 @@ class Delivery:
 def mime(mail: Outgoing, sender: str) -> bytes:
     """The message as bytes: multipart/mixed of (text | html alternatives) and the attachment;
     multipart/alternative alone when there is none."""
-    body = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative", boundary=_boundary())
     body.attach(MIMEText(mail.text, "plain", "utf-8"))
     body.attach(MIMEText(mail.html, "html", "utf-8"))
     msg = body
     if mail.attachment is not None:
-        msg = MIMEMultipart("mixed")
+        msg = MIMEMultipart("mixed", boundary=_boundary())
         msg.attach(body)
         a = mail.attachment
         part = MIMEText(a.content.decode(), a.subtype, "utf-8")

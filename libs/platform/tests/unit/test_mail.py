@@ -53,3 +53,29 @@ def test_lines_end_in_crlf_and_stay_short_for_smtp() -> None:
     lines = raw.split(b"\r\n")
     assert b"\n" not in raw.replace(b"\r\n", b"")  # no bare LF: smtplib sends bytes as is
     assert max(len(line) for line in lines) <= 998  # RFC 5321's limit
+
+
+def test_headers_are_written_as_compat32_writes_them() -> None:
+    # the short cut for plain headers that fit on a line changes no byte: short and long,
+    # single and double spaces, tabs, parameters, at and around the line's length
+    from email.policy import compat32
+
+    from kairos_platform.mail import _WIRE
+
+    reference = compat32.clone(linesep="\r\n")
+    values = ["", "x", "a b", "a  b", " a", "a ", "a\tb", "<k1@kairos>", 'a; b="c"']
+    values += ["w" * n for n in range(60, 100)] + ["word " * n for n in range(10, 20)]
+    values += [
+        f"<https://kairos.example/api/calendar-sync/unsubscribe/{'t' * n}>" for n in (10, 80)
+    ]
+    for name in ("To", "Subject", "Message-ID", "List-Unsubscribe"):
+        for value in values:
+            assert _WIRE.fold_binary(name, value) == reference.fold_binary(name, value), value
+
+
+def test_each_message_has_its_own_boundary_and_reads_back() -> None:
+    out = Outgoing("bo@example.org", "Reminder", "k1", "--text\n", "<p>html</p>")
+    a, b = _parsed(mime(out, SENDER)), _parsed(mime(out, SENDER))
+    assert a.get_boundary() != b.get_boundary()
+    plain = a.get_body(("plain",))
+    assert plain is not None and plain.get_content() == "--text\n"
