@@ -6,6 +6,7 @@ the preview command."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -396,3 +397,41 @@ def test_the_preview_command_writes_every_kind_and_an_index(tmp_path: Path) -> N
     assert "martes, 8 de diciembre de 2026" in (out / "booking_confirmed.txt").read_text(
         encoding="utf-8"
     )
+
+
+# -- formatting kept per locale, zones, instants and role ------------------------------------
+
+
+def _fresh(kind: MailKind, reader: Reader, facts: SessionFacts) -> Rendered:
+    """``kind`` rendered with every cached time string forgotten first."""
+    module = importlib.import_module("kairos_calendar_sync.domain.mails.render")
+    for cached in (module._clock, module._when, module._short):
+        cached.cache_clear()
+    return render(kind, reader, facts)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        Reader("Ada", "Asia/Tokyo", "ja"),
+        Reader("Ada", "Europe/Madrid", "es_ES"),
+        Reader("Ada", "America/New_York", "de_DE"),
+    ],
+)
+def test_cached_times_do_not_leak_between_readers_zones_and_roles(first: Reader) -> None:
+    # the same instants for readers of other locales and zones, and for the other role,
+    # read as they would on their own
+    cases = [
+        (Reader("Ada", "Europe/Madrid", "en"), SESSION),
+        (Reader("Ada", "Europe/Madrid", "es_ES"), SESSION),
+        (Reader("Ada", "Asia/Tokyo", "es_ES"), SESSION),
+        (Reader("Ada", "Asia/Tokyo", "es_ES"), session(role="mentor")),
+        (Reader("Ada", "Asia/Tokyo", "es_ES"), session(provider_time_zone="Asia/Tokyo")),
+        (Reader("Ada", "Asia/Tokyo", "es_ES"), session(ends_at=STARTS + timedelta(minutes=30))),
+    ]
+    alone = [_fresh(MailKind.REMINDER, reader, facts) for reader, facts in cases]
+    render(MailKind.REMINDER, first, SESSION)
+    together = [render(MailKind.REMINDER, reader, facts) for reader, facts in cases]
+
+    assert together == alone
+    assert len({r.text for r in together}) == len(cases)

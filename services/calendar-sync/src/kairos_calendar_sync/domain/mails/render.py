@@ -11,6 +11,7 @@ the kind's ``subject`` block) and ``<kind>.html.j2``, both extending their layou
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
@@ -42,6 +43,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # the templates are the package's own and do not change while it runs: no stat of
+        # every template file on every render to see whether it did
+        auto_reload=False,
     )
 
 
@@ -116,8 +120,36 @@ def _common(kind: MailKind, reader: Reader, links: Links) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _clock(locale: str, time_zone: str, provider_time_zone: str | None) -> Clock:
+    return Clock.for_reader(locale, time_zone, provider_time_zone)
+
+
+# Formatting with Babel is most of a session mail's rendering, and many mails tell the same
+# times to readers of the same locale and zone (reminders due together are for sessions
+# starting together). The strings are kept per everything they depend on: the locale, the
+# reader's zone, the provider's zone, the instants and the reader's role.
+@functools.lru_cache(maxsize=8192)
+def _when(
+    locale: str,
+    time_zone: str,
+    provider_time_zone: str,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    role: str,
+) -> str:
+    clock = _clock(locale, time_zone, provider_time_zone)
+    return wording.when(clock, starts_at, ends_at, role)
+
+
+@functools.lru_cache(maxsize=8192)
+def _short(locale: str, time_zone: str, provider_time_zone: str, at: datetime) -> str:
+    return _clock(locale, time_zone, provider_time_zone).short(at)
+
+
 def _session(reader: Reader, facts: SessionFacts) -> dict[str, Any]:
-    clock = Clock.for_reader(reader.locale, reader.time_zone, facts.provider_time_zone)
+    clock = _clock(reader.locale, reader.time_zone, facts.provider_time_zone)
+    zones = (reader.locale, reader.time_zone, facts.provider_time_zone)
     refund = facts.refund
     previous = facts.previous_starts_at
     duration = facts.ends_at - facts.starts_at
@@ -129,10 +161,10 @@ def _session(reader: Reader, facts: SessionFacts) -> dict[str, Any]:
         "with_whom": wording.with_whom(facts.role, facts.other_name),
         "meeting_url": facts.meeting_url,
         "calendar_attached": facts.calendar_attached,
-        "when": wording.when(clock, facts.starts_at, facts.ends_at, facts.role),
-        "when_short": clock.short(facts.starts_at),
+        "when": _when(*zones, facts.starts_at, facts.ends_at, facts.role),
+        "when_short": _short(*zones, facts.starts_at),
         "previous_when": (
-            wording.when(clock, previous, previous + duration, facts.role)
+            _when(*zones, previous, previous + duration, facts.role)
             if previous is not None
             else None
         ),
