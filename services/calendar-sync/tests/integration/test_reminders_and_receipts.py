@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from kairos_calendar_sync.adapters.smtp import outgoing
+from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.domain.mails import Topic
 from kairos_calendar_sync.service_layer.reminders import queue_due_reminders
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled
@@ -322,3 +323,31 @@ async def test_receipts_say_the_amount_in_the_payers_locale_once_each(
     assert "5.000\xa0¥" in credits
     assert "1.234,56\xa0€" in refund
     assert all(m["List-Unsubscribe"] is None for m in mails)  # receipts always go
+
+
+async def test_reminders_of_one_batch_attach_each_sessions_own_document(
+    cal: Cal, clock: MovableClock
+) -> None:
+    # the .ics is built once per session in a batch: each mail still carries its own
+    # session's document, as of the batch, the same for both participants
+    sessions = []
+    for n in range(3):
+        provider, mentee = _pair()
+        starts = START + timedelta(minutes=20 * n)
+        b = confirmed(provider, mentee, starts_at=starts, ends_at=starts + timedelta(hours=1))
+        sessions.append(b)
+        await cal.deliver(b)
+    clock.at = START - timedelta(minutes=1)  # every 1-hour one due, none started
+    # six to queue, the six 24-hour ones superseded
+    assert await queue_due_reminders(cal.uows, cal.ctx.composer, 100) == 12
+    async with cal.uows() as uow:
+        stored = {b.booking_id: await uow.bookings.get(b.booking_id) for b in sessions}
+    rows = await cal.rows(
+        "SELECT booking_id, recipient, ics FROM email_outbox WHERE kind = 'reminder'"
+    )
+    assert len(rows) == 6
+    for r in rows:
+        booking = stored[r.booking_id]
+        assert booking is not None
+        expected = ics.event_document(booking, stamp=clock.at, method="REQUEST")
+        assert bytes(r.ics) == expected, r.recipient

@@ -18,6 +18,7 @@ from datetime import datetime
 from kairos_calendar_sync.adapters.mail_repository import NewMail
 from kairos_calendar_sync.adapters.reminders_repository import DueReminder, ReminderKey
 from kairos_calendar_sync.domain import ics
+from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.mails import MailKind
 from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.domain.reminders import lead_minutes, too_late
@@ -39,8 +40,11 @@ async def queue_due_reminders(
         people = await uow.people.many(d.reminder.user_id for d in due)
         mails: list[NewMail] = []
         outcomes: dict[str, list[ReminderKey]] = {}
+        # the .ics of each session, built once for the batch: both participants' reminders
+        # attach the same document (the booking as the projection holds it, stamped now)
+        documents: dict[tuple[uuid.UUID, int], bytes] = {}
         for d in due:
-            mail, outcome = _reminder(d, people, composer, now)
+            mail, outcome = _reminder(d, people, composer, now, documents)
             if mail is not None:
                 mails.append(mail)
             outcomes.setdefault(outcome, []).append(d.key)
@@ -51,8 +55,20 @@ async def queue_due_reminders(
     return settled + len(due)
 
 
+def _document(b: Booking, now: datetime, documents: dict[tuple[uuid.UUID, int], bytes]) -> bytes:
+    """The session's .ics as of ``now``, built once per booking and sequence in a batch."""
+    key = (b.booking_id, b.sequence)
+    if (document := documents.get(key)) is None:
+        document = documents[key] = ics.event_document(b, stamp=now, method="REQUEST")
+    return document
+
+
 def _reminder(
-    d: DueReminder, people: dict[uuid.UUID, Person], composer: Composer, now: datetime
+    d: DueReminder,
+    people: dict[uuid.UUID, Person],
+    composer: Composer,
+    now: datetime,
+    documents: dict[tuple[uuid.UUID, int], bytes],
 ) -> tuple[NewMail | None, str]:
     """The mail ``d`` becomes, or None, and the outcome to mark it with."""
     b, r = d.booking, d.reminder
@@ -71,7 +87,7 @@ def _reminder(
         replace(facts, minutes_before=lead_minutes(r, now)),
         key=f"{b.booking_id}.{b.sequence}.reminder{r.minutes_before}",
         # the session as it is now, for any calendar (same UID and SEQUENCE: no duplicate)
-        ics=ics.event_document(b, stamp=now, method="REQUEST"),
+        ics=_document(b, now, documents),
         method="REQUEST",
     )
     return mail, "queued" if mail is not None else "unsubscribed"
