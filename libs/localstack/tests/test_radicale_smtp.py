@@ -70,3 +70,27 @@ def test_smtp_sink_stores_message_in_maildir(tmp_path: Path) -> None:
     assert len(stored) == 1
     assert stored[0]["Subject"] == "Your session is booked"
     assert stored[0].get_content().strip() == "See you on Monday."
+
+
+def test_smtp_sink_stores_each_message_as_received_with_its_envelope(tmp_path: Path) -> None:
+    sink = SmtpSink(tmp_path / "mail", log_file=tmp_path / "smtp.log")
+    sink.start()
+    try:
+        assert sink.port is not None
+        with smtplib.SMTP("127.0.0.1", sink.port, timeout=10) as smtp:
+            for n in range(3):  # one session, several messages
+                raw = (
+                    f"From: k@example.org\r\nTo: c{n}@example.org\r\nSubject: n{n}\r\n"
+                    f"Message-ID: <m{n}@kairos>\r\n\r\n.leading dot\r\nline {n}\r\n"
+                ).encode()
+                smtp.sendmail("k@example.org", [f"c{n}@example.org"], raw)
+    finally:
+        sink.stop()
+    files = sorted((tmp_path / "mail" / "new").iterdir())
+    assert len(files) == 3 and not list((tmp_path / "mail" / "tmp").iterdir())
+    stored = read_messages(tmp_path / "mail")
+    assert sorted(m["Message-ID"] for m in stored) == ["<m0@kairos>", "<m1@kairos>", "<m2@kairos>"]
+    for m in stored:
+        n = m["Subject"][1:]
+        assert m["X-RcptTo"] == f"c{n}@example.org" and m["X-MailFrom"] == "k@example.org"
+        assert m.get_content() == f".leading dot\nline {n}\n"  # dot-unstuffed, LF line ends
