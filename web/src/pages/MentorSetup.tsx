@@ -1,9 +1,10 @@
 // The mentor's setup (`/mentor/setup`): weekly hours (one range a day, in the mentor's
 // zone), date overrides (closed, other hours, or extra hours on one date), and their
 // offerings: one-time sessions and weekly programmes, created and edited (title, price,
-// active).
+// reminders, active).
 import {
   type OfferingOut,
+  type OfferingPatch,
   bookingCreateOffering,
   bookingDeleteOverride,
   bookingGetAvailability,
@@ -18,6 +19,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { call, idempotencyKey } from "../api";
 import { myProvider } from "../catalog";
 import { addDays, localDate, money } from "../format";
+import { DEFAULT_REMINDERS, Reminders, lead, otherProblem, remindersBody, remindersValue } from "../reminders";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Empty, Loading, PageTitle, Problem } from "../ui";
@@ -178,14 +180,18 @@ function OfferingRow({ o }: { o: OfferingOut }) {
   const queries = useQueryClient();
   const [title, setTitle] = useState(o.title);
   const [price, setPrice] = useState(String(o.price_minor / 100));
+  const [reminders, setReminders] = useState(() => remindersValue(o.reminder_minutes_before));
   const update = useMutation({
-    mutationFn: (patch: { title?: string; price_minor?: number; active?: boolean }) =>
-      call(bookingUpdateOffering({ path: { offering_id: o.offering_id }, body: patch })),
-    onSuccess: () => queries.invalidateQueries({ queryKey: ["offerings", o.provider_id] }),
+    mutationFn: (patch: OfferingPatch) => call(bookingUpdateOffering({ path: { offering_id: o.offering_id }, body: patch })),
+    onSuccess: (saved, patch) => {
+      // the reminders as stored (no duplicates, earliest first), when this save sent them
+      if (patch.reminder_minutes_before?.length) setReminders(remindersValue(saved.reminder_minutes_before));
+      return queries.invalidateQueries({ queryKey: ["offerings", o.provider_id] });
+    },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    update.mutate({ title, price_minor: Math.round(Number(price) * 100) });
+    update.mutate({ title, price_minor: Math.round(Number(price) * 100), reminder_minutes_before: remindersBody(reminders) });
   };
   return (
     <li className="card">
@@ -198,11 +204,23 @@ function OfferingRow({ o }: { o: OfferingOut }) {
           Price ({o.currency})
           <input inputMode="decimal" required value={price} onChange={(e) => setPrice(e.target.value)} />
         </label>
+        <Reminders
+          value={reminders}
+          onChange={(value) => {
+            update.reset();
+            setReminders(value);
+          }}
+          error={update.error}
+        />
         <p className="muted">
           {o.kind === "one_time" ? "One-time session" : "Weekly programme"} · {o.duration_min} min ·{" "}
-          {money(o.price_minor, o.currency)} · {o.active ? "offered" : "withdrawn"}
+          {money(o.price_minor, o.currency)} ·{" "}
+          {o.reminder_minutes_before.length
+            ? `reminders ${o.reminder_minutes_before.map(lead).join(", ")} before`
+            : "no reminders"}{" "}
+          · {o.active ? "offered" : "withdrawn"}
         </p>
-        <Problem error={update.error} />
+        <Problem error={otherProblem(update.error)} />
         {update.isSuccess ? <p role="status">Saved.</p> : null}
         <div className="row">
           <button type="submit" disabled={update.isPending}>
@@ -229,6 +247,7 @@ function Offerings({ providerId }: { providerId: string }) {
   const [kind, setKind] = useState<"one_time" | "recurring">("one_time");
   const [weekday, setWeekday] = useState("0");
   const [time, setTime] = useState("18:00");
+  const [reminders, setReminders] = useState(() => remindersValue(DEFAULT_REMINDERS));
   const create = useMutation({
     mutationFn: () =>
       call(
@@ -240,6 +259,7 @@ function Offerings({ providerId }: { providerId: string }) {
             price_minor: Math.round(Number(price) * 100),
             currency: "EUR",
             kind,
+            reminder_minutes_before: remindersBody(reminders),
             ...(kind === "recurring" ? { pattern: [{ weekday: Number(weekday), time }] } : {}),
           },
           headers: { "Idempotency-Key": idempotencyKey() },
@@ -266,8 +286,8 @@ function Offerings({ providerId }: { providerId: string }) {
           <OfferingRow key={o.offering_id} o={o} />
         ))}
       </ul>
-      <form onSubmit={submit} className="stack">
-        <h3>A new offering</h3>
+      <form onSubmit={submit} className="stack" aria-labelledby="new-offering">
+        <h3 id="new-offering">A new offering</h3>
         <label>
           Title
           <input required value={title} onChange={(e) => setTitle(e.target.value)} />
@@ -305,7 +325,15 @@ function Offerings({ providerId }: { providerId: string }) {
             </label>
           </div>
         ) : null}
-        <Problem error={create.error} />
+        <Reminders
+          value={reminders}
+          onChange={(value) => {
+            create.reset();
+            setReminders(value);
+          }}
+          error={create.error}
+        />
+        <Problem error={otherProblem(create.error)} />
         <button type="submit" disabled={create.isPending}>
           Create the offering
         </button>
