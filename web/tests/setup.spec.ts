@@ -1,8 +1,9 @@
 // A new mentor sets up: their profile, weekly hours, a date closed, an offering created and
-// then edited; the public slot picker shows exactly what they set.
+// then edited; the public slot picker shows exactly what they set. An offering's reminders
+// (issue 23): the default for a new one, changed, refused by the API, turned off.
 import { expect, test } from "@playwright/test";
 
-import { MENTOR_ZONE, checkA11y, screenshots, signInAs } from "./support";
+import { MENTOR_ZONE, apiGet, checkA11y, screenshots, seedMentor, signInAs } from "./support";
 
 const DAY = 86_400_000;
 const madridDate = (at: number) => new Intl.DateTimeFormat("en-CA", { timeZone: MENTOR_ZONE }).format(new Date(at));
@@ -38,7 +39,8 @@ test("a mentor sets weekly hours, closes a date, creates and edits an offering",
 
   await page.getByRole("textbox", { name: "Title" }).last().fill("Intro call");
   await page.getByRole("button", { name: "Create the offering" }).click();
-  const offering = page.getByRole("list", { name: "Your offerings" }).getByRole("listitem");
+  // an offering's item holds its form (its reminders are a list of their own, inside)
+  const offering = page.getByRole("list", { name: "Your offerings" }).getByRole("listitem").filter({ has: page.getByRole("form") });
   await expect(offering).toHaveCount(1);
   await expect(offering).toContainText("€40.00");
   await offering.getByLabel(/^Price/).fill("55");
@@ -54,4 +56,67 @@ test("a mentor sets weekly hours, closes a date, creates and edits an offering",
   await expect(page.getByText("€55.00")).toBeVisible();
   await expect(page.getByRole("region", { name: shownDay(open) }).getByRole("button")).toHaveCount(3);
   await expect(page.getByRole("region", { name: shownDay(closed) })).toHaveCount(0);
+});
+
+test("a mentor chooses when an offering's reminders go out, or none", async ({ page, request }) => {
+  const mentor = await seedMentor(request, "Seeded session");
+  await signInAs(page, "mentor", mentor.name, mentor.email);
+  await page.goto("mentor/setup");
+  const stored = async () => {
+    const { items } = await apiGet<{ items: { title: string; reminder_minutes_before: number[] }[] }>(
+      request,
+      page,
+      `api/booking/offerings?provider_id=${mentor.providerId}&limit=200`,
+    );
+    return items.find((o) => o.title === "Reminder call")?.reminder_minutes_before;
+  };
+
+  // A new offering: 1 day and 1 hour before, as the API's default.
+  const create = page.getByRole("form", { name: "A new offering" });
+  const fresh = create.getByRole("group", { name: "Reminders" });
+  await expect(fresh.getByRole("radio", { name: "Remind before each session" })).toBeChecked();
+  await expect(fresh.getByRole("list", { name: "Reminder times" }).getByRole("listitem")).toHaveText([/^1 day before/, /^1 hour before/]);
+  await create.getByRole("textbox", { name: "Title" }).fill("Reminder call");
+  await create.getByRole("button", { name: "Create the offering" }).click();
+  const row = page.getByRole("form", { name: "Edit Reminder call" });
+  const reminders = row.getByRole("group", { name: "Reminders" });
+  const chips = reminders.getByRole("list", { name: "Reminder times" }).getByRole("listitem");
+  await expect(chips).toHaveText([/^1 day before/, /^1 hour before/]);
+  expect(await stored()).toEqual([1440, 60]);
+
+  // 2 hours only: saved, and so after a reload.
+  await reminders.getByRole("button", { name: "Remove the reminder 1 day before" }).click();
+  await reminders.getByRole("button", { name: "Remove the reminder 1 hour before" }).click();
+  await reminders.getByLabel("Add a reminder").selectOption({ label: "2 hours before" });
+  await reminders.getByRole("button", { name: "Add the reminder" }).click();
+  await expect(chips).toHaveText([/^2 hours before/]);
+  await row.getByRole("button", { name: "Save Reminder call" }).click();
+  await expect(row.getByText("Saved.")).toBeVisible();
+  await page.reload();
+  await expect(chips).toHaveText([/^2 hours before/]);
+  await expect(row).toContainText("reminders 2 hours before");
+  expect(await stored()).toEqual([120]);
+
+  // Typed minutes the API refuses (under 5): its problem beside the reminders, nothing saved.
+  await reminders.getByLabel("Add a reminder").selectOption({ label: "other: type the minutes" });
+  await reminders.getByRole("spinbutton", { name: "Minutes before" }).fill("3");
+  await reminders.getByRole("button", { name: "Add the reminder" }).click();
+  await expect(chips).toHaveText([/^2 hours before/, /^3 minutes before/]);
+  await row.getByRole("button", { name: "Save Reminder call" }).click();
+  await expect(reminders.getByRole("alert")).toContainText("3 minutes before: Input should be greater than or equal to 5");
+  expect(await stored()).toEqual([120]);
+  await checkA11y(page, "offering reminders");
+  await screenshots(page, "mentor-reminders");
+  await reminders.getByRole("button", { name: "Remove the reminder 3 minutes before" }).click();
+  await expect(reminders.getByRole("alert")).toHaveCount(0);
+
+  // No reminders: [] saved, and chosen after a reload.
+  await reminders.getByRole("radio", { name: "No reminders" }).check();
+  await expect(chips).toHaveCount(0);
+  await row.getByRole("button", { name: "Save Reminder call" }).click();
+  await expect(row.getByText("Saved.")).toBeVisible();
+  await expect(row).toContainText("no reminders");
+  await page.reload();
+  await expect(reminders.getByRole("radio", { name: "No reminders" })).toBeChecked();
+  expect(await stored()).toEqual([]);
 });
