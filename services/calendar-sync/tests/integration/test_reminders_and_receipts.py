@@ -28,7 +28,7 @@ from kairos_contracts.types import Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
 
-from .conftest import Cal, confirmed, follow, open_cal, people, settings_for
+from .conftest import Cal, confirmed, eventually, follow, open_cal, people, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -351,3 +351,43 @@ async def test_reminders_of_one_batch_attach_each_sessions_own_document(
         assert booking is not None
         expected = ics.event_document(booking, stamp=clock.at, method="REQUEST")
         assert bytes(r.ics) == expected, r.recipient
+
+
+async def test_a_cancellation_racing_the_reminder_job_leaves_no_reminder_to_send(
+    cal: Cal, clock: MovableClock
+) -> None:
+    provider, mentee = _pair()
+    b = confirmed(provider, mentee, starts_at=START, ends_at=START + timedelta(hours=1))
+    await cal.deliver(b)
+    clock.at = START - timedelta(hours=24)
+    at_commit, release = asyncio.Event(), asyncio.Event()
+
+    def held() -> Any:
+        """The job's unit of work, stopped just before its commit (rows locked, mails in)."""
+        uow = cal.uows()
+        commit = uow.commit
+
+        async def wait_then_commit() -> None:
+            at_commit.set()
+            await release.wait()
+            await commit()
+
+        uow.commit = wait_then_commit  # type: ignore[method-assign]
+        return uow
+
+    job = asyncio.create_task(queue_due_reminders(held, cal.ctx.composer, 100))
+    await asyncio.wait_for(at_commit.wait(), 10)
+    cancel = asyncio.create_task(cal.deliver(follow(BookingCancelled, b, 1)))
+
+    async def cancellation_waits() -> bool:
+        rows = await cal.rows("SELECT count(*) AS n FROM pg_locks WHERE NOT granted")
+        return rows[0].n > 0
+
+    assert await eventually(cancellation_waits, timeout=10)  # blocked on the job's rows
+    release.set()
+    assert await job == 2
+    await cancel
+    left = await cal.rows(
+        "SELECT mail_key FROM email_outbox WHERE kind = 'reminder' AND sent_at IS NULL"
+    )
+    assert left == []  # the job's two mails were taken back by the cancellation

@@ -117,7 +117,10 @@ async def _mail_the_change(
 
 async def _replan_reminders(e: BookingEvent, b: Booking, uow: ServiceUnitOfWork) -> None:
     """A cancelled session loses its unsent reminders, a moved one has them moved; a
-    reminder already queued as a mail for the old time is taken back before it goes."""
+    reminder already queued as a mail for the old time is taken back before it goes.
+
+    Plan first: its DELETE waits for a reminder job holding these rows, so the mails that
+    job queued are committed, and seen, when the next statement takes them back."""
+    await uow.reminders.plan(b.booking_id, plan(b, uow.now()))
     if isinstance(e, BookingCancelled | BookingRescheduled):
         await uow.mails.drop_unsent(b.booking_id, [MailKind.REMINDER])
-    await uow.reminders.plan(b.booking_id, plan(b, uow.now()))
