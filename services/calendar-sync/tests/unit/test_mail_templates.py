@@ -27,9 +27,9 @@ from kairos_calendar_sync.domain.mails import (
     render,
     topic_of,
 )
-from kairos_calendar_sync.domain.mails.formats import locale_of, money
 from kairos_calendar_sync.domain.mails.preview import sample_facts
 from kairos_calendar_sync.domain.mails.render import environment
+from kairos_platform.mail_templates import locale_of, money
 
 STARTS = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)  # 10:00 in New York, 16:00 in Madrid
 SESSION = SessionFacts(

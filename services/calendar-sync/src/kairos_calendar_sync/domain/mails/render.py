@@ -5,7 +5,9 @@ amounts through Babel), and times are shown in the reader's zone with the provid
 beside them when it reads differently. ``templates/`` holds one layout per format
 (``layout.txt.j2``, ``layout.html.j2``) and, per kind, ``<kind>.txt.j2`` (which also holds
 the kind's ``subject`` block) and ``<kind>.html.j2``, both extending their layout. Only the
-``.html.j2`` templates autoescape. No I/O but reading the templates from the package.
+``.html.j2`` templates autoescape. The environment, the subject block, the tidied text and
+Babel's formats are the platform's (``kairos_platform.mail_templates``), as attendance's
+mails use them. No I/O but reading the templates from the package.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment
 
 from kairos_calendar_sync.domain.mails import wording
-from kairos_calendar_sync.domain.mails.formats import DASH, Clock, money
 from kairos_calendar_sync.domain.mails.model import (
     Links,
     MailKind,
@@ -29,24 +30,15 @@ from kairos_calendar_sync.domain.mails.model import (
     is_session_kind,
     topic_of,
 )
+from kairos_platform import mail_templates
+from kairos_platform.mail_templates import DASH, ReaderClock, money, render_mail
+
+PACKAGE = "kairos_calendar_sync.domain.mails"
 
 
-@functools.cache
 def environment() -> Environment:
-    """The one Jinja2 environment (built on first use, then kept)."""
-    return Environment(
-        loader=PackageLoader("kairos_calendar_sync.domain.mails", "templates"),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(
-            enabled_extensions=("html.j2",), default_for_string=False, default=False
-        ),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # the templates are the package's own and do not change while it runs: no stat of
-        # every template file on every render to see whether it did
-        auto_reload=False,
-    )
+    """The one Jinja2 environment of these templates (the platform's, built once)."""
+    return mail_templates.environment(PACKAGE)
 
 
 def render(
@@ -71,34 +63,8 @@ def render(
             raise TypeError(f"{kind.value} mails take ReceiptFacts, not {type(facts).__name__}")
         context |= _receipt(reader, facts)
 
-    env = environment()
-    text_template = env.get_template(f"{kind.value}.txt.j2")
-    subject = _subject(text_template, context)
-    context["subject"] = subject
-    text = text_template.render(context)
-    html = env.get_template(f"{kind.value}.html.j2").render(context)
-    return Rendered(subject=subject, text=_tidy(text), html=html)
-
-
-def _subject(template: Template, context: dict[str, Any]) -> str:
-    block = template.blocks.get("subject")
-    if block is None:
-        raise LookupError(f"{template.name} has no subject block")
-    rendered = "".join(block(template.new_context(context)))
-    return " ".join(rendered.split())
-
-
-def _tidy(text: str) -> str:
-    """At most one blank line in a row, one newline at the end."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        line = line.rstrip()
-        if not line and (not lines or not lines[-1]):
-            continue
-        lines.append(line)
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines) + "\n"
+    mail = render_mail(environment(), kind.value, context)
+    return Rendered(subject=mail.subject, text=mail.text, html=mail.html)
 
 
 _TOPIC_LABELS = {
@@ -121,8 +87,8 @@ def _common(kind: MailKind, reader: Reader, links: Links) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _clock(locale: str, time_zone: str, provider_time_zone: str | None) -> Clock:
-    return Clock.for_reader(locale, time_zone, provider_time_zone)
+def _clock(locale: str, time_zone: str, provider_time_zone: str | None) -> ReaderClock:
+    return ReaderClock.for_reader(locale, time_zone, provider_time_zone)
 
 
 # Formatting with Babel is most of a session mail's rendering, and many mails tell the same
@@ -182,7 +148,7 @@ def _session(reader: Reader, facts: SessionFacts) -> dict[str, Any]:
 
 def _receipt(reader: Reader, facts: ReceiptFacts) -> dict[str, Any]:
     # Receipts have no provider: the reader's zone, else UTC.
-    clock = Clock.for_reader(reader.locale, reader.time_zone, None)
+    clock = ReaderClock.for_reader(reader.locale, reader.time_zone, None)
     period = None
     if facts.period_start is not None and facts.period_end is not None:
         period = f"{clock.day(facts.period_start)} {DASH} {clock.day(facts.period_end)}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kairos_calendar_sync.domain.mails.formats import Clock
+from kairos_platform.mail_templates import ReaderClock
 
 MENTOR = "mentor"
 MENTEE = "mentee"
@@ -32,16 +32,12 @@ def with_whom(role: str, other_name: str | None) -> str:
     return f"with your {part}"
 
 
-def when(clock: Clock, starts_at: datetime, ends_at: datetime | None, role: str) -> str:
+def when(clock: ReaderClock, starts_at: datetime, ends_at: datetime | None, role: str) -> str:
     """The session on the reader's clock, the zone named, and on the provider's when that
     reads differently ("... 10:00 AM - 11:00 AM (America/New_York) — 4:00 PM - 5:00 PM in
     Europe/Madrid, the mentor's time")."""
-    own = clock.span(starts_at, ends_at) if ends_at is not None else clock.long(starts_at)
-    if not clock.provider_differs(starts_at):
-        return own
     whose = "your own schedule's time" if role == MENTOR else "the mentor's time"
-    there = clock.in_provider_zone(starts_at, ends_at)
-    return f"{own} — {there} in {clock.provider_zone_name}, {whose}"
+    return clock.when(starts_at, ends_at, whose=whose)
 
 
 def cancelled_because(reason: str | None, role: str, other_name: str | None) -> str:
