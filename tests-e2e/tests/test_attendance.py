@@ -172,7 +172,13 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     )
     assert hours.status_code == 204, hours.text
     address = f"mentee-{uuid.uuid4().hex[:8]}@example.org"
-    sub = Subscriber(gw, market, mentee(gw, email=address, name="Mia Mentee"))
+    mia = mentee(gw, email=address, name="Mia Mentee")
+    # Mia reads her mail in Tokyo, in Spanish: chosen at calendar-sync, which tells
+    # attendance (MailPreferencesChanged) long before the sweep finds her absences
+    prefs = {"time_zone": "Asia/Tokyo", "locale": "es-ES", "unsubscribed": []}
+    chosen = await gw.http.put("/api/calendar/me/mail-preferences", json=prefs, headers=mia[1])
+    assert chosen.status_code == 200, chosen.text
+    sub = Subscriber(gw, market, mia)
     await sub.subscribe()
     sessions = await sub.sessions_when(lambda s: len(s) >= 28, "the first cycle's sessions")
     by_start = sorted(sessions.values(), key=lambda b: b.starts_at)
@@ -202,6 +208,11 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     )
     assert any(s.startswith("You missed a session") for s in subjects), subjects
     assert any("suspended" in s for s in subjects), subjects
+    [warning] = [m for m in mails_to(gw.maildir, address) if "missed a session" in m["Subject"]]
+    text = str(warning.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    # her zone and locale, the mentor's zone beside ("... (Asia/Tokyo) — ... in Europe/Madrid")
+    assert "(Asia/Tokyo) \u2014 " in text and f"in {ZONE}, the mentor's time" in text, text
+    assert " de 20" in text, text  # a Spanish date ("lunes, 7 de diciembre de 2026")
     mentor_subjects = await eventually(
         lambda: _subjects_when(gw, market.email, 2), timeout=30, what="the mentor's notices"
     )
@@ -247,14 +258,18 @@ async def _dashboard_row(gw: Gateway, mentor: Who, user: uuid.UUID) -> Subscribe
         raise AssertionError(f"{exc}; the dashboard said {seen}") from None
 
 
+def _is_notice(m: Any) -> bool:
+    """One of attendance's account notices (its footer), not calendar-sync's invitations,
+    confirmations or receipts."""
+    if m.get_content_type().startswith("multipart/mixed"):
+        return False
+    body = m.get_body(("plain",))
+    return body is not None and "These notices cannot be switched off" in body.get_content()
+
+
 async def _subjects_when(gw: Gateway, address: str, n: int) -> list[str] | None:
-    """Attendance's notices to ``address`` (calendar-sync's invitations left out)."""
-    subjects = [
-        str(m["Subject"]).strip()
-        for m in mails_to(gw.maildir, address)
-        if not m.get_content_type().startswith("multipart/mixed")
-        and not str(m["Subject"]).strip().startswith(("Invitation:", "Cancelled:", "Updated:"))
-    ]
+    """Attendance's notices to ``address`` (calendar-sync's mails left out)."""
+    subjects = [str(m["Subject"]).strip() for m in mails_to(gw.maildir, address) if _is_notice(m)]
     return subjects if len(subjects) >= n else None
 
 
