@@ -7,7 +7,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 # --frozen when a lock file exists: never re-resolve behind the developer's back.
 SYNC_FLAGS := --all-packages $(if $(wildcard uv.lock),--frozen,)
 
-.PHONY: up down status demo test lint sync uv bench
+.PHONY: up down status demo test lint sync uv bench typecheck-tests
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install uv
@@ -45,6 +45,16 @@ lint: sync
 	$(UV) run python -m kairos_localstack.promtool_dist check
 	cd clients/typescript && npx --no-install tsc --noEmit
 	cd web && npx --no-install tsc --noEmit
+
+# The tests are type-checked as the code is, one folder at a time: several hold modules of
+# the same name (conftest, fakes), which one mypy run would take for one module.
+TEST_DIRS ?= libs/contracts/tests libs/platform/tests libs/localstack/tests \
+	services/booking/tests services/payments/tests services/attendance/tests \
+	services/calendar-sync/tests tests-e2e/tests faults/tests deploy/tests
+
+typecheck-tests: sync
+	@set -e; for d in $(TEST_DIRS); do \
+		echo "mypy $$d"; $(UV) run mypy --explicit-package-bases $$d; done
 
 # The merged OpenAPI (clients/openapi.json) and the TypeScript client generated from it.
 clients: sync
