@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from kairos_booking.domain.model import (
     Availability,
@@ -27,6 +27,29 @@ from kairos_booking.domain.model import (
 )
 from kairos_platform.testing import FakeUnitOfWork
 
+T = TypeVar("T")
+K = TypeVar("K", bound=tuple[Any, ...])
+
+
+def _page(
+    items: Iterable[T],
+    key: Callable[[T], K],
+    limit: int | None,
+    after: K | None,
+    *,
+    descending: bool = False,
+) -> list[T]:
+    """As the SQL adapters' keyset pages: ordered by ``key``, those past ``after``, at
+    most ``limit``."""
+    ordered = sorted(items, key=key, reverse=descending)
+    if after is not None:
+        ordered = [i for i in ordered if (key(i) < after if descending else key(i) > after)]
+    return ordered[:limit]
+
+
+def _when(b: Booking) -> tuple[datetime, uuid.UUID]:
+    return (b.starts_at, b.booking_id)
+
 
 class FakeCatalog:
     def __init__(self) -> None:
@@ -46,8 +69,11 @@ class FakeCatalog:
     async def provider_of_user(self, user_id: uuid.UUID) -> Provider | None:
         return next((p for p in self.providers.values() if p.user_id == user_id), None)
 
-    async def list_providers(self) -> list[Provider]:
-        return [p for p in self.providers.values() if p.active]
+    async def list_providers(
+        self, limit: int | None = None, after: tuple[str, uuid.UUID] | None = None
+    ) -> list[Provider]:
+        active = [p for p in self.providers.values() if p.active]
+        return _page(active, lambda p: (p.display_name, p.provider_id), limit, after)
 
     async def lock_provider(self, provider_id: uuid.UUID) -> None:
         return None
@@ -87,8 +113,14 @@ class FakeCatalog:
     async def offerings_of(self, provider_id: uuid.UUID) -> list[Offering]:
         return [replace(o) for o in self.offerings.values() if o.provider_id == provider_id]
 
-    async def list_offerings(self, provider_id: uuid.UUID | None) -> list[Offering]:
-        return [o for o in self.offerings.values() if provider_id in (None, o.provider_id)]
+    async def list_offerings(
+        self,
+        provider_id: uuid.UUID | None,
+        limit: int | None = None,
+        after: tuple[str, uuid.UUID] | None = None,
+    ) -> list[Offering]:
+        found = [o for o in self.offerings.values() if provider_id in (None, o.provider_id)]
+        return _page(found, lambda o: (o.title, o.offering_id), limit, after)
 
     async def availability(self, provider_id: uuid.UUID) -> Availability:
         return self.hours.get(provider_id, Availability())
@@ -222,6 +254,20 @@ class FakeHolds:
     ) -> int:
         return sum([await self.end(h, status, at, p) for h, p in ends])
 
+    async def live_of(
+        self,
+        mentee_id: uuid.UUID,
+        now: datetime,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[Hold]:
+        live = [
+            replace(h)
+            for h in self.holds.values()
+            if h.mentee_id == mentee_id and h.status == HoldStatus.HELD and h.expires_at > now
+        ]
+        return _page(live, lambda h: (h.starts_at, h.hold_id), limit, after)
+
     async def held_by(
         self, offering_id: uuid.UUID, starts_at: datetime, mentee_id: uuid.UUID
     ) -> Hold | None:
@@ -312,22 +358,35 @@ class FakeBookings:
         )
 
     async def for_mentee(
-        self, mentee_id: uuid.UUID, *, upcoming: bool, now: datetime, limit: int = 200
+        self,
+        mentee_id: uuid.UUID,
+        *,
+        upcoming: bool,
+        now: datetime,
+        limit: int = 200,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]:
-        return [
+        found = [
             b
             for b in self.bookings.values()
             if b.mentee_id == mentee_id and (b.ends_at > now) == upcoming
         ]
+        return _page(found, _when, limit, after, descending=not upcoming)
 
     async def for_provider(
-        self, provider_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        provider_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        limit: int | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[Booking]:
-        return [
+        found = [
             b
             for b in self.bookings.values()
             if b.provider_id == provider_id and start <= b.starts_at < end
         ]
+        return _page(found, _when, limit, after)
 
     async def session_dates(
         self, offering_id: uuid.UUID, mentee_id: uuid.UUID, dates: Collection[date]
@@ -335,7 +394,9 @@ class FakeBookings:
         return {
             b.local_date
             for b in self.bookings.values()
-            if (b.offering_id, b.mentee_id) == (offering_id, mentee_id) and b.local_date in dates
+            if (b.offering_id, b.mentee_id) == (offering_id, mentee_id)
+            and b.local_date is not None
+            and b.local_date in dates
         }
 
     async def confirmed_after(

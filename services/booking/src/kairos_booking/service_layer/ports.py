@@ -202,13 +202,22 @@ class PeopleRepository(Protocol):
 
 
 class BookingUow(Protocol):
-    source: str
-    catalog: CatalogRepository
-    seats: SeatRepository
-    holds: HoldRepository
-    bookings: BookingRepository
-    enrollments: EnrollmentRepository
-    people: PeopleRepository
+    # Read-only: a plain attribute of a Protocol is invariant, so a unit of work whose
+    # repositories are narrower types (the SQL ones, the unit tests' fakes) would not match.
+    @property
+    def source(self) -> str: ...
+    @property
+    def catalog(self) -> CatalogRepository: ...
+    @property
+    def seats(self) -> SeatRepository: ...
+    @property
+    def holds(self) -> HoldRepository: ...
+    @property
+    def bookings(self) -> BookingRepository: ...
+    @property
+    def enrollments(self) -> EnrollmentRepository: ...
+    @property
+    def people(self) -> PeopleRepository: ...
 
     def now(self) -> datetime: ...
     def caused_by(self, envelope: Envelope) -> None: ...
