@@ -97,12 +97,21 @@ def test_caused_keeps_the_chain():
     assert second.event_id != first.event_id
 
 
+def test_payload_as_types_the_payload_and_refuses_another_class() -> None:
+    event = example(HoldPlaced)
+    env = Envelope.wrap(event, source="booking")
+    placed: HoldPlaced = env.payload_as(HoldPlaced)
+    assert placed == event
+    with pytest.raises(TypeError, match="HoldPlaced v1 is not a BookingConfirmed"):
+        env.payload_as(BookingConfirmed)
+
+
 def test_none_fields_are_left_out_of_data():
     # An old consumer (extra="forbid") keeps reading messages after a new optional field
     # is added, as long as producers leave it unset.
     env = Envelope.wrap(example(BookingConfirmed, hold_id=None), source="booking")
     assert "hold_id" not in env.data
-    assert env.payload().hold_id is None
+    assert env.payload_as(BookingConfirmed).hold_id is None
 
 
 def test_money_and_codes_are_precise():

@@ -11,9 +11,10 @@ added, until a producer actually sets it. Rollout rule: consumers first, produce
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -44,6 +45,9 @@ class Event(BaseModel):
 
     def aggregate_id(self) -> str:
         return str(getattr(self, self.KEY))
+
+
+E = TypeVar("E", bound=Event)
 
 
 class Envelope(BaseModel):
@@ -132,4 +136,15 @@ class Envelope(BaseModel):
                 f"envelope subject {self.subject!r} is not the {self.type} aggregate id "
                 f"{event.aggregate_id()!r}"
             )
+        return event
+
+    def payload_as(self, cls: builtins.type[E]) -> E:
+        """``payload()`` when the caller knows the event class: typed as ``cls``
+        (``builtins.type``: the ``type`` field shadows it here).
+
+        Raises as ``payload()`` does, and ``TypeError`` when the payload is not a ``cls``.
+        """
+        event = self.payload()
+        if not isinstance(event, cls):
+            raise TypeError(f"{self.type} v{self.version} is not a {cls.__name__}")
         return event

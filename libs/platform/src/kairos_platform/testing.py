@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from kairos_contracts import Envelope, Event
 from kairos_platform.clock import Clock, system_clock
 
 if TYPE_CHECKING:
     from kairos_platform.service import Service
+
+E = TypeVar("E", bound=Event)
 
 
 class FakePingRepository:
@@ -106,8 +108,9 @@ class FakeUnitOfWork:
     async def rollback(self) -> None:
         self._pending = []
 
-    def events(self, cls: type[Event]) -> list[Event]:
-        return [e.payload() for e in self.committed if e.type == cls.TYPE]
+    def events(self, cls: type[E]) -> list[E]:
+        """The committed payloads of type ``cls``, in order."""
+        return [e.payload_as(cls) for e in self.committed if e.type == cls.TYPE]
 
 
 def consumer_timing(service: Service) -> tuple[int, int]:
