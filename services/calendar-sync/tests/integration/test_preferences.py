@@ -290,7 +290,7 @@ async def test_a_changed_zone_or_locale_is_announced_once_and_a_no_op_is_not(cal
     assert await _announced(cal, ana) == want
 
     # back to no preference: told as absent values
-    cleared = {"time_zone": None, "locale": None, "unsubscribed": []}
+    cleared: dict[str, Any] = {"time_zone": None, "locale": None, "unsubscribed": []}
     assert (await cal.client.put(PREFS, json=cleared, headers=cal.auth(ana))).status_code == 200
     assert await _announced(cal, ana) == [*want, (None, None)]
     [row] = await cal.rows(
@@ -305,12 +305,12 @@ async def test_a_choice_replacing_what_the_token_said_in_the_same_call_is_told_o
 ) -> None:
     bo = uuid.uuid4()
     said = cal.auth(bo, zoneinfo="Asia/Tokyo")
-    choice = {"time_zone": "America/Lima", "locale": None, "unsubscribed": []}
+    choice: dict[str, Any] = {"time_zone": "America/Lima", "locale": None, "unsubscribed": []}
     assert (await cal.client.put(PREFS, json=choice, headers=said)).status_code == 200
     assert await _announced(cal, bo) == [("America/Lima", None)]
     # a first call whose token says what the person then chooses: one event, not two
     cy = uuid.uuid4()
-    same = {"time_zone": "Asia/Tokyo", "locale": None, "unsubscribed": []}
+    same: dict[str, Any] = {"time_zone": "Asia/Tokyo", "locale": None, "unsubscribed": []}
     assert (
         await cal.client.put(PREFS, json=same, headers=cal.auth(cy, zoneinfo="Asia/Tokyo"))
     ).status_code == 200
