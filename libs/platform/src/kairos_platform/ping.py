@@ -53,7 +53,11 @@ class PingUnitOfWork(Protocol):
     """What the ping handlers need of a unit of work (SQL or fake)."""
 
     source: str
-    pings: PingRepository
+
+    @property
+    def pings(self) -> PingRepository:
+        """Read-only here, so that a narrower repository (the fake's) satisfies it."""
+        ...
 
     def emit(self, event: Event) -> Envelope: ...
     async def commit(self) -> None: ...

@@ -19,7 +19,7 @@ async def test_another_service_answers_a_ping_with_a_pong_caused_by_it() -> None
     uow = FakeUnitOfWork("payments")
     envelope = Envelope.wrap(Ping(ping_id=uuid.uuid4(), origin="booking"), source="booking")
     uow.caused_by(envelope)
-    await ping.on_ping(envelope.payload(), envelope, uow)  # type: ignore[arg-type]
+    await ping.on_ping(envelope.payload_as(Ping), envelope, uow)
     await uow.commit()
     (pong,) = uow.committed
     assert pong.payload() == Pong(
@@ -32,7 +32,7 @@ async def test_another_service_answers_a_ping_with_a_pong_caused_by_it() -> None
 async def test_a_service_does_not_answer_its_own_ping() -> None:
     uow = FakeUnitOfWork("booking")
     envelope = Envelope.wrap(Ping(ping_id=uuid.uuid4(), origin="booking"), source="booking")
-    await ping.on_ping(envelope.payload(), envelope, uow)  # type: ignore[arg-type]
+    await ping.on_ping(envelope.payload_as(Ping), envelope, uow)
     await uow.commit()
     assert uow.committed == []
 
