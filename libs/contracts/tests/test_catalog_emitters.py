@@ -67,7 +67,9 @@ def built_outside_outgoing(src: Path, root: Path = ROOT) -> list[str]:
 
 
 @pytest.mark.parametrize("service", catalog.SERVICES)
-def test_a_service_builds_exactly_the_events_the_catalog_says_it_publishes(service: str) -> None:
+def test_a_service_builds_exactly_the_events_the_catalog_says_it_publishes(
+    service: catalog.Service,
+) -> None:
     built = built_events(SERVICE_DIRS[service])
     declared = {cls.TYPE for cls in catalog.published_by(service)} - WIRING
     undeclared = {t: places for t, places in built.items() if t not in declared}
@@ -76,7 +78,7 @@ def test_a_service_builds_exactly_the_events_the_catalog_says_it_publishes(servi
 
 
 @pytest.mark.parametrize("service", catalog.SERVICES)
-def test_a_service_builds_its_events_only_in_its_outgoing_module(service: str) -> None:
+def test_a_service_builds_its_events_only_in_its_outgoing_module(service: catalog.Service) -> None:
     src = SERVICE_DIRS[service]
     modules = [*src.glob("*/service_layer/outgoing.py"), *src.glob("*/service_layer/outgoing/")]
     assert len(modules) == 1, f"{service}: one service_layer/outgoing(.py), not {modules}"

@@ -78,7 +78,7 @@ def test_datetimes_are_normalised_to_utc():
 def test_events_are_frozen():
     event = example(HoldPlaced)
     with pytest.raises(ValidationError):
-        event.amount_minor = 1  # type: ignore[misc]
+        event.amount_minor = 1  # type: ignore[misc]  # the assignment a frozen model refuses
 
 
 def test_subject_must_match_payload():

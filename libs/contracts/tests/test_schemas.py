@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -29,12 +30,12 @@ def test_every_current_schema_is_checked_in(name):
 
 
 def test_report_for_each_kind_of_difference():
-    current = {
+    current: dict[str, dict[str, Any]] = {
         "A.v1.json": {"type": "object", "properties": {"x": {"type": "string"}}},
         "B.v1.json": {"type": "object", "properties": {"y": {"type": "integer"}}},
         "New.v1.json": {"type": "object"},
     }
-    published = {
+    published: dict[str, dict[str, Any]] = {
         "A.v1.json": {"type": "object", "properties": {}},  # compatible: x added
         "B.v1.json": {"type": "object", "properties": {"y": {"type": "string"}}},  # breaking
         "Gone.v1.json": {"type": "object"},  # deleted
