@@ -414,13 +414,12 @@ async def test_a_storm_racing_new_holds_and_releases_keeps_the_seat_count(api: A
         async with service.uow_factory() as uow:
             await release_hold(uow, Principal(mentee, frozenset({"mentee"})), hold_id)
 
-    results = await asyncio.gather(
+    # the storm's outcomes beside the others' gathered: each typed
+    outcomes, _ = await asyncio.gather(
         storm(),
-        *(newcomer(n) for n in range(12)),
-        *(leaver(h, m) for h, m in live),
+        asyncio.gather(*(newcomer(n) for n in range(12)), *(leaver(h, m) for h, m in live)),
     )
 
-    outcomes = results[0]
     assert Counter(map(str, outcomes)) == {"handled": len(paying)}
     got = await _decisions_and_events(api, paying)
     booked = sum(1 for (o, _), _ in got.values() if o == "booked")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from kairos_booking.domain.model import (
     Booking,
@@ -32,12 +31,6 @@ NOW = datetime(2030, 3, 1, 8, tzinfo=UTC)  # a Friday
 MENTOR = uuid.uuid4()
 TUESDAY_18 = WeeklyTime(1, 18 * 60)
 
-HANDLERS: dict[type[Event], Any] = {
-    PaymentVerified: payment_events.on_payment_verified,
-    SubscriptionCancelled: subscriptions.on_subscription_cancelled,
-    SubscriptionReactivated: subscriptions.on_subscription_reactivated,
-}
-
 
 @dataclass
 class World:
@@ -47,7 +40,16 @@ class World:
     subscription_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     async def deliver(self, event: Event) -> None:
-        await HANDLERS[type(event)](event, Envelope.wrap(event, source="payments"), self.uow)
+        """The event as payments sends it, handled by booking's handler of its type."""
+        envelope = Envelope.wrap(event, source="payments")
+        if isinstance(event, PaymentVerified):
+            await payment_events.on_payment_verified(event, envelope, self.uow)
+        elif isinstance(event, SubscriptionCancelled):
+            await subscriptions.on_subscription_cancelled(event, envelope, self.uow)
+        elif isinstance(event, SubscriptionReactivated):
+            await subscriptions.on_subscription_reactivated(event, envelope, self.uow)
+        else:
+            raise KeyError(type(event))  # as the table of handlers it replaces
         await self.uow.commit()
 
     def cycle(

@@ -30,12 +30,21 @@ TTL = timedelta(minutes=10)
 MENTOR = uuid.uuid4()
 
 
-async def _world(capacity: int = 1, **kw: object) -> tuple[FakeBookingUow, Offering]:
+async def _world(
+    capacity: int = 1, refund_full_hours_before: int = 24
+) -> tuple[FakeBookingUow, Offering]:
     uow = FakeBookingUow(NOW)
     provider = Provider(uuid.uuid4(), MENTOR, "Ada", "ada@example.com", "UTC")
     offering = Offering(
-        uuid.uuid4(), provider.provider_id, "Mentoring", 60, 5000, "EUR", capacity, **kw
-    )  # type: ignore[arg-type]
+        uuid.uuid4(),
+        provider.provider_id,
+        "Mentoring",
+        60,
+        5000,
+        "EUR",
+        capacity,
+        refund_full_hours_before=refund_full_hours_before,
+    )
     await uow.catalog.add_provider(provider)
     await uow.catalog.add_offering(offering)
     await uow.catalog.set_weekly(provider.provider_id, every_day(9, 12))
@@ -67,7 +76,7 @@ async def test_a_hold_takes_a_seat_at_the_price_booking_decides() -> None:
     hold = await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
     assert hold.expires_at == NOW + TTL
     [placed] = uow.events(HoldPlaced)
-    assert (placed.amount_minor, placed.currency) == (5000, "EUR")  # type: ignore[attr-defined]
+    assert (placed.amount_minor, placed.currency) == (5000, "EUR")
     with pytest.raises(Conflict, match="already hold"):
         await holds.place_hold(uow, mentee, offering.offering_id, SLOT, TTL)
     with pytest.raises(Conflict, match="full"):
@@ -95,7 +104,7 @@ async def test_payment_verified_converts_the_hold_into_one_booking() -> None:
     await _deliver(uow, event)
     await _deliver(uow, event.model_copy())  # same payment again (new delivery)
     [confirmed] = uow.events(BookingConfirmed)
-    assert confirmed.mentee.email == "m@example.com"  # type: ignore[attr-defined]
+    assert confirmed.mentee.email == "m@example.com"
     assert len(uow.bookings.bookings) == 1
     assert uow.holds.holds[hold.hold_id].status is HoldStatus.CONVERTED
     assert uow.seats.taken(offering.offering_id, SLOT) == 1
@@ -111,7 +120,7 @@ async def test_a_payment_for_an_expired_hold_is_rejected_when_the_slot_is_full()
     await _deliver(uow, _verified(h1.hold_id, first, offering))
     await _deliver(uow, _verified(h2.hold_id, second, offering))
     [rejected] = uow.events(BookingRejected)
-    assert rejected.reason == "slot_full"  # type: ignore[attr-defined]
+    assert rejected.reason == "slot_full"
     assert len(uow.bookings.bookings) == 1
 
 
@@ -136,7 +145,7 @@ async def test_a_payment_for_a_hold_the_mentee_released_is_refused_with_seats_fr
     await holds.release_hold(uow, Principal(mentee.user_id, frozenset({"mentee"})), hold.hold_id)
     await _deliver(uow, _verified(hold.hold_id, mentee, offering))
     [rejected] = uow.events(BookingRejected)
-    assert rejected.reason == "hold_released"  # type: ignore[attr-defined]
+    assert rejected.reason == "hold_released"
     assert uow.bookings.bookings == {}
     assert uow.seats.taken(offering.offering_id, SLOT) == 0
 
@@ -149,7 +158,7 @@ async def test_an_inactive_provider_or_unknown_hold_is_rejected_and_frees_the_se
     provider.active = False
     await _deliver(uow, _verified(hold.hold_id, mentee, offering))
     await _deliver(uow, _verified(uuid.uuid4(), mentee, offering))
-    reasons = [e.reason for e in uow.events(BookingRejected)]  # type: ignore[attr-defined]
+    reasons = [e.reason for e in uow.events(BookingRejected)]
     assert reasons == ["provider_inactive", "hold_unknown"]
     assert uow.seats.taken(offering.offering_id, SLOT) == 0
     assert uow.bookings.bookings == {}
@@ -193,7 +202,7 @@ async def test_cancellation_refunds_by_the_offering_policy(
     caller = mentee.user_id if who == "mentee" else MENTOR
     await bookings.cancel_booking(uow, Principal(caller, frozenset({who})), booking_id, "ill")
     [event] = uow.events(BookingCancelled)
-    assert (event.cancelled_by, event.refund_amount_minor, event.sequence) == (who, refund, 1)  # type: ignore[attr-defined]
+    assert (event.cancelled_by, event.refund_amount_minor, event.sequence) == (who, refund, 1)
     assert uow.seats.taken(offering.offering_id, SLOT) == 0
 
 

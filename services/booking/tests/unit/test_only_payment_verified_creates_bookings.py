@@ -13,6 +13,7 @@ Any new insert path or caller makes this test fail. The database enforces the sa
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import kairos_booking
@@ -64,17 +65,17 @@ def _is_bookings_insert(node: ast.AST) -> bool:
     return False
 
 
-def _where(predicate: object) -> set[tuple[str, str]]:
+def _where(predicate: Callable[[ast.AST], bool]) -> set[tuple[str, str]]:
     found = set()
     for path, tree in _sources().items():
         owner = _enclosing_functions(tree)
         for node in ast.walk(tree):
-            if predicate(node):  # type: ignore[operator]
+            if predicate(node):
                 found.add((path, owner.get(node, "")))
     return found
 
 
-def _calls(attr_chain: str) -> object:
+def _calls(attr_chain: str) -> Callable[[ast.AST], bool]:
     def predicate(node: ast.AST) -> bool:
         return isinstance(node, ast.Call) and _names(node.func).endswith(attr_chain)
 
@@ -137,7 +138,7 @@ def test_the_scan_notices_a_new_insert_path() -> None:
     )
     nodes = list(ast.walk(sneaky))
     assert sum(map(_is_bookings_insert, nodes)) == 3
-    assert sum(map(_calls("bookings.add"), nodes)) == 1  # type: ignore[arg-type]
+    assert sum(map(_calls("bookings.add"), nodes)) == 1
 
 
 def test_the_handler_is_wired_for_payment_verified() -> None:

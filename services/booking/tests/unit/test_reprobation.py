@@ -22,41 +22,41 @@ APRIL = (datetime(2030, 4, 1, tzinfo=UTC), datetime(2030, 5, 1, tzinfo=UTC))
 REPROBATED_AT = datetime(2030, 3, 13, 9, tzinfo=UTC)
 
 
-def _standing(w: World, cls: type[Event], **extra: object) -> Event:
+def _standing(w: World) -> dict[str, object]:
+    """The fields MenteeReprobated and MenteeReactivated share."""
     e = w.enrollment()
-    return cls(
+    return dict(
         enrollment_id=e.enrollment_id, subscription_id=w.subscription_id,
         offering_id=w.offering.offering_id,
         mentee=ct.Person(user_id=w.mentee.user_id, email=w.mentee.email),
         provider=ct.Provider(provider_id=w.offering.provider_id, user_id=MENTOR),
-        cycle=ct.BillingCycle(number=1, starts_at=MARCH[0], ends_at=MARCH[1]), **extra,
+        cycle=ct.BillingCycle(number=1, starts_at=MARCH[0], ends_at=MARCH[1]),
     )  # fmt: skip
 
 
-def reprobated(w: World, at: datetime = REPROBATED_AT) -> Event:
+def reprobated(w: World, at: datetime = REPROBATED_AT) -> MenteeReprobated:
     first_two = [b.booking_id for b in w.sessions()[:2]]
-    return _standing(
-        w, MenteeReprobated, absent_booking_ids=first_two, consecutive_absences=2,
-        reprobated_at=at,
-    )  # fmt: skip
+    return MenteeReprobated(
+        **_standing(w), absent_booking_ids=first_two, consecutive_absences=2, reprobated_at=at
+    )
 
 
-def reactivated(w: World, undoes: datetime = REPROBATED_AT) -> Event:
-    return _standing(
-        w, MenteeReactivated, undoes_reprobated_at=undoes, reactivated_by="mentor",
+def reactivated(w: World, undoes: datetime = REPROBATED_AT) -> MenteeReactivated:
+    return MenteeReactivated(
+        **_standing(w), undoes_reprobated_at=undoes, reactivated_by="mentor",
         reactivated_by_user_id=MENTOR, reactivated_at=w.uow.now(),
     )  # fmt: skip
 
 
 async def deliver(w: World, event: Event) -> None:
-    handler = {
-        MenteeReprobated: reprobation.on_mentee_reprobated,
-        MenteeReactivated: reprobation.on_mentee_reactivated,
-    }.get(type(event))
-    if handler is None:
+    envelope = Envelope.wrap(event, source="attendance")
+    if isinstance(event, MenteeReprobated):
+        await reprobation.on_mentee_reprobated(event, envelope, w.uow)
+    elif isinstance(event, MenteeReactivated):
+        await reprobation.on_mentee_reactivated(event, envelope, w.uow)
+    else:
         await w.deliver(event)
         return
-    await handler(event, Envelope.wrap(event, source="attendance"), w.uow)  # type: ignore[operator]
     await w.uow.commit()
 
 
@@ -72,7 +72,7 @@ async def test_reprobation_cancels_the_rest_of_the_cycle_and_touches_no_money() 
     w = await _reprobated()
     assert w.status() == [("confirmed", None)] * 2 + [("cancelled", "reprobated")] * 2
     cancelled = w.uow.events(BookingCancelled)
-    assert [(e.reason, e.refund_amount_minor) for e in cancelled] == [("reprobated", 0)] * 2  # type: ignore[attr-defined]
+    assert [(e.reason, e.refund_amount_minor) for e in cancelled] == [("reprobated", 0)] * 2
     assert w.uow.events(BookingRejected) == []  # nothing credited back: billing continues
     assert w.enrollment().reprobated_at == REPROBATED_AT
     assert [w.uow.seats.taken(w.offering.offering_id, b.starts_at) for b in w.sessions()] == [
@@ -107,7 +107,7 @@ async def test_reactivation_restores_future_sessions_by_update_only() -> None:
         ("confirmed", None),
     ]
     restored = w.uow.events(BookingRestored)
-    assert [(e.booking_id, e.cause) for e in restored] == [(ids[3], "reactivation")]  # type: ignore[attr-defined]
+    assert [(e.booking_id, e.cause) for e in restored] == [(ids[3], "reactivation")]
     assert w.enrollment().reprobated_at is None
 
 

@@ -14,26 +14,35 @@ from kairos_booking.domain.model import (
     Offering,
     OverrideKind,
 )
-from kairos_booking.domain.slots import bookable_slots, check_range, free_seats, is_slot
+from kairos_booking.domain.slots import Slot, bookable_slots, check_range, free_seats, is_slot
 
 MADRID = ZoneInfo("Europe/Madrid")
 NEW_YORK = ZoneInfo("America/New_York")
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def offering(**kw: object) -> Offering:
-    fields: dict[str, object] = {
-        "offering_id": uuid.uuid4(),
-        "provider_id": uuid.uuid4(),
-        "title": "T",
-        "duration_min": 60,
-        "price_minor": 100,
-        "currency": "EUR",
-        "capacity": 1,
-        "horizon_days": 4000,
-    }
-    fields.update(kw)
-    return Offering(**fields)  # type: ignore[arg-type]
+def offering(
+    *,
+    capacity: int = 1,
+    duration_min: int = 60,
+    buffer_before_min: int = 0,
+    buffer_after_min: int = 0,
+    min_notice_min: int = 0,
+    horizon_days: int = 4000,
+) -> Offering:
+    return Offering(
+        offering_id=uuid.uuid4(),
+        provider_id=uuid.uuid4(),
+        title="T",
+        duration_min=duration_min,
+        price_minor=100,
+        currency="EUR",
+        capacity=capacity,
+        buffer_before_min=buffer_before_min,
+        buffer_after_min=buffer_after_min,
+        min_notice_min=min_notice_min,
+        horizon_days=horizon_days,
+    )
 
 
 def every_day(*ranges: tuple[int, int]) -> Availability:
@@ -41,7 +50,7 @@ def every_day(*ranges: tuple[int, int]) -> Availability:
     return Availability(weekly=dict.fromkeys(range(7), mins))
 
 
-def local_times(slots: list, zone: ZoneInfo) -> list[str]:  # type: ignore[type-arg]
+def local_times(slots: list[Slot], zone: ZoneInfo) -> list[str]:
     return [s.starts_at.astimezone(zone).strftime("%m-%d %H:%M %z") for s in slots]
 
 
