@@ -22,7 +22,7 @@ from booking_helpers import (
 
 from kairos_booking.entrypoints.jobs import expire_until_done
 from kairos_contracts import Envelope
-from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed
+from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ async def test_200_payers_race_for_3_seats(api: Any) -> None:
     rejected = await _outbox(api, "BookingRejected")
     assert Counter(r["reason"] for r in rejected) == {"slot_full": 197}
     confirmed = await _outbox(api, "BookingConfirmed")
-    paid = {str(e.payload().payment_id) for e in envelopes}  # type: ignore[attr-defined]
+    paid = {str(e.payload_as(PaymentVerified).payment_id) for e in envelopes}
     ended = [r["payment_id"] for r in rejected + confirmed]
     assert sorted(ended) == sorted(paid)  # every payment: booked or rejected, exactly once
     assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 3

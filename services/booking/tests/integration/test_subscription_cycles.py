@@ -12,6 +12,8 @@ import pytest
 from booking_helpers import MENTOR
 from subscription_helpers import cycle_paid, deliver, next_march_change, programme
 
+from kairos_contracts.events.payments import PaymentVerified
+
 pytestmark = pytest.mark.integration
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -149,7 +151,7 @@ async def test_an_occurrence_on_a_closed_date_is_rejected_for_credits(api: Any) 
     assert first_tuesday not in [r.local_date for r in rows]
     [rejected] = await _outbox(api, "BookingRejected")
     assert rejected["reason"] == "occurrence_unavailable"
-    assert rejected["payment_id"] == str(paid.payload().payment_id)  # type: ignore[attr-defined]
+    assert rejected["payment_id"] == str(paid.payload_as(PaymentVerified).payment_id)
     assert datetime.fromisoformat(rejected["starts_at"]).astimezone(MADRID).date() == first_tuesday
     shares = [c["amount_minor"] for c in await _outbox(api, "BookingConfirmed")]
     assert rejected["amount_minor"] + sum(shares) == 12000

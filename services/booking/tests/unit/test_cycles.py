@@ -31,10 +31,10 @@ async def test_a_paid_cycle_books_every_occurrence_across_the_dst_change() -> No
     assert len(confirmed) == 4
     first = confirmed[0]
     enrollment = w.enrollment()
-    assert first.enrollment_id == enrollment.enrollment_id  # type: ignore[attr-defined]
-    assert first.subscription_id == w.subscription_id  # type: ignore[attr-defined]
-    assert first.cycle == paid.cycle  # type: ignore[attr-defined]
-    assert [c.amount_minor for c in confirmed] == [1000] * 4  # type: ignore[attr-defined]
+    assert first.enrollment_id == enrollment.enrollment_id
+    assert first.subscription_id == w.subscription_id
+    assert first.cycle == paid.cycle
+    assert [c.amount_minor for c in confirmed] == [1000] * 4
     assert (enrollment.cycle_number, enrollment.cycle_ends_at) == (1, end)
 
 
@@ -60,14 +60,14 @@ async def test_an_occurrence_on_a_closed_date_is_rejected_with_its_share() -> No
     await w.deliver(paid)
     assert [str(b.local_date) for b in w.sessions()] == ["2030-03-05", "2030-03-19", "2030-03-26"]
     [rejected] = w.uow.events(BookingRejected)
-    assert rejected.reason == "occurrence_unavailable"  # type: ignore[attr-defined]
-    assert rejected.starts_at == datetime(2030, 3, 12, 17, tzinfo=UTC)  # type: ignore[attr-defined]
-    assert rejected.ends_at == datetime(2030, 3, 12, 18, tzinfo=UTC)  # type: ignore[attr-defined]
-    assert rejected.amount_minor == 1000  # 4001 = 1001 + 1000 * 3; the 2nd gets 1000  # type: ignore[attr-defined]
-    assert rejected.subscription_id == w.subscription_id  # type: ignore[attr-defined]
-    assert rejected.enrollment_id == w.enrollment().enrollment_id  # type: ignore[attr-defined]
-    assert rejected.cycle == paid.cycle  # type: ignore[attr-defined]
-    assert rejected.payment_id == paid.payment_id  # type: ignore[attr-defined]
+    assert rejected.reason == "occurrence_unavailable"
+    assert rejected.starts_at == datetime(2030, 3, 12, 17, tzinfo=UTC)
+    assert rejected.ends_at == datetime(2030, 3, 12, 18, tzinfo=UTC)
+    assert rejected.amount_minor == 1000  # 4001 = 1001 + 1000 * 3; the 2nd gets 1000
+    assert rejected.subscription_id == w.subscription_id
+    assert rejected.enrollment_id == w.enrollment().enrollment_id
+    assert rejected.cycle == paid.cycle
+    assert rejected.payment_id == paid.payment_id
     [recorded] = w.uow.enrollments.rejected
     assert (recorded.local_date, recorded.detail) == (closed, "the provider is closed that date")
 
@@ -96,7 +96,7 @@ async def test_the_next_cycle_creates_the_next_sessions_and_leaves_the_previous_
     assert {b.cycle_number for b in after[4:]} == {2}
     assert w.enrollment().enrollment_id == enrollment_id  # stable across cycles
     assert w.enrollment().cycle_number == 2
-    assert [c.amount_minor for c in w.uow.events(BookingConfirmed)[4:]] == [800] * 5  # type: ignore[attr-defined]
+    assert [c.amount_minor for c in w.uow.events(BookingConfirmed)[4:]] == [800] * 5
 
 
 async def test_a_cycle_of_an_inactive_offering_is_rejected_whole() -> None:
@@ -105,7 +105,7 @@ async def test_a_cycle_of_an_inactive_offering_is_rejected_whole() -> None:
     paid = w.cycle(1, *MARCH)
     await w.deliver(paid)
     [rejected] = w.uow.events(BookingRejected)
-    assert (rejected.reason, rejected.amount_minor, rejected.starts_at) == (  # type: ignore[attr-defined]
+    assert (rejected.reason, rejected.amount_minor, rejected.starts_at) == (
         "offering_gone", 4000, None,
     )  # fmt: skip
     assert w.sessions() == []
@@ -139,7 +139,7 @@ async def test_a_subscriber_booking_never_heard_of_is_known_by_the_contact_payme
     paid = w.cycle(1, *MARCH, mentee=stranger).model_copy(update={"mentee": contact})
     await w.deliver(paid)
     confirmed = w.uow.events(BookingConfirmed)
-    assert confirmed and {c.mentee for c in confirmed} == {contact}  # type: ignore[attr-defined]
+    assert confirmed and {c.mentee for c in confirmed} == {contact}
     known = await w.uow.people.get(stranger.user_id)
     assert known is not None and (known.email, known.display_name) == ("new@example.org", "Nia")
 
@@ -151,4 +151,4 @@ async def test_booking_events_carry_the_offerings_meeting_link() -> None:
     await w.deliver(w.cycle(1, *MARCH))
     confirmed = w.uow.events(BookingConfirmed)
     assert confirmed
-    assert {c.meeting_url for c in confirmed} == {"https://meet.example.org/ada"}  # type: ignore[attr-defined]
+    assert {c.meeting_url for c in confirmed} == {"https://meet.example.org/ada"}

@@ -93,11 +93,12 @@ async def _scenario() -> tuple[FakeBookingUow, list[Envelope], set[int]]:
         _paid(6, _hold(uow, 6, m[7]), m[7]),  # happy
     ]
     # the same payment again under another event id (in the run, and already decided)
-    run.append(_paid(7, run[6].payload().hold_id, m[7], payment_id=run[6].payload().payment_id))  # type: ignore[attr-defined]
+    sixth = run[6].payload_as(PaymentVerified)
+    run.append(_paid(7, sixth.hold_id, m[7], payment_id=sixth.payment_id))
     uow.bookings.decisions[_id(299)] = "booked"
     run.append(_paid(8, _hold(uow, 8, m[8]), m[8], payment_id=_id(299)))
     # the same hold paid by a second payment
-    run.append(_paid(9, run[0].payload().hold_id, m[0]))  # type: ignore[attr-defined]
+    run.append(_paid(9, run[0].payload_as(PaymentVerified).hold_id, m[0]))
     # a subscription cycle
     cycle = BillingCycle(number=1, starts_at=NOW, ends_at=NOW + timedelta(days=30))
     run.append(
@@ -114,7 +115,9 @@ async def _per_record(uow: FakeBookingUow, run: list[Envelope]) -> None:
 async def _one(uow: FakeBookingUow, envelope: Envelope) -> None:
     uow.caused_by(envelope)
     try:
-        await payment_events.on_payment_verified(envelope.payload(), envelope, uow)  # type: ignore[arg-type]
+        await payment_events.on_payment_verified(
+            envelope.payload_as(PaymentVerified), envelope, uow
+        )
     except Exception:
         await uow.rollback()  # a failing record changes nothing (the fakes keep no undo log:
         return  # only the subscription cycle without an offering fails here, before writing)
@@ -125,7 +128,7 @@ async def _as_the_dispatcher(uow: FakeBookingUow, run: list[Envelope]) -> set[An
     """The batch handler over the run and its commit, then each record it left one by one
     (as Dispatcher.handle_batch does); returns the ids it left."""
     left = await payment_batch.on_payment_verified_batch(
-        [(e.payload(), e) for e in run],  # type: ignore[misc]
+        [(e.payload_as(PaymentVerified), e) for e in run],
         uow,
     )
     await uow.commit()
@@ -192,7 +195,7 @@ async def test_a_run_with_nothing_for_the_fast_path_changes_nothing() -> None:
     before = _state(uow)
 
     left = await payment_batch.on_payment_verified_batch(
-        [(e.payload(), e) for e in only_left],  # type: ignore[misc]
+        [(e.payload_as(PaymentVerified), e) for e in only_left],
         uow,
     )
 
@@ -215,7 +218,7 @@ async def _storm() -> tuple[FakeBookingUow, list[Envelope]]:
     run = [_paid(0, _hold(uow, 0, m[0]), m[0])]  # live: its own seat
     for i in range(1, 9):
         run.append(_paid(i, _hold(uow, i, m[i], status=HoldStatus.EXPIRED), m[i]))
-    run.append(_paid(9, run[3].payload().hold_id, m[3], payment_id=_id(203)))  # type: ignore[attr-defined]
+    run.append(_paid(9, run[3].payload_as(PaymentVerified).hold_id, m[3], payment_id=_id(203)))
     # m[4] was booked in SLOT by an earlier payment: no second seat
     booked = Booking(_id(600), OFFERING, PROVIDER, m[4], SLOT, SLOT + timedelta(hours=1),
                      _id(601), "card", 5000, "EUR", hold_id=_id(602))  # fmt: skip

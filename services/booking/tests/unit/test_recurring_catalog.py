@@ -39,8 +39,8 @@ async def test_every_create_and_change_publishes_the_offering_with_a_growing_ver
     await catalog.create_offering(uow, MENTOR, provider.provider_id, one_time)
     await catalog.update_provider(uow, MENTOR, provider.provider_id, {"display_name": "Ada L."})
     published = uow.events(OfferingPublished)
-    shape = [(e.offering_id, e.version, e.kind, e.amount_minor, e.interval) for e in published]  # type: ignore[attr-defined]
-    other = published[2].offering_id  # type: ignore[attr-defined]
+    shape = [(e.offering_id, e.version, e.kind, e.amount_minor, e.interval) for e in published]
+    other = published[2].offering_id
     assert shape[:3] == [
         (made.offering_id, 0, "recurring", 12000, "month"),
         (made.offering_id, 1, "recurring", 15000, "month"),
@@ -50,7 +50,7 @@ async def test_every_create_and_change_publishes_the_offering_with_a_growing_ver
     assert sorted(shape[3:]) == sorted(
         [(made.offering_id, 2, "recurring", 15000, "month"), (other, 1, "one_time", 12000, None)]
     )
-    assert published[-1].provider.display_name == "Ada L."  # type: ignore[attr-defined]
+    assert published[-1].provider.display_name == "Ada L."
 
 
 @pytest.mark.parametrize(

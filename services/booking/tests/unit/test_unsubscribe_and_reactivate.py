@@ -45,7 +45,7 @@ async def test_unsubscribing_cancels_every_future_session() -> None:
         (UNSUB, "mentee", 0)
     }
     events = w.uow.events(BookingCancelled)
-    assert [(e.reason, e.refund_amount_minor, e.sequence) for e in events] == [  # type: ignore[attr-defined]
+    assert [(e.reason, e.refund_amount_minor, e.sequence) for e in events] == [
         ("unsubscribed", 0, 1)
     ] * 3
     assert _seats(w) == [1, 0, 0, 0]
@@ -65,8 +65,8 @@ async def test_reactivating_restores_exactly_those_sessions_as_updates() -> None
         (None, None, None)
     }
     events = w.uow.events(BookingRestored)
-    assert [e.booking_id for e in events] == ids[1:]  # type: ignore[attr-defined]
-    assert {(e.cause, e.previously_cancelled_at, e.sequence) for e in events} == {  # type: ignore[attr-defined]
+    assert [e.booking_id for e in events] == ids[1:]
+    assert {(e.cause, e.previously_cancelled_at, e.sequence) for e in events} == {
         ("unsubscribe_undone", UNSUB, 2)
     }
     assert _seats(w) == [1, 1, 1, 1]
@@ -171,7 +171,7 @@ async def test_the_admin_path_and_the_mentee_path_give_identical_results() -> No
             (
                 w.status(),
                 [(b.sequence, b.starts_at, b.cancelled_at) for b in w.sessions()],
-                [(e.cause, e.sequence, e.previously_cancelled_at) for e in restored],  # type: ignore[attr-defined]
+                [(e.cause, e.sequence, e.previously_cancelled_at) for e in restored],
             )
         )
     assert outcomes[0] == outcomes[1]
@@ -187,8 +187,8 @@ async def test_a_seat_taken_while_unsubscribed_is_not_restored_and_is_reported()
     await w.deliver(w.reactivate(UNSUB))
     assert w.status() == CANCELLED_BY_UNSUB
     assert w.uow.events(BookingRestored) == []
-    lost = [e for e in w.uow.events(BookingRejected) if e.payment_id == paid_by]  # type: ignore[attr-defined]
-    assert [(e.reason, e.amount_minor) for e in lost] == [("occurrence_unavailable", 1000)] * 3  # type: ignore[attr-defined]
+    lost = [e for e in w.uow.events(BookingRejected) if e.payment_id == paid_by]
+    assert [(e.reason, e.amount_minor) for e in lost] == [("occurrence_unavailable", 1000)] * 3
     assert [r.booking_id for r in w.uow.enrollments.rejected if r.payment_id == paid_by] == [
         b.booking_id for b in w.sessions()[1:]
     ]
