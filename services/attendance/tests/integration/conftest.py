@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +19,9 @@ from sqlalchemy import text
 
 from kairos_attendance.adapters.smtp import outgoing
 from kairos_attendance.bootstrap import bootstrap
-from kairos_attendance.service_layer.context import Context, UowFactory, context_of
+from kairos_attendance.service_layer.context import Context, context_of
 from kairos_attendance.service_layer.templates import QueuedMail
+from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed
@@ -50,7 +51,7 @@ class Clock:
 
 @dataclass
 class Att:
-    service: Service
+    service: Service[ServiceUnitOfWork]
     client: httpx.AsyncClient
     dispatcher: Dispatcher
     private_key: bytes
@@ -62,7 +63,7 @@ class Att:
         return context_of(self.service)
 
     @property
-    def uows(self) -> UowFactory:
+    def uows(self) -> Callable[[], ServiceUnitOfWork]:
         return self.service.uow_factory
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:

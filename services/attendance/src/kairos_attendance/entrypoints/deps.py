@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_attendance.settings import AttendanceSettings
 from kairos_platform.deps import context_as, open_uow
 
-Uow = Annotated[ServiceUnitOfWork, Depends(open_uow)]
+#: a ServiceUnitOfWork: AttendanceUow is the part the handlers use
+Uow = Annotated[AttendanceUow, Depends(open_uow)]
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 

@@ -10,7 +10,7 @@ from kairos_attendance.entrypoints.deps import Ctx, Uow
 from kairos_attendance.entrypoints.schemas import ReactivatedOut, SubscriberOut, SubscribersPage
 from kairos_attendance.service_layer import dashboard, reactivation
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_platform.auth import MentorOrAdmin, Principal
 from kairos_platform.pagination import PageQuery, PageRequest, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
@@ -22,7 +22,7 @@ _SUBSCRIBER_KEY = (str | None, uuid.UUID)
 
 
 async def _dashboard(
-    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, mentor: uuid.UUID, page: PageRequest
+    uow: AttendanceUow, ctx: Context, caller: Principal, mentor: uuid.UUID, page: PageRequest
 ) -> SubscribersPage:
     rows = await dashboard.subscribers(
         uow, ctx, caller, mentor, page.key(*_SUBSCRIBER_KEY), page.limit + 1

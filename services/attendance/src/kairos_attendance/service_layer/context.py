@@ -8,19 +8,13 @@ One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(cont
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from kairos_attendance.service_layer.templates import QueuedMail
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
 from kairos_platform import mail
 from kairos_platform.service import Service
-
-#: opens a unit of work (``Service.uow_factory``): for work of several transactions
-UowFactory = Callable[[], ServiceUnitOfWork]
-
 
 #: sends queued mails (kairos_platform.mail.SmtpMailer with adapters.smtp.outgoing)
 Mailer: TypeAlias = mail.Mailer[QueuedMail]

@@ -7,7 +7,7 @@ import uuid
 from kairos_attendance.domain.enrollments import Enrollment
 from kairos_attendance.domain.sessions import Session
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Forbidden
 
@@ -15,7 +15,7 @@ LAST_SESSIONS = 5
 
 
 async def subscribers(
-    uow: ServiceUnitOfWork,
+    uow: AttendanceUow,
     ctx: Context,
     caller: Principal,
     mentor: uuid.UUID,

@@ -12,15 +12,15 @@ from kairos_attendance.domain.sessions import AuditEntry, Change, Session
 from kairos_attendance.domain.window import JoinRefusal
 from kairos_attendance.service_layer import outgoing
 from kairos_attendance.service_layer.context import Context
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_attendance.service_layer.rules import evaluate
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts import Event
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Conflict, Forbidden, NotFound
 
 
 async def record(
-    uow: ServiceUnitOfWork, changes: Sequence[Change], now: datetime, app_url: str
+    uow: AttendanceUow, changes: Sequence[Change], now: datetime, app_url: str
 ) -> None:
     """In the caller's transaction: audit each change, apply the rules, announce the marks."""
     await uow.sessions.audit(changes)
@@ -55,7 +55,7 @@ def _refusal(ctx: Context, s: Session, why: JoinRefusal) -> Conflict:
     )
 
 
-async def _session(uow: ServiceUnitOfWork, booking_id: uuid.UUID, *, lock: bool) -> Session:
+async def _session(uow: AttendanceUow, booking_id: uuid.UUID, *, lock: bool) -> Session:
     s = await uow.sessions.get(booking_id, lock=lock)
     if s is None:
         raise NotFound("No such session.")
@@ -63,7 +63,7 @@ async def _session(uow: ServiceUnitOfWork, booking_id: uuid.UUID, *, lock: bool)
 
 
 async def history(
-    uow: ServiceUnitOfWork,
+    uow: AttendanceUow,
     caller: Principal,
     booking_id: uuid.UUID,
     after: int | None,
@@ -80,7 +80,7 @@ async def history(
 
 
 async def join(
-    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, booking_id: uuid.UUID
+    uow: AttendanceUow, ctx: Context, caller: Principal, booking_id: uuid.UUID
 ) -> Session:
     """The mentee joins: inside the window they are marked attended by the system. The
     session as it stands after (joining twice changes nothing more)."""
@@ -101,7 +101,7 @@ async def join(
 
 
 async def mark_by_mentor(
-    uow: ServiceUnitOfWork,
+    uow: AttendanceUow,
     ctx: Context,
     caller: Principal,
     booking_id: uuid.UUID,

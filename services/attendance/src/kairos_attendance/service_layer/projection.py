@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 from kairos_attendance.domain.sessions import Session
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_contracts import Envelope
 from kairos_contracts.events.booking import (
     BookingCancelled,
@@ -51,7 +51,7 @@ def to_session(e: BookingEvent) -> Session:
     )
 
 
-async def on_booking_event(e: Any, env: Envelope, uow: ServiceUnitOfWork) -> None:
+async def on_booking_event(e: Any, env: Envelope, uow: AttendanceUow) -> None:
     session = to_session(e)
     if not await uow.sessions.apply(session):
         return  # stale or replayed

@@ -15,14 +15,14 @@ from kairos_attendance.domain.streaks import Standing
 from kairos_attendance.service_layer import notifications as n
 from kairos_attendance.service_layer import outgoing
 from kairos_attendance.service_layer.context import Context
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_contracts.types import Actor
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Conflict, NotFound
 
 
 async def reactivate(
-    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, enrollment_id: uuid.UUID
+    uow: AttendanceUow, ctx: Context, caller: Principal, enrollment_id: uuid.UUID
 ) -> Enrollment:
     now = uow.now()
     e = await uow.standings.get(enrollment_id, lock=True)

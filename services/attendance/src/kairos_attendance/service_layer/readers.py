@@ -9,7 +9,7 @@ or a stale event changes nothing.
 from __future__ import annotations
 
 from kairos_attendance.domain.readers import Reader
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_attendance.service_layer.ports import AttendanceUow
 from kairos_contracts import Envelope
 from kairos_contracts.events.calendar import MailPreferencesChanged
 
@@ -21,6 +21,6 @@ def to_reader(e: MailPreferencesChanged) -> Reader:
 
 
 async def on_mail_preferences_changed(
-    e: MailPreferencesChanged, env: Envelope, uow: ServiceUnitOfWork
+    e: MailPreferencesChanged, env: Envelope, uow: AttendanceUow
 ) -> None:
     await uow.readers.apply(to_reader(e))

@@ -23,11 +23,9 @@ from kairos_attendance.domain.sessions import Session
 from kairos_attendance.domain.streaks import Verdict, judge, standing
 from kairos_attendance.service_layer import notifications as n
 from kairos_attendance.service_layer import outgoing
+from kairos_attendance.service_layer.ports import AttendanceUow, Notice
 from kairos_attendance.service_layer.templates import Mail
-from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_contracts import Event
-
-Notice = tuple[uuid.UUID, str, str]
 
 
 @dataclass
@@ -51,7 +49,7 @@ def _wanted(enrollment: Enrollment, v: Verdict) -> list[Notice]:
 
 
 async def evaluate(
-    uow: ServiceUnitOfWork,
+    uow: AttendanceUow,
     enrollment_ids: Sequence[uuid.UUID],
     now: datetime,
     app_url: str,
@@ -68,7 +66,10 @@ async def evaluate(
     new = await uow.standings.announce(wanted)
     # only what the announcements print: the warned absence, a run's last absence
     needed = {uuid.UUID(key) for _, kind, key in new if kind == "warned"}
-    needed |= {verdicts[eid].reprobate[-1] for eid, kind, _ in new if kind == "reprobated"}  # type: ignore[index]
+    for eid, kind, _ in new:
+        run = verdicts[eid].reprobate
+        if kind == "reprobated" and run is not None:  # always a run: _wanted asked for it
+            needed.add(run[-1])
     sessions = dict(known or {})
     sessions.update(await uow.sessions.many([b for b in needed if b not in sessions]))
     for eid, kind, key in sorted(new, key=lambda w: (str(w[0]), w[1] != "warned")):

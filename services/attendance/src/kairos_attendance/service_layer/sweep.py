@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 
 from kairos_attendance.domain.sessions import Change
-from kairos_attendance.service_layer.context import Context, UowFactory
+from kairos_attendance.service_layer.context import Context
 from kairos_attendance.service_layer.marks import record
+from kairos_attendance.service_layer.ports import UowFactory
 from kairos_platform.heap import cyclic_gc_paused
 
 
