@@ -136,7 +136,9 @@ async def test_the_audit_trail_is_read_page_by_page_oldest_first(att: Att) -> No
         assert marked.status_code == 200 and marked.json()["changed"] is True, marked.text
     seen, cursor, pages = [], None, 0
     while True:
-        params: dict[str, str | int] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
         resp = await att.client.get(url, params=params, headers=att.auth(p.mentee.user_id))
         assert resp.status_code == 200, resp.text
         body = resp.json()
@@ -175,7 +177,9 @@ async def test_the_dashboard_pages_by_mentee_name_unnamed_last(att: Att) -> None
     )
     got, cursor = [], None
     while True:
-        params: dict[str, str | int] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 3}
+        if cursor:
+            params["cursor"] = cursor
         resp = await att.client.get(
             "/mentors/me/subscribers", params=params, headers=att.auth(ada.user_id, "mentor")
         )

@@ -4,8 +4,10 @@ show the session in their reader's zone and locale (the readers projection) as s
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import TypeVar
 
 import pytest
 
@@ -15,6 +17,8 @@ from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
 
 from .conftest import Att, Programme, eventually, mentee, mentor, preferences_changed
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.integration
 
@@ -63,8 +67,8 @@ async def _oldest_unsent_age_s(att: Att) -> float | None:
         return await uow.mails.oldest_unsent_age_s()
 
 
-async def _at_least(check: object, n: int) -> list[object] | None:
-    found = await check()  # type: ignore[operator]
+async def _at_least(check: Callable[[], Awaitable[list[T]]], n: int) -> list[T] | None:
+    found = await check()
     return found if len(found) >= n else None
 
 

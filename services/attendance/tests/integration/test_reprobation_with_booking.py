@@ -22,6 +22,7 @@ from kairos_attendance.service_layer.sweep import sweep
 from kairos_booking.bootstrap import bootstrap as booking_bootstrap
 from kairos_booking.domain.model import Offering, OfferingKind, Person, Provider, WeeklyTime
 from kairos_contracts import Envelope
+from kairos_contracts.events.booking import BookingRestored
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_contracts.types import BillingCycle
 from kairos_localstack.smtp_sink import SmtpSink
@@ -181,7 +182,9 @@ async def test_reprobation_and_reactivation_across_booking_and_attendance(
     assert done.status_code == 200, done.text
     await _to_booking(att, booking, "MenteeReactivated")
     restored = await _to_attendance(booking, att)
-    assert [(e.type, e.payload().cause) for e in restored] == [("BookingRestored", "reactivation")]  # type: ignore[attr-defined]
+    assert [(e.type, e.payload_as(BookingRestored).cause) for e in restored] == [
+        ("BookingRestored", "reactivation")
+    ]
     states = await booking.rows(
         "SELECT status, cancel_reason, starts_at FROM bookings ORDER BY starts_at"
     )

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_contracts import Envelope
 from kairos_contracts.events.attendance import AbsenceRecorded, MenteeReprobated, MenteeWarned
+from kairos_contracts.events.booking import BookingConfirmed
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.messaging.tables import bucket_of
 
@@ -36,7 +37,7 @@ async def _mails(sink: SmtpSink, address: str, n: int) -> list[EmailMessage]:
     return await eventually(enough) or _to(sink, address)
 
 
-async def _absent_after(att: Att, s: object) -> int:
+async def _absent_after(att: Att, s: BookingConfirmed) -> int:
     att.clock.now = s.ends_at + att.ctx.settings.sweep_grace + timedelta(seconds=1)
     return await sweep(att.uows, att.ctx)
 
