@@ -230,6 +230,10 @@ class MailPolicy:
     poll_interval_s: float
     #: seconds before a mail the server did not take is tried again, by its attempts so far
     backoff_s: Callable[[int], float]
+    #: SMTP sessions at once, each sending its own claimed batch: a session spends most
+    #: of its time waiting for the server's answers, which others overlap. Each batch
+    #: must still be sent and settled within ``lease_s``, or another session takes it again
+    sessions: int = 1
 
 
 def exponential_backoff(base_s: float, max_s: float) -> Callable[[int], float]:
@@ -271,10 +275,16 @@ async def run_mail_job(
     mailer: Mailer[Q],
     policy: MailPolicy,
 ) -> None:
-    """The mail job: a batch at a time while mails are due, until ``stop``."""
-    await run_loop(
-        stop,
-        lambda: send_once(uow_factory, mailer, policy),
-        policy.poll_interval_s,
-        name="mail job",
+    """The mail job: a batch at a time per session (``policy.sessions`` at once, each
+    claiming its own rows as replicas do) while mails are due, until ``stop``."""
+    await asyncio.gather(
+        *(
+            run_loop(
+                stop,
+                lambda: send_once(uow_factory, mailer, policy),
+                policy.poll_interval_s,
+                name="mail job",
+            )
+            for _ in range(max(1, policy.sessions))
+        )
     )

@@ -97,3 +97,5 @@ class MailSettings(ServiceSettings):
     smtp_port: int = Field(default=25, alias="SMTP_PORT")
     smtp_from: str = Field(default="Kairos <noreply@kairos.local>", alias="SMTP_FROM")
     mail_batch_size: int = Field(default=50, ge=1, alias="MAIL_BATCH_SIZE")
+    # SMTP sessions the mail job keeps going at once, each with its own batch
+    mail_sessions: int = Field(default=1, ge=1, alias="MAIL_SESSIONS")

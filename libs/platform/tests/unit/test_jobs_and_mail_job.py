@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kairos_platform.jobs import draining, run_loop
-from kairos_platform.mail import Delivery, MailPolicy, exponential_backoff, send_once
+from kairos_platform.mail import (
+    Delivery,
+    MailPolicy,
+    exponential_backoff,
+    run_mail_job,
+    send_once,
+)
 from kairos_platform.testing import FakeUnitOfWork
 
 
@@ -99,3 +106,26 @@ async def test_nothing_due_sends_nothing() -> None:
     queue = Queue([])
     assert await send_once(lambda: Uow(queue), Refuses(None), POLICY) == 0
     assert queue.settled == []
+
+
+async def test_sessions_send_their_own_batches_at_once() -> None:
+    queue = Queue([Row(n) for n in range(1, 10)])
+    in_flight, most, sent, stop = 0, 0, 0, asyncio.Event()
+
+    class Slow:
+        async def send(self, mails: Sequence[Row]) -> Delivery:
+            nonlocal in_flight, most, sent
+            in_flight += 1
+            most = max(most, in_flight)
+            await asyncio.sleep(0.05)
+            in_flight -= 1
+            sent += len(mails)
+            if sent == 9:
+                stop.set()
+            return Delivery(len(mails))
+
+    policy = dataclasses.replace(POLICY, sessions=3, poll_interval_s=0.01)
+    await asyncio.wait_for(run_mail_job(stop, lambda: Uow(queue), Slow(), policy), 5)
+    assert most == 3
+    done = sorted(i for ids, n, _, _ in queue.settled for i in ids[:n])
+    assert done == list(range(1, 10))  # each row in one batch only

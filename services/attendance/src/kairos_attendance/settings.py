@@ -55,4 +55,5 @@ class AttendanceSettings(MailSettings):
             lease_s=self.mail_lease_s,
             poll_interval_s=self.mail_poll_interval_s,
             backoff_s=exponential_backoff(self.mail_backoff_base_s, self.mail_backoff_max_s),
+            sessions=self.mail_sessions,
         )

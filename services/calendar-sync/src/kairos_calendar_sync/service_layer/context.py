@@ -63,6 +63,7 @@ class Context:
             lease_s=self.lease_s,
             poll_interval_s=self.settings.sync_poll_interval_s,
             backoff_s=self.policy.backoff_s,
+            sessions=self.settings.mail_sessions,
         )
 
 
