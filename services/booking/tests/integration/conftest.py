@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 import kairos_platform.migrations
 from kairos_booking.bootstrap import bootstrap
+from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.auth import JWTVerifier, StaticKeySource
 from kairos_platform.runtime import build_http_app
 from kairos_platform.service import Service
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 @dataclass
 class Api:
-    service: Service
+    service: Service[ServiceUnitOfWork]
     client: httpx.AsyncClient
     private_key: bytes
 

@@ -128,7 +128,10 @@ def test_overrides_close_replace_or_add_hours() -> None:
 def test_seats_taken_and_overlapping_sessions_of_the_provider_are_subtracted() -> None:
     o = offering(capacity=3, buffer_after_min=15)
     utc = ZoneInfo("UTC")
-    at = lambda h, m=0: datetime(2030, 1, 1, h, m, tzinfo=UTC)  # noqa: E731
+
+    def at(h: int, m: int = 0) -> datetime:
+        return datetime(2030, 1, 1, h, m, tzinfo=UTC)
+
     other = uuid.uuid4()
     occupied = [
         Occupied(o.offering_id, at(9), at(9), at(10, 15), taken=2),
@@ -215,7 +218,10 @@ def test_a_session_under_the_own_occurrences_longer_block_still_clashes() -> Non
     # stored block runs to 13:00); another offering's session 10:30-11:00 lies inside it.
     # The own block must not hide that session: 10:00 has no seat, and nothing until 11:00.
     o = offering(capacity=2)
-    at = lambda h, m=0: datetime(2030, 1, 1, h, m, tzinfo=UTC)  # noqa: E731
+
+    def at(h: int, m: int = 0) -> datetime:
+        return datetime(2030, 1, 1, h, m, tzinfo=UTC)
+
     occupied = [
         Occupied(o.offering_id, at(10), at(10), at(13), taken=1),
         Occupied(uuid.uuid4(), at(10, 30), at(10, 30), at(11), taken=1),

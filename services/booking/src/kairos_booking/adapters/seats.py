@@ -17,12 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from kairos_booking.adapters.orm import holds, slot_seats
 from kairos_booking.domain.model import Occupied, Occurrence
 
 
-def _at(offering_id: uuid.UUID, starts_at: datetime):
+def _at(offering_id: uuid.UUID, starts_at: datetime) -> ColumnElement[bool]:
     return and_(slot_seats.c.offering_id == offering_id, slot_seats.c.starts_at == starts_at)
 
 
