@@ -17,6 +17,7 @@ import uuid
 from typing import Any, ClassVar
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -57,23 +58,31 @@ def forget_tick_events() -> None:
             pass
 
 
-def tick_event(topic: str) -> type[Event]:
+class TickFields(Event):
+    """The fields of every test topic's Tick; ``tick_event`` makes one class per topic."""
+
+    key: str
+    seq: int
+    poison: bool = False
+
+
+def tick_event(topic: str) -> type[TickFields]:
     type_name = f"TestTick.{topic}"
     try:
-        return event_class(type_name, 1)
+        known = event_class(type_name, 1)
     except LookupError:
         pass
+    else:
+        assert issubclass(known, TickFields), known
+        return known
 
     # A test topic, known to the registry like a real one (one per test, for isolation).
     TOPIC_KEYS.setdefault(topic, "key")
 
-    class Tick(Event):
+    class Tick(TickFields):
         TYPE: ClassVar[str] = type_name
         TOPIC: ClassVar[str] = topic
         KEY: ClassVar[str] = "key"
-        key: str
-        seq: int
-        poison: bool = False
 
     return register(Tick)
 
@@ -203,7 +212,11 @@ async def start_consumer(
 
 def assigned(broker: KafkaBroker) -> int:
     """How many partitions this broker's consumer holds (0 until the group join is done)."""
-    return sum(len(sub.consumer.assignment()) for sub in broker.subscribers if sub.consumer)
+    return sum(
+        len(sub.consumer.assignment())
+        for sub in broker.subscribers
+        if isinstance(sub, LogicSubscriber) and sub.consumer
+    )
 
 
 async def _main(mode: str) -> None:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
-import messaging_app as app  # type: ignore[import-not-found]
+import messaging_app as app
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -239,10 +239,13 @@ def test_a_batch_handler_needs_a_per_record_handler(topic: str) -> None:
     async def on_ticks(items: Any, uow: Any) -> set[uuid.UUID]:
         return set()
 
+    def no_uow() -> UnitOfWork:
+        raise AssertionError("refused before it opens a unit of work")
+
     with pytest.raises(ValueError, match="no per-record handler"):
         Dispatcher(
             consumer="c",
-            uow_factory=lambda: None,  # type: ignore[arg-type,return-value]
+            uow_factory=no_uow,
             handlers={},
             batch_handlers={tick: on_ticks},
         )

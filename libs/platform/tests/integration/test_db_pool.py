@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
@@ -26,12 +25,13 @@ async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
     await eng.dispose()
 
 
-async def _pooled(engine: AsyncEngine) -> tuple[int, Any]:
+async def _pooled(engine: AsyncEngine) -> tuple[int, asyncpg.Connection]:
     """The backend pid of the pool's connection, and the driver's connection under it."""
     async with engine.connect() as conn:
         pid = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-        raw = await conn.get_raw_connection()
-        return pid, raw.dbapi_connection._connection  # type: ignore[union-attr]
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, asyncpg.Connection), driver
+        return pid, driver
 
 
 async def test_a_connection_the_server_closed_is_replaced_at_checkout(

@@ -8,17 +8,17 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import messaging_app as app  # type: ignore[import-not-found]
+import messaging_app as app
 import pytest
 from faststream.kafka import KafkaBroker
 from sqlalchemy import insert, pool, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from test_messaging import ensure_topic, eventually, scalar  # type: ignore[import-not-found]
+from test_messaging import ensure_topic, eventually, scalar
 
 from kairos_contracts import Envelope
 from kairos_contracts.topics import dlq_topic
@@ -105,6 +105,9 @@ async def test_a_dead_letter_redriven_after_its_cause_is_fixed_takes_effect_once
 
         return on_tick
 
+    def recorder(found: list[Outcome]) -> Callable[[str, Outcome, float], None]:
+        return lambda _type, outcome, _seconds: found.append(outcome)
+
     brokers: list[KafkaBroker] = []
     for consumer in ("fragile", "steady"):  # two services: two consumer groups, two inboxes
         dispatcher = Dispatcher(
@@ -112,7 +115,7 @@ async def test_a_dead_letter_redriven_after_its_cause_is_fixed_takes_effect_once
             uow_factory=app.uow_factory(engine),
             handlers={tick: handler(consumer)},
             policy=ConsumerPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.2),
-            on_outcome=lambda _t, outcome, _s, c=consumer: outcomes[c].append(outcome),
+            on_outcome=recorder(outcomes[consumer]),
         )
         broker = KafkaBroker(bootstrap_servers(kafka_bootstrap), client_id=consumer)
         broker.include_router(
@@ -232,7 +235,7 @@ async def test_a_dead_letter_redriven_after_its_cause_is_fixed_takes_effect_once
         assert outcomes["fragile"].count(Outcome.HANDLED) == 4  # seqs 0, 2, 1 again, 9
         assert outcomes["fragile"].count(Outcome.DEAD_LETTERED) == 2
         async with engine.connect() as conn:
-            claims = dict(
+            claims: dict[str, str] = dict(
                 (
                     await conn.execute(
                         text("SELECT consumer, outcome FROM inbox WHERE event_id = :e"),

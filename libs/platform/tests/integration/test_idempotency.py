@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -149,7 +150,7 @@ async def test_the_answer_is_kept_before_the_client_has_it(
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             async with engine.connect() as conn:
                 row = await conn.execute(text("SELECT status, body FROM idempotency_keys"))

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import messaging_app as app  # type: ignore[import-not-found]
+import messaging_app as app
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text

@@ -51,12 +51,20 @@ async def test_service_migrates_and_its_http_app_writes_pings_to_its_outbox(
         issuer=service.settings.jwt_issuer,
         audience=service.settings.jwt_audience,
     )
-    claims = {"issuer": service.settings.jwt_issuer, "audience": service.settings.jwt_audience}
+    issuer, audience = service.settings.jwt_issuer, service.settings.jwt_audience
     admin = mint_token(
-        private, sub="00000000-0000-0000-0000-0000000000ad", roles=["admin"], **claims
+        private,
+        sub="00000000-0000-0000-0000-0000000000ad",
+        roles=["admin"],
+        issuer=issuer,
+        audience=audience,
     )
     mentee = mint_token(
-        private, sub="00000000-0000-0000-0000-0000000000e1", roles=["mentee"], **claims
+        private,
+        sub="00000000-0000-0000-0000-0000000000e1",
+        roles=["mentee"],
+        issuer=issuer,
+        audience=audience,
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://svc"

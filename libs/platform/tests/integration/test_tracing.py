@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import messaging_app as app  # type: ignore[import-not-found]
+import messaging_app as app
 import pytest
 from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from test_messaging import ensure_topic, scalar  # type: ignore[import-not-found]
+from test_messaging import ensure_topic, scalar
 
 from kairos_contracts import Envelope
 from kairos_platform import tracing

@@ -38,8 +38,9 @@ def _answer(sqlstate: str) -> Any:
     async def refused() -> None:
         raise IntegrityError("UPDATE ...", {}, _DriverError(sqlstate))  # at commit
 
-    app = create_app(ServiceSettings(SERVICE_NAME="t"), title="t", routers=[router],
-                     verifier=_NoVerifier())  # type: ignore[arg-type]  # fmt: skip
+    app = create_app(
+        ServiceSettings(SERVICE_NAME="t"), title="t", routers=[router], verifier=_NoVerifier()
+    )
     return TestClient(app).post("/x")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Required, TypedDict
 
 import pytest
 
@@ -21,7 +22,18 @@ from kairos_platform.messaging.outbox import EnvelopeWriter, envelope_row, json_
 TRACE = TraceContext(
     traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate="k=v"
 )
-CONTEXTS = {
+
+
+class Context(TypedDict, total=False):
+    """The envelope context ``Envelope.wrap`` and ``EnvelopeWriter`` both take."""
+
+    source: Required[str]
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID
+    trace: TraceContext
+
+
+CONTEXTS: dict[str, Context] = {
     "new chain": {"source": "attendance"},
     "caused": {
         "source": "booking",
@@ -38,7 +50,7 @@ TIMES = [
 ]
 
 
-def _reference(event: Event, eid: uuid.UUID, at: datetime, ctx: dict) -> Envelope:  # type: ignore[type-arg]
+def _reference(event: Event, eid: uuid.UUID, at: datetime, ctx: Context) -> Envelope:
     env = Envelope.wrap(event, event_id=eid, **ctx)
     return env.model_copy(update={"occurred_at": at})
 

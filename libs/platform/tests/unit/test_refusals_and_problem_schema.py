@@ -39,7 +39,7 @@ def _app() -> Any:
         )
 
     settings = ServiceSettings(SERVICE_NAME="t")
-    return create_app(settings, title="t", routers=[router], verifier=_NoVerifier())  # type: ignore[arg-type]
+    return create_app(settings, title="t", routers=[router], verifier=_NoVerifier())
 
 
 def test_a_refusal_is_a_problem_with_its_status_slug_headers_and_members() -> None:
