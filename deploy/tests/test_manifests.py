@@ -39,6 +39,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from cryptography.fernet import Fernet
+from starlette.routing import Route
 
 from kairos_contracts import topics
 from kairos_localstack.ports import free_port
@@ -73,7 +74,7 @@ def _load_module(name: str, path: Path) -> Any:
 
 def platform_health_paths() -> set[str]:
     """The health paths the platform really serves (HTTP app and metrics server alike)."""
-    return {route.path for route in health_router().routes}
+    return {route.path for route in health_router().routes if isinstance(route, Route)}
 
 
 def test_platform_serves_the_paths_we_probe() -> None:
@@ -776,6 +777,12 @@ def _traefik() -> str | None:
     return str(candidate) if candidate.exists() else shutil.which("traefik")
 
 
+class _LabelledServer(ThreadingHTTPServer):
+    """A stub backend that tells which one it is (``_Echo`` answers its label)."""
+
+    label = "service"
+
+
 class _Echo(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -803,8 +810,8 @@ class _Echo(BaseHTTPRequestHandler):
 def test_gateway_config_in_a_real_traefik(tmp_path: Path) -> None:
     backend = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
-    web_app = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    web_app.label = "web"  # type: ignore[attr-defined]
+    web_app = _LabelledServer(("127.0.0.1", 0), _Echo)
+    web_app.label = "web"
     threading.Thread(target=web_app.serve_forever, daemon=True).start()
     web, admin = free_port(), free_port()
     # The shipped files, with only addresses changed: entry points on loopback, every
