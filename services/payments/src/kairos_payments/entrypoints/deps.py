@@ -4,7 +4,6 @@ service their process runs (``kairos_platform.deps.ServiceDep``)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -12,12 +11,10 @@ from fastapi import Depends, Query
 from kairos_payments.service_layer.checkout import Caller
 from kairos_payments.service_layer.context import Context
 from kairos_payments.service_layer.gateway import StripeGateway
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow, UowFactory
 from kairos_payments.settings import PaymentsSettings
 from kairos_platform.auth import CurrentUser, Principal, ensure_owner, is_admin
 from kairos_platform.deps import ServiceDep, context_as, open_uow
-
-UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 def _uow_factory(service: ServiceDep) -> UowFactory:
@@ -36,8 +33,9 @@ def _gateway(context: Ctx) -> StripeGateway:
     return context.gateway
 
 
-#: an open unit of work (one transaction: reads)
-Uow = Annotated[ServiceUnitOfWork, Depends(open_uow)]
+#: an open unit of work (one transaction: reads); a ServiceUnitOfWork, of which
+#: PaymentsUow is the part the routes and the service layer use
+Uow = Annotated[PaymentsUow, Depends(open_uow)]
 #: units of work to open, for what calls Stripe between its transactions
 Uows = Annotated[UowFactory, Depends(_uow_factory)]
 Settings = Annotated[PaymentsSettings, Depends(_settings)]

@@ -38,14 +38,14 @@ from kairos_payments.service_layer.gateway import (
     StripeUnavailable,
 )
 from kairos_payments.service_layer.offerings import title_of
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 log = logging.getLogger(__name__)
 LEASE_S = 30.0
 S = PaymentStatus
 
 
-async def drive_payment(uow: ServiceUnitOfWork, gateway: StripeGateway, pid: uuid.UUID) -> None:
+async def drive_payment(uow: PaymentsUow, gateway: StripeGateway, pid: uuid.UUID) -> None:
     """Make the Stripe call ``pid`` is waiting for. Commits what ``uow`` holds first: the
     wish must be durable before Stripe is called, and no transaction stays open across it."""
     payment = await uow.payments.lease(pid, PENDING_ACTIONS, LEASE_S)
@@ -91,7 +91,7 @@ def _cancels(p: Payment, status: str) -> bool:
     return p.cancel_reason == PaymentCancelReason.HOLD_RELEASED.value
 
 
-async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
+async def _record(uow: PaymentsUow, p: Payment, intent: Intent) -> None:
     st = intent.status
     if p.status is S.CAPTURING and st == IntentStatus.SUCCEEDED:
         if moved := await uow.payments.transition(p.payment_id, [S.CAPTURING], S.CAPTURED):
@@ -124,7 +124,7 @@ async def _record(uow: ServiceUnitOfWork, p: Payment, intent: Intent) -> None:
 
 
 async def order_refund(
-    uow: ServiceUnitOfWork,
+    uow: PaymentsUow,
     paid: Refundable,
     refund_id: uuid.UUID,
     amount_minor: int,
@@ -141,7 +141,7 @@ async def order_refund(
     return order if await uow.refunds.add(order) else None
 
 
-async def refundable(uow: ServiceUnitOfWork, payment_id: uuid.UUID) -> Refundable | None:
+async def refundable(uow: PaymentsUow, payment_id: uuid.UUID) -> Refundable | None:
     """A one-time payment, or the subscription cycle whose payment id it is."""
     payment = await uow.payments.get(payment_id)
     if payment is not None:
@@ -158,7 +158,7 @@ async def refundable(uow: ServiceUnitOfWork, payment_id: uuid.UUID) -> Refundabl
     )  # fmt: skip
 
 
-async def drive_refund(uow: ServiceUnitOfWork, gateway: StripeGateway, rid: uuid.UUID) -> None:
+async def drive_refund(uow: PaymentsUow, gateway: StripeGateway, rid: uuid.UUID) -> None:
     """Make a pending refund at Stripe (same commit-call-commit shape as drive_payment)."""
     refund = await uow.refunds.lease(rid, LEASE_S)
     paid = await refundable(uow, refund.payment_id) if refund else None

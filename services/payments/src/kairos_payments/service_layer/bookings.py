@@ -21,12 +21,12 @@ from kairos_payments.service_layer.actions import (
 )
 from kairos_payments.service_layer.gateway import StripeGateway
 from kairos_payments.service_layer.offerings import on_subscription_rejection, title_of
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 log = logging.getLogger(__name__)
 
 
-async def _payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, what: str) -> Payment | None:
+async def _payment(uow: PaymentsUow, payment_id: uuid.UUID, what: str) -> Payment | None:
     payment = await uow.payments.get(payment_id)
     if payment is None:
         log.info("%s for payment %s that is not ours; skipped", what, payment_id)
@@ -34,7 +34,7 @@ async def _payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, what: str) -> 
 
 
 async def on_booking_confirmed(
-    event: BookingConfirmed, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+    event: BookingConfirmed, envelope: Envelope, uow: PaymentsUow, gateway: StripeGateway
 ) -> None:
     p = await uow.payments.get(event.payment_id)
     if p is None:
@@ -59,7 +59,7 @@ async def on_booking_confirmed(
 
 
 async def on_booking_rejected(
-    event: BookingRejected, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+    event: BookingRejected, envelope: Envelope, uow: PaymentsUow, gateway: StripeGateway
 ) -> None:
     if event.payment_method == PaymentMethod.SUBSCRIPTION:
         await on_subscription_rejection(event, uow)  # credits, never money: billing goes on
@@ -85,7 +85,7 @@ async def on_booking_rejected(
 
 
 async def on_booking_cancelled(
-    event: BookingCancelled, envelope: Envelope, uow: ServiceUnitOfWork, gateway: StripeGateway
+    event: BookingCancelled, envelope: Envelope, uow: PaymentsUow, gateway: StripeGateway
 ) -> None:
     """Give back exactly the ``refund_amount_minor`` booking announced: to the card that
     paid (a one-time payment, or for a programme session the cycle's invoice), or as the

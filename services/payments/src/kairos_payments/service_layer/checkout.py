@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_contracts.types import PaymentMethod
@@ -25,8 +24,8 @@ from kairos_payments.service_layer.gateway import (
     StripeUnavailable,
 )
 from kairos_payments.service_layer.offerings import title_of
+from kairos_payments.service_layer.ports import PaymentsUow, UowFactory
 from kairos_payments.service_layer.settle import settle_intent
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.refusals import (
     BadRequest,
     Conflict,
@@ -36,7 +35,6 @@ from kairos_platform.refusals import (
     PaymentRequired,
 )
 
-UowFactory = Callable[[], ServiceUnitOfWork]
 POLL_S = 0.05
 #: a hold not known yet is looked for again after these pauses (the last one repeats):
 #: soon at first, since HoldPlaced usually arrives within milliseconds
@@ -186,7 +184,7 @@ async def payable_hold(
     return hold
 
 
-async def _still_payable(uow: ServiceUnitOfWork, hold_id: uuid.UUID) -> None:
+async def _still_payable(uow: PaymentsUow, hold_id: uuid.UUID) -> None:
     """The hold, read again with its row shared until the payment row is written: a
     HoldReleased or HoldExpired handled meanwhile either waits for us (and then finds the
     payment to cancel) or has ended it already (410). Read without the lock, a hold that
@@ -213,9 +211,7 @@ def _new_payment(hold: Hold, method: PaymentMethod, status: S, caller: Caller) -
     )
 
 
-async def _remember_payer(
-    uow: ServiceUnitOfWork, found: Payment, hold: Hold, caller: Caller
-) -> None:
+async def _remember_payer(uow: PaymentsUow, found: Payment, hold: Hold, caller: Caller) -> None:
     """A payment made without the payer's contact (an admin paid, or it predates the
     columns) keeps the payer's when they call for it themself; a kept one stays."""
     email, name = caller.contact_as_payer(hold)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.credits import PACKS, CreditPurchase, LedgerEntry
@@ -13,11 +12,9 @@ from kairos_payments.service_layer.gateway import (
     StripeRejected,
     StripeUnavailable,
 )
+from kairos_payments.service_layer.ports import UowFactory
 from kairos_payments.service_layer.settle import settle_intent
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.refusals import Forbidden, NotFound
-
-UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 class UnknownPack(NotFound):

@@ -29,7 +29,7 @@ from kairos_payments.domain.subscriptions import (
 from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import StripeGateway, StripeInvoice, StripeSubscription
 from kairos_payments.service_layer.offerings import title_of
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ async def fetch_invoice(
     return invoice, await gateway.retrieve_subscription(invoice.subscription)
 
 
-async def _owner(uow: ServiceUnitOfWork, stripe_sub: StripeSubscription) -> Subscription | None:
+async def _owner(uow: PaymentsUow, stripe_sub: StripeSubscription) -> Subscription | None:
     """Our row for a Stripe subscription, locked. The metadata names it for every round;
     the current id is the fallback for one created outside this code."""
     tagged = stripe_sub.metadata.get("subscription_id")
@@ -62,7 +62,7 @@ async def _owner(uow: ServiceUnitOfWork, stripe_sub: StripeSubscription) -> Subs
 
 
 async def settle_invoice(
-    uow: ServiceUnitOfWork, invoice: StripeInvoice, stripe_sub: StripeSubscription | None
+    uow: PaymentsUow, invoice: StripeInvoice, stripe_sub: StripeSubscription | None
 ) -> Cycle | None:
     """Record the invoice as a paid cycle and emit PaymentVerified, if it is one and was
     not recorded before; the new cycle, or None."""
@@ -95,7 +95,7 @@ async def settle_invoice(
 
 
 async def _next_cycle(
-    uow: ServiceUnitOfWork, row: Subscription, invoice: StripeInvoice, stripe_sub_id: str
+    uow: PaymentsUow, row: Subscription, invoice: StripeInvoice, stripe_sub_id: str
 ) -> Cycle:
     last = await uow.subscriptions.last_cycle(row.subscription_id)
     billed = Period(_at(invoice.period_start), _at(invoice.period_end))

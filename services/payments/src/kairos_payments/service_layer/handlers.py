@@ -22,26 +22,26 @@ from kairos_contracts.events.payments import PaymentCancelReason
 from kairos_payments.domain.holds import HoldState
 from kairos_payments.service_layer import bookings, holds, offerings
 from kairos_payments.service_layer.gateway import StripeGateway
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 from kairos_platform import ping
 
 
 def event_handlers(gateway: StripeGateway) -> dict[Any, Any]:
-    async def hold_expired(e: HoldExpired, env: Envelope, uow: ServiceUnitOfWork) -> None:
+    async def hold_expired(e: HoldExpired, env: Envelope, uow: PaymentsUow) -> None:
         await holds.hold_ended(e, uow, gateway, HoldState.EXPIRED, PaymentCancelReason.HOLD_EXPIRED)
 
-    async def hold_released(e: HoldReleased, env: Envelope, uow: ServiceUnitOfWork) -> None:
+    async def hold_released(e: HoldReleased, env: Envelope, uow: PaymentsUow) -> None:
         await holds.hold_ended(
             e, uow, gateway, HoldState.RELEASED, PaymentCancelReason.HOLD_RELEASED
         )
 
-    async def confirmed(e: BookingConfirmed, env: Envelope, uow: ServiceUnitOfWork) -> None:
+    async def confirmed(e: BookingConfirmed, env: Envelope, uow: PaymentsUow) -> None:
         await bookings.on_booking_confirmed(e, env, uow, gateway)
 
-    async def rejected(e: BookingRejected, env: Envelope, uow: ServiceUnitOfWork) -> None:
+    async def rejected(e: BookingRejected, env: Envelope, uow: PaymentsUow) -> None:
         await bookings.on_booking_rejected(e, env, uow, gateway)
 
-    async def cancelled(e: BookingCancelled, env: Envelope, uow: ServiceUnitOfWork) -> None:
+    async def cancelled(e: BookingCancelled, env: Envelope, uow: PaymentsUow) -> None:
         await bookings.on_booking_cancelled(e, env, uow, gateway)
 
     return {

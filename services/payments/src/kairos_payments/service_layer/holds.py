@@ -14,10 +14,10 @@ from kairos_payments.domain.payments import PaymentStatus as S
 from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.actions import drive_payment
 from kairos_payments.service_layer.gateway import StripeGateway
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 
-async def on_hold_placed(event: HoldPlaced, envelope: Envelope, uow: ServiceUnitOfWork) -> None:
+async def on_hold_placed(event: HoldPlaced, envelope: Envelope, uow: PaymentsUow) -> None:
     await uow.holds.add_placed(
         Hold(
             hold_id=event.hold_id,
@@ -35,7 +35,7 @@ async def on_hold_placed(event: HoldPlaced, envelope: Envelope, uow: ServiceUnit
 
 async def hold_ended(
     event: HoldExpired | HoldReleased,
-    uow: ServiceUnitOfWork,
+    uow: PaymentsUow,
     gateway: StripeGateway,
     state: HoldState,
     reason: PaymentCancelReason,

@@ -10,13 +10,13 @@ from kairos_contracts import Envelope
 from kairos_contracts.events.booking import BookingRejected, OfferingPublished, RejectionReason
 from kairos_payments.domain.credits import LedgerReason
 from kairos_payments.domain.subscriptions import Offering, credits_for_unavailable_occurrence
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 log = logging.getLogger(__name__)
 
 
 async def on_offering_published(
-    event: OfferingPublished, envelope: Envelope, uow: ServiceUnitOfWork
+    event: OfferingPublished, envelope: Envelope, uow: PaymentsUow
 ) -> None:
     kept = await uow.offerings.publish(
         Offering(
@@ -35,7 +35,7 @@ async def on_offering_published(
         log.info("OfferingPublished %s v%s is stale; dropped", event.offering_id, event.version)
 
 
-async def title_of(uow: ServiceUnitOfWork, offering_id: uuid.UUID | None) -> str | None:
+async def title_of(uow: PaymentsUow, offering_id: uuid.UUID | None) -> str | None:
     """The offering's title as the projection holds it (what a payment bought, for the
     receipt); None while the offering is not known here."""
     if offering_id is None:
@@ -44,7 +44,7 @@ async def title_of(uow: ServiceUnitOfWork, offering_id: uuid.UUID | None) -> str
     return offering.title if offering is not None else None
 
 
-async def on_subscription_rejection(event: BookingRejected, uow: ServiceUnitOfWork) -> None:
+async def on_subscription_rejection(event: BookingRejected, uow: PaymentsUow) -> None:
     """A paid cycle's occurrence that booking could not seat: the mentee gets credits for
     it, once per rejection (the ledger's unique cause). No money goes back: the cycle is
     billed per the contract."""

@@ -18,23 +18,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.payments import PENDING_ACTIONS, PaymentStatus
 from kairos_payments.domain.subscriptions import SubscriptionStatus
 from kairos_payments.service_layer.actions import drive_payment, drive_refund
 from kairos_payments.service_layer.gateway import StripeGateway, StripeUnavailable
+from kairos_payments.service_layer.ports import UowFactory
 from kairos_payments.service_layer.settle import settle_intent
 from kairos_payments.service_layer.stripe_events import handle_stripe_event
 from kairos_payments.service_layer.subscribe import resolve_creation
 from kairos_payments.service_layer.subscription_changes import drive_subscription
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform import metrics
 from kairos_platform.jobs import run_loop
 
 log = logging.getLogger(__name__)
-UowFactory = Callable[[], ServiceUnitOfWork]
 CURSOR = "events"
 OVERLAP_S = 60
 LEASE_S = 120.0

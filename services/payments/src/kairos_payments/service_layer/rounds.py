@@ -9,7 +9,6 @@ between Stripe's answer and our commit must find the first one, never open a sec
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.subscriptions import Subscription, first_payment_refused
@@ -19,9 +18,7 @@ from kairos_payments.service_layer.gateway import (
     StripeInvoice,
     StripeSubscription,
 )
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
-
-UowFactory = Callable[[], ServiceUnitOfWork]
+from kairos_payments.service_layer.ports import UowFactory
 
 
 class CardRefused(PaymentRefused):

@@ -18,13 +18,13 @@ from kairos_payments.domain.payments import outcome_for_open_payment as decide
 from kairos_payments.service_layer import outgoing
 from kairos_payments.service_layer.gateway import Intent
 from kairos_payments.service_layer.offerings import title_of
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_payments.service_layer.ports import PaymentsUow
 
 log = logging.getLogger(__name__)
 OPEN = (PaymentStatus.OPEN,)
 
 
-async def settle_intent(uow: ServiceUnitOfWork, intent: Intent) -> None:
+async def settle_intent(uow: PaymentsUow, intent: Intent) -> None:
     payment = await uow.payments.by_intent(intent.id)
     if payment is not None:
         await _settle_payment(uow, payment.payment_id, intent)
@@ -36,7 +36,7 @@ async def settle_intent(uow: ServiceUnitOfWork, intent: Intent) -> None:
     log.info("PaymentIntent %s is not one of ours (or not recorded yet)", intent.id)
 
 
-async def awaits_intent(uow: ServiceUnitOfWork, intent_id: str) -> bool:
+async def awaits_intent(uow: PaymentsUow, intent_id: str) -> bool:
     """Whether the PaymentIntent's status can still change our records: its payment or
     credit purchase is open, or none is known (yet). Past open, only our own calls move
     them on (capture, void, cancel, refund), so an event about them needs no re-fetch."""
@@ -49,7 +49,7 @@ async def awaits_intent(uow: ServiceUnitOfWork, intent_id: str) -> bool:
     return True
 
 
-async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent: Intent) -> None:
+async def _settle_payment(uow: PaymentsUow, payment_id: uuid.UUID, intent: Intent) -> None:
     outcome = decide(intent.observation())
     pid = payment_id
     if outcome is Outcome.VERIFIED:
@@ -74,7 +74,7 @@ async def _settle_payment(uow: ServiceUnitOfWork, payment_id: uuid.UUID, intent:
             uow.emit(outgoing.cancelled(moved, PaymentCancelReason.ABANDONED, uow.now()))
 
 
-async def _settle_purchase(uow: ServiceUnitOfWork, purchase_id: uuid.UUID, intent: Intent) -> None:
+async def _settle_purchase(uow: PaymentsUow, purchase_id: uuid.UUID, intent: Intent) -> None:
     pid = purchase_id
     if intent.status == IntentStatus.SUCCEEDED:
         moved = await uow.credits.move_purchase(pid, ["open"], "credited")

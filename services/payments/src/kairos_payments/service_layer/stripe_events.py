@@ -11,15 +11,13 @@ nothing, and the sender (or reconciliation) retries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from kairos_payments.service_layer.cycles import fetch_invoice, settle_invoice
 from kairos_payments.service_layer.gateway import StripeEvent, StripeGateway
+from kairos_payments.service_layer.ports import PaymentsUow, UowFactory
 from kairos_payments.service_layer.settle import awaits_intent, settle_intent
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 
 log = logging.getLogger(__name__)
-UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 async def handle_stripe_event(
@@ -48,7 +46,7 @@ async def handle_stripe_event(
     return True
 
 
-async def _needs_fetch(uow: ServiceUnitOfWork, event: StripeEvent) -> bool:
+async def _needs_fetch(uow: PaymentsUow, event: StripeEvent) -> bool:
     """Whether the event's object must be re-fetched: not for an object we do not act on
     (a charge, the balance: Stripe sends several per payment), and not for a PaymentIntent
     whose payment is settled already (the capture's own payment_intent.succeeded, say).

@@ -14,7 +14,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kairos_payments.domain.subscriptions import Offering, Subscription, first_payment_refused
@@ -22,12 +21,11 @@ from kairos_payments.domain.subscriptions import SubscriptionStatus as S
 from kairos_payments.service_layer.checkout import WAIT_PAUSES_S
 from kairos_payments.service_layer.cycles import settle_invoice
 from kairos_payments.service_layer.gateway import StripeGateway, StripeRejected
+from kairos_payments.service_layer.ports import UowFactory
 from kairos_payments.service_layer.rounds import CardRefused, Opened, customer_for, open_round
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.refusals import Conflict, Invalid, NotFound
 
 log = logging.getLogger(__name__)
-UowFactory = Callable[[], ServiceUnitOfWork]
 #: How long a subscribe request owns its new row before reconciliation may finish it:
 #: longer than the few Stripe calls it makes, each bounded by STRIPE_TIMEOUT_S.
 CREATION_LEASE_S = 120.0

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
 from kairos_contracts.types import Actor
@@ -31,12 +30,11 @@ from kairos_payments.service_layer.gateway import (
     StripeRejected,
     StripeUnavailable,
 )
+from kairos_payments.service_layer.ports import PaymentsUow, UowFactory
 from kairos_payments.service_layer.rounds import CardRefused, Opened, open_round
-from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.refusals import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
-UowFactory = Callable[[], ServiceUnitOfWork]
 LEASE_S = 30.0
 #: A trial shorter than this is not worth it: bill the next cycle now.
 MIN_TRIAL = timedelta(minutes=5)
@@ -92,9 +90,7 @@ def actor_of(caller: Caller) -> Actor:
     return Actor.ADMIN if caller.is_admin else Actor.MENTEE
 
 
-async def _owned(
-    uow: ServiceUnitOfWork, subscription_id: uuid.UUID, caller: Caller
-) -> Subscription:
+async def _owned(uow: PaymentsUow, subscription_id: uuid.UUID, caller: Caller) -> Subscription:
     row = await uow.subscriptions.get(subscription_id)
     if row is None:
         raise UnknownSubscription(subscription_id)

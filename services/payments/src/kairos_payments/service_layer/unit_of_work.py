@@ -1,5 +1,7 @@
 """The payments unit of work: the platform's, plus this service's repositories."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_payments.adapters import orm
@@ -15,6 +17,7 @@ from kairos_payments.adapters.subscriptions_repository import (
     SqlOfferingRepository,
     SqlSubscriptionRepository,
 )
+from kairos_payments.service_layer.ports import PaymentsUow
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
@@ -40,3 +43,8 @@ class ServiceUnitOfWork(UnitOfWork):
         self.offerings = SqlOfferingRepository(session)
         self.subscriptions = SqlSubscriptionRepository(session)
         self.statements = SqlStatementRepository(session)
+
+
+if TYPE_CHECKING:
+    # mypy checks here that the SQL unit of work is what the service layer asks for
+    _conforms: type[PaymentsUow] = ServiceUnitOfWork
