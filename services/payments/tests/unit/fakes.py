@@ -6,17 +6,24 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
-from kairos_payments.domain.credits import CreditPurchase, InsufficientCredits
-from kairos_payments.domain.holds import Hold
+from kairos_payments.domain.credits import (
+    CreditPurchase,
+    InsufficientCredits,
+    LedgerEntry,
+    LedgerReason,
+)
+from kairos_payments.domain.holds import Hold, HoldState
 from kairos_payments.domain.payments import (
     Payment,
     PaymentStatus,
     RefundOrder,
     can_cancel_intent,
 )
+from kairos_payments.domain.statement import BookingPayment, StatementLine
 from kairos_payments.service_layer.gateway import (
     Intent,
     InvalidSignature,
@@ -140,7 +147,7 @@ class FakeHolds:
     async def add_placed(self, hold: Hold) -> None:
         self.rows.setdefault(hold.hold_id, hold)
 
-    async def mark_ended(self, hold_id: uuid.UUID, state: Any, **_: Any) -> None:
+    async def mark_ended(self, hold_id: uuid.UUID, state: HoldState, **_: Any) -> None:
         if hold_id in self.rows:
             self.rows[hold_id] = dataclasses.replace(self.rows[hold_id], state=state)
 
@@ -170,13 +177,15 @@ class FakePayments:
         found = (r for r in self.rows.values() if r.stripe_payment_intent_id == intent_id)
         return next(found, None)
 
-    async def transition(self, pid: uuid.UUID, from_: Any, to: PaymentStatus, **v: Any) -> Any:
-        p = self.rows.get(pid)
+    async def transition(
+        self, payment_id: uuid.UUID, from_: Iterable[PaymentStatus], to: PaymentStatus, **v: Any
+    ) -> Payment | None:
+        p = self.rows.get(payment_id)
         if p is None or p.status not in list(from_):
             return None
-        self.rows[pid] = dataclasses.replace(p, status=to, **v)
-        self.leased.discard(pid)
-        return self.rows[pid]
+        self.rows[payment_id] = dataclasses.replace(p, status=to, **v)
+        self.leased.discard(payment_id)
+        return self.rows[payment_id]
 
     async def remember_payer(self, pid: uuid.UUID, email: str | None, name: str | None) -> None:
         p = self.rows[pid]
@@ -197,7 +206,9 @@ class FakePayments:
         )
         return self.rows[pid]
 
-    async def lease(self, pid: uuid.UUID, statuses: Any, seconds: float) -> Payment | None:
+    async def lease(
+        self, pid: uuid.UUID, statuses: Iterable[PaymentStatus], seconds: float
+    ) -> Payment | None:
         p = self.rows.get(pid)
         if p is None or p.status not in list(statuses) or pid in self.leased:
             return None
@@ -207,7 +218,9 @@ class FakePayments:
     async def release(self, pid: uuid.UUID) -> None:
         self.leased.discard(pid)
 
-    async def stale(self, statuses: Any, older_than_s: float, limit: int = 100) -> list:
+    async def stale(
+        self, statuses: Iterable[PaymentStatus], older_than_s: float, limit: int = 100
+    ) -> list[uuid.UUID]:
         wanted = list(statuses)
         return [k for k, p in self.rows.items() if p.status in wanted and k not in self.leased]
 
@@ -236,14 +249,25 @@ class FakeRefunds:
     async def release(self, rid: uuid.UUID) -> None:
         return None
 
-    async def mark_succeeded(self, rid: uuid.UUID, **v: Any) -> RefundOrder | None:
+    async def mark_succeeded(
+        self,
+        rid: uuid.UUID,
+        *,
+        stripe_refund_id: str | None = None,
+        credits_returned: int | None = None,
+    ) -> RefundOrder | None:
         r = self.rows.get(rid)
         if r is None or r.status != "pending":
             return None
-        self.rows[rid] = dataclasses.replace(r, status="succeeded", **v)
+        self.rows[rid] = dataclasses.replace(
+            r,
+            status="succeeded",
+            stripe_refund_id=stripe_refund_id,
+            credits_returned=credits_returned,
+        )
         return self.rows[rid]
 
-    async def stale_pending(self, older_than_s: float, limit: int = 100) -> list:
+    async def stale_pending(self, older_than_s: float, limit: int = 100) -> list[uuid.UUID]:
         return [k for k, r in self.rows.items() if r.status == "pending"]
 
 
@@ -252,6 +276,12 @@ class FakeCredits:
         self.balances: dict[uuid.UUID, int] = {}
         self.causes: set[tuple[str, uuid.UUID]] = set()
         self.purchases: dict[uuid.UUID, CreditPurchase] = {}
+        self.entries: list[tuple[uuid.UUID, LedgerEntry]] = []
+
+    def _entry(self, user: uuid.UUID, delta: int, reason: str, ref: uuid.UUID) -> None:
+        after = self.balances.get(user, 0)
+        entry = LedgerEntry(next(_ids), delta, after, LedgerReason(reason), ref, datetime.now(UTC))
+        self.entries.append((user, entry))
 
     async def balance(self, user: uuid.UUID) -> int:
         return self.balances.get(user, 0)
@@ -260,6 +290,7 @@ class FakeCredits:
         if self.balances.get(user, 0) < n:
             raise InsufficientCredits(n, self.balances.get(user, 0))
         self.balances[user] -= n
+        self._entry(user, -n, LedgerReason.PAYMENT, reference)
         return self.balances[user]
 
     async def credit(self, user: uuid.UUID, n: int, reason: str, ref: uuid.UUID) -> int | None:
@@ -267,7 +298,14 @@ class FakeCredits:
             return None
         self.causes.add((reason, ref))
         self.balances[user] = self.balances.get(user, 0) + n
+        self._entry(user, n, reason, ref)
         return self.balances[user]
+
+    async def ledger(
+        self, user: uuid.UUID, *, before: int | None = None, limit: int = 100
+    ) -> list[LedgerEntry]:
+        mine = [e for u, e in reversed(self.entries) if u == user]
+        return [e for e in mine if before is None or e.entry_id < before][:limit]
 
     async def add_purchase(self, p: CreditPurchase) -> bool:
         return self.purchases.setdefault(p.purchase_id, p) is p
@@ -276,7 +314,7 @@ class FakeCredits:
         return self.purchases.get(purchase_id)
 
     async def move_purchase(
-        self, purchase_id: uuid.UUID, from_: Any, to: str, **values: Any
+        self, purchase_id: uuid.UUID, from_: Iterable[str], to: str, **values: Any
     ) -> CreditPurchase | None:
         found = self.purchases.get(purchase_id)
         if found is None or found.status not in from_:
@@ -289,7 +327,7 @@ class FakeCredits:
         found = (p for p in self.purchases.values() if p.stripe_payment_intent_id == intent_id)
         return next(found, None)
 
-    async def stale_open_purchases(self, older_than_s: float, limit: int = 100) -> list:
+    async def stale_open_purchases(self, older_than_s: float, limit: int = 100) -> list[str]:
         return []
 
 
@@ -314,6 +352,19 @@ class FakeStripeEvents:
         self.cursor = max(self.cursor, last_created)
 
 
+class FakeStatements:
+    """The statement is read by routes only (SQL over the tables, tested in integration):
+    this fake knows no lines."""
+
+    async def lines(
+        self, user_id: uuid.UUID, limit: int, before: tuple[datetime, uuid.UUID] | None = None
+    ) -> list[StatementLine]:
+        return []
+
+    async def of_booking(self, booking_id: uuid.UUID) -> list[BookingPayment]:
+        return []
+
+
 class FakePaymentsUnitOfWork(FakeUnitOfWork):
     """One shared in-memory state; each ``async with`` is a new 'transaction' on it."""
 
@@ -326,6 +377,7 @@ class FakePaymentsUnitOfWork(FakeUnitOfWork):
         self.stripe_events = FakeStripeEvents()
         self.offerings = FakeOfferings()
         self.subscriptions = FakeSubscriptions()
+        self.statements = FakeStatements()
 
     def __call__(self) -> FakePaymentsUnitOfWork:
         return self  # serves as its own factory

@@ -7,10 +7,13 @@ import dataclasses
 import itertools
 import time
 import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from kairos_payments.domain.subscriptions import (
     Cycle,
+    Listed,
     Offering,
     Subscription,
     SubscriptionStatus,
@@ -47,6 +50,7 @@ class FakeSubscriptions:
         self.cycles: dict[str, Cycle] = {}
         self.customers: dict[uuid.UUID, str] = {}
         self.leased: set[uuid.UUID] = set()
+        self.created: dict[uuid.UUID, datetime] = {}
 
     async def customer(self, user_id: uuid.UUID) -> str | None:
         return self.customers.get(user_id)
@@ -58,13 +62,14 @@ class FakeSubscriptions:
         if await self.live_for(s.offering_id, s.mentee_id):
             return False
         self.rows[s.subscription_id] = s
+        self.created[s.subscription_id] = datetime.now(UTC)
         self.leased.add(s.subscription_id)
         return True
 
     async def get(self, sid: uuid.UUID, lock: bool = False) -> Subscription | None:
         return self.rows.get(sid)
 
-    async def live_for(self, offering_id: uuid.UUID, mentee_id: uuid.UUID) -> Any:
+    async def live_for(self, offering_id: uuid.UUID, mentee_id: uuid.UUID) -> Subscription | None:
         live = (
             r
             for r in self.rows.values()
@@ -77,18 +82,40 @@ class FakeSubscriptions:
         found = (r for r in self.rows.values() if r.stripe_subscription_id == stripe_id)
         return next(found, None)
 
-    async def of_mentee(self, mentee_id: uuid.UUID) -> list[Subscription]:
-        return [r for r in self.rows.values() if r.mentee_id == mentee_id]
+    async def of_mentee(
+        self,
+        mentee_id: uuid.UUID,
+        *,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int = 100,
+    ) -> list[Listed]:
+        """As the SQL one, oldest first; no offering titles (this fake knows none)."""
+        mine = sorted(
+            (r for r in self.rows.values() if r.mentee_id == mentee_id),
+            key=lambda r: (self.created[r.subscription_id], r.subscription_id),
+        )
+        listed = [Listed(r, None, self.created[r.subscription_id]) for r in mine]
+        if after is not None:
+            listed = [x for x in listed if (x.created_at, x.subscription.subscription_id) > after]
+        return listed[:limit]
 
-    async def transition(self, sid: uuid.UUID, from_: Any, to: Any, **v: Any) -> Any:
-        r = self.rows.get(sid)
+    async def transition(
+        self,
+        subscription_id: uuid.UUID,
+        from_: Iterable[SubscriptionStatus],
+        to: SubscriptionStatus,
+        **v: Any,
+    ) -> Subscription | None:
+        r = self.rows.get(subscription_id)
         if r is None or r.status not in list(from_):
             return None
-        self.rows[sid] = dataclasses.replace(r, status=to, **v)
-        self.leased.discard(sid)
-        return self.rows[sid]
+        self.rows[subscription_id] = dataclasses.replace(r, status=to, **v)
+        self.leased.discard(subscription_id)
+        return self.rows[subscription_id]
 
-    async def lease(self, sid: uuid.UUID, statuses: Any, seconds: float) -> Any:
+    async def lease(
+        self, sid: uuid.UUID, statuses: Iterable[SubscriptionStatus], seconds: float
+    ) -> Subscription | None:
         r = self.rows.get(sid)
         if r is None or r.status not in list(statuses) or sid in self.leased:
             return None
@@ -98,7 +125,9 @@ class FakeSubscriptions:
     async def release(self, sid: uuid.UUID) -> None:
         self.leased.discard(sid)
 
-    async def stale(self, statuses: Any, older_than_s: float, limit: int = 100) -> list:
+    async def stale(
+        self, statuses: Iterable[SubscriptionStatus], older_than_s: float, limit: int = 100
+    ) -> list[uuid.UUID]:
         wanted = list(statuses)
         return [k for k, r in self.rows.items() if r.status in wanted and k not in self.leased]
 
