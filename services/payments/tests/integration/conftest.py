@@ -26,6 +26,7 @@ from kairos_contracts.events.booking import HoldPlaced
 from kairos_contracts.examples import example
 from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe
 from kairos_payments.bootstrap import bootstrap
+from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_payments.settings import PaymentsSettings
 from kairos_platform.auth import JWTVerifier, StaticKeySource
 from kairos_platform.messaging.consumer import Dispatcher, Record
@@ -59,7 +60,7 @@ def stripe_client(localstripe: LocalStripe) -> stripe.StripeClient:
 
 @dataclass
 class Payments:
-    service: Service
+    service: Service[ServiceUnitOfWork]
     client: httpx.AsyncClient
     dispatcher: Dispatcher
     private_key: bytes

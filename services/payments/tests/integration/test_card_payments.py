@@ -33,7 +33,7 @@ async def _checkout(p: Payments, mentee: uuid.UUID, hold_id: uuid.UUID, **body: 
 
 def _browser_pays(client: stripe.StripeClient, intent_id: str, pm: str = "pm_card_visa") -> str:
     """What Stripe.js does with the client secret: attach a card and confirm."""
-    client.v1.payment_intents.update(intent_id, params={"payment_method": pm})  # type: ignore[typeddict-unknown-key]
+    client.v1.payment_intents.update(intent_id, params={"payment_method": pm})
     return client.v1.payment_intents.confirm(intent_id).status
 
 

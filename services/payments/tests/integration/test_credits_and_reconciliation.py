@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 async def _give_credits(p: Payments, user: uuid.UUID, n: int) -> None:
     async with p.service.uow_factory() as uow:
-        await uow.credits.credit(user, n, "purchase", uuid.uuid4())  # type: ignore[attr-defined]
+        await uow.credits.credit(user, n, "purchase", uuid.uuid4())
         await uow.commit()
 
 
@@ -141,13 +141,13 @@ async def test_credit_purchase_missed_webhook_is_recovered_by_reconciliation(
     assert resp.status_code == 201, resp.text
     intent_id = resp.json()["payment_intent_id"]
     # The browser pays; Stripe's webhook never reaches us (none is registered).
-    stripe_client.v1.payment_intents.update(intent_id, params={"payment_method": "pm_card_visa"})  # type: ignore[typeddict-unknown-key]
+    stripe_client.v1.payment_intents.update(intent_id, params={"payment_method": "pm_card_visa"})
     assert stripe_client.v1.payment_intents.confirm(intent_id).status == "succeeded"
     assert await payments.outbox("CreditsPurchased") == []
 
     gateway = context_of(payments.service).gateway
     factory = payments.service.uow_factory
-    applied = await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
+    applied = await reconcile.replay_missed_events(factory, gateway)
     assert applied >= 1
     (bought,) = await payments.outbox("CreditsPurchased")
     assert bought["credits"] == 5 and bought["balance_after"] == 5
@@ -155,7 +155,7 @@ async def test_credit_purchase_missed_webhook_is_recovered_by_reconciliation(
     via = await payments.scalar("SELECT via FROM webhook_events WHERE object_id = :i", i=intent_id)
     assert via == "reconciliation"
     # A second pass (or a late webhook) changes nothing.
-    await reconcile.replay_missed_events(factory, gateway)  # type: ignore[arg-type]
+    await reconcile.replay_missed_events(factory, gateway)
     assert len(await payments.outbox("CreditsPurchased")) == 1
     assert (await payments.client.get("/credits", headers=payments.auth(buyer))).json()[
         "balance"

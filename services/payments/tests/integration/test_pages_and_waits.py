@@ -73,7 +73,7 @@ async def test_the_ledger_pages_newest_first_beside_the_balance(payments: Paymen
     user = uuid.uuid4()
     async with payments.service.uow_factory() as uow:
         for n in range(1, 6):
-            await uow.credits.credit(user, n, "purchase", uuid.uuid4())  # type: ignore[attr-defined]
+            await uow.credits.credit(user, n, "purchase", uuid.uuid4())
         await uow.commit()
     first = (await payments.client.get("/credits", headers=payments.auth(user))).json()
     assert first["balance"] == 15 and first["user_id"] == str(user)

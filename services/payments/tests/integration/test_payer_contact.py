@@ -79,7 +79,7 @@ async def test_a_credit_checkout_keeps_the_payers_contact_and_its_events_carry_i
 ) -> None:
     mentee = uuid.uuid4()
     async with payments.service.uow_factory() as uow:
-        await uow.credits.credit(mentee, 2, "purchase", uuid.uuid4())  # type: ignore[attr-defined]
+        await uow.credits.credit(mentee, 2, "purchase", uuid.uuid4())
         await uow.commit()
     hold = await payments.place_hold(mentee, price_in_credits=2)
     resp = await payments.client.post(
@@ -186,7 +186,7 @@ async def test_0010_from_an_empty_database_and_from_one_migrated_before_it(
     await asyncio.to_thread(kairos_platform.migrations.upgrade, old.migrations, url)
     assert await _columns(old) == EXPECTED
     async with old.uow_factory() as uow:
-        kept = await uow.credits.purchase(purchase)  # type: ignore[attr-defined]
+        kept = await uow.credits.purchase(purchase)
     assert kept is not None and (kept.payer_email, kept.payer_name) == (None, None)
     for service in (fresh, old):
         await service.engine.dispose()

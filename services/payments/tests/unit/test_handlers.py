@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from kairos_contracts import Envelope
+from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import (
     BookingConfirmed,
     BookingRejected,
@@ -43,9 +43,9 @@ from kairos_payments.service_layer.stripe_events import handle_stripe_event
 from .fakes import FakePaymentsUnitOfWork, FakeStripe
 
 
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: object) -> None:
-    handlers = event_handlers(stripe)  # type: ignore[arg-type]
-    env = Envelope.wrap(event, source="booking")  # type: ignore[arg-type]
+async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
+    handlers = event_handlers(stripe)
+    env = Envelope.wrap(event, source="booking")
     async with uow:
         uow.caused_by(env)
         if await uow.claim_inbox("payments", env):
@@ -65,8 +65,8 @@ async def _card_checkout(
     )
     await _run(uow, stripe, hold)
     result = await checkout.checkout_card(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         hold_id=hold.hold_id,
         caller=checkout.Caller(mentee),
         payment_method=payment_method,
@@ -128,7 +128,7 @@ async def test_captured_before_a_crash_is_recorded_from_stripe_not_captured_agai
     stripe.intents[intent] = dataclasses.replace(stripe.intents[intent], status="succeeded")
     row = uow.payments.rows[pid]
     uow.payments.rows[pid] = dataclasses.replace(row, status=PaymentStatus.CAPTURING)
-    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)
     assert stripe.refused == 1 and stripe.count("capture") == 1  # the refused one
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
     assert len(uow.events(PaymentCaptured)) == 1
@@ -142,7 +142,7 @@ async def test_a_void_of_what_was_captured_after_all_becomes_a_refund() -> None:
     await _run(uow, stripe, example(BookingRejected, payment_id=pid))
     assert stripe.refused == 1  # the void: Stripe will not cancel a captured intent
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
-    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    await reconcile.reconcile_once(uow, stripe, stale_after_s=0)
     assert stripe.count("refund") == 1 and uow.events(PaymentVoided) == []
 
 
@@ -154,7 +154,7 @@ async def test_capture_with_stripe_down_is_recorded_and_the_sweeper_finishes_it(
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURING  # the wish is durable
     assert uow.events(PaymentCaptured) == []
     stripe.down = False
-    report = await reconcile.reconcile_once(uow, stripe, stale_after_s=0)  # type: ignore[arg-type]
+    report = await reconcile.reconcile_once(uow, stripe, stale_after_s=0)
     assert stripe.count("capture") == 1 and len(uow.events(PaymentCaptured)) == 1
     service = f"payments-{uuid.uuid4().hex[:8]}"  # a label of its own in the global registry
     report.count(service)
@@ -169,7 +169,7 @@ async def test_rejection_voids_and_a_late_duplicate_changes_nothing() -> None:
     await _run(uow, stripe, rejected)
     await _run(uow, stripe, rejected)
     assert stripe.count("cancel") == 1
-    assert [e.reason for e in uow.events(PaymentVoided)] == ["booking_rejected"]  # type: ignore[attr-defined]
+    assert [e.reason for e in uow.events(PaymentVoided)] == ["booking_rejected"]
 
 
 async def test_duplicate_stripe_events_verify_once() -> None:
@@ -177,8 +177,8 @@ async def test_duplicate_stripe_events_verify_once() -> None:
     pid = await _verified_card(uow, stripe)
     intent = uow.payments.rows[pid].stripe_payment_intent_id
     event = StripeEvent("evt_1", "payment_intent.succeeded", 1, "payment_intent", intent)
-    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
-    assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert await handle_stripe_event(uow, stripe, event, "webhook")
+    assert not await handle_stripe_event(uow, stripe, event, "webhook")
     assert len(uow.events(PaymentVerified)) == 1  # the one from checkout's confirm
 
 
@@ -189,12 +189,12 @@ async def test_an_event_about_a_settled_payment_is_recorded_without_a_refetch() 
     await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
     stripe.calls.clear()
     event = StripeEvent("evt_2", "payment_intent.succeeded", 2, "payment_intent", intent)
-    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
-    assert not await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert await handle_stripe_event(uow, stripe, event, "webhook")
+    assert not await handle_stripe_event(uow, stripe, event, "webhook")
     assert stripe.calls == [] and uow.payments.rows[pid].status is PaymentStatus.CAPTURED
     balance = StripeEvent("evt_b", "balance.available", 2, "balance", "bal_1")  # not ours to act on
-    assert await handle_stripe_event(uow, stripe, balance, "webhook")  # type: ignore[arg-type]
-    assert not await handle_stripe_event(uow, stripe, balance, "webhook")  # type: ignore[arg-type]
+    assert await handle_stripe_event(uow, stripe, balance, "webhook")
+    assert not await handle_stripe_event(uow, stripe, balance, "webhook")
     assert stripe.calls == []
     # an open payment's event is still decided on the re-fetched intent
     other = await _open_card(uow, stripe)
@@ -204,7 +204,7 @@ async def test_an_event_about_a_settled_payment_is_recorded_without_a_refetch() 
     )
     stripe.calls.clear()
     event = StripeEvent("evt_3", "payment_intent.succeeded", 3, "payment_intent", opened)
-    assert await handle_stripe_event(uow, stripe, event, "webhook")  # type: ignore[arg-type]
+    assert await handle_stripe_event(uow, stripe, event, "webhook")
     assert stripe.calls == [("retrieve", opened)]
     assert uow.payments.rows[other].status is PaymentStatus.VERIFIED
 
@@ -223,7 +223,7 @@ async def test_credit_checkout_refuses_when_too_few_and_writes_nothing() -> None
     uow.credits.balances[mentee] = 2
     with pytest.raises(InsufficientCredits):
         await checkout.checkout_credits(
-            uow,  # type: ignore[arg-type]
+            uow,
             hold_id=hold.hold_id,
             caller=checkout.Caller(mentee),
             wait_s=0,
@@ -256,7 +256,7 @@ async def test_an_authorization_for_a_released_hold_is_voided_never_verified() -
     assert uow.payments.rows[pid].status is PaymentStatus.CANCELLED
     assert uow.events(PaymentVerified) == []
     [cancelled] = uow.events(PaymentCancelled)
-    assert cancelled.reason == "hold_released"  # type: ignore[attr-defined]
+    assert cancelled.reason == "hold_released"
 
 
 async def test_an_authorization_for_an_expired_hold_is_left_for_booking_to_decide() -> None:
@@ -283,8 +283,8 @@ async def test_a_declined_card_keeps_the_payment_open_and_another_card_pays_it()
 
     async def pay(card: str) -> checkout.CheckoutResult:
         return await checkout.checkout_card(
-            uow,  # type: ignore[arg-type]
-            stripe,  # type: ignore[arg-type]
+            uow,
+            stripe,
             hold_id=hold.hold_id, caller=checkout.Caller(mentee), payment_method=card,
             wait_s=0, takeover_s=30,
         )  # fmt: skip
@@ -296,7 +296,7 @@ async def test_a_declined_card_keeps_the_payment_open_and_another_card_pays_it()
     assert (declined.decline_code, declined.decline_message) == (
         "card_declined", "Your card was declined."
     )  # fmt: skip
-    assert [e.failure_code for e in uow.events(PaymentFailed)] == ["card_declined"]  # type: ignore[attr-defined]
+    assert [e.failure_code for e in uow.events(PaymentFailed)] == ["card_declined"]
     assert uow.events(PaymentCancelled) == []  # nothing tells booking to let the hold go
 
     paid = await pay("pm_card_visa")
@@ -317,7 +317,7 @@ async def test_a_declined_payment_is_cancelled_when_its_hold_expires() -> None:
     assert uow.payments.rows[p.payment_id].status is PaymentStatus.CANCELLED
     assert stripe.intents[p.stripe_payment_intent_id or ""].status == "canceled"
     [cancelled] = uow.events(PaymentCancelled)
-    assert cancelled.reason == "hold_expired"  # type: ignore[attr-defined]
+    assert cancelled.reason == "hold_expired"
 
 
 async def test_the_browser_saying_it_confirmed_settles_the_payment_at_once() -> None:
@@ -325,12 +325,12 @@ async def test_the_browser_saying_it_confirmed_settles_the_payment_at_once() -> 
     pid = await _authorized_in_browser(uow, stripe)
     row = uow.payments.rows[pid]
     result = await checkout.refresh_checkout(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         pid,
         checkout.Caller(row.mentee_id),
     )
     assert result.payment.status is PaymentStatus.VERIFIED
     assert len(uow.events(PaymentVerified)) == 1
     with pytest.raises(checkout.UnknownPayment):  # someone else's checkout is not shown
-        await checkout.refresh_checkout(uow, stripe, pid, checkout.Caller(uuid.uuid4()))  # type: ignore[arg-type]
+        await checkout.refresh_checkout(uow, stripe, pid, checkout.Caller(uuid.uuid4()))

@@ -9,7 +9,7 @@ import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from kairos_contracts import Envelope
+from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import (
     BookingCancelled,
     BookingConfirmed,
@@ -35,12 +35,12 @@ from kairos_payments.service_layer.settle import settle_intent
 from .fakes import FakePaymentsUnitOfWork, FakeStripe
 
 
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: object) -> None:
-    env = Envelope.wrap(event, source="booking")  # type: ignore[arg-type]
+async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
+    env = Envelope.wrap(event, source="booking")
     async with uow:
         uow.caused_by(env)
         if await uow.claim_inbox("payments", env):
-            await event_handlers(stripe)[type(event)](event, env, uow)  # type: ignore[arg-type]
+            await event_handlers(stripe)[type(event)](event, env, uow)
             await uow.commit()
 
 
@@ -70,8 +70,8 @@ async def _pay_by_card(
     uow: FakePaymentsUnitOfWork, stripe: FakeStripe, hold: HoldPlaced, caller: checkout.Caller
 ) -> checkout.CheckoutResult:
     return await checkout.checkout_card(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         hold_id=hold.hold_id,
         caller=caller,
         payment_method="pm_card_visa",
@@ -110,8 +110,8 @@ async def _declined(
 ) -> Payment:
     try:
         await checkout.checkout_card(
-            uow,  # type: ignore[arg-type]
-            stripe,  # type: ignore[arg-type]
+            uow,
+            stripe,
             hold_id=hold.hold_id,
             caller=caller,
             payment_method="pm_card_chargeDeclined",
@@ -174,7 +174,7 @@ async def test_a_credit_payment_and_its_refund_name_the_offering_unknown_offerin
     for title, contact in (("Intro call", ANA), (None, (None, None))):
         hold = await _hold(uow, stripe, mentee, title)
         paid = await checkout.checkout_credits(
-            uow,  # type: ignore[arg-type]
+            uow,
             hold_id=hold.hold_id,
             caller=checkout.Caller(mentee, contact=contact),
             wait_s=0,
@@ -190,15 +190,16 @@ async def test_a_credit_payment_and_its_refund_name_the_offering_unknown_offerin
         )
         await _run(uow, stripe, cancelled)
     described = [
-        [e.description for e in uow.events(kind)]  # type: ignore[attr-defined]
-        for kind in (PaymentVerified, PaymentCaptured, PaymentRefunded)
+        [e.description for e in uow.events(PaymentVerified)],
+        [e.description for e in uow.events(PaymentCaptured)],
+        [e.description for e in uow.events(PaymentRefunded)],
     ]
     assert described == [["Intro call", None]] * 3
     # the payer with the contact of their token; none when the token carried none
     payer = Person(user_id=mentee, email="ana@example.org", display_name="Ana")
-    assert [e.mentee for e in uow.events(PaymentVerified)] == [payer, None]  # type: ignore[attr-defined]
-    for kind in (PaymentCaptured, PaymentRefunded):
-        assert [e.payer for e in uow.events(kind)] == [payer, None]  # type: ignore[attr-defined]
+    assert [e.mentee for e in uow.events(PaymentVerified)] == [payer, None]
+    assert [e.payer for e in uow.events(PaymentCaptured)] == [payer, None]
+    assert [e.payer for e in uow.events(PaymentRefunded)] == [payer, None]
 
 
 async def test_an_admin_credit_payment_for_a_mentee_keeps_no_contact() -> None:
@@ -207,7 +208,7 @@ async def test_an_admin_credit_payment_for_a_mentee_keeps_no_contact() -> None:
     hold = await _hold(uow, stripe, mentee, "Intro call")
     boss = checkout.Caller(uuid.uuid4(), is_admin=True, contact=("boss@example.org", "Boss"))
     paid = await checkout.checkout_credits(
-        uow,  # type: ignore[arg-type]
+        uow,
         hold_id=hold.hold_id,
         caller=boss,
         wait_s=0,
@@ -222,8 +223,8 @@ async def test_a_cycle_and_its_refund_carry_the_subscriber_the_period_and_the_ti
     offering = example(OfferingPublished, offering_id=uuid.uuid4(), title="Weekly mentoring")
     await _run(uow, stripe, offering)
     r = await sub.subscribe(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         offering_id=offering.offering_id,
         mentee_id=mentee,
         payment_method="pm_card_visa",
@@ -251,8 +252,8 @@ async def test_a_cycle_and_its_refund_carry_the_subscriber_the_period_and_the_ti
 async def test_a_credit_purchase_carries_its_buyer_and_how_many_credits() -> None:
     uow, stripe, buyer = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
     r = await credits.purchase_pack(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         user_id=buyer,
         pack="standard",
         purchase_id=None,
@@ -262,7 +263,7 @@ async def test_a_credit_purchase_carries_its_buyer_and_how_many_credits() -> Non
     assert (r.purchase.payer_email, r.purchase.payer_name) == ANA
     assert r.intent is not None
     async with uow:
-        await settle_intent(uow, Intent(r.intent.id, "succeeded", 9000, "eur"))  # type: ignore[arg-type]
+        await settle_intent(uow, Intent(r.intent.id, "succeeded", 9000, "eur"))
         await uow.commit()
     (bought,) = uow.events(CreditsPurchased)
     assert isinstance(bought, CreditsPurchased) and bought.description == "10 credits"
@@ -283,7 +284,7 @@ async def test_a_credit_purchase_kept_without_a_contact_says_how_many_credits() 
     )
     uow.credits.purchases[purchase.purchase_id] = purchase
     async with uow:
-        await settle_intent(uow, Intent("pi_pack", "succeeded", 9000, "eur"))  # type: ignore[arg-type]
+        await settle_intent(uow, Intent("pi_pack", "succeeded", 9000, "eur"))
         await uow.commit()
     (bought,) = uow.events(CreditsPurchased)
     assert isinstance(bought, CreditsPurchased)

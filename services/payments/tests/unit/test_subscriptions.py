@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from kairos_contracts import Envelope
+from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingCancelled, BookingRejected, OfferingPublished
 from kairos_contracts.events.payments import (
     PaymentRefunded,
@@ -39,12 +40,12 @@ from .fakes import FakePaymentsUnitOfWork, FakeStripe
 S = SubscriptionStatus
 
 
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: object) -> None:
-    env = Envelope.wrap(event, source="booking")  # type: ignore[arg-type]
+async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
+    env = Envelope.wrap(event, source="booking")
     async with uow:
         uow.caused_by(env)
         if await uow.claim_inbox("payments", env):
-            await event_handlers(stripe)[type(event)](event, env, uow)  # type: ignore[arg-type]
+            await event_handlers(stripe)[type(event)](event, env, uow)
             await uow.commit()
 
 
@@ -59,8 +60,8 @@ async def _subscribed(
 ) -> sub.SubscribeResult:
     offering = await _offering(uow, stripe)
     return await sub.subscribe(
-        uow,  # type: ignore[arg-type]
-        stripe,  # type: ignore[arg-type]
+        uow,
+        stripe,
         offering_id=offering,
         mentee_id=mentee,
         payment_method="pm_card_visa",
@@ -99,11 +100,11 @@ async def test_subscribe_then_the_same_invoice_twice_gives_one_payment_verified(
     assert v.subscription_id == r.subscription.subscription_id and v.amount_minor == 4500
     first = stripe.subs[r.subscription.stripe_subscription_id or ""].latest_invoice or ""
     for kind in ("invoice.payment_succeeded", "invoice.paid", "invoice.created"):
-        await handle_stripe_event(uow, stripe, _invoice_event(first, kind), "webhook")  # type: ignore[arg-type]
+        await handle_stripe_event(uow, stripe, _invoice_event(first, kind), "webhook")
     assert len(uow.events(PaymentVerified)) == 1
     # The next invoice is cycle 2, starting where cycle 1 ended.
     second = stripe.issue_invoice(r.subscription.stripe_subscription_id or "")
-    await handle_stripe_event(uow, stripe, _invoice_event(second, "invoice.paid"), "webhook")  # type: ignore[arg-type]
+    await handle_stripe_event(uow, stripe, _invoice_event(second, "invoice.paid"), "webhook")
     v1, v2 = uow.events(PaymentVerified)
     assert isinstance(v1, PaymentVerified) and isinstance(v2, PaymentVerified)
     assert v2.cycle and v1.cycle and v2.cycle.number == 2
@@ -113,27 +114,27 @@ async def test_subscribe_then_the_same_invoice_twice_gives_one_payment_verified(
 async def test_a_second_subscribe_is_refused_and_a_refused_card_frees_the_row() -> None:
     uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
     offering = await _offering(uow, stripe)
-    kw = {"offering_id": offering, "mentee_id": mentee, "wait_s": 0}
+    kw: dict[str, Any] = {"offering_id": offering, "mentee_id": mentee, "wait_s": 0}
     with pytest.raises(CardRefused):
-        await sub.subscribe(uow, stripe, payment_method="pm_refused", **kw)  # type: ignore[arg-type]
+        await sub.subscribe(uow, stripe, payment_method="pm_refused", **kw)
     (failed,) = uow.subscriptions.rows.values()
     assert failed.status is S.FAILED and uow.events(PaymentVerified) == []
     assert stripe.count("cancel_subscription") == 1  # the incomplete one is not left billing
-    ok = await sub.subscribe(uow, stripe, payment_method="pm_card_visa", **kw)  # type: ignore[arg-type]
+    ok = await sub.subscribe(uow, stripe, payment_method="pm_card_visa", **kw)
     assert ok.subscription.status is S.ACTIVE
     with pytest.raises(sub.AlreadySubscribed):
-        await sub.subscribe(uow, stripe, payment_method="pm_card_visa", **kw)  # type: ignore[arg-type]
+        await sub.subscribe(uow, stripe, payment_method="pm_card_visa", **kw)
     assert stripe.count("create_subscription") == 2
 
 
 async def test_offering_rules_unknown_one_time_and_stale_versions() -> None:
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
-    kw = {"mentee_id": uuid.uuid4(), "payment_method": "pm_card_visa", "wait_s": 0}
+    kw: dict[str, Any] = {"mentee_id": uuid.uuid4(), "payment_method": "pm_card_visa", "wait_s": 0}
     with pytest.raises(sub.OfferingUnknown):
-        await sub.subscribe(uow, stripe, offering_id=uuid.uuid4(), **kw)  # type: ignore[arg-type]
+        await sub.subscribe(uow, stripe, offering_id=uuid.uuid4(), **kw)
     one_time = await _offering(uow, stripe, kind="one_time", interval=None)
     with pytest.raises(sub.NotRecurring):
-        await sub.subscribe(uow, stripe, offering_id=one_time, **kw)  # type: ignore[arg-type]
+        await sub.subscribe(uow, stripe, offering_id=one_time, **kw)
     oid = await _offering(uow, stripe, version=5, amount_minor=9000)
     await _run(uow, stripe, example(OfferingPublished, offering_id=oid, version=4, amount_minor=1))
     assert uow.offerings.rows[oid].amount_minor == 9000  # the stale version was dropped
@@ -147,14 +148,14 @@ async def test_unsubscribe_then_reactivate_mentee_and_admin_paths_are_identical(
         r = await _subscribed(uow, stripe, mentee)
         sid, old = r.subscription.subscription_id, r.subscription.stripe_subscription_id
         me = changes.Caller(mentee)
-        gone = await changes.unsubscribe(uow, stripe, sid, me)  # type: ignore[arg-type]
-        again = await changes.unsubscribe(uow, stripe, sid, me)  # type: ignore[arg-type]
+        gone = await changes.unsubscribe(uow, stripe, sid, me)
+        again = await changes.unsubscribe(uow, stripe, sid, me)
         assert gone.status is again.status is S.CANCELLED
         assert again.unsubscribed_at == gone.unsubscribed_at
         (cancelled,) = uow.events(SubscriptionCancelled)
         assert stripe.subs[old or ""].status == "canceled"
         who = Caller(uuid.uuid4(), is_admin=True) if caller_is_admin else me
-        back = await changes.reactivate(uow, stripe, sid, who)  # type: ignore[arg-type]
+        back = await changes.reactivate(uow, stripe, sid, who)
         assert back.status is S.ACTIVE and back.stripe_subscription_id != old
         (reactivated,) = uow.events(SubscriptionReactivated)
         assert isinstance(reactivated, SubscriptionReactivated)
@@ -164,7 +165,7 @@ async def test_unsubscribe_then_reactivate_mentee_and_admin_paths_are_identical(
         assert len(uow.events(PaymentVerified)) == 1
         results.append(reactivated.reactivated_by.value)
         with pytest.raises(changes.NotCancelled):
-            await changes.reactivate(uow, stripe, sid, who)  # type: ignore[arg-type]
+            await changes.reactivate(uow, stripe, sid, who)
         assert len(uow.events(SubscriptionReactivated)) == 1
     assert results == ["mentee", "admin"]
 
@@ -174,8 +175,8 @@ async def test_a_second_round_names_its_own_unsubscribe_time() -> None:
     sid = (await _subscribed(uow, stripe, mentee)).subscription.subscription_id
     me = Caller(mentee)
     for _ in range(2):
-        await changes.unsubscribe(uow, stripe, sid, me)  # type: ignore[arg-type]
-        await changes.reactivate(uow, stripe, sid, me)  # type: ignore[arg-type]
+        await changes.unsubscribe(uow, stripe, sid, me)
+        await changes.reactivate(uow, stripe, sid, me)
     c1, c2 = uow.events(SubscriptionCancelled)
     r1, r2 = uow.events(SubscriptionReactivated)
     assert isinstance(r1, SubscriptionReactivated) and isinstance(r2, SubscriptionReactivated)
@@ -189,7 +190,7 @@ async def test_someone_elses_subscription_is_refused() -> None:
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     sid = (await _subscribed(uow, stripe, uuid.uuid4())).subscription.subscription_id
     with pytest.raises(changes.NotYourSubscription):
-        await changes.unsubscribe(uow, stripe, sid, Caller(uuid.uuid4()))  # type: ignore[arg-type]
+        await changes.unsubscribe(uow, stripe, sid, Caller(uuid.uuid4()))
     assert uow.subscriptions.rows[sid].status is S.ACTIVE
 
 
@@ -199,10 +200,10 @@ async def test_unsubscribe_with_stripe_down_is_finished_by_reconciliation() -> N
     uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
     sid = (await _subscribed(uow, stripe, mentee)).subscription.subscription_id
     stripe.down = True
-    row = await changes.unsubscribe(uow, stripe, sid, Caller(mentee))  # type: ignore[arg-type]
+    row = await changes.unsubscribe(uow, stripe, sid, Caller(mentee))
     assert row.status is S.CANCELLING and uow.events(SubscriptionCancelled) == []
     stripe.down = False
-    await reconcile.reconcile_once(uow, stripe, 0)  # type: ignore[arg-type]
+    await reconcile.reconcile_once(uow, stripe, 0)
     assert uow.subscriptions.rows[sid].status is S.CANCELLED
     assert len(uow.events(SubscriptionCancelled)) == 1
 
@@ -243,7 +244,7 @@ async def test_a_cancelled_programme_session_refunds_its_share_to_the_cycles_car
     ]
     cancelled = example(
         BookingCancelled,
-        payment_id=v.payment_id,  # type: ignore[attr-defined]
+        payment_id=v.payment_id,
         payment_method="subscription",
         subscription_id=r.subscription.subscription_id,
         refund_amount_minor=888,
@@ -260,4 +261,4 @@ async def test_a_cancelled_programme_session_refunds_its_share_to_the_cycles_car
     # Another session of the same cycle: its own refund, never beyond what the cycle cost.
     other = cancelled.model_copy(update={"booking_id": uuid.uuid4(), "refund_amount_minor": 9999})
     await _run(uow, stripe, other)
-    assert [e.amount_minor for e in uow.events(PaymentRefunded)] == [888, 4500 - 888]  # type: ignore[attr-defined]
+    assert [e.amount_minor for e in uow.events(PaymentRefunded)] == [888, 4500 - 888]
