@@ -6,7 +6,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from kairos_booking.domain.model import Hold, HoldStatus
+from kairos_contracts import Envelope
+from kairos_contracts.events.payments import PaymentVerified
+from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Record
 
 MENTOR = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 ADMIN = uuid.UUID("00000000-0000-0000-0000-0000000000ad")
@@ -55,7 +60,7 @@ async def first_slot(api: Any, offering_id: str, day: date) -> str:
     return str(got.json()["slots"][0]["starts_at"])
 
 
-async def hold(api: Any, mentee: uuid.UUID, offering_id: str, starts_at: str) -> Any:
+async def hold(api: Any, mentee: uuid.UUID, offering_id: str, starts_at: str) -> httpx.Response:
     return await api.client.post(
         "/holds",
         json={"offering_id": offering_id, "starts_at": starts_at},
@@ -67,11 +72,9 @@ def hold_of(row: Any) -> Hold:
     return Hold(**{k: row._mapping[k] for k in Hold.__dataclass_fields__})
 
 
-def dispatcher(api: Any, *, batch: bool = False, **kw: Any) -> Any:
+def dispatcher(api: Any, *, batch: bool = False, **kw: Any) -> Dispatcher:
     """The service's Dispatcher with a quick policy; ``batch`` adds its batch handlers (as
     the consumer process has them), ``kw`` overrides (``batch_handlers``, ``on_outcome``)."""
-    from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
-
     service = api.service
     return Dispatcher(
         consumer=service.consumer_group,
@@ -82,18 +85,11 @@ def dispatcher(api: Any, *, batch: bool = False, **kw: Any) -> Any:
     )
 
 
-def record(envelope: Any, offset: int = 0) -> Any:
-    from kairos_platform.messaging.consumer import Record
-
+def record(envelope: Envelope, offset: int = 0) -> Record:
     return Record(envelope.topic, 0, offset, envelope.key, envelope.to_json())
 
 
-def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> Any:
-    from datetime import UTC, datetime
-
-    from kairos_contracts import Envelope
-    from kairos_contracts.events.payments import PaymentVerified
-
+def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> Envelope:
     event = PaymentVerified(
         payment_id=kw.pop("payment_id", uuid.uuid4()),
         method="card",

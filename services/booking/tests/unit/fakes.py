@@ -25,6 +25,7 @@ from kairos_booking.domain.model import (
     Person,
     Provider,
 )
+from kairos_booking.service_layer.ports import BookingUow
 from kairos_platform.testing import FakeUnitOfWork
 
 T = TypeVar("T")
@@ -523,6 +524,12 @@ class FakeBookingUow(FakeUnitOfWork):
 
     def now(self) -> datetime:
         return self.clock
+
+
+def _is_a_booking_uow(uow: FakeBookingUow) -> BookingUow:
+    """Never called: mypy checks here that the fake (and each fake repository) is what
+    ports.py asks of a unit of work, so a Protocol change shows at the fake first."""
+    return uow
 
 
 def every_day(start_h: int, end_h: int) -> dict[int, tuple[Minutes, ...]]:
