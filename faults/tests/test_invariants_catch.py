@@ -72,13 +72,20 @@ async def db(urls: dict[str, str]) -> AsyncIterator[dict[str, asyncpg.Connection
 PROVIDER, OFFERING, MENTOR = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
 
-async def _book(b: asyncpg.Connection, payment: uuid.UUID, **kw: object) -> uuid.UUID:
+async def _book(
+    b: asyncpg.Connection,
+    payment: uuid.UUID,
+    *,
+    outcome: str = "booked",
+    starts_at: datetime = START,
+    subscription_id: uuid.UUID | None = None,
+) -> uuid.UUID:
     booking = uuid.uuid4()
     await b.execute("SELECT set_config('kairos.verifying_payment', $1, true)", str(payment))
     await b.execute(
         "INSERT INTO payment_decisions (payment_id, outcome, booking_id) VALUES ($1, $2, $3)",
         payment,
-        kw.get("outcome", "booked"),
+        outcome,
         booking,
     )
     await b.execute(
@@ -90,10 +97,10 @@ async def _book(b: asyncpg.Connection, payment: uuid.UUID, **kw: object) -> uuid
         OFFERING,
         PROVIDER,
         uuid.uuid4(),
-        kw.get("starts_at", START),
-        kw.get("starts_at", START) + timedelta(hours=1),  # type: ignore[operator]
+        starts_at,
+        starts_at + timedelta(hours=1),
         payment,
-        kw.get("subscription_id"),
+        subscription_id,
     )
     return booking
 
