@@ -22,7 +22,8 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from kairos_calendar_sync.bootstrap import bootstrap
-from kairos_calendar_sync.service_layer.context import Context, UowFactory, context_of
+from kairos_calendar_sync.service_layer.context import Context, context_of
+from kairos_calendar_sync.service_layer.ports import UowFactory
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from kairos_calendar_sync.service_layer.context import Context
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform.deps import context_as, open_uow
 
-Uow = Annotated[ServiceUnitOfWork, Depends(open_uow)]
+#: CalendarUow is the part the routes and the service layer use
+Uow = Annotated[CalendarUow, Depends(open_uow)]
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from kairos_calendar_sync.domain.connections import Connection, Kind
 from kairos_calendar_sync.service_layer.calendars import CalendarError, CalendarRefused
 from kairos_calendar_sync.service_layer.context import Context
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import BadRequest, Forbidden, NotFound
 
@@ -41,7 +41,7 @@ async def _check(ctx: Context, conn: Connection, secret: dict[str, Any]) -> dict
 
 
 async def connect(
-    uow: ServiceUnitOfWork,
+    uow: CalendarUow,
     ctx: Context,
     user_id: uuid.UUID,
     kind: Kind,
@@ -62,14 +62,14 @@ async def connect(
     return await _get(uow, conn.connection_id)
 
 
-async def _get(uow: ServiceUnitOfWork, connection_id: uuid.UUID) -> Connection:
+async def _get(uow: CalendarUow, connection_id: uuid.UUID) -> Connection:
     conn = await uow.connections.get(connection_id)
     if conn is None:
         raise NotFound("There is no such calendar connection.")
     return conn
 
 
-async def owned(uow: ServiceUnitOfWork, caller: Principal, connection_id: uuid.UUID) -> Connection:
+async def owned(uow: CalendarUow, caller: Principal, connection_id: uuid.UUID) -> Connection:
     """The connection, if it is the caller's (or the caller is an admin)."""
     conn = await _get(uow, connection_id)
     if conn.user_id != caller.user_id and not is_admin(caller):
@@ -78,7 +78,7 @@ async def owned(uow: ServiceUnitOfWork, caller: Principal, connection_id: uuid.U
 
 
 async def listing(
-    uow: ServiceUnitOfWork,
+    uow: CalendarUow,
     caller: Principal,
     owner: uuid.UUID,
     after: tuple[datetime, uuid.UUID] | None,
@@ -92,7 +92,7 @@ async def listing(
 
 
 async def test(
-    uow: ServiceUnitOfWork, ctx: Context, caller: Principal, connection_id: uuid.UUID
+    uow: CalendarUow, ctx: Context, caller: Principal, connection_id: uuid.UUID
 ) -> tuple[Connection, str | None]:
     """Try the caller's calendar now. Success clears a broken state, so its backlog
     resumes; a failure is recorded (not counted towards broken) and returned."""
@@ -113,7 +113,7 @@ async def test(
     return await _get(uow, conn.connection_id), error
 
 
-async def remove(uow: ServiceUnitOfWork, caller: Principal, connection_id: uuid.UUID) -> None:
+async def remove(uow: CalendarUow, caller: Principal, connection_id: uuid.UUID) -> None:
     conn = await owned(uow, caller, connection_id)
     await uow.connections.remove(conn.connection_id)
     await uow.commit()

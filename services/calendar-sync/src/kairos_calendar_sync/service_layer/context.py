@@ -8,7 +8,6 @@ One typed :class:`Context`, built by ``bootstrap`` and handed to ``assemble(cont
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -16,13 +15,9 @@ from kairos_calendar_sync.adapters.mail_repository import Mail
 from kairos_calendar_sync.domain.rules import RetryPolicy
 from kairos_calendar_sync.service_layer.calendars import ClientFactory
 from kairos_calendar_sync.service_layer.compose import Composer
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_platform import mail
 from kairos_platform.service import Service
-
-#: opens a unit of work (``Service.uow_factory``): for work of several transactions
-UowFactory = Callable[[], ServiceUnitOfWork]
 
 
 class Box(Protocol):

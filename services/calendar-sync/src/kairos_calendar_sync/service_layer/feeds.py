@@ -7,7 +7,7 @@ import secrets
 import uuid
 
 from kairos_calendar_sync.domain import ics
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_platform.auth import Principal, is_admin
 from kairos_platform.refusals import Forbidden, NotFound
 
@@ -20,14 +20,14 @@ def _no_feed() -> NotFound:
     return NotFound("There is no such feed.")
 
 
-async def create(uow: ServiceUnitOfWork, user_id: uuid.UUID) -> str:
+async def create(uow: CalendarUow, user_id: uuid.UUID) -> str:
     token = secrets.token_urlsafe(32)
     await uow.feeds.add(token_hash(token), user_id)
     await uow.commit()
     return token
 
 
-async def render(uow: ServiceUnitOfWork, token: str) -> bytes:
+async def render(uow: CalendarUow, token: str) -> bytes:
     """The feed's owner's live sessions as one VCALENDAR (404 for an unknown or revoked
     token)."""
     user_id = await uow.feeds.owner(token_hash(token))
@@ -37,7 +37,7 @@ async def render(uow: ServiceUnitOfWork, token: str) -> bytes:
     return ics.document(live, stamp=uow.now())
 
 
-async def revoke(uow: ServiceUnitOfWork, caller: Principal, token: str) -> None:
+async def revoke(uow: CalendarUow, caller: Principal, token: str) -> None:
     """Revoke the caller's feed (or anyone's, for an admin)."""
     owner = await uow.feeds.owner(token_hash(token))
     if owner is None:

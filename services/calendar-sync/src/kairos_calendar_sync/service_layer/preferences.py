@@ -10,12 +10,12 @@ from kairos_calendar_sync.domain.mails.model import Topic
 from kairos_calendar_sync.domain.people import Person, nobody
 from kairos_calendar_sync.domain.preferences import claimed_locale, claimed_zone
 from kairos_calendar_sync.service_layer import outgoing
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_platform.auth import Principal
 from kairos_platform.refusals import NotFound
 
 
-async def _learn(uow: ServiceUnitOfWork, caller: Principal) -> Person | None:
+async def _learn(uow: CalendarUow, caller: Principal) -> Person | None:
     """What the caller's token says of them: address and name (``email``, ``name``), and
     the OIDC ``zoneinfo`` and ``locale`` claims (kept unless they chose through the API).
     The person when the claims changed their zone or locale, else None."""
@@ -33,7 +33,7 @@ def _mail_settings(person: Person | None) -> tuple[str | None, str | None]:
     return (person.time_zone, person.locale) if person is not None else (None, None)
 
 
-async def read(uow: ServiceUnitOfWork, caller: Principal) -> Person:
+async def read(uow: CalendarUow, caller: Principal) -> Person:
     """The caller's preferences, after keeping what their token says of them (other
     services hear of a new zone or locale: ``MailPreferencesChanged``)."""
     changed = await _learn(uow, caller)
@@ -44,7 +44,7 @@ async def read(uow: ServiceUnitOfWork, caller: Principal) -> Person:
 
 
 async def choose(
-    uow: ServiceUnitOfWork,
+    uow: CalendarUow,
     caller: Principal,
     *,
     time_zone: str | None,
@@ -82,7 +82,7 @@ def topic_of_link(key: bytes, token: str) -> Topic:
     return found[1]
 
 
-async def unsubscribe_by_link(uow: ServiceUnitOfWork, key: bytes, token: str) -> Topic:
+async def unsubscribe_by_link(uow: CalendarUow, key: bytes, token: str) -> Topic:
     """Stop the link's topic for its person, nothing else; again changes nothing."""
     found = unsubscribe.verify(key, token)
     if found is None:

@@ -22,7 +22,7 @@ from kairos_calendar_sync.domain.mails import MailKind, Money, SessionFacts
 from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.domain.reminders import plan
 from kairos_calendar_sync.service_layer.compose import Composer
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_contracts.events.booking import (
     BookingCancelled,
     BookingConfirmed,
@@ -70,7 +70,7 @@ def what_changed(e: BookingEvent, facts: SessionFacts) -> SessionFacts:
     return facts
 
 
-async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork, composer: Composer) -> None:
+async def on_booking_event(e: BookingEvent, uow: CalendarUow, composer: Composer) -> None:
     b = to_booking(e)
     if not await uow.bookings.apply(b):
         return  # stale or replayed
@@ -88,7 +88,7 @@ async def on_booking_event(e: BookingEvent, uow: ServiceUnitOfWork, composer: Co
 async def _mail_the_change(
     e: BookingEvent,
     b: Booking,
-    uow: ServiceUnitOfWork,
+    uow: CalendarUow,
     composer: Composer,
     with_calendar: set[uuid.UUID],
 ) -> None:
@@ -115,7 +115,7 @@ async def _mail_the_change(
     await uow.mails.add_many(mails)
 
 
-async def _replan_reminders(e: BookingEvent, b: Booking, uow: ServiceUnitOfWork) -> None:
+async def _replan_reminders(e: BookingEvent, b: Booking, uow: CalendarUow) -> None:
     """A cancelled session loses its unsent reminders, a moved one has them moved; a
     reminder already queued as a mail for the old time is taken back before it goes.
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from kairos_calendar_sync.domain.mails import MailKind, Money, ReceiptFacts
 from kairos_calendar_sync.domain.people import nobody
 from kairos_calendar_sync.service_layer.compose import Composer
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_contracts.events.payments import (
     CreditsPurchased,
     PaymentCaptured,
@@ -32,7 +32,7 @@ FALLBACK_ZONE = "UTC"
 
 
 async def _queue(
-    uow: ServiceUnitOfWork,
+    uow: CalendarUow,
     composer: Composer,
     kind: MailKind,
     payer: Person | None,
@@ -55,7 +55,7 @@ async def _queue(
     await uow.mails.add(mail)
 
 
-async def _what(uow: ServiceUnitOfWork, described: str | None, booking_id: uuid.UUID | None) -> str:
+async def _what(uow: CalendarUow, described: str | None, booking_id: uuid.UUID | None) -> str:
     if described:
         return described
     if booking_id is not None and (b := await uow.bookings.get(booking_id)) is not None:
@@ -67,9 +67,7 @@ def _facts(amount: int, currency: str, what: str, at: datetime, ref: str) -> Rec
     return ReceiptFacts(amount=Money(amount, currency), what=what, paid_at=at, reference=ref)
 
 
-async def on_payment_captured(
-    e: PaymentCaptured, uow: ServiceUnitOfWork, composer: Composer
-) -> None:
+async def on_payment_captured(e: PaymentCaptured, uow: CalendarUow, composer: Composer) -> None:
     if e.method is not PaymentMethod.CARD:
         return  # credits were paid for (and receipted) when the pack was bought
     what = await _what(uow, e.description, e.booking_id)
@@ -87,9 +85,7 @@ async def on_payment_captured(
     )
 
 
-async def on_payment_verified(
-    e: PaymentVerified, uow: ServiceUnitOfWork, composer: Composer
-) -> None:
+async def on_payment_verified(e: PaymentVerified, uow: CalendarUow, composer: Composer) -> None:
     if e.method is not PaymentMethod.SUBSCRIPTION or e.cycle is None:
         return  # card payments are receipted when captured; credits when bought
     what = await _what(uow, e.description, None)
@@ -110,9 +106,7 @@ async def on_payment_verified(
     )
 
 
-async def on_credits_purchased(
-    e: CreditsPurchased, uow: ServiceUnitOfWork, composer: Composer
-) -> None:
+async def on_credits_purchased(e: CreditsPurchased, uow: CalendarUow, composer: Composer) -> None:
     what = e.description or f"{e.credits} credits"
     ref = e.stripe_payment_intent_id or str(e.purchase_id)
     facts = replace(
@@ -129,9 +123,7 @@ async def on_credits_purchased(
     )
 
 
-async def on_payment_refunded(
-    e: PaymentRefunded, uow: ServiceUnitOfWork, composer: Composer
-) -> None:
+async def on_payment_refunded(e: PaymentRefunded, uow: CalendarUow, composer: Composer) -> None:
     what = await _what(uow, e.description, e.booking_id)
     ref = e.stripe_refund_id or str(e.refund_id)
     facts = ReceiptFacts(

@@ -17,8 +17,8 @@ from kairos_calendar_sync.domain.connections import Connection, Entry
 from kairos_calendar_sync.domain.drift import Drift, DriftKind, Expected, Found, classify
 from kairos_calendar_sync.service_layer import outgoing
 from kairos_calendar_sync.service_layer.calendars import CalendarError
-from kairos_calendar_sync.service_layer.context import Context, UowFactory
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.ports import CalendarUow, UowFactory
 from kairos_platform import metrics
 
 log = logging.getLogger(__name__)
@@ -93,5 +93,5 @@ async def _record(
         await uow.commit()
 
 
-def _report_deleted(uow: ServiceUnitOfWork, conn: Connection, e: Entry) -> None:
+def _report_deleted(uow: CalendarUow, conn: Connection, e: Entry) -> None:
     uow.emit(outgoing.deleted_outside(conn, e, uow.now()))

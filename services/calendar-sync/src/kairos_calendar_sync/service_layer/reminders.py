@@ -11,7 +11,6 @@ others are marked superseded first).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,12 +22,10 @@ from kairos_calendar_sync.domain.mails import MailKind
 from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.domain.reminders import lead_minutes, too_late
 from kairos_calendar_sync.service_layer.compose import Composer
-from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
+from kairos_calendar_sync.service_layer.ports import UowFactory
 
 
-async def queue_due_reminders(
-    uow_factory: Callable[[], ServiceUnitOfWork], composer: Composer, batch_size: int
-) -> int:
+async def queue_due_reminders(uow_factory: UowFactory, composer: Composer, batch_size: int) -> int:
     """One batch; how many reminders it settled (0: none due)."""
     async with uow_factory() as uow:
         now = uow.now()

@@ -17,7 +17,8 @@ from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.connections import Connection, Entry
 from kairos_calendar_sync.service_layer import outgoing
 from kairos_calendar_sync.service_layer.calendars import CalendarError, Stored, Written
-from kairos_calendar_sync.service_layer.context import Context, UowFactory
+from kairos_calendar_sync.service_layer.context import Context
+from kairos_calendar_sync.service_layer.ports import UowFactory
 from kairos_platform import metrics
 
 log = logging.getLogger(__name__)

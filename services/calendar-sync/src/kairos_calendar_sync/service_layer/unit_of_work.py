@@ -1,5 +1,7 @@
 """The calendar-sync unit of work: the platform's, plus this service's repositories."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters import orm
@@ -10,6 +12,7 @@ from kairos_calendar_sync.adapters.feeds_repository import SqlFeedRepository
 from kairos_calendar_sync.adapters.mail_repository import SqlMailRepository
 from kairos_calendar_sync.adapters.people_repository import SqlPeopleRepository
 from kairos_calendar_sync.adapters.reminders_repository import SqlReminderRepository
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
@@ -33,3 +36,8 @@ class ServiceUnitOfWork(UnitOfWork):
         self.feeds = SqlFeedRepository(session)
         self.people = SqlPeopleRepository(session)
         self.reminders = SqlReminderRepository(session)
+
+
+if TYPE_CHECKING:
+    # mypy checks here that the SQL unit of work is what the service layer asks for
+    _conforms: type[CalendarUow] = ServiceUnitOfWork
