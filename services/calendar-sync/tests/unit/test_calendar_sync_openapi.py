@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from kairos_calendar_sync.bootstrap import bootstrap
 from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
@@ -23,13 +24,13 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
 @pytest.fixture(scope="module")
-def app() -> Any:
+def app() -> FastAPI:
     return build_http_app(bootstrap())
 
 
 @pytest.fixture(scope="module")
-def spec(app: Any) -> dict[str, Any]:
-    return app.openapi()  # type: ignore[no-any-return]
+def spec(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()
 
 
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
@@ -85,7 +86,7 @@ def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
 
 
 async def test_every_route_but_the_public_ones_answers_401_without_a_token(
-    app: Any, spec: dict[str, Any]
+    app: FastAPI, spec: dict[str, Any]
 ) -> None:
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a")
     for method, path, _ in operations(spec):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from icalendar import Calendar
 
@@ -54,10 +54,10 @@ async def test_the_projection_keeps_the_highest_sequence_whatever_the_order() ->
     history = _history()
     in_order, _ = _uow_with_mentor_calendar()
     for e in history:
-        await on_booking_event(e, cast(Any, in_order), COMPOSER)
+        await on_booking_event(e, in_order, COMPOSER)
     shuffled, _ = _uow_with_mentor_calendar()
     for e in [history[3], history[0], history[2], history[3], history[1], history[0]]:
-        await on_booking_event(e, cast(Any, shuffled), COMPOSER)
+        await on_booking_event(e, shuffled, COMPOSER)
     for uow in (in_order, shuffled):
         [b] = uow.bookings.rows.values()
         assert (b.sequence, b.status.value) == (3, "confirmed")
@@ -67,7 +67,7 @@ async def test_the_projection_keeps_the_highest_sequence_whatever_the_order() ->
 async def test_both_get_a_mail_per_change_the_invitation_only_without_a_calendar() -> None:
     uow, _ = _uow_with_mentor_calendar()
     for e in _history() * 2:
-        await on_booking_event(e, cast(Any, uow), COMPOSER)
+        await on_booking_event(e, uow, COMPOSER)
     seen = sorted(
         (m.sequence or 0, m.recipient, m.kind.value, m.method) for m in uow.mails.rows.values()
     )
@@ -89,25 +89,21 @@ def test_a_sequence_counts_only_when_higher() -> None:
     assert not is_newer(2, 2) and not is_newer(1, 2)
 
 
-def _exp(**kw: Any) -> Expected:
-    return Expected(
-        **(
-            {
-                "uid": "u@kairos",
-                "href": "/c/u.ics",
-                "sequence": 2,
-                "cancelled": False,
-                "synced": True,
-            }
-            | kw
-        )
-    )
+def _exp(
+    *,
+    uid: str = "u@kairos",
+    href: str = "/c/u.ics",
+    sequence: int = 2,
+    cancelled: bool = False,
+    synced: bool = True,
+) -> Expected:
+    return Expected(uid=uid, href=href, sequence=sequence, cancelled=cancelled, synced=synced)
 
 
-def _found(**kw: Any) -> Found:
-    return Found(
-        **({"uid": "u@kairos", "href": "/c/u.ics", "sequence": 2, "cancelled": False} | kw)
-    )
+def _found(
+    *, uid: str = "u@kairos", href: str = "/c/u.ics", sequence: int = 2, cancelled: bool = False
+) -> Found:
+    return Found(uid=uid, href=href, sequence=sequence, cancelled=cancelled)
 
 
 def test_drift_classification() -> None:
@@ -140,7 +136,7 @@ def test_the_event_document_has_uid_sequence_zone_link_and_people() -> None:
     )
     assert str(doc["METHOD"]) == "REQUEST"
     [ev] = doc.walk("VEVENT")
-    assert str(ev["UID"]) == f"{e.booking_id}@kairos" and int(ev["SEQUENCE"]) == 1
+    assert str(ev["UID"]) == f"{e.booking_id}@kairos" and ev.decoded("SEQUENCE") == 1
     assert ev["DTSTART"].params["TZID"] == e.provider_time_zone
     assert ev.decoded("DTEND") - ev.decoded("DTSTART") == timedelta(hours=1)
     assert e.meeting_url in str(ev["DESCRIPTION"])

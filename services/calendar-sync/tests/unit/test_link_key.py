@@ -12,8 +12,10 @@ from kairos_calendar_sync.service_layer.context import context_of
 from kairos_calendar_sync.settings import DEV_LINK_KEY, CalendarSettings
 
 
-def _settings(**extra: str) -> CalendarSettings:
-    return CalendarSettings(SERVICE_NAME="calendar-sync", **extra)  # type: ignore[arg-type]
+def _settings(mail_link_key: str | None = None) -> CalendarSettings:
+    if mail_link_key is None:
+        return CalendarSettings(SERVICE_NAME="calendar-sync")
+    return CalendarSettings(SERVICE_NAME="calendar-sync", MAIL_LINK_KEY=mail_link_key)
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -34,6 +36,6 @@ def test_the_development_key_is_a_loud_warning(caplog: pytest.LogCaptureFixture)
 
 def test_a_key_of_its_own_is_used_silently(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        service = bootstrap(_settings(MAIL_LINK_KEY="a-real-key-0123456789abcdef"))
+        service = bootstrap(_settings(mail_link_key="a-real-key-0123456789abcdef"))
     assert context_of(service).composer.link_key == b"a-real-key-0123456789abcdef"
     assert _warnings(caplog) == []
