@@ -209,7 +209,9 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     assert any(s.startswith("You missed a session") for s in subjects), subjects
     assert any("suspended" in s for s in subjects), subjects
     [warning] = [m for m in mails_to(gw.maildir, address) if "missed a session" in m["Subject"]]
-    text = str(warning.get_body(("plain",)).get_content())
+    plain = warning.get_body(("plain",))
+    assert plain is not None, warning
+    text = str(plain.get_content())
     # her zone and locale, the mentor's zone beside ("... (Asia/Tokyo) — ... in Europe/Madrid")
     assert "(Asia/Tokyo) \u2014 " in text and f"in {ZONE}, the mentor's time" in text, text
     assert " de 20" in text, text  # a Spanish date ("lunes, 7 de diciembre de 2026")

@@ -320,7 +320,7 @@ async def test_every_route_outside_the_public_list_needs_a_token(gateway: Gatewa
     open_routes = []
     for method, path in routes:
         declared = bool(doc["paths"][path][method.lower()].get("security"))
-        body = {} if method in ("POST", "PUT", "PATCH") else None
+        body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
         resp = await gateway.http.request(method, _fill(path), json=body)
         if (method, path) in PUBLIC_ROUTES:
             assert resp.status_code != 401, (method, path, resp.text)

@@ -41,7 +41,7 @@ async def dead_letter(gateway: Gateway, prefix: str, event_id: uuid.UUID) -> Any
     seen: list[Any] = []
     cursor: str | None = None
     while True:
-        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": 200, **({"cursor": cursor} if cursor else {})}
         page = await gateway.http.get(f"{prefix}/system/dead-letters", params=params, headers=admin)
         assert page.status_code == 200, page.text
         body = page.json()

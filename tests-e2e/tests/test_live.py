@@ -14,7 +14,7 @@ import pytest
 
 from kairos_e2e.client import Gateway, eventually
 from kairos_e2e.market import B, Market, booking_of, checkout, mentee
-from kairos_e2e.sse import follow
+from kairos_e2e.sse import Message, follow
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +63,7 @@ async def test_a_booking_appears_within_a_second_and_resume_loses_nothing(
     second = await market.book(a, slots[1].starts_at)
 
     async with follow(gateway, "/me/bookings/stream", a, last_event_id=seen_ids[-1]) as again:
-        replay = []
+        replay: list[Message] = []
         deadline = time.monotonic() + 5
         while not any(m.event == "BookingConfirmed" for m in replay):
             replay.append(await again.next(deadline))

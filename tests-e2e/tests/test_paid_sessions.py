@@ -92,10 +92,10 @@ async def test_paid_session_is_booked_once_and_captured(gateway: Gateway) -> Non
         booking_get_booking.asyncio_detailed(booked.booking_id, client=gateway.api(other))
     )
     assert refused.status_code == 403, refused.text
-    refused = await answer(
+    refused_payments = await answer(
         payments_booking_payments.asyncio_detailed(booked.booking_id, client=gateway.api(other))
     )
-    assert refused.status_code == 403, refused.text
+    assert refused_payments.status_code == 403, refused_payments.text
     mine = await answer(booking_my_provider.asyncio_detailed(client=gateway.api(market.mentor)))
     assert mine.status_code == 200 and mine.model.provider_id == market.provider_id, mine.text
 

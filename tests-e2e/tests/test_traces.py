@@ -69,6 +69,7 @@ async def test_one_paid_booking_is_one_trace(gw: Gateway, receiver: OtlpReceiver
     booked = await eventually(lambda: booking_of(gw, who, slot.starts_at), what="the booking")
     assert booked.status == "confirmed"
     intent_id = paid.model.payment_intent_id
+    assert isinstance(intent_id, str), intent_id
 
     async def captured() -> bool:
         return stripe_intent(gw, intent_id)["status"] == "succeeded"
