@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from kairos_platform.settings import ServiceSettings
 from kairos_platform.tokens_cli import generate_keypair, mint_token
 
 pytestmark = pytest.mark.integration
-BOOTSTRAPS = {
+BOOTSTRAPS: dict[str, Callable[[ServiceSettings], Service[Any]]] = {
     "booking": booking,
     "payments": payments,
     "attendance": attendance,
@@ -36,7 +37,7 @@ BOOTSTRAPS = {
 async def test_service_migrates_and_its_http_app_writes_pings_to_its_outbox(
     name: str, fresh_database: str
 ) -> None:
-    make: Callable[..., Service] = BOOTSTRAPS[name]
+    make = BOOTSTRAPS[name]
     service = make(ServiceSettings(SERVICE_NAME=name, DATABASE_URL=fresh_database))
     url = service.settings.sqlalchemy_url
     # Alembic's env runs its own event loop: give it a thread.
