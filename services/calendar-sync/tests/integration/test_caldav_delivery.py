@@ -17,8 +17,13 @@ from prometheus_client import REGISTRY
 
 from kairos_calendar_sync.service_layer.reconcile import reconcile_once
 from kairos_calendar_sync.service_layer.sync import sync_once, sync_until_idle
-from kairos_contracts import Envelope
-from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled
+from kairos_contracts import Envelope, Event
+from kairos_contracts.events.booking import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingRescheduled,
+)
+from kairos_contracts.types import Person, Provider
 from kairos_localstack.radicale import RadicaleServer
 
 from .conftest import Cal, Dav, confirmed, follow, people
@@ -26,10 +31,10 @@ from .conftest import Cal, Dav, confirmed, follow, people
 pytestmark = pytest.mark.integration
 
 
-def _history(provider, mentee):  # type: ignore[no-untyped-def]
+def _history(provider: Provider, mentee: Person) -> tuple[BookingConfirmed, list[Event]]:
     """Confirm, move twice; the last word is the second move (sequence 2)."""
     b = confirmed(provider, mentee)
-    moves = []
+    moves: list[Event] = []
     for seq in (1, 2):
         start = b.starts_at + timedelta(days=seq)
         moves.append(

@@ -172,7 +172,9 @@ async def test_connections_are_listed_page_by_page_oldest_first(cal: Cal, dav: D
     await cal.connect_caldav(uuid.uuid4(), await dav.make_calendar("else"), "else")  # not listed
     seen, cursor, pages = [], None, 0
     while True:
-        params: dict[str, str | int] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
         resp = await cal.client.get("/connections", params=params, headers=cal.auth(user))
         assert resp.status_code == 200, resp.text
         seen += [c["connection_id"] for c in resp.json()["items"]]

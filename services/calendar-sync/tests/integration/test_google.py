@@ -3,8 +3,10 @@ patch, delete, list by iCalUID, token refresh), served locally: no network."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -41,7 +43,7 @@ async def gcal(
     await c.service.engine.dispose()
 
 
-async def _connect(cal: Cal, user_id: object, **overrides: object) -> dict:
+async def _connect(cal: Cal, user_id: uuid.UUID, **overrides: str | None) -> dict[str, Any]:
     body = {
         "kind": "google",
         "calendar_id": "primary",
@@ -51,9 +53,10 @@ async def _connect(cal: Cal, user_id: object, **overrides: object) -> dict:
         "client_id": "kairos.apps.googleusercontent.com",
         "client_secret": "GOCSPX-secret",
     } | overrides
-    resp = await cal.client.post("/connections", json=body, headers=cal.auth(user_id))  # type: ignore[arg-type]
+    resp = await cal.client.post("/connections", json=body, headers=cal.auth(user_id))
     assert resp.status_code == 201, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    connection: dict[str, Any] = resp.json()
+    return connection
 
 
 async def test_google_lifecycle_insert_patch_delete_restore_one_event(

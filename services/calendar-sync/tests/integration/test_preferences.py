@@ -70,7 +70,9 @@ async def test_put_then_get_round_trip_normalises_the_locale_and_is_idempotent(c
     )  # fmt: skip
 
     # the whole choice is replaced: back to the defaults, every topic again
-    cleared = {"time_zone": None, "locale": None, "unsubscribed": []}
+    cleared: dict[str, str | list[str] | None] = {
+        "time_zone": None, "locale": None, "unsubscribed": [],
+    }  # fmt: skip
     resp = await cal.client.put(PREFS, json=cleared, headers=cal.auth(ana))
     assert resp.status_code == 200
     assert resp.json() == {**NOTHING_CHOSEN, "chosen": True}
@@ -139,7 +141,9 @@ async def test_a_missing_field_is_a_422(cal: Cal) -> None:
 
 async def test_no_token_is_a_401(cal: Cal) -> None:
     _assert_problem(await cal.client.get(PREFS), 401)
-    body = {"time_zone": None, "locale": None, "unsubscribed": []}
+    body: dict[str, str | list[str] | None] = {
+        "time_zone": None, "locale": None, "unsubscribed": [],
+    }  # fmt: skip
     _assert_problem(await cal.client.put(PREFS, json=body), 401)
 
 

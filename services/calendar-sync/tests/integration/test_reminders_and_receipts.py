@@ -16,6 +16,7 @@ import pytest
 from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.domain.mails import Topic
+from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_calendar_sync.service_layer.reminders import queue_due_reminders
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled
 from kairos_contracts.events.payments import (
@@ -141,7 +142,8 @@ async def test_a_booking_gets_both_reminders_at_their_instants_in_each_readers_z
     for m in reminders:
         # the join link is in the text; the session rides along for any calendar
         [invite] = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
-        assert f"UID:{b.booking_id}@kairos" in invite.get_payload(decode=True).decode()
+        ics = invite.get_payload(decode=True)
+        assert isinstance(ics, bytes) and f"UID:{b.booking_id}@kairos" in ics.decode()
         assert _header(m, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
         unsubscribe = _header(m, "List-Unsubscribe")
         assert unsubscribe.startswith("<https://kairos.example/api/calendar/unsubscribe/")
@@ -362,7 +364,7 @@ async def test_a_cancellation_racing_the_reminder_job_leaves_no_reminder_to_send
     clock.at = START - timedelta(hours=24)
     at_commit, release = asyncio.Event(), asyncio.Event()
 
-    def held() -> Any:
+    def held() -> CalendarUow:
         """The job's unit of work, stopped just before its commit (rows locked, mails in)."""
         uow = cal.uows()
         commit = uow.commit
@@ -372,7 +374,7 @@ async def test_a_cancellation_racing_the_reminder_job_leaves_no_reminder_to_send
             await release.wait()
             await commit()
 
-        uow.commit = wait_then_commit  # type: ignore[method-assign]
+        uow.commit = wait_then_commit
         return uow
 
     job = asyncio.create_task(queue_due_reminders(held, cal.ctx.composer, 100))
