@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from kairos_calendar_sync.bootstrap import bootstrap
 from kairos_calendar_sync.service_layer.context import Context, context_of
-from kairos_calendar_sync.service_layer.ports import UowFactory
+from kairos_calendar_sync.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_calendar_sync.settings import CalendarSettings
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingConfirmed
@@ -118,7 +118,7 @@ class Dav:
 
 @dataclass
 class Cal:
-    service: Service
+    service: Service[ServiceUnitOfWork]
     client: httpx.AsyncClient
     dispatcher: Dispatcher
     private_key: bytes
@@ -128,7 +128,9 @@ class Cal:
         return context_of(self.service)
 
     @property
-    def uows(self) -> UowFactory:
+    def uows(self) -> Callable[[], ServiceUnitOfWork]:
+        """The SQL units of work: a ``ports.UowFactory`` for the service layer, and what
+        the platform's mail job takes (its ``MailUow``)."""
         return self.service.uow_factory
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> dict[str, str]:

@@ -74,11 +74,11 @@ async def test_every_event_twice_and_shuffled_still_gives_one_event_per_booking(
     # Two workers (as two replicas would) drain what is left at the same time.
     await asyncio.gather(sync_until_idle(cal.uows, cal.ctx), sync_until_idle(cal.uows, cal.ctx))
 
-    events = await dav.events(url, "shuffle")
-    assert sorted(str(e["UID"]) for e in events) == sorted(
+    in_calendar = await dav.events(url, "shuffle")
+    assert sorted(str(e["UID"]) for e in in_calendar) == sorted(
         f"{b.booking_id}@kairos" for b in bookings
     )
-    for e in events:
+    for e in in_calendar:
         assert int(e["SEQUENCE"]) == 2
         b = next(b for b in bookings if f"{b.booking_id}@kairos" == str(e["UID"]))
         assert e.decoded("DTSTART") == b.starts_at + timedelta(days=2)

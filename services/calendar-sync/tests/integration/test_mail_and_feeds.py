@@ -119,7 +119,8 @@ async def test_smtp_down_then_up_sends_each_mail_once(cal: Cal) -> None:
         await _send_all(cal, mailer)
         await _send_all(cal, mailer)
         messages = read_messages(root / "maildir")
-        assert sorted(m["To"] for m in messages) == sorted([provider.email, mentee.email])
+        assert provider.email and mentee.email
+        assert sorted(str(m["To"]) for m in messages) == sorted([provider.email, mentee.email])
         rows = await cal.rows("SELECT sent_at FROM email_outbox")
         assert all(r.sent_at is not None for r in rows)
     finally:
