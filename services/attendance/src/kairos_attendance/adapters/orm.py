@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from kairos_platform.leased_queue import claim_index
 from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
 
 metadata, messaging, idempotency_keys, pings = service_tables()
@@ -126,6 +127,7 @@ email_outbox = Table(
     stamped("created_at"),
     Index("ix_email_outbox_due", "retry_at", postgresql_where=text("sent_at IS NULL")),
 )
+claim_index(email_outbox)
 
 ATTENDANCE_TABLES = ("sessions", "attendance_audit", "standings", "notices", "email_outbox")
 

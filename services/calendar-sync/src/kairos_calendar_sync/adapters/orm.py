@@ -12,6 +12,7 @@ from sqlalchemy import (
     text,
 )
 
+from kairos_platform.leased_queue import claim_index
 from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
 
 metadata, messaging, idempotency_keys, pings = service_tables()
@@ -122,6 +123,7 @@ email_outbox = Table(
     Index("ix_email_outbox_unsent", "retry_at", postgresql_where=text("sent_at IS NULL")),
     Index("ix_email_outbox_booking", "booking_id", postgresql_where=text("sent_at IS NULL")),
 )
+claim_index(email_outbox)
 
 # Private ICS feeds: only the SHA-256 of the token is stored (the URL is the secret).
 feeds = Table(
