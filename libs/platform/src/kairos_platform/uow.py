@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +24,29 @@ from kairos_platform.logging import (
 )
 from kairos_platform.messaging import inbox, outbox
 from kairos_platform.messaging.tables import MessagingTables
+
+
+class UnitOfWorkPort(Protocol):
+    """What every service layer needs of a unit of work, SQL or fake: a transaction with a
+    clock, the events it causes and its end. Each service's ``service_layer/ports.py``
+    extends it with its repositories (read-only properties: a plain attribute of a
+    Protocol is invariant, so narrower repositories, the SQL ones or fakes, would not match)."""
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def now(self) -> datetime: ...
+    def caused_by(self, envelope: Envelope) -> None: ...
+    def emit(self, event: Event) -> Envelope: ...
+    def emit_many(
+        self, events: Sequence[Event], *, causes: Sequence[Envelope] | None = None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
 
 
 class UnitOfWork:

@@ -13,7 +13,7 @@ from kairos_attendance.domain.readers import Reader
 from kairos_attendance.domain.sessions import AuditEntry, Change, Session
 from kairos_attendance.domain.streaks import Mark
 from kairos_attendance.service_layer.templates import Mail
-from kairos_contracts import Envelope, Event
+from kairos_platform.uow import UnitOfWorkPort
 
 #: (enrollment id, kind, key): a warning or reprobation announced once
 Notice: TypeAlias = tuple[uuid.UUID, str, str]
@@ -71,7 +71,7 @@ class ReaderRepository(Protocol):
     async def apply(self, reader: Reader) -> bool: ...
 
 
-class AttendanceUow(Protocol):
+class AttendanceUow(UnitOfWorkPort, Protocol):
     # Read-only: a plain attribute of a Protocol is invariant, so a unit of work whose
     # repositories are narrower types (the SQL ones, the unit tests' fakes) would not match.
     @property
@@ -82,14 +82,6 @@ class AttendanceUow(Protocol):
     def mails(self) -> MailRepository: ...
     @property
     def readers(self) -> ReaderRepository: ...
-
-    def now(self) -> datetime: ...
-    def caused_by(self, envelope: Envelope) -> None: ...
-    def emit(self, event: Event) -> Envelope: ...
-    def emit_many(
-        self, events: Sequence[Event], *, causes: Sequence[Envelope] | None = None
-    ) -> None: ...
-    async def commit(self) -> None: ...
 
 
 #: opens a unit of work (``Service.uow_factory``, or a test's fake): for work of several

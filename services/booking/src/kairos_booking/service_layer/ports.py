@@ -23,7 +23,7 @@ from kairos_booking.domain.model import (
     Person,
     Provider,
 )
-from kairos_contracts import Envelope, Event
+from kairos_platform.uow import UnitOfWorkPort
 
 
 class CatalogRepository(Protocol):
@@ -201,7 +201,7 @@ class PeopleRepository(Protocol):
     async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Person]: ...
 
 
-class BookingUow(Protocol):
+class BookingUow(UnitOfWorkPort, Protocol):
     # Read-only: a plain attribute of a Protocol is invariant, so a unit of work whose
     # repositories are narrower types (the SQL ones, the unit tests' fakes) would not match.
     @property
@@ -218,11 +218,3 @@ class BookingUow(Protocol):
     def enrollments(self) -> EnrollmentRepository: ...
     @property
     def people(self) -> PeopleRepository: ...
-
-    def now(self) -> datetime: ...
-    def caused_by(self, envelope: Envelope) -> None: ...
-    def emit(self, event: Event) -> Envelope: ...
-    def emit_many(
-        self, events: Sequence[Event], *, causes: Sequence[Envelope] | None = None
-    ) -> None: ...
-    async def commit(self) -> None: ...

@@ -12,8 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from kairos_calendar_sync.adapters.mail_repository import NewMail
 from kairos_calendar_sync.adapters.reminders_repository import DueReminder, ReminderKey
@@ -23,7 +22,7 @@ from kairos_calendar_sync.domain.mails import MailKind
 from kairos_calendar_sync.domain.mails.model import Topic
 from kairos_calendar_sync.domain.people import Person
 from kairos_calendar_sync.domain.reminders import PlannedReminder
-from kairos_contracts import Envelope, Event
+from kairos_platform.uow import UnitOfWorkPort
 
 
 class BookingRepository(Protocol):
@@ -123,7 +122,7 @@ class ReminderRepository(Protocol):
     async def mark(self, keys: Sequence[ReminderKey], outcome: str, at: datetime) -> None: ...
 
 
-class CalendarUow(Protocol):
+class CalendarUow(UnitOfWorkPort, Protocol):
     """One transaction (``async with``); handlers and routes get it open, the jobs (sync,
     reconciliation, reminders) open theirs from a :data:`UowFactory`."""
 
@@ -141,19 +140,6 @@ class CalendarUow(Protocol):
     def people(self) -> PeopleRepository: ...
     @property
     def reminders(self) -> ReminderRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def now(self) -> datetime: ...
-    def caused_by(self, envelope: Envelope) -> None: ...
-    def emit(self, event: Event) -> Envelope: ...
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
 
 
 #: opens a unit of work (``Service.uow_factory``): for work of several transactions

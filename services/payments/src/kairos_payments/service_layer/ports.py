@@ -11,10 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from kairos_contracts import Envelope, Event
 from kairos_payments.domain.credits import CreditPurchase, LedgerEntry
 from kairos_payments.domain.holds import Hold, HoldState
 from kairos_payments.domain.payments import Payment, PaymentStatus, RefundOrder
@@ -27,6 +25,7 @@ from kairos_payments.domain.subscriptions import (
     SubscriptionStatus,
 )
 from kairos_payments.service_layer.gateway import StripeEvent
+from kairos_platform.uow import UnitOfWorkPort
 
 
 class HoldRepository(Protocol):
@@ -162,7 +161,7 @@ class StatementRepository(Protocol):
     async def of_booking(self, booking_id: uuid.UUID) -> list[BookingPayment]: ...
 
 
-class PaymentsUow(Protocol):
+class PaymentsUow(UnitOfWorkPort, Protocol):
     """One transaction (``async with``); handlers get it open, what calls Stripe between
     its transactions opens them from a :data:`UowFactory`."""
 
@@ -182,18 +181,6 @@ class PaymentsUow(Protocol):
     def subscriptions(self) -> SubscriptionRepository: ...
     @property
     def statements(self) -> StatementRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def now(self) -> datetime: ...
-    def caused_by(self, envelope: Envelope) -> None: ...
-    def emit(self, event: Event) -> Envelope: ...
-    async def commit(self) -> None: ...
 
 
 #: opens a unit of work (``Service.uow_factory``; the tests' fake is its own factory)
