@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,9 +21,6 @@ from kairos_platform.runtime import build_http_app
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.tokens_cli import generate_keypair, mint_token
-
-# booking_helpers.py sits next to the tests (pytest runs with --import-mode=importlib).
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass

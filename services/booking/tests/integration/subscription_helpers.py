@@ -8,8 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from booking_helpers import MENTOR, record
-
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.payments import (
     PaymentVerified,
@@ -18,6 +16,8 @@ from kairos_contracts.events.payments import (
 )
 from kairos_contracts.types import BillingCycle
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
+
+from .booking_helpers import MENTOR, record
 
 
 async def programme(api: Any, *, capacity: int = 4, weekday: int = 1) -> tuple[str, str]:

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from booking_helpers import provider_with_offering
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+
+from .booking_helpers import provider_with_offering
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from booking_helpers import (
+
+from .booking_helpers import (
     MENTOR,
     first_slot,
     hold,

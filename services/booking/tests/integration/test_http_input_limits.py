@@ -8,7 +8,8 @@ import uuid
 from typing import Any
 
 import pytest
-from booking_helpers import (
+
+from .booking_helpers import (
     MENTOR,
     dispatcher,
     hold,

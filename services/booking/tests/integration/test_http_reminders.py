@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from booking_helpers import (
+
+from .booking_helpers import (
     MENTOR,
     dispatcher,
     first_slot,

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from booking_helpers import (
+
+from kairos_booking.entrypoints.jobs import expire_until_done
+from kairos_booking.service_layer import payment_batch
+from kairos_contracts import Envelope
+from kairos_contracts.events.payments import PaymentVerified
+from kairos_contracts.topics import PAYMENTS_PAYMENTS, dlq_topic
+from kairos_platform.messaging.consumer import Outcome
+
+from .booking_helpers import (
     dispatcher,
     expired_holds,
     first_slot,
@@ -24,13 +32,6 @@ from booking_helpers import (
     record,
     verified,
 )
-
-from kairos_booking.entrypoints.jobs import expire_until_done
-from kairos_booking.service_layer import payment_batch
-from kairos_contracts import Envelope
-from kairos_contracts.events.payments import PaymentVerified
-from kairos_contracts.topics import PAYMENTS_PAYMENTS, dlq_topic
-from kairos_platform.messaging.consumer import Outcome
 
 pytestmark = pytest.mark.integration
 

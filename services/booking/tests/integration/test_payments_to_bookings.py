@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from booking_helpers import (
+
+from kairos_booking.entrypoints.jobs import expire_until_done
+from kairos_contracts import Envelope
+from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
+
+from .booking_helpers import (
     dispatcher,
     expired_holds,
     first_slot,
@@ -19,10 +24,6 @@ from booking_helpers import (
     record,
     verified,
 )
-
-from kairos_booking.entrypoints.jobs import expire_until_done
-from kairos_contracts import Envelope
-from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
 
 pytestmark = pytest.mark.integration
 
@@ -87,7 +88,9 @@ async def test_every_payment_delivered_twice_still_books_once(api: Any) -> None:
     ]
     # the same payment again under a new event id (payments re-verified it)
     again = [
-        verified(h.json()["hold_id"], m, offering_id, payment_id=e.payload().payment_id)
+        verified(
+            h.json()["hold_id"], m, offering_id, payment_id=e.payload_as(PaymentVerified).payment_id
+        )
         for h, m, e in zip(held, mentees, envelopes, strict=True)
     ]
     d = dispatcher(api)

@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
-from booking_helpers import (
+
+from .booking_helpers import (
     ADMIN,
     MENTOR,
     dispatcher,

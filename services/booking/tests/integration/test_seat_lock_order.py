@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from booking_helpers import first_slot, next_weekday, provider_with_offering
 
 from kairos_booking.domain.model import Person
 from kairos_booking.service_layer.holds import place_hold, release_hold
 from kairos_booking.service_layer.seats import take_seat
 from kairos_platform.auth import Principal
+
+from .booking_helpers import first_slot, next_weekday, provider_with_offering
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from booking_helpers import MENTOR
-from subscription_helpers import cycle_paid, deliver, next_march_change, programme
 
 from kairos_contracts.events.payments import PaymentVerified
+
+from .booking_helpers import MENTOR
+from .subscription_helpers import cycle_paid, deliver, next_march_change, programme
 
 pytestmark = pytest.mark.integration
 

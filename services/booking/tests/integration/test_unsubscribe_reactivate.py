@@ -12,7 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from subscription_helpers import (
+
+from kairos_booking.adapters.bookings import SqlBookingRepository
+from kairos_booking.domain.model import Booking
+
+from .subscription_helpers import (
     anew,
     cycle_paid,
     deliver,
@@ -22,9 +26,6 @@ from subscription_helpers import (
     reactivated,
     unsubscribed,
 )
-
-from kairos_booking.adapters.bookings import SqlBookingRepository
-from kairos_booking.domain.model import Booking
 
 pytestmark = pytest.mark.integration
 
