@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
-import messaging_app as app
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -21,6 +20,8 @@ from kairos_contracts import Envelope
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome, Record
 from kairos_platform.uow import UnitOfWork
+
+from . import messaging_app as app
 
 pytestmark = pytest.mark.integration
 

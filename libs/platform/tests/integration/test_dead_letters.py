@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import messaging_app as app
 import pytest
 from faststream.kafka import KafkaBroker
 from sqlalchemy import insert, pool, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from test_messaging import ensure_topic, eventually, scalar
 
 from kairos_contracts import Envelope
 from kairos_contracts.topics import dlq_topic
@@ -32,6 +30,9 @@ from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.tokens_cli import mint_token
 from kairos_platform.uow import UnitOfWork
+
+from . import messaging_app as app
+from .test_messaging import ensure_topic, eventually, scalar
 
 pytestmark = pytest.mark.integration
 

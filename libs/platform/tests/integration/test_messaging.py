@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import messaging_app as app
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
@@ -27,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging.kafka import make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
+
+from . import messaging_app as app
 
 pytestmark = pytest.mark.integration
 APP = Path(__file__).with_name("messaging_app.py")

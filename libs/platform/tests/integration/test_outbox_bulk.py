@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import messaging_app as app
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -24,6 +23,8 @@ from kairos_contracts.registry import all_events
 from kairos_platform.db import make_session_factory
 from kairos_platform.messaging import outbox
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL
+
+from . import messaging_app as app
 
 pytestmark = pytest.mark.integration
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import messaging_app as app
 import pytest
 from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from test_messaging import ensure_topic, scalar
 
 from kairos_contracts import Envelope
 from kairos_platform import tracing
@@ -29,6 +27,9 @@ from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.otlp_receiver import OtlpReceiver, ReceivedSpan
 from kairos_platform.settings import ServiceSettings
 from kairos_platform.uow import UnitOfWork
+
+from . import messaging_app as app
+from .test_messaging import ensure_topic, scalar
 
 pytestmark = pytest.mark.integration
 
