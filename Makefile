@@ -35,7 +35,7 @@ demo: uv
 test: sync
 	$(UV) run pytest
 
-lint: sync
+lint: sync typecheck-tests
 	$(UV) run ruff check libs services tests-e2e bench deploy
 	$(UV) run ruff format --check libs services tests-e2e bench deploy
 	$(UV) run python -m kairos_contracts.schemas check
