@@ -1,4 +1,4 @@
-"""Booking benchmarks against the real booking processes (issue 3, "Benchmark").
+"""Booking benchmarks against the real booking processes.
 
     uv run python bench/booking_bench.py consumer [--events 20000] [--slots 1000] [--runs 2]
                                                   [--probe-events 3000] [--py-spy]

@@ -1,4 +1,4 @@
-"""Reminder benchmark (issue 23): N reminders due in the same minute go out to the SMTP sink.
+"""Reminder benchmark: N reminders due in the same minute go out to the SMTP sink.
 
 calendar-sync's database is migrated and seeded (COPY) with the bookings projection, the
 people and the planned reminders as the projection leaves them: N/2 sessions starting in

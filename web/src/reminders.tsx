@@ -1,4 +1,4 @@
-// The reminders of an offering (issue 23): when, before each session, a reminder mail goes
+// The reminders of an offering: when, before each session, a reminder mail goes
 // out (`reminder_minutes_before`; the API's default 1 day and 1 hour; [] = none). Shown as
 // removable chips with a lead to add (a preset or typed minutes), and "No reminders" as a
 // choice of its own. The API judges the values (5 minutes to 7 days, at most 5): its 422

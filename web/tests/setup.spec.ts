@@ -1,6 +1,6 @@
 // A new mentor sets up: their profile, weekly hours, a date closed, an offering created and
-// then edited; the public slot picker shows exactly what they set. An offering's reminders
-// (issue 23): the default for a new one, changed, refused by the API, turned off.
+// then edited; the public slot picker shows exactly what they set. An offering's reminders:
+// the default for a new one, changed, refused by the API, turned off.
 import { expect, test } from "@playwright/test";
 
 import { MENTOR_ZONE, apiGet, checkA11y, screenshots, seedMentor, signInAs } from "./support";

@@ -1,4 +1,4 @@
-"""Issue 23: two replicas of the reminder job and a SIGKILL mid-batch send each reminder once.
+"""Two replicas of the reminder job and a SIGKILL mid-batch send each reminder once.
 
 Real processes, as the reminders bench runs them (``bench/reminders_bench.py``): a fresh
 calendar-sync database, migrated and seeded (COPY) with a few thousand reminders due in the

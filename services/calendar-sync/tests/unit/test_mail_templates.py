@@ -1,4 +1,4 @@
-"""The mail templates (issue 23): every kind renders in several locales, times in the
+"""The mail templates: every kind renders in several locales, times in the
 reader's zone with the provider's beside, money at the currency's precision, HTML escaped,
 unsubscribe links only where a topic allows them, fallbacks for a bad locale or zone, and
 the preview command."""
