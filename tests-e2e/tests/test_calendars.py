@@ -6,7 +6,8 @@ What calendar-sync's README promises and this checks: one event per booking and 
 with UID ``<booking_id>@kairos`` and SEQUENCE = the booking's sequence; on CalDAV a
 cancelled booking stays as ``STATUS:CANCELLED`` with a higher SEQUENCE; a participant
 without a calendar gets one ``METHOD:REQUEST`` mail per confirmation and a
-``METHOD:CANCEL`` per cancellation; the feed lists the user's live sessions and answers 404
+``METHOD:CANCEL`` per cancellation, and one with a calendar gets the same mails without
+the invitation; the feed lists the user's live sessions and answers 404
 once revoked.
 """
 
@@ -67,6 +68,18 @@ async def feed_uids(gateway: Gateway, path: str) -> set[str]:
     assert len(uids) == len(set(uids)), uids  # one event per booking
     assert all(e.status in ("", "CONFIRMED") for e in events), events
     return set(uids)
+
+
+async def assert_told_without_invitations(maildir: str, address: str, kinds: list[str]) -> None:
+    """``address`` (whose calendar is connected) gets mails of each of ``kinds`` (subject
+    prefixes), and not one with an .ics invitation."""
+
+    async def told() -> list[str] | None:
+        subjects = [str(m["Subject"]).strip() for m in mails_to(maildir, address)]
+        return subjects if all(any(t.startswith(k) for t in subjects) for k in kinds) else None
+
+    subjects = await eventually(told, timeout=30, what=f"mails of {kinds} to {address}")
+    assert invitations_to(maildir, address) == [], subjects
 
 
 def same_instant(event_start: datetime, at: datetime) -> bool:
@@ -201,10 +214,11 @@ async def test_bookings_reach_calendar_mail_and_feed_exactly_once(gateway: Gatew
     assert after.status_code == 404, after.text
     assert after.headers["content-type"].startswith("application/problem+json")
 
-    # The connection is healthy, and the mentee (who has a calendar) got no mail at all.
+    # The connection is healthy; the mentee (who has a calendar) was told of each change by
+    # mail, and none of those mails carries an invitation: the calendar has the event.
     (connection,) = (await gateway.http.get(f"{C}/connections", headers=who)).json()["items"]
     assert connection["status"] == "active" and connection["failures"] == 0, connection
-    assert mails_to(maildir, mentee_address) == []
+    await assert_told_without_invitations(maildir, mentee_address, ["Confirmed", "Cancelled"])
     # Still exactly one copy per booking in the calendar.
     final = await calendar.events()
     assert sorted((e.uid, e.status) for e in final) == sorted(
@@ -265,4 +279,4 @@ async def test_restored_subscription_sessions_get_fresh_events(gateway: Gateway)
             ("REQUEST", 2),
         ], (u, mails)
     assert len(found) == 3 * len(uids), found
-    assert mails_to(maildir, mentee_address) == []
+    await assert_told_without_invitations(maildir, mentee_address, ["Confirmed", "Back on"])
