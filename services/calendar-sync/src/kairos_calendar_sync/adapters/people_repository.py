@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, all_, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,6 +118,6 @@ class SqlPeopleRepository:
                 "unsubscribed": func.array_append(people.c.unsubscribed, topic.value),
                 "updated_at": func.now(),
             },
-            where=~people.c.unsubscribed.any(topic.value),
+            where=literal(topic.value) != all_(people.c.unsubscribed),
         )
         await self._s.execute(stmt)
