@@ -93,8 +93,11 @@ async def _mail_the_change(
     with_calendar: set[uuid.UUID],
 ) -> None:
     method = "REQUEST" if b.live else "CANCEL"
-    # the invitation names both participants: built once, attached for those without a calendar
-    document = ics.event_document(b, stamp=uow.now(), method=method)
+    # the invitation names both participants: built once, and only when someone without a
+    # calendar will get it
+    document = None
+    if any(p.user_id not in with_calendar for p in b.participants):
+        document = ics.event_document(b, stamp=uow.now(), method=method)
     people = await uow.people.many(p.user_id for p in b.participants)
     mails = []
     for to in b.participants:
