@@ -13,6 +13,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
+from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.mails import MailKind, Money, ReceiptFacts
 from kairos_calendar_sync.domain.people import nobody
 from kairos_calendar_sync.service_layer.compose import Composer
@@ -41,13 +42,14 @@ async def _queue(
     *,
     key: str,
     booking_id: uuid.UUID | None = None,
+    booking: Booking | None = None,
 ) -> None:
+    """``booking``: the session paid or refunded, as the projection holds it (its zone
+    stands in for the payer's when they never chose one)."""
     if payer is not None:
         await uow.people.learn(payer.user_id, payer.email, payer.display_name)
     person = await uow.people.get(user_id) or nobody(user_id)
-    zone = FALLBACK_ZONE
-    if booking_id is not None and (b := await uow.bookings.get(booking_id)) is not None:
-        zone = b.time_zone
+    zone = booking.time_zone if booking is not None else FALLBACK_ZONE
     mail = composer.receipt(kind, person, facts, key=key, zone=zone, booking_id=booking_id)
     if mail is None:
         log.warning("no address for user %s: %s receipt %s not sent", user_id, kind, key)
@@ -55,12 +57,14 @@ async def _queue(
     await uow.mails.add(mail)
 
 
-async def _what(uow: CalendarUow, described: str | None, booking_id: uuid.UUID | None) -> str:
+async def _booking(uow: CalendarUow, booking_id: uuid.UUID | None) -> Booking | None:
+    return None if booking_id is None else await uow.bookings.get(booking_id)
+
+
+def _what(described: str | None, booking: Booking | None) -> str:
     if described:
         return described
-    if booking_id is not None and (b := await uow.bookings.get(booking_id)) is not None:
-        return b.title
-    return "Kairos session"
+    return booking.title if booking is not None else "Kairos session"
 
 
 def _facts(amount: int, currency: str, what: str, at: datetime, ref: str) -> ReceiptFacts:
@@ -70,7 +74,8 @@ def _facts(amount: int, currency: str, what: str, at: datetime, ref: str) -> Rec
 async def on_payment_captured(e: PaymentCaptured, uow: CalendarUow, composer: Composer) -> None:
     if e.method is not PaymentMethod.CARD:
         return  # credits were paid for (and receipted) when the pack was bought
-    what = await _what(uow, e.description, e.booking_id)
+    booking = await _booking(uow, e.booking_id)
+    what = _what(e.description, booking)
     ref = e.stripe_payment_intent_id or str(e.payment_id)
     facts = _facts(e.amount_minor, e.currency, what, e.captured_at, ref)
     await _queue(
@@ -82,13 +87,14 @@ async def on_payment_captured(e: PaymentCaptured, uow: CalendarUow, composer: Co
         facts,
         key=f"receipt.{e.payment_id}",
         booking_id=e.booking_id,
+        booking=booking,
     )
 
 
 async def on_payment_verified(e: PaymentVerified, uow: CalendarUow, composer: Composer) -> None:
     if e.method is not PaymentMethod.SUBSCRIPTION or e.cycle is None:
         return  # card payments are receipted when captured; credits when bought
-    what = await _what(uow, e.description, None)
+    what = _what(e.description, None)
     ref = e.stripe_invoice_id or str(e.payment_id)
     cycle = replace(
         _facts(e.amount_minor, e.currency, what, e.verified_at, ref),
@@ -124,7 +130,8 @@ async def on_credits_purchased(e: CreditsPurchased, uow: CalendarUow, composer: 
 
 
 async def on_payment_refunded(e: PaymentRefunded, uow: CalendarUow, composer: Composer) -> None:
-    what = await _what(uow, e.description, e.booking_id)
+    booking = await _booking(uow, e.booking_id)
+    what = _what(e.description, booking)
     ref = e.stripe_refund_id or str(e.refund_id)
     facts = ReceiptFacts(
         amount=Money(e.amount_minor, e.currency),
@@ -143,4 +150,5 @@ async def on_payment_refunded(e: PaymentRefunded, uow: CalendarUow, composer: Co
         facts,
         key=f"refund.{e.refund_id}",
         booking_id=e.booking_id,
+        booking=booking,
     )
