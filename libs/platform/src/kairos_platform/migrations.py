@@ -8,7 +8,7 @@ two lines that call :func:`run_env`. The messaging tables every service has are 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alembic import command, context
@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kairos_platform.leased_queue import unsent_id_index_sql
 from kairos_platform.messaging.tables import OUTBOX_BUCKETS
 
 # Replicas may all run `migrate` at start; one at a time does the work.
@@ -79,7 +80,10 @@ def downgrade(script_location: Path, url: str, revision: str) -> None:
     command.downgrade(cfg, revision)
 
 
-def messaging_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[], None]]:
+Steps = tuple[Callable[[], None], Callable[[], None]]
+
+
+def messaging_steps(metadata: MetaData) -> Steps:
     """(upgrade, downgrade) of a service's first migration: its messaging tables."""
     from alembic import op
 
@@ -89,12 +93,43 @@ def messaging_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[]
     )
 
 
-def dead_letters_steps(metadata: MetaData) -> tuple[Callable[[], None], Callable[[], None]]:
+def tables_steps(metadata: MetaData, names: Sequence[str], *, checkfirst: bool = False) -> Steps:
+    """(upgrade, downgrade) that create ``names`` from ``metadata`` in order and drop them in
+    reverse. ``checkfirst`` where an earlier migration may have created them already (it
+    creates its tables from the current definitions)."""
+    from alembic import op
+
+    def create() -> None:
+        bind = op.get_bind()
+        for name in names:
+            metadata.tables[name].create(bind, checkfirst=checkfirst)
+
+    def drop() -> None:
+        bind = op.get_bind()
+        for name in reversed(names):
+            metadata.tables[name].drop(bind, checkfirst=checkfirst)
+
+    return create, drop
+
+
+def idempotency_keys_steps(metadata: MetaData) -> Steps:
+    """(upgrade, downgrade) of the migration that adds ``idempotency_keys`` (the answers
+    ``kairos_platform.idempotency`` keeps per Idempotency-Key and user)."""
+    return tables_steps(metadata, ("idempotency_keys",), checkfirst=True)
+
+
+def dead_letters_steps(metadata: MetaData) -> Steps:
     """(upgrade, downgrade) of the migration that adds ``dead_letters`` (what the consumer
     parked on ``<topic>.dlq``, for ``kairos_platform.dead_letters`` to list and re-drive)."""
+    return tables_steps(metadata, ("dead_letters",), checkfirst=True)
+
+
+def unsent_id_index_steps(table_name: str) -> Steps:
+    """(upgrade, downgrade) of the index a leased queue's claim walks (unsent rows in id
+    order): IF (NOT) EXISTS, as the table's own migration may have created it."""
     from alembic import op
 
     return (
-        lambda: metadata.tables["dead_letters"].create(op.get_bind(), checkfirst=True),
-        lambda: metadata.tables["dead_letters"].drop(op.get_bind(), checkfirst=True),
+        lambda: op.execute(unsent_id_index_sql(table_name)),
+        lambda: op.execute(f"DROP INDEX IF EXISTS ix_{table_name}_unsent_id"),
     )

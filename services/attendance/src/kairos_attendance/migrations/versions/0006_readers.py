@@ -7,19 +7,12 @@ Revises: 0005
 it, IF NOT EXISTS as every later table here.
 """
 
-from alembic import op
-
 from kairos_attendance.adapters.orm import metadata
+from kairos_platform.migrations import tables_steps
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    metadata.tables["readers"].create(op.get_bind(), checkfirst=True)
-
-
-def downgrade() -> None:
-    metadata.tables["readers"].drop(op.get_bind(), checkfirst=True)
+upgrade, downgrade = tables_steps(metadata, ("readers",), checkfirst=True)

@@ -4,19 +4,12 @@ Revision ID: 0003
 Revises: 0002
 """
 
-from alembic import op
-
 from kairos_calendar_sync.adapters.orm import metadata
+from kairos_platform.migrations import idempotency_keys_steps
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    metadata.tables["idempotency_keys"].create(op.get_bind(), checkfirst=True)
-
-
-def downgrade() -> None:
-    metadata.tables["idempotency_keys"].drop(op.get_bind(), checkfirst=True)
+upgrade, downgrade = idempotency_keys_steps(metadata)

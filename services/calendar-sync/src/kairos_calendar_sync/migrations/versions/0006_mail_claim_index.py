@@ -7,19 +7,11 @@ Revises: 0005
 IF NOT EXISTS keeps this a no-op there.
 """
 
-from alembic import op
-
-from kairos_platform.leased_queue import unsent_id_index_sql
+from kairos_platform.migrations import unsent_id_index_steps
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.execute(unsent_id_index_sql("email_outbox"))
-
-
-def downgrade() -> None:
-    op.execute("DROP INDEX IF EXISTS ix_email_outbox_unsent_id")
+upgrade, downgrade = unsent_id_index_steps("email_outbox")
