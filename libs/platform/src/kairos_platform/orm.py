@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, DateTime, MetaData, Table, func
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 
 from kairos_platform.idempotency import idempotency_table
@@ -49,3 +49,16 @@ def stamped(name: str, *, nullable: bool = False) -> Column[Any]:
     """A ``timestamptz`` column the database fills with ``now()`` when a row is inserted
     without it (``created_at``, ``updated_at``, a queue's ``retry_at``)."""
     return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
+
+
+def party_columns() -> list[Column[Any]]:
+    """A booking's two people as its Booking* events carry them, for the services that
+    project bookings: the mentor's and the mentee's user id, address and name."""
+    return [
+        uuid_column("provider_user_id", nullable=False),
+        Column("provider_email", Text),
+        Column("provider_name", Text),
+        uuid_column("mentee_user_id", nullable=False),
+        Column("mentee_email", Text),
+        Column("mentee_name", Text),
+    ]

@@ -12,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kairos_platform.leased_queue import claim_index
-from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
+from kairos_platform.orm import party_columns, service_tables, stamped, timestamp, uuid_column
 
 metadata, messaging, idempotency_keys, pings = service_tables()
 
@@ -31,12 +31,7 @@ sessions = Table(
     uuid_column("offering_id", nullable=False),
     Column("title", Text, nullable=False),
     uuid_column("provider_id", nullable=False),
-    uuid_column("provider_user_id", nullable=False),
-    Column("provider_email", Text),
-    Column("provider_name", Text),
-    uuid_column("mentee_user_id", nullable=False),
-    Column("mentee_email", Text),
-    Column("mentee_name", Text),
+    *party_columns(),
     Column("time_zone", Text, nullable=False),
     timestamp("starts_at", nullable=False),
     timestamp("ends_at", nullable=False),
@@ -82,12 +77,7 @@ standings = Table(
     uuid_column("subscription_id"),
     uuid_column("offering_id", nullable=False),
     uuid_column("provider_id", nullable=False),
-    uuid_column("provider_user_id", nullable=False),
-    Column("provider_email", Text),
-    Column("provider_name", Text),
-    uuid_column("mentee_user_id", nullable=False),
-    Column("mentee_email", Text),
-    Column("mentee_name", Text),
+    *party_columns(),
     Column("status", Text, nullable=False, server_default=text("'active'")),
     Column("streak", Integer, nullable=False, server_default=text("0")),
     Column("absences", Integer, nullable=False, server_default=text("0")),

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from kairos_platform.leased_queue import claim_index
-from kairos_platform.orm import service_tables, stamped, timestamp, uuid_column
+from kairos_platform.orm import party_columns, service_tables, stamped, timestamp, uuid_column
 
 metadata, messaging, idempotency_keys, pings = service_tables()
 
@@ -30,12 +30,7 @@ bookings = Table(
     timestamp("starts_at", nullable=False),
     timestamp("ends_at", nullable=False),
     Column("time_zone", Text, nullable=False),
-    uuid_column("provider_user_id", nullable=False),
-    Column("provider_email", Text),
-    Column("provider_name", Text),
-    uuid_column("mentee_user_id", nullable=False),
-    Column("mentee_email", Text),
-    Column("mentee_name", Text),
+    *party_columns(),
     Column("meeting_url", Text),
     # the offering's reminders (minutes before the start); NULL: the platform's default
     Column("reminder_minutes", ARRAY(Integer)),
