@@ -44,8 +44,12 @@ import os
 import pickle
 import re
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler, Middleware
 
 #: Stripe's test card that is always declined (``card_declined``, a generic decline)
 GENERIC_DECLINE_CARD = "4000000000000002"
@@ -115,7 +119,7 @@ def index_by_type() -> None:
         self.dump_to_disk()
 
     def list_all(
-        cls: Any, url: str, limit: Any = None, starting_after: Any = None, **kwargs: Any
+        cls: Any, /, url: str, limit: Any = None, starting_after: Any = None, **kwargs: Any
     ) -> Any:
         if kwargs:  # as localstripe's own
             raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
@@ -152,6 +156,7 @@ def act_like_stripe() -> None:
 
     def confirm_with_method(
         cls: Any,
+        /,
         id: Any,
         payment_method: Any = None,
         client_secret: Any = None,
@@ -172,7 +177,7 @@ def act_like_stripe() -> None:
         return confirm(cls, id, **kwargs)
 
     method_cls: Any = resources.PaymentMethod
-    charging_is_declined = method_cls._charging_is_declined
+    charging_is_declined: Callable[[Any], bool] = method_cls._charging_is_declined
 
     def declined_like_stripe(self: Any) -> bool:
         generic = self.type == "card" and self._card_number == GENERIC_DECLINE_CARD
@@ -204,19 +209,20 @@ def serve_stripe_js(app: Any) -> None:
     script += "\n" + STRIPE_JS_EXTENSION.read_text()
 
     @web.middleware
-    async def stripe_js(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def stripe_js(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "GET" and request.path == STRIPE_JS_PATH:
             return web.Response(text=script, content_type="application/javascript")
         return await handler(request)
 
     @web.middleware
-    async def publishable_key(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def publishable_key(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "POST" and PUBLISHABLE_PATHS.match(request.path):
             data = await server.get_post_data(request, remove_auth=False)
             key = data.get("key") if isinstance(data, dict) else None
             if isinstance(key, str) and key.startswith("pk_") and len(key) > 5:
                 return await handler(request)
-        return await server.auth_middleware(request, handler)
+        authenticated: Middleware = server.auth_middleware
+        return await authenticated(request, handler)
 
     middlewares = app.middlewares
     middlewares[middlewares.index(server.auth_middleware)] = publishable_key

@@ -20,7 +20,7 @@ import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from kairos_localstack.child import ChildServer
 
@@ -29,10 +29,7 @@ def read_messages(maildir: Path | str) -> list[EmailMessage]:
     """Every message in the Maildir (new and cur), oldest first, parsed with the modern API."""
     files = [p for sub in ("new", "cur") for p in (Path(maildir) / sub).glob("*") if p.is_file()]
     files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return [
-        cast(EmailMessage, email.message_from_bytes(p.read_bytes(), policy=email.policy.default))
-        for p in files
-    ]
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
 
 
 def _smtp_banner(port: int) -> bool:

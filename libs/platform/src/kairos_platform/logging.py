@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from kairos_contracts.envelope import TraceContext
 
@@ -273,7 +273,7 @@ class _TextFormatter(logging.Formatter):
 _HANDLER_MARK = "_kairos_handler"
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at emit time (survives stream swaps)."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -303,7 +303,7 @@ def configure_logging(
     level = (level or (settings.log_level if settings else "INFO")).upper()
     as_json = json_logs if json_logs is not None else (settings.log_json if settings else True)
 
-    handler: logging.StreamHandler = (
+    handler: logging.StreamHandler[TextIO] = (
         logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     )
     setattr(handler, _HANDLER_MARK, True)

@@ -39,16 +39,17 @@ from kairos_platform.messaging.kafka import (
 )
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.service import Service
+from kairos_platform.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from faststream.kafka import KafkaRouter
 
 log = logging.getLogger(__name__)
 
-Bootstrap = Callable[[], Service]
+Bootstrap = Callable[[], Service[UnitOfWork]]
 
 
-def database_check(service: Service) -> Check:
+def database_check(service: Service[UnitOfWork]) -> Check:
     async def probe() -> None:
         async with service.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -56,7 +57,7 @@ def database_check(service: Service) -> Check:
     return Check("database", probe)
 
 
-def build_http_app(service: Service) -> FastAPI:
+def build_http_app(service: Service[UnitOfWork]) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -83,7 +84,7 @@ def build_http_app(service: Service) -> FastAPI:
     return app
 
 
-def build_dispatcher(service: Service) -> Dispatcher:
+def build_dispatcher(service: Service[UnitOfWork]) -> Dispatcher:
     s = service.settings
 
     def record(event_type: str, outcome: Outcome, seconds: float) -> None:
@@ -105,7 +106,9 @@ def build_dispatcher(service: Service) -> Dispatcher:
     )
 
 
-def build_consumer_router(service: Service, offsets: HandledOffsets | None = None) -> KafkaRouter:
+def build_consumer_router(
+    service: Service[UnitOfWork], offsets: HandledOffsets | None = None
+) -> KafkaRouter:
     """The service's batch subscriber over its topics, feeding its dispatcher, with the
     consumer settings (records per batch, fetch wait, batch timeout, session timeout) and
     ``offsets`` committing what is handled."""
@@ -139,7 +142,7 @@ def build_consumer_router(service: Service, offsets: HandledOffsets | None = Non
     )
 
 
-async def run_consumer(service: Service, stop: asyncio.Event) -> None:
+async def run_consumer(service: Service[UnitOfWork], stop: asyncio.Event) -> None:
     from faststream.kafka import KafkaBroker
 
     s = service.settings
@@ -183,7 +186,7 @@ def _tp(topic: str, partition: int) -> Any:
     return TopicPartition(topic, partition)
 
 
-async def run_relay(service: Service, stop: asyncio.Event) -> None:
+async def run_relay(service: Service[UnitOfWork], stop: asyncio.Event) -> None:
     s = service.settings
     producer = make_producer(
         s.kafka_bootstrap_servers, client_id=f"{service.name}-relay-{uuid.uuid4().hex[:6]}"
@@ -221,7 +224,7 @@ def _count_published(service: str, rows: Any) -> None:
         metrics.count_relay_published(service, topic, n)
 
 
-async def _watch_backlog(service: Service, relay: Relay, stop: asyncio.Event) -> None:
+async def _watch_backlog(service: Service[UnitOfWork], relay: Relay, stop: asyncio.Event) -> None:
     """Outbox backlog and oldest age for /metrics, and purge of long-sent rows."""
     passes = 0
     while not stop.is_set():
@@ -240,7 +243,7 @@ MAIL_QUEUE_WATCH_S = 15.0
 
 
 async def watch_mail_queue(
-    service: Service, stop: asyncio.Event, interval_s: float = MAIL_QUEUE_WATCH_S
+    service: Service[UnitOfWork], stop: asyncio.Event, interval_s: float = MAIL_QUEUE_WATCH_S
 ) -> None:
     """The oldest unsent mail's age for /metrics, for a service whose unit of work has a mail
     queue (``uow.mails``, see ``kairos_platform.mail.MailUow``); returns at once otherwise."""
@@ -275,7 +278,7 @@ async def _start_with_retry(start: Callable[[], Any], stop: asyncio.Event, what:
 _BOOTSTRAP_ENV = "KAIROS_HTTP_BOOTSTRAP"
 
 
-def serve_http(bootstrap: Bootstrap, service: Service) -> None:
+def serve_http(bootstrap: Bootstrap, service: Service[UnitOfWork]) -> None:
     """uvicorn on HTTP_HOST:HTTP_PORT. With HTTP_WORKERS > 1, that many worker processes
     share the port (each builds its own app, engine and pool): concurrent requests run in
     parallel on a multi-core host. The start-up heap is frozen once the app is built."""
@@ -303,27 +306,27 @@ def serve_http(bootstrap: Bootstrap, service: Service) -> None:
 def worker_http_app() -> FastAPI:
     """The app of one uvicorn worker (HTTP_WORKERS > 1)."""
     module, _, name = os.environ[_BOOTSTRAP_ENV].partition(":")
-    service: Service = getattr(importlib.import_module(module), name)()
+    service: Service[UnitOfWork] = getattr(importlib.import_module(module), name)()
     configure_logging(service.settings)
     _trace(service, "http")
     return _frozen_http_app(service)
 
 
-def _frozen_http_app(service: Service) -> FastAPI:
+def _frozen_http_app(service: Service[UnitOfWork]) -> FastAPI:
     """The HTTP app, with the start-up heap frozen once it is built."""
     app = build_http_app(service)
     freeze_startup_heap()
     return app
 
 
-def run_migrations(service: Service) -> None:
+def run_migrations(service: Service[UnitOfWork]) -> None:
     from kairos_platform.migrations import upgrade
 
     upgrade(service.migrations, service.settings.sqlalchemy_url)
 
 
 async def _run_until_signalled(
-    runner: Callable[[Service, asyncio.Event], Any], service: Service
+    runner: Callable[[Service[UnitOfWork], asyncio.Event], Any], service: Service[UnitOfWork]
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -332,7 +335,7 @@ async def _run_until_signalled(
     await runner(service, stop)
 
 
-def _trace(service: Service, process: str) -> None:
+def _trace(service: Service[UnitOfWork], process: str) -> None:
     """The OpenTelemetry SDK for this process, when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
     if tracing.setup(service.name, process):
         tracing.instrument_engine(service.engine)

@@ -29,16 +29,18 @@ Job = Callable[["Service[Any]", asyncio.Event], Coroutine[Any, Any, None]]
 
 #: the service's own unit of work (the platform's plus its repositories)
 U = TypeVar("U", bound=UnitOfWork)
+#: covariant: a service with its own unit of work is a Service[UnitOfWork] to the runners
+U_co = TypeVar("U_co", bound=UnitOfWork, covariant=True)
 C = TypeVar("C")
 
 
 @dataclass
-class Service(Generic[U]):
+class Service(Generic[U_co]):
     name: str
     settings: ServiceSettings
     engine: AsyncEngine
     metadata: MetaData
-    uow_factory: Callable[[], U]
+    uow_factory: Callable[[], U_co]
     #: event class -> handler(event, envelope, uow); the consumer's whole job
     handlers: Mapping[type[Event], Handler]
     #: the topics the consumer subscribes to (those the handlers' events travel on)

@@ -13,6 +13,7 @@ from kairos_platform.clock import Clock, system_clock
 
 if TYPE_CHECKING:
     from kairos_platform.service import Service
+    from kairos_platform.uow import UnitOfWork
 
 E = TypeVar("E", bound=Event)
 
@@ -113,7 +114,7 @@ class FakeUnitOfWork:
         return [e.payload_as(cls) for e in self.committed if e.type == cls.TYPE]
 
 
-def consumer_timing(service: Service) -> tuple[int, int]:
+def consumer_timing(service: Service[UnitOfWork]) -> tuple[int, int]:
     """(fetch_max_wait_ms, batch_timeout_ms) of the subscriber the service's consumer
     process runs: what a record waits for at most before the consumer sees it."""
     from kairos_platform.runtime import build_consumer_router

@@ -118,8 +118,8 @@ def _algorithm(key: PrivateKey | PublicKey) -> str:
 
 def _jwk_members(public: PublicKey) -> dict[str, Any]:
     if isinstance(public, rsa.RSAPublicKey):
-        return json.loads(RSAAlgorithm.to_jwk(public))
-    return json.loads(OKPAlgorithm.to_jwk(public))
+        return RSAAlgorithm.to_jwk(public, as_dict=True)
+    return OKPAlgorithm.to_jwk(public, as_dict=True)
 
 
 def key_id(public: PublicKey) -> str:

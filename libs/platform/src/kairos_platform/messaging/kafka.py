@@ -7,9 +7,9 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter
@@ -17,10 +17,16 @@ from faststream.message import AckStatus
 
 from kairos_platform.messaging.consumer import Dispatcher, Record
 
+if TYPE_CHECKING:
+    # aiokafka has no type information: to mypy its listener base is an unknown class
+    _RebalanceListener = object
+else:
+    from aiokafka import ConsumerRebalanceListener as _RebalanceListener
+
 log = logging.getLogger(__name__)
 
 
-class HandledOffsets(ConsumerRebalanceListener):
+class HandledOffsets(_RebalanceListener):
     """Commits the group's offsets of handled batches every ``interval_s`` rather than
     after each batch: at a few events a second a batch is one record, and its commit was a
     broker round trip (and a replicated write) per event per group. Only offsets of batches
