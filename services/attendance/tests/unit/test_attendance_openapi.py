@@ -7,12 +7,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from kairos_attendance.bootstrap import bootstrap
-from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
+from kairos_platform.testing_openapi import (
+    check_401_without_a_token,
+    check_answers_are_typed,
+    check_errors_are_problems,
+    check_lists_are_cursor_pages,
+    check_models_carry_examples,
+)
 
 #: routes anyone may call (none in attendance)
 PUBLIC: set[tuple[str, str]] = set()
@@ -29,54 +34,28 @@ def spec(app: Any) -> dict[str, Any]:
 
 
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
-    for method, path, op in operations(spec):
-        ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
-        assert len(ok) == 1, (method, path, ok)
-        [(status, answer)] = ok.items()
-        if status == "204":
-            assert "content" not in answer, (method, path)
-            continue
-        assert list(answer["content"]) == ["application/json"], (method, path)
-        schema = answer["content"]["application/json"]["schema"]
-        assert is_typed(schema, spec), (method, path, schema)
+    check_answers_are_typed(spec)
 
 
 def test_every_error_is_the_problem_schema_and_401_is_documented(spec: dict[str, Any]) -> None:
-    for method, path, op in operations(spec):
-        errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
-        for status, answer in errors.items():
-            assert answer["content"] == PROBLEM_CONTENT, (method, path, status)
-        if (method, path) not in PUBLIC:
-            assert {"401", "503"} <= set(errors), (method, path, sorted(errors))
+    check_errors_are_problems(spec, public=PUBLIC)
 
 
 def test_the_lists_are_cursor_pages(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
-    for path in ("/mentors/me/subscribers", "/sessions/{booking_id}/attendance"):
-        op = spec["paths"][path]["get"]
-        assert {p["name"] for p in op["parameters"] if p["in"] == "query"} >= {"limit", "cursor"}
-        ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-        page = schemas[ref.rsplit("/", 1)[-1]]
-        assert {"items", "next_cursor", "has_more"} <= set(page["properties"]), path
+    check_lists_are_cursor_pages(
+        spec, ("/mentors/me/subscribers", "/sessions/{booking_id}/attendance")
+    )
 
 
 def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
-    for name in ("AttendanceIn", "SessionOut", "JoinedOut", "MarkedOut", "SubscriberOut",
-                 "AttendanceChangeOut", "ReactivatedOut"):  # fmt: skip
-        assert schemas[name].get("examples"), name
+    check_models_carry_examples(spec, (
+        "AttendanceIn", "SessionOut", "JoinedOut", "MarkedOut", "SubscriberOut",
+        "AttendanceChangeOut", "ReactivatedOut",
+    ))  # fmt: skip
 
 
 async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     app: Any, spec: dict[str, Any]
 ) -> None:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a")
-    for method, path, _ in operations(spec):
-        if (method, path) in PUBLIC:
-            continue
-        url = path.replace("{booking_id}", str(uuid.uuid4()))
-        url = url.replace("{enrollment_id}", str(uuid.uuid4()))
-        url = url.replace("{mentor_id}", str(uuid.uuid4())).replace("{ping_id}", str(uuid.uuid4()))
-        resp = await client.request(method.upper(), url, json={"attended": True})
-        assert resp.status_code == 401, (method, path, resp.text)
-        assert resp.headers["content-type"].startswith("application/problem+json")
+    ids = {name: str(uuid.uuid4()) for name in ("booking_id", "enrollment_id", "mentor_id")}
+    await check_401_without_a_token(app, spec, public=PUBLIC, params=ids, body={"attended": True})

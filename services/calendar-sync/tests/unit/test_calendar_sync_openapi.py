@@ -7,13 +7,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from kairos_calendar_sync.bootstrap import bootstrap
-from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
+from kairos_platform.openapi_checks import is_typed, operations
 from kairos_platform.runtime import build_http_app
+from kairos_platform.testing_openapi import (
+    check_401_without_a_token,
+    check_answers_are_typed,
+    check_errors_are_problems,
+    check_lists_are_cursor_pages,
+    check_models_carry_examples,
+)
 
 #: routes anyone may call: the feed and the unsubscribe links (their token is the credential)
 FEED = ("get", "/feeds/{token}.ics")
@@ -34,66 +40,35 @@ def spec(app: FastAPI) -> dict[str, Any]:
 
 
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
-    for method, path, op in operations(spec):
-        ok = {s: r for s, r in op["responses"].items() if s.startswith("2")}
-        assert len(ok) == 1, (method, path, ok)
-        [(status, answer)] = ok.items()
-        if (method, path) == FEED:
-            assert answer["content"] == {"text/calendar": {"schema": {"type": "string"}}}
-            continue
-        if (method, path) == UNSUBSCRIBE_PAGE:
-            assert answer["content"] == HTML
-            continue
-        if (method, path) == UNSUBSCRIBE:  # JSON, or a page for the page's button
-            assert answer["content"]["text/html"] == HTML["text/html"]
-            schema = answer["content"]["application/json"]["schema"]
-            assert is_typed(schema, spec), (method, path, schema)
-            continue
-        if status == "204":
-            assert "content" not in answer, (method, path)
-            continue
-        assert list(answer["content"]) == ["application/json"], (method, path)
-        schema = answer["content"]["application/json"]["schema"]
-        assert is_typed(schema, spec), (method, path, schema)
+    check_answers_are_typed(spec, own=PUBLIC)
+    answers = {(m, p): op["responses"]["200"] for m, p, op in operations(spec) if (m, p) in PUBLIC}
+    assert answers[FEED]["content"] == {"text/calendar": {"schema": {"type": "string"}}}
+    assert answers[UNSUBSCRIBE_PAGE]["content"] == HTML
+    # JSON, or a page for the page's button
+    assert answers[UNSUBSCRIBE]["content"]["text/html"] == HTML["text/html"]
+    schema = answers[UNSUBSCRIBE]["content"]["application/json"]["schema"]
+    assert is_typed(schema, spec), (UNSUBSCRIBE, schema)
 
 
 def test_every_error_is_the_problem_schema_and_401_is_documented(spec: dict[str, Any]) -> None:
-    for method, path, op in operations(spec):
-        errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
-        for status, answer in errors.items():
-            assert answer["content"] == PROBLEM_CONTENT, (method, path, status)
-        if (method, path) not in PUBLIC:
-            assert {"401", "503"} <= set(errors), (method, path, sorted(errors))
+    check_errors_are_problems(spec, public=PUBLIC)
 
 
 def test_the_lists_are_cursor_pages(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
-    for path in ("/connections",):
-        op = spec["paths"][path]["get"]
-        assert {p["name"] for p in op["parameters"] if p["in"] == "query"} >= {"limit", "cursor"}
-        ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-        page = schemas[ref.rsplit("/", 1)[-1]]
-        assert {"items", "next_cursor", "has_more"} <= set(page["properties"]), path
+    check_lists_are_cursor_pages(spec, ("/connections",))
 
 
 def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
-    for name in (
+    check_models_carry_examples(spec, (
         "CalDavIn", "GoogleIn", "ConnectionOut", "ConnectionTestOut", "FeedOut",
         "MailPreferencesIn", "MailPreferencesOut", "UnsubscribedOut",
-    ):  # fmt: skip
-        assert schemas[name].get("examples"), name
+    ))  # fmt: skip
 
 
 async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     app: FastAPI, spec: dict[str, Any]
 ) -> None:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a")
-    for method, path, _ in operations(spec):
-        if (method, path) in PUBLIC:
-            continue
-        url = path.replace("{connection_id}", str(uuid.uuid4())).replace("{token}", "t0ken")
-        url = url.replace("{ping_id}", str(uuid.uuid4()))
-        resp = await client.request(method.upper(), url, json={"kind": "caldav"})
-        assert resp.status_code == 401, (method, path, resp.text)
-        assert resp.headers["content-type"].startswith("application/problem+json")
+    params = {"connection_id": str(uuid.uuid4()), "token": "t0ken"}
+    await check_401_without_a_token(
+        app, spec, public=PUBLIC, params=params, body={"kind": "caldav"}
+    )
