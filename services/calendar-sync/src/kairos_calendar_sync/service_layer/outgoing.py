@@ -6,7 +6,9 @@ Callers emit what these return; no builder does I/O.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import TypedDict
 
 from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.connections import Connection, Entry, Kind
@@ -34,11 +36,19 @@ def target(conn: Connection) -> CalendarTarget:
     return CalendarTarget.CALDAV if conn.kind is Kind.CALDAV else CalendarTarget.GOOGLE
 
 
-def calendar_event_synced(
-    conn: Connection, booking: Booking, entry: Entry, written: Written, at: datetime
-) -> CalendarEventSynced:
-    """``booking`` written to the calendar of ``conn`` (``entry`` as it was before)."""
-    return CalendarEventSynced(
+class _Written(TypedDict):
+    booking_id: uuid.UUID
+    booking_sequence: int
+    user_id: uuid.UUID
+    target: CalendarTarget
+    action: CalendarAction
+    ical_uid: str
+    ical_sequence: int
+
+
+def _written(conn: Connection, booking: Booking, entry: Entry) -> _Written:
+    """What a synced and a failed write of ``booking`` to ``conn`` both say."""
+    return _Written(
         booking_id=booking.booking_id,
         booking_sequence=booking.sequence,
         user_id=conn.user_id,
@@ -46,6 +56,15 @@ def calendar_event_synced(
         action=action(booking, entry),
         ical_uid=booking.uid,
         ical_sequence=booking.sequence,
+    )
+
+
+def calendar_event_synced(
+    conn: Connection, booking: Booking, entry: Entry, written: Written, at: datetime
+) -> CalendarEventSynced:
+    """``booking`` written to the calendar of ``conn`` (``entry`` as it was before)."""
+    return CalendarEventSynced(
+        **_written(conn, booking, entry),
         external_event_id=written.href or written.external_id,
         synced_at=at,
     )
@@ -62,13 +81,7 @@ def calendar_sync_failed(
 ) -> CalendarSyncFailed:
     """Writing ``booking`` to the calendar of ``conn`` failed (``attempt``: its number)."""
     return CalendarSyncFailed(
-        booking_id=booking.booking_id,
-        booking_sequence=booking.sequence,
-        user_id=conn.user_id,
-        target=target(conn),
-        action=action(booking, entry),
-        ical_uid=booking.uid,
-        ical_sequence=booking.sequence,
+        **_written(conn, booking, entry),
         error=error[:1000] or "calendar error",
         retryable=retryable,
         attempt=max(1, attempt),
