@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import any_, bindparam, select, text, update
+from sqlalchemy import ColumnElement, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -224,21 +224,7 @@ class SqlBookingRepository:
     ) -> list[Booking]:
         """The restore rule (domain.recurring.restorable), row-locked: cancelled as
         unsubscribed at or after ``undoes``, dated ``today`` or later, not yet started."""
-        c = bookings.c
-        query = (
-            select(bookings)
-            .where(
-                c.enrollment_id == enrollment_id,
-                c.status == "cancelled",
-                c.cancel_reason == "unsubscribed",
-                c.cancelled_at >= undoes,
-                c.local_date >= today,
-                c.starts_at > now,
-            )
-            .order_by(c.starts_at)
-            .with_for_update()
-        )
-        return [_booking(r) for r in await self._s.execute(query)]
+        return await self._cancelled_since(enrollment_id, "unsubscribed", undoes, today, now)
 
     async def reprobation_restorable(
         self,
@@ -250,17 +236,32 @@ class SqlBookingRepository:
     ) -> list[Booking]:
         """Cancelled as reprobated at or after ``undoes``, dated ``today`` or later, not yet
         started and starting before ``until`` (the paid cycle's end), row-locked."""
+        return await self._cancelled_since(
+            enrollment_id, "reprobated", undoes, today, now, bookings.c.starts_at < until
+        )
+
+    async def _cancelled_since(
+        self,
+        enrollment_id: uuid.UUID,
+        reason: str,
+        undoes: datetime,
+        today: date,
+        now: datetime,
+        *more: ColumnElement[bool],
+    ) -> list[Booking]:
+        """Cancelled for ``reason`` at or after ``undoes``, dated ``today`` or later, not yet
+        started (and ``more``), row-locked in start order."""
         c = bookings.c
         query = (
             select(bookings)
             .where(
                 c.enrollment_id == enrollment_id,
                 c.status == "cancelled",
-                c.cancel_reason == "reprobated",
+                c.cancel_reason == reason,
                 c.cancelled_at >= undoes,
                 c.local_date >= today,
                 c.starts_at > now,
-                c.starts_at < until,
+                *more,
             )
             .order_by(c.starts_at)
             .with_for_update()
