@@ -23,7 +23,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import tempfile
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from kairos_localstack.kafka_dist import KafkaDist, file_lock, resolve
 from kairos_localstack.kafka_metadata import ClusterMetadata, cluster_metadata
-from kairos_localstack.ports import free_port
+from kairos_localstack.ports import free_port, port_free
 from kairos_localstack.proc import StartupError, signal_group, spawn, wait_groups_gone
 
 LAYOUT = "cluster.json"
@@ -599,17 +598,8 @@ class ApacheKafka:
 
 
 def _bindable(port: int) -> bool:
-    """Whether a JVM could listen on port now (Java sets SO_REUSEADDR: connections left in
-    TIME_WAIT by the last run do not count)."""
-    if port <= 0:
-        return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+    """Whether a JVM could listen on port now (Java sets SO_REUSEADDR); 0: no saved port."""
+    return port > 0 and port_free(port)
 
 
 def _write(path: Path, text: str) -> None:

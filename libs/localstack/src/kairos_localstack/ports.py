@@ -53,6 +53,18 @@ def free_port() -> int:
     raise OSError("no free TCP port found on 127.0.0.1")
 
 
+def port_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:port now, binding it as servers do (with
+    SO_REUSEADDR: connections a previous run left in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     """True when something accepts TCP connections on host:port."""
     try:

@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from kairos_localstack.kafka import ApacheKafka, ensure_topics
 from kairos_localstack.kafka_metadata import cluster_metadata
 from kairos_localstack.keys import ensure_jwt_keys, ensure_secret
 from kairos_localstack.oidc import discover_jwks_uri, sign_in_from_env
-from kairos_localstack.ports import free_port
+from kairos_localstack.ports import free_port, port_free
 from kairos_localstack.postgres import PostgresServer, create_database
 from kairos_localstack.proc import (
     StartupError,
@@ -97,18 +96,6 @@ def env_flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _port_free(port: int) -> bool:
-    """Nothing listens on 127.0.0.1:port (tried by binding it, as Traefik will: with
-    SO_REUSEADDR, so a port left in TIME_WAIT by a previous gateway counts as free)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def gateway_port_from_env(env: Mapping[str, str]) -> int | None:
     """``KAIROS_GATEWAY_PORT`` as a port number (None when unset or empty)."""
     raw = (env.get(GATEWAY_PORT_ENV) or "").strip()
@@ -123,12 +110,12 @@ def choose_gateway_port(pinned: int | None, preferred: int | None) -> int:
     """``pinned`` if nothing listens there (else a StartupError naming it); without it,
     ``preferred`` when free, else any free port. A port is never assumed free."""
     if pinned:
-        if not _port_free(pinned):
+        if not port_free(pinned):
             raise StartupError(
                 f"gateway port {pinned} ({GATEWAY_PORT_ENV}) is taken: something listens there"
             )
         return pinned
-    if preferred and _port_free(preferred):
+    if preferred and port_free(preferred):
         return preferred
     return free_port()
 
@@ -482,7 +469,7 @@ class Stack:
                 # Free when looked at, taken before Traefik bound it: any other port will
                 # do, unless that one was asked for (calendar-sync's mail links then still
                 # name the first: a rare race, they only lead to this stack's pages).
-                if pinned or _port_free(port):
+                if pinned or port_free(port):
                     raise
                 port = free_port()
 
