@@ -15,6 +15,7 @@ from kairos_calendar_sync.domain.mails import (
     Links,
     MailKind,
     ReceiptFacts,
+    Rendered,
     SessionFacts,
     Topic,
     render,
@@ -26,6 +27,27 @@ from kairos_calendar_sync.domain.people import Person
 def _who(recipient: str) -> str:
     """A recipient in a key without their address (keys are Message-IDs, seen by all)."""
     return hashlib.sha256(recipient.encode()).hexdigest()[:12]
+
+
+def _mail(
+    kind: MailKind,
+    key: str,
+    recipient: str,
+    user_id: uuid.UUID,
+    shown: Rendered,
+    booking_id: uuid.UUID | None,
+) -> NewMail:
+    """``shown`` as a row to queue, keyed by ``key`` and the recipient."""
+    return NewMail(
+        mail_key=f"{key}.{_who(recipient)}",
+        kind=kind,
+        recipient=recipient,
+        subject=shown.subject,
+        body_text=shown.text,
+        body_html=shown.html,
+        user_id=user_id,
+        booking_id=booking_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -81,15 +103,8 @@ class Composer:
         links = self.links(to.user_id, topic)
         facts = replace(facts, calendar_attached=ics is not None)
         shown = render(kind, person.reader(b.time_zone), facts, links)
-        return NewMail(
-            mail_key=f"{key}.{_who(to.email)}",
-            kind=kind,
-            recipient=to.email,
-            subject=shown.subject,
-            body_text=shown.text,
-            body_html=shown.html,
-            user_id=to.user_id,
-            booking_id=b.booking_id,
+        return replace(
+            _mail(kind, key, to.email, to.user_id, shown, b.booking_id),
             sequence=b.sequence,
             ics=ics,
             method=method if ics is not None else None,
@@ -111,13 +126,4 @@ class Composer:
         if not person.email:
             return None
         shown = render(kind, person.reader(zone), facts, self.links(person.user_id, None))
-        return NewMail(
-            mail_key=f"{key}.{_who(person.email)}",
-            kind=kind,
-            recipient=person.email,
-            subject=shown.subject,
-            body_text=shown.text,
-            body_html=shown.html,
-            user_id=person.user_id,
-            booking_id=booking_id,
-        )
+        return _mail(kind, key, person.email, person.user_id, shown, booking_id)
