@@ -122,7 +122,8 @@ class SqlConnectionRepository:
             .values(failures=connections.c.failures + 1)
             .returning(connections.c.failures)
         )
-        return (await self._s.execute(stmt)).scalar()
+        failures: int | None = (await self._s.execute(stmt)).scalar()
+        return failures
 
     async def claim_for_reconcile(self, limit: int, interval_s: float) -> list[Connection]:
         """Active connections due for reconciliation, taken for ``interval_s`` (replica-safe)."""

@@ -69,7 +69,7 @@ def document(bookings: Iterable[Booking], *, stamp: datetime, method: str | None
         cal.add("method", method)
     for b in bookings:
         cal.add_component(vevent(b, stamp=stamp))
-    body = cal.to_ical()
+    body: bytes = cal.to_ical()
     zones = b"".join(_vtimezone(tzid) for tzid in sorted(cal.get_missing_tzids()))
     if not zones:
         return body
@@ -82,9 +82,10 @@ def _vtimezone(tzid: str) -> bytes:
     """The serialized VTIMEZONE of ``tzid`` with icalendar's default span of transitions;
     empty for a zone icalendar does not know (left out, as it does)."""
     try:
-        return Timezone.from_tzid(tzid).to_ical()
+        zone: bytes = Timezone.from_tzid(tzid).to_ical()
     except ValueError:
         return b""
+    return zone
 
 
 def event_document(b: Booking, *, stamp: datetime, method: str | None = None) -> bytes:

@@ -87,7 +87,10 @@ class SqlCreditRepository:
             user_id=user_id, delta=delta, balance_after=after, reason=reason, reference=reference
         )
         stmt = stmt.on_conflict_do_nothing(constraint="uq_credit_ledger_cause")
-        return (await self._s.execute(stmt.returning(credit_ledger.c.entry_id))).scalar()
+        entry_id: int | None = (
+            await self._s.execute(stmt.returning(credit_ledger.c.entry_id))
+        ).scalar()
+        return entry_id
 
     async def ledger(
         self, user_id: uuid.UUID, *, before: int | None = None, limit: int = 100

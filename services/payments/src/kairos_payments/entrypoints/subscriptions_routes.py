@@ -15,13 +15,13 @@ from kairos_payments.entrypoints.deps import (
     Owner,
     Settings,
     Uow,
-    UowFactory,
     Uows,
     caller,
 )
 from kairos_payments.entrypoints.schemas import SubscribeIn, SubscriptionOut
 from kairos_payments.service_layer import subscribe as sub
 from kairos_payments.service_layer import subscription_changes as changes
+from kairos_payments.service_layer.ports import UowFactory
 from kairos_platform.auth import AdminOnly, MenteeOrAdmin, Principal
 from kairos_platform.pagination import Page, PageQuery, page_of
 from kairos_platform.problem_schema import AUTHENTICATED, problems
