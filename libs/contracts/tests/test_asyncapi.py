@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from kairos_contracts.asyncapi import DOCS_DIR, document, expected
 from kairos_contracts.topics import ALL_TOPICS, TOPIC_KEYS
 
 
-def _refs(node: Any):
+def _refs(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for k, v in node.items():
             if k == "$ref":
@@ -24,7 +26,7 @@ def _refs(node: Any):
             yield from _refs(v)
 
 
-def _resolve(doc: dict, ref: str) -> Any:
+def _resolve(doc: dict[str, Any], ref: str) -> Any:
     assert ref.startswith("#/"), ref
     node: Any = doc
     for part in ref[2:].split("/"):
@@ -34,7 +36,7 @@ def _resolve(doc: dict, ref: str) -> Any:
     return node
 
 
-def test_checked_in_documents_equal_the_generated_ones():
+def test_checked_in_documents_equal_the_generated_ones() -> None:
     stale = asyncapi.stale(DOCS_DIR)
     assert not stale, (
         f"out of date: {stale}; run `uv run python -m kairos_contracts.asyncapi write`"
@@ -42,7 +44,7 @@ def test_checked_in_documents_equal_the_generated_ones():
 
 
 @pytest.mark.parametrize("service", catalog.SERVICES)
-def test_document_is_valid_enough(service):
+def test_document_is_valid_enough(service: str) -> None:
     doc = json.loads(expected()[f"{service}.json"])
     assert doc["asyncapi"] == "3.0.0"
     for ref in _refs(doc):
@@ -63,7 +65,7 @@ def test_document_is_valid_enough(service):
 
 
 @pytest.mark.parametrize("service", catalog.SERVICES)
-def test_operations_follow_the_catalog(service):
+def test_operations_follow_the_catalog(service: str) -> None:
     doc = document(service)
 
     def types(action: str) -> set[str]:
@@ -78,7 +80,7 @@ def test_operations_follow_the_catalog(service):
     assert types("receive") == {c.TYPE for c in catalog.consumed_by(service)}
 
 
-def test_every_received_message_is_sent_by_some_service():
+def test_every_received_message_is_sent_by_some_service() -> None:
     sent: set[str] = set()
     received: set[str] = set()
     for service in catalog.SERVICES:
@@ -89,7 +91,7 @@ def test_every_received_message_is_sent_by_some_service():
     assert received <= sent, received - sent
 
 
-def test_write_and_check(tmp_path):
+def test_write_and_check(tmp_path: Path) -> None:
     assert asyncapi.main(["check", "--dir", str(tmp_path)]) == 1
     assert asyncapi.main(["write", "--dir", str(tmp_path)]) == 0
     assert asyncapi.main(["check", "--dir", str(tmp_path)]) == 0

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from kairos_contracts.compat import breaking_changes
+from kairos_contracts.compat import Schema, breaking_changes
 
-BASE = {
+BASE: Schema = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -40,13 +41,17 @@ BASE = {
 }
 
 
-def _edit(fn):
+#: changes a copy of BASE in place (what it returns is ignored)
+Edit = Callable[[Schema], object]
+
+
+def _edit(fn: Edit) -> Schema:
     new = copy.deepcopy(BASE)
     fn(new)
     return new
 
 
-BREAKING = {
+BREAKING: dict[str, tuple[Edit, str]] = {
     "property removed": (
         lambda s: s["properties"].pop("note"),
         "note: property removed or renamed",
@@ -110,19 +115,19 @@ BREAKING = {
 
 
 @pytest.mark.parametrize("edit,expected", BREAKING.values(), ids=BREAKING.keys())
-def test_each_breaking_kind_is_caught(edit, expected):
+def test_each_breaking_kind_is_caught(edit: Edit, expected: str) -> None:
     problems = breaking_changes(BASE, _edit(edit))
     assert problems, "the checker accepted a breaking change"
     assert any(expected in p for p in problems), problems
 
 
-def test_forbidding_extra_properties_is_caught():
+def test_forbidding_extra_properties_is_caught() -> None:
     # BASE already forbids extras, so start from an open object.
     open_ = _edit(lambda s: s.pop("additionalProperties"))
     assert any("now forbidden" in p for p in breaking_changes(open_, BASE))
 
 
-COMPATIBLE = {
+COMPATIBLE: dict[str, Edit] = {
     "identical": lambda s: None,
     "new optional property": lambda s: s["properties"].__setitem__(
         "meeting_url", {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
@@ -143,7 +148,7 @@ COMPATIBLE = {
 
 
 @pytest.mark.parametrize("edit", COMPATIBLE.values(), ids=COMPATIBLE.keys())
-def test_compatible_evolutions_are_accepted(edit):
+def test_compatible_evolutions_are_accepted(edit: Edit) -> None:
     assert breaking_changes(BASE, _edit(edit)) == []
 
 
@@ -191,11 +196,11 @@ class V1IdAsInt(BaseModel):
     note: str | None = None
 
 
-def _schema(model: type[BaseModel]) -> dict:
+def _schema(model: type[BaseModel]) -> Schema:
     return model.model_json_schema(mode="validation")
 
 
-def test_pydantic_schemas_optional_addition_is_compatible():
+def test_pydantic_schemas_optional_addition_is_compatible() -> None:
     assert breaking_changes(_schema(V1), _schema(V1PlusOptional)) == []
 
 
@@ -207,11 +212,13 @@ def test_pydantic_schemas_optional_addition_is_compatible():
         (V1IdAsInt, "booking_id: type changed from string to integer"),
     ],
 )
-def test_pydantic_schemas_breaking_changes_are_caught(model, expected):
+def test_pydantic_schemas_breaking_changes_are_caught(
+    model: type[BaseModel], expected: str
+) -> None:
     problems = breaking_changes(_schema(V1), _schema(model))
     assert any(expected in p for p in problems), problems
 
 
-def test_removing_a_field_from_a_pydantic_model_is_caught():
+def test_removing_a_field_from_a_pydantic_model_is_caught() -> None:
     problems = breaking_changes(_schema(V1PlusOptional), _schema(V1))
     assert problems == ["$.meeting_url: property removed or renamed"]

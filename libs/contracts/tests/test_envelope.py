@@ -9,14 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from kairos_contracts import Envelope, all_events
+from kairos_contracts import Envelope, Event, all_events
 from kairos_contracts.events.booking import BookingConfirmed, HoldPlaced
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_contracts.examples import example
 
 
 @pytest.mark.parametrize("cls", all_events(), ids=lambda c: c.TYPE)
-def test_round_trip_wrap_json_parse_payload(cls):
+def test_round_trip_wrap_json_parse_payload(cls: type[Event]) -> None:
     event = example(cls)
     env = Envelope.wrap(event, source="booking")
     parsed = Envelope.from_json(env.to_json())
@@ -27,14 +27,14 @@ def test_round_trip_wrap_json_parse_payload(cls):
 
 
 @pytest.mark.parametrize("cls", all_events(), ids=lambda c: c.TYPE)
-def test_key_is_the_aggregate_id(cls):
+def test_key_is_the_aggregate_id(cls: type[Event]) -> None:
     event = example(cls)
     env = Envelope.wrap(event, source="payments")
     assert env.subject == str(getattr(event, cls.KEY))
     assert env.key == str(getattr(event, cls.KEY)).encode()
 
 
-def test_unknown_type_raises():
+def test_unknown_type_raises() -> None:
     env = Envelope.wrap(example(HoldPlaced), source="booking")
     unknown = env.model_copy(update={"type": "HoldTeleported"})
     with pytest.raises(LookupError, match="HoldTeleported"):
@@ -45,7 +45,7 @@ def test_unknown_type_raises():
         _ = unknown.topic
 
 
-def test_extra_fields_rejected_in_payload_and_envelope():
+def test_extra_fields_rejected_in_payload_and_envelope() -> None:
     env = Envelope.wrap(example(HoldPlaced), source="booking")
     with pytest.raises(ValidationError, match="extra"):
         env.model_copy(update={"data": {**env.data, "discount": 10}}).payload()
@@ -57,7 +57,7 @@ def test_extra_fields_rejected_in_payload_and_envelope():
         HoldPlaced.model_validate({**example(HoldPlaced).model_dump(), "x": 1})
 
 
-def test_naive_datetimes_rejected():
+def test_naive_datetimes_rejected() -> None:
     naive = datetime(2030, 1, 1, 10, 0)
     with pytest.raises(ValidationError, match="timezone"):
         example(HoldPlaced, expires_at=naive)
@@ -67,7 +67,7 @@ def test_naive_datetimes_rejected():
         Envelope.model_validate(env)
 
 
-def test_datetimes_are_normalised_to_utc():
+def test_datetimes_are_normalised_to_utc() -> None:
     madrid_summer = timezone(timedelta(hours=2))
     event = example(HoldPlaced, expires_at=datetime(2030, 6, 1, 12, 0, tzinfo=madrid_summer))
     assert event.expires_at.utcoffset() == timedelta(0)
@@ -75,19 +75,19 @@ def test_datetimes_are_normalised_to_utc():
     assert Envelope.wrap(event, source="booking").data["expires_at"].endswith("Z")
 
 
-def test_events_are_frozen():
+def test_events_are_frozen() -> None:
     event = example(HoldPlaced)
     with pytest.raises(ValidationError):
         event.amount_minor = 1  # type: ignore[misc]  # the assignment a frozen model refuses
 
 
-def test_subject_must_match_payload():
+def test_subject_must_match_payload() -> None:
     env = Envelope.wrap(example(HoldPlaced), source="booking")
     with pytest.raises(ValueError, match="subject"):
         env.model_copy(update={"subject": str(uuid.uuid4())}).payload()
 
 
-def test_caused_keeps_the_chain():
+def test_caused_keeps_the_chain() -> None:
     first = Envelope.wrap(example(PaymentVerified), source="payments")
     assert first.correlation_id == first.event_id and first.causation_id is None
     second = first.caused(example(BookingConfirmed), source="booking")
@@ -106,7 +106,7 @@ def test_payload_as_types_the_payload_and_refuses_another_class() -> None:
         env.payload_as(BookingConfirmed)
 
 
-def test_none_fields_are_left_out_of_data():
+def test_none_fields_are_left_out_of_data() -> None:
     # An old consumer (extra="forbid") keeps reading messages after a new optional field
     # is added, as long as producers leave it unset.
     env = Envelope.wrap(example(BookingConfirmed, hold_id=None), source="booking")
@@ -114,7 +114,7 @@ def test_none_fields_are_left_out_of_data():
     assert env.payload_as(BookingConfirmed).hold_id is None
 
 
-def test_money_and_codes_are_precise():
+def test_money_and_codes_are_precise() -> None:
     with pytest.raises(ValidationError):
         example(HoldPlaced, currency="eur")
     with pytest.raises(ValidationError):
@@ -127,7 +127,7 @@ def test_money_and_codes_are_precise():
         example(HoldPlaced, ends_at=example(HoldPlaced).starts_at)
 
 
-def test_payment_verified_shape_follows_method():
+def test_payment_verified_shape_follows_method() -> None:
     example(PaymentVerified)  # card, with hold
     with pytest.raises(ValidationError, match="hold_id"):
         example(PaymentVerified, hold_id=None)

@@ -7,6 +7,7 @@ import types
 import typing
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 
 import pytest
 
@@ -44,18 +45,18 @@ MailPreferencesChanged
 """.split()
 
 
-def test_exactly_these_events_are_registered():
+def test_exactly_these_events_are_registered() -> None:
     assert {c.TYPE for c in all_events()} == set(EVENTS)
 
 
-def test_type_version_pairs_are_unique():
+def test_type_version_pairs_are_unique() -> None:
     counts = Counter((c.TYPE, c.VERSION) for c in all_events())
     assert [k for k, n in counts.items() if n > 1] == []
     for cls in all_events():
         assert event_class(cls.TYPE, cls.VERSION) is cls
 
 
-def test_every_topic_is_listed_and_keyed_by_the_event_key():
+def test_every_topic_is_listed_and_keyed_by_the_event_key() -> None:
     for cls in all_events():
         assert cls.TOPIC in ALL_TOPICS, cls
         assert TOPIC_KEYS[cls.TOPIC] == cls.KEY, cls
@@ -64,13 +65,13 @@ def test_every_topic_is_listed_and_keyed_by_the_event_key():
 
 
 @pytest.mark.parametrize("cls", all_events(), ids=lambda c: c.TYPE)
-def test_key_field_is_a_required_uuid(cls):
+def test_key_field_is_a_required_uuid(cls: type[Event]) -> None:
     field = cls.model_fields[cls.KEY]
     assert field.annotation is uuid.UUID and field.is_required()
 
 
 @pytest.mark.parametrize("cls", all_events(), ids=lambda c: c.TYPE)
-def test_nullable_fields_default_to_none(cls):
+def test_nullable_fields_default_to_none(cls: type[Event]) -> None:
     # Envelope.wrap drops None values; that is lossless only if None is the default.
     for name, field in cls.model_fields.items():
         args = typing.get_args(field.annotation)
@@ -80,7 +81,7 @@ def test_nullable_fields_default_to_none(cls):
             assert not field.is_required() and field.default is None, f"{cls.TYPE}.{name}"
 
 
-def test_register_refuses_duplicates_and_wrong_keys():
+def test_register_refuses_duplicates_and_wrong_keys() -> None:
     cls = event_class("Ping", 1)
     with pytest.raises(ValueError, match="twice"):
 
@@ -104,7 +105,7 @@ def test_register_refuses_duplicates_and_wrong_keys():
         register(Wrong)
 
 
-def test_dlq_topics():
+def test_dlq_topics() -> None:
     assert DLQ_SUFFIX == ".dlq"
     assert dlq_topic("kairos.booking.holds") == "kairos.booking.holds.dlq"
     assert is_dlq(dlq_topic("kairos.system"))
@@ -112,15 +113,15 @@ def test_dlq_topics():
         dlq_topic("kairos.system.dlq")
 
 
-def test_every_event_has_an_example():
+def test_every_event_has_an_example() -> None:
     assert {c.TYPE for c in all_events()} <= set(EXAMPLES)
 
 
-def test_catalog_covers_exactly_the_registered_types():
+def test_catalog_covers_exactly_the_registered_types() -> None:
     assert set(CATALOG) == {c.TYPE for c in all_events()}
 
 
-def test_every_event_has_one_publishing_service_except_wiring():
+def test_every_event_has_one_publishing_service_except_wiring() -> None:
     for type_ in CATALOG:
         if type_ in ("Ping", "Pong"):
             assert publishers_of(type_) == SERVICES == consumers_of(type_)
@@ -128,7 +129,7 @@ def test_every_event_has_one_publishing_service_except_wiring():
             assert len(publishers_of(type_)) == 1, type_
 
 
-def test_every_consumed_event_is_published_and_no_service_consumes_its_own():
+def test_every_consumed_event_is_published_and_no_service_consumes_its_own() -> None:
     for service in SERVICES:
         for cls in consumed_by(service):
             assert publishers_of(cls.TYPE), cls.TYPE
@@ -136,7 +137,7 @@ def test_every_consumed_event_is_published_and_no_service_consumes_its_own():
                 assert service not in publishers_of(cls.TYPE), (service, cls.TYPE)
 
 
-def test_every_topic_has_one_producing_service():
+def test_every_topic_has_one_producing_service() -> None:
     owners: dict[str, set[str]] = {}
     for cls in all_events():
         if cls.TOPIC != "kairos.system":
@@ -144,8 +145,10 @@ def test_every_topic_has_one_producing_service():
     assert all(len(s) == 1 for s in owners.values()), owners
 
 
-def test_who_publishes_and_consumes_what():
-    names = lambda evs: {c.TYPE for c in evs} - {"Ping", "Pong"}  # noqa: E731
+def test_who_publishes_and_consumes_what() -> None:
+    def names(evs: Iterable[type[Event]]) -> set[str]:
+        return {c.TYPE for c in evs} - {"Ping", "Pong"}
+
     assert names(published_by("booking")) == {
         "OfferingPublished", "HoldPlaced", "HoldReleased", "HoldExpired", "BookingConfirmed",
         "BookingRejected",
