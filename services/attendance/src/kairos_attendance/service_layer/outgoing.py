@@ -74,14 +74,20 @@ def absence_recorded(c: Change, consecutive_absences: int) -> AbsenceRecorded:
 # --- standing --------------------------------------------------------------------------
 
 
+def _standing_fields(e: Enrollment) -> dict[str, Any]:
+    return {
+        "enrollment_id": e.enrollment_id,
+        "subscription_id": e.subscription_id,
+        "offering_id": e.offering_id,
+        "mentee": mentee_of(e),
+        "provider": provider_of(e),
+    }
+
+
 def mentee_warned(e: Enrollment, s: Session, at: datetime) -> MenteeWarned:
     """The absence ``s`` opened a run."""
     return MenteeWarned(
-        enrollment_id=e.enrollment_id,
-        subscription_id=e.subscription_id,
-        offering_id=e.offering_id,
-        mentee=mentee_of(e),
-        provider=provider_of(e),
+        **_standing_fields(e),
         booking_id=s.booking_id,
         consecutive_absences=1,
         warned_at=at,
@@ -93,11 +99,7 @@ def mentee_reprobated(
 ) -> MenteeReprobated:
     """The run's last absence names the cycle whose remaining sessions booking cancels."""
     return MenteeReprobated(
-        enrollment_id=e.enrollment_id,
-        subscription_id=e.subscription_id,
-        offering_id=e.offering_id,
-        mentee=mentee_of(e),
-        provider=provider_of(e),
+        **_standing_fields(e),
         cycle=cycle_of(last),
         absent_booking_ids=list(run),
         consecutive_absences=len(run),
@@ -116,11 +118,7 @@ def mentee_reactivated(
     """The reprobation of ``undoes`` lifted; ``latest``: the enrollment's latest session
     (its cycle bounds what booking restores)."""
     return MenteeReactivated(
-        enrollment_id=e.enrollment_id,
-        subscription_id=e.subscription_id,
-        offering_id=e.offering_id,
-        mentee=mentee_of(e),
-        provider=provider_of(e),
+        **_standing_fields(e),
         cycle=cycle_of(latest),
         undoes_reprobated_at=undoes,
         reactivated_by=by,
