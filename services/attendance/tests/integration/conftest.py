@@ -5,7 +5,6 @@ delivering booking events exactly as the consumer would, and a pinned, movable c
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -28,15 +27,11 @@ from kairos_contracts.events.booking import BookingConfirmed
 from kairos_contracts.events.calendar import MailPreferencesChanged
 from kairos_contracts.types import BillingCycle, Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
-from kairos_platform.auth import JWTVerifier, StaticKeySource
 from kairos_platform.mail import SmtpMailer, send_once
-from kairos_platform.messaging.consumer import Dispatcher, Record
-from kairos_platform.migrations import upgrade
-from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.messaging.consumer import Dispatcher
+from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import mint_token
-
-_offsets = itertools.count()
+from kairos_platform.testing_services import auth_headers, deliver, outbox_rows, serve_migrated
 
 
 @dataclass
@@ -67,33 +62,22 @@ class Att:
         return self.service.uow_factory
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee") -> dict[str, str]:
-        s = self.service.settings
-        token = mint_token(
-            self.private_key, sub=str(user_id), roles=[role], issuer=s.jwt_issuer,
-            audience=s.jwt_audience,
-        )  # fmt: skip
-        return {"Authorization": f"Bearer {token}"}
+        return auth_headers(self.service, self.private_key, user_id, [role])
 
     async def deliver(self, event: Event | Envelope) -> Any:
-        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
-        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
-        return await self.dispatcher.handle(record)
+        return await deliver(self.dispatcher, event)
 
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         async with self.service.engine.connect() as conn:
             return list(await conn.execute(text(sql), params))
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
-        rows = await self.rows(
-            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-        )
-        return [r.payload["data"] for r in rows]
+        return [r.payload["data"] for r in await outbox_rows(self.service, event_type)]
 
     async def envelopes(self, event_type: str) -> list[Envelope]:
-        rows = await self.rows(
-            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-        )
-        return [Envelope.model_validate(r.payload) for r in rows]
+        return [
+            Envelope.model_validate(r.payload) for r in await outbox_rows(self.service, event_type)
+        ]
 
     async def send_once(self) -> int:
         """One pass of the mail job (kairos_platform.mail.send_once)."""
@@ -117,16 +101,7 @@ async def open_att(
     settings = settings_for(url, smtp_port, **extra)
     mailer = SmtpMailer("127.0.0.1", smtp_port, settings.smtp_from, outgoing)
     service = bootstrap(settings, mailer=mailer, clock=clock)
-    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
-    app = build_http_app(service)
-    app.state.verifier = JWTVerifier(
-        StaticKeySource.from_pem(keypair[1]),
-        issuer=service.settings.jwt_issuer,
-        audience=service.settings.jwt_audience,
-    )
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://attendance", timeout=30
-    )
+    _, client = await serve_migrated(service, keypair[1], "http://attendance")
     return Att(service, client, build_dispatcher(service), keypair[0], clock, mailer)
 
 

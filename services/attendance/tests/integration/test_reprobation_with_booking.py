@@ -8,7 +8,6 @@ the cycle; the mentee is mailed. Both services read the same pinned clock."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -26,16 +25,16 @@ from kairos_contracts.events.booking import BookingRestored
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_contracts.types import BillingCycle
 from kairos_localstack.smtp_sink import SmtpSink
-from kairos_platform.messaging.consumer import Dispatcher, Record
+from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.migrations import upgrade
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
+from kairos_platform.testing_services import deliver
 
 from .conftest import Att, eventually
 
 pytestmark = pytest.mark.integration
 
-_offsets = itertools.count()
 CYCLE = BillingCycle(
     number=1,
     starts_at=datetime(2030, 1, 6, tzinfo=UTC),
@@ -50,8 +49,7 @@ class Booking:
     seen: set[uuid.UUID]
 
     async def deliver(self, env: Envelope) -> str:
-        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
-        return str(await self.dispatcher.handle(record))
+        return str(await deliver(self.dispatcher, env))
 
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         async with self.service.engine.connect() as conn:

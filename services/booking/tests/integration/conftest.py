@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -13,14 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-import kairos_platform.migrations
 from kairos_booking.bootstrap import bootstrap
 from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
-from kairos_platform.auth import JWTVerifier, StaticKeySource
-from kairos_platform.runtime import build_http_app
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
-from kairos_platform.tokens_cli import generate_keypair, mint_token
+from kairos_platform.testing_services import auth_headers, serve_migrated
+from kairos_platform.tokens_cli import generate_keypair
 
 
 @dataclass
@@ -30,16 +27,7 @@ class Api:
     private_key: bytes
 
     def token(self, user: uuid.UUID, *roles: str, **claims: Any) -> dict[str, str]:
-        s = self.service.settings
-        minted = mint_token(
-            self.private_key,
-            sub=user,
-            roles=list(roles),
-            issuer=s.jwt_issuer,
-            audience=s.jwt_audience,
-            extra_claims=claims,
-        )
-        return {"Authorization": f"Bearer {minted}"}
+        return auth_headers(self.service, self.private_key, user, roles, claims)
 
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         """Run ``sql`` in its own committed transaction and return its rows."""
@@ -66,18 +54,8 @@ async def second_api(make_database: Any) -> AsyncIterator[Api]:
 @contextlib.asynccontextmanager
 async def _api(database_url: str) -> AsyncIterator[Api]:
     service = bootstrap(ServiceSettings(SERVICE_NAME="booking", DATABASE_URL=database_url))
-    url = service.settings.sqlalchemy_url
-    # Alembic's env runs its own event loop: give it a thread.
-    await asyncio.to_thread(kairos_platform.migrations.upgrade, service.migrations, url)
     private, public = generate_keypair()
-    app = build_http_app(service)
-    app.state.verifier = JWTVerifier(
-        StaticKeySource.from_pem(public),
-        issuer=service.settings.jwt_issuer,
-        audience=service.settings.jwt_audience,
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://booking"
-    ) as client:
+    _, client = await serve_migrated(service, public, "http://booking", timeout=5)
+    async with client:
         yield Api(service, client, private)
     await service.engine.dispose()

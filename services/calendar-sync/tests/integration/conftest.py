@@ -31,15 +31,10 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import Person, Provider
 from kairos_localstack.radicale import RadicaleServer
 from kairos_localstack.smtp_sink import SmtpSink
-from kairos_platform.auth import JWTVerifier, StaticKeySource
-from kairos_platform.messaging.consumer import Dispatcher, Record
-from kairos_platform.migrations import upgrade
-from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.messaging.consumer import Dispatcher
+from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import mint_token
-
-_offsets = itertools.count()
-
+from kairos_platform.testing_services import auth_headers, deliver, outbox_rows, serve_migrated
 
 #: long enough that finding it in sealed bytes by chance is out of the question
 E = TypeVar("E", bound=Event)
@@ -135,21 +130,10 @@ class Cal:
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> dict[str, str]:
         """A bearer token for ``user_id``; ``claims`` added (``zoneinfo``, ``email``...)."""
-        s = self.service.settings
-        token = mint_token(
-            self.private_key,
-            sub=str(user_id),
-            roles=[role],
-            issuer=s.jwt_issuer,
-            audience=s.jwt_audience,
-            extra_claims=claims or None,
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return auth_headers(self.service, self.private_key, user_id, [role], claims)
 
     async def deliver(self, event: Event | Envelope) -> Any:
-        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
-        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
-        return await self.dispatcher.handle(record)
+        return await deliver(self.dispatcher, event)
 
     async def connect_caldav(self, user_id: uuid.UUID, url: str, user: str) -> dict[str, Any]:
         resp = await self.client.post(
@@ -175,10 +159,7 @@ class Cal:
             await conn.execute(text(sql), params)
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
-        rows = await self.rows(
-            "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-        )
-        return [r.payload["data"] for r in rows]
+        return [r.payload["data"] for r in await outbox_rows(self.service, event_type)]
 
 
 def settings_for(url: str, **extra: Any) -> CalendarSettings:
@@ -192,16 +173,7 @@ def settings_for(url: str, **extra: Any) -> CalendarSettings:
 
 async def open_cal(url: str, keypair: tuple[bytes, bytes], **kw: Any) -> Cal:
     service = bootstrap(kw.pop("settings", None) or settings_for(url), **kw)
-    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
-    app = build_http_app(service)
-    app.state.verifier = JWTVerifier(
-        StaticKeySource.from_pem(keypair[1]),
-        issuer=service.settings.jwt_issuer,
-        audience=service.settings.jwt_audience,
-    )
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://calendar", timeout=30
-    )
+    _, client = await serve_migrated(service, keypair[1], "http://calendar")
     return Cal(service, client, build_dispatcher(service), keypair[0])
 
 
@@ -234,6 +206,10 @@ def people(mentee_email: str | None = None) -> tuple[Provider, Person]:
         display_name="Ana",
     )
     return mentor, mentee
+
+
+#: spreads the bookings ``confirmed`` makes over 50 days
+_offsets = itertools.count()
 
 
 def confirmed(provider: Provider, mentee: Person, **overrides: Any) -> BookingConfirmed:

@@ -1,16 +1,13 @@
 """The payments service's wiring agrees with the contracts catalog (no I/O: nothing connects)."""
 
-from kairos_contracts import catalog
 from kairos_payments import SERVICE
 from kairos_payments.bootstrap import bootstrap
+from kairos_platform.testing import consumer_timing
+from kairos_platform.testing_services import check_wiring_agrees_with_catalog
 
 
 def test_it_handles_only_events_the_catalog_says_it_consumes() -> None:
-    service = bootstrap()
-    consumed = {cls.TYPE for cls in catalog.consumed_by(SERVICE)}
-    assert {cls.TYPE for cls in service.handlers} <= consumed
-    assert set(service.topics) <= set(catalog.topics_consumed_by(SERVICE))
-    assert service.migrations.joinpath("env.py").is_file()
+    check_wiring_agrees_with_catalog(bootstrap(), SERVICE)
 
 
 def test_the_consumer_process_runs_reconciliation() -> None:
@@ -20,8 +17,5 @@ def test_the_consumer_process_runs_reconciliation() -> None:
 
 
 def test_the_consumer_polls_at_its_documented_pace() -> None:
-    from kairos_platform.testing import consumer_timing
-
-    service = bootstrap()
     # Every consumer long-polls: the broker answers a waiting fetch when records come
-    assert consumer_timing(service) == (500, 100)
+    assert consumer_timing(bootstrap()) == (500, 100)
