@@ -5,9 +5,9 @@ deliver booking events exactly as the consumer would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
-import itertools
 import json
 import time
 import uuid
@@ -19,24 +19,23 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+import uvicorn
 from sqlalchemy import text
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import HoldPlaced
 from kairos_contracts.examples import example
-from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe
+from kairos_localstack.ports import free_port
+from kairos_localstack.stripe import LOCAL_API_KEY, LocalStripe, register_webhook
 from kairos_payments.bootstrap import bootstrap
 from kairos_payments.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_payments.settings import PaymentsSettings
-from kairos_platform.auth import JWTVerifier, StaticKeySource
-from kairos_platform.messaging.consumer import Dispatcher, Record
-from kairos_platform.migrations import upgrade
-from kairos_platform.runtime import build_dispatcher, build_http_app
+from kairos_platform.messaging.consumer import Dispatcher
+from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.tokens_cli import mint_token
+from kairos_platform.testing_services import bearer, deliver, outbox_rows, serve_migrated
 
 SECRET = "whsec_test_payments"
-_offsets = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -67,23 +66,13 @@ class Payments:
     tokens: dict[uuid.UUID, str] = field(default_factory=dict)
 
     def token(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> str:
-        s = self.service.settings
-        return mint_token(
-            self.private_key,
-            sub=str(user_id),
-            roles=[role],
-            issuer=s.jwt_issuer,
-            audience=s.jwt_audience,
-            extra_claims=claims or None,
-        )
+        return bearer(self.service, self.private_key, user_id, [role], claims)
 
     def auth(self, user_id: uuid.UUID, role: str = "mentee", **claims: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user_id, role, **claims)}"}
 
     async def deliver(self, event: Event | Envelope) -> Any:
-        env = event if isinstance(event, Envelope) else Envelope.wrap(event, source="booking")
-        record = Record(env.topic, 0, next(_offsets), env.key, env.to_json())
-        return await self.dispatcher.handle(record)
+        return await deliver(self.dispatcher, event)
 
     async def place_hold(self, mentee: uuid.UUID, **overrides: Any) -> HoldPlaced:
         now = datetime.now(UTC)
@@ -103,12 +92,7 @@ class Payments:
         return hold
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
-        async with self.service.engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
-                {"t": event_type},
-            )
-            return [r.payload["data"] for r in rows]
+        return [r.payload["data"] for r in await outbox_rows(self.service, event_type)]
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.service.engine.connect() as conn:
@@ -149,17 +133,43 @@ async def open_payments(
     url: str, api_base: str, keypair: tuple[bytes, bytes], **extra: Any
 ) -> tuple[Payments, Any]:
     service = bootstrap(settings_for(url, api_base, **extra))
-    await asyncio.to_thread(upgrade, service.migrations, service.settings.sqlalchemy_url)
-    app = build_http_app(service)
-    app.state.verifier = JWTVerifier(
-        StaticKeySource.from_pem(keypair[1]),
-        issuer=service.settings.jwt_issuer,
-        audience=service.settings.jwt_audience,
-    )
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://payments", timeout=30
-    )
+    app, client = await serve_migrated(service, keypair[1], "http://payments")
     return Payments(service, client, build_dispatcher(service), keypair[0]), app
+
+
+@contextlib.asynccontextmanager
+async def webhooked_payments(
+    url: str,
+    localstripe: LocalStripe,
+    keypair: tuple[bytes, bytes],
+    events: list[str] | None = None,
+) -> AsyncIterator[Payments]:
+    """Payments served over real HTTP, localstripe posting its signed webhooks (``events``,
+    all when None) to it; on exit the webhook points nowhere again and the server stops."""
+    p, app = await open_payments(url, localstripe.api_base, keypair)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    serving = asyncio.create_task(server.serve())
+    hook = f"test-{uuid.uuid4().hex[:8]}"
+    try:
+        await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
+        await asyncio.to_thread(
+            register_webhook,
+            localstripe.api_base,
+            f"http://127.0.0.1:{port}/webhooks/stripe",
+            SECRET,
+            hook,
+            events,
+        )
+        yield p
+    finally:
+        await asyncio.to_thread(
+            register_webhook, localstripe.api_base, "http://127.0.0.1:9/", "x", hook, ["none"]
+        )
+        server.should_exit = True
+        await serving
+        await p.client.aclose()
+        await p.service.engine.dispose()
 
 
 @pytest.fixture

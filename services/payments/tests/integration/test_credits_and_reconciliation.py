@@ -7,17 +7,15 @@ import uuid
 
 import pytest
 import stripe
-import uvicorn
 
 from kairos_contracts.events.booking import BookingCancelled, BookingRejected
 from kairos_contracts.examples import example
 from kairos_contracts.types import PaymentMethod
-from kairos_localstack.ports import free_port
-from kairos_localstack.stripe import LocalStripe, register_webhook
+from kairos_localstack.stripe import LocalStripe
 from kairos_payments.service_layer import reconcile
 from kairos_payments.service_layer.context import context_of
 
-from .conftest import SECRET, Payments, eventually, open_payments
+from .conftest import Payments, eventually, webhooked_payments
 
 pytestmark = pytest.mark.integration
 
@@ -166,20 +164,7 @@ async def test_localstripe_sends_a_signed_webhook_that_we_verify(
     fresh_database: str, localstripe: LocalStripe, keypair: tuple[bytes, bytes]
 ) -> None:
     """A real webhook from localstripe, signed by it, through an HTTP server of ours."""
-    p, app = await open_payments(fresh_database, localstripe.api_base, keypair)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    serving = asyncio.create_task(server.serve())
-    hook = f"test-{uuid.uuid4().hex[:8]}"
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
-        await asyncio.to_thread(
-            register_webhook,
-            localstripe.api_base,
-            f"http://127.0.0.1:{port}/webhooks/stripe",
-            SECRET,
-            hook,
-        )
+    async with webhooked_payments(fresh_database, localstripe, keypair) as p:
         buyer = uuid.uuid4()
         resp = await p.client.post(
             "/credits/purchases",
@@ -199,11 +184,3 @@ async def test_localstripe_sends_a_signed_webhook_that_we_verify(
 
         assert await eventually(webhook_arrived, timeout=15)
         assert len(await p.outbox("CreditsPurchased")) == 1  # the webhook added nothing
-    finally:
-        await asyncio.to_thread(
-            register_webhook, localstripe.api_base, "http://127.0.0.1:9/", "x", hook, ["none"]
-        )
-        server.should_exit = True
-        await serving
-        await p.client.aclose()
-        await p.service.engine.dispose()

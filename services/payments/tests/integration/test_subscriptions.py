@@ -19,17 +19,15 @@ from typing import Any
 
 import pytest
 import stripe
-import uvicorn
 
 from kairos_contracts.events.booking import BookingRejected, OfferingPublished
 from kairos_contracts.examples import example
 from kairos_contracts.types import Person
-from kairos_localstack.ports import free_port
-from kairos_localstack.stripe import LocalStripe, register_webhook
+from kairos_localstack.stripe import LocalStripe
 from kairos_payments.service_layer import reconcile
 from kairos_payments.service_layer.context import context_of
 
-from .conftest import SECRET, Payments, eventually, open_payments, sign
+from .conftest import Payments, eventually, sign, webhooked_payments
 
 pytestmark = pytest.mark.integration
 
@@ -323,21 +321,8 @@ async def test_localstripe_invoice_webhook_reaches_the_cycle_path_once(
     """What localstripe really sends for a subscription (invoice.payment_succeeded, signed,
     about a second later) goes through the invoice path and adds nothing: the first cycle
     was recorded at subscribe time."""
-    p, app = await open_payments(fresh_database, localstripe.api_base, keypair)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    serving = asyncio.create_task(server.serve())
-    hook = f"test-{uuid.uuid4().hex[:8]}"
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
-        await asyncio.to_thread(
-            register_webhook,
-            localstripe.api_base,
-            f"http://127.0.0.1:{port}/webhooks/stripe",
-            SECRET,
-            hook,
-            ["invoice.payment_succeeded"],
-        )
+    events = ["invoice.payment_succeeded"]
+    async with webhooked_payments(fresh_database, localstripe, keypair, events) as p:
         offering = await _offering(p)
         resp = await _subscribe(p, uuid.uuid4(), offering.offering_id)
         assert resp.status_code == 201, resp.text
@@ -352,14 +337,6 @@ async def test_localstripe_invoice_webhook_reaches_the_cycle_path_once(
 
         assert await eventually(invoice_webhook_arrived, timeout=15)
         assert len(await p.outbox("PaymentVerified")) == 1
-    finally:
-        await asyncio.to_thread(
-            register_webhook, localstripe.api_base, "http://127.0.0.1:9/", "x", hook, ["none"]
-        )
-        server.should_exit = True
-        await serving
-        await p.client.aclose()
-        await p.service.engine.dispose()
 
 
 async def test_a_missed_invoice_webhook_is_recovered_by_reconciliation(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from kairos_contracts import Envelope, Event
 from kairos_payments.domain.credits import (
     CreditPurchase,
     InsufficientCredits,
@@ -381,3 +382,16 @@ class FakePaymentsUnitOfWork(FakeUnitOfWork):
 
     def __call__(self) -> FakePaymentsUnitOfWork:
         return self  # serves as its own factory
+
+
+async def consume(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
+    """``event`` (from booking) handled as the consumer handles it: inbox claimed, the
+    handler run in one transaction, committed."""
+    from kairos_payments.service_layer.handlers import event_handlers
+
+    env = Envelope.wrap(event, source="booking")
+    async with uow:
+        uow.caused_by(env)
+        if await uow.claim_inbox("payments", env):
+            await event_handlers(stripe)[type(event)](event, env, uow)
+            await uow.commit()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import (
     BookingConfirmed,
     BookingRejected,
@@ -37,20 +36,9 @@ from kairos_payments.domain.payments import (
 )
 from kairos_payments.service_layer import checkout, reconcile
 from kairos_payments.service_layer.gateway import StripeEvent
-from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.stripe_events import handle_stripe_event
 
-from .fakes import FakePaymentsUnitOfWork, FakeStripe
-
-
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
-    handlers = event_handlers(stripe)
-    env = Envelope.wrap(event, source="booking")
-    async with uow:
-        uow.caused_by(env)
-        if await uow.claim_inbox("payments", env):
-            await handlers[type(event)](event, env, uow)
-            await uow.commit()
+from .fakes import FakePaymentsUnitOfWork, FakeStripe, consume
 
 
 async def _card_checkout(
@@ -63,7 +51,7 @@ async def _card_checkout(
         mentee_id=mentee,
         expires_at=datetime.now(UTC) + timedelta(minutes=5),
     )
-    await _run(uow, stripe, hold)
+    await consume(uow, stripe, hold)
     result = await checkout.checkout_card(
         uow,
         stripe,
@@ -103,7 +91,7 @@ async def test_booking_confirmed_replayed_captures_once() -> None:
     pid = await _verified_card(uow, stripe)
     confirmed = example(BookingConfirmed, payment_id=pid)
     for _ in range(3):  # new envelope each time: the inbox cannot help, our state must
-        await _run(uow, stripe, confirmed)
+        await consume(uow, stripe, confirmed)
     assert stripe.count("capture") == 1
     assert len(uow.events(PaymentCaptured)) == 1
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
@@ -114,7 +102,7 @@ async def test_a_capture_is_one_stripe_call() -> None:
     pid = await _verified_card(uow, stripe)
     intent = uow.payments.rows[pid].stripe_payment_intent_id
     stripe.calls.clear()
-    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    await consume(uow, stripe, example(BookingConfirmed, payment_id=pid))
     assert stripe.calls == [("capture", intent)]
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
 
@@ -139,7 +127,7 @@ async def test_a_void_of_what_was_captured_after_all_becomes_a_refund() -> None:
     pid = await _verified_card(uow, stripe)
     intent = uow.payments.rows[pid].stripe_payment_intent_id or ""
     stripe.intents[intent] = dataclasses.replace(stripe.intents[intent], status="succeeded")
-    await _run(uow, stripe, example(BookingRejected, payment_id=pid))
+    await consume(uow, stripe, example(BookingRejected, payment_id=pid))
     assert stripe.refused == 1  # the void: Stripe will not cancel a captured intent
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURED
     await reconcile.reconcile_once(uow, stripe, stale_after_s=0)
@@ -150,7 +138,7 @@ async def test_capture_with_stripe_down_is_recorded_and_the_sweeper_finishes_it(
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     pid = await _verified_card(uow, stripe)
     stripe.down = True
-    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    await consume(uow, stripe, example(BookingConfirmed, payment_id=pid))
     assert uow.payments.rows[pid].status is PaymentStatus.CAPTURING  # the wish is durable
     assert uow.events(PaymentCaptured) == []
     stripe.down = False
@@ -166,8 +154,8 @@ async def test_rejection_voids_and_a_late_duplicate_changes_nothing() -> None:
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     pid = await _verified_card(uow, stripe)
     rejected = example(BookingRejected, payment_id=pid)
-    await _run(uow, stripe, rejected)
-    await _run(uow, stripe, rejected)
+    await consume(uow, stripe, rejected)
+    await consume(uow, stripe, rejected)
     assert stripe.count("cancel") == 1
     assert [e.reason for e in uow.events(PaymentVoided)] == ["booking_rejected"]
 
@@ -186,7 +174,7 @@ async def test_an_event_about_a_settled_payment_is_recorded_without_a_refetch() 
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     pid = await _verified_card(uow, stripe)
     intent = uow.payments.rows[pid].stripe_payment_intent_id
-    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid))
+    await consume(uow, stripe, example(BookingConfirmed, payment_id=pid))
     stripe.calls.clear()
     event = StripeEvent("evt_2", "payment_intent.succeeded", 2, "payment_intent", intent)
     assert await handle_stripe_event(uow, stripe, event, "webhook")
@@ -219,7 +207,7 @@ async def test_credit_checkout_refuses_when_too_few_and_writes_nothing() -> None
         price_in_credits=3,
         expires_at=datetime.now(UTC) + timedelta(minutes=5),
     )
-    await _run(uow, stripe, hold)
+    await consume(uow, stripe, hold)
     uow.credits.balances[mentee] = 2
     with pytest.raises(InsufficientCredits):
         await checkout.checkout_credits(
@@ -243,7 +231,7 @@ async def _hold_ends_after_the_browser_paid(ended: type) -> tuple[Any, FakeStrip
     uow, stripe = FakePaymentsUnitOfWork(), FakeStripe()
     pid = await _authorized_in_browser(uow, stripe)
     row = uow.payments.rows[pid]
-    await _run(uow, stripe, example(ended, hold_id=row.hold_id, mentee_id=row.mentee_id))
+    await consume(uow, stripe, example(ended, hold_id=row.hold_id, mentee_id=row.mentee_id))
     return uow, stripe, row
 
 
@@ -279,7 +267,7 @@ async def test_a_declined_card_keeps_the_payment_open_and_another_card_pays_it()
         HoldPlaced, hold_id=uuid.uuid4(), mentee_id=mentee,
         expires_at=datetime.now(UTC) + timedelta(minutes=5),
     )  # fmt: skip
-    await _run(uow, stripe, hold)
+    await consume(uow, stripe, hold)
 
     async def pay(card: str) -> checkout.CheckoutResult:
         return await checkout.checkout_card(
@@ -313,7 +301,7 @@ async def test_a_declined_payment_is_cancelled_when_its_hold_expires() -> None:
     with pytest.raises(checkout.CardDeclined) as refused:
         await _card_checkout(uow, stripe, "pm_card_chargeCustomerFail")
     p = refused.value.payment
-    await _run(uow, stripe, example(HoldExpired, hold_id=p.hold_id, mentee_id=p.mentee_id))
+    await consume(uow, stripe, example(HoldExpired, hold_id=p.hold_id, mentee_id=p.mentee_id))
     assert uow.payments.rows[p.payment_id].status is PaymentStatus.CANCELLED
     assert stripe.intents[p.stripe_payment_intent_id or ""].status == "canceled"
     [cancelled] = uow.events(PaymentCancelled)

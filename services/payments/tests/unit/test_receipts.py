@@ -9,7 +9,6 @@ import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import (
     BookingCancelled,
     BookingConfirmed,
@@ -23,25 +22,15 @@ from kairos_contracts.events.payments import (
     PaymentVerified,
 )
 from kairos_contracts.examples import example
-from kairos_contracts.types import Person
+from kairos_contracts.types import PaymentMethod, Person
 from kairos_payments.domain.credits import CreditPurchase
 from kairos_payments.domain.payments import Payment, PaymentStatus, Refundable, RefundOrder
 from kairos_payments.service_layer import checkout, credits, outgoing
 from kairos_payments.service_layer import subscribe as sub
 from kairos_payments.service_layer.gateway import Intent
-from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.settle import settle_intent
 
-from .fakes import FakePaymentsUnitOfWork, FakeStripe
-
-
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
-    env = Envelope.wrap(event, source="booking")
-    async with uow:
-        uow.caused_by(env)
-        if await uow.claim_inbox("payments", env):
-            await event_handlers(stripe)[type(event)](event, env, uow)
-            await uow.commit()
+from .fakes import FakePaymentsUnitOfWork, FakeStripe, consume
 
 
 async def _hold(
@@ -50,7 +39,7 @@ async def _hold(
     """A hold for an offering the projection knows by ``title`` (unknown when None)."""
     offering = uuid.uuid4()
     if title is not None:
-        await _run(uow, stripe, example(OfferingPublished, offering_id=offering, title=title))
+        await consume(uow, stripe, example(OfferingPublished, offering_id=offering, title=title))
     hold = example(
         HoldPlaced,
         hold_id=uuid.uuid4(),
@@ -59,7 +48,7 @@ async def _hold(
         price_in_credits=2,
         expires_at=datetime.now(UTC) + timedelta(minutes=5),
     )
-    await _run(uow, stripe, hold)
+    await consume(uow, stripe, hold)
     return hold
 
 
@@ -80,21 +69,32 @@ async def _pay_by_card(
     )
 
 
+async def _booked_and_cancelled(
+    uow: FakePaymentsUnitOfWork,
+    stripe: FakeStripe,
+    payment_id: uuid.UUID,
+    method: PaymentMethod,
+    refund_minor: int,
+) -> None:
+    """The paid booking confirmed, then cancelled with a refund of ``refund_minor``."""
+    booking = uuid.uuid4()
+    await consume(uow, stripe, example(BookingConfirmed, payment_id=payment_id, booking_id=booking))
+    cancelled = example(
+        BookingCancelled,
+        payment_id=payment_id,
+        booking_id=booking,
+        payment_method=method,
+        refund_amount_minor=refund_minor,
+    )
+    await consume(uow, stripe, cancelled)
+
+
 async def test_a_card_payment_and_its_refund_carry_the_payer_and_the_offering() -> None:
     uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
     hold = await _hold(uow, stripe, mentee, "Career coaching")
     paid = await _pay_by_card(uow, stripe, hold, checkout.Caller(mentee, contact=ANA))
     assert (paid.payment.payer_email, paid.payment.payer_name) == ANA  # kept at checkout
-    pid, booking = paid.payment.payment_id, uuid.uuid4()
-    await _run(uow, stripe, example(BookingConfirmed, payment_id=pid, booking_id=booking))
-    cancelled = example(
-        BookingCancelled,
-        payment_id=pid,
-        booking_id=booking,
-        payment_method="card",
-        refund_amount_minor=1500,
-    )
-    await _run(uow, stripe, cancelled)
+    await _booked_and_cancelled(uow, stripe, paid.payment.payment_id, PaymentMethod.CARD, 1500)
     (verified,) = uow.events(PaymentVerified)
     (captured,) = uow.events(PaymentCaptured)
     (refunded,) = uow.events(PaymentRefunded)
@@ -131,7 +131,7 @@ async def test_an_admin_card_payment_for_a_mentee_keeps_no_contact_and_carries_n
     hold = await _hold(uow, stripe, mentee, "Career coaching")
     admin = checkout.Caller(uuid.uuid4(), is_admin=True, contact=BOSS)
     paid = await _pay_by_card(uow, stripe, hold, admin)
-    await _run(uow, stripe, example(BookingConfirmed, payment_id=paid.payment.payment_id))
+    await consume(uow, stripe, example(BookingConfirmed, payment_id=paid.payment.payment_id))
     stored = uow.payments.rows[paid.payment.payment_id]
     assert (stored.payer_email, stored.payer_name) == (None, None)  # not the admin's
     (verified,) = uow.events(PaymentVerified)
@@ -179,16 +179,9 @@ async def test_a_credit_payment_and_its_refund_name_the_offering_unknown_offerin
             caller=checkout.Caller(mentee, contact=contact),
             wait_s=0,
         )
-        pid, booking = paid.payment.payment_id, uuid.uuid4()
-        await _run(uow, stripe, example(BookingConfirmed, payment_id=pid, booking_id=booking))
-        cancelled = example(
-            BookingCancelled,
-            payment_id=pid,
-            booking_id=booking,
-            payment_method="credits",
-            refund_amount_minor=4500,
+        await _booked_and_cancelled(
+            uow, stripe, paid.payment.payment_id, PaymentMethod.CREDITS, 4500
         )
-        await _run(uow, stripe, cancelled)
     described = [
         [e.description for e in uow.events(PaymentVerified)],
         [e.description for e in uow.events(PaymentCaptured)],
@@ -221,7 +214,7 @@ async def test_an_admin_credit_payment_for_a_mentee_keeps_no_contact() -> None:
 async def test_a_cycle_and_its_refund_carry_the_subscriber_the_period_and_the_title() -> None:
     uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
     offering = example(OfferingPublished, offering_id=uuid.uuid4(), title="Weekly mentoring")
-    await _run(uow, stripe, offering)
+    await consume(uow, stripe, offering)
     r = await sub.subscribe(
         uow,
         stripe,
@@ -243,7 +236,7 @@ async def test_a_cycle_and_its_refund_carry_the_subscriber_the_period_and_the_ti
         subscription_id=r.subscription.subscription_id,
         refund_amount_minor=500,
     )
-    await _run(uow, stripe, cancelled)
+    await consume(uow, stripe, cancelled)
     (refunded,) = uow.events(PaymentRefunded)
     assert isinstance(refunded, PaymentRefunded)
     assert refunded.payer == payer and refunded.description == "Weekly mentoring"

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from kairos_contracts import Envelope, Event
 from kairos_contracts.events.booking import BookingCancelled, BookingRejected, OfferingPublished
 from kairos_contracts.events.payments import (
     PaymentRefunded,
@@ -31,27 +30,17 @@ from kairos_payments.service_layer import subscribe as sub
 from kairos_payments.service_layer import subscription_changes as changes
 from kairos_payments.service_layer.checkout import Caller
 from kairos_payments.service_layer.gateway import StripeEvent
-from kairos_payments.service_layer.handlers import event_handlers
 from kairos_payments.service_layer.rounds import CardRefused
 from kairos_payments.service_layer.stripe_events import handle_stripe_event
 
-from .fakes import FakePaymentsUnitOfWork, FakeStripe
+from .fakes import FakePaymentsUnitOfWork, FakeStripe, consume
 
 S = SubscriptionStatus
 
 
-async def _run(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, event: Event) -> None:
-    env = Envelope.wrap(event, source="booking")
-    async with uow:
-        uow.caused_by(env)
-        if await uow.claim_inbox("payments", env):
-            await event_handlers(stripe)[type(event)](event, env, uow)
-            await uow.commit()
-
-
 async def _offering(uow: FakePaymentsUnitOfWork, stripe: FakeStripe, **kw: object) -> uuid.UUID:
     o = example(OfferingPublished, **({"offering_id": uuid.uuid4()} | kw))
-    await _run(uow, stripe, o)
+    await consume(uow, stripe, o)
     return o.offering_id
 
 
@@ -136,7 +125,9 @@ async def test_offering_rules_unknown_one_time_and_stale_versions() -> None:
     with pytest.raises(sub.NotRecurring):
         await sub.subscribe(uow, stripe, offering_id=one_time, **kw)
     oid = await _offering(uow, stripe, version=5, amount_minor=9000)
-    await _run(uow, stripe, example(OfferingPublished, offering_id=oid, version=4, amount_minor=1))
+    await consume(
+        uow, stripe, example(OfferingPublished, offering_id=oid, version=4, amount_minor=1)
+    )
     assert uow.offerings.rows[oid].amount_minor == 9000  # the stale version was dropped
     assert stripe.calls == []
 
@@ -223,13 +214,13 @@ async def test_unavailable_occurrence_gives_credits_once_and_no_money_back() -> 
         reason="occurrence_unavailable",
     )
     for _ in range(2):  # a new envelope each time: the ledger's cause must hold
-        await _run(uow, stripe, rejected)
+        await consume(uow, stripe, rejected)
     assert uow.credits.balances[mentee] == 3
     assert stripe.calls == []
     unknown = rejected.model_copy(
         update={"rejection_id": uuid.uuid4(), "offering_id": uuid.uuid4()}
     )
-    await _run(uow, stripe, unknown)
+    await consume(uow, stripe, unknown)
     assert uow.credits.balances[mentee] == 4  # no credit price known: one credit
 
 
@@ -252,7 +243,7 @@ async def test_a_cancelled_programme_session_refunds_its_share_to_the_cycles_car
         reason="by_mentor",
     )
     for _ in range(2):  # a replay (new envelope) refunds nothing more
-        await _run(uow, stripe, cancelled)
+        await consume(uow, stripe, cancelled)
     assert [c for c in stripe.calls if c[0] == "refund"] == [("refund", invoice.payment_intent)]
     (refunded,) = uow.events(PaymentRefunded)
     assert isinstance(refunded, PaymentRefunded)
@@ -260,5 +251,5 @@ async def test_a_cancelled_programme_session_refunds_its_share_to_the_cycles_car
     assert refunded.mentee_id == mentee and refunded.booking_id == cancelled.booking_id
     # Another session of the same cycle: its own refund, never beyond what the cycle cost.
     other = cancelled.model_copy(update={"booking_id": uuid.uuid4(), "refund_amount_minor": 9999})
-    await _run(uow, stripe, other)
+    await consume(uow, stripe, other)
     assert [e.amount_minor for e in uow.events(PaymentRefunded)] == [888, 4500 - 888]
