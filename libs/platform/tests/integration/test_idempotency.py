@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_platform.auth import JWTVerifier, StaticKeySource
 from kairos_platform.db import make_engine
@@ -24,7 +25,9 @@ from kairos_platform.tokens_cli import mint_token
 pytestmark = pytest.mark.integration
 
 
-async def _client(url: str, keypair: tuple[bytes, bytes], made: list[Any], gate: asyncio.Event):
+async def _client(
+    url: str, keypair: tuple[bytes, bytes], made: list[Any], gate: asyncio.Event
+) -> tuple[httpx.AsyncClient, AsyncEngine]:
     settings = ServiceSettings(SERVICE_NAME="idem", DATABASE_URL=url)
     engine = make_engine(settings)
     metadata = MetaData()

@@ -495,7 +495,9 @@ class FreezingProducer:
             await asyncio.gather(*self._acks)  # these are in the log
             self._broker.pause()
             self.frozen.set()
-        ack = await self._producer.send(topic, value=value, key=key, headers=headers)
+        ack: asyncio.Future[Any] = await self._producer.send(
+            topic, value=value, key=key, headers=headers
+        )
         self._acks.append(ack)
         return ack
 

@@ -22,7 +22,7 @@ from kairos_contracts.examples import example
 from kairos_contracts.registry import all_events
 from kairos_platform.db import make_session_factory
 from kairos_platform.messaging import outbox
-from kairos_platform.messaging.tables import OUTBOX_CHANNEL
+from kairos_platform.messaging.tables import OUTBOX_CHANNEL, bucket_of
 
 from . import messaging_app as app
 
@@ -114,4 +114,4 @@ async def test_emit_many_keeps_order_commits_atomically_and_notifies_on_commit(
     assert {e.source for e in got} == {"attendance"}
     assert all(e.correlation_id == e.event_id for e in got)  # no request: each starts a chain
     assert [r.key for r in rows] == [e.subject for e in got]
-    assert [r.bucket for r in rows] == [outbox.bucket_of(e.subject) for e in got]
+    assert [r.bucket for r in rows] == [bucket_of(e.subject) for e in got]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 from email.message import EmailMessage
-from typing import cast
 
 from kairos_platform.mail import Attachment, Outgoing, mime
 
@@ -13,7 +12,7 @@ SENDER = "Kairos <calendar@kairos.local>"
 
 
 def _parsed(raw: bytes) -> EmailMessage:
-    return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def test_a_mail_with_an_attachment_reads_back_whole() -> None:
