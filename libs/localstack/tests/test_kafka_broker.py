@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from kairos_localstack import kafka_dist
 from kairos_localstack.kafka import ApacheKafka, ensure_topics
-from kairos_localstack.kafka_broker import cluster_metadata
+from kairos_localstack.kafka_metadata import cluster_metadata
 from kairos_localstack.proc import StartupError, pid_alive
 
 pytestmark = pytest.mark.integration

@@ -4,11 +4,12 @@ import httpx
 import pytest
 
 from kairos_localstack.services import SERVICES
+from kairos_localstack.state import StackState
 
 pytestmark = pytest.mark.e2e
 
 
-def test_every_service_is_ready_through_the_gateway(local_stack) -> None:
+def test_every_service_is_ready_through_the_gateway(local_stack: StackState) -> None:
     assert local_stack.gateway_url is not None
     for svc in SERVICES:
         resp = httpx.get(f"{local_stack.gateway_url}{svc.prefix}health/ready", timeout=10)

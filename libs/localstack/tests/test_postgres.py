@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import asyncpg
 import pytest
 
@@ -12,7 +14,9 @@ def test_db_url_replaces_only_the_database() -> None:
     assert db_url(url, "other") == "postgresql://u:p@db.example:6543/other?sslmode=require"
 
 
-async def test_start_create_database_stop_leaves_no_process(tmp_path_factory) -> None:
+async def test_start_create_database_stop_leaves_no_process(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     import tempfile
     from pathlib import Path
 
@@ -41,7 +45,9 @@ async def test_start_create_database_stop_leaves_no_process(tmp_path_factory) ->
         await asyncpg.connect(server.url(), timeout=2)
 
 
-async def test_fresh_database_is_new_and_empty(fresh_database: str, make_database) -> None:
+async def test_fresh_database_is_new_and_empty(
+    fresh_database: str, make_database: Callable[..., str]
+) -> None:
     other = make_database("other")
     assert other != fresh_database
     conn = await asyncpg.connect(fresh_database)

@@ -5,6 +5,7 @@ why when there is none. The download itself runs in deploy/tests/test_monitoring
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def no_promtool_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     cache = tmp_path / "cache"
     monkeypatch.setenv("KAIROS_CACHE_DIR", str(cache))
     monkeypatch.delenv("KAIROS_PROMTOOL", raising=False)
-    monkeypatch.setattr(promtool_dist.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     return cache
 
 
