@@ -1,4 +1,5 @@
 import smtplib
+import socket
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -94,3 +95,51 @@ def test_smtp_sink_stores_each_message_as_received_with_its_envelope(tmp_path: P
         n = m["Subject"][1:]
         assert m["X-RcptTo"] == f"c{n}@example.org" and m["X-MailFrom"] == "k@example.org"
         assert m.get_content() == f".leading dot\nline {n}\n"  # dot-unstuffed, LF line ends
+
+
+def _replies(sock: socket.socket, count: int) -> list[str]:
+    """The next ``count`` complete replies (a multi-line reply counts once)."""
+    got, buf = [], b""
+    while len(got) < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {got}"
+        buf += chunk
+        while b"\r\n" in buf and len(got) < count:
+            line, buf = buf.split(b"\r\n", 1)
+            if line[3:4] != b"-":  # the last line of a reply
+                got.append(line.decode())
+    return got
+
+
+def test_smtp_sink_takes_pipelined_messages_and_refuses_out_of_order_commands(
+    tmp_path: Path,
+) -> None:
+    """PIPELINING (RFC 2920): a message's content, its end and the next transaction's
+    MAIL, RCPT and DATA in one write, answered in order; commands out of order refused."""
+    sink = SmtpSink(tmp_path / "mail", log_file=tmp_path / "smtp.log")
+    sink.start()
+    try:
+        assert sink.port is not None
+        with socket.create_connection(("127.0.0.1", sink.port), timeout=10) as sock:
+            assert _replies(sock, 1)[0].startswith("220 ")
+            sock.sendall(b"RCPT TO:<early@example.org>\r\nEHLO bench\r\n")
+            refused, ehlo = _replies(sock, 2)
+            assert refused.startswith("503 ") and ehlo.startswith("250 ")
+            envelope = b"MAIL FROM:<k@example.org>\r\nRCPT TO:<a@example.org>\r\nDATA\r\n"
+            sock.sendall(envelope)
+            assert [r[:3] for r in _replies(sock, 3)] == ["250", "250", "354"]
+            first = b"Subject: one\r\n\r\n.leading\r\n..two dots\r\n.\r\n"
+            second = b"Subject: two\r\n\r\nbody\r\n.\r\n"
+            sock.sendall(first + envelope.replace(b"a@", b"b@"))
+            assert [r[:3] for r in _replies(sock, 4)] == ["250", "250", "250", "354"]
+            sock.sendall(second + b"MAIL FROM:<>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n.\r\n")
+            assert [r[:3] for r in _replies(sock, 5)] == ["250", "250", "250", "354", "250"]
+            sock.sendall(b"QUIT\r\n")
+            assert _replies(sock, 1)[0].startswith("221 ")
+    finally:
+        sink.stop()
+    stored = {m["X-RcptTo"]: m for m in read_messages(tmp_path / "mail")}
+    assert sorted(stored) == ["a@example.org", "b@example.org", "c@example.org"]
+    assert stored["a@example.org"].get_content() == "leading\n.two dots\n"
+    assert stored["b@example.org"]["Subject"] == "two"
+    assert stored["c@example.org"]["X-MailFrom"] == ""
