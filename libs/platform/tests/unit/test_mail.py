@@ -78,3 +78,56 @@ def test_each_message_has_its_own_boundary_and_reads_back() -> None:
     assert a.get_boundary() != b.get_boundary()
     plain = a.get_body(("plain",))
     assert plain is not None and plain.get_content() == "--text\n"
+
+
+def _reference(mail: Outgoing, date: str, inner: str, outer: str) -> bytes:
+    """The message as the ``email`` package builds it (MIMEMultipart and MIMEText under
+    compat32 with CRLF): what the mail job sent before it wrote messages out itself."""
+    from email.header import Header
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.policy import compat32
+
+    body = MIMEMultipart("alternative", boundary=inner)
+    body.attach(MIMEText(mail.text, "plain", "utf-8"))
+    body.attach(MIMEText(mail.html, "html", "utf-8"))
+    msg = body
+    if mail.attachment is not None:
+        msg = MIMEMultipart("mixed", boundary=outer)
+        msg.attach(body)
+        a = mail.attachment
+        part = MIMEText(a.content.decode(), a.subtype, "utf-8")
+        for name, value in a.params.items():
+            part.set_param(name, value)
+        part.add_header("Content-Disposition", "attachment", filename=a.filename)
+        msg.attach(part)
+    msg["From"] = SENDER
+    msg["To"] = mail.recipient
+    subject = mail.subject
+    msg["Subject"] = subject if subject.isascii() else cast(str, Header(subject, "utf-8"))
+    msg["Date"] = date
+    msg["Message-ID"] = f"<{mail.message_id}@kairos>"
+    if mail.unsubscribe_url is not None:
+        msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+def test_messages_are_what_the_email_package_writes_byte_for_byte() -> None:
+    from kairos_platform.mail import message_bytes
+
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\n" + b"DESCRIPTION:" + b"z" * 300 + b"\r\n"
+    subjects = ["Reminder", "Rappel : votre séance demain à 10:00 (Europe/Paris)", "s " * 60]
+    mails = [
+        Outgoing(to, subject, "b1.0.reminder60.abc", text, html, attachment, unsubscribe)
+        for to in ("ana@example.org", "ñandú@example.org")
+        for subject in subjects
+        for text, html in (("Hi\n\nSeñal at 10:00.\n", "<p>" + "é" * 500 + "</p>"), ("", ""))
+        for attachment in (None, Attachment(ics, "calendar", "invite.ics", {"method": "CANCEL"}))
+        for unsubscribe in (None, "https://kairos.example/api/calendar/unsubscribe/" + "t" * 90)
+    ]
+    date, inner, outer = "Mon, 07 Dec 2026 20:37:50 -0000", "=" * 15 + "1" * 19 + "==", "=" * 9
+    for mail in mails:
+        assert message_bytes(mail, SENDER, date, inner, outer) == _reference(
+            mail, date, inner, outer
+        ), mail
