@@ -13,6 +13,8 @@ from kairos_contracts import Envelope
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Record
 
+from .conftest import Api
+
 MENTOR = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 ADMIN = uuid.UUID("00000000-0000-0000-0000-0000000000ad")
 
@@ -23,7 +25,7 @@ def next_weekday(weekday: int, after: date | None = None) -> date:
 
 
 async def provider_with_offering(
-    api: Any,
+    api: Api,
     *,
     zone: str = "Europe/Madrid",
     capacity: int = 3,
@@ -52,7 +54,7 @@ async def provider_with_offering(
     return provider_id, created.json()["offering_id"]
 
 
-async def first_slot(api: Any, offering_id: str, day: date) -> str:
+async def first_slot(api: Api, offering_id: str, day: date) -> str:
     got = await api.client.get(
         f"/offerings/{offering_id}/slots", params={"from": str(day), "to": str(day)}
     )
@@ -60,7 +62,7 @@ async def first_slot(api: Any, offering_id: str, day: date) -> str:
     return str(got.json()["slots"][0]["starts_at"])
 
 
-async def hold(api: Any, mentee: uuid.UUID, offering_id: str, starts_at: str) -> httpx.Response:
+async def hold(api: Api, mentee: uuid.UUID, offering_id: str, starts_at: str) -> httpx.Response:
     return await api.client.post(
         "/holds",
         json={"offering_id": offering_id, "starts_at": starts_at},
@@ -72,7 +74,7 @@ def hold_of(row: Any) -> Hold:
     return Hold(**{k: row._mapping[k] for k in Hold.__dataclass_fields__})
 
 
-def dispatcher(api: Any, *, batch: bool = False, **kw: Any) -> Dispatcher:
+def dispatcher(api: Api, *, batch: bool = False, **kw: Any) -> Dispatcher:
     """The service's Dispatcher with a quick policy; ``batch`` adds its batch handlers (as
     the consumer process has them), ``kw`` overrides (``batch_handlers``, ``on_outcome``)."""
     service = api.service
@@ -104,13 +106,14 @@ def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> En
     return Envelope.wrap(event, source="payments")
 
 
-async def expired_holds(api: Any, offering_id: str, starts_at: str, n: int) -> list[Hold]:
+async def expired_holds(api: Api, offering_id: str, starts_at: str, n: int) -> list[Hold]:
     """``n`` holds on one slot, each for its own mentee, already expired (as if they paid
     while the slot filled up): their payments need a seat again."""
     at = datetime.fromisoformat(starts_at)
     made: list[Hold] = []
     async with api.service.uow_factory() as uow:
         offering = await uow.catalog.get_offering(uuid.UUID(offering_id))
+        assert offering is not None, offering_id
         for _ in range(n):
             h = Hold(
                 uuid.uuid4(), offering.offering_id, offering.provider_id, uuid.uuid4(), at,

@@ -13,6 +13,7 @@ import pytest
 from kairos_contracts.events.payments import PaymentVerified
 
 from .booking_helpers import MENTOR
+from .conftest import Api
 from .subscription_helpers import cycle_paid, deliver, next_march_change, programme
 
 pytestmark = pytest.mark.integration
@@ -20,14 +21,14 @@ pytestmark = pytest.mark.integration
 MADRID = ZoneInfo("Europe/Madrid")
 
 
-async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
+async def _outbox(api: Api, event_type: str) -> list[dict[str, Any]]:
     rows = await api.rows(
         "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
     )
     return [r[0]["data"] for r in rows]
 
 
-async def _sessions(api: Any, mentee: uuid.UUID) -> list[Any]:
+async def _sessions(api: Api, mentee: uuid.UUID) -> list[Any]:
     return await api.rows(
         "SELECT * FROM bookings WHERE mentee_id = :m ORDER BY starts_at", m=mentee
     )
@@ -47,7 +48,7 @@ async def _sessions(api: Any, mentee: uuid.UUID) -> list[Any]:
     ],
 )
 async def test_a_malformed_programme_is_422_and_nothing_is_written(
-    api: Any, change: dict[str, Any], detail: str
+    api: Api, change: dict[str, Any], detail: str
 ) -> None:
     provider_id, _ = await programme(api)
     body = {
@@ -65,7 +66,7 @@ async def test_a_malformed_programme_is_422_and_nothing_is_written(
 
 
 async def test_offerings_are_published_with_versions_and_programmes_have_no_slots(
-    api: Any,
+    api: Api,
 ) -> None:
     _, offering_id = await programme(api)
     mentor = api.token(MENTOR, "mentor")
@@ -97,7 +98,7 @@ async def test_offerings_are_published_with_versions_and_programmes_have_no_slot
     assert held.status_code == 422 and "offering-is-recurring" in held.text
 
 
-async def test_a_paid_cycle_books_every_occurrence_across_the_dst_change(api: Any) -> None:
+async def test_a_paid_cycle_books_every_occurrence_across_the_dst_change(api: Api) -> None:
     _, offering_id = await programme(api)
     start, end, change = next_march_change()
     mentee, subscription = uuid.uuid4(), uuid.uuid4()
@@ -135,7 +136,7 @@ async def test_a_paid_cycle_books_every_occurrence_across_the_dst_change(api: An
     assert len(await _sessions(api, mentee)) == len(tuesdays)
 
 
-async def test_an_occurrence_on_a_closed_date_is_rejected_for_credits(api: Any) -> None:
+async def test_an_occurrence_on_a_closed_date_is_rejected_for_credits(api: Api) -> None:
     provider_id, offering_id = await programme(api)
     start, end, _ = next_march_change()
     mentee = uuid.uuid4()
@@ -163,7 +164,7 @@ async def test_an_occurrence_on_a_closed_date_is_rejected_for_credits(api: Any) 
     )
 
 
-async def test_the_next_cycle_books_the_next_sessions_and_leaves_the_previous(api: Any) -> None:
+async def test_the_next_cycle_books_the_next_sessions_and_leaves_the_previous(api: Api) -> None:
     _, offering_id = await programme(api)
     start, end, _ = next_march_change()
     mentee, subscription = uuid.uuid4(), uuid.uuid4()
@@ -179,7 +180,7 @@ async def test_the_next_cycle_books_the_next_sessions_and_leaves_the_previous(ap
     assert len(after) > len(before)
 
 
-async def test_the_same_cycle_paid_twice_at_once_books_it_once(api: Any) -> None:
+async def test_the_same_cycle_paid_twice_at_once_books_it_once(api: Api) -> None:
     _, offering_id = await programme(api)
     start, end, _ = next_march_change()
     mentee, subscription = uuid.uuid4(), uuid.uuid4()
