@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import stripe
@@ -23,12 +24,15 @@ from .conftest import Payments, eventually, intent_event, sign
 pytestmark = pytest.mark.integration
 
 
-async def _checkout(p: Payments, mentee: uuid.UUID, hold_id: uuid.UUID, **body: object) -> dict:
+async def _checkout(
+    p: Payments, mentee: uuid.UUID, hold_id: uuid.UUID, **body: object
+) -> dict[str, Any]:
     resp = await p.client.post(
         "/checkouts", json={"hold_id": str(hold_id), **body}, headers=p.auth(mentee)
     )
     assert resp.status_code in (200, 201), resp.text
-    return resp.json()
+    answer: dict[str, Any] = resp.json()
+    return answer
 
 
 def _browser_pays(client: stripe.StripeClient, intent_id: str, pm: str = "pm_card_visa") -> str:
@@ -141,7 +145,7 @@ async def test_forged_or_stale_signature_is_400_and_writes_nothing(
     assert ok.status_code == 200  # the same body, properly signed, is accepted
 
 
-def _confirmed_for(verified: dict, booking_id: uuid.UUID) -> BookingConfirmed:
+def _confirmed_for(verified: dict[str, Any], booking_id: uuid.UUID) -> BookingConfirmed:
     return example(
         BookingConfirmed,
         booking_id=booking_id,
@@ -153,7 +157,7 @@ def _confirmed_for(verified: dict, booking_id: uuid.UUID) -> BookingConfirmed:
     )
 
 
-async def _verified_card_payment(p: Payments, mentee: uuid.UUID) -> dict:
+async def _verified_card_payment(p: Payments, mentee: uuid.UUID) -> dict[str, Any]:
     hold = await p.place_hold(mentee)
     body = await _checkout(p, mentee, hold.hold_id, payment_method_id="pm_card_visa")
     assert body["status"] == "verified", body  # confirmed at checkout, settled at once

@@ -22,7 +22,9 @@ from .conftest import Payments, open_payments
 pytestmark = pytest.mark.integration
 
 
-async def _pages(p: Payments, path: str, who: uuid.UUID, limit: int, part: str = "") -> list:
+async def _pages(
+    p: Payments, path: str, who: uuid.UUID, limit: int, part: str = ""
+) -> list[dict[str, Any]]:
     """Every page of a list: its items, in order, checking the page fields."""
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
