@@ -1,7 +1,5 @@
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,8 @@ from kairos_localstack.docs_server import (
     asyncapi_document,
     merge_openapi,
 )
+
+from .local_http import QuietHandler, serving
 
 
 def _doc(schema_a: dict[str, Any]) -> dict[str, Any]:
@@ -69,25 +69,16 @@ def test_asyncapi_documents_are_the_checked_in_ones() -> None:
     assert asyncapi_document("nope") is None
 
 
-class _OpenAPI(BaseHTTPRequestHandler):
+class _OpenAPI(QuietHandler):
     def do_GET(self) -> None:
         body = json.dumps(_doc({"type": "string"})).encode()
-        self.send_response(200 if self.path == "/openapi.json" else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send(body, 200 if self.path == "/openapi.json" else 404)
 
 
 @pytest.fixture
 def service_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAPI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(_OpenAPI) as port:
+        yield port
 
 
 @pytest.mark.integration

@@ -4,7 +4,6 @@ never granted Access-Control-Allow-Origin. The same middleware as deploy/gateway
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,8 @@ from kairos_localstack.traefik import (
     dynamic_config,
 )
 
+from .local_http import QuietHandler, serving
+
 pytestmark = pytest.mark.integration
 
 DEPLOYED = Path(__file__).resolve().parents[3] / "deploy" / "gateway" / "dynamic.yml"
@@ -30,7 +31,7 @@ FRONTEND = "http://localhost:5173"
 STRANGER = "https://evil.example"
 
 
-class Backend(BaseHTTPRequestHandler):
+class Backend(QuietHandler):
     """POST answers 201 with Location, Retry-After and X-Request-ID (what a frontend must
     read); OPTIONS answers 405 (a preflight that reaches a service was not answered by the
     gateway); GET .../stream sends one event and holds the stream open until released, any
@@ -68,30 +69,23 @@ class Backend(BaseHTTPRequestHandler):
         self.release.wait(10)
         self.close_connection = True
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[TraefikGateway]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    gw = TraefikGateway(
-        tmp_path / "gw",
-        {"/api/booking/": port, "/api/payments/": port},
-        log_file=tmp_path / "traefik.log",
-        unlimited_paths=[STRIPE_WEBHOOK_PATH],
-        cors_origins=configured_cors_origins(None),
-    )
-    gw.start()
-    try:
-        yield gw
-    finally:
-        Backend.release.set()
-        gw.stop()
-        server.shutdown()
-        server.server_close()
+    with serving(Backend) as port:
+        gw = TraefikGateway(
+            tmp_path / "gw",
+            {"/api/booking/": port, "/api/payments/": port},
+            log_file=tmp_path / "traefik.log",
+            unlimited_paths=[STRIPE_WEBHOOK_PATH],
+            cors_origins=configured_cors_origins(None),
+        )
+        gw.start()
+        try:
+            yield gw
+        finally:
+            Backend.release.set()
+            gw.stop()
 
 
 def _cors(resp: httpx.Response) -> dict[str, str]:

@@ -3,7 +3,6 @@ import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,13 @@ from kairos_localstack.traefik import (
     request_id_plugin_available,
 )
 
+from .local_http import QuietHandler, serving
+
 pytestmark = pytest.mark.integration
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-class EchoPath(BaseHTTPRequestHandler):
+class EchoPath(QuietHandler):
     """GET answers the path; POST answers what arrived (path, request id, raw body).
     GET .../stream (or Accept: text/event-stream) sends one event, then holds the stream
     open until ``release`` is set."""
@@ -40,7 +41,7 @@ class EchoPath(BaseHTTPRequestHandler):
             self.release.wait(10)
             self.close_connection = True
             return
-        self._send(self.path.encode())
+        self.send(self.path.encode())
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -49,26 +50,13 @@ class EchoPath(BaseHTTPRequestHandler):
             "request_id": self.headers.get("X-Request-Id"),
             "body": body.decode("latin-1"),
         }
-        self._send(json.dumps(seen).encode())
-
-    def _send(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send(json.dumps(seen).encode())
 
 
 @pytest.fixture
 def backend() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoPath)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(EchoPath) as port:
+        yield port
 
 
 @pytest.fixture

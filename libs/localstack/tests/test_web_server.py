@@ -6,10 +6,8 @@ while ``/api/...``, ``/local/...`` and a missing asset are 404 problems."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -25,6 +23,8 @@ from kairos_localstack.web_server import (
     token_request,
     web_config,
 )
+
+from .local_http import serving
 
 GOOD = {"role": "mentee", "name": "Mia Mentee", "email": "Mia@Example.org"}
 
@@ -69,14 +69,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     private, public = ensure_jwt_keys(tmp_path)
     config = web_config("http://stripe.test/js.stripe.com/v3/", "pk_test_x")
     handler = _handler(dist, private.read_bytes(), "kairos-local", "kairos", config)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", public
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as port:
+        yield f"http://127.0.0.1:{port}", public
 
 
 def test_pages_fall_back_to_the_app_and_files_are_served(served: tuple[str, Path]) -> None:
@@ -144,16 +138,9 @@ def test_signing_in_at_an_oidc_issuer_leaves_no_local_token_route(tmp_path: Path
     assert sign_in_from_env({"KAIROS_OIDC_ISSUER": " "}) is None
     private, _ = ensure_jwt_keys(tmp_path)
     config = web_config("", "", sign_in)
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), _handler(None, private.read_bytes(), "i", "a", config)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(_handler(None, private.read_bytes(), "i", "a", config)) as port:
+        url = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{url}/config.json").json()["sign_in"] == sign_in
         minted = httpx.post(f"{url}/local/tokens", json=GOOD)
         assert minted.status_code == 404
         assert minted.headers["content-type"] == "application/problem+json"
-    finally:
-        server.shutdown()
-        server.server_close()
