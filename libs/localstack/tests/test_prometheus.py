@@ -24,14 +24,6 @@ from kairos_localstack.services import by_name
 from kairos_localstack.stack import Stack
 from kairos_localstack.state import ProcessRecord, StackState
 
-EXTERNALS = (
-    "DATABASE_URL",
-    "KAFKA_BOOTSTRAP_SERVERS",
-    "STRIPE_API_BASE",
-    "CALDAV_URL",
-    "SMTP_HOST",
-)
-
 
 def test_off_unless_asked_for(tmp_path: Path) -> None:
     assert Stack(tmp_path, env={}).prometheus is False
@@ -110,7 +102,7 @@ def _wait_all_up(client: httpx.Client, url: str, processes: set[str], timeout: f
 
 @pytest.mark.integration
 def test_stack_with_prometheus_scrapes_every_process_and_down_stops_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    no_externals: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     try:
         promtool_dist.resolve_server()
@@ -118,8 +110,6 @@ def test_stack_with_prometheus_scrapes_every_process_and_down_stops_it(
         if promtool_dist.required_here():
             pytest.fail(f"no prometheus: {exc}")
         pytest.skip(f"no prometheus: {exc}")
-    for var in EXTERNALS:
-        monkeypatch.delenv(var, raising=False)
     data = Path(tempfile.mkdtemp(prefix="kairos-promtest-"))
     stack = Stack(data, services=by_name(["attendance"]), ready_timeout=120, prometheus=True)
     state = stack.up()

@@ -20,9 +20,9 @@ from kairos_localstack.proc import pid_alive
 from kairos_localstack.services import ServiceSpec, all_topics, by_name
 from kairos_localstack.stack import AlreadyUp, Stack
 
-pytestmark = pytest.mark.integration
+from .conftest import FAKE_DIR, stand_in_booking
 
-FAKE_DIR = Path(__file__).parent / "fakesvc"
+pytestmark = pytest.mark.integration
 
 
 def test_all_topics_have_dead_letter_twins() -> None:
@@ -114,16 +114,10 @@ def test_service_env_tells_calendar_sync_the_gateways_address(tmp_path: Path) ->
     assert env_of("calendar-sync", given, gateway)["PUBLIC_URL"] == given["PUBLIC_URL"]
 
 
-def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in (
-        "DATABASE_URL",
-        "KAFKA_BOOTSTRAP_SERVERS",
-        "STRIPE_API_BASE",
-        "CALDAV_URL",
-        "SMTP_HOST",
-        "LIVE_TOKEN_SECRET",
-    ):
-        monkeypatch.delenv(var, raising=False)
+def test_stack_up_status_down_with_stand_in_service(
+    monkeypatch: pytest.MonkeyPatch, no_externals: None
+) -> None:
+    monkeypatch.delenv("LIVE_TOKEN_SECRET", raising=False)
     data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
     # booking as registered (its secrets too), run by the stand-in module
     (booking,) = by_name(["booking"])
@@ -171,15 +165,7 @@ def test_stack_up_status_down_with_stand_in_service(monkeypatch: pytest.MonkeyPa
     assert not (data / "state.json").exists()
 
 
-def test_failed_up_leaves_nothing_running(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in (
-        "DATABASE_URL",
-        "KAFKA_BOOTSTRAP_SERVERS",
-        "STRIPE_API_BASE",
-        "CALDAV_URL",
-        "SMTP_HOST",
-    ):
-        monkeypatch.delenv(var, raising=False)
+def test_failed_up_leaves_nothing_running(no_externals: None) -> None:
     data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
     missing = ServiceSpec("booking", "no_such_kairos_module", "kairos_booking", "/api/booking/")
     stack = Stack(data, services=[missing], ready_timeout=30)
@@ -189,19 +175,11 @@ def test_failed_up_leaves_nothing_running(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_external_database_url_is_used_not_started(
-    monkeypatch: pytest.MonkeyPatch, postgres_server
+    monkeypatch: pytest.MonkeyPatch, no_externals: None, postgres_server
 ) -> None:
-    for var in ("KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL", "SMTP_HOST"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DATABASE_URL", postgres_server.url("postgres"))
     data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
-    fake = ServiceSpec(
-        "booking",
-        "fake_kairos_svc",
-        "kairos_booking_ext",
-        "/api/booking/",
-        extra_env={"PYTHONPATH": str(FAKE_DIR)},
-    )
+    fake = stand_in_booking("kairos_booking_ext")
     stack = Stack(data, services=[fake], ready_timeout=60)
     state = stack.up()
     try:

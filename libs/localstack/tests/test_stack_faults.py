@@ -13,12 +13,11 @@ import pytest
 
 from kairos_localstack.kafka import metadata_ok
 from kairos_localstack.proc import pid_alive, run_sync
-from kairos_localstack.services import ServiceSpec
 from kairos_localstack.stack import Stack
 
-pytestmark = pytest.mark.integration
+from .conftest import stand_in_booking
 
-FAKE_DIR = Path(__file__).parent / "fakesvc"
+pytestmark = pytest.mark.integration
 
 
 def _answers(bootstrap: str) -> bool:
@@ -28,18 +27,9 @@ def _answers(bootstrap: str) -> bool:
         return False
 
 
-def test_restart_process_postgres_and_broker_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("SMTP_HOST", raising=False)
+def test_restart_process_postgres_and_broker_pause(no_externals: None) -> None:
     data = Path(tempfile.mkdtemp(prefix="kairos-stackfaults-"))
-    fake = ServiceSpec(
-        "booking",
-        "fake_kairos_svc",
-        "kairos_booking",
-        "/api/booking/",
-        extra_env={"PYTHONPATH": str(FAKE_DIR)},
-    )
+    fake = stand_in_booking()
     stack = Stack(data, services=[fake], ready_timeout=60)
     stack.up()
     try:
@@ -98,7 +88,7 @@ def test_restart_process_postgres_and_broker_pause(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_three_node_kafka_stack_loses_its_busiest_node_and_gets_it_back(
-    monkeypatch: pytest.MonkeyPatch,
+    no_externals: None,
 ) -> None:
     """kafka_nodes=3: three broker processes recorded (stopped after the services), topics
     with three replicas; the node leading the most partitions SIGKILLed: the others lead
@@ -106,14 +96,8 @@ def test_a_three_node_kafka_stack_loses_its_busiest_node_and_gets_it_back(
     a clean stop of a node (a rolling restart's step) and its return too."""
     from kairos_localstack.kafka_metadata import cluster_metadata
 
-    for var in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "STRIPE_API_BASE", "CALDAV_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("SMTP_HOST", raising=False)
     data = Path(tempfile.mkdtemp(prefix="kairos-stack3-"))
-    fake = ServiceSpec(
-        "booking", "fake_kairos_svc", "kairos_booking", "/api/booking/",
-        extra_env={"PYTHONPATH": str(FAKE_DIR)},
-    )  # fmt: skip
+    fake = stand_in_booking()
     stack = Stack(data, services=[fake], ready_timeout=90, kafka_nodes=3)
     stack.up()
     try:
