@@ -138,7 +138,7 @@ async def test_unsubscribe_then_reactivate_mentee_and_admin_paths_are_identical(
         uow, stripe, mentee = FakePaymentsUnitOfWork(), FakeStripe(), uuid.uuid4()
         r = await _subscribed(uow, stripe, mentee)
         sid, old = r.subscription.subscription_id, r.subscription.stripe_subscription_id
-        me = changes.Caller(mentee)
+        me = Caller(mentee)
         gone = await changes.unsubscribe(uow, stripe, sid, me)
         again = await changes.unsubscribe(uow, stripe, sid, me)
         assert gone.status is again.status is S.CANCELLED
