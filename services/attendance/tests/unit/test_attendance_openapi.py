@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from kairos_attendance.bootstrap import bootstrap
 from kairos_platform.runtime import build_http_app
@@ -24,12 +25,12 @@ PUBLIC: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(scope="module")
-def app() -> Any:
+def app() -> FastAPI:
     return build_http_app(bootstrap())
 
 
 @pytest.fixture(scope="module")
-def spec(app: Any) -> dict[str, Any]:
+def spec(app: FastAPI) -> dict[str, Any]:
     return app.openapi()
 
 
@@ -55,7 +56,7 @@ def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
 
 
 async def test_every_route_but_the_public_ones_answers_401_without_a_token(
-    app: Any, spec: dict[str, Any]
+    app: FastAPI, spec: dict[str, Any]
 ) -> None:
     ids = {name: str(uuid.uuid4()) for name in ("booking_id", "enrollment_id", "mentor_id")}
     await check_401_without_a_token(app, spec, public=PUBLIC, params=ids, body={"attended": True})
