@@ -22,13 +22,13 @@ were marked: those go again with the same Message-ID, which mail clients fold in
 from __future__ import annotations
 
 import asyncio
+import binascii
+import functools
 import logging
 import random
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email import base64mime
 from email.header import Header
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr, quote
@@ -53,12 +53,13 @@ class _Wire(Compat32):
     the largest part of building a message). The output is compat32's."""
 
     def _fold(self, name: str, value: Any, sanitize: bool) -> str:
-        if (
-            isinstance(value, str)
-            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
-            and _PLAIN_HEADER.fullmatch(value)
-        ):
-            return f"{name}: {value}{self.linesep}"
+        if isinstance(value, str) and _PLAIN_HEADER.fullmatch(value):
+            if len(name) + 2 + len(value) <= (self.max_line_length or 78):
+                return f"{name}: {value}{self.linesep}"
+            if " " not in value and len(value) < 998:
+                # one word too long for the name's line (an unsubscribe URL): compat32
+                # moves it whole to a continuation line
+                return f"{name}: {self.linesep} {value}{self.linesep}"
         return cast(str, super()._fold(name, value, sanitize))  # type: ignore[misc]
 
 
@@ -66,10 +67,19 @@ _WIRE = _Wire(linesep="\r\n")
 
 
 def _boundary() -> str:
-    """A MIME boundary as ``email.generator`` makes one. Given up front, the generator does
-    not compile a regex per message to check that the parts do not contain it; they cannot:
-    every part is base64 (``MIMEText`` with utf-8), whose lines never start with "--"."""
-    return "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
+    """A MIME boundary: random, and short enough that ``Content-Type: multipart/alternative;
+    boundary="..."`` fits on one line (no folding to work out). No part can contain it:
+    every part is base64, whose lines never start with "--"."""
+    return f"=_{random.getrandbits(96):024x}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject(subject: str) -> str:
+    """The Subject header line: as it is when ASCII, else RFC 2047 words (as compat32
+    writes a ``Header``). Kept per subject: mails sent together often share theirs, and
+    encoding one is most of a message's headers."""
+    value = subject if subject.isascii() else cast(str, Header(subject, "utf-8"))
+    return _WIRE.fold("Subject", value)
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ def message_bytes(mail: Outgoing, sender: str, date: str, inner: str, outer: str
             ]
         )
         + "\r\n"
-        + base64mime.body_encode(a.content, 76, "\r\n")
+        + _base64(a.content)
     )
     body = _head(inner, "alternative") + "\r\n" + alternatives
     mixed = _multipart_body(outer, [body, attachment])
@@ -148,24 +158,31 @@ def _head(boundary: str, subtype: str) -> str:
 
 
 def _message_headers(mail: Outgoing, sender: str, date: str) -> str:
-    # compat32 writes a str as given, a Header as RFC 2047 words (typeshed knows str only)
-    subject = mail.subject
     pairs = [
         ("From", sender),
         ("To", mail.recipient),
-        ("Subject", subject if subject.isascii() else cast(str, Header(subject, "utf-8"))),
+    ]
+    head = _headers(pairs) + _subject(mail.subject)
+    pairs = [
         ("Date", date),
         ("Message-ID", f"<{mail.message_id}@kairos>"),
     ]
     if mail.unsubscribe_url is not None:
         pairs.append(("List-Unsubscribe", f"<{mail.unsubscribe_url}>"))
         pairs.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-    return _headers(pairs)
+    return head + _headers(pairs)
 
 
 def _text(subtype: str, text: str) -> str:
     head = _headers([("Content-Type", f'text/{subtype}; charset="utf-8"'), _MIME_VERSION, _BASE64])
-    return head + "\r\n" + base64mime.body_encode(text.encode(), 76, "\r\n")
+    return head + "\r\n" + _base64(text.encode())
+
+
+def _base64(data: bytes) -> str:
+    """``data`` in base64 lines of 76 characters ending CRLF, as ``MIMEText`` encodes a
+    body (``email.base64mime``), from one encoding instead of one call per line."""
+    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    return "".join(encoded[i : i + 76] + "\r\n" for i in range(0, len(encoded), 76))
 
 
 def _multipart_body(boundary: str, parts: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 from email.message import EmailMessage
+from typing import cast
 
 from kairos_platform.mail import Attachment, Outgoing, mime
 
