@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,15 +23,17 @@ from kairos_attendance.service_layer.templates import QueuedMail
 from kairos_attendance.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_attendance.settings import AttendanceSettings
 from kairos_contracts import Envelope, Event
-from kairos_contracts.events.booking import BookingConfirmed
 from kairos_contracts.events.calendar import MailPreferencesChanged
-from kairos_contracts.types import BillingCycle, Person, Provider
+from kairos_contracts.types import Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
 from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
 from kairos_platform.testing_services import auth_headers, deliver, outbox_rows, serve_migrated
+
+# the sessions booking announces, made as the unit tests make them
+from ..unit.fakes import Programme as Programme
 
 
 @dataclass
@@ -113,37 +115,6 @@ async def att(
     yield a
     await a.client.aclose()
     await a.service.engine.dispose()
-
-
-@dataclass
-class Programme:
-    """One mentee's enrollment with a mentor: weekly sessions from ``first``."""
-
-    mentor: Provider
-    mentee: Person
-    enrollment_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    subscription_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    offering_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    first: datetime = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
-
-    @property
-    def cycle(self) -> BillingCycle:
-        start = self.first - timedelta(days=1)
-        return BillingCycle(number=1, starts_at=start, ends_at=start + timedelta(days=28))
-
-    def session(self, week: int, **overrides: Any) -> BookingConfirmed:
-        start = self.first + timedelta(weeks=week)
-        values: dict[str, Any] = {
-            "booking_id": uuid.uuid4(), "sequence": 0, "offering_id": self.offering_id,
-            "offering_title": "Weekly mentoring", "provider": self.mentor,
-            "mentee": self.mentee, "provider_time_zone": "Europe/Madrid",
-            "payment_id": uuid.uuid4(), "payment_method": "subscription",
-            "meeting_url": "https://meet.example.org/abc", "starts_at": start,
-            "ends_at": start + timedelta(hours=1), "subscription_id": self.subscription_id,
-            "enrollment_id": self.enrollment_id, "cycle": self.cycle,
-            "amount_minor": 3000, "currency": "EUR",
-        }  # fmt: skip
-        return BookingConfirmed(**(values | overrides))
 
 
 def mentor(name: str = "Ada") -> Provider:

@@ -277,6 +277,10 @@ class Programme:
     offering_id: uuid.UUID = field(default_factory=uuid.uuid4)
     first: datetime = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
 
+    @property
+    def cycle(self) -> BillingCycle:
+        return cycle(self.first)
+
     def session(self, week: int, **overrides: Any) -> BookingConfirmed:
         start = self.first + timedelta(weeks=week)
         values: dict[str, Any] = {
@@ -286,7 +290,7 @@ class Programme:
             "payment_id": uuid.uuid4(), "payment_method": PaymentMethod.SUBSCRIPTION,
             "meeting_url": "https://meet.example.org/abc", "starts_at": start,
             "ends_at": start + timedelta(hours=1), "subscription_id": self.subscription_id,
-            "enrollment_id": self.enrollment_id, "cycle": cycle(self.first),
+            "enrollment_id": self.enrollment_id, "cycle": self.cycle,
             "amount_minor": 3000, "currency": "EUR",
         }  # fmt: skip
         return BookingConfirmed(**(values | overrides))
