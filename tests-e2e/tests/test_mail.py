@@ -74,7 +74,8 @@ async def mails_when(gw: Gateway, address: str, n: int, what: str) -> list[Email
 async def prefer(gw: Gateway, who: dict[str, str], **body: Any) -> dict[str, Any]:
     resp = await gw.http.put(f"{C}/me/mail-preferences", json=body, headers=who)
     assert resp.status_code == 200, resp.text
-    return resp.json()
+    preferences: dict[str, Any] = resp.json()
+    return preferences
 
 
 async def test_a_booking_is_confirmed_receipted_and_reminded_in_the_readers_zone(

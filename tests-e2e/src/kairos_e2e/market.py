@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -238,11 +238,19 @@ async def booking_of(gw: Gateway, who: Who, starts_at: Instant) -> BookingOut | 
     return next((b for b in await my_bookings(gw, who) if b.starts_at == at), None)
 
 
-def stripe_intent(gw: Gateway, intent_id: str) -> dict[str, Any]:
+class StripeIntent(TypedDict):
+    """The fields of a Stripe PaymentIntent the tests read (the rest are there too)."""
+
+    status: str
+    amount: int
+
+
+def stripe_intent(gw: Gateway, intent_id: str) -> StripeIntent:
     api, key = gw.stripe_api_base, gw.stripe_api_key
     resp = httpx.get(f"{api}/v1/payment_intents/{intent_id}", auth=(key, ""), timeout=10)
     resp.raise_for_status()
-    return dict(resp.json())
+    intent: StripeIntent = resp.json()
+    return intent
 
 
 def instant(value: Instant) -> datetime:
