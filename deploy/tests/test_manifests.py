@@ -86,7 +86,8 @@ def test_platform_serves_the_paths_we_probe() -> None:
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE.read_text())
+    doc: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return doc
 
 
 def test_compose_is_valid_against_the_compose_spec(compose: dict[str, Any]) -> None:
@@ -211,7 +212,7 @@ def test_postgres_init_creates_one_database_per_service(compose: dict[str, Any])
 
 def _oidc_config(text: str) -> dict[str, Any]:
     """A deployed config.json: the production shape, signing in with an OIDC issuer."""
-    config = json.loads(text)
+    config: dict[str, Any] = json.loads(text)
     assert set(config) == {"sign_in", "stripe"}
     sign_in, stripe = config["sign_in"], config["stripe"]
     assert sign_in["kind"] == "oidc", sign_in  # never the local stack's sign-in
@@ -381,7 +382,8 @@ def _containers(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
     if doc["kind"] in ("Deployment", "Job", "StatefulSet", "DaemonSet"):
-        return doc["spec"]["template"]["spec"]
+        spec: dict[str, Any] = doc["spec"]["template"]["spec"]
+        return spec
     return None
 
 
@@ -699,7 +701,8 @@ def test_the_web_app_in_every_tree(rendered: tuple[str, list[dict[str, Any]]]) -
 
 @pytest.fixture(scope="module")
 def dynamic() -> dict[str, Any]:
-    return yaml.safe_load((GATEWAY / "dynamic.yml").read_text())["http"]
+    http: dict[str, Any] = yaml.safe_load((GATEWAY / "dynamic.yml").read_text())["http"]
+    return http
 
 
 def test_gateway_routes_exactly_the_service_prefixes(
