@@ -20,11 +20,13 @@ from sqlalchemy import text
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_booking.bootstrap import bootstrap as booking_bootstrap
 from kairos_booking.domain.model import Offering, OfferingKind, Person, Provider, WeeklyTime
+from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork as BookingUnitOfWork
 from kairos_contracts import Envelope
 from kairos_contracts.events.booking import BookingRestored
 from kairos_contracts.events.payments import PaymentVerified
 from kairos_contracts.types import BillingCycle
 from kairos_localstack.smtp_sink import SmtpSink
+from kairos_platform.clock import Clock
 from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.migrations import upgrade
 from kairos_platform.service import Service
@@ -44,7 +46,7 @@ CYCLE = BillingCycle(
 
 @dataclass
 class Booking:
-    service: Service
+    service: Service[BookingUnitOfWork]
     dispatcher: Dispatcher
     seen: set[uuid.UUID]
 
@@ -63,10 +65,10 @@ class Booking:
         return [Envelope.model_validate(r.payload) for r in fresh]
 
 
-def _pinned(service: Service, clock: Callable[[], datetime]) -> Callable[[], Any]:
-    def factory() -> Any:
+def _pinned(service: Service[BookingUnitOfWork], clock: Clock) -> Callable[[], BookingUnitOfWork]:
+    def factory() -> BookingUnitOfWork:
         uow = service.uow_factory()
-        uow.now = clock
+        uow._clock = clock  # what its now() reads
         return uow
 
     return factory
