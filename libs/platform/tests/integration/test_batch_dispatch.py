@@ -9,12 +9,11 @@ from __future__ import annotations
 import gc
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_contracts import Envelope
 from kairos_contracts.topics import dlq_topic
@@ -24,14 +23,6 @@ from kairos_platform.uow import UnitOfWork
 from . import messaging_app as app
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
-    await app.create_schema(fresh_database)
-    eng = create_async_engine(app.asyncpg_url(fresh_database))
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

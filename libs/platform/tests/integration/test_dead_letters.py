@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,6 @@ from . import messaging_app as app
 from .test_messaging import ensure_topic, eventually, scalar
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
-    await app.create_schema(fresh_database)
-    eng = create_async_engine(app.asyncpg_url(fresh_database), pool_pre_ping=True)
-    yield eng
-    await eng.dispose()
 
 
 def service_of(name: str, url: str, engine: AsyncEngine) -> Service[Any]:

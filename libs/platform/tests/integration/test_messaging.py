@@ -14,14 +14,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_contracts.topics import dlq_topic
 from kairos_platform.messaging.kafka import make_producer
@@ -42,14 +42,6 @@ async def eventually(
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what or check}")
-
-
-@pytest.fixture
-async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
-    await app.create_schema(fresh_database)
-    eng = create_async_engine(app.asyncpg_url(fresh_database), pool_pre_ping=True)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

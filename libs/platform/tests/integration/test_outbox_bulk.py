@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_contracts import Envelope
 from kairos_contracts.envelope import TraceContext
@@ -29,14 +28,6 @@ from . import messaging_app as app
 pytestmark = pytest.mark.integration
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 COLUMNS = "event_id, topic, key, bucket, event_type, payload, headers"
-
-
-@pytest.fixture
-async def engine(fresh_database: str) -> AsyncIterator[AsyncEngine]:
-    await app.create_schema(fresh_database)
-    eng = create_async_engine(app.asyncpg_url(fresh_database))
-    yield eng
-    await eng.dispose()
 
 
 async def _stored(engine: AsyncEngine) -> list[Any]:
