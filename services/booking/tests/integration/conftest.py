@@ -16,7 +16,7 @@ from kairos_booking.bootstrap import bootstrap
 from kairos_booking.service_layer.unit_of_work import ServiceUnitOfWork
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
-from kairos_platform.testing_services import auth_headers, serve_migrated
+from kairos_platform.testing_services import auth_headers, outbox_rows, serve_migrated
 from kairos_platform.tokens_cli import generate_keypair
 
 
@@ -33,6 +33,10 @@ class Api:
         """Run ``sql`` in its own committed transaction and return its rows."""
         async with self.service.engine.begin() as conn:
             return list((await conn.execute(text(sql), params)).all())
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        """The data of the outbox's ``event_type`` events, in order."""
+        return [r.payload["data"] for r in await outbox_rows(self.service, event_type)]
 
     async def count(self, table: str) -> int:
         return int((await self.rows(f"SELECT count(*) FROM {table}"))[0][0])

@@ -28,13 +28,6 @@ from .booking_helpers import (
 pytestmark = pytest.mark.integration
 
 
-async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
-    rows = await api.rows(
-        "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-    )
-    return [r[0]["data"] for r in rows]
-
-
 async def test_200_payers_race_for_3_seats(api: Any) -> None:
     _, offering_id = await provider_with_offering(api, capacity=3)
     starts_at = await first_slot(api, offering_id, next_weekday(1))
@@ -46,9 +39,9 @@ async def test_200_payers_race_for_3_seats(api: Any) -> None:
 
     assert Counter(map(str, outcomes)) == {"handled": 200}
     assert await api.count("bookings") == 3
-    rejected = await _outbox(api, "BookingRejected")
+    rejected = await api.outbox("BookingRejected")
     assert Counter(r["reason"] for r in rejected) == {"slot_full": 197}
-    confirmed = await _outbox(api, "BookingConfirmed")
+    confirmed = await api.outbox("BookingConfirmed")
     paid = {str(e.payload_as(PaymentVerified).payment_id) for e in envelopes}
     ended = [r["payment_id"] for r in rejected + confirmed]
     assert sorted(ended) == sorted(paid)  # every payment: booked or rejected, exactly once
@@ -72,9 +65,9 @@ async def test_a_full_slot_racing_payers_still_get_the_seat_of_an_overdue_hold(a
     await asyncio.gather(*(d.handle(record(e, i)) for i, e in enumerate(envelopes)))
 
     assert await api.count("bookings") == 1
-    rejected = await _outbox(api, "BookingRejected")
+    rejected = await api.outbox("BookingRejected")
     assert Counter(r["reason"] for r in rejected) == {"slot_full": 29}
-    assert [r["hold_id"] for r in await _outbox(api, "HoldExpired")] == [str(overdue)]
+    assert [r["hold_id"] for r in await api.outbox("HoldExpired")] == [str(overdue)]
     assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 2
 
 
@@ -100,8 +93,8 @@ async def test_every_payment_delivered_twice_still_books_once(api: Any) -> None:
 
     assert Counter(map(str, outcomes))["duplicate"] == 5
     assert await api.count("bookings") == 5
-    assert len(await _outbox(api, "BookingConfirmed")) == 5
-    assert await _outbox(api, "BookingRejected") == []
+    assert len(await api.outbox("BookingConfirmed")) == 5
+    assert await api.outbox("BookingRejected") == []
     statuses = await api.rows("SELECT DISTINCT status FROM holds")
     assert [s[0] for s in statuses] == ["converted"]
 
@@ -118,13 +111,13 @@ async def test_an_abandoned_payment_frees_the_slot_at_once_a_declined_card_does_
     common = {"payment_id": uuid.uuid4(), "method": "card", "mentee_id": mentee}
     declined = PaymentFailed(**common, hold_id=hold_id, failure_code="card_declined", failed_at=now)
     await dispatcher(api).handle(record(Envelope.wrap(declined, source="payments")))
-    assert await _outbox(api, "HoldReleased") == []  # the payer may try another card
+    assert await api.outbox("HoldReleased") == []  # the payer may try another card
     assert (await hold(api, next_mentee, offering_id, starts_at)).status_code == 409
 
     abandoned = PaymentCancelled(**common, hold_id=hold_id, reason="abandoned", cancelled_at=now)
     await dispatcher(api).handle(record(Envelope.wrap(abandoned, source="payments")))
     assert await api.count("bookings") == 0
-    released = await _outbox(api, "HoldReleased")
+    released = await api.outbox("HoldReleased")
     assert [(r["hold_id"], r["reason"]) for r in released] == [(hold_id, "payment_cancelled")]
     assert (await hold(api, next_mentee, offering_id, starts_at)).status_code == 201
 
@@ -142,7 +135,7 @@ async def test_a_late_payment_for_an_expired_hold_takes_a_free_seat_or_is_reject
     win_hold = (await hold(api, winner, offering_id, starts_at)).json()["hold_id"]
     d = dispatcher(api)
     await d.handle(record(verified(late_hold, late, offering_id)))
-    assert [r["reason"] for r in await _outbox(api, "BookingRejected")] == ["slot_full"]
+    assert [r["reason"] for r in await api.outbox("BookingRejected")] == ["slot_full"]
     await d.handle(record(verified(win_hold, winner, offering_id)))
     assert await api.count("bookings") == 1
 
@@ -159,7 +152,7 @@ async def test_two_concurrent_expiry_runs_expire_each_hold_once(api: Any) -> Non
     )
 
     assert sum(counts) == 20
-    expired = [r["hold_id"] for r in await _outbox(api, "HoldExpired")]
+    expired = [r["hold_id"] for r in await api.outbox("HoldExpired")]
     assert len(expired) == len(set(expired)) == 20
     assert (await api.rows("SELECT taken FROM slot_seats"))[0][0] == 0
     assert await expire_until_done(api.service, 3) == 0
@@ -201,7 +194,7 @@ async def test_booked_session_is_listed_rescheduled_and_cancelled(api: Any) -> N
     assert [b["starts_at"] for b in schedule.json()["bookings"]] == [second]
     cancelled = await api.client.post(f"{url}/cancel", json={"reason": "ill"}, headers=me)
     assert cancelled.status_code == 200, cancelled.text
-    [event] = await _outbox(api, "BookingCancelled")
+    [event] = await api.outbox("BookingCancelled")
     assert (event["cancelled_by"], event["reason"], event["refund_amount_minor"]) == (
         "mentee", "by_mentee", 5000,
     )  # fmt: skip

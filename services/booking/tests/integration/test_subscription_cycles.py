@@ -21,13 +21,6 @@ pytestmark = pytest.mark.integration
 MADRID = ZoneInfo("Europe/Madrid")
 
 
-async def _outbox(api: Api, event_type: str) -> list[dict[str, Any]]:
-    rows = await api.rows(
-        "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-    )
-    return [r[0]["data"] for r in rows]
-
-
 async def _sessions(api: Api, mentee: uuid.UUID) -> list[Any]:
     return await api.rows(
         "SELECT * FROM bookings WHERE mentee_id = :m ORDER BY starts_at", m=mentee
@@ -62,7 +55,7 @@ async def test_a_malformed_programme_is_422_and_nothing_is_written(
     assert got.headers["content-type"].startswith("application/problem+json")
     assert detail in got.text
     assert await api.count("offerings") == 1
-    assert len(await _outbox(api, "OfferingPublished")) == 1
+    assert len(await api.outbox("OfferingPublished")) == 1
 
 
 async def test_offerings_are_published_with_versions_and_programmes_have_no_slots(
@@ -81,7 +74,7 @@ async def test_offerings_are_published_with_versions_and_programmes_have_no_slot
         f"/offerings/{offering_id}", json={"kind": "one_time"}, headers=mentor
     )
     assert kind.status_code == 422
-    published = await _outbox(api, "OfferingPublished")
+    published = await api.outbox("OfferingPublished")
     assert [(p["version"], p["kind"], p["amount_minor"], p["interval"]) for p in published] == [
         (0, "recurring", 12000, "month"),
         (1, "recurring", 15000, "month"),
@@ -117,7 +110,7 @@ async def test_a_paid_cycle_books_every_occurrence_across_the_dst_change(api: Ap
     assert {h for before, h in utc_hours if before} == {17}  # CET, +01:00
     assert {h for before, h in utc_hours if not before} == {16}  # CEST, +02:00
     assert {r.status for r in rows} == {"confirmed"}
-    confirmed = await _outbox(api, "BookingConfirmed")
+    confirmed = await api.outbox("BookingConfirmed")
     assert len(confirmed) == len(tuesdays)
     assert {c["subscription_id"] for c in confirmed} == {str(subscription)}
     assert {c["cycle"]["number"] for c in confirmed} == {1}
@@ -151,11 +144,11 @@ async def test_an_occurrence_on_a_closed_date_is_rejected_for_credits(api: Api) 
     await deliver(api, paid)
     rows = await _sessions(api, mentee)
     assert first_tuesday not in [r.local_date for r in rows]
-    [rejected] = await _outbox(api, "BookingRejected")
+    [rejected] = await api.outbox("BookingRejected")
     assert rejected["reason"] == "occurrence_unavailable"
     assert rejected["payment_id"] == str(paid.payload_as(PaymentVerified).payment_id)
     assert datetime.fromisoformat(rejected["starts_at"]).astimezone(MADRID).date() == first_tuesday
-    shares = [c["amount_minor"] for c in await _outbox(api, "BookingConfirmed")]
+    shares = [c["amount_minor"] for c in await api.outbox("BookingConfirmed")]
     assert rejected["amount_minor"] + sum(shares) == 12000
     [recorded] = await api.rows("SELECT local_date, detail FROM occurrence_rejections")
     assert (recorded.local_date, recorded.detail) == (

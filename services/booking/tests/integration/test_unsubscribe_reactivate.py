@@ -32,13 +32,6 @@ pytestmark = pytest.mark.integration
 MADRID = ZoneInfo("Europe/Madrid")
 
 
-async def _outbox(api: Any, event_type: str) -> list[dict[str, Any]]:
-    rows = await api.rows(
-        "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id", t=event_type
-    )
-    return [r[0]["data"] for r in rows]
-
-
 async def _states(api: Any, mentee: uuid.UUID) -> list[tuple[str, str | None]]:
     rows = await api.rows(
         "SELECT status, cancel_reason FROM bookings WHERE mentee_id = :m ORDER BY starts_at",
@@ -67,7 +60,7 @@ async def test_unsubscribe_cancels_and_reactivation_restores_them_visibly_at_onc
     at = datetime.now(UTC)
     await deliver(api, unsubscribed(offering_id, mentee, subscription, at))
     assert await _states(api, mentee) == [("cancelled", "unsubscribed")] * n
-    cancelled = await _outbox(api, "BookingCancelled")
+    cancelled = await api.outbox("BookingCancelled")
     assert {(c["reason"], c["refund_amount_minor"]) for c in cancelled} == {("unsubscribed", 0)}
     listed = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     assert {b["status"] for b in listed} == {"cancelled"}
@@ -85,7 +78,7 @@ async def test_unsubscribe_cancels_and_reactivation_restores_them_visibly_at_onc
     ] * n
     [enrollment] = (await api.client.get("/me/enrollments", headers=me)).json()
     assert enrollment["status"] == "active" and len(enrollment["upcoming_sessions"]) == n
-    restored = await _outbox(api, "BookingRestored")
+    restored = await api.outbox("BookingRestored")
     assert [r["booking_id"] for r in restored] == [b["booking_id"] for b in listed]
     assert {r["cause"] for r in restored} == {"unsubscribe_undone"}
     assert {datetime.fromisoformat(r["previously_cancelled_at"]) for r in restored} == {at}
@@ -97,7 +90,7 @@ async def test_unsubscribe_cancels_and_reactivation_restores_them_visibly_at_onc
     # event under a new id finds nothing left to undo
     assert await deliver(api, react) == "duplicate"
     assert await deliver(api, anew(react)) == "handled"
-    assert len(await _outbox(api, "BookingRestored")) == n
+    assert len(await api.outbox("BookingRestored")) == n
     assert await _states(api, mentee) == [("confirmed", None)] * n
 
 
@@ -133,7 +126,7 @@ def _faulty(api: Any) -> Any:
 
 async def _assert_nothing_restored(api: Any, mentee: uuid.UUID, n: int) -> None:
     assert await _states(api, mentee) == [("cancelled", "unsubscribed")] * n
-    assert await _outbox(api, "BookingRestored") == []
+    assert await api.outbox("BookingRestored") == []
     [enrollment] = await api.rows("SELECT status, unsubscribed_at FROM enrollments")
     assert enrollment.status == "unsubscribed"
     assert [r.taken for r in await api.rows("SELECT taken FROM slot_seats")] == [0] * n
