@@ -1,6 +1,6 @@
-"""Attendance's OpenAPI is what a client generator needs: every answer typed, every error
-the one problem schema, 401 documented (and answered) wherever a token is needed. No I/O:
-the app is built as the HTTP process builds it, and nothing here reaches the database."""
+"""Attendance's OpenAPI passes the document checks every service's does (no route is
+public here), with its paged lists and models named. No I/O: the app is built as the HTTP
+process builds it, and nothing here reaches the database."""
 
 from __future__ import annotations
 
@@ -11,14 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from kairos_attendance.bootstrap import bootstrap
+from kairos_platform import testing_openapi as checks
 from kairos_platform.runtime import build_http_app
-from kairos_platform.testing_openapi import (
-    check_401_without_a_token,
-    check_answers_are_typed,
-    check_errors_are_problems,
-    check_lists_are_cursor_pages,
-    check_models_carry_examples,
-)
 
 #: routes anyone may call (none in attendance)
 PUBLIC: set[tuple[str, str]] = set()
@@ -35,21 +29,21 @@ def spec(app: FastAPI) -> dict[str, Any]:
 
 
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
-    check_answers_are_typed(spec)
+    checks.check_answers_are_typed(spec)
 
 
 def test_every_error_is_the_problem_schema_and_401_is_documented(spec: dict[str, Any]) -> None:
-    check_errors_are_problems(spec, public=PUBLIC)
+    checks.check_errors_are_problems(spec, public=PUBLIC)
 
 
 def test_the_lists_are_cursor_pages(spec: dict[str, Any]) -> None:
-    check_lists_are_cursor_pages(
+    checks.check_lists_are_cursor_pages(
         spec, ("/mentors/me/subscribers", "/sessions/{booking_id}/attendance")
     )
 
 
 def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
-    check_models_carry_examples(spec, (
+    checks.check_models_carry_examples(spec, (
         "AttendanceIn", "SessionOut", "JoinedOut", "MarkedOut", "SubscriberOut",
         "AttendanceChangeOut", "ReactivatedOut",
     ))  # fmt: skip
@@ -59,4 +53,6 @@ async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     app: FastAPI, spec: dict[str, Any]
 ) -> None:
     ids = {name: str(uuid.uuid4()) for name in ("booking_id", "enrollment_id", "mentor_id")}
-    await check_401_without_a_token(app, spec, public=PUBLIC, params=ids, body={"attended": True})
+    await checks.check_401_without_a_token(
+        app, spec, public=PUBLIC, params=ids, body={"attended": True}
+    )

@@ -1,6 +1,6 @@
-"""Calendar-sync's OpenAPI is what a client generator needs: every answer typed, every error
-the one problem schema, 401 documented (and answered) wherever a token is needed. No I/O:
-the app is built as the HTTP process builds it, and nothing here reaches the database."""
+"""Calendar-sync's OpenAPI passes the document checks every service's does; its public
+routes (the feed and the unsubscribe links, whose token is the credential) answer a calendar
+or a page. No I/O: the app is built as the HTTP process builds it."""
 
 from __future__ import annotations
 
@@ -11,15 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from kairos_calendar_sync.bootstrap import bootstrap
+from kairos_platform import testing_openapi as checks
 from kairos_platform.openapi_checks import is_typed, operations
 from kairos_platform.runtime import build_http_app
-from kairos_platform.testing_openapi import (
-    check_401_without_a_token,
-    check_answers_are_typed,
-    check_errors_are_problems,
-    check_lists_are_cursor_pages,
-    check_models_carry_examples,
-)
 
 #: routes anyone may call: the feed and the unsubscribe links (their token is the credential)
 FEED = ("get", "/feeds/{token}.ics")
@@ -40,7 +34,7 @@ def spec(app: FastAPI) -> dict[str, Any]:
 
 
 def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
-    check_answers_are_typed(spec, own=PUBLIC)
+    checks.check_answers_are_typed(spec, own=PUBLIC)
     answers = {(m, p): op["responses"]["200"] for m, p, op in operations(spec) if (m, p) in PUBLIC}
     assert answers[FEED]["content"] == {"text/calendar": {"schema": {"type": "string"}}}
     assert answers[UNSUBSCRIBE_PAGE]["content"] == HTML
@@ -51,15 +45,15 @@ def test_every_answer_is_a_typed_model(spec: dict[str, Any]) -> None:
 
 
 def test_every_error_is_the_problem_schema_and_401_is_documented(spec: dict[str, Any]) -> None:
-    check_errors_are_problems(spec, public=PUBLIC)
+    checks.check_errors_are_problems(spec, public=PUBLIC)
 
 
 def test_the_lists_are_cursor_pages(spec: dict[str, Any]) -> None:
-    check_lists_are_cursor_pages(spec, ("/connections",))
+    checks.check_lists_are_cursor_pages(spec, ("/connections",))
 
 
 def test_the_models_carry_examples(spec: dict[str, Any]) -> None:
-    check_models_carry_examples(spec, (
+    checks.check_models_carry_examples(spec, (
         "CalDavIn", "GoogleIn", "ConnectionOut", "ConnectionTestOut", "FeedOut",
         "MailPreferencesIn", "MailPreferencesOut", "UnsubscribedOut",
     ))  # fmt: skip
@@ -69,6 +63,6 @@ async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     app: FastAPI, spec: dict[str, Any]
 ) -> None:
     params = {"connection_id": str(uuid.uuid4()), "token": "t0ken"}
-    await check_401_without_a_token(
+    await checks.check_401_without_a_token(
         app, spec, public=PUBLIC, params=params, body={"kind": "caldav"}
     )
