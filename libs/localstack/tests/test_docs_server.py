@@ -50,9 +50,12 @@ def test_merge_prefixes_paths_and_qualifies_clashing_schemas() -> None:
     assert set(merged["paths"]) == {"/api/booking/things", "/api/payments/things"}
     schemas = merged["components"]["schemas"]
     assert set(schemas) == {"Thing", "payments.Thing", "Problem"}  # Problem is identical: shared
-    ref = lambda p: merged["paths"][p]["get"]["responses"]["200"]["content"][  # noqa: E731
-        "application/json"
-    ]["schema"]["$ref"]
+
+    def ref(path: str) -> Any:
+        return merged["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]["$ref"]
+
     assert ref("/api/booking/things") == "#/components/schemas/Thing"
     assert ref("/api/payments/things") == "#/components/schemas/payments.Thing"
     assert schemas["payments.Thing"]["properties"] == {"b": {"type": "integer"}}

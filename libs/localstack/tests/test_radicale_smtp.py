@@ -99,7 +99,8 @@ def test_smtp_sink_stores_each_message_as_received_with_its_envelope(tmp_path: P
 
 def _replies(sock: socket.socket, count: int) -> list[str]:
     """The next ``count`` complete replies (a multi-line reply counts once)."""
-    got, buf = [], b""
+    got: list[str] = []
+    buf = b""
     while len(got) < count:
         chunk = sock.recv(65536)
         assert chunk, f"connection closed after {got}"

@@ -16,6 +16,7 @@ from kairos_localstack.keys import (
     live_token_secret,
     service_secrets,
 )
+from kairos_localstack.postgres import PostgresServer
 from kairos_localstack.proc import pid_alive
 from kairos_localstack.services import ServiceSpec, all_topics, by_name
 from kairos_localstack.stack import AlreadyUp, Stack
@@ -175,7 +176,7 @@ def test_failed_up_leaves_nothing_running(no_externals: None) -> None:
 
 
 def test_external_database_url_is_used_not_started(
-    monkeypatch: pytest.MonkeyPatch, no_externals: None, postgres_server
+    monkeypatch: pytest.MonkeyPatch, no_externals: None, postgres_server: PostgresServer
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", postgres_server.url("postgres"))
     data = Path(tempfile.mkdtemp(prefix="kairos-stacktest-"))
