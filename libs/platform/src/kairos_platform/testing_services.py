@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "bearer",
     "check_wiring_agrees_with_catalog",
     "deliver",
+    "eventually",
     "outbox_rows",
     "serve_migrated",
 ]
@@ -105,3 +107,14 @@ async def outbox_rows(service: Service[Any], event_type: str) -> list[Any]:
     async with service.engine.connect() as conn:
         sql = text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id")
         return list(await conn.execute(sql, {"t": event_type}))
+
+
+async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
+    """Poll ``check`` (async, returns truthy when done) until a deadline; what it last
+    returned (falsy when the deadline passed)."""
+    until = time.monotonic() + timeout
+    while True:
+        found = await check()
+        if found or time.monotonic() > until:
+            return found
+        await asyncio.sleep(every)

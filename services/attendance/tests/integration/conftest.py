@@ -4,8 +4,6 @@ delivering booking events exactly as the consumer would, and a pinned, movable c
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -30,7 +28,12 @@ from kairos_platform.mail import SmtpMailer, send_once
 from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.testing_services import auth_headers, deliver, outbox_rows, serve_migrated
+from kairos_platform.testing_services import (
+    auth_headers,
+    deliver,
+    outbox_rows,
+    serve_migrated,
+)
 
 # the sessions booking announces, made as the unit tests make them
 from ..unit.fakes import Programme as Programme
@@ -128,16 +131,6 @@ def mentor(name: str = "Ada") -> Provider:
 def mentee(name: str = "Ana") -> Person:
     tag = uuid.uuid4().hex[:6]
     return Person(user_id=uuid.uuid4(), email=f"mentee-{tag}@example.org", display_name=name)
-
-
-async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
-    """Poll ``check`` (async, returns truthy when done) until a deadline."""
-    until = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found or time.monotonic() > until:
-            return found
-        await asyncio.sleep(every)
 
 
 def preferences_changed(

@@ -15,8 +15,9 @@ from kairos_attendance.adapters.smtp import outgoing
 from kairos_attendance.service_layer.sweep import sweep
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
+from kairos_platform.testing_services import eventually
 
-from .conftest import Att, Programme, eventually, mentee, mentor, preferences_changed
+from .conftest import Att, Programme, mentee, mentor, preferences_changed
 
 T = TypeVar("T")
 

@@ -20,8 +20,9 @@ from kairos_attendance.service_layer.context import context_of
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
 from kairos_platform.migrations import downgrade, upgrade
+from kairos_platform.testing_services import eventually
 
-from .conftest import Att, eventually, preferences_changed, settings_for
+from .conftest import Att, preferences_changed, settings_for
 
 pytestmark = pytest.mark.integration
 

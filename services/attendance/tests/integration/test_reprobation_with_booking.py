@@ -31,9 +31,9 @@ from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.migrations import upgrade
 from kairos_platform.service import Service
 from kairos_platform.settings import ServiceSettings
-from kairos_platform.testing_services import deliver
+from kairos_platform.testing_services import deliver, eventually
 
-from .conftest import Att, eventually
+from .conftest import Att
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,9 @@ from kairos_contracts.events.attendance import AbsenceRecorded, MenteeReprobated
 from kairos_contracts.events.booking import BookingConfirmed
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.messaging.tables import bucket_of
+from kairos_platform.testing_services import eventually
 
-from .conftest import Att, Clock, Programme, eventually, mentee, mentor, open_att
+from .conftest import Att, Clock, Programme, mentee, mentor, open_att
 
 pytestmark = pytest.mark.integration
 

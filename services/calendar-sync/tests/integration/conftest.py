@@ -4,11 +4,9 @@ verification) and a Dispatcher delivering booking events exactly as the consumer
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +32,12 @@ from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.testing_services import auth_headers, deliver, outbox_rows, serve_migrated
+from kairos_platform.testing_services import (
+    auth_headers,
+    deliver,
+    outbox_rows,
+    serve_migrated,
+)
 
 #: long enough that finding it in sealed bytes by chance is out of the question
 E = TypeVar("E", bound=Event)
@@ -224,16 +227,6 @@ def confirmed(provider: Provider, mentee: Person, **overrides: Any) -> BookingCo
         "provider_time_zone": "Europe/Madrid",
     }
     return example(BookingConfirmed, **(values | overrides))
-
-
-async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
-    """Poll ``check`` (async, returns truthy when done) until a deadline."""
-    until = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found or time.monotonic() > until:
-            return found
-        await asyncio.sleep(every)
 
 
 _COMMON = (

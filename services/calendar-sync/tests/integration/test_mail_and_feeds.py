@@ -19,8 +19,9 @@ from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled, BookingRestored
 from kairos_localstack.smtp_sink import SmtpSink, read_messages
 from kairos_platform.mail import Delivery, Mailer, SmtpMailer, send_once
+from kairos_platform.testing_services import eventually
 
-from .conftest import Cal, Dav, confirmed, eventually, follow, people
+from .conftest import Cal, Dav, confirmed, follow, people
 
 pytestmark = pytest.mark.integration
 

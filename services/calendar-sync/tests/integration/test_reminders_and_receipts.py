@@ -28,8 +28,9 @@ from kairos_contracts.examples import example
 from kairos_contracts.types import Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
+from kairos_platform.testing_services import eventually
 
-from .conftest import Cal, confirmed, eventually, follow, open_cal, people, settings_for
+from .conftest import Cal, confirmed, follow, open_cal, people, settings_for
 
 pytestmark = pytest.mark.integration
 

@@ -33,7 +33,13 @@ from kairos_payments.settings import PaymentsSettings
 from kairos_platform.messaging.consumer import Dispatcher
 from kairos_platform.runtime import build_dispatcher
 from kairos_platform.service import Service
-from kairos_platform.testing_services import bearer, deliver, outbox_rows, serve_migrated
+from kairos_platform.testing_services import (
+    bearer,
+    deliver,
+    eventually,
+    outbox_rows,
+    serve_migrated,
+)
 
 SECRET = "whsec_test_payments"
 
@@ -180,13 +186,3 @@ async def payments(
     yield p
     await p.client.aclose()
     await p.service.engine.dispose()
-
-
-async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:
-    """Poll ``check`` (async, returns truthy when done) until a deadline."""
-    until = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found or time.monotonic() > until:
-            return found
-        await asyncio.sleep(every)

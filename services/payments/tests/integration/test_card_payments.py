@@ -18,8 +18,9 @@ from kairos_contracts import Envelope
 from kairos_contracts.events.booking import BookingConfirmed, BookingRejected, HoldExpired
 from kairos_contracts.examples import example
 from kairos_contracts.types import PaymentMethod
+from kairos_platform.testing_services import eventually
 
-from .conftest import Payments, eventually, intent_event, sign
+from .conftest import Payments, intent_event, sign
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,9 @@ from kairos_contracts.types import PaymentMethod
 from kairos_localstack.stripe import LocalStripe
 from kairos_payments.service_layer import reconcile
 from kairos_payments.service_layer.context import context_of
+from kairos_platform.testing_services import eventually
 
-from .conftest import Payments, eventually, webhooked_payments
+from .conftest import Payments, webhooked_payments
 
 pytestmark = pytest.mark.integration
 

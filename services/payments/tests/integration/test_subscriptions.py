@@ -26,8 +26,9 @@ from kairos_contracts.types import Person
 from kairos_localstack.stripe import LocalStripe
 from kairos_payments.service_layer import reconcile
 from kairos_payments.service_layer.context import context_of
+from kairos_platform.testing_services import eventually
 
-from .conftest import Payments, eventually, sign, webhooked_payments
+from .conftest import Payments, sign, webhooked_payments
 
 pytestmark = pytest.mark.integration
 
