@@ -3,7 +3,6 @@ backoff and broken connections, and the iCalendar documents."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,34 +143,3 @@ def test_the_event_document_has_uid_sequence_zone_link_and_people() -> None:
     assert str(ev["ATTENDEE"]) == f"mailto:{MENTEE.email}"
     cancelled = ics.event_document(to_booking(_history()[2]), stamp=datetime.now(UTC))
     assert b"STATUS:CANCELLED" in cancelled
-
-
-def test_each_zone_gets_its_vtimezone_once_and_the_same_document_as_icalendars_own() -> None:
-    """VTIMEZONEs are serialized once per process and spliced in: the document holds what
-    icalendar's add_missing_timezones makes, one VTIMEZONE per zone used, before the events."""
-    stamp = datetime(2026, 1, 1, tzinfo=UTC)
-    madrid = to_booking(_history()[0])
-    york = dataclasses.replace(madrid, booking_id=uuid.uuid4(), time_zone="America/New_York")
-    bookings = [madrid, york, dataclasses.replace(madrid, booking_id=uuid.uuid4())]
-    ics._vtimezone.cache_clear()
-    made = ics.document(bookings, stamp=stamp, method="REQUEST")
-    again = ics.document(bookings, stamp=stamp, method="REQUEST")
-    assert ics._vtimezone.cache_info().misses == 2  # one per zone, the rest from the cache
-
-    own = Calendar()
-    for name, value in (("prodid", ics.PRODID), ("version", "2.0"), ("method", "REQUEST")):
-        own.add(name, value)
-    for b in bookings:
-        own.add_component(ics.vevent(b, stamp=stamp))
-    own.add_missing_timezones()
-    # icalendar orders its zones as a set does; ours are sorted by TZID
-    own.subcomponents.sort(key=lambda c: (c.name != "VTIMEZONE", str(c.get("TZID", ""))))
-
-    assert made == again == own.to_ical()
-    parsed = Calendar.from_ical(made)
-    assert [c.name for c in parsed.subcomponents] == ["VTIMEZONE"] * 2 + ["VEVENT"] * 3
-    assert sorted(t.tz_name for t in parsed.timezones) == sorted(
-        {madrid.time_zone, "America/New_York"}
-    )
-    empty = ics.document([], stamp=stamp)
-    assert b"VTIMEZONE" not in empty and Calendar.from_ical(empty).to_ical() == empty
