@@ -47,16 +47,17 @@ lint: sync typecheck-tests
 	cd web && npx --no-install tsc --noEmit
 
 # The tests are type-checked as the code is, one folder at a time: several hold modules of
-# the same name (conftest, fakes), which one mypy run would take for one module. The folder
-# is mypy's base, so `from .fakes import ...` resolves without an __init__.py (which would
-# make every service's tests/unit the one package "unit" for pytest).
+# the same name (conftest, fakes), which one mypy run would take for one module. The folder's
+# parent is mypy's base, so `from .fakes import ...` resolves without an __init__.py (which
+# would make every service's tests/unit the one package "unit" for pytest), and so does
+# `from .conftest import ...` in a file at the folder's top (a module of package "tests").
 TEST_DIRS ?= libs/contracts/tests libs/platform/tests libs/localstack/tests \
 	services/booking/tests services/payments/tests services/attendance/tests \
 	services/calendar-sync/tests tests-e2e/tests faults/tests deploy/tests
 
 typecheck-tests: sync
 	@set -e; for d in $(TEST_DIRS); do \
-		echo "mypy $$d"; MYPYPATH=$$d $(UV) run mypy --explicit-package-bases $$d; done
+		echo "mypy $$d"; MYPYPATH=$$(dirname $$d) $(UV) run mypy --explicit-package-bases $$d; done
 
 # The merged OpenAPI (clients/openapi.json) and the TypeScript client generated from it.
 clients: sync
