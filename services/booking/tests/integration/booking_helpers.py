@@ -106,6 +106,14 @@ def verified(hold_id: str, mentee: uuid.UUID, offering_id: str, **kw: Any) -> En
     return Envelope.wrap(event, source="payments")
 
 
+async def booked(api: Api, mentee: uuid.UUID, offering_id: str, starts_at: str, **kw: Any) -> str:
+    """``mentee`` holds the seat at ``starts_at`` and pays for it (PaymentVerified handled as
+    the consumer handles it; ``kw`` goes into the event): the hold's id."""
+    hold_id = str((await hold(api, mentee, offering_id, starts_at)).json()["hold_id"])
+    await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id, **kw)))
+    return hold_id
+
+
 async def expired_holds(api: Api, offering_id: str, starts_at: str, n: int) -> list[Hold]:
     """``n`` holds on one slot, each for its own mentee, already expired (as if they paid
     while the slot filled up): their payments need a seat again."""

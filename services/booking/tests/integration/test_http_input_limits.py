@@ -11,12 +11,10 @@ import pytest
 
 from .booking_helpers import (
     MENTOR,
-    dispatcher,
+    booked,
     hold,
     next_weekday,
     provider_with_offering,
-    record,
-    verified,
 )
 
 pytestmark = pytest.mark.integration
@@ -66,8 +64,7 @@ async def _booking(api: Any, offering_id: str) -> tuple[str, dict[str, str]]:
     )
     starts_at = got.json()["slots"][0]["starts_at"]
     mentee = uuid.uuid4()
-    hold_id = (await hold(api, mentee, offering_id, starts_at)).json()["hold_id"]
-    await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id)))
+    await booked(api, mentee, offering_id, starts_at)
     [booking_id] = await api.rows("SELECT booking_id FROM bookings")
     return str(booking_id[0]), api.token(mentee, "mentee")
 

@@ -12,13 +12,10 @@ import pytest
 
 from .booking_helpers import (
     MENTOR,
-    dispatcher,
+    booked,
     first_slot,
-    hold,
     next_weekday,
     provider_with_offering,
-    record,
-    verified,
 )
 
 pytestmark = pytest.mark.integration
@@ -139,8 +136,7 @@ async def test_booking_events_carry_the_offerings_reminders(api: Any) -> None:
     day = next_weekday(2)
     starts_at = await first_slot(api, offering_id, day)
     mentee = uuid.uuid4()
-    hold_id = (await hold(api, mentee, offering_id, starts_at)).json()["hold_id"]
-    await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id)))
+    await booked(api, mentee, offering_id, starts_at)
     [confirmed] = await _events(api, "BookingConfirmed")
     assert confirmed[FIELD] == [1440, 15]
     booking_id = confirmed["booking_id"]

@@ -15,6 +15,7 @@ from kairos_contracts import Envelope
 from kairos_contracts.events.payments import PaymentCancelled, PaymentFailed, PaymentVerified
 
 from .booking_helpers import (
+    booked,
     dispatcher,
     expired_holds,
     first_slot,
@@ -167,8 +168,7 @@ async def test_booked_session_is_listed_rescheduled_and_cancelled(api: Any) -> N
     first, second = [s["starts_at"] for s in got.json()["slots"][:2]]
     mentee = uuid.uuid4()
     me = api.token(mentee, "mentee")
-    hold_id = (await hold(api, mentee, offering_id, first)).json()["hold_id"]
-    await dispatcher(api).handle(record(verified(hold_id, mentee, offering_id)))
+    await booked(api, mentee, offering_id, first)
     [booking] = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     assert booking["starts_at"] == first and booking["status"] == "confirmed"
 

@@ -11,13 +11,10 @@ import pytest
 from .booking_helpers import (
     ADMIN,
     MENTOR,
-    dispatcher,
+    booked,
     first_slot,
-    hold,
     next_weekday,
     provider_with_offering,
-    record,
-    verified,
 )
 
 pytestmark = pytest.mark.integration
@@ -29,11 +26,8 @@ async def test_a_booking_is_read_by_its_mentee_mentor_or_an_admin(api: Any) -> N
     provider_id, offering_id = await provider_with_offering(api, capacity=1)
     starts_at = await first_slot(api, offering_id, next_weekday(3))
     mentee = uuid.uuid4()
-    held = (await hold(api, mentee, offering_id, starts_at)).json()
     payment_id = uuid.uuid4()
-    await dispatcher(api).handle(
-        record(verified(held["hold_id"], mentee, offering_id, payment_id=payment_id))
-    )
+    hold_id = await booked(api, mentee, offering_id, starts_at, payment_id=payment_id)
     me = api.token(mentee, "mentee")
     [listed] = (await api.client.get("/me/bookings", headers=me)).json()["items"]
     url = f"/bookings/{listed['booking_id']}"
@@ -45,7 +39,7 @@ async def test_a_booking_is_read_by_its_mentee_mentor_or_an_admin(api: Any) -> N
         assert body["booking_id"] == listed["booking_id"]
         assert (body["offering_id"], body["provider_id"]) == (offering_id, provider_id)
         assert (body["starts_at"], body["status"]) == (starts_at, "confirmed")
-        assert (body["hold_id"], body["payment_id"]) == (held["hold_id"], str(payment_id))
+        assert (body["hold_id"], body["payment_id"]) == (hold_id, str(payment_id))
         assert (body["amount_minor"], body["currency"], body["payment_method"]) == (
             5000, "EUR", "card",
         )  # fmt: skip
