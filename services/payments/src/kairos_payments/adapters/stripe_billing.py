@@ -6,7 +6,7 @@ Plans (not Prices) because localstripe implements only plans; Stripe still accep
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
@@ -15,6 +15,9 @@ from kairos_payments.service_layer.gateway import (
     StripeRejected,
     StripeSubscription,
 )
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionCreateParams
 
 
 def _dict(found: Any) -> dict[str, Any]:
@@ -132,7 +135,7 @@ class BillingCalls:
         idempotency_key: str,
         trial_end: int | None = None,
     ) -> StripeSubscription:
-        params: dict[str, Any] = {
+        params: SubscriptionCreateParams = {
             "customer": customer,
             "items": [{"plan": plan}],
             "metadata": metadata,
@@ -141,7 +144,7 @@ class BillingCalls:
             params["trial_end"] = trial_end
         with self._translate():
             obj = await self._client.v1.subscriptions.create_async(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         return _subscription(obj)

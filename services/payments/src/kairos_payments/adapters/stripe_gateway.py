@@ -9,7 +9,7 @@ it anyway (Stripe honours it) and prevent duplicates with our own state.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
@@ -23,6 +23,9 @@ from kairos_payments.service_layer.gateway import (
     StripeUnavailable,
 )
 from kairos_payments.settings import PaymentsSettings
+
+if TYPE_CHECKING:
+    from stripe.params import EventListParams, PaymentIntentConfirmParams, PaymentIntentCreateParams
 
 
 def _intent(found: Any) -> Intent:
@@ -108,7 +111,7 @@ class SdkStripeGateway(BillingCalls):
         manual_capture: bool,
         payment_method: str | None = None,
     ) -> Intent:
-        params: dict[str, Any] = {
+        params: PaymentIntentCreateParams = {
             "amount": amount,
             "currency": currency.lower(),
             "metadata": metadata,
@@ -118,7 +121,7 @@ class SdkStripeGateway(BillingCalls):
             params["payment_method"] = payment_method
         with _Translate():
             obj = await self._pi.create_async(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         return _intent(obj)
@@ -126,12 +129,14 @@ class SdkStripeGateway(BillingCalls):
     async def confirm_intent(
         self, intent_id: str, *, idempotency_key: str, payment_method: str | None = None
     ) -> Intent:
-        params: dict[str, Any] = {"payment_method": payment_method} if payment_method else {}
+        params: PaymentIntentConfirmParams = (
+            {"payment_method": payment_method} if payment_method else {}
+        )
         try:
             with _Translate():
                 obj = await self._pi.confirm_async(
                     intent_id,
-                    params=params,  # type: ignore[arg-type]
+                    params=params,
                     options={"idempotency_key": idempotency_key},
                 )
         except StripeRejected as exc:
@@ -182,11 +187,11 @@ class SdkStripeGateway(BillingCalls):
     async def list_events(
         self, *, created_gte: int, starting_after: str | None = None, limit: int = 100
     ) -> tuple[list[StripeEvent], bool]:
-        params: dict[str, Any] = {"created": {"gte": created_gte}, "limit": limit}
+        params: EventListParams = {"created": {"gte": created_gte}, "limit": limit}
         if starting_after:
             params["starting_after"] = starting_after
         with _Translate():
-            page = await self._client.v1.events.list_async(params=params)  # type: ignore[arg-type]
+            page = await self._client.v1.events.list_async(params=params)
         return [_event(e.to_dict()) for e in page.data], bool(page.has_more)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> StripeEvent:
