@@ -106,6 +106,9 @@ class SmtpSession(asyncio.Protocol):
         self.rcpt_tos: list[str] = []
         self.peer = ""
         self.transport: asyncio.Transport | None = None
+        #: replies waiting for the end of the current read (then sent together)
+        self.replies: list[bytes] = []
+        self.reading = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -114,11 +117,26 @@ class SmtpSession(asyncio.Protocol):
         self.reply(f"220 {self.hostname} ESMTP Kairos SMTP sink")
 
     def reply(self, line: str) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(line.encode() + b"\r\n")
+        self.replies.append(line.encode() + b"\r\n")
+        if not self.reading:
+            self.flush()
+
+    def flush(self) -> None:
+        """The replies so far in one send (a pipelined group's answers go together)."""
+        if self.replies and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(self.replies))
+        self.replies.clear()
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
+        self.reading = True
+        try:
+            self._take_buffer()
+        finally:
+            self.reading = False
+            self.flush()
+
+    def _take_buffer(self) -> None:
         while self.transport is not None and not self.transport.is_closing():
             if self.in_data:
                 if not self._take_message():
@@ -128,6 +146,7 @@ class SmtpSession(asyncio.Protocol):
                 if end < 0:
                     if len(self.buffer) > 4096:  # no command is that long
                         self.reply("500 Line too long")
+                        self.flush()
                         self.transport.close()
                     return
                 line = bytes(self.buffer[:end]).decode("utf-8", "replace")
@@ -182,6 +201,7 @@ class SmtpSession(asyncio.Protocol):
             self.reply("250 OK")
         elif verb == "QUIT":
             self.reply("221 Bye")
+            self.flush()
             if self.transport is not None:
                 self.transport.close()
         else:

@@ -82,8 +82,10 @@ class _Session:
         return reply
 
     def write(self, *commands: str | bytes) -> None:
-        for c in commands:
-            self.writer.write(c if isinstance(c, bytes) else c.encode() + b"\r\n")
+        """One write (one send) for what goes together: a message and the next envelope."""
+        self.writer.write(
+            b"".join(c if isinstance(c, bytes) else c.encode() + b"\r\n" for c in commands)
+        )
 
     async def command(self, line: str, *codes: int) -> _Reply:
         self.write(line)
