@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,19 @@ from kairos_calendar_sync.domain.bookings import Booking
 from kairos_calendar_sync.domain.reminders import PlannedReminder
 
 ReminderKey = tuple[uuid.UUID, uuid.UUID, int]
+
+
+# the keys as three arrays: one cached statement whatever the batch (an IN list of key
+# tuples was compiled with three parameters a key, each batch)
+_MARK = text(
+    """
+    UPDATE reminders SET queued_at = :at, outcome = :outcome
+    FROM unnest(CAST(:bookings AS uuid[]), CAST(:users AS uuid[]), CAST(:minutes AS int[]))
+         AS k(booking_id, user_id, minutes_before)
+    WHERE reminders.booking_id = k.booking_id AND reminders.user_id = k.user_id
+      AND reminders.minutes_before = k.minutes_before
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -129,10 +142,6 @@ class SqlReminderRepository:
         """``keys`` are done with: queued as a mail, or not sent, and why."""
         if not keys:
             return
-        c = reminders.c
-        stmt = (
-            update(reminders)
-            .where(tuple_(c.booking_id, c.user_id, c.minutes_before).in_(list(keys)))
-            .values(queued_at=at, outcome=outcome)
-        )
-        await self._s.execute(stmt)
+        bookings_, users, minutes = (list(column) for column in zip(*keys, strict=True))
+        params = {"bookings": bookings_, "users": users, "minutes": minutes}
+        await self._s.execute(_MARK, {**params, "at": at, "outcome": outcome})
