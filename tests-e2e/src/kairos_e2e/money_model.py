@@ -308,7 +308,11 @@ class MoneyModel:
         self.stack.stats["steps"] += 1
 
     def _actions(self) -> list[tuple[Callable[[], None], int, bool]]:
-        r, n = self.rng, lambda: self.rng.randrange(1000)
+        r = self.rng
+
+        def n() -> int:
+            return r.randrange(1000)
+
         holds, subs = bool(self.told.holds), bool(self.subscriptions)
         return [
             (lambda: self.hold(n(), n()), 6, True),
