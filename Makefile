@@ -40,7 +40,7 @@ lint: sync typecheck-tests
 	$(UV) run ruff format --check libs services tests-e2e bench deploy
 	$(UV) run python -m kairos_contracts.schemas check
 	$(UV) run python -m kairos_contracts.asyncapi check
-	$(UV) run mypy libs/*/src services/*/src
+	$(UV) run mypy libs/*/src services/*/src tests-e2e/src
 	$(UV) run python -m kairos_localstack.api_document check
 	$(UV) run python -m kairos_localstack.promtool_dist check
 	cd clients/typescript && npx --no-install tsc --noEmit
