@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from alembic import command, context
 from alembic.config import Config
@@ -57,9 +58,15 @@ def run_env(metadata: MetaData) -> None:
     asyncio.run(run())
 
 
-def create_messaging_tables(op: object, metadata: MetaData) -> None:
+class Binds(Protocol):
+    """What a migration step needs of alembic's ``op``: the migration's connection."""
+
+    def get_bind(self) -> Connection: ...
+
+
+def create_messaging_tables(op: Binds, metadata: MetaData) -> None:
     """Create outbox, outbox_bucket (filled), inbox, pings and pongs from ``metadata``."""
-    bind = op.get_bind()  # type: ignore[attr-defined]
+    bind = op.get_bind()
     for name in ("outbox", "outbox_bucket", "inbox", "pings", "pongs"):
         metadata.tables[name].create(bind)
     bind.execute(
@@ -67,8 +74,8 @@ def create_messaging_tables(op: object, metadata: MetaData) -> None:
     )
 
 
-def drop_messaging_tables(op: object, metadata: MetaData) -> None:
-    bind = op.get_bind()  # type: ignore[attr-defined]
+def drop_messaging_tables(op: Binds, metadata: MetaData) -> None:
+    bind = op.get_bind()
     for name in ("pongs", "pings", "inbox", "outbox_bucket", "outbox"):
         metadata.tables[name].drop(bind)
 
