@@ -126,25 +126,20 @@ def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
     )
 
 
+async def _get_msg_without_sleeping(self: Any, consumer: Any) -> tuple[Any, ...]:
+    found = await consumer.getmany(timeout_ms=self.batch_timeout_ms, max_records=self.max_records)
+    return tuple(chain.from_iterable(found.values()))
+
+
 def wait_for_records_without_sleeping() -> None:
     """FastStream's batch subscriber sleeps ``batch_timeout_ms`` after a ``getmany`` that
     found nothing, so a record arriving in that sleep waits it out. aiokafka's ``getmany``
     already waits for records (it returns as soon as a fetch brings some, and Apache Kafka
     answers a waiting fetch as soon as records arrive), so the sleep only delays: it is
-    left out. Idempotent; tested in test_kafka_wiring.py."""
+    left out. Idempotent (the same function put in again); tested in test_kafka_wiring.py."""
     from faststream.kafka.subscriber.usecase import BatchSubscriber
 
-    if getattr(BatchSubscriber.get_msg, "_kairos", False):
-        return
-
-    async def get_msg(self: Any, consumer: Any) -> tuple[Any, ...]:
-        found = await consumer.getmany(
-            timeout_ms=self.batch_timeout_ms, max_records=self.max_records
-        )
-        return tuple(chain.from_iterable(found.values()))
-
-    get_msg._kairos = True  # type: ignore[attr-defined]
-    BatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]
+    BatchSubscriber.get_msg = _get_msg_without_sleeping  # type: ignore[method-assign]
 
 
 def consumer_router(
