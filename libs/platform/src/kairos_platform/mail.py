@@ -194,10 +194,10 @@ class SmtpSender:
         self.host, self.port, self.sender, self.timeout_s = host, port, sender, timeout_s
         self._envelope_from = parseaddr(sender)[1] or sender
 
-    async def deliver(self, batch: Sequence[Outgoing]) -> Delivery:
+    async def deliver(self, batch: Sequence[Outgoing], deadline: float | None = None) -> Delivery:
         messages = [(m.recipient, mime(m, self.sender)) for m in batch]
         sent, error = await smtp.send_messages(
-            self.host, self.port, self._envelope_from, messages, self.timeout_s
+            self.host, self.port, self._envelope_from, messages, self.timeout_s, deadline
         )
         return Delivery(sent, error)
 
@@ -207,8 +207,9 @@ Q = TypeVar("Q", bound="Queued")
 
 
 class Mailer(Protocol[M]):
-    async def send(self, mails: Sequence[M]) -> Delivery:
-        """Send in order, stopping at the first mail the server does not take."""
+    async def send(self, mails: Sequence[M], deadline: float | None = None) -> Delivery:
+        """Send in order, stopping at the first mail the server does not take, and before
+        any mail once the event loop's clock reads ``deadline`` (the rest not tried)."""
         ...
 
 
@@ -231,8 +232,8 @@ class SmtpMailer(Generic[M]):
     def of(cls, settings: MailSettings, outgoing: Callable[[M], Outgoing]) -> SmtpMailer[M]:
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_from, outgoing)
 
-    async def send(self, mails: Sequence[M]) -> Delivery:
-        return await self._smtp.deliver([self._outgoing(m) for m in mails])
+    async def send(self, mails: Sequence[M], deadline: float | None = None) -> Delivery:
+        return await self._smtp.deliver([self._outgoing(m) for m in mails], deadline)
 
 
 class Queued(Protocol):
@@ -281,8 +282,8 @@ class MailPolicy:
     #: seconds before a mail the server did not take is tried again, by its attempts so far
     backoff_s: Callable[[int], float]
     #: SMTP sessions at once, each sending its own claimed batch: a session spends most
-    #: of its time waiting for the server's answers, which others overlap. Each batch
-    #: must still be sent and settled within ``lease_s``, or another session takes it again
+    #: of its time waiting for the server's answers, which others overlap. A session
+    #: starts no mail of its batch after half of ``lease_s`` (see :func:`send_once`)
     sessions: int = 1
 
 
@@ -301,13 +302,19 @@ async def send_once(
     uow_factory: Callable[[], MailUow[Q]], mailer: Mailer[Q], policy: MailPolicy
 ) -> int:
     """One batch through ``mailer``; how many mails were claimed (0: nothing due, or the
-    server did not take one: the job waits before it tries again)."""
+    server did not take one: the job waits before it tries again).
+
+    A mail is started only in the first half of the batch's lease: once the lease runs
+    out another worker may claim the rows, and a mail of them sent by both would go twice
+    (a process starved of CPU took minutes over a batch). What is not started by then goes
+    back to the queue as untried."""
+    claimed_at = asyncio.get_running_loop().time()
     async with uow_factory() as uow:
         batch = await uow.mails.claim(policy.batch_size, policy.lease_s)
         await uow.commit()
     if not batch:
         return 0
-    delivery = await mailer.send(batch)
+    delivery = await mailer.send(batch, deadline=claimed_at + policy.lease_s / 2)
     wait_s = 0.0
     if delivery.error is not None and delivery.sent < len(batch):
         failed = batch[delivery.sent]

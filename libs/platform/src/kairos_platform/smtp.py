@@ -117,10 +117,17 @@ _GOES_ON: tuple[tuple[int, ...], ...] = ((250,), (250, 251), (354,))
 
 
 async def _send_all(
-    s: _Session, pipelining: bool, sender: str, messages: Sequence[tuple[str, bytes]]
+    s: _Session,
+    pipelining: bool,
+    sender: str,
+    messages: Sequence[tuple[str, bytes]],
+    deadline: float | None,
 ) -> None:
     """The messages over ``s``, in order, counted in ``s.sent`` as the server takes them;
-    :class:`_Stopped` at the first one it refuses."""
+    :class:`_Stopped` at the first one it refuses. None is started once the loop's clock
+    reads ``deadline``: the session ends there (a pipelined envelope already answered is
+    dropped with the connection, its message never sent)."""
+    clock = asyncio.get_running_loop().time
     if pipelining:
         s.write(*_envelope(sender, messages[0][0]))
     for i, (recipient, message) in enumerate(messages):
@@ -137,6 +144,8 @@ async def _send_all(
             except SmtpRefused as exc:
                 raise _Stopped(f"{recipient}: {exc}") from None
             following = []
+        if deadline is not None and clock() >= deadline:
+            return
         s.write(_data(message), *following)
         done = await s.reply()
         if done.code != 250:
@@ -154,9 +163,11 @@ async def send_messages(
     sender: str,
     messages: Sequence[tuple[str, bytes]],
     timeout_s: float = 10.0,
+    deadline: float | None = None,
 ) -> tuple[int, str | None]:
     """``messages`` (recipient, message bytes) from ``sender`` over one session: how many
-    the server took, in order, and why it took no more (None: all of them)."""
+    the server took, in order, and why it took no more (None: all of them, or the rest
+    not started because the event loop's clock read ``deadline``)."""
     if not messages:
         return 0, None
     try:
@@ -167,8 +178,9 @@ async def send_messages(
     session = _Session(reader, writer, timeout_s)
     try:
         pipelining = await session.hello()
-        await _send_all(session, pipelining, sender, messages)
-        await session.quit()
+        await _send_all(session, pipelining, sender, messages, deadline)
+        if session.sent == len(messages):
+            await session.quit()
     except _Stopped as exc:
         return session.sent, f"SMTP: refused {exc}"
     except (OSError, TimeoutError, SmtpRefused, ValueError) as exc:

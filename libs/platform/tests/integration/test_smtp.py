@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,12 @@ def test_raw_messages_get_crlf_and_their_leading_periods_kept(sink: SmtpSink) ->
 
 
 class _Refusing(Sink):
-    """aiosmtpd's sink that refuses one recipient and counts what it took."""
+    """aiosmtpd's sink that refuses one recipient and counts what it took; a recipient
+    named ``slow`` is answered only once the monotonic clock reads ``hold_until``."""
 
     def __init__(self) -> None:
         self.taken: list[str] = []
+        self.hold_until = 0.0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -81,6 +84,9 @@ class _Refusing(Sink):
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.taken.extend(envelope.rcpt_tos)
+        if any(r.startswith("slow") for r in envelope.rcpt_tos):
+            # a server slow to take one message: it answers once the clock has read that
+            await asyncio.sleep(max(0.0, self.hold_until - time.monotonic()))
         return "250 OK"
 
 
@@ -107,6 +113,25 @@ def test_without_pipelining_one_command_at_a_time_and_a_refusal_stops_the_batch(
     assert delivery.error is not None and "550" in delivery.error
     assert "refused@example.org" in delivery.error
     assert handler.taken == ["p0@example.org", "p1@example.org", "p2@example.org"]
+
+
+def test_no_message_is_started_once_the_deadline_has_passed(
+    aiosmtpd_server: tuple[int, _Refusing],
+) -> None:
+    """The second message is taken only after the deadline: the third is never started
+    and the session reports the two taken, without an error (the rest goes back)."""
+    port, handler = aiosmtpd_server
+    mails = _mails(4)
+    mails[1] = Outgoing("slow@example.org", "x", "k1", "t", "<p/>")
+
+    async def scenario() -> tuple[int, str | None]:
+        deadline = asyncio.get_running_loop().time() + 2.0
+        handler.hold_until = deadline + 0.05  # loop.time() is the monotonic clock
+        delivery = await SmtpSender("127.0.0.1", port, SENDER).deliver(mails, deadline)
+        return delivery.sent, delivery.error
+
+    assert asyncio.run(scenario()) == (2, None)
+    assert handler.taken == ["p0@example.org", "slow@example.org"]
 
 
 def test_a_refusal_in_a_pipelined_batch_stops_it_there(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ class Refuses:
     def __init__(self, after: int | None) -> None:
         self.after = after
 
-    async def send(self, mails: Sequence[Row]) -> Delivery:
+    async def send(self, mails: Sequence[Row], deadline: float | None = None) -> Delivery:
         if self.after is None or len(mails) <= self.after:
             return Delivery(len(mails))
         return Delivery(self.after, "SMTP: 451 try later")
@@ -116,7 +116,7 @@ async def test_sessions_send_their_own_batches_at_once() -> None:
     in_flight, most, sent, stop = 0, 0, 0, asyncio.Event()
 
     class Slow:
-        async def send(self, mails: Sequence[Row]) -> Delivery:
+        async def send(self, mails: Sequence[Row], deadline: float | None = None) -> Delivery:
             nonlocal in_flight, most, sent
             in_flight += 1
             most = max(most, in_flight)
@@ -132,3 +132,24 @@ async def test_sessions_send_their_own_batches_at_once() -> None:
     assert most == 3
     done = sorted(i for ids, n, _, _ in queue.settled for i in ids[:n])
     assert done == list(range(1, 10))  # each row in one batch only
+
+
+async def test_a_batch_is_started_only_in_the_first_half_of_its_lease() -> None:
+    """The mailer is told when to stop starting mails: half the lease after the claim, so
+    no mail is started once another worker could claim the batch again; what it did not
+    start goes back untried, without a backoff."""
+    deadlines: list[float | None] = []
+
+    class StopsAfterOne:
+        async def send(self, mails: Sequence[Row], deadline: float | None = None) -> Delivery:
+            deadlines.append(deadline)
+            return Delivery(1)
+
+    queue = Queue([Row(1), Row(2), Row(3)])
+    before = asyncio.get_running_loop().time()
+    assert await send_once(lambda: Uow(queue), StopsAfterOne(), POLICY) == 3
+    after = asyncio.get_running_loop().time()
+    [deadline] = deadlines
+    assert deadline is not None
+    assert before + POLICY.lease_s / 2 <= deadline <= after + POLICY.lease_s / 2
+    assert queue.settled == [([1, 2, 3], 1, None, 0.0)]

@@ -238,7 +238,7 @@ class Clock:
 class NoMailer:
     """The context's mailer: the handlers under test only queue mails, never send them."""
 
-    async def send(self, mails: Sequence[QueuedMail]) -> Delivery:
+    async def send(self, mails: Sequence[QueuedMail], deadline: float | None = None) -> Delivery:
         raise AssertionError("handlers queue mails; the mail job sends them")
 
 

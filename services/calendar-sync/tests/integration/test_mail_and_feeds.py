@@ -136,7 +136,7 @@ class _StopsAfter:
         self.n = n
         self.batches: list[list[int]] = []
 
-    async def send(self, mails: Sequence[Mail]) -> Delivery:
+    async def send(self, mails: Sequence[Mail], deadline: float | None = None) -> Delivery:
         self.batches.append([m.id for m in mails])
         if len(mails) <= self.n:
             return Delivery(len(mails))
