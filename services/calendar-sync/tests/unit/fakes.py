@@ -297,6 +297,12 @@ class FakePeople:
         self.rows[user_id] = replace(p, unsubscribed=p.unsubscribed | {topic})
 
 
+def _nearer_due(
+    key: ReminderKey, r: PlannedReminder, due: list[tuple[ReminderKey, PlannedReminder]]
+) -> bool:
+    return any(k[:2] == key[:2] and n.minutes_before < r.minutes_before for k, n in due)
+
+
 class FakeReminders:
     def __init__(self, bookings: FakeBookings) -> None:
         self.bookings = bookings
@@ -320,20 +326,11 @@ class FakeReminders:
             key=lambda kr: kr[1].due_at,
         )
 
-    async def supersede(self, now: datetime) -> int:
-        due = self._due(now)
-        nearer = [
-            k
-            for k, r in due
-            if any(k2[:2] == k[:2] and r2.minutes_before < r.minutes_before for k2, r2 in due)
-        ]
-        await self.mark(nearer, "superseded", now)
-        return len(nearer)
-
     async def due(self, now: datetime, limit: int) -> list[DueReminder]:
+        due = self._due(now)
         return [
-            DueReminder(r, self.bookings.rows[k[0]])
-            for k, r in self._due(now)
+            DueReminder(r, self.bookings.rows[k[0]], _nearer_due(k, r, due))
+            for k, r in due
             if k[0] in self.bookings.rows
         ][:limit]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,8 @@ class DueReminder:
     reminder: PlannedReminder
     #: the booking as the projection holds it now
     booking: Booking
+    #: a nearer reminder of the same person and session is due too: this one is pointless
+    superseded: bool = False
 
     @property
     def key(self) -> ReminderKey:
@@ -84,31 +86,20 @@ class SqlReminderRepository:
         )
         await self._s.execute(stmt)
 
-    async def supersede(self, now: datetime) -> int:
-        """Mark superseded each due reminder that a nearer one of the same person and
-        session, also due, makes pointless; how many."""
-        r = reminders.c
-        nearer = reminders.alias("nearer")
-        n = nearer.c
-        stmt = (
-            update(reminders)
-            .where(r.queued_at.is_(None), r.due_at <= now)
-            .where(
-                select(n.booking_id)
-                .where(n.booking_id == r.booking_id, n.user_id == r.user_id)
-                .where(n.minutes_before < r.minutes_before)
-                .where(n.queued_at.is_(None), n.due_at <= now)
-                .exists()
-            )
-            .values(queued_at=now, outcome="superseded")
-            .returning(r.booking_id)
-        )
-        return len((await self._s.execute(stmt)).all())
-
     async def due(self, now: datetime, limit: int) -> list[DueReminder]:
         """Up to ``limit`` reminders due at ``now`` and not queued, locked for this
-        transaction (replicas skip them), with their bookings."""
+        transaction (replicas skip them), with their bookings, each saying whether a
+        nearer reminder of the same person and session is also due (it supersedes it)."""
         r, b = reminders.c, bookings.c
+        nearer = reminders.alias("nearer")
+        n = nearer.c
+        superseded = (
+            select(n.booking_id)
+            .where(n.booking_id == r.booking_id, n.user_id == r.user_id)
+            .where(n.minutes_before < r.minutes_before)
+            .where(n.queued_at.is_(None), n.due_at <= now)
+            .exists()
+        )
         q = (
             select(
                 bookings,
@@ -117,6 +108,7 @@ class SqlReminderRepository:
                 r.sequence.label("r_sequence"),
                 r.starts_at.label("r_starts_at"),
                 r.due_at.label("r_due_at"),
+                superseded.label("r_superseded"),
             )
             .join(bookings, b.booking_id == r.booking_id)
             .where(r.queued_at.is_(None), r.due_at <= now)
@@ -135,7 +127,7 @@ class SqlReminderRepository:
                 m["r_starts_at"],
                 m["r_due_at"],
             )
-            out.append(DueReminder(planned, to_booking(row)))
+            out.append(DueReminder(planned, to_booking(row), m["r_superseded"]))
         return out
 
     async def mark(self, keys: Sequence[ReminderKey], outcome: str, at: datetime) -> None:

@@ -5,7 +5,8 @@ the rows marked queued in the same commit, so a reminder is queued once whatever
 replicas, and a process killed mid-batch leaves its rows to the next pass. A reminder
 found due after its session began (the service was down) is marked, not sent; of several
 found due together for one person and session, only the nearest to the start goes (the
-others are marked superseded first).
+others are marked superseded: the query that finds them due says so, for the rows it
+returns only; a pass over every due row each batch cost PostgreSQL more than the rest).
 """
 
 from __future__ import annotations
@@ -29,11 +30,9 @@ async def queue_due_reminders(uow_factory: UowFactory, composer: Composer, batch
     """One batch; how many reminders it settled (0: none due)."""
     async with uow_factory() as uow:
         now = uow.now()
-        settled = await uow.reminders.supersede(now)
         due = await uow.reminders.due(now, batch_size)
         if not due:
-            await uow.commit()
-            return settled
+            return 0
         people = await uow.people.many(d.reminder.user_id for d in due)
         mails: list[NewMail] = []
         outcomes: dict[str, list[ReminderKey]] = {}
@@ -49,7 +48,7 @@ async def queue_due_reminders(uow_factory: UowFactory, composer: Composer, batch
         for outcome, keys in outcomes.items():
             await uow.reminders.mark(keys, outcome, now)
         await uow.commit()
-    return settled + len(due)
+    return len(due)
 
 
 def _document(b: Booking, now: datetime, documents: dict[tuple[uuid.UUID, int], bytes]) -> bytes:
@@ -69,6 +68,8 @@ def _reminder(
 ) -> tuple[NewMail | None, str]:
     """The mail ``d`` becomes, or None, and the outcome to mark it with."""
     b, r = d.booking, d.reminder
+    if d.superseded:
+        return None, "superseded"
     if too_late(b.starts_at, now):
         return None, "started"
     to = next((p for p in b.participants if p.user_id == r.user_id), None)
