@@ -267,12 +267,7 @@ def main(argv: list[str] | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
         await serve(args.host, args.port, args.maildir, stop)
 
-    import uvloop
-
-    # uvloop, as the services' consumers use: the sink wakes once per message from a
-    # session that sends one at a time, and the standard loop's wake-up was most of it
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(run())
+    asyncio.run(run())
 
 
 if __name__ == "__main__":
