@@ -7,6 +7,7 @@ or ended. So this module runs a stack of its own whose attendance service lives 
 ahead (``ATTENDANCE_CLOCK_OFFSET_S``, like Stripe's test clocks) and sweeps every second:
 to it, sessions booked for today and tomorrow are over, and one booked two days from now,
 five minutes before this hour, started five minutes ago. Everything else runs on real time.
+Late in Madrid's evening, three hours less than two days (see ``_ahead``).
 """
 
 from __future__ import annotations
@@ -41,12 +42,26 @@ from kairos_localstack.stack import temporary_stack
 
 pytestmark = pytest.mark.e2e
 A = "/api/attendance"
-AHEAD = timedelta(days=2)
+
+
+def _ahead(now: datetime) -> timedelta:
+    """How far ahead attendance's clock runs: two days, or three hours less when two days
+    from now is late in the evening or just past midnight in Madrid. A session that started
+    five minutes before attendance's now then ends on the day it began: a weekly window
+    cannot run past midnight (the join test failed from 23:05 to 00:05 there)."""
+    local = (now + timedelta(days=2)).astimezone(ZoneInfo(ZONE))
+    late = local.hour >= 22 or local.hour < 1
+    return timedelta(days=2) - (timedelta(hours=3) if late else timedelta(0))
 
 
 @pytest.fixture(scope="module")
-def ahead_stack() -> Iterator[Any]:
-    env = {"ATTENDANCE_CLOCK_OFFSET_S": str(AHEAD.total_seconds()), "SWEEP_INTERVAL_S": "1"}
+def ahead() -> timedelta:
+    return _ahead(datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def ahead_stack(ahead: timedelta) -> Iterator[Any]:
+    env = {"ATTENDANCE_CLOCK_OFFSET_S": str(ahead.total_seconds()), "SWEEP_INTERVAL_S": "1"}
     with temporary_stack("kairos-ahead-", env) as state:
         yield state
 
@@ -89,9 +104,21 @@ async def _session_known(gw: Gateway, who: Who, booking_id: uuid.UUID) -> Answer
     return await eventually(probe, timeout=30, what="attendance's copy of the session")
 
 
-async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> None:
+def test_attendances_clock_keeps_a_started_session_within_its_day() -> None:
+    """Whatever the hour, a 60-minute session that started five minutes before
+    attendance's now ends on the day it began (in Madrid)."""
+    day = datetime(2026, 12, 7, tzinfo=ZoneInfo(ZONE))
+    for minutes in range(0, 24 * 60, 5):
+        now = (day + timedelta(minutes=minutes)).astimezone(UTC)
+        start = _local(now + _ahead(now) - timedelta(minutes=5))
+        assert start.date() == (start + timedelta(minutes=60)).date(), start
+
+
+async def test_join_in_the_window_then_the_mentor_corrects_it(
+    gw: Gateway, ahead: timedelta
+) -> None:
     # A 60-minute slot that (to attendance) started five minutes ago.
-    start = (datetime.now(UTC) + AHEAD - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    start = (datetime.now(UTC) + ahead - timedelta(minutes=5)).replace(second=0, microsecond=0)
     market = Market(gw)
     await _open_at(market, start, 60)
     room = f"https://meet.example.org/{uuid.uuid4().hex[:8]}"
@@ -157,7 +184,9 @@ async def test_join_in_the_window_then_the_mentor_corrects_it(gw: Gateway) -> No
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
-async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gateway) -> None:
+async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(
+    gw: Gateway, ahead: timedelta
+) -> None:
     # A daily programme at (now + 5 min): today's and tomorrow's sessions are over for
     # attendance, the one two days from now has not started.
     at = _local(datetime.now(UTC) + timedelta(minutes=5))
@@ -183,7 +212,7 @@ async def test_two_missed_sessions_reprobate_and_the_mentor_reactivates(gw: Gate
     sessions = await sub.sessions_when(lambda s: len(s) >= 28, "the first cycle's sessions")
     by_start = sorted(sessions.values(), key=lambda b: b.starts_at)
     first_two = {b.booking_id for b in by_start[:2]}
-    reprobation_time = datetime.now(UTC) + AHEAD  # attendance's now, roughly
+    reprobation_time = datetime.now(UTC) + ahead  # attendance's now, roughly
 
     # The sweep marks the two past sessions absent: a warning, then the reprobation, which
     # booking carries out by cancelling every later session of the cycle (reason reprobated).
