@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kairos_booking.adapters.bookings import SqlBookingRepository
+from kairos_booking.adapters.bookings_repository import SqlBookingRepository
 from kairos_booking.domain.model import Booking
 
 from .subscription_helpers import (

@@ -84,8 +84,8 @@ def _calls(attr_chain: str) -> Callable[[ast.AST], bool]:
 
 def test_the_bookings_table_is_inserted_into_in_two_places() -> None:
     assert _where(_is_bookings_insert) == {
-        ("adapters/bookings.py", "SqlBookingRepository.add"),
-        ("adapters/bookings.py", "SqlBookingRepository.add_verified"),
+        ("adapters/bookings_repository.py", "SqlBookingRepository.add"),
+        ("adapters/bookings_repository.py", "SqlBookingRepository.add_verified"),
     }
 
 

@@ -5,11 +5,11 @@ passed in; fakes pin it)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_booking.adapters import orm
-from kairos_booking.adapters.bookings import SqlBookingRepository, SqlPeopleRepository
-from kairos_booking.adapters.catalog import SqlCatalogRepository
-from kairos_booking.adapters.enrollments import SqlEnrollmentRepository
-from kairos_booking.adapters.holds import SqlHoldRepository
-from kairos_booking.adapters.seats import SqlSeatRepository
+from kairos_booking.adapters.bookings_repository import SqlBookingRepository, SqlPeopleRepository
+from kairos_booking.adapters.catalog_repository import SqlCatalogRepository
+from kairos_booking.adapters.enrollments_repository import SqlEnrollmentRepository
+from kairos_booking.adapters.holds_repository import SqlHoldRepository
+from kairos_booking.adapters.seats_repository import SqlSeatRepository
 from kairos_platform.ping import SqlPingRepository
 from kairos_platform.uow import UnitOfWork
 
