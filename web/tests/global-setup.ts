@@ -58,7 +58,9 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
       data: { title, duration_min: 30, price_minor: 3000, currency: "EUR", capacity: 1, meeting_url: "https://meet.example.org/started" },
     }),
   );
-  const day = start.toISOString().slice(0, 10);
+  // the slot's day where the provider is (slots are asked for by the provider's days: from
+  // 23:00 to 24:00 UTC, Madrid is already on the next one)
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: MENTOR_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(start);
   const slots = await ok<{ slots: { starts_at: string }[] }>(
     "slots",
     await api.get(`api/booking/offerings/${offering.offering_id}/slots`, { params: { from: day, to: day } }),
