@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kairos_e2e.market import slots_day, weekly_pattern
 from kairos_e2e.money_model import Stack, run
 
 pytestmark = pytest.mark.e2e
@@ -33,3 +35,14 @@ def test_money_told_is_money_moved(local_stack: Any) -> None:
         raise
     print(f"money model: {dict(stack.stats)}")
     assert (stack.stats["sequences"], stack.stats["steps"]) == (3, 120)
+
+
+def test_the_one_time_slots_are_never_on_a_programme_day() -> None:
+    """The model's one-time offering and programme share a provider: a slot on a programme
+    day can be taken by a session (0 free without a booking or hold of its own). At every
+    hour of a week (from 23:00 to 24:00 UTC the UTC date was a day behind Madrid's)."""
+    week = datetime(2026, 12, 7, tzinfo=UTC)
+    for hours in range(7 * 24):
+        now = week + timedelta(hours=hours, minutes=30)
+        weekdays = {entry["weekday"] for entry in weekly_pattern(now)}
+        assert slots_day(now).weekday() not in weekdays, now

@@ -133,8 +133,8 @@ class Market:
         self.offering = offering.model
 
     async def slots(self, day: date | None = None) -> list[SlotOut]:
-        """The bookable slots of ``day`` (the day after tomorrow by default) and the next."""
-        start = day or (datetime.now(UTC) + timedelta(days=2)).date()
+        """The bookable slots of ``day`` (``slots_day()`` by default) and the next."""
+        start = day or slots_day()
         resp = await answer(
             booking_slots.asyncio_detailed(
                 self.offering_id,
@@ -325,11 +325,19 @@ class Subscriber:
         return await eventually(probe, timeout=30, what=what)
 
 
-def weekly_pattern() -> list[dict[str, Any]]:
+def slots_day(now: datetime | None = None) -> date:
+    """The day the tests book one-time slots on: the day after tomorrow in Madrid, the
+    providers' zone (slots are asked for by the provider's local dates). From 23:00 to 24:00
+    UTC the UTC date is a day behind Madrid's, and that day was a programme day."""
+    return ((now or datetime.now(UTC)).astimezone(ZoneInfo(ZONE)) + timedelta(days=2)).date()
+
+
+def weekly_pattern(now: datetime | None = None) -> list[dict[str, Any]]:
     """Three weekly sessions, none on today's weekday in Madrid: the first occurrence is at
     least a day away, so none of them can be "in the past" by the time booking handles the
-    cycle, and the expected count depends only on the cycle's bounds."""
-    today = datetime.now(ZoneInfo(ZONE)).weekday()
+    cycle, and the expected count depends only on the cycle's bounds. None on the
+    ``slots_day`` either, so a one-time slot of the same provider is never taken by them."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(ZONE)).weekday()
     return [
         {"weekday": (today + 1) % 7, "time": "09:30"},
         {"weekday": (today + 3) % 7, "time": "12:00"},

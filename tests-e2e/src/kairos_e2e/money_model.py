@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from kairos_e2e.market import weekly_pattern
+from kairos_e2e.market import slots_day, weekly_pattern
 from kairos_e2e.money import B, OfferingTold, Oracle, P, Told, check_money
 from kairos_platform.tokens_cli import mint_token
 
@@ -127,7 +127,7 @@ class MoneyModel:
         self.programme = self._offering(
             pid, capacity=3, price_minor=3000, kind="recurring", pattern=weekly_pattern()
         )
-        day = (datetime.now(UTC) + timedelta(days=2)).date()
+        day = slots_day()
         slots = self._call(
             "GET", f"{B}/offerings/{one_time}/slots", "slots",
             params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},

@@ -24,6 +24,7 @@ import httpx
 
 from kairos_e2e.client import Gateway
 from kairos_e2e.faults.sweep import ReminderSweep
+from kairos_e2e.market import slots_day
 from kairos_e2e.money import OfferingTold, Told
 from kairos_e2e.observe import CalDavCalendar
 
@@ -39,8 +40,7 @@ def attendance_offset(now: datetime | None = None) -> timedelta:
     in its join window and started (mentors may mark it), the afternoon ones are ahead.
     The programme meets on other weekdays only, so no subscriber is swept."""
     now = now or datetime.now(UTC)
-    day = (now.astimezone(ZoneInfo(ZONE)) + timedelta(days=2)).date()
-    noon = datetime.combine(day, wall_time(12, 10), ZoneInfo(ZONE))
+    noon = datetime.combine(slots_day(now), wall_time(12, 10), ZoneInfo(ZONE))
     return noon - now
 
 
@@ -187,7 +187,7 @@ async def open_offering(
     if pattern is None:
         told = OfferingTold(off.offering_id, provider_id, capacity, who)
         world.told.offerings[off.offering_id] = told
-        start = (datetime.now(UTC) + timedelta(days=2)).date()
+        start = slots_day()
         resp = await gw.http.get(
             f"{B}/offerings/{off.offering_id}/slots",
             params={"from": start.isoformat(), "to": (start + timedelta(days=4)).isoformat()},
