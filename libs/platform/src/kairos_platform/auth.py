@@ -369,7 +369,7 @@ def build_verifier(
 _bearer = HTTPBearer(auto_error=False, description="A Kairos JWT.")
 
 
-def get_verifier(request: Request) -> TokenVerifier | None:
+async def get_verifier(request: Request) -> TokenVerifier | None:
     """The app's verifier (``app.state.verifier``); override this in tests if you like."""
     return getattr(request.app.state, "verifier", None)
 

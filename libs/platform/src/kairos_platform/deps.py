@@ -16,7 +16,7 @@ unit of work, context and settings:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -26,7 +26,7 @@ from kairos_platform.service import Service
 C = TypeVar("C")
 
 
-def current_service(request: Request) -> Service[Any]:
+async def current_service(request: Request) -> Service[Any]:
     service: Service[Any] = request.app.state.service
     return service
 
@@ -41,11 +41,11 @@ async def open_uow(service: ServiceDep) -> AsyncIterator[Any]:
         yield uow
 
 
-def context_as(kind: type[C]) -> Callable[[Service[Any]], C]:
+def context_as(kind: type[C]) -> Callable[[Service[Any]], Awaitable[C]]:
     """The dependency answering the service's context as its own type ``kind``
     (``Service.context_as``: what the service's ``bootstrap`` gave ``assemble``)."""
 
-    def context(service: ServiceDep) -> C:
+    async def context(service: ServiceDep) -> C:
         return service.context_as(kind)
 
     return context

@@ -109,7 +109,7 @@ def keyset(columns: Sequence[Any], after: Sequence[Any] | None, descending: bool
     return row < key if descending else row > key
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = (
         DEFAULT_LIMIT
     ),

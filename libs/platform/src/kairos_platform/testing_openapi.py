@@ -3,8 +3,9 @@ module names what is its own (public routes, paged lists, models, path parameter
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ __all__ = [
     "check_401_without_a_token",
     "check_answers_are_typed",
     "check_errors_are_problems",
+    "check_everything_runs_on_the_loop",
     "check_lists_are_cursor_pages",
     "check_models_carry_examples",
 ]
@@ -88,3 +90,42 @@ async def check_401_without_a_token(
         resp = await client.request(method.upper(), url, json=body)
         assert resp.status_code == 401, (method, path, resp.text)
         assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def check_everything_runs_on_the_loop(app: Any) -> None:
+    """Every endpoint and every dependency of every route is a coroutine (or an async
+    generator): FastAPI runs a plain ``def`` on its thread pool, a hand-off to a worker
+    thread and back for each one on every request, though none of ours blocks."""
+    found = list(_calls(app.routes))
+    assert len(found) > 10, found  # the routes were found (FastAPI nests included routers)
+    for where, call in found:
+        assert _runs_on_the_loop(call), (where, call)
+
+
+def _calls(routes: Any) -> Iterator[tuple[str, Any]]:
+    for route in routes:
+        # an included router (FastAPI wraps it: its own routes, its include's dependencies)
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            for depends in getattr(route.include_context, "dependencies", ()):
+                yield "include", depends.dependency
+            yield from _calls(included.routes)
+        dependant = getattr(route, "dependant", None)
+        if dependant is not None:
+            yield from ((route.path, call) for call in _dependant_calls(dependant))
+
+
+def _dependant_calls(dependant: Any) -> Iterator[Any]:
+    if dependant.call is not None:
+        yield dependant.call
+    for sub in dependant.dependencies:
+        yield from _dependant_calls(sub)
+
+
+def _runs_on_the_loop(call: Any) -> bool:
+    def is_async(f: Any) -> bool:
+        return inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)
+
+    if inspect.isclass(call):
+        return False  # a class as a dependency is instantiated on the thread pool
+    return is_async(call) or is_async(getattr(call, "__call__", None))  # noqa: B004

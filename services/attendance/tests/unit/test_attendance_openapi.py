@@ -56,3 +56,7 @@ async def test_every_route_but_the_public_ones_answers_401_without_a_token(
     await checks.check_401_without_a_token(
         app, spec, public=PUBLIC, params=ids, body={"attended": True}
     )
+
+
+def test_every_endpoint_and_dependency_runs_on_the_event_loop(app: FastAPI) -> None:
+    checks.check_everything_runs_on_the_loop(app)

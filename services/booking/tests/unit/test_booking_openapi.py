@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from kairos_booking.bootstrap import bootstrap
 from kairos_booking.entrypoints.schemas import RangeIn, WeeklyRangeIn
+from kairos_platform import testing_openapi as checks
 from kairos_platform.openapi_checks import PROBLEM_CONTENT, is_typed, operations
 from kairos_platform.runtime import build_http_app
 
@@ -79,3 +80,7 @@ def test_the_documented_time_pattern_is_exactly_what_the_api_accepts(value: obje
     elif accepted:
         assert taken is not None and value == f"{taken.start // 60:02d}:{taken.start % 60:02d}"
     assert accepted == documented, (value, pattern)
+
+
+def test_every_endpoint_and_dependency_runs_on_the_event_loop() -> None:
+    checks.check_everything_runs_on_the_loop(build_http_app(bootstrap()))

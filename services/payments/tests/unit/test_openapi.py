@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kairos_payments.bootstrap import bootstrap
+from kairos_platform import testing_openapi as checks
 from kairos_platform.runtime import build_http_app
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
@@ -127,3 +128,7 @@ def test_lists_are_pages_and_the_former_payment_method_name_is_deprecated(
     for model in ("CheckoutIn", "PurchaseIn", "SubscribeIn"):
         props = spec["components"]["schemas"][model]["properties"]
         assert "payment_method_id" in props and props["payment_method"]["deprecated"] is True
+
+
+def test_every_endpoint_and_dependency_runs_on_the_event_loop() -> None:
+    checks.check_everything_runs_on_the_loop(build_http_app(bootstrap()))

@@ -17,7 +17,7 @@ Uow = Annotated[AttendanceUow, Depends(open_uow)]
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 
-def _settings(context: Ctx) -> AttendanceSettings:
+async def _settings(context: Ctx) -> AttendanceSettings:
     return context.settings
 
 

@@ -17,7 +17,7 @@ Uow = Annotated[BookingUow, Depends(open_uow)]
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 
-def _settings(context: Ctx) -> BookingSettings:
+async def _settings(context: Ctx) -> BookingSettings:
     return context.settings
 
 

@@ -17,7 +17,7 @@ Uow = Annotated[CalendarUow, Depends(open_uow)]
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 
-def _settings(context: Ctx) -> CalendarSettings:
+async def _settings(context: Ctx) -> CalendarSettings:
     return context.settings
 
 

@@ -17,7 +17,7 @@ from kairos_platform.auth import CurrentUser, Principal, ensure_owner, is_admin
 from kairos_platform.deps import ServiceDep, context_as, open_uow
 
 
-def _uow_factory(service: ServiceDep) -> UowFactory:
+async def _uow_factory(service: ServiceDep) -> UowFactory:
     factory: UowFactory = service.uow_factory
     return factory
 
@@ -25,11 +25,11 @@ def _uow_factory(service: ServiceDep) -> UowFactory:
 Ctx = Annotated[Context, Depends(context_as(Context))]
 
 
-def _settings(context: Ctx) -> PaymentsSettings:
+async def _settings(context: Ctx) -> PaymentsSettings:
     return context.settings
 
 
-def _gateway(context: Ctx) -> StripeGateway:
+async def _gateway(context: Ctx) -> StripeGateway:
     return context.gateway
 
 
@@ -42,7 +42,7 @@ Settings = Annotated[PaymentsSettings, Depends(_settings)]
 Gateway = Annotated[StripeGateway, Depends(_gateway)]
 
 
-def _owner(
+async def _owner(
     user: CurrentUser,
     user_id: Annotated[
         uuid.UUID | None,
