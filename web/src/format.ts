@@ -24,6 +24,14 @@ export function dateTime(iso: string, zone: string = viewerZone): string {
   return `${day(iso, zone)}, ${time(iso, zone)}`;
 }
 
+/** The time in another zone, shown beside the reader's: its day in brackets when that is
+ * not the reader's day ("12:30 AM (Wed, Dec 9)"), or a reader would take it for their own. */
+export function elsewhere(iso: string, zone: string, reader: string = viewerZone): string {
+  if (localDate(iso, zone) === localDate(iso, reader)) return time(iso, zone);
+  const date = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
+  return `${time(iso, zone)} (${date.format(new Date(iso))})`;
+}
+
 /** YYYY-MM-DD of an instant in a zone (the key slots are grouped by). */
 export function localDate(iso: string | Date, zone: string = viewerZone): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date(iso));

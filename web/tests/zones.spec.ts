@@ -57,3 +57,37 @@ test("times on both sides of a daylight-saving change, in the viewer's zone and 
   await checkA11y(page, "slots across a DST change");
   await screenshots(page, "dst");
 });
+
+test.describe("a viewer a day ahead of the mentor", () => {
+  const AUCKLAND = "Pacific/Auckland";
+  test.use({ timezoneId: AUCKLAND });
+
+  test("the mentor's time says its day when it is not the viewer's", async ({ page, request }) => {
+    // 19:00 in Madrid is the next morning in Auckland whatever the season (10 to 12 hours on).
+    const weekly = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: "19:00", end: "20:00" }));
+    const mentor = await seedMentor(request, "Across the date line", {}, weekly);
+    const from = isoDay(new Date(Date.now() + 2 * DAY));
+    const slots = await request.get(`api/booking/offerings/${mentor.offeringId}/slots`, {
+      params: { from, to: isoDay(new Date(Date.now() + 3 * DAY)) },
+    });
+    const first = ((await slots.json()).slots as { starts_at: string }[])[0].starts_at;
+    const format = (zone: string, options: Intl.DateTimeFormatOptions, locale = "en-US") =>
+      new Intl.DateTimeFormat(locale, { ...options, timeZone: zone }).format(new Date(first));
+    const viewerDay = format(AUCKLAND, { weekday: "long", month: "long", day: "numeric" });
+    const mentorDay = format(MENTOR_ZONE, { weekday: "short", month: "short", day: "numeric" });
+    const isoDate = { year: "numeric", month: "2-digit", day: "2-digit" } as const;
+    const viewerDate = format(AUCKLAND, isoDate, "en-CA");
+    expect(format(MENTOR_ZONE, isoDate, "en-CA"), "another day in Madrid").not.toEqual(viewerDate);
+
+    await signInAsMentee(page, "Aru");
+    await page.goto(`offerings/${mentor.offeringId}?from=${viewerDate}`);
+    await expect(page.getByText(`Times are shown in your time zone, ${AUCKLAND}`)).toBeVisible();
+    const mentorTime = `${clock(first, MENTOR_ZONE)} (${mentorDay})`;
+    const slot = page.getByRole("button", { name: `${viewerDay}, ${clock(first, AUCKLAND)}, ${mentorTime} ${MENTOR_ZONE}, free` });
+    await expect(slot).toBeVisible();
+    await slot.click();
+    // The hold names Madrid's day beside the viewer's.
+    await expect(page.getByText(`${mentorTime} in ${MENTOR_ZONE}`)).toBeVisible();
+    await screenshots(page, "hold across the date line");
+  });
+});

@@ -14,7 +14,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 
 import { ApiProblem, call, idempotencyKey } from "../api";
-import { dateTime, money, time, viewerZone } from "../format";
+import { dateTime, elsewhere, money, viewerZone } from "../format";
 import { type LiveEvent, useLiveBookings } from "../live";
 import { Link, navigate } from "../router";
 import { useSession } from "../session";
@@ -158,7 +158,7 @@ export function Hold({ id }: { id: string }) {
       <PageTitle>{h.offering_title}</PageTitle>
       <p>
         With {h.provider_name} on <strong>{dateTime(h.starts_at)}</strong> ({viewerZone}) ·{" "}
-        {time(h.starts_at, h.provider_time_zone)} in {h.provider_time_zone}
+        {elsewhere(h.starts_at, h.provider_time_zone)} in {h.provider_time_zone}
       </p>
       <p>
         Price: <strong>{money(h.amount_minor, h.currency)}</strong>

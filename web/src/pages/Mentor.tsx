@@ -16,7 +16,7 @@ import { type FormEvent, useState } from "react";
 
 import { call, idempotencyKey } from "../api";
 import { myProvider } from "../catalog";
-import { addDays, dateTime, localDate, time, viewerZone } from "../format";
+import { addDays, dateTime, elsewhere, localDate, viewerZone } from "../format";
 import { useLiveBookings } from "../live";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -67,7 +67,7 @@ function Session({ b }: { b: BookingOut }) {
         {dateTime(b.starts_at, b.provider_time_zone)} · {b.offering_title}
       </h3>
       <p>
-        {b.provider_time_zone !== viewerZone ? `${time(b.starts_at)} where this browser is (${viewerZone}) · ` : ""}
+        {b.provider_time_zone !== viewerZone ? `${elsewhere(b.starts_at, viewerZone, b.provider_time_zone)} where this browser is (${viewerZone}) · ` : ""}
         <span className={`badge ${b.status}`}>{b.status}</span>
       </p>
       {mark.isSuccess ? (

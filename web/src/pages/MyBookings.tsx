@@ -15,7 +15,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { ApiProblem, call, idempotencyKey } from "../api";
-import { addDays, dateTime, localDate, money, time } from "../format";
+import { addDays, dateTime, elsewhere, localDate, money } from "../format";
 import { useLiveBookings } from "../live";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -179,7 +179,7 @@ function Booking({ b }: { b: BookingOut }) {
     <li className="card">
       <h2>{b.offering_title}</h2>
       <p>
-        {dateTime(b.starts_at)} · {time(b.starts_at, b.provider_time_zone)} in {b.provider_time_zone} · with{" "}
+        {dateTime(b.starts_at)} · {elsewhere(b.starts_at, b.provider_time_zone)} in {b.provider_time_zone} · with{" "}
         {b.provider_name}
       </p>
       <p>

@@ -12,7 +12,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { call, idempotencyKey } from "../api";
-import { dateTime, time } from "../format";
+import { dateTime, elsewhere } from "../format";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Empty, Loading, PageTitle, Problem } from "../ui";
@@ -49,7 +49,7 @@ function Enrollment({ e, onChange }: { e: EnrollmentOut; onChange: (want: Want) 
       <ul className="plain" aria-label={`Sessions of ${e.offering.title}`}>
         {e.upcoming_sessions.map((b) => (
           <li key={b.booking_id}>
-            {dateTime(b.starts_at)} · {time(b.starts_at, b.provider_time_zone)} in {b.provider_time_zone}
+            {dateTime(b.starts_at)} · {elsewhere(b.starts_at, b.provider_time_zone)} in {b.provider_time_zone}
           </li>
         ))}
       </ul>

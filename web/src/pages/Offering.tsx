@@ -6,7 +6,7 @@ import { useState } from "react";
 
 import { call, idempotencyKey } from "../api";
 import { useOfferingWithProvider } from "../catalog";
-import { addDays, dateTime, day, localDate, money, time, viewerZone } from "../format";
+import { addDays, dateTime, day, elsewhere, localDate, money, time, viewerZone } from "../format";
 import { Link, navigate } from "../router";
 import { useSession } from "../session";
 import { Empty, Loading, PageTitle, Problem } from "../ui";
@@ -29,7 +29,11 @@ export function Offering({ id }: { id: string }) {
   const { offering, provider } = useOfferingWithProvider(id);
   const slots = useQuery({
     queryKey: ["slots", id, from],
-    queryFn: () => call(bookingSlots({ path: { offering_id: id }, query: { from, to } })),
+    // The API takes the provider's local dates; the week shown is the viewer's. A day
+    // either side covers a viewer in another zone (a viewer's morning can be the
+    // provider's evening before), and what falls outside the viewer's week is left out.
+    queryFn: () =>
+      call(bookingSlots({ path: { offering_id: id }, query: { from: addDays(from, -1), to: addDays(to, 1) } })),
     refetchInterval: 30_000,
   });
   const hold = useMutation({
@@ -51,6 +55,7 @@ export function Offering({ id }: { id: string }) {
   const byDay = new Map<string, SlotOut[]>();
   for (const slot of slots.data?.slots ?? []) {
     const key = localDate(slot.starts_at);
+    if (key < from || key > to) continue;
     byDay.set(key, [...(byDay.get(key) ?? []), slot]);
   }
   const pick = (slot: SlotOut) => {
@@ -108,7 +113,7 @@ export function Offering({ id }: { id: string }) {
                   onClick={() => pick(slot)}
                   aria-label={[
                     dateTime(slot.starts_at),
-                    zone && zone !== viewerZone ? `${time(slot.starts_at, zone)} ${zone}` : "",
+                    zone && zone !== viewerZone ? `${elsewhere(slot.starts_at, zone)} ${zone}` : "",
                     seats(slot),
                   ]
                     .filter(Boolean)
@@ -118,7 +123,7 @@ export function Offering({ id }: { id: string }) {
                   <span className="slot-time">{time(slot.starts_at)}</span>
                   {zone && zone !== viewerZone ? (
                     <span className="slot-zone">
-                      {time(slot.starts_at, zone)} {zone}
+                      {elsewhere(slot.starts_at, zone)} {zone}
                     </span>
                   ) : null}
                   <span className="slot-seats">{seats(slot)}</span>
