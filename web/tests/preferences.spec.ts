@@ -25,6 +25,8 @@ test("a person chooses the time zone, locale and mails they get", async ({ page,
   await expect(page.getByText("Receipts of payments and refunds always come.")).toBeVisible();
   const before = await apiGet<MailPreferencesOut>(request, page, "api/calendar/me/mail-preferences");
   expect(before.chosen).toBe(false);
+  // What the browser told the sign-in (the token's zoneinfo and locale claims) is kept.
+  expect([before.time_zone, before.locale]).toEqual([VIEWER_ZONE, "en_US"]);
   await checkA11y(page, "mail preferences");
 
   await zone.selectOption("Asia/Tokyo");

@@ -42,6 +42,9 @@ GOOD = {"role": "mentee", "name": "Mia Mentee", "email": "Mia@Example.org"}
         ({**GOOD, "email": "not-an-email"}, "email must be"),
         ({**GOOD, "email": "a b@example.org"}, "email must be"),
         ({**GOOD, "sub": "not-a-uuid"}, "sub must be a UUID"),
+        ({**GOOD, "zoneinfo": "Mars/Olympus"}, "zoneinfo 'Mars/Olympus' is not acceptable"),
+        ({**GOOD, "zoneinfo": 5}, "zoneinfo must be a string"),
+        ({**GOOD, "locale": "not a locale"}, "locale 'not a locale' is not acceptable"),
     ],
 )
 def test_a_bad_sign_in_body_is_refused_with_the_reason(body: object, why: str) -> None:
@@ -50,8 +53,8 @@ def test_a_bad_sign_in_body_is_refused_with_the_reason(body: object, why: str) -
 
 
 def test_the_same_email_is_the_same_user() -> None:
-    sub, role, name, email = token_request(GOOD)
-    assert (role, name, email) == ("mentee", "Mia Mentee", "mia@example.org")
+    sub, role, claims = token_request(GOOD)
+    assert (role, claims) == ("mentee", {"name": "Mia Mentee", "email": "mia@example.org"})
     assert token_request({**GOOD, "email": "mia@example.org"})[0] == sub
     assert token_request({**GOOD, "email": "other@example.org"})[0] != sub
     chosen = uuid.uuid4()
@@ -114,6 +117,13 @@ def test_a_local_token_is_the_stacks_or_a_problem(served: tuple[str, Path]) -> N
         assert claims["sub"] == answer["sub"]
         assert answer["roles"] == ["mentee"]
         assert claims["email"] == "mia@example.org"
+        assert "zoneinfo" not in claims and "locale" not in claims
+        # The browser's zone and language, sent with the sign-in, are the token's claims.
+        where = {"zoneinfo": "America/New_York", "locale": "en-US"}
+        placed = http.post("/local/tokens", json={**GOOD, **where}).json()["token"]
+        claims = jwt.decode(placed, public.read_bytes(), algorithms=["RS256", "EdDSA"],
+                            audience="kairos", issuer="kairos-local")  # fmt: skip
+        assert {k: claims[k] for k in where} == where
         refused = http.post("/local/tokens", json={**GOOD, "role": "admin ", "name": ""})
         assert refused.status_code == 422
         assert refused.json()["title"] == "Unprocessable Content"

@@ -10,6 +10,7 @@ import { type OidcSignIn, webConfig } from "../config";
 import { navigate } from "../router";
 import { type Role, type Session, signIn } from "../session";
 import { Loading, PageTitle, Problem } from "../ui";
+import { viewerZone } from "../format";
 
 /** Where to go after signing in: a path of this app only (never another site). */
 function nextPath(): string {
@@ -87,7 +88,9 @@ async function mint(role: Role, name: string, email: string): Promise<Session> {
     resp = await fetch("/local/tokens", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ role, name, email }),
+      // The browser's zone and language: the person's mail zone and locale until they
+      // choose their own (an issuer's token carries the same claims).
+      body: JSON.stringify({ role, name, email, zoneinfo: viewerZone === "Etc/Unknown" ? undefined : viewerZone, locale: navigator.language }),
     });
   } catch (err) {
     throw new ApiProblem({ type: "about:blank", title: "Offline", status: 0, detail: String(err) });

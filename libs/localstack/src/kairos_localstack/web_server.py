@@ -183,8 +183,10 @@ class TokenRequestError(ValueError):
     pass
 
 
-def token_request(body: Any) -> tuple[uuid.UUID, str, str, str]:
-    """(sub, role, name, email) from a sign-in body, or a TokenRequestError saying why."""
+def token_request(body: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
+    """(sub, role, claims) from a sign-in body, or a TokenRequestError saying why. The
+    claims: name and email, and the browser's ``zoneinfo`` and ``locale`` when sent (the
+    person's mail zone and locale until they choose their own, as an issuer's token says)."""
     if not isinstance(body, dict):
         raise TokenRequestError("the body must be a JSON object")
     role, name, email = body.get("role"), body.get("name"), body.get("email")
@@ -200,7 +202,17 @@ def token_request(body: Any) -> tuple[uuid.UUID, str, str, str]:
         sub = uuid.UUID(str(raw_sub)) if raw_sub else uuid.uuid5(USER_NAMESPACE, email)
     except ValueError:
         raise TokenRequestError("sub must be a UUID") from None
-    return sub, role, name.strip(), email
+    from kairos_platform.tokens_cli import contact_claims
+
+    zoneinfo, locale = body.get("zoneinfo"), body.get("locale")
+    for claim, value in (("zoneinfo", zoneinfo), ("locale", locale)):
+        if value is not None and not isinstance(value, str):
+            raise TokenRequestError(f"{claim} must be a string")
+    try:
+        claims = contact_claims(email, name.strip(), zoneinfo, locale) or {}
+    except ValueError as exc:
+        raise TokenRequestError(str(exc)) from None
+    return sub, role, claims
 
 
 def oidc_sign_in(issuer: str, client_id: str, resource: str | None = None) -> dict[str, Any]:
@@ -282,7 +294,7 @@ def _handler(
             length = int(self.headers.get("Content-Length") or 0)
             try:
                 body = json.loads(self.rfile.read(length) or b"null")
-                sub, role, name, email = token_request(body)
+                sub, role, claims = token_request(body)
             except (ValueError, TokenRequestError) as exc:
                 self._problem(422, "Unprocessable Content", str(exc))
                 return
@@ -295,7 +307,7 @@ def _handler(
                 audience=audience,
                 ttl_s=TOKEN_TTL_S,
                 now=now,
-                extra_claims={"name": name, "email": email},
+                extra_claims=claims,
             )
             expires = datetime.fromtimestamp(now + TOKEN_TTL_S, UTC).isoformat()
             answer = {"token": token, "sub": str(sub), "roles": [role], "expires_at": expires}

@@ -194,7 +194,7 @@ _LocaleTag = Annotated[
 ]
 
 
-def _contact_claims(
+def contact_claims(
     email: str | None,
     name: str | None,
     zoneinfo: str | None = None,
@@ -202,7 +202,7 @@ def _contact_claims(
 ) -> dict[str, Any] | None:
     """The ``email``, ``name``, ``zoneinfo`` and ``locale`` claims given; a value the
     services would not keep (not an address, an empty name, an unknown zone) is refused here
-    rather than ignored there."""
+    rather than ignored there (this command, the local stack's sign-in)."""
     claims: dict[str, Any] = {}
     given: tuple[tuple[str, str | None, Any], ...] = (
         ("email", email, Email),
@@ -217,7 +217,7 @@ def _contact_claims(
             claims[claim] = TypeAdapter(kind).validate_python(value)
         except ValidationError as exc:
             message = exc.errors()[0]["msg"]
-            raise ValueError(f"--{claim} {value!r} is not acceptable: {message}") from None
+            raise ValueError(f"{claim} {value!r} is not acceptable: {message}") from None
     return claims or None
 
 
@@ -267,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "mint":
             key_path: Path = args.key or data_dir() / PRIVATE_KEY_NAME
+            try:
+                claims = contact_claims(args.email, args.name, args.zoneinfo, args.locale)
+            except ValueError as exc:
+                raise ValueError(f"--{exc}") from None  # named as the option it came from
             token = mint_token(
                 key_path.read_bytes(),
                 sub=uuid.UUID(args.sub),
@@ -274,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 issuer=args.issuer or _default_issuer(),
                 audience=args.audience or _default_audience(),
                 ttl_s=args.ttl,
-                extra_claims=_contact_claims(args.email, args.name, args.zoneinfo, args.locale),
+                extra_claims=claims,
             )
             print(token)
             return 0
