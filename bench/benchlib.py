@@ -206,6 +206,26 @@ async def wait_for_log(
     return await wait_until(seen, timeout, f"{text!r} in {log}", every=every)
 
 
+def cpu_probe_ms(rounds: int = 5) -> float:
+    """The machine's speed of the moment for one Python process: ms for a fixed mix of
+    what the services do (JSON both ways, hashing, dict and string work), the best of
+    ``rounds``. Compare runs made on different days or machines by it."""
+    import hashlib
+    import json
+
+    doc = {"id": "00000000-0000-0000-0000-000000000000", "n": list(range(50)), "s": "x" * 200}
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for i in range(3000):
+            raw = json.dumps({**doc, "i": i})
+            hashlib.sha256(raw.encode()).hexdigest()
+            json.loads(raw)["n"].index(49)
+            "-".join(str(k) for k in range(20)).split("-")
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def machine_header(settings: str) -> str:
     import aiokafka
     import asyncpg as apg
@@ -223,6 +243,7 @@ def machine_header(settings: str) -> str:
         f"asyncpg {apg.__version__}, aiokafka {aiokafka.__version__}, FastAPI {fastapi.__version__}; "
         f"PostgreSQL {'external' if os.environ.get('DATABASE_URL') else 'private local cluster (fsync off)'}, "
         f"broker {os.environ.get('KAFKA_BOOTSTRAP_SERVERS') or 'local Apache Kafka (one node)'}.\n"
+        f"CPU probe (`benchlib.cpu_probe_ms`, lower is faster): {cpu_probe_ms():.0f} ms at report time.\n"
         f"Code measured: `{rev or 'unknown'}` (the working tree the command ran in).\n"
         f"Settings: {settings}\n"
     )

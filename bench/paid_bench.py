@@ -38,7 +38,7 @@ from paid_observe import (
     per_key_order,
     stages,
 )
-from paid_report import Measured, cpu_line, print_summary, write_report
+from paid_report import Measured, cpu_line, kairos_split, print_summary, write_report
 from paid_webhooks import Prepared, Webhooks, prepare
 from profiling import Profiler
 from sampling import Sampler, Watched
@@ -107,6 +107,7 @@ async def measure(
     achieved, captured = await load(bootstrap, webhooks, conf, args.rate)
     cpu_ms = cpu_per_payment(cpu_before, cpu_seconds(roots), len(prepared.intents))
     print(f"CPU per payment {cpu_line(cpu_ms, ' ms')}", flush=True)
+    print(f"  {kairos_split(cpu_ms)}", flush=True)
     stop_sampling.set()
     await sampling
     profiles = profiler.finish() if profiler is not None else {}
