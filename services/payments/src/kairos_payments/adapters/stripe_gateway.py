@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import stripe
 
@@ -146,10 +147,10 @@ class SdkStripeGateway(BillingCalls):
         return _intent(obj)
 
     async def retrieve_intent(self, intent_id: str) -> Intent:
-        return await self._intent_call("get", f"/v1/payment_intents/{intent_id}")
+        return await self._intent_call("get", f"/v1/payment_intents/{quote(intent_id, safe='')}")
 
     async def capture_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
-        path = f"/v1/payment_intents/{intent_id}/capture"
+        path = f"/v1/payment_intents/{quote(intent_id, safe='')}/capture"
         return await self._intent_call("post", path, idempotency_key=idempotency_key)
 
     async def _intent_call(self, method: str, path: str, **options: str) -> Intent:
