@@ -10,7 +10,8 @@ priority route, ``/``, nothing stripped; ``/api/<service>/`` and ``/api/docs/`` 
   POST /local/tokens    LOCAL ONLY: a JWT signed with the stack's private key for the person
                         the body describes, ``{"role": "mentee"|"mentor"|"admin", "name",
                         "email"}`` (``sub`` optional: by default a UUID derived from the
-                        email, so the same email is the same user at each sign-in); answers
+                        email, so the same email is the same user at each sign-in;
+                        ``zoneinfo`` and ``locale`` optional, the token's claims); answers
                         ``{token, sub, roles, expires_at}``. The web app's sign-in page uses
                         it. The deployed configuration has no such route
                         (``deploy/tests/test_no_local_routes.py``).
