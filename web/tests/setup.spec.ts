@@ -3,10 +3,9 @@
 // the default for a new one, changed, refused by the API, turned off.
 import { expect, test } from "@playwright/test";
 
-import { MENTOR_ZONE, apiGet, checkA11y, screenshots, seedMentor, signInAs } from "./support";
+import { MENTOR_ZONE, apiGet, checkA11y, dateIn, screenshots, seedMentor, signInAs } from "./support";
 
 const DAY = 86_400_000;
-const madridDate = (at: number) => new Intl.DateTimeFormat("en-CA", { timeZone: MENTOR_ZONE }).format(new Date(at));
 const shownDay = (date: string) =>
   new Intl.DateTimeFormat("en-US", { weekday: "long", month: "long", day: "numeric", timeZone: "UTC" }).format(new Date(`${date}T12:00:00Z`));
 
@@ -30,8 +29,8 @@ test("a mentor sets weekly hours, closes a date, creates and edits an offering",
   await page.getByRole("button", { name: "Save the weekly hours" }).click();
   await expect(page.getByText("Weekly hours saved.")).toBeVisible();
 
-  const closed = madridDate(Date.now() + 2 * DAY);
-  const open = madridDate(Date.now() + 3 * DAY);
+  const closed = dateIn(Date.now() + 2 * DAY, MENTOR_ZONE);
+  const open = dateIn(Date.now() + 3 * DAY, MENTOR_ZONE);
   await page.getByLabel("Date", { exact: true }).fill(closed);
   await page.getByLabel("On that date").selectOption("closed");
   await page.getByRole("button", { name: "Save the override" }).click();

@@ -109,6 +109,11 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 }
 
 /** "HH:MM AM" of an instant in a zone, as the app shows it (en-US). */
+/** YYYY-MM-DD of an instant in a zone. */
+export function dateIn(at: number | string, zone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date(at));
+}
+
 export function clock(iso: string, zone: string): string {
   return new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(new Date(iso));
 }
