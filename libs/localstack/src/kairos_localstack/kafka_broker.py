@@ -374,6 +374,7 @@ class ApacheKafka:
         for n in self._targets(node):
             assert n.proc is not None
             os.killpg(n.proc.pid, signal.SIGSTOP)
+            _wait_stopped(n.proc.pid)
 
     def resume(self, node: int | None = None) -> None:
         for n in self._targets(node):
@@ -669,3 +670,39 @@ def _train(dist: KafkaDist, archive: Path, timeout: float) -> None:
     broker.stop(timeout=60.0)  # the archive is written as the JVM exits
     if not archive.exists():
         raise StartupError("the training run wrote no archive")
+
+
+def _wait_stopped(pgid: int, timeout_s: float = 5.0) -> None:
+    """Until every thread of the group's processes is stopped: SIGSTOP is delivered as each
+    thread is next scheduled, so on a busy machine a JVM thread could still answer a request
+    sent right after the signal."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states = [state for pid in _group(pgid) for state in _thread_states(pid)]
+        if states and all(state in "Tt" for state in states):
+            return
+        time.sleep(0.01)
+
+
+def _group(pgid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if (
+                    int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[2])
+                    == pgid
+                ):
+                    found.append(int(entry))
+    return found
+
+
+def _thread_states(pid: int) -> list[str]:
+    states = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, IndexError):
+                states.append(
+                    Path(f"/proc/{pid}/task/{task}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                )
+    return states
