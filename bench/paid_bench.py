@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import paid_statements
 from benchlib import ROOT, cpu_seconds, report_path
 from paid_observe import (
     Confirmations,
@@ -39,6 +40,7 @@ from paid_observe import (
     stages,
 )
 from paid_report import Measured, cpu_line, kairos_split, print_summary, write_report
+from paid_statements import Statement
 from paid_webhooks import Prepared, Webhooks, prepare
 from profiling import Profiler
 from sampling import Sampler, Watched
@@ -79,6 +81,12 @@ def start_profiler(stack: Stack, path: Path, args: argparse.Namespace) -> Profil
     return profiler
 
 
+def database_names(stack: Stack) -> dict[str, str]:
+    """``{service: its database's name}``."""
+    urls = {name: info["database_url"] for name, info in stack.state.services.items()}
+    return {name: url.rsplit("/", 1)[1].split("?", 1)[0] for name, url in urls.items()}
+
+
 def cpu_per_payment(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
     """ms of CPU per payment by process, largest first."""
     used = {name: (after.get(name, 0.0) - was) * 1000 / n for name, was in before.items()}
@@ -101,6 +109,9 @@ async def measure(
     webhooks = Webhooks(prepared)
     print(f"firing {len(prepared.intents)} webhooks at {args.rate}/s ...", flush=True)
     roots = {rec.name: rec.pid for rec in stack.state.processes if rec.alive}
+    admin_url = stack.state.endpoints["database_url"]
+    if args.statements:
+        await paid_statements.reset(admin_url)
     cpu_before = cpu_seconds(roots)
     profiler = start_profiler(stack, path, args)
     load_started = time.time()
@@ -108,6 +119,10 @@ async def measure(
     cpu_ms = cpu_per_payment(cpu_before, cpu_seconds(roots), len(prepared.intents))
     print(f"CPU per payment {cpu_line(cpu_ms, ' ms')}", flush=True)
     print(f"  {kairos_split(cpu_ms)}", flush=True)
+    statements: list[Statement] = []
+    if args.statements:
+        statements = await paid_statements.read(admin_url, database_names(stack))
+        print(f"  {paid_statements.summary(statements, len(prepared.intents))}", flush=True)
     stop_sampling.set()
     await sampling
     profiles = profiler.finish() if profiler is not None else {}
@@ -117,6 +132,7 @@ async def measure(
     return Measured(
         achieved, webhooks, conf.seen, captured, cpu_ms, sampler, sampling_started,
         load_started, profiler, profiles, ordered_keys, order_bad, steps, published,
+        statements,
     )  # fmt: skip
 
 
@@ -142,7 +158,8 @@ async def run(args: argparse.Namespace) -> None:
         receiver = resources.enter_context(OtlpReceiver()) if args.trace else None
         if receiver is not None:
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
-        await run_on(Stack(tmp, env=env), args, receiver)
+        settings = paid_statements.SETTINGS if args.statements else None
+        await run_on(Stack(tmp, env=env, postgres_settings=settings), args, receiver)
 
 
 async def run_on(stack: Stack, args: argparse.Namespace, receiver: OtlpReceiver | None) -> None:
@@ -184,6 +201,11 @@ def parse_args() -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="py-spy every service process during the load: flame graphs and hot frames",
+    )
+    ap.add_argument(
+        "--statements",
+        action="store_true",
+        help="count every SQL statement per service and paid booking (pg_stat_statements)",
     )
     return ap.parse_args()
 

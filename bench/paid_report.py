@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import machine_header, percentile, table
+from paid_statements import Statement
+from paid_statements import section as statements_section
 from paid_webhooks import Webhooks
 from profiling import Profiler, profiles_section
 from sampling import (
@@ -41,6 +43,7 @@ class Measured:
     order_bad: list[str]
     steps: list[tuple[str, float, float]]
     published: dict[str, float]  # hold -> its BookingConfirmed's relay pass began
+    statements: list[Statement]  # --statements: what pg_stat_statements counted
 
     @property
     def sent(self) -> int:
@@ -157,6 +160,8 @@ def write_report(path: Path, args: argparse.Namespace, added: list[str], m: Meas
     command = f"uv run python bench/paid_bench.py --rate {args.rate:g} --seconds {args.seconds:g}"
     if args.trace:
         command += " --trace"
+    if args.statements:
+        command += " --statements"
     settings = (
         f"rate {args.rate}/s for {args.seconds}s, whole local stack, "
         f"{args.replicas} process(es) per consumer and relay (added: {', '.join(added) or 'none'})"
@@ -178,6 +183,7 @@ def write_report(path: Path, args: argparse.Namespace, added: list[str], m: Meas
         + table(("process", "MB"), sorted((k, f"{v:.0f}") for k, v in peak.items()))
         + ("\nOut of order: " + "; ".join(m.order_bad[:10]) + "\n" if m.order_bad else "")
         + (profiles_section(m.profiler, m.profiles) if m.profiler is not None else "")
+        + (statements_section(m.statements, m.sent) if m.statements else "")
         + "\n## Charts\n\n"
         + "".join(f"![{c.stem}]({c.name})\n\n" for c in drawn)
     )

@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncpg
@@ -96,9 +97,17 @@ async def drop_database(server_url: str, name: str) -> None:
 class PostgresServer:
     """One PostgreSQL cluster: private (data_dir) or external (url given)."""
 
-    def __init__(self, data_dir: Path | str | None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | str | None,
+        port: int | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.port = port
+        #: server settings given as ``-c name=value`` at each start (the bench's
+        #: ``shared_preload_libraries=pg_stat_statements``), on top of postgresql.conf
+        self.settings = dict(settings or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.pid: int | None = None
         self._external_url: str | None = None
@@ -182,6 +191,8 @@ class PostgresServer:
             sock_dir = ""  # path too long for a Unix socket: TCP only
         argv = [find_pg_bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
         argv += ["-c", f"unix_socket_directories={sock_dir}"]
+        for name, value in self.settings.items():
+            argv += ["-c", f"{name}={value}"]
         self.proc = spawn(argv, self.log_file, cwd=self.data_dir, user=self._run_as())
         self.pid = self.proc.pid
         wait_until(self._ready, timeout, "postgres", self.proc, self.log_file)

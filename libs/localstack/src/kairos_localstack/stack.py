@@ -151,6 +151,7 @@ class Stack:
         gateway_port: int | None = None,
         preferred_gateway_port: int | None = None,
         prometheus: bool | None = None,
+        postgres_settings: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir or default_data_dir()).resolve()
         self.logs = self.data_dir / "logs"
@@ -166,6 +167,8 @@ class Stack:
         self.prometheus = (
             env_flag(self.env.get(PROMETHEUS_ENV)) if prometheus is None else prometheus
         )
+        #: extra settings for the private PostgreSQL (``PostgresServer.settings``)
+        self.postgres_settings = dict(postgres_settings or {})
         self.state = StackState(data_dir=str(self.data_dir))
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -234,7 +237,7 @@ class Stack:
         if env.get("DATABASE_URL"):
             pg = PostgresServer.external(env["DATABASE_URL"])
         else:
-            pg = PostgresServer(self.data_dir / "postgres")
+            pg = PostgresServer(self.data_dir / "postgres", settings=self.postgres_settings)
             pg.start()
             assert pg.proc is not None
             self._record("postgres", pg.proc, pg.port, stop_signal="SIGINT")
@@ -703,7 +706,9 @@ class Stack:
         directory and port; state.json is updated."""
         rec = self.record("postgres")
         stop_group(rec.pid, timeout=30, sig=signal.SIGINT, proc=self._children.get(rec.pid))
-        pg = PostgresServer(self.data_dir / "postgres", port=rec.port)
+        pg = PostgresServer(
+            self.data_dir / "postgres", port=rec.port, settings=self.postgres_settings
+        )
         pg.start(timeout)
         assert pg.proc is not None
         self._replace_record("postgres", pg.proc)

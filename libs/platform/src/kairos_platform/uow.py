@@ -174,17 +174,11 @@ class UnitOfWork:
         )
 
     async def commit(self) -> None:
-        envelopes = self.pending
-        if len(envelopes) == len(self._pending):
-            await outbox.add_rows(
-                self.session, self.tables, [outbox.envelope_row(e) for e in envelopes]
-            )
-        else:  # emit_many was used: everything in one set-based insert, in emission order
-            rows = [
-                outbox.json_row(outbox.envelope_row(e)) if isinstance(e, Envelope) else e
-                for e in self._pending
-            ]
-            await outbox.append(self.session, self.tables, rows)
+        # everything emitted, in emission order, in one statement (outbox.append)
+        rows = [
+            outbox.envelope_json_row(e) if isinstance(e, Envelope) else e for e in self._pending
+        ]
+        await outbox.append(self.session, self.tables, rows)
         await self.session.commit()
         self._pending = []
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kairos_platform.db import make_engine
+from kairos_platform.db import driver, make_engine, make_session_factory
 from kairos_platform.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -60,3 +60,39 @@ async def test_a_checkout_asks_the_server_nothing(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
     # (the statement itself goes as a prepared statement, which the logger does not see)
     assert sent == ["BEGIN;", "COMMIT;"]
+
+
+async def test_a_statement_on_the_driver_runs_in_the_sessions_transaction(
+    engine: AsyncEngine,
+) -> None:
+    """``driver`` begins SQLAlchemy's transaction when no statement has yet (its adapter
+    begins lazily): a raw statement run first is undone by the rollback, kept by the commit,
+    and the statements through SQLAlchemy after it share its transaction."""
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE marks (n int)"))
+    sessions = make_session_factory(engine)
+    async with sessions() as session:
+        pg = await driver(session)
+        await pg.execute("INSERT INTO marks VALUES (1)")
+        txid = await pg.fetchval("SELECT txid_current()")
+        assert (await session.execute(text("SELECT txid_current()"))).scalar_one() == txid
+        await session.rollback()
+    async with sessions() as session:
+        pg = await driver(session)
+        await pg.execute("INSERT INTO marks VALUES (2)")
+        await session.execute(text("INSERT INTO marks VALUES (3)"))
+        await session.commit()
+    async with engine.connect() as conn:
+        kept = (await conn.execute(text("SELECT n FROM marks ORDER BY n"))).scalars().all()
+    assert kept == [2, 3]
+
+
+async def test_the_driver_under_a_connection_begins_its_transaction(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE marks (n int)"))
+    with pytest.raises(RuntimeError):
+        async with engine.connect() as conn, conn.begin():
+            await (await driver(conn)).execute("INSERT INTO marks VALUES (1)")
+            raise RuntimeError("rolled back")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM marks"))).scalar_one() == 0

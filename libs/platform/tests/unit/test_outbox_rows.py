@@ -17,7 +17,12 @@ from kairos_contracts.events.attendance import MenteeWarned
 from kairos_contracts.examples import example
 from kairos_contracts.registry import all_events
 from kairos_contracts.types import Person
-from kairos_platform.messaging.outbox import EnvelopeWriter, envelope_row, json_row
+from kairos_platform.messaging.outbox import (
+    EnvelopeWriter,
+    envelope_json_row,
+    envelope_row,
+    json_row,
+)
 
 TRACE = TraceContext(
     traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate="k=v"
@@ -73,6 +78,9 @@ def test_every_event_is_written_as_the_envelope_model_writes_it(
         )
         assert json.loads(row.payload) == old["payload"]
         assert json.loads(row.headers) == old["headers"]
+        direct = envelope_json_row(ref)  # what UnitOfWork.commit writes for emit()
+        assert direct._replace(payload="") == json_row(old)._replace(payload="")
+        assert json.loads(direct.payload) == old["payload"]
         parsed = Envelope.from_json(row.payload)
         assert parsed == ref and parsed.payload() == event
 

@@ -37,12 +37,12 @@ from functools import cache
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import TextClause, text
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.envelope import TraceContext
 from kairos_contracts.topics import dlq_topic
 from kairos_platform import tracing
+from kairos_platform.db import driver
 from kairos_platform.heap import cyclic_gc_paused
 from kairos_platform.logging import bind_context
 from kairos_platform.messaging import dead_letters, outbox
@@ -426,43 +426,37 @@ async def _claim_many(
     others were seen before: duplicates)."""
     if not envelopes:
         return set()
-    result = await uow.session.execute(
-        _claim_many_statement(uow.tables.inbox.name),
-        {
-            "consumer": consumer,
-            "ids": [e.event_id for e in envelopes],
-            "types": [e.type for e in envelopes],
-        },
+    conn = await driver(uow.session)
+    rows = await conn.fetch(
+        _claim_many_sql(uow.tables.inbox.name),
+        consumer,
+        [e.event_id for e in envelopes],
+        [e.type for e in envelopes],
     )
-    return {row[0] for row in result}
+    return {uuid.UUID(bytes=row[0].bytes) for row in rows}
 
 
 async def _release_claims(uow: UnitOfWork, consumer: str, envelopes: Sequence[Envelope]) -> None:
     """Give back claims made in this transaction (for the per-record path to make again)."""
-    await uow.session.execute(
-        _release_statement(uow.tables.inbox.name),
-        {"consumer": consumer, "ids": [e.event_id for e in envelopes]},
+    conn = await driver(uow.session)
+    await conn.execute(
+        _release_sql(uow.tables.inbox.name), consumer, [e.event_id for e in envelopes]
     )
 
 
 @cache
-def _claim_many_statement(inbox: str) -> TextClause:
-    return text(
-        f"""
+def _claim_many_sql(inbox: str) -> str:
+    return f"""
         INSERT INTO {inbox} (consumer, event_id, event_type, outcome)
-        SELECT :consumer, e, t, 'handled'
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS u(e, t)
+        SELECT $1, e, t, 'handled' FROM unnest($2::uuid[], $3::text[]) AS u(e, t)
         ON CONFLICT (consumer, event_id) DO NOTHING
         RETURNING event_id
         """
-    )
 
 
 @cache
-def _release_statement(inbox: str) -> TextClause:
-    return text(
-        f"DELETE FROM {inbox} WHERE consumer = :consumer AND event_id = ANY(CAST(:ids AS uuid[]))"
-    )
+def _release_sql(inbox: str) -> str:
+    return f"DELETE FROM {inbox} WHERE consumer = $1 AND event_id = ANY($2::uuid[])"
 
 
 def _traceparent(record: Record, envelope: Envelope) -> str | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
-from sqlalchemy import Insert, Table, bindparam
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kairos_platform.db import driver
 from kairos_platform.messaging.tables import MessagingTables
 
 
@@ -25,24 +24,16 @@ async def claim(
 
     Runs in the handler's transaction: if the handler rolls back, so does the claim. A
     concurrent duplicate waits on the primary key until the first commits, then sees it.
+    Run on the driver (``kairos_platform.db.driver``): every event of every consumer runs it.
     """
-    params = {"consumer": consumer, "event_id": event_id, "event_type": event_type}
-    result = await session.execute(_claim_statement(tables.inbox), {**params, "outcome": outcome})
-    return result.first() is not None
+    conn = await driver(session)
+    sql = _claim_sql(tables.inbox.name)
+    return await conn.fetchval(sql, consumer, event_id, event_type, outcome) is not None
 
 
 @cache
-def _claim_statement(inbox: Table) -> Insert:
-    """Built once per table: a statement object memoises its cache key, so running it per
-    event skips building the expression and keying SQLAlchemy's compiled cache."""
+def _claim_sql(inbox: str) -> str:
     return (
-        insert(inbox)
-        .values(
-            consumer=bindparam("consumer"),
-            event_id=bindparam("event_id"),
-            event_type=bindparam("event_type"),
-            outcome=bindparam("outcome"),
-        )
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox.c.event_id)
+        f"INSERT INTO {inbox} (consumer, event_id, event_type, outcome) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
     )

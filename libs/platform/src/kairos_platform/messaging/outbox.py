@@ -1,15 +1,18 @@
 """Writing events into the outbox, inside the caller's business transaction.
 
-Two ways in, same rows out:
+Two ways to build the rows, one statement to write them (``append``):
 
-* ``envelope_row`` + ``add_rows``: one ``Envelope`` model per event (what
-  ``UnitOfWork.emit`` builds), inserted with an executemany.
-* ``EnvelopeWriter`` + ``append``: for jobs that emit thousands of events in one
-  transaction. The event is still a validated contract model and its payload is dumped by
-  its own pydantic serializer, but the envelope around it is assembled as JSON text
-  directly (no ``Envelope`` model, no second dump), and all the rows go in one
-  ``INSERT ... SELECT FROM unnest(...)``. The stored envelope is the one
-  ``Envelope.wrap`` would have made (tests compare them row for row).
+* ``envelope_row``: one ``Envelope`` model per event (what ``UnitOfWork.emit`` builds);
+  ``add_rows`` writes such rows.
+* ``EnvelopeWriter``: for jobs that emit thousands of events in one transaction. The event
+  is still a validated contract model and its payload is dumped by its own pydantic
+  serializer, but the envelope around it is assembled as JSON text directly (no
+  ``Envelope`` model, no second dump). The stored envelope is the one ``Envelope.wrap``
+  would have made (tests compare them row for row).
+
+``append`` inserts every row of a transaction with one ``INSERT ... SELECT FROM
+unnest(...)`` that also wakes the relays (NOTIFY), on the driver: every transaction that
+emits runs it.
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import Insert, Table, TextClause, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_contracts import Envelope, Event
 from kairos_contracts.envelope import TraceContext
+from kairos_platform.db import driver
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL, MessagingTables, bucket_of
 
 
@@ -66,23 +69,8 @@ def raw_row(
 async def add_rows(
     session: AsyncSession, tables: MessagingTables, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert outbox rows and wake the relays when the transaction commits.
-
-    NOTIFY is transactional: relays hear it only if the rows are really committed.
-    """
-    if not rows:
-        return
-    await session.execute(_insert_statement(tables.outbox), list(rows))
-    await session.execute(_NOTIFY, {"channel": OUTBOX_CHANNEL})
-
-
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
-
-
-@cache
-def _insert_statement(outbox: Table) -> Insert:
-    """Built once per table (memoised cache key): every transaction that emits runs it."""
-    return insert(outbox)
+    """Insert rows of ``envelope_row`` / ``raw_row`` (``append``)."""
+    await append(session, tables, [json_row(r) for r in rows])
 
 
 def _headers_of(envelope: Envelope) -> dict[str, str]:
@@ -220,6 +208,19 @@ def _trace_parts(trace: TraceContext) -> tuple[str, str]:
     return trace.model_dump_json(), header
 
 
+def envelope_json_row(envelope: Envelope) -> JsonRow:
+    """``json_row(envelope_row(envelope))``, the payload dumped by pydantic straight to JSON."""
+    return JsonRow(
+        envelope.event_id,
+        envelope.topic,
+        envelope.subject,
+        bucket_of(envelope.subject),
+        envelope.type,
+        envelope.model_dump_json(),
+        _dumps(_headers_of(envelope)),
+    )
+
+
 def json_row(row: dict[str, Any]) -> JsonRow:
     """A row of ``envelope_row`` / ``raw_row`` as a ``JsonRow`` (to append them together)."""
     return JsonRow(
@@ -235,34 +236,35 @@ def json_row(row: dict[str, Any]) -> JsonRow:
 
 async def append(session: AsyncSession, tables: MessagingTables, rows: Sequence[JsonRow]) -> None:
     """Insert outbox rows in one statement, in the given order (ids follow it, so the relay
-    publishes them in that order), and wake the relays when the transaction commits."""
+    publishes them in that order), and wake the relays when the transaction commits
+    (NOTIFY is transactional: relays hear it only if the rows are really committed)."""
     if not rows:
         return
-    await session.execute(
-        _append_statement(tables.outbox.name),
-        {
-            "ids": [r.event_id for r in rows],
-            "topics": [r.topic for r in rows],
-            "keys": [r.key for r in rows],
-            "buckets": [r.bucket for r in rows],
-            "types": [r.event_type for r in rows],
-            "payloads": [r.payload for r in rows],
-            "headers": [r.headers for r in rows],
-        },
+    conn = await driver(session)
+    await conn.execute(
+        _append_sql(tables.outbox.name),
+        [r.event_id for r in rows],
+        [r.topic for r in rows],
+        [r.key for r in rows],
+        [r.bucket for r in rows],
+        [r.event_type for r in rows],
+        [r.payload for r in rows],
+        [r.headers for r in rows],
+        OUTBOX_CHANNEL,
     )
-    await session.execute(_NOTIFY, {"channel": OUTBOX_CHANNEL})
 
 
 @cache
-def _append_statement(table: str) -> TextClause:
-    return text(
-        f"""
-        INSERT INTO {table} (event_id, topic, key, bucket, event_type, payload, headers)
-        SELECT i, t, k, b, y, CAST(p AS jsonb), CAST(h AS jsonb)
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
-                    CAST(:buckets AS smallint[]), CAST(:types AS text[]),
-                    CAST(:payloads AS text[]), CAST(:headers AS text[]))
-             WITH ORDINALITY AS u(i, t, k, b, y, p, h, n)
-        ORDER BY n
+def _append_sql(table: str) -> str:
+    # a data-modifying WITH runs to completion whether or not the query reads it
+    return f"""
+        WITH written AS (
+            INSERT INTO {table} (event_id, topic, key, bucket, event_type, payload, headers)
+            SELECT i, t, k, b, y, CAST(p AS jsonb), CAST(h AS jsonb)
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[],
+                        $6::text[], $7::text[])
+                 WITH ORDINALITY AS u(i, t, k, b, y, p, h, n)
+            ORDER BY n
+        )
+        SELECT pg_notify($8, '')
         """
-    )

@@ -19,9 +19,10 @@ from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kairos_platform import tracing
+from kairos_platform.db import driver
 from kairos_platform.messaging.tables import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,7 @@ log = logging.getLogger(__name__)
 # others; several relays each take a disjoint set thanks to SKIP LOCKED. The claim and the
 # rows in one statement (one round trip); the payload as the stored JSON text, sent as it
 # is instead of decoded and encoded again.
-_CLAIM_ROWS = text(
-    """
+_CLAIM_ROWS = """
     WITH claimed AS MATERIALIZED (
         SELECT b.bucket
           FROM outbox_bucket b
@@ -41,17 +41,16 @@ _CLAIM_ROWS = text(
                  WHERE o.bucket = b.bucket AND o.sent_at IS NULL
                ) f ON f.first_id IS NOT NULL
          ORDER BY f.first_id
-         LIMIT :n
+         LIMIT $1
            FOR UPDATE OF b SKIP LOCKED
     )
     SELECT id, topic, key, payload::text AS payload, headers
       FROM outbox
      WHERE bucket IN (SELECT bucket FROM claimed) AND sent_at IS NULL
      ORDER BY id
-     LIMIT :batch
+     LIMIT $2
     """
-)
-_MARK_SENT = text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
+_MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
 _BACKLOG = text(
     "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
 )
@@ -135,12 +134,14 @@ class Relay:
 
     async def relay_once(self) -> int:
         """Claim buckets, publish their rows in order, mark them sent. Returns rows sent."""
+        # on the driver (kairos_platform.db.driver): a pass runs for every few events
         async with self._engine.connect() as conn, conn.begin():
-            rows = await self._claim(conn)
+            pg = await driver(conn)
+            rows = await self._claim(pg)
             if not rows:
                 return 0
             await self._publish(rows)
-            await conn.execute(_MARK_SENT, {"ids": [r.id for r in rows]})
+            await pg.execute(_MARK_SENT, [r.id for r in rows])
         if self._on_published is not None:
             self._on_published(rows)
         return len(rows)
@@ -182,10 +183,9 @@ class Relay:
             await asyncio.sleep(self.config.error_backoff_s)
             return 0
 
-    async def _claim(self, conn: AsyncConnection) -> list[OutboxRow]:
-        params = {"n": self.config.claim_buckets, "batch": self.config.batch_size}
-        result = await conn.execute(_CLAIM_ROWS, params)
-        return [OutboxRow(r.id, r.topic, r.key, r.payload, r.headers) for r in result]
+    async def _claim(self, pg: asyncpg.Connection) -> list[OutboxRow]:
+        result = await pg.fetch(_CLAIM_ROWS, self.config.claim_buckets, self.config.batch_size)
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4]) for r in result]
 
     async def _publish(self, rows: Sequence[OutboxRow]) -> None:
         # Enqueue all, then wait for all acks: the producer batches per partition and keeps
