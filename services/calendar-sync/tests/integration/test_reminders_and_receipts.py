@@ -12,22 +12,26 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from kairos_calendar_sync.adapters.smtp import outgoing
 from kairos_calendar_sync.domain import ics
 from kairos_calendar_sync.domain.mails import Topic
 from kairos_calendar_sync.service_layer.ports import CalendarUow
 from kairos_calendar_sync.service_layer.reminders import queue_due_reminders
+from kairos_contracts import Envelope
 from kairos_contracts.events.booking import BookingCancelled, BookingRescheduled
 from kairos_contracts.events.payments import (
     CreditsPurchased,
     PaymentCaptured,
     PaymentRefunded,
+    PaymentVerified,
 )
-from kairos_contracts.examples import example
-from kairos_contracts.types import Person, Provider
+from kairos_contracts.examples import CYCLE, example
+from kairos_contracts.types import PaymentMethod, Person, Provider
 from kairos_localstack.smtp_sink import SmtpSink
 from kairos_platform.mail import SmtpMailer, send_once
+from kairos_platform.messaging.consumer import Outcome
 from kairos_platform.testing_services import eventually
 
 from .conftest import Cal, confirmed, follow, open_cal, people, settings_for
@@ -334,6 +338,33 @@ async def test_receipts_say_the_amount_in_the_payers_locale_once_each(
     assert "5.000\xa0¥" in credits
     assert "1.234,56\xa0€" in refund
     assert all(m["List-Unsubscribe"] is None for m in mails)  # receipts always go
+
+
+async def test_a_card_payments_verification_gets_no_receipt_and_opens_no_transaction(
+    cal: Cal, smtp_sink: SmtpSink
+) -> None:
+    """A card payment is receipted when captured: its PaymentVerified (one per paid
+    booking) is ignored before a transaction, so it leaves no inbox claim; a subscription
+    cycle's is receipted once."""
+    _, payer = _pair()
+    card = example(PaymentVerified, mentee_id=payer.user_id, mentee=payer)
+    cycle = example(
+        PaymentVerified, mentee_id=payer.user_id, mentee=payer, method=PaymentMethod.SUBSCRIPTION,
+        hold_id=None, subscription_id=uuid.uuid4(), cycle=CYCLE, stripe_payment_intent_id=None,
+        stripe_invoice_id="in_123",
+    )  # fmt: skip
+    assert await cal.deliver(card) is Outcome.IGNORED
+    envelope = Envelope.wrap(cycle, source="payments")
+    assert await cal.deliver(envelope) is Outcome.HANDLED
+    assert await cal.deliver(envelope) is Outcome.DUPLICATE
+    async with cal.uows() as uow:
+        claims = await uow.session.execute(
+            text("SELECT event_type, count(*) FROM inbox GROUP BY event_type")
+        )
+        assert dict(claims.tuples().all()) == {"PaymentVerified": 1}
+    await _send(cal, smtp_sink)
+    [receipt] = _to(smtp_sink, payer.email)
+    assert str(receipt["Subject"]).startswith("Receipt"), receipt["Subject"]
 
 
 async def test_reminders_of_one_batch_attach_each_sessions_own_document(

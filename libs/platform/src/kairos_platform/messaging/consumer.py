@@ -3,7 +3,8 @@
 For each record, in partition order:
 1. parse the envelope and its payload; a record that cannot be parsed is poison at once;
 2. in one transaction: claim the inbox row (consumer, event id), run the handler, write
-   the events it emits to the outbox, commit; a duplicate is skipped;
+   the events it emits to the outbox, commit; a duplicate is skipped (an event its
+   handler does not want, ``Only``, opens no transaction);
 3. a failure of our infrastructure (database or broker away) is retried with backoff for
    as long as it lasts, since nothing can progress anyway and nothing may be lost;
    any other failure is retried ``max_attempts`` times, then the record is moved to
@@ -60,6 +61,21 @@ Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
 #: must have changed nothing: their inbox claims are given back and the per-record handler
 #: takes them after the commit.
 BatchHandler = Callable[[Sequence[tuple[Any, Envelope]], Any], Awaitable[Collection[uuid.UUID]]]
+
+
+@dataclass(frozen=True)
+class Only:
+    """A handler for the events ``when`` accepts (a pure function of the event); any other
+    is IGNORED before a transaction is opened, with no inbox claim: it would change
+    nothing, so there is nothing to do once or to remember (a redelivery is told the same).
+    Calendar-sync receipts a card payment when it is captured, not when it is verified:
+    the verified event of every paid booking would otherwise cost it a transaction."""
+
+    when: Callable[[Any], bool]
+    handler: Handler
+
+    async def __call__(self, event: Any, envelope: Envelope, uow: Any) -> None:
+        await self.handler(event, envelope, uow)
 
 
 class Outcome(StrEnum):
@@ -128,6 +144,8 @@ class Dispatcher:
         for cls in batch_handlers or {}:
             if cls not in handlers:
                 raise ValueError(f"{cls.__name__} has a batch handler but no per-record handler")
+            if isinstance(handlers[cls], Only):  # a batch would not ask it
+                raise ValueError(f"{cls.__name__} has a batch handler and an Only handler")
         self._batch_handlers = {
             (cls.TYPE, cls.VERSION): (cls, h) for cls, h in (batch_handlers or {}).items()
         }
@@ -314,6 +332,8 @@ class Dispatcher:
                 payload = event_cls.model_validate(envelope.data)
             except ValidationError as exc:
                 return await self._dead_letter(record, envelope, exc, attempts=1), envelope.type
+            if isinstance(handler, Only) and not handler.when(payload):
+                return Outcome.IGNORED, envelope.type
             return await self._run(record, envelope, payload, handler), envelope.type
 
     async def _run(

@@ -21,6 +21,7 @@ from kairos_contracts.events.payments import (
     PaymentVerified,
 )
 from kairos_platform import ping
+from kairos_platform.messaging.consumer import Only
 
 
 def _handler(fn: Any, composer: Composer) -> Any:
@@ -42,8 +43,9 @@ def event_handlers(composer: Composer) -> dict[Any, Any]:
         BookingRescheduled: booking_changed,
         BookingCancelled: booking_changed,
         BookingRestored: booking_changed,
-        PaymentCaptured: on(receipts.on_payment_captured),
-        PaymentVerified: on(receipts.on_payment_verified),
+        # one that gets no receipt opens no transaction (every card booking's PaymentVerified)
+        PaymentCaptured: Only(receipts.receipted_when_captured, on(receipts.on_payment_captured)),
+        PaymentVerified: Only(receipts.receipted_when_verified, on(receipts.on_payment_verified)),
         CreditsPurchased: on(receipts.on_credits_purchased),
         PaymentRefunded: on(receipts.on_payment_refunded),
     }

@@ -71,9 +71,20 @@ def _facts(amount: int, currency: str, what: str, at: datetime, ref: str) -> Rec
     return ReceiptFacts(amount=Money(amount, currency), what=what, paid_at=at, reference=ref)
 
 
+def receipted_when_captured(e: PaymentCaptured) -> bool:
+    """A card payment; credits were paid for (and receipted) when the pack was bought."""
+    return e.method is PaymentMethod.CARD
+
+
+def receipted_when_verified(e: PaymentVerified) -> bool:
+    """A subscription's cycle; card payments are receipted when captured, credits when
+    bought."""
+    return e.method is PaymentMethod.SUBSCRIPTION and e.cycle is not None
+
+
 async def on_payment_captured(e: PaymentCaptured, uow: CalendarUow, composer: Composer) -> None:
-    if e.method is not PaymentMethod.CARD:
-        return  # credits were paid for (and receipted) when the pack was bought
+    if not receipted_when_captured(e):
+        return
     booking = await _booking(uow, e.booking_id)
     what = _what(e.description, booking)
     ref = e.stripe_payment_intent_id or str(e.payment_id)
@@ -92,8 +103,8 @@ async def on_payment_captured(e: PaymentCaptured, uow: CalendarUow, composer: Co
 
 
 async def on_payment_verified(e: PaymentVerified, uow: CalendarUow, composer: Composer) -> None:
-    if e.method is not PaymentMethod.SUBSCRIPTION or e.cycle is None:
-        return  # card payments are receipted when captured; credits when bought
+    if not receipted_when_verified(e) or e.cycle is None:
+        return
     what = _what(e.description, None)
     ref = e.stripe_invoice_id or str(e.payment_id)
     cycle = replace(
