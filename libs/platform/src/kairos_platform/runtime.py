@@ -33,7 +33,7 @@ from kairos_platform.logging import configure_logging
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher, Outcome
 from kairos_platform.messaging.kafka import (
     HandledOffsets,
-    bootstrap_servers,
+    consumer_broker,
     consumer_router,
     make_producer,
 )
@@ -143,17 +143,9 @@ def build_consumer_router(
 
 
 async def run_consumer(service: Service[UnitOfWork], stop: asyncio.Event) -> None:
-    from faststream.kafka import KafkaBroker
-
     s = service.settings
-    broker = KafkaBroker(
-        bootstrap_servers(s.kafka_bootstrap_servers),
-        client_id=f"{service.name}-consumer-{uuid.uuid4().hex[:6]}",
-        # FastStream's "Received" / "Processed" line per message at DEBUG: the dispatcher
-        # logs what it decided with the correlation id, two more lines per event at INFO
-        # only cost CPU under load
-        log_level=logging.DEBUG,
-    )
+    client_id = f"{service.name}-consumer-{uuid.uuid4().hex[:6]}"
+    broker = consumer_broker(s.kafka_bootstrap_servers, client_id)
     interval_ms = s.consumer_commit_interval_ms
     offsets = HandledOffsets(interval_ms / 1000) if interval_ms > 0 else None
     broker.include_router(build_consumer_router(service, offsets))

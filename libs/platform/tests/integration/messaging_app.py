@@ -27,7 +27,7 @@ from kairos_contracts.registry import event_class, unregister
 from kairos_contracts.topics import TOPIC_KEYS
 from kairos_platform.db import make_session_factory
 from kairos_platform.messaging.consumer import ConsumerPolicy, Dispatcher
-from kairos_platform.messaging.kafka import bootstrap_servers, consumer_router, make_producer
+from kairos_platform.messaging.kafka import consumer_broker, consumer_router, make_producer
 from kairos_platform.messaging.relay import Relay, RelayConfig
 from kairos_platform.messaging.tables import OUTBOX_BUCKETS, MessagingTables
 from kairos_platform.uow import UnitOfWork
@@ -196,7 +196,7 @@ async def start_consumer(
     max_records: int = 50,
     batch: bool = False,
 ) -> KafkaBroker:
-    broker = KafkaBroker(bootstrap_servers(bootstrap), client_id=consumer_id)
+    broker = consumer_broker(bootstrap, consumer_id)
     broker.include_router(
         consumer_router(
             make_dispatcher(engine, topic, consumer_id, delay_s, batch=batch),
