@@ -253,6 +253,10 @@ class FakePeople:
         p = self.rows.get(user_id, Person(user_id))
         self.rows[user_id] = replace(p, email=email or p.email, name=name or p.name)
 
+    async def learn_many(self, known: Iterable[tuple[uuid.UUID, str | None, str | None]]) -> None:
+        for user_id, email, name in known:
+            await self.learn(user_id, email, name)
+
     async def token_said(
         self, user_id: uuid.UUID, time_zone: str | None, locale: str | None
     ) -> Person | None:

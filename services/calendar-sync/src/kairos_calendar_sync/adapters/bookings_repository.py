@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters.orm import bookings
@@ -55,6 +55,9 @@ _APPLY = newer_wins(
 )
 
 
+_GET = select(bookings).where(bookings.c.booking_id == bindparam("booking_id"))
+
+
 class SqlBookingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -67,8 +70,7 @@ class SqlBookingRepository:
         return (await self._s.execute(_APPLY, _values(b))).first() is not None
 
     async def get(self, booking_id: uuid.UUID) -> Booking | None:
-        row = await self._s.execute(select(bookings).where(bookings.c.booking_id == booking_id))
-        first = row.first()
+        first = (await self._s.execute(_GET, {"booking_id": booking_id})).first()
         return to_booking(first) if first else None
 
     async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Booking]:

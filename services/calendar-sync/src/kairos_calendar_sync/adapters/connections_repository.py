@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, tuple_, update
+from sqlalchemy import ARRAY, UUID, Row, any_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kairos_calendar_sync.adapters.orm import calendar_entries, connections
@@ -25,6 +25,14 @@ _FIELDS = [
     "last_synced_at",
     "created_at",
 ]
+
+
+# built once: every booking event asks it
+_FOR_USERS = (
+    select(connections)
+    .where(connections.c.user_id == any_(bindparam("ids", type_=ARRAY(UUID))))
+    .order_by(connections.c.created_at)
+)
 
 
 def to_connection(row: Row[Any]) -> Connection:
@@ -60,12 +68,7 @@ class SqlConnectionRepository:
         return {r.connection_id: to_connection(r) for r in await self._s.execute(q)}
 
     async def for_users(self, user_ids: list[uuid.UUID]) -> list[Connection]:
-        q = (
-            select(connections)
-            .where(connections.c.user_id.in_(user_ids))
-            .order_by(connections.c.created_at)
-        )
-        return [to_connection(r) for r in await self._s.execute(q)]
+        return [to_connection(r) for r in await self._s.execute(_FOR_USERS, {"ids": user_ids})]
 
     async def of_user(
         self, user_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, all_, func, literal, select
+from sqlalchemy import ARRAY, UUID, Row, all_, any_, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,25 @@ from kairos_calendar_sync.domain.mails.model import Topic
 from kairos_calendar_sync.domain.people import Person
 
 _TOPICS = {t.value for t in Topic}
+
+#: (user id, address, name) as an event or a token gave them
+Known = tuple[uuid.UUID, str | None, str | None]
+
+# Built once: each event of a booking runs them, and building a statement per call (its
+# expression, then its cache key) was a visible share of the consumer's CPU.
+_LEARN = text(
+    """
+    INSERT INTO people (user_id, email, name)
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:emails AS text[]), CAST(:names AS text[]))
+    ON CONFLICT (user_id) DO UPDATE
+       SET email = coalesce(excluded.email, people.email),
+           name = coalesce(excluded.name, people.name),
+           updated_at = now()
+     WHERE (excluded.email IS DISTINCT FROM people.email AND excluded.email IS NOT NULL)
+        OR (excluded.name IS DISTINCT FROM people.name AND excluded.name IS NOT NULL)
+    """
+)
+_MANY = select(people).where(people.c.user_id == any_(bindparam("ids", type_=ARRAY(UUID))))
 
 
 def to_person(row: Row[*tuple[Any, ...]]) -> Person:
@@ -38,23 +57,17 @@ class SqlPeopleRepository:
     async def learn(self, user_id: uuid.UUID, email: str | None, name: str | None) -> None:
         """Remember the address and name an event or a token gave; a missing one keeps
         what we had."""
-        stmt = insert(people).values(user_id=user_id, email=email, name=name)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[people.c.user_id],
-            set_={
-                "email": func.coalesce(stmt.excluded.email, people.c.email),
-                "name": func.coalesce(stmt.excluded.name, people.c.name),
-                "updated_at": func.now(),
-            },
-            where=(
-                stmt.excluded.email.is_distinct_from(people.c.email)
-                & stmt.excluded.email.is_not(None)
-            )
-            | (
-                stmt.excluded.name.is_distinct_from(people.c.name) & stmt.excluded.name.is_not(None)
-            ),
-        )
-        await self._s.execute(stmt)
+        await self.learn_many([(user_id, email, name)])
+
+    async def learn_many(self, known: Iterable[Known]) -> None:
+        """``learn`` for several people in one statement (both participants of a booking),
+        in the order of their ids: two transactions learning the same two people take
+        their rows in one order. A person given twice is learnt from the last."""
+        by_id = {user_id: (user_id, email, name) for user_id, email, name in known}
+        rows = [by_id[k] for k in sorted(by_id)]
+        if rows:
+            ids, emails, names = (list(column) for column in zip(*rows, strict=True))
+            await self._s.execute(_LEARN, {"ids": ids, "emails": emails, "names": names})
 
     async def token_said(
         self, user_id: uuid.UUID, time_zone: str | None, locale: str | None
@@ -77,14 +90,14 @@ class SqlPeopleRepository:
         return to_person(row) if row else None
 
     async def get(self, user_id: uuid.UUID) -> Person | None:
-        row = (await self._s.execute(select(people).where(people.c.user_id == user_id))).first()
+        row = (await self._s.execute(_MANY, {"ids": [user_id]})).first()
         return to_person(row) if row else None
 
     async def many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
         wanted = list(set(ids))
         if not wanted:
             return {}
-        rows = await self._s.execute(select(people).where(people.c.user_id.in_(wanted)))
+        rows = await self._s.execute(_MANY, {"ids": wanted})
         return {r.user_id: to_person(r) for r in rows}
 
     async def choose(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,25 @@ _MARK = text(
 )
 
 
+# built once: every booking event plans its reminders
+_UNQUEUED_GONE = delete(reminders).where(
+    reminders.c.booking_id == bindparam("booking_id"), reminders.c.queued_at.is_(None)
+)
+_planned = insert(reminders)
+_PLAN = _planned.on_conflict_do_update(
+    index_elements=[reminders.c.booking_id, reminders.c.user_id, reminders.c.minutes_before],
+    set_={
+        "sequence": _planned.excluded.sequence,
+        "starts_at": _planned.excluded.starts_at,
+        "due_at": _planned.excluded.due_at,
+        "queued_at": None,
+        "outcome": None,
+    },
+    # a session that moved comes back to be queued again (for the new time)
+    where=reminders.c.starts_at != _planned.excluded.starts_at,
+)
+
+
 @dataclass(frozen=True)
 class DueReminder:
     reminder: PlannedReminder
@@ -53,13 +72,11 @@ class SqlReminderRepository:
     async def plan(self, booking_id: uuid.UUID, planned: Sequence[PlannedReminder]) -> None:
         """Make ``booking_id``'s reminders ``planned``: the unqueued others go; one whose
         session moved comes back to be queued again (for the new time)."""
-        c = reminders.c
-        await self._s.execute(
-            delete(reminders).where(c.booking_id == booking_id, c.queued_at.is_(None))
-        )
+        await self._s.execute(_UNQUEUED_GONE, {"booking_id": booking_id})
         if not planned:
             return
-        stmt = insert(reminders).values(
+        await self._s.execute(
+            _PLAN,
             [
                 {
                     "booking_id": r.booking_id,
@@ -70,21 +87,8 @@ class SqlReminderRepository:
                     "due_at": r.due_at,
                 }
                 for r in planned
-            ]
+            ],
         )
-        moved = c.starts_at != stmt.excluded.starts_at
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[c.booking_id, c.user_id, c.minutes_before],
-            set_={
-                "sequence": stmt.excluded.sequence,
-                "starts_at": stmt.excluded.starts_at,
-                "due_at": stmt.excluded.due_at,
-                "queued_at": None,
-                "outcome": None,
-            },
-            where=moved,
-        )
-        await self._s.execute(stmt)
 
     async def due(self, now: datetime, limit: int) -> list[DueReminder]:
         """Up to ``limit`` reminders due at ``now`` and not queued, locked for this

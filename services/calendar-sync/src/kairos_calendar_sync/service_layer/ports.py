@@ -98,6 +98,9 @@ class PeopleRepository(Protocol):
     """Addresses, names and mail preferences of the people we write to."""
 
     async def learn(self, user_id: uuid.UUID, email: str | None, name: str | None) -> None: ...
+    async def learn_many(
+        self, known: Iterable[tuple[uuid.UUID, str | None, str | None]]
+    ) -> None: ...
     async def token_said(
         self, user_id: uuid.UUID, time_zone: str | None, locale: str | None
     ) -> Person | None: ...

@@ -74,8 +74,7 @@ async def on_booking_event(e: BookingEvent, uow: CalendarUow, composer: Composer
     b = to_booking(e)
     if not await uow.bookings.apply(b):
         return  # stale or replayed
-    for p in b.participants:
-        await uow.people.learn(p.user_id, p.email, p.name)
+    await uow.people.learn_many((p.user_id, p.email, p.name) for p in b.participants)
     users = [p.user_id for p in b.participants]
     connections = await uow.connections.for_users(users)
     for c in connections:
