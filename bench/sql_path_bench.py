@@ -53,7 +53,7 @@ STATEMENT = (
         event_id=bindparam("e"),
         event_type=bindparam("t"),
         outcome=bindparam("o"),
-    )  # fmt: skip
+    )
     .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
     .returning(_inbox.c.event_id)
 )
