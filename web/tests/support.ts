@@ -108,12 +108,12 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(desktop);
 }
 
-/** "HH:MM AM" of an instant in a zone, as the app shows it (en-US). */
 /** YYYY-MM-DD of an instant in a zone. */
 export function dateIn(at: number | string, zone: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date(at));
 }
 
+/** "HH:MM AM" of an instant in a zone, as the app shows it (en-US). */
 export function clock(iso: string, zone: string): string {
   return new Intl.DateTimeFormat("en-US", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(new Date(iso));
 }
